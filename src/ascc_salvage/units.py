@@ -1,0 +1,323 @@
+"""The library's one unit registry, the closed allow-list of case units, and kind checks.
+
+Design choices (see the docs page *Units* for the reasoning):
+
+* The registry is **trimmed**: it is built from the few definitions below instead of pint's
+  full default file. It builds in milliseconds and cannot parse units that no clinical input
+  needs (``rad``, ``stone``, ``kilocalorie`` …), which is a safety feature.
+* **Absorbed dose has its own dimension** (``[absorbed_dose]``), so gray cannot be confused
+  with sievert (``[equivalent_dose]``) although both are J/kg in SI.
+* Case JSON units pass a **closed, case-sensitive allow-list** (:data:`CASE_UNITS`) before
+  pint ever sees them; each entry knows its kind and its factor to the canonical unit, so
+  loading a case needs no pint parsing at all.
+* Serum creatinine converts between mass and substance concentration through the molar mass
+  of creatinine (113.12 g/mol; 1 mg/dL = 88.4 µmol/L).
+* Pickled quantities are rebuilt in this registry (Dask workers, process pools).
+
+The library never touches pint's application registry.
+"""
+
+from __future__ import annotations
+
+import copyreg
+import enum
+import functools
+import math
+from collections.abc import Mapping
+from typing import Any, Final, TypeAlias, cast
+
+import attrs
+import pint
+
+__all__ = [
+    "CASE_UNITS",
+    "CREATININE_MOLAR_MASS_G_PER_MOL",
+    "Q_",
+    "CaseUnit",
+    "Kind",
+    "Quantity",
+    "UnitKind",
+    "as_quantity",
+    "case_unit",
+    "magnitude",
+    "parse_unit",
+    "ureg",
+]
+
+_DEFINITIONS: Final = """
+meter = [length] = m = metre
+gram = [mass] = g
+second = [time] = s = sec
+mole = [substance] = mol
+gray = [absorbed_dose] = Gy
+sievert = [equivalent_dose] = Sv
+micro- = 1e-6 = µ- = μ- = u-
+milli- = 1e-3 = m-
+centi- = 1e-2 = c-
+deci- = 1e-1 = d-
+kilo- = 1e3 = k-
+liter = decimeter ** 3 = L = l = litre
+inch = 2.54 * centimeter = in = inches
+pound = 0.45359237 * kilogram = lb = pounds
+minute = 60 * second = min
+hour = 60 * minute = h = hr
+day = 24 * hour = d
+week = 7 * day
+cell = [] = cells
+percent = 0.01 = %
+standard_body_surface_area = 1.73 * meter ** 2 = 1.73m2
+""".strip().splitlines()
+
+
+def _build_registry() -> pint.UnitRegistry:
+    registry = pint.UnitRegistry(None, cache_folder=None)
+    for definition in _DEFINITIONS:
+        registry.define(definition)
+    return registry
+
+
+#: The library's unit registry. Never mix its quantities with another registry's.
+ureg: Final[pint.UnitRegistry] = _build_registry()
+
+#: Constructor of quantities in :data:`ureg`, e.g. ``Q_(70, "kg")``.
+Q_: Final = ureg.Quantity
+
+#: Type of the quantities of :data:`ureg` (for annotations).
+Quantity: TypeAlias = "pint.Quantity[float]"
+
+#: Molar mass of creatinine, g/mol (C4H7N3O; 1 mg/dL = 10 000 µg/L / 113.12 = 88.4 µmol/L).
+CREATININE_MOLAR_MASS_G_PER_MOL: Final = 113.12
+
+
+class UnitKind(enum.StrEnum):
+    """Kinds of quantity that case documents carry."""
+
+    LENGTH = "length"
+    MASS = "mass"
+    CREATININE = "creatinine"
+    CELL_COUNT = "cell_count"
+    RADIATION_DOSE = "radiation_dose"
+
+
+@attrs.frozen
+class CaseUnit:
+    """One entry of the case-format allow-list.
+
+    Attributes:
+        text: The unit string exactly as a case document writes it.
+        kind: The kind of quantity it measures.
+        pint_expression: The expression this registry parses for it.
+        to_canonical: Factor from this unit to the kind's canonical unit.
+    """
+
+    text: str
+    kind: UnitKind
+    pint_expression: str
+    to_canonical: float
+
+
+#: Canonical unit of each kind: models store magnitudes in these units.
+CANONICAL_UNIT: Final[Mapping[UnitKind, str]] = {
+    UnitKind.LENGTH: "cm",
+    UnitKind.MASS: "kg",
+    UnitKind.CREATININE: "mg/dL",
+    UnitKind.CELL_COUNT: "1/uL",
+    UnitKind.RADIATION_DOSE: "Gy",
+}
+
+_UMOL_PER_L_TO_MG_PER_DL: Final = CREATININE_MOLAR_MASS_G_PER_MOL / 10_000.0
+
+
+def _allow_list() -> dict[str, CaseUnit]:
+    raw: list[tuple[str, UnitKind, str]] = [
+        ("cm", UnitKind.LENGTH, "cm"),
+        ("mm", UnitKind.LENGTH, "mm"),
+        ("in", UnitKind.LENGTH, "inch"),
+        ("[in_i]", UnitKind.LENGTH, "inch"),
+        ("kg", UnitKind.MASS, "kg"),
+        ("g", UnitKind.MASS, "g"),
+        ("lb", UnitKind.MASS, "pound"),
+        ("[lb_av]", UnitKind.MASS, "pound"),
+        ("mg/dL", UnitKind.CREATININE, "mg/dL"),
+        ("umol/L", UnitKind.CREATININE, "umol/L"),
+        ("\u00b5mol/L", UnitKind.CREATININE, "umol/L"),
+        ("\u03bcmol/L", UnitKind.CREATININE, "umol/L"),
+        ("cells/uL", UnitKind.CELL_COUNT, "1/uL"),
+        ("cells/\u00b5L", UnitKind.CELL_COUNT, "1/uL"),
+        ("/uL", UnitKind.CELL_COUNT, "1/uL"),
+        ("cells/mm3", UnitKind.CELL_COUNT, "1/mm**3"),
+        ("Gy", UnitKind.RADIATION_DOSE, "Gy"),
+        ("cGy", UnitKind.RADIATION_DOSE, "cGy"),
+    ]
+    table: dict[str, CaseUnit] = {}
+    for text, kind, expression in raw:
+        if kind is UnitKind.CREATININE and "mol" in expression:
+            factor = ureg.Quantity(1.0, expression).m_as("umol/L") * _UMOL_PER_L_TO_MG_PER_DL
+        else:
+            factor = ureg.Quantity(1.0, expression).m_as(CANONICAL_UNIT[kind])
+        table[text] = CaseUnit(text, kind, expression, factor)
+    return table
+
+
+#: The closed, case-sensitive allow-list of unit strings accepted in case documents.
+CASE_UNITS: Final[Mapping[str, CaseUnit]] = _allow_list()
+
+
+def case_unit(text: str, kind: UnitKind) -> CaseUnit:
+    """Look up a case-document unit string in the allow-list.
+
+    Args:
+        text: The unit string as written in the document.
+        kind: The kind of quantity the field holds.
+
+    Returns:
+        The allow-list entry.
+
+    Raises:
+        ValueError: The string is not listed, or is listed for another kind.
+
+    >>> case_unit("umol/L", UnitKind.CREATININE).to_canonical
+    0.011312
+    """
+    entry = CASE_UNITS.get(text)
+    if entry is None or entry.kind is not kind:
+        raise ValueError(f"{text!r} is not a {_KIND_NOUN[kind]} unit")
+    return entry
+
+
+_KIND_NOUN: Final[Mapping[UnitKind, str]] = {
+    UnitKind.LENGTH: "length",
+    UnitKind.MASS: "mass",
+    UnitKind.CREATININE: "creatinine",
+    UnitKind.CELL_COUNT: "cell count",
+    UnitKind.RADIATION_DOSE: "radiation dose",
+}
+
+
+@functools.lru_cache(maxsize=256)
+def parse_unit(expression: str) -> pint.Unit:
+    """Parse a unit expression of this registry once and cache it.
+
+    UCUM-style spellings used in results are accepted too (``m2`` → ``m**2``,
+    ``mg.min/mL`` → ``mg*min/mL``).
+
+    Raises:
+        ValueError: The registry cannot parse the expression.
+    """
+    normalized = _ucum_to_pint(expression)
+    try:
+        return ureg.Unit(normalized)
+    except Exception as exc:  # pint raises several unrelated types for bad strings
+        raise ValueError(f"unknown unit {expression!r}") from exc
+
+
+_UCUM_ALIASES: Final[Mapping[str, str]] = {
+    "m2": "m**2",
+    "mg/m2": "mg/m**2",
+    "mg.min/mL": "mg*min/mL",
+    "mL/min/1.73m2": "mL/min/standard_body_surface_area",
+    "cells/mm3": "1/mm**3",
+    "cells/uL": "1/uL",
+}
+
+
+def _ucum_to_pint(expression: str) -> str:
+    return _UCUM_ALIASES.get(expression, expression)
+
+
+@attrs.frozen
+class Kind:
+    """A kind of quantity a calculator accepts: a name, a canonical unit and its dimension.
+
+    Kinds are stricter than dimensions: absorbed dose (Gy) has a dimension of its own here,
+    and serum creatinine accepts either a mass or a substance concentration.
+    """
+
+    name: str
+    canonical: str
+
+    def magnitude(self, value: object, argument: str) -> float:
+        """Return *value* in this kind's canonical unit as a float (see :func:`magnitude`)."""
+        return magnitude(value, self, argument)
+
+
+#: Kinds used by the calculators.
+class Kinds:
+    """Namespace of the calculator kinds."""
+
+    LENGTH: Final = Kind("length", "cm")
+    MASS: Final = Kind("mass", "kg")
+    CREATININE: Final = Kind("serum creatinine", "mg/dL")
+    CELL_COUNT: Final = Kind("cell count", "1/uL")
+    DOSE: Final = Kind("absorbed dose", "Gy")
+    AREA: Final = Kind("body surface area", "m**2")
+    CLEARANCE: Final = Kind("clearance", "mL/min")
+    INDEXED_CLEARANCE: Final = Kind("indexed clearance", "mL/min/standard_body_surface_area")
+    AUC: Final = Kind("area under the curve", "mg*min/mL")
+    TIME: Final = Kind("time", "d")
+
+
+def _is_quantity(value: object) -> bool:
+    return isinstance(value, pint.Quantity)
+
+
+def as_quantity(value: object, argument: str) -> Quantity:
+    """Return *value* as a quantity of :data:`ureg`, rebuilding foreign ones.
+
+    Raises:
+        TypeError: *value* is not a pint quantity (a bare number, a string …).
+    """
+    if not _is_quantity(value):
+        raise TypeError(
+            f"{argument} must be a quantity such as Q_(70, 'kg'), not {type(value).__name__}"
+        )
+    quantity = cast("pint.Quantity[Any]", value)
+    if quantity._REGISTRY is not ureg:
+        # A quantity of another registry would silently become dimensionless if wrapped.
+        return cast("Quantity", ureg.Quantity(quantity.magnitude, str(quantity.units)))
+    return cast("Quantity", quantity)
+
+
+def magnitude(value: object, kind: Kind, argument: str) -> float:
+    """Check *value*'s kind and return its magnitude in the kind's canonical unit.
+
+    Args:
+        value: A quantity.
+        kind: The kind expected.
+        argument: The argument name, used in error messages.
+
+    Raises:
+        TypeError: *value* is not a quantity.
+        ValueError: *value* has the wrong dimension or kind, or is not finite.
+
+    >>> magnitude(Q_(88.4, "umol/L"), Kinds.CREATININE, "serum_creatinine")
+    1.0
+    """
+    quantity = as_quantity(value, argument)
+    try:
+        if kind is Kinds.CREATININE and quantity.check("[substance]/[length]**3"):
+            result = float(quantity.m_as(parse_unit("umol/L"))) * _UMOL_PER_L_TO_MG_PER_DL
+        else:
+            result = float(quantity.m_as(parse_unit(kind.canonical)))
+    except (pint.DimensionalityError, pint.UndefinedUnitError, ValueError) as exc:
+        raise ValueError(
+            f"{argument} must be of kind {kind.name!r} (convertible to {kind.canonical}), "
+            f"got {quantity.units:~}"
+        ) from exc
+    except TypeError as exc:
+        raise TypeError(f"{argument} must have a real number magnitude") from exc
+    if not math.isfinite(result):
+        raise ValueError(f"{argument} must be finite, got {result}")
+    return result
+
+
+def _rebuild_quantity(value: Any, units: str) -> Quantity:
+    """Unpickle a quantity into :data:`ureg` (module level so that pickle can find it)."""
+    return cast("Quantity", ureg.Quantity(value, units))
+
+
+def _reduce_quantity(quantity: pint.Quantity[Any]) -> tuple[Any, tuple[Any, str]]:
+    return _rebuild_quantity, (quantity.magnitude, str(quantity.units))
+
+
+copyreg.pickle(type(ureg.Quantity(1, "m")), _reduce_quantity)

@@ -1,0 +1,318 @@
+"""Closed vocabularies of the case and result formats (schema version 1).
+
+Every enum is an :class:`enum.StrEnum`, so ``str(member)`` is its JSON value.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = [
+    "Biopsy",
+    "Condition",
+    "CriterionResult",
+    "DiseaseStatus",
+    "Finding",
+    "Flag",
+    "HivStatus",
+    "Intent",
+    "InvadedStructure",
+    "Jurisdiction",
+    "Laterality",
+    "Margin",
+    "NodalStation",
+    "OptionId",
+    "PrimarySite",
+    "RadiotherapyRegion",
+    "Sex",
+    "Site",
+    "SurgeryProcedure",
+    "TherapyOutcome",
+    "TherapySetting",
+    "Tier",
+    "WarningCode",
+]
+
+
+class Sex(enum.StrEnum):
+    """Sex used by the renal-function and body-weight formulas."""
+
+    FEMALE = "female"
+    MALE = "male"
+
+
+class Jurisdiction(enum.StrEnum):
+    """Regulatory jurisdiction whose approvals apply."""
+
+    US = "US"
+    EU = "EU"
+    OTHER = "other"
+
+
+class HivStatus(enum.StrEnum):
+    """HIV serostatus."""
+
+    NEGATIVE = "negative"
+    POSITIVE = "positive"
+    UNKNOWN = "unknown"
+
+
+class Condition(enum.StrEnum):
+    """Comorbid conditions that change eligibility for an option."""
+
+    SOLID_ORGAN_TRANSPLANT = "solid_organ_transplant"
+    ACTIVE_AUTOIMMUNE_DISEASE = "active_autoimmune_disease"
+    INTERSTITIAL_LUNG_DISEASE = "interstitial_lung_disease"
+    PRIOR_SEVERE_IMMUNE_RELATED_ADVERSE_EVENT = "prior_severe_immune_related_adverse_event"
+    PERIPHERAL_NEUROPATHY_GRADE_2_OR_MORE = "peripheral_neuropathy_grade_2_or_more"
+    HEARING_LOSS_GRADE_2_OR_MORE = "hearing_loss_grade_2_or_more"
+    HEART_FAILURE_NYHA_3_OR_MORE = "heart_failure_nyha_3_or_more"
+    PLATINUM_HYPERSENSITIVITY = "platinum_hypersensitivity"
+    TAXANE_HYPERSENSITIVITY = "taxane_hypersensitivity"
+    DPD_DEFICIENCY_COMPLETE = "dpd_deficiency_complete"
+    PRIOR_SEVERE_FLUOROPYRIMIDINE_TOXICITY = "prior_severe_fluoropyrimidine_toxicity"
+
+
+class PrimarySite(enum.StrEnum):
+    """Site of the primary tumour."""
+
+    ANAL_CANAL = "anal_canal"
+    ANAL_MARGIN = "anal_margin"
+
+
+class Finding(enum.StrEnum):
+    """Finding of one response or follow-up assessment."""
+
+    COMPLETE_RESPONSE = "complete_response"
+    REGRESSING = "regressing"
+    STABLE = "stable"
+    PROGRESSION = "progression"
+    RECURRENCE = "recurrence"
+    EQUIVOCAL = "equivocal"
+
+
+class Biopsy(enum.StrEnum):
+    """Result of a biopsy taken at an assessment."""
+
+    POSITIVE = "positive"
+    HSIL_ONLY = "hsil_only"
+    NON_VIABLE = "non_viable"
+    NEGATIVE = "negative"
+    NOT_DONE = "not_done"
+
+
+class Site(enum.StrEnum):
+    """Site of current disease."""
+
+    ANAL_CANAL = "anal_canal"
+    ANAL_MARGIN = "anal_margin"
+    INGUINAL_NODES = "inguinal_nodes"
+    PELVIC_NODES = "pelvic_nodes"
+    PARA_AORTIC_NODES = "para_aortic_nodes"
+    LIVER = "liver"
+    LUNG = "lung"
+    BONE = "bone"
+    PERITONEUM = "peritoneum"
+    OTHER_DISTANT = "other_distant"
+
+
+class Laterality(enum.StrEnum):
+    """Side of a paired site."""
+
+    LEFT = "left"
+    RIGHT = "right"
+    BILATERAL = "bilateral"
+
+
+class NodalStation(enum.StrEnum):
+    """Station of pelvic nodal disease."""
+
+    MESORECTAL = "mesorectal"
+    INTERNAL_ILIAC = "internal_iliac"
+    OBTURATOR = "obturator"
+    EXTERNAL_ILIAC = "external_iliac"
+    COMMON_ILIAC = "common_iliac"
+
+
+class InvadedStructure(enum.StrEnum):
+    """Structures that current disease invades."""
+
+    SPHINCTER = "sphincter"
+    VAGINA = "vagina"
+    UTERUS = "uterus"
+    PROSTATE = "prostate"
+    BLADDER = "bladder"
+    URETHRA = "urethra"
+    COCCYX = "coccyx"
+    SACRUM_LOW = "sacrum_low"
+    SACRUM_HIGH = "sacrum_high"
+    PELVIC_SIDEWALL = "pelvic_sidewall"
+    EXTERNAL_ILIAC_VESSELS = "external_iliac_vessels"
+    FEMORAL_VESSELS = "femoral_vessels"
+    SCIATIC_NERVE = "sciatic_nerve"
+
+
+class Margin(enum.StrEnum):
+    """Resection margin (achieved or expected)."""
+
+    R0 = "r0"
+    R1 = "r1"
+    R2 = "r2"
+
+
+class SurgeryProcedure(enum.StrEnum):
+    """Salvage procedures recorded in the history."""
+
+    SALVAGE_APR = "salvage_apr"
+    EXTENDED_RESECTION = "extended_resection"
+    INGUINAL_LYMPHADENECTOMY = "inguinal_lymphadenectomy"
+    LOCAL_EXCISION = "local_excision"
+
+
+class TherapySetting(enum.StrEnum):
+    """Setting in which a prior systemic therapy was given."""
+
+    ADVANCED = "advanced"
+    RADIOSENSITISING = "radiosensitising"
+    NEOADJUVANT = "neoadjuvant"
+    ADJUVANT = "adjuvant"
+    OTHER_CANCER = "other_cancer"
+
+
+class TherapyOutcome(enum.StrEnum):
+    """How a prior systemic therapy ended (or that it is ongoing)."""
+
+    PROGRESSION = "progression"
+    INTOLERANCE = "intolerance"
+    COMPLETED = "completed"
+    ONGOING = "ongoing"
+
+
+class RadiotherapyRegion(enum.StrEnum):
+    """Region of a radiotherapy course other than the primary CRT."""
+
+    PELVIS = "pelvis"
+    GROIN = "groin"
+    OTHER = "other"
+
+
+class DiseaseStatus(enum.StrEnum):
+    """Disease status derived by :func:`ascc_salvage.assess_status`."""
+
+    UNTREATED_PRIMARY = "untreated_primary"
+    TOO_EARLY_TO_ASSESS = "too_early_to_assess"
+    ASSESSMENT_DUE = "assessment_due"
+    COMPLETE_CLINICAL_RESPONSE = "complete_clinical_response"
+    NO_EVIDENCE_OF_DISEASE = "no_evidence_of_disease"
+    EQUIVOCAL = "equivocal"
+    PERSISTENT = "persistent"
+    PROGRESSIVE = "progressive"
+    RECURRENT = "recurrent"
+
+
+class OptionId(enum.StrEnum):
+    """The closed option catalogue, in catalogue order (clinical pathway §8)."""
+
+    OBSERVE_AND_REASSESS = "observe_and_reassess"
+    SURVEILLANCE = "surveillance"
+    BIOPSY_AND_RESTAGE = "biopsy_and_restage"
+    SALVAGE_APR = "salvage_apr"
+    EXTENDED_RESECTION = "extended_resection"
+    PERINEAL_FLAP_RECONSTRUCTION = "perineal_flap_reconstruction"
+    INGUINAL_LYMPHADENECTOMY = "inguinal_lymphadenectomy"
+    LOCAL_EXCISION = "local_excision"
+    GROIN_RADIOTHERAPY = "groin_radiotherapy"
+    REIRRADIATION = "reirradiation"
+    IORT = "iort"
+    PALLIATIVE_RADIOTHERAPY = "palliative_radiotherapy"
+    CARBOPLATIN_PACLITAXEL = "carboplatin_paclitaxel"
+    CARBOPLATIN_PACLITAXEL_RETIFANLIMAB = "carboplatin_paclitaxel_retifanlimab"
+    CISPLATIN_FLUOROURACIL = "cisplatin_fluorouracil"
+    DOCETAXEL_CISPLATIN_FLUOROURACIL = "docetaxel_cisplatin_fluorouracil"
+    ANTI_PD1_MONOTHERAPY = "anti_pd1_monotherapy"
+    NIVOLUMAB_IPILIMUMAB = "nivolumab_ipilimumab"
+    METASTASIS_DIRECTED_THERAPY = "metastasis_directed_therapy"
+    CLINICAL_TRIAL = "clinical_trial"
+    BEST_SUPPORTIVE_CARE = "best_supportive_care"
+    PRIMARY_CHEMORADIOTHERAPY = "primary_chemoradiotherapy"
+
+
+#: The systemic options (those with a drug dose plan), in catalogue order.
+SYSTEMIC_OPTIONS: tuple[OptionId, ...] = (
+    OptionId.CARBOPLATIN_PACLITAXEL,
+    OptionId.CARBOPLATIN_PACLITAXEL_RETIFANLIMAB,
+    OptionId.CISPLATIN_FLUOROURACIL,
+    OptionId.DOCETAXEL_CISPLATIN_FLUOROURACIL,
+    OptionId.ANTI_PD1_MONOTHERAPY,
+    OptionId.NIVOLUMAB_IPILIMUMAB,
+)
+
+
+class Tier(enum.StrEnum):
+    """Tier of an option in a result, in display order."""
+
+    PREFERRED = "preferred"
+    ALTERNATIVE = "alternative"
+    UNDETERMINED = "undetermined"
+    NOT_RECOMMENDED = "not_recommended"
+
+
+class Intent(enum.StrEnum):
+    """Intent of an option."""
+
+    ASSESSMENT = "assessment"
+    SURVEILLANCE = "surveillance"
+    CURATIVE = "curative"
+    PALLIATIVE = "palliative"
+    CURATIVE_OR_PALLIATIVE = "curative_or_palliative"
+    ANY = "any"
+
+
+class CriterionResult(enum.StrEnum):
+    """Three-valued result of one criterion."""
+
+    MET = "met"
+    NOT_MET = "not_met"
+    UNKNOWN = "unknown"
+
+
+class Flag(enum.StrEnum):
+    """Flags attached to an option (clinical pathway §9)."""
+
+    VERY_LOW_EVIDENCE = "very_low_evidence"
+    OUTSIDE_TRIAL_POPULATION = "outside_trial_population"
+    NOT_APPROVED_IN_JURISDICTION = "not_approved_in_jurisdiction"
+    OFF_LABEL = "off_label"
+    APPROVAL_STATUS_UNKNOWN = "approval_status_unknown"
+    LABEL_INTERPRETATION = "label_interpretation"
+    LOW_EXPECTED_BENEFIT = "low_expected_benefit"
+    SPECIALIST_CENTRE = "specialist_centre"
+    REQUIRES_IORT_CAPABLE_CENTRE = "requires_iort_capable_centre"
+    REQUIRES_CUMULATIVE_DOSE_PLAN = "requires_cumulative_dose_plan"
+    PALLIATIVE_REIRRADIATION_DOSE_CHECK = "palliative_reirradiation_dose_check"
+    DECLINED_BY_PATIENT = "declined_by_patient"
+    REVISIT_PATIENT_DECISION = "revisit_patient_decision"
+    NON_CURATIVE_INTENT = "non_curative_intent"
+    REASSESS_RESECTABILITY_AFTER_RESPONSE = "reassess_resectability_after_response"
+    RECONSIDER_AFTER_RESPONSE = "reconsider_after_response"
+    AFTER_RESPONSE_TO_SYSTEMIC_THERAPY = "after_response_to_systemic_therapy"
+    REVISIT_WHEN_HIV_CONTROLLED = "revisit_when_hiv_controlled"
+    OPTIMISE_ANTIRETROVIRAL_THERAPY = "optimise_antiretroviral_therapy"
+    JOINT_HIV_ONCOLOGY_CARE = "joint_hiv_oncology_care"
+    CHECK_ANTIRETROVIRAL_INTERACTIONS = "check_antiretroviral_interactions"
+    CHECK_DPD_STATUS = "check_dpd_status"
+    TAXANE_NEUROPATHY_CAUTION = "taxane_neuropathy_caution"
+    VERIFY_CARBOPLATIN_DOSE_WITH_PHARMACY = "verify_carboplatin_dose_with_pharmacy"
+    HIGHER_TOXICITY_VARIANT = "higher_toxicity_variant"
+    SHARED_DECISION = "shared_decision"
+    CONTINUE_CURRENT_THERAPY = "continue_current_therapy"
+    INDIVIDUALISED = "individualised"
+
+
+class WarningCode(enum.StrEnum):
+    """Result-level warnings (clinical pathway §9)."""
+
+    REASSESSMENT_OVERDUE = "reassessment_overdue"
+    HIV_TEST_RECOMMENDED = "hiv_test_recommended"
+    CHECK_NATIONAL_REIMBURSEMENT = "check_national_reimbursement"
+    ECOG_KARNOFSKY_MISMATCH = "ecog_karnofsky_mismatch"
