@@ -43,6 +43,7 @@ from ascc_salvage.vocabulary import (
 __all__ = [
     "SCHEMA_VERSION",
     "Assessment",
+    "Case",
     "CellCount",
     "Chemoradiotherapy",
     "Creatinine",
@@ -60,7 +61,6 @@ __all__ = [
     "PriorSalvageSurgery",
     "PriorSystemicTherapy",
     "Stage",
-    "Case",
 ]
 
 #: The case-format schema version this library reads and writes.

@@ -69,15 +69,15 @@ standard_body_surface_area = 1.73 * meter ** 2 = 1.73m2
 """.strip().splitlines()
 
 
-def _build_registry() -> pint.UnitRegistry:
-    registry = pint.UnitRegistry(None, cache_folder=None)
+def _build_registry() -> pint.UnitRegistry[float]:
+    registry: pint.UnitRegistry[float] = pint.UnitRegistry(None, cache_folder=None)
     for definition in _DEFINITIONS:
         registry.define(definition)
     return registry
 
 
 #: The library's unit registry. Never mix its quantities with another registry's.
-ureg: Final[pint.UnitRegistry] = _build_registry()
+ureg: Final[pint.UnitRegistry[float]] = _build_registry()
 
 #: Constructor of quantities in :data:`ureg`, e.g. ``Q_(70, "kg")``.
 Q_: Final = ureg.Quantity

@@ -1,0 +1,1 @@
+"""Bundled example cases (JSON), used by ``ascc-salvage --example``."""

@@ -1,0 +1,1 @@
+"""Testing support shipped with the library (Hypothesis strategies; extra ``test``)."""
