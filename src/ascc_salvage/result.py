@@ -1,0 +1,190 @@
+"""The result of :func:`ascc_salvage.recommend` and its JSON document (schema version 1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Protocol
+
+import attrs
+
+from ascc_salvage.vocabulary import (
+    CriterionResult,
+    DiseaseStatus,
+    Flag,
+    Intent,
+    Jurisdiction,
+    OptionId,
+    Tier,
+    WarningCode,
+)
+
+__all__ = [
+    "Criterion",
+    "MissingInformation",
+    "OptionResult",
+    "Plan",
+    "Result",
+    "ResultWarning",
+    "result_to_dict",
+]
+
+
+class Plan(Protocol):
+    """A dose or radiotherapy plan that renders itself as the contract's JSON object."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready plan."""
+        ...  # pragma: no cover - protocol
+
+
+@attrs.frozen
+class Criterion:
+    """One criterion of an option, with its three-valued result.
+
+    Attributes:
+        id: Stable snake_case id (documented in the docs' criteria reference).
+        result: ``met``, ``not_met`` or ``unknown``.
+        explanation: Plain-language explanation naming the inputs used.
+        missing: Case fields whose absence made the result ``unknown`` (not serialised:
+            they appear in the result's ``missing_information``).
+    """
+
+    id: str
+    result: CriterionResult
+    explanation: str
+    missing: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON object of the criterion."""
+        return {"id": self.id, "result": str(self.result), "explanation": self.explanation}
+
+
+@attrs.frozen
+class OptionResult:
+    """One catalogue option evaluated for the case.
+
+    Attributes:
+        option: The option id.
+        tier: ``preferred``, ``alternative``, ``undetermined`` or ``not_recommended``.
+        intent: Intent of the option.
+        criteria: The criteria evaluated for it.
+        flags: Flags (clinical pathway §9), in vocabulary order.
+        evidence: Evidence ids of the knowledge base.
+        rationale: Plain-language reason for the tier, naming the rule applied.
+        dose_plan: The dose or radiotherapy plan, or ``None``.
+        rules: Ids of the pathway rules that set the tier (e.g. ``4.1d``).
+    """
+
+    option: OptionId
+    tier: Tier
+    intent: Intent
+    criteria: tuple[Criterion, ...]
+    flags: tuple[Flag, ...]
+    evidence: tuple[str, ...]
+    rationale: str
+    dose_plan: Plan | None = None
+    rules: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON object of the option."""
+        return {
+            "option": str(self.option),
+            "tier": str(self.tier),
+            "intent": str(self.intent),
+            "criteria": [criterion.to_dict() for criterion in self.criteria],
+            "flags": [str(flag) for flag in self.flags],
+            "evidence": list(self.evidence),
+            "rationale": self.rationale,
+            "dose_plan": None if self.dose_plan is None else self.dose_plan.to_dict(),
+        }
+
+
+@attrs.frozen
+class MissingInformation:
+    """A missing case field and the options whose evaluation needs it."""
+
+    field: str
+    needed_for: tuple[OptionId, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON object."""
+        return {"field": self.field, "needed_for": [str(o) for o in self.needed_for]}
+
+
+@attrs.frozen
+class ResultWarning:
+    """A result-level warning."""
+
+    code: WarningCode
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON object."""
+        return {"code": str(self.code), "message": self.message}
+
+
+@attrs.frozen
+class Result:
+    """What :func:`ascc_salvage.recommend` returns; attributes mirror the JSON keys."""
+
+    schema_version: int
+    library_version: str
+    knowledge_base_version: str
+    evaluation_date: dt.date
+    jurisdiction: Jurisdiction | None
+    input_digest: str
+    disease_status: DiseaseStatus
+    histologically_confirmed: bool
+    after_salvage_surgery: bool
+    weeks_from_crt_start: float | None
+    next_assessment_date: dt.date | None
+    options: tuple[OptionResult, ...]
+    missing_information: tuple[MissingInformation, ...]
+    warnings: tuple[ResultWarning, ...]
+
+    def option(self, option_id: OptionId | str) -> OptionResult:
+        """Return the evaluation of one option.
+
+        Raises:
+            KeyError: *option_id* is not a catalogue option.
+        """
+        for option in self.options:
+            if option.option == option_id:
+                return option
+        raise KeyError(option_id)
+
+    def by_tier(self, tier: Tier | str) -> tuple[OptionResult, ...]:
+        """Return the options of one tier, in catalogue order."""
+        return tuple(option for option in self.options if option.tier == tier)
+
+    @property
+    def preferred(self) -> tuple[OptionId, ...]:
+        """Ids of the preferred options: together, the recommended plan."""
+        return tuple(o.option for o in self.options if o.tier is Tier.PREFERRED)
+
+
+def result_to_dict(result: Result) -> dict[str, Any]:
+    """Return the JSON document of *result* (``case-format.md``, Result).
+
+    The same result always gives the same document; serialise it with
+    ``json.dumps(document, ensure_ascii=False, indent=2)``.
+    """
+    document: dict[str, Any] = {
+        "schema_version": result.schema_version,
+        "library_version": result.library_version,
+        "knowledge_base_version": result.knowledge_base_version,
+        "evaluation_date": result.evaluation_date.isoformat(),
+        "jurisdiction": None if result.jurisdiction is None else str(result.jurisdiction),
+        "input_digest": result.input_digest,
+        "disease_status": str(result.disease_status),
+        "histologically_confirmed": result.histologically_confirmed,
+        "after_salvage_surgery": result.after_salvage_surgery,
+        "weeks_from_crt_start": result.weeks_from_crt_start,
+        "next_assessment_date": (
+            None if result.next_assessment_date is None else result.next_assessment_date.isoformat()
+        ),
+        "options": [option.to_dict() for option in result.options],
+        "missing_information": [item.to_dict() for item in result.missing_information],
+        "warnings": [warning.to_dict() for warning in result.warnings],
+    }
+    return document
