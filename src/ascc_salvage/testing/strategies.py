@@ -1,0 +1,783 @@
+"""Hypothesis strategies for every case type and for whole, valid cases.
+
+Every object these strategies generate is valid: it satisfies the bounds of the case format
+(which :func:`hypothesis.strategies.builds` would ignore, since it skips attrs validators) and
+its cross-field rules (date order, dose per fraction, karnofsky in steps of 10, unique enum
+lists, station only for pelvic nodes …), so that
+``load_case(dump_case(case)) == case`` holds for every generated case.
+
+Quantities draw their unit from the case-format allow-list and a value that lies within the
+field's bounds *after* conversion to the canonical unit.
+
+>>> from hypothesis import given
+>>> from ascc_salvage import dump_case, load_case
+>>> @given(cases())
+... def test_round_trip(case):
+...     assert load_case(dump_case(case)) == case
+
+:func:`register_type_strategies` registers the strategies for :func:`st.from_type
+<hypothesis.strategies.from_type>`; the package's Hypothesis entry point calls it. It only
+registers resolver functions, so no strategy is built until one is drawn from.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import Any, Final, TypeVar
+
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
+
+from ascc_salvage.case import (
+    SCHEMA_VERSION,
+    Assessment,
+    Case,
+    CellCount,
+    Chemoradiotherapy,
+    Creatinine,
+    Disease,
+    DiseaseSite,
+    Dose,
+    Facility,
+    Hiv,
+    Length,
+    Mass,
+    Measurement,
+    Patient,
+    Primary,
+    PriorRadiotherapy,
+    PriorSalvageSurgery,
+    PriorSystemicTherapy,
+    Stage,
+)
+from ascc_salvage.staging import Edition, MCategory, NCategory, StagePrefix, TCategory
+from ascc_salvage.units import CASE_UNITS, UnitKind
+from ascc_salvage.vocabulary import (
+    SYSTEMIC_OPTIONS,
+    Biopsy,
+    Condition,
+    DiseaseStatus,
+    Finding,
+    HivStatus,
+    InvadedStructure,
+    Jurisdiction,
+    Laterality,
+    Margin,
+    NodalStation,
+    OptionId,
+    PrimarySite,
+    RadiotherapyRegion,
+    Sex,
+    Site,
+    SurgeryProcedure,
+    TherapyOutcome,
+    TherapySetting,
+)
+
+__all__ = [
+    "assessments",
+    "case_dates",
+    "cases",
+    "cell_counts",
+    "chemoradiotherapies",
+    "creatinines",
+    "disease_sites",
+    "diseases",
+    "doses",
+    "facilities",
+    "hivs",
+    "lengths",
+    "masses",
+    "patients",
+    "primaries",
+    "prior_radiotherapies",
+    "prior_salvage_surgeries",
+    "prior_systemic_therapies",
+    "register_type_strategies",
+    "stages",
+]
+
+#: Day from the start of chemoradiotherapy at which residual disease counts as persistent
+#: (clinical pathway §2: day ≥ 182 is ≥ 26 weeks).
+ASSESSMENT_WINDOW_DAYS: Final = 182
+
+#: Dose per fraction accepted for a radiotherapy course, Gy (case format).
+DOSE_PER_FRACTION_GY: Final = (0.5, 25.0)
+
+#: Range of dates the strategies draw from unless told otherwise.
+MIN_DATE: Final = dt.date(1990, 1, 1)
+MAX_DATE: Final = dt.date(2060, 12, 31)
+
+_M = TypeVar("_M", bound=Measurement)
+_T = TypeVar("_T")
+
+_RESIDUAL: Final = (Finding.REGRESSING, Finding.STABLE)
+_NOT_OPENING: Final = (Finding.REGRESSING, Finding.STABLE, Finding.EQUIVOCAL)
+_OPENERS: Final = (Finding.PROGRESSION, Finding.RECURRENCE)
+_NON_MALIGNANT_BIOPSY: Final = (Biopsy.NEGATIVE, Biopsy.HSIL_ONLY, Biopsy.NON_VIABLE)
+
+
+# --- small helpers -----------------------------------------------------------------------
+
+
+def _nullable(
+    strategy: SearchStrategy[_T], *, allow_null: bool = True
+) -> SearchStrategy[_T | None]:
+    return st.none() | strategy if allow_null else strategy
+
+
+def _units_of(kind: UnitKind) -> tuple[str, ...]:
+    return tuple(text for text, entry in CASE_UNITS.items() if entry.kind is kind)
+
+
+def _measurements(
+    cls: type[_M],
+    *,
+    low: float,
+    high: float,
+    low_exclusive: bool = False,
+    units: Sequence[str] | None = None,
+) -> SearchStrategy[_M]:
+    """Measurements of *cls* whose canonical value lies in [low, high] (or (low, high])."""
+    allowed = _units_of(cls.KIND)
+    chosen = tuple(allowed if units is None else units)
+    for unit in chosen:
+        if unit not in allowed:
+            raise ValueError(f"{unit!r} is not a {cls.KIND} unit of the case format")
+    if not low <= high or (low_exclusive and low == high):
+        raise ValueError(f"empty range [{low}, {high}]")
+
+    def inside(canonical: float) -> bool:
+        above = canonical > low if low_exclusive else canonical >= low
+        return above and canonical <= high
+
+    def values_in(unit: str) -> SearchStrategy[_M]:
+        factor = CASE_UNITS[unit].to_canonical
+        lo, hi = low / factor, high / factor
+        numbers: SearchStrategy[float] = st.floats(
+            min_value=lo,
+            max_value=hi,
+            exclude_min=low_exclusive,
+            allow_nan=False,
+            allow_infinity=False,
+        )
+        int_lo, int_hi = int(lo) + (0 if float(int(lo)) >= lo else 1), int(hi)
+        if int_lo <= int_hi:
+            numbers = st.integers(int_lo, int_hi) | numbers
+        return numbers.filter(lambda v: inside(v * factor)).map(lambda v: cls(v, unit))
+
+    return st.sampled_from(chosen).flatmap(values_in)
+
+
+def lengths(
+    *, min_cm: float = 0.0, max_cm: float = 250.0, units: Sequence[str] | None = None
+) -> SearchStrategy[Length]:
+    """Lengths greater than *min_cm* and at most *max_cm*, in any allowed length unit.
+
+    Args:
+        min_cm: Exclusive lower bound in cm (lengths in the case format are positive).
+        max_cm: Inclusive upper bound in cm.
+        units: Restrict the unit strings (default: ``cm``, ``mm``, ``in``, ``[in_i]``).
+    """
+    return _measurements(Length, low=min_cm, high=max_cm, low_exclusive=True, units=units)
+
+
+def masses(
+    *, min_kg: float = 20.0, max_kg: float = 400.0, units: Sequence[str] | None = None
+) -> SearchStrategy[Mass]:
+    """Body masses within [*min_kg*, *max_kg*] (the weight bounds by default), any mass unit."""
+    return _measurements(Mass, low=min_kg, high=max_kg, units=units)
+
+
+def creatinines(
+    *, min_mg_dl: float = 0.1, max_mg_dl: float = 25.0, units: Sequence[str] | None = None
+) -> SearchStrategy[Creatinine]:
+    """Serum creatinine within [*min_mg_dl*, *max_mg_dl*] mg/dL, in mg/dL or any µmol/L spelling."""
+    return _measurements(Creatinine, low=min_mg_dl, high=max_mg_dl, units=units)
+
+
+def cell_counts(
+    *, min_per_ul: float = 0.0, max_per_ul: float = 5000.0, units: Sequence[str] | None = None
+) -> SearchStrategy[CellCount]:
+    """CD4 cell counts within [*min_per_ul*, *max_per_ul*] cells/µL, any cell-count unit."""
+    return _measurements(CellCount, low=min_per_ul, high=max_per_ul, units=units)
+
+
+def doses(
+    *, min_gy: float = 0.0, max_gy: float = 100.0, units: Sequence[str] | None = None
+) -> SearchStrategy[Dose]:
+    """Radiation doses greater than *min_gy* and at most *max_gy* Gy, in ``Gy`` or ``cGy``."""
+    return _measurements(Dose, low=min_gy, high=max_gy, low_exclusive=True, units=units)
+
+
+@st.composite
+def _course(
+    draw: st.DrawFn, *, max_fractions: int = 40, units: Sequence[str] | None = None
+) -> tuple[Dose, int]:
+    """A total dose and its fractions with a dose per fraction of 0.5–25 Gy."""
+    fractions = draw(st.integers(1, max_fractions))
+    low, high = DOSE_PER_FRACTION_GY
+    dose = draw(
+        _measurements(Dose, low=low * fractions, high=high * fractions, units=units).filter(
+            lambda d: low <= d.canonical / fractions <= high
+        )
+    )
+    return dose, fractions
+
+
+def _unique_enums(
+    values: Sequence[_T], *, max_size: int | None = None
+) -> SearchStrategy[tuple[_T, ...]]:
+    return st.lists(st.sampled_from(values), unique=True, max_size=max_size).map(tuple)
+
+
+def case_dates(
+    *, min_value: dt.date = MIN_DATE, max_value: dt.date = MAX_DATE
+) -> SearchStrategy[dt.date]:
+    """Dates within [*min_value*, *max_value*] (1990–2060 by default)."""
+    return st.dates(min_value=min_value, max_value=max_value)
+
+
+# --- patient -----------------------------------------------------------------------------
+
+
+def hivs(*, full_inputs: bool = False) -> SearchStrategy[Hiv]:
+    """HIV status objects; with *full_inputs* the CD4 count and viral load are never null."""
+    nullable = not full_inputs
+    return st.builds(
+        Hiv,
+        status=st.sampled_from(HivStatus),
+        cd4_count=_nullable(cell_counts(), allow_null=nullable),
+        viral_load_undetectable=_nullable(st.booleans(), allow_null=nullable),
+    )
+
+
+def patients(*, full_inputs: bool = False) -> SearchStrategy[Patient]:
+    """Valid patients.
+
+    Args:
+        full_inputs: Every field non-null (optional ones included, and the HIV details):
+            the most demanding input for calculators and rules, used by benchmarks.
+    """
+    nullable = not full_inputs
+
+    def maybe(strategy: SearchStrategy[_T]) -> SearchStrategy[_T | None]:
+        return _nullable(strategy, allow_null=nullable)
+
+    numbers: SearchStrategy[float] = st.integers(0, 100) | st.floats(
+        0, 100, allow_nan=False, allow_infinity=False
+    )
+    return st.builds(
+        Patient,
+        age_years=maybe(st.integers(18, 120)),
+        sex=maybe(st.sampled_from(Sex)),
+        ecog=maybe(st.integers(0, 5)),
+        karnofsky=maybe(st.integers(0, 10).map(lambda k: k * 10)),
+        weight=maybe(masses()),
+        height=maybe(_measurements(Length, low=100.0, high=250.0)),
+        serum_creatinine=maybe(creatinines()),
+        fit_for_major_surgery=maybe(st.booleans()),
+        accepts_permanent_colostomy=maybe(st.booleans()),
+        hiv=hivs(full_inputs=full_inputs),
+        pd_l1_cps=maybe(numbers),
+        conditions=maybe(_unique_enums(tuple(Condition))),
+        frail=maybe(st.booleans()),
+        declines_active_treatment=maybe(st.booleans()),
+    )
+
+
+# --- primary -----------------------------------------------------------------------------
+
+
+def stages() -> SearchStrategy[Stage]:
+    """TNM stages at diagnosis (any combination of the vocabularies)."""
+    return st.builds(
+        Stage,
+        t=st.sampled_from(TCategory),
+        n=st.sampled_from(NCategory),
+        m=st.sampled_from(MCategory),
+        prefix=st.sampled_from(StagePrefix),
+        edition=st.sampled_from(Edition),
+    )
+
+
+def chemoradiotherapies(
+    *,
+    start_date: SearchStrategy[dt.date] | None = None,
+    max_duration_days: int = 70,
+) -> SearchStrategy[Chemoradiotherapy]:
+    """Chemoradiotherapy courses (end ≥ start, dose per fraction 0.5–25 Gy).
+
+    A groin dose is given only when ``groins_irradiated`` is not false, and
+    ``groin_fractions`` only together with a groin dose.
+
+    Args:
+        start_date: Strategy for the start date (default :func:`case_dates`).
+        max_duration_days: Largest number of days from start to end.
+    """
+    return _chemoradiotherapies(start_date=start_date, max_duration_days=max_duration_days)
+
+
+@st.composite
+def _chemoradiotherapies(
+    draw: st.DrawFn, *, start_date: SearchStrategy[dt.date] | None, max_duration_days: int
+) -> Chemoradiotherapy:
+    start = draw(
+        start_date if start_date is not None else case_dates(max_value=dt.date(2055, 1, 1))
+    )
+    end = start + dt.timedelta(days=draw(st.integers(0, max_duration_days)))
+    dose, fractions = draw(_course())
+    groins = draw(_nullable(st.booleans()))
+    groin_dose: Dose | None = None
+    groin_fractions: int | None = None
+    if groins is not False and draw(st.booleans()):
+        if draw(st.booleans()):
+            groin_dose, groin_fractions = draw(_course())
+        else:
+            groin_dose = draw(doses())
+    return Chemoradiotherapy(
+        start_date=start,
+        end_date=end,
+        dose=dose,
+        fractions=fractions,
+        groins_irradiated=groins,
+        groin_dose=groin_dose,
+        groin_fractions=groin_fractions,
+    )
+
+
+def primaries(
+    *, chemoradiotherapy: SearchStrategy[Chemoradiotherapy | None] | None = None
+) -> SearchStrategy[Primary]:
+    """Primary tumours; *chemoradiotherapy* defaults to a course or null (untreated)."""
+    crt = chemoradiotherapy if chemoradiotherapy is not None else _nullable(chemoradiotherapies())
+    return st.builds(
+        Primary, site=st.sampled_from(PrimarySite), stage=stages(), chemoradiotherapy=crt
+    )
+
+
+def assessments(
+    *,
+    date: SearchStrategy[dt.date] | None = None,
+    findings: Sequence[Finding] | None = None,
+    biopsies: Sequence[Biopsy] | None = None,
+) -> SearchStrategy[Assessment]:
+    """Single assessments (for whole timelines in date order use :func:`cases`)."""
+    return st.builds(
+        Assessment,
+        date=date if date is not None else case_dates(),
+        finding=st.sampled_from(tuple(findings) if findings is not None else tuple(Finding)),
+        biopsy=st.sampled_from(tuple(biopsies) if biopsies is not None else tuple(Biopsy)),
+    )
+
+
+# --- current disease ---------------------------------------------------------------------
+
+
+def disease_sites(*, site: Site | None = None) -> SearchStrategy[DiseaseSite]:
+    """Sites of current disease (a nodal station only for ``pelvic_nodes``).
+
+    Args:
+        site: Fix the site (default: any).
+    """
+    return _disease_sites(site=site)
+
+
+@st.composite
+def _disease_sites(draw: st.DrawFn, *, site: Site | None) -> DiseaseSite:
+    chosen = site if site is not None else draw(st.sampled_from(Site))
+    station = (
+        draw(_nullable(st.sampled_from(NodalStation))) if chosen is Site.PELVIC_NODES else None
+    )
+    return DiseaseSite(
+        site=chosen,
+        size=draw(_nullable(lengths(max_cm=30.0))),
+        lesions=draw(st.integers(1, 50)),
+        laterality=draw(_nullable(st.sampled_from(Laterality))),
+        station=station,
+    )
+
+
+def diseases(
+    *, sites: SearchStrategy[tuple[DiseaseSite, ...]] | None = None, max_sites: int = 4
+) -> SearchStrategy[Disease]:
+    """Current disease (at least one site)."""
+    site_tuples = (
+        sites
+        if sites is not None
+        else st.lists(disease_sites(), min_size=1, max_size=max_sites).map(tuple)
+    )
+    return st.builds(
+        Disease,
+        restaged=_nullable(st.booleans()),
+        sites=site_tuples,
+        invaded_structures=_unique_enums(tuple(InvadedStructure), max_size=5),
+        resectable=_nullable(st.booleans()),
+        expected_margin=_nullable(st.sampled_from(Margin)),
+        all_lesions_locally_treatable=_nullable(st.booleans()),
+    )
+
+
+# --- history and facility ----------------------------------------------------------------
+
+
+def prior_salvage_surgeries(
+    *, date: SearchStrategy[dt.date] | None = None
+) -> SearchStrategy[PriorSalvageSurgery]:
+    """Salvage operations in the history."""
+    return st.builds(
+        PriorSalvageSurgery,
+        date=date if date is not None else case_dates(),
+        procedure=st.sampled_from(SurgeryProcedure),
+        margin=_nullable(st.sampled_from(Margin)),
+    )
+
+
+def prior_systemic_therapies(
+    *, latest: dt.date = MAX_DATE, regimen: OptionId | None = None
+) -> SearchStrategy[PriorSystemicTherapy]:
+    """Prior systemic therapies with every date at most *latest*.
+
+    ``end_date`` is null only when the outcome is ``ongoing``; ``platinum_end_date`` lies
+    between start and end.
+
+    Args:
+        latest: Latest date allowed (the evaluation date of the case).
+        regimen: Fix the regimen (default: any systemic option id).
+    """
+    return _prior_systemic_therapies(latest=latest, regimen=regimen)
+
+
+@st.composite
+def _prior_systemic_therapies(
+    draw: st.DrawFn, *, latest: dt.date, regimen: OptionId | None
+) -> PriorSystemicTherapy:
+    start = draw(case_dates(max_value=latest))
+    outcome = draw(st.sampled_from(TherapyOutcome))
+    end: dt.date | None = draw(case_dates(min_value=start, max_value=latest))
+    if outcome is TherapyOutcome.ONGOING and draw(st.booleans()):
+        end = None
+    platinum_end = None
+    if draw(st.booleans()):
+        platinum_end = draw(case_dates(min_value=start, max_value=end or latest))
+    return PriorSystemicTherapy(
+        regimen=regimen if regimen is not None else draw(st.sampled_from(SYSTEMIC_OPTIONS)),
+        setting=draw(st.sampled_from(TherapySetting)),
+        start_date=start,
+        end_date=end,
+        outcome=outcome,
+        platinum_end_date=platinum_end,
+    )
+
+
+def prior_radiotherapies(*, latest: dt.date = MAX_DATE) -> SearchStrategy[PriorRadiotherapy]:
+    """Radiotherapy courses other than the primary CRT, ended at most on *latest*.
+
+    Args:
+        latest: Latest end date allowed (the evaluation date of the case).
+    """
+    return _prior_radiotherapies(latest=latest)
+
+
+@st.composite
+def _prior_radiotherapies(draw: st.DrawFn, *, latest: dt.date) -> PriorRadiotherapy:
+    dose, fractions = draw(_course())
+    return PriorRadiotherapy(
+        region=draw(st.sampled_from(RadiotherapyRegion)),
+        end_date=draw(case_dates(max_value=latest)),
+        dose=dose,
+        fractions=fractions,
+    )
+
+
+def facilities() -> SearchStrategy[Facility]:
+    """What the facility offers (each flag true, false or unknown)."""
+    return st.builds(
+        Facility,
+        iort_available=_nullable(st.booleans()),
+        exenteration_centre=_nullable(st.booleans()),
+    )
+
+
+# --- timelines and whole cases -----------------------------------------------------------
+
+
+@st.composite
+def _sorted_dates(draw: st.DrawFn, low: dt.date, high: dt.date, count: int) -> list[dt.date]:
+    """*count* dates in [low, high] in ascending order (repeats allowed)."""
+    span = (high - low).days
+    offsets = draw(st.lists(st.integers(0, span), min_size=count, max_size=count))
+    return [low + dt.timedelta(days=o) for o in sorted(offsets)]
+
+
+def _day(start: dt.date, days: int) -> dt.date:
+    return start + dt.timedelta(days=days)
+
+
+_Timeline = tuple[dt.date, list[Assessment], list[PriorSalvageSurgery]]
+
+
+@st.composite
+def _free_timeline(draw: st.DrawFn, crt: Chemoradiotherapy | None) -> _Timeline:
+    """Any valid timeline: (evaluation date, assessments, surgeries)."""
+    first = crt.end_date if crt is not None else draw(case_dates(max_value=dt.date(2055, 1, 1)))
+    evaluation = first + dt.timedelta(
+        days=draw(st.integers(0, 2500) | st.sampled_from((180, 181, 182, 183)))
+    )
+    count = draw(st.integers(0, 6))
+    dates = draw(_sorted_dates(first, evaluation, count))
+    items = [
+        Assessment(d, draw(st.sampled_from(Finding)), draw(st.sampled_from(Biopsy))) for d in dates
+    ]
+    surgeries = draw(
+        st.lists(prior_salvage_surgeries(date=case_dates(max_value=evaluation)), max_size=2)
+    )
+    return evaluation, items, surgeries
+
+
+@st.composite
+def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatus) -> _Timeline:
+    """A timeline whose disease status (clinical pathway §2) is *hint*."""
+    start, end = crt.start_date, crt.end_date
+    window = _day(start, ASSESSMENT_WINDOW_DAYS)
+    if window <= end:  # pragma: no cover - courses last at most 70 days
+        raise ValueError("chemoradiotherapy longer than the assessment window")
+    before_window = _day(start, ASSESSMENT_WINDOW_DAYS - 1)
+    late = _day(start, 5 * 365)
+
+    def findings(count: int, choices: Sequence[Finding]) -> list[Finding]:
+        return [draw(st.sampled_from(choices)) for _ in range(count)]
+
+    def biopsy() -> Biopsy:
+        drawn: Biopsy = draw(st.sampled_from(Biopsy))
+        return drawn
+
+    surgeries: list[PriorSalvageSurgery] = []
+    if hint in (DiseaseStatus.TOO_EARLY_TO_ASSESS, DiseaseStatus.ASSESSMENT_DUE):
+        count = draw(st.integers(0, 3))
+        dates = draw(_sorted_dates(end, before_window, count))
+        kinds = findings(count, _NOT_OPENING)
+        items = [Assessment(d, f, biopsy()) for d, f in zip(dates, kinds, strict=True)]
+        if hint is DiseaseStatus.TOO_EARLY_TO_ASSESS:
+            earliest = dates[-1] if dates else end
+            evaluation = draw(case_dates(min_value=earliest, max_value=before_window))
+        else:
+            evaluation = draw(case_dates(min_value=window, max_value=late))
+        return evaluation, items, surgeries
+
+    if hint in (DiseaseStatus.EQUIVOCAL, DiseaseStatus.PERSISTENT):
+        count = draw(st.integers(0, 3))
+        dates = draw(_sorted_dates(end, window, count))
+        items = [
+            Assessment(d, f, biopsy())
+            for d, f in zip(dates, findings(count, _NOT_OPENING), strict=True)
+        ]
+        last_date = draw(case_dates(min_value=max([window, *dates]), max_value=late))
+        if hint is DiseaseStatus.PERSISTENT:
+            last = Assessment(
+                last_date,
+                draw(st.sampled_from(_RESIDUAL)),
+                draw(st.sampled_from((Biopsy.POSITIVE, Biopsy.NOT_DONE))),
+            )
+        elif draw(st.booleans()):
+            last = Assessment(last_date, Finding.EQUIVOCAL, biopsy())
+        else:
+            last = Assessment(
+                last_date,
+                draw(st.sampled_from(_RESIDUAL)),
+                draw(st.sampled_from(_NON_MALIGNANT_BIOPSY)),
+            )
+        items.append(last)
+        evaluation = draw(case_dates(min_value=last_date, max_value=late))
+        return evaluation, items, surgeries
+
+    if hint is DiseaseStatus.COMPLETE_CLINICAL_RESPONSE:
+        count = draw(st.integers(0, 4))
+        dates = draw(_sorted_dates(end, late, count + 1))
+        kinds = [*findings(count, tuple(Finding)), Finding.COMPLETE_RESPONSE]
+        items = [Assessment(d, f, biopsy()) for d, f in zip(dates, kinds, strict=True)]
+        evaluation = draw(case_dates(min_value=dates[-1], max_value=late))
+        return evaluation, items, surgeries
+
+    if hint in (DiseaseStatus.PROGRESSIVE, DiseaseStatus.RECURRENT):
+        before, after = draw(st.integers(0, 3)), draw(st.integers(0, 3))
+        if hint is DiseaseStatus.PROGRESSIVE:
+            head = findings(before, _NOT_OPENING)
+            opener = Finding.PROGRESSION
+        elif draw(st.booleans()):  # recurrence, with or without an earlier CR
+            head = findings(before, (*_NOT_OPENING, Finding.COMPLETE_RESPONSE))
+            opener = Finding.RECURRENCE
+        else:  # progression after a complete response
+            head = [*findings(before, _NOT_OPENING), Finding.COMPLETE_RESPONSE]
+            opener = Finding.PROGRESSION
+        tail = findings(after, (*_NOT_OPENING, *_OPENERS))
+        kinds = [*head, opener, *tail]
+        dates = draw(_sorted_dates(end, late, len(kinds)))
+        items = [Assessment(d, f, biopsy()) for d, f in zip(dates, kinds, strict=True)]
+        evaluation = draw(case_dates(min_value=dates[-1], max_value=late))
+        return evaluation, items, surgeries
+
+    if hint is DiseaseStatus.NO_EVIDENCE_OF_DISEASE:
+        count = draw(st.integers(0, 4))
+        dates = draw(_sorted_dates(end, late, count))
+        items = [
+            Assessment(d, f, biopsy())
+            for d, f in zip(dates, findings(count, tuple(Finding)), strict=True)
+        ]
+        first_free = _day(dates[-1], 1) if dates else end
+        surgery_date = draw(case_dates(min_value=first_free, max_value=_day(first_free, 400)))
+        surgeries.append(
+            PriorSalvageSurgery(
+                surgery_date,
+                draw(st.sampled_from(SurgeryProcedure)),
+                draw(_nullable(st.sampled_from(Margin))),
+            )
+        )
+        evaluation = draw(case_dates(min_value=surgery_date, max_value=_day(surgery_date, 400)))
+        return evaluation, items, surgeries
+
+    raise ValueError(f"no timeline for status {hint}")  # pragma: no cover
+
+
+def _strategy_of(
+    value: SearchStrategy[_T] | None, default: SearchStrategy[_T]
+) -> SearchStrategy[_T]:
+    return value if value is not None else default
+
+
+def cases(
+    *,
+    status_hint: DiseaseStatus | None = None,
+    patient: SearchStrategy[Patient] | None = None,
+    disease: SearchStrategy[Disease | None] | None = None,
+    full_inputs: bool = False,
+    jurisdiction: SearchStrategy[Jurisdiction | None] | None = None,
+    max_history: int = 3,
+) -> SearchStrategy[Case]:
+    """Whole valid cases, optionally steered to one disease status.
+
+    Cross-field rules hold: CRT start ≤ end ≤ every assessment (in date order) ≤ evaluation
+    date; every therapy, radiotherapy and surgery date ≤ evaluation date; dose per fraction
+    0.5–25 Gy; no duplicate values in enum lists; station only for pelvic nodes; at least one
+    disease site; ``end_date`` null only for an ongoing therapy; no groin dose when the groins
+    were not irradiated.
+
+    Args:
+        status_hint: Build the timeline so that :func:`ascc_salvage.assess_status` gives this
+            status (clinical pathway §2). Surgery is then recorded only for
+            ``no_evidence_of_disease`` (whose disease is always null, overriding *disease*);
+            other strategies are unaffected. ``None`` mixes free timelines and every status.
+        patient: Strategy for the patient (default :func:`patients`).
+        disease: Strategy for the current disease, null allowed (default: null or
+            :func:`diseases`).
+        full_inputs: Every patient field non-null (ignored when *patient* is given).
+        jurisdiction: Strategy for the jurisdiction (default: any, or null).
+        max_history: Largest number of prior systemic therapies and of prior radiotherapy
+            courses.
+    """
+    return _cases(
+        status_hint=status_hint,
+        patient=patient,
+        disease=disease,
+        full_inputs=full_inputs,
+        jurisdiction=jurisdiction,
+        max_history=max_history,
+    )
+
+
+@st.composite
+def _cases(
+    draw: st.DrawFn,
+    *,
+    status_hint: DiseaseStatus | None,
+    patient: SearchStrategy[Patient] | None,
+    disease: SearchStrategy[Disease | None] | None,
+    full_inputs: bool,
+    jurisdiction: SearchStrategy[Jurisdiction | None] | None,
+    max_history: int,
+) -> Case:
+    hint = status_hint
+    if hint is None and draw(st.booleans()):
+        hint = draw(st.sampled_from(DiseaseStatus))
+    crt: Chemoradiotherapy | None
+    if hint is DiseaseStatus.UNTREATED_PRIMARY:
+        crt = None
+    elif hint is None:
+        crt = draw(_nullable(chemoradiotherapies()))
+    else:
+        crt = draw(chemoradiotherapies())
+
+    if hint is None or crt is None:
+        evaluation, items, surgeries = draw(_free_timeline(crt))
+    else:
+        evaluation, items, surgeries = draw(_hinted_timeline(crt, hint))
+
+    if hint is DiseaseStatus.NO_EVIDENCE_OF_DISEASE:
+        current: Disease | None = None
+    else:
+        current = draw(_strategy_of(disease, _nullable(diseases())))
+
+    return Case(
+        schema_version=SCHEMA_VERSION,
+        evaluation_date=evaluation,
+        jurisdiction=draw(_strategy_of(jurisdiction, _nullable(st.sampled_from(Jurisdiction)))),
+        patient=draw(_strategy_of(patient, patients(full_inputs=full_inputs))),
+        primary=draw(primaries(chemoradiotherapy=st.just(crt))),
+        assessments=tuple(items),
+        disease=current,
+        prior_salvage_surgery=tuple(surgeries),
+        prior_systemic_therapy=tuple(
+            draw(st.lists(prior_systemic_therapies(latest=evaluation), max_size=max_history))
+        ),
+        prior_radiotherapy=tuple(
+            draw(st.lists(prior_radiotherapies(latest=evaluation), max_size=max_history))
+        ),
+        facility=draw(facilities()),
+    )
+
+
+# --- st.from_type registration -----------------------------------------------------------
+
+_RESOLVERS: Final[dict[type, Callable[[], SearchStrategy[Any]]]] = {
+    Length: lengths,
+    Mass: masses,
+    Creatinine: creatinines,
+    CellCount: cell_counts,
+    Dose: doses,
+    Hiv: hivs,
+    Patient: patients,
+    Stage: stages,
+    Chemoradiotherapy: chemoradiotherapies,
+    Primary: primaries,
+    Assessment: assessments,
+    DiseaseSite: disease_sites,
+    Disease: diseases,
+    PriorSalvageSurgery: prior_salvage_surgeries,
+    PriorSystemicTherapy: prior_systemic_therapies,
+    PriorRadiotherapy: prior_radiotherapies,
+    Facility: facilities,
+    Case: cases,
+}
+
+
+def register_type_strategies() -> None:
+    """Register every case type for :func:`hypothesis.strategies.from_type`.
+
+    Registers resolver functions only; strategies are built when first drawn from. Safe to
+    call more than once.
+
+    >>> register_type_strategies()
+    >>> from ascc_salvage.case import Case
+    >>> st.from_type(Case)
+    from_type(Case)
+    """
+    for cls, factory in _RESOLVERS.items():
+        st.register_type_strategy(cls, _resolver(factory))
+
+
+def _resolver(factory: Callable[[], SearchStrategy[Any]]) -> Callable[[type], SearchStrategy[Any]]:
+    def resolve(_: type) -> SearchStrategy[Any]:
+        return factory()
+
+    return resolve
