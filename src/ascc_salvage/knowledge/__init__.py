@@ -1,0 +1,422 @@
+"""The clinical knowledge base as versioned, validated data, and its query API.
+
+Evidence items, regimens, radiotherapy schedules, regulatory approvals and thresholds live in
+the TOML files of ``ascc_salvage/knowledge/data`` so that a clinician can review every change
+in a diff. They are loaded once (on first use), validated, and cached; rules reference them
+by id.
+
+>>> from ascc_salvage import knowledge
+>>> knowledge.VERSION
+'2026.11'
+>>> knowledge.evidence("INTERAACT_2020").pmid
+'32530769'
+>>> knowledge.thresholds().cd4_min_checkpoint_inhibitor.value
+200
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import difflib
+import io
+from collections.abc import Iterable, Mapping
+from typing import Final, TypeAlias
+
+from ascc_salvage.knowledge._loader import (
+    KnowledgeBase,
+    KnowledgeBaseError,
+    load_packaged,
+    read_version,
+)
+from ascc_salvage.knowledge._model import (
+    DOSE_RULE_UNITS,
+    Approval,
+    ApprovalAbsence,
+    DatePrecision,
+    DoseRule,
+    DrugDose,
+    EsmoGrade,
+    EsmoLevel,
+    EvidenceItem,
+    GradeCertainty,
+    GradeStrength,
+    IdentifierKind,
+    IdentifierStatus,
+    Indication,
+    KarnofskyEcogRow,
+    NccnCategory,
+    NccnPreference,
+    OcebmLevel,
+    OrganLimit,
+    Outcome,
+    OutcomeUnit,
+    RadiotherapySchedule,
+    Regimen,
+    RegimenVariant,
+    Threshold,
+    Thresholds,
+    Verification,
+    VerificationScope,
+    display_rank,
+)
+from ascc_salvage.vocabulary import Jurisdiction, OptionId
+
+__all__ = [
+    "DOSE_RULE_UNITS",
+    "VERSION",
+    "Approval",
+    "ApprovalAbsence",
+    "DatePrecision",
+    "DoseRule",
+    "DrugDose",
+    "EsmoGrade",
+    "EsmoLevel",
+    "EvidenceItem",
+    "GradeCertainty",
+    "GradeStrength",
+    "IdentifierKind",
+    "IdentifierStatus",
+    "Indication",
+    "KarnofskyEcogRow",
+    "KnowledgeBaseError",
+    "NccnCategory",
+    "NccnPreference",
+    "OcebmLevel",
+    "OrganLimit",
+    "Outcome",
+    "OutcomeUnit",
+    "RadiotherapySchedule",
+    "Regimen",
+    "RegimenVariant",
+    "Row",
+    "Threshold",
+    "Thresholds",
+    "UnknownIdError",
+    "Verification",
+    "VerificationScope",
+    "approval_absences",
+    "approvals",
+    "display_rank",
+    "evidence",
+    "evidence_for_option",
+    "evidence_items",
+    "evidence_rows",
+    "outcome_rows",
+    "radiotherapy_schedule",
+    "radiotherapy_schedules",
+    "regimen",
+    "regimens",
+    "thresholds",
+    "to_csv",
+]
+
+#: Version of the knowledge-base content (``YYYY.MM`` with an optional ``.N``).
+VERSION: Final[str] = read_version()
+
+#: One row of :func:`evidence_rows` or :func:`outcome_rows` (JSON- and CSV-ready values).
+Row: TypeAlias = dict[str, str | int | float | None]
+
+
+class UnknownIdError(KeyError):
+    """An id that the knowledge base does not hold (a :class:`KeyError`).
+
+    The message names the id and suggests close matches.
+    """
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def _kb() -> KnowledgeBase:
+    return load_packaged()
+
+
+def _unknown(kind: str, key: object, known: Iterable[str]) -> UnknownIdError:
+    candidates = list(known)
+    close = difflib.get_close_matches(str(key), candidates, n=3)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return UnknownIdError(f"unknown {kind} id {str(key)!r}{hint}")
+
+
+def evidence(evidence_id: str) -> EvidenceItem:
+    """Return one evidence item by id.
+
+    Args:
+        evidence_id: The item id, e.g. ``"POD1UM303_2025"``.
+
+    Returns:
+        The evidence item.
+
+    Raises:
+        UnknownIdError: No item has that id (a :class:`KeyError`).
+
+    >>> item = evidence("POD1UM303_2025")
+    >>> item.nct, item.n, str(item.ocebm), str(item.grade)
+    ('NCT04472429', 308, '2', 'moderate')
+    >>> evidence("KO2019")
+    Traceback (most recent call last):
+    ...
+    ascc_salvage.knowledge.UnknownIdError: unknown evidence id 'KO2019'; did you mean KO_2019?
+    """
+    items = _kb().evidence
+    try:
+        return items[evidence_id]
+    except KeyError:
+        raise _unknown("evidence", evidence_id, items) from None
+
+
+def evidence_items() -> tuple[EvidenceItem, ...]:
+    """Return every evidence item, in the order of the knowledge-base table.
+
+    >>> evidence_items()[0].id
+    'RACINE_2025'
+    """
+    return tuple(_kb().evidence.values())
+
+
+def evidence_for_option(option_id: OptionId | str) -> tuple[str, ...]:
+    """Return the evidence ids that support an option.
+
+    The ids of the option-to-evidence map come first, then those of the option's regimen
+    (systemic options, all variants) or radiotherapy schedule, without repeats. Every option
+    of the catalogue has at least one.
+
+    Args:
+        option_id: An :class:`~ascc_salvage.vocabulary.OptionId` or its string value.
+
+    Raises:
+        UnknownIdError: Not an option id.
+
+    >>> evidence_for_option("carboplatin_paclitaxel")
+    ('INTERAACT_2020',)
+    >>> evidence_for_option(OptionId.IORT)
+    ('HALLEMEIER_2014', 'WRIGHT_2011')
+    """
+    table = _kb().option_evidence
+    try:
+        return table[str(option_id)]
+    except KeyError:
+        raise _unknown("option", option_id, table) from None
+
+
+def evidence_rows() -> list[Row]:
+    """Return one flat row per evidence item, for tables, CSV and JSON.
+
+    Keys: ``id, citation, doi, pmid, pmcid, nct, design, n, ocebm, grade, verification,
+    verification_scope, verified_by, identifiers_not_verified, population, summary``.
+    Absent identifiers are ``""``; an absent ``n``, ``grade`` or ``verification_scope`` is
+    ``None``. ``identifiers_not_verified`` lists the recorded identifiers whose status is not
+    ``verified`` (e.g. ``"pmid"``).
+
+    >>> row = next(r for r in evidence_rows() if r["id"] == "ANDRATSCHKE_2022")
+    >>> row["doi"], row["verification"], row["identifiers_not_verified"]
+    ('10.1016/S1470-2045(22)00447-8', 'secondary', 'doi')
+    """
+    rows: list[Row] = []
+    for item in evidence_items():
+        not_verified = [
+            str(kind)
+            for kind in IdentifierKind
+            if item.identifier_verification(kind) not in (None, Verification.VERIFIED)
+        ]
+        rows.append(
+            {
+                "id": item.id,
+                "citation": item.citation,
+                "doi": item.doi,
+                "pmid": item.pmid,
+                "pmcid": item.pmcid,
+                "nct": item.nct,
+                "design": item.design,
+                "n": item.n,
+                "ocebm": str(item.ocebm),
+                "grade": None if item.grade is None else str(item.grade),
+                "verification": str(item.verification),
+                "verification_scope": (
+                    None if item.verification_scope is None else str(item.verification_scope)
+                ),
+                "verified_by": item.verified_by,
+                "identifiers_not_verified": ",".join(not_verified),
+                "population": item.population,
+                "summary": item.summary,
+            }
+        )
+    return rows
+
+
+def outcome_rows() -> list[Row]:
+    """Return one flat row per typed outcome of every evidence item.
+
+    Keys: ``evidence_id, name, arm, population, timepoint, value, unit, ci_low, ci_high,
+    note, verification`` (the item's status).
+
+    >>> rows = [r for r in outcome_rows() if r["evidence_id"] == "NCI9673A_2017"]
+    >>> rows[0]["name"], rows[0]["value"], rows[0]["ci_low"], rows[0]["ci_high"]
+    ('objective_response_rate', 24.0, 15.0, 33.0)
+    """
+    return [
+        {
+            "evidence_id": item.id,
+            "name": outcome.name,
+            "arm": outcome.arm,
+            "population": outcome.population,
+            "timepoint": outcome.timepoint,
+            "value": outcome.value,
+            "unit": str(outcome.unit),
+            "ci_low": outcome.ci_low,
+            "ci_high": outcome.ci_high,
+            "note": outcome.note,
+            "verification": str(item.verification),
+        }
+        for item in evidence_items()
+        for outcome in item.outcomes
+    ]
+
+
+def to_csv(rows: Iterable[Mapping[str, object]]) -> str:
+    """Write rows as CSV text (header from the keys in first-seen order; ``None`` → empty).
+
+    Lines end with a line feed; fields are quoted only when needed.
+
+    >>> print(to_csv([{"id": "A", "n": 3}, {"id": "B, C", "n": None}]), end="")
+    id,n
+    A,3
+    "B, C",
+    """
+    materialised = list(rows)
+    header = list(dict.fromkeys(key for row in materialised for key in row))
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n", restval="")
+    writer.writeheader()
+    for row in materialised:
+        writer.writerow({key: "" if value is None else value for key, value in row.items()})
+    return buffer.getvalue()
+
+
+def approvals(
+    agent: str, jurisdiction: Jurisdiction | str, *, as_of: _dt.date
+) -> tuple[Approval, ...]:
+    """Return the anal-cancer approvals of *agent* in force in *jurisdiction* on *as_of*.
+
+    A day-precision decision counts from its day; a month-precision one from the first day
+    of the following month. Agents without an anal-cancer approval (pembrolizumab,
+    nivolumab) and jurisdiction ``other`` give an empty tuple.
+
+    Args:
+        agent: Agent name, e.g. ``"retifanlimab"`` (case-insensitive).
+        jurisdiction: ``"US"``, ``"EU"`` or ``"other"``.
+        as_of: The date of the evaluation (a :class:`datetime.datetime` counts by its date).
+
+    Raises:
+        ValueError: Unknown jurisdiction.
+        TypeError: *as_of* is not a date.
+
+    >>> import datetime
+    >>> us = approvals("retifanlimab", "US", as_of=datetime.date(2025, 5, 15))
+    >>> [str(a.indication) for a in us]
+    ['first_line_combination', 'monotherapy_after_platinum']
+    >>> approvals("retifanlimab", "EU", as_of=datetime.date(2026, 3, 15))
+    ()
+    """
+    place = Jurisdiction(jurisdiction)
+    if isinstance(as_of, _dt.datetime):
+        as_of = as_of.date()
+    if not isinstance(as_of, _dt.date):
+        raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
+    return tuple(
+        sorted(
+            (
+                approval
+                for approval in _kb().approvals
+                if approval.agent == agent.lower()
+                and approval.jurisdiction == str(place)
+                and approval.effective_from <= as_of
+            ),
+            key=lambda approval: (approval.effective_from, str(approval.indication)),
+        )
+    )
+
+
+def approval_absences() -> tuple[ApprovalAbsence, ...]:
+    """Return the recorded absences of anal-cancer approvals (pembrolizumab, nivolumab).
+
+    >>> [a.agent for a in approval_absences()]
+    ['pembrolizumab', 'nivolumab']
+    """
+    return _kb().approval_absences
+
+
+def regimen(regimen_id: OptionId | str) -> Regimen:
+    """Return the regimen of a systemic option.
+
+    Args:
+        regimen_id: A systemic option id (e.g. ``"carboplatin_paclitaxel"``).
+
+    Raises:
+        UnknownIdError: Not a systemic option id.
+
+    >>> cp = regimen("carboplatin_paclitaxel")
+    >>> for d in cp.default.drugs:
+    ...     print(d.drug, d.rule, d.dose, d.dose_unit, d.days)
+    carboplatin auc 5.0 mg.min/mL (1,)
+    paclitaxel per_m2 80.0 mg/m2 (1, 8, 15)
+    """
+    table = _kb().regimens
+    try:
+        return table[str(regimen_id)]
+    except KeyError:
+        raise _unknown("regimen", regimen_id, table) from None
+
+
+def regimens() -> tuple[Regimen, ...]:
+    """Return every regimen, in catalogue order.
+
+    >>> [r.id for r in regimens()][:2]
+    ['carboplatin_paclitaxel', 'carboplatin_paclitaxel_retifanlimab']
+    """
+    return tuple(_kb().regimens.values())
+
+
+def radiotherapy_schedule(schedule_id: OptionId | str) -> RadiotherapySchedule:
+    """Return a radiotherapy schedule by id.
+
+    The ids ``groin_radiotherapy``, ``reirradiation`` and ``iort`` are the option plans;
+    ``act2_mitomycin``, ``act2_cisplatin`` and ``rtog0529_dose_painted_imrt`` describe
+    primary chemoradiotherapy.
+
+    Raises:
+        UnknownIdError: No schedule has that id.
+
+    >>> s = radiotherapy_schedule("reirradiation")
+    >>> s.total_dose_gy, s.fractions, s.fractions_per_day, s.total_dose_range_gy
+    (39.0, 26, 2, (30.0, 39.0))
+    """
+    table = _kb().schedules
+    try:
+        return table[str(schedule_id)]
+    except KeyError:
+        raise _unknown("radiotherapy schedule", schedule_id, table) from None
+
+
+def radiotherapy_schedules() -> tuple[RadiotherapySchedule, ...]:
+    """Return every radiotherapy schedule.
+
+    >>> [s.id for s in radiotherapy_schedules() if s.option_id]
+    ['groin_radiotherapy', 'reirradiation', 'iort']
+    """
+    return tuple(_kb().schedules.values())
+
+
+def thresholds() -> Thresholds:
+    """Return every threshold the rules and calculators use, with its sources.
+
+    >>> t = thresholds()
+    >>> t.assessment_window_days.value, t.assessment_window_days.unit
+    (182, 'd')
+    >>> t.cisplatin_min_creatinine_clearance.sources
+    ('GALSKY_2011',)
+    >>> t.reirradiation_min_interval_months.policy
+    True
+    """
+    return _kb().thresholds

@@ -1,0 +1,689 @@
+"""Load and validate the knowledge-base TOML files.
+
+Every file is read with :mod:`tomllib`, each item is structured on its own with a strict
+cattrs converter (no silent coercion of ``"61"`` to 61 or ``2.5`` to 2; unknown keys are
+errors), and the cross-references are checked afterwards. All problems are collected and
+reported together in one :class:`KnowledgeBaseError`, each naming its file and item id.
+
+The packaged data are read through :mod:`importlib.resources`, so loading works from an
+installed wheel; :func:`load_directory` loads any directory (tests use corrupted copies).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import os
+import pathlib
+import re
+import tomllib
+from collections.abc import Callable, Iterable, Mapping
+from importlib.resources import files
+from importlib.resources.abc import Traversable
+from typing import Any, Final, TypeVar
+
+import attrs
+import cattrs
+
+from ascc_salvage.knowledge._model import (
+    DOSE_RULE_UNITS,
+    Approval,
+    ApprovalAbsence,
+    DatePrecision,
+    DrugDose,
+    EvidenceItem,
+    IdentifierKind,
+    KarnofskyEcogRow,
+    OrganLimit,
+    RadiotherapySchedule,
+    Regimen,
+    Threshold,
+    Thresholds,
+    Verification,
+)
+from ascc_salvage.vocabulary import SYSTEMIC_OPTIONS, OptionId
+
+__all__ = ["KnowledgeBase", "KnowledgeBaseError", "load_directory", "load_packaged"]
+
+_T = TypeVar("_T")
+
+#: File names of the knowledge base, in loading order.
+FILES: Final = (
+    "meta.toml",
+    "evidence.toml",
+    "drugs.toml",
+    "regimens.toml",
+    "radiotherapy.toml",
+    "approvals.toml",
+    "options.toml",
+    "thresholds.toml",
+)
+
+IDENTIFIER_PATTERNS: Final[Mapping[IdentifierKind, re.Pattern[str]]] = {
+    IdentifierKind.DOI: re.compile(r"10\.\d{4,9}/\S+"),
+    IdentifierKind.PMID: re.compile(r"[1-9]\d{0,8}"),
+    IdentifierKind.PMCID: re.compile(r"PMC\d+"),
+    IdentifierKind.NCT: re.compile(r"NCT\d{8}"),
+}
+
+_EVIDENCE_ID: Final = re.compile(r"[A-Z][A-Z0-9_]*")
+_SNAKE: Final = re.compile(r"[a-z][a-z0-9_]*")
+_VERSION: Final = re.compile(r"\d{4}\.(0[1-9]|1[0-2])(\.[1-9]\d*)?")
+_DRUG_CLASSES: Final = frozenset(
+    {"platinum", "cisplatin", "carboplatin", "taxane", "fluoropyrimidine", "checkpoint_inhibitor"}
+)
+_JURISDICTIONS: Final = ("US", "EU")
+#: Units a threshold may carry (UCUM; "" for scores and counts).
+THRESHOLD_UNITS: Final = frozenset(
+    {"", "d", "wk", "mo", "a", "Gy", "cm", "mL/min", "mg/dL", "kg/m2", "cells/uL"}
+)
+
+
+class KnowledgeBaseError(ValueError):
+    """The knowledge-base data are invalid.
+
+    Attributes:
+        problems: One ``file: item: message`` line per problem.
+    """
+
+    def __init__(self, problems: Iterable[str]) -> None:
+        self.problems: tuple[str, ...] = tuple(problems)
+        super().__init__("invalid knowledge base:\n" + "\n".join(self.problems))
+
+
+@attrs.frozen
+class KnowledgeBase:
+    """The whole validated knowledge base (internal container; use the query functions)."""
+
+    version: str
+    evidence: Mapping[str, EvidenceItem]
+    drug_classes: Mapping[str, frozenset[str]]
+    regimens: Mapping[str, Regimen]
+    schedules: Mapping[str, RadiotherapySchedule]
+    approvals: tuple[Approval, ...]
+    approval_absences: tuple[ApprovalAbsence, ...]
+    option_evidence: Mapping[str, tuple[str, ...]]
+    thresholds: Thresholds
+
+
+# --------------------------------------------------------------------------- converter
+
+
+def _strict_str(value: object, _: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected a string, got {type(value).__name__}")
+    return value
+
+
+def _strict_int(value: object, _: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"expected an integer, got {type(value).__name__}")
+    return value
+
+
+def _strict_float(value: object, _: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    return float(value)
+
+
+def _strict_number(value: object, _: object) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"expected a number, got {type(value).__name__}")
+    return value
+
+
+def _strict_bool(value: object, _: object) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"expected true or false, got {type(value).__name__}")
+    return value
+
+
+def _date(value: object, _: object) -> _dt.date:
+    text = _strict_str(value, None)
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        return _dt.date.fromisoformat(text)
+    if re.fullmatch(r"\d{4}-\d{2}", text):
+        return _dt.date.fromisoformat(text + "-01")
+    raise ValueError(f"expected YYYY-MM-DD or YYYY-MM, got {text!r}")
+
+
+def _make_converter() -> cattrs.Converter:
+    converter = cattrs.Converter(forbid_extra_keys=True)
+    # Predicate hooks match the exact type only: a class hook for ``str`` would also
+    # capture every StrEnum (a str subclass) and skip the enum's own validation.
+    hooks: dict[object, Callable[[object, object], object]] = {
+        str: _strict_str,
+        int: _strict_int,
+        float: _strict_float,
+        bool: _strict_bool,
+        float | int: _strict_number,
+        _dt.date: _date,
+    }
+    for target, hook in hooks.items():
+        converter.register_structure_hook_func(_exactly(target), hook)
+    return converter
+
+
+def _exactly(target: object) -> Callable[[object], bool]:
+    return lambda candidate: candidate == target
+
+
+_CONVERTER: Final = _make_converter()
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, cattrs.BaseValidationError):
+        return "; ".join(cattrs.transform_error(exc, path="$"))
+    return str(exc)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+class _Problems:
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def add(self, file: str, item: str, message: str) -> None:
+        self.lines.append(f"{file}: {item}: {message}")
+
+
+def _read(directory: Traversable, name: str, problems: _Problems) -> dict[str, Any]:
+    resource = directory.joinpath(name)
+    try:
+        return tomllib.loads(resource.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        problems.add(name, "-", "file is missing")
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        problems.add(name, "-", f"not valid TOML: {exc}")
+    return {}
+
+
+def _table_list(
+    raw: Mapping[str, Any], key: str, file: str, problems: _Problems
+) -> list[dict[str, Any]]:
+    value = raw.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        problems.add(file, "-", f"[[{key}]] must be an array of tables")
+        return []
+    return value
+
+
+def _structure_items(
+    items: Iterable[Mapping[str, Any]],
+    cls: type[_T],
+    file: str,
+    problems: _Problems,
+    key: Callable[[Mapping[str, Any]], str],
+) -> list[tuple[str, _T]]:
+    result: list[tuple[str, _T]] = []
+    for index, raw in enumerate(items):
+        label = key(raw) or f"#{index + 1}"
+        try:
+            result.append((label, _CONVERTER.structure(raw, cls)))
+        except Exception as exc:  # cattrs raises several types; each becomes a problem
+            problems.add(file, label, _message(exc))
+    return result
+
+
+def _item_id(raw: Mapping[str, Any]) -> str:
+    value = raw.get("id")
+    return value if isinstance(value, str) else ""
+
+
+def _approval_label(raw: Mapping[str, Any]) -> str:
+    return f"{raw.get('agent')}/{raw.get('jurisdiction')}/{raw.get('indication')}"
+
+
+def _unique(
+    pairs: list[tuple[str, _T]], ident: Callable[[_T], str], file: str, problems: _Problems
+) -> dict[str, _T]:
+    table: dict[str, _T] = {}
+    for _, item in pairs:
+        name = ident(item)
+        if name in table:
+            problems.add(file, name, "duplicate id")
+        else:
+            table[name] = item
+    return table
+
+
+def _check_refs(
+    refs: Iterable[str], known: Mapping[str, object], file: str, item: str, problems: _Problems
+) -> None:
+    for ref in refs:
+        if ref not in known:
+            problems.add(file, item, f"unknown evidence id {ref!r}")
+
+
+# --------------------------------------------------------------------------- per-file checks
+
+
+def _check_evidence(item: EvidenceItem, problems: _Problems) -> None:
+    file = "evidence.toml"
+    if not _EVIDENCE_ID.fullmatch(item.id):
+        problems.add(file, item.id, "id must be upper-case letters, digits and underscores")
+    for kind, pattern in IDENTIFIER_PATTERNS.items():
+        value = item.identifier(kind)
+        if value and not pattern.fullmatch(value):
+            problems.add(file, item.id, f"malformed {kind} {value!r}")
+    if (
+        item.verification is Verification.VERIFIED
+        and item.verification_scope is None
+        and not any(item.identifier(kind) for kind in IdentifierKind)
+    ):
+        problems.add(
+            file,
+            item.id,
+            "status 'verified' needs an identifier (or a verification_scope such as 'content')",
+        )
+    seen: set[IdentifierKind] = set()
+    for entry in item.identifier_status:
+        if entry.kind in seen:
+            problems.add(file, item.id, f"identifier_status lists {entry.kind} twice")
+        seen.add(entry.kind)
+        if not item.identifier(entry.kind):
+            problems.add(file, item.id, f"identifier_status for empty {entry.kind}")
+    if item.n is not None and item.n < 1:
+        problems.add(file, item.id, "n must be positive")
+    for outcome in item.outcomes:
+        where = f"outcome {outcome.name!r}"
+        if not _SNAKE.fullmatch(outcome.name):
+            problems.add(file, item.id, f"{where}: name must be snake_case")
+        if (outcome.ci_low is None) != (outcome.ci_high is None):
+            problems.add(file, item.id, f"{where}: give both ci_low and ci_high or neither")
+        elif (
+            outcome.ci_low is not None
+            and outcome.ci_high is not None
+            and not outcome.ci_low <= outcome.value <= outcome.ci_high
+        ):
+            problems.add(file, item.id, f"{where}: value outside its confidence interval")
+
+
+def _check_dose(
+    dose: DrugDose,
+    drugs: Mapping[str, frozenset[str]],
+    cycle_days: int | None,
+    file: str,
+    item: str,
+    problems: _Problems,
+) -> None:
+    where = f"drug {dose.drug!r}"
+    if dose.drug not in drugs:
+        problems.add(file, item, f"{where}: not listed in drugs.toml")
+    if dose.dose_unit != DOSE_RULE_UNITS[dose.rule]:
+        problems.add(
+            file,
+            item,
+            f"{where}: rule {dose.rule} needs unit {DOSE_RULE_UNITS[dose.rule]!r},"
+            f" got {dose.dose_unit!r}",
+        )
+    if dose.dose <= 0:
+        problems.add(file, item, f"{where}: dose must be positive")
+    if not dose.days or list(dose.days) != sorted(set(dose.days)) or dose.days[0] < 1:
+        problems.add(file, item, f"{where}: days must be increasing day numbers from 1")
+    elif cycle_days is not None and dose.days[-1] > cycle_days:
+        problems.add(file, item, f"{where}: day {dose.days[-1]} is beyond the cycle")
+    if dose.every_n_cycles < 1 or (dose.max_cycles is not None and dose.max_cycles < 1):
+        problems.add(file, item, f"{where}: every_n_cycles and max_cycles must be >= 1")
+
+
+_CLASS_FLAGS: Final = {
+    "contains_platinum": "platinum",
+    "contains_cisplatin": "cisplatin",
+    "contains_carboplatin": "carboplatin",
+    "contains_taxane": "taxane",
+    "contains_fluoropyrimidine": "fluoropyrimidine",
+    "contains_checkpoint_inhibitor": "checkpoint_inhibitor",
+}
+
+
+def _check_regimen(
+    regimen: Regimen,
+    drugs: Mapping[str, frozenset[str]],
+    evidence: Mapping[str, EvidenceItem],
+    problems: _Problems,
+) -> None:
+    file = "regimens.toml"
+    if regimen.id not in {str(option) for option in SYSTEMIC_OPTIONS}:
+        problems.add(file, regimen.id, "id is not a systemic option id")
+    _check_refs(regimen.evidence, evidence, file, regimen.id, problems)
+    if not regimen.evidence:
+        problems.add(file, regimen.id, "regimen has no evidence")
+    ids = [variant.id for variant in regimen.variants]
+    if len(ids) != len(set(ids)):
+        problems.add(file, regimen.id, "duplicate variant id")
+    defaults = [variant.id for variant in regimen.variants if variant.is_default]
+    if defaults != [regimen.default_variant]:
+        problems.add(
+            file,
+            regimen.id,
+            f"default_variant {regimen.default_variant!r} must be the one variant with"
+            f" is_default = true (found {defaults})",
+        )
+    classes: set[str] = set()
+    for variant in regimen.variants:
+        label = f"{regimen.id}/{variant.id}"
+        _check_refs(variant.evidence, evidence, file, label, problems)
+        if variant.cycle_length_days < 1 or (variant.cycles is not None and variant.cycles < 1):
+            problems.add(file, label, "cycle_length_days and cycles must be >= 1")
+        if not variant.drugs:
+            problems.add(file, label, "variant has no drugs")
+        for dose in variant.drugs:
+            _check_dose(dose, drugs, variant.cycle_length_days, file, label, problems)
+            classes |= drugs.get(dose.drug, frozenset())
+        if variant.agent is not None and variant.agent not in {d.drug for d in variant.drugs}:
+            problems.add(file, label, f"agent {variant.agent!r} is not one of its drugs")
+    for flag, drug_class in _CLASS_FLAGS.items():
+        if getattr(regimen, flag) != (drug_class in classes):
+            problems.add(file, regimen.id, f"{flag} disagrees with the drug classes")
+
+
+def _check_schedule(
+    schedule: RadiotherapySchedule,
+    drugs: Mapping[str, frozenset[str]],
+    evidence: Mapping[str, EvidenceItem],
+    problems: _Problems,
+) -> None:
+    file = "radiotherapy.toml"
+    _check_refs(schedule.evidence, evidence, file, schedule.id, problems)
+    if schedule.option_id is not None:
+        if schedule.option_id not in OptionId.__members__.values():
+            problems.add(file, schedule.id, f"unknown option_id {schedule.option_id!r}")
+        if not schedule.evidence:
+            problems.add(file, schedule.id, "an option's schedule needs evidence")
+    if schedule.total_dose_gy <= 0 or schedule.fractions < 1 or schedule.fractions_per_day < 1:
+        problems.add(file, schedule.id, "dose, fractions and fractions_per_day must be positive")
+    for name in ("total_dose_range_gy", "typical_dose_range_gy"):
+        bounds: tuple[float, ...] | None = getattr(schedule, name)
+        if bounds is not None and (len(bounds) != 2 or bounds[0] > bounds[1]):
+            problems.add(file, schedule.id, f"{name} must be [low, high]")
+    allowed = schedule.total_dose_range_gy
+    if allowed is not None and len(allowed) == 2:
+        for name in ("total_dose_gy", "typical_dose_range_gy"):
+            value = getattr(schedule, name)
+            values = (value,) if isinstance(value, float) else (value or ())
+            if any(not allowed[0] <= v <= allowed[1] for v in values):
+                problems.add(file, schedule.id, f"{name} outside total_dose_range_gy")
+    for dose in schedule.concurrent_drugs:
+        _check_dose(dose, drugs, None, file, schedule.id, problems)
+
+
+def _check_approval(
+    approval: Approval,
+    raw: Mapping[str, Any],
+    drugs: Mapping[str, frozenset[str]],
+    evidence: Mapping[str, EvidenceItem],
+    problems: _Problems,
+) -> None:
+    file = "approvals.toml"
+    label = f"{approval.agent}/{approval.jurisdiction}/{approval.indication}"
+    if approval.agent not in drugs:
+        problems.add(file, label, "agent not listed in drugs.toml")
+    if approval.jurisdiction not in _JURISDICTIONS:
+        problems.add(file, label, f"jurisdiction must be one of {_JURISDICTIONS}")
+    day_precision = len(str(raw.get("date", ""))) == len("YYYY-MM-DD")
+    if day_precision != (approval.date_precision is DatePrecision.DAY):
+        problems.add(file, label, "date does not match date_precision")
+    _check_refs(approval.evidence, evidence, file, label, problems)
+
+
+# --------------------------------------------------------------------------- thresholds
+
+
+def _structure_thresholds(
+    raw: Mapping[str, Any], evidence: Mapping[str, EvidenceItem], problems: _Problems
+) -> Thresholds | None:
+    file = "thresholds.toml"
+    values: dict[str, Any] = {}
+    scalar_names = [f.name for f in attrs.fields(Thresholds) if f.type in (Threshold, "Threshold")]
+    table_names = {"reirradiation_limits", "karnofsky_to_ecog"}
+    for name in sorted(set(raw) - set(scalar_names) - table_names):
+        problems.add(file, name, "unknown threshold")
+    for name in scalar_names:
+        if name not in raw:
+            problems.add(file, name, "missing threshold")
+            continue
+        try:
+            threshold = _CONVERTER.structure(raw[name], Threshold)
+        except Exception as exc:  # each failure becomes a problem
+            problems.add(file, name, _message(exc))
+            continue
+        _check_refs(threshold.sources, evidence, file, name, problems)
+        if threshold.unit not in THRESHOLD_UNITS:
+            problems.add(file, name, f"unit {threshold.unit!r} is not an accepted unit")
+        if not threshold.policy and not threshold.sources:
+            problems.add(file, name, "a published threshold (policy = false) needs sources")
+        values[name] = threshold
+
+    limits = _structure_items(
+        _table_list(raw, "reirradiation_limits", file, problems),
+        OrganLimit,
+        file,
+        problems,
+        lambda item: str(item.get("organ", "")),
+    )
+    organs: set[str] = set()
+    for _, limit in limits:
+        if limit.organ in organs:
+            problems.add(file, limit.organ, "duplicate organ")
+        organs.add(limit.organ)
+        _check_refs(limit.sources, evidence, file, limit.organ, problems)
+        if not 0 < limit.no_recovery_gy <= limit.recovery_gy or limit.alpha_beta_gy <= 0:
+            problems.add(file, limit.organ, "limits must be positive and recovery >= no recovery")
+    values["reirradiation_limits"] = tuple(limit for _, limit in limits)
+
+    rows, note = _karnofsky(raw.get("karnofsky_to_ecog"), problems)
+    values["karnofsky_to_ecog"] = rows
+    values["karnofsky_to_ecog_note"] = note
+    if problems.lines:
+        return None
+    return Thresholds(**values)
+
+
+def _karnofsky(raw: object, problems: _Problems) -> tuple[tuple[KarnofskyEcogRow, ...], str]:
+    file, item = "thresholds.toml", "karnofsky_to_ecog"
+    if not isinstance(raw, dict) or set(raw) != {"rows", "note"}:
+        problems.add(file, item, "must be a table with 'rows' and 'note'")
+        return (), ""
+    try:
+        rows = tuple(
+            KarnofskyEcogRow(**_CONVERTER.structure(row, dict[str, int])) for row in raw["rows"]
+        )
+        note = _CONVERTER.structure(raw["note"], str)
+    except Exception as exc:  # malformed rows
+        problems.add(file, item, _message(exc))
+        return (), ""
+    covered = sorted(k for row in rows for k in range(row.karnofsky_min, row.karnofsky_max + 1, 10))
+    if covered != list(range(0, 101, 10)) or any(not 0 <= row.ecog <= 5 for row in rows):
+        problems.add(file, item, "rows must cover Karnofsky 0-100 once each, ECOG 0-5")
+    return rows, note
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def load_directory(directory: Traversable | str | os.PathLike[str]) -> KnowledgeBase:
+    """Load and validate the knowledge base in *directory*.
+
+    Args:
+        directory: A directory (or :mod:`importlib.resources` traversable) holding the TOML
+            files listed in :data:`FILES`.
+
+    Returns:
+        The validated knowledge base.
+
+    Raises:
+        KnowledgeBaseError: Any problem, each line naming the file and the item.
+    """
+    root: Traversable = (
+        pathlib.Path(directory) if isinstance(directory, str | os.PathLike) else directory
+    )
+    problems = _Problems()
+    raw = {name: _read(root, name, problems) for name in FILES}
+
+    version = raw["meta.toml"].get("version")
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        problems.add("meta.toml", "version", f"expected YYYY.MM[.N], got {version!r}")
+        version = ""
+    extra_meta = set(raw["meta.toml"]) - {"version"}
+    if extra_meta:
+        problems.add("meta.toml", "-", f"unknown keys {sorted(extra_meta)}")
+
+    items = _structure_items(
+        _table_list(raw["evidence.toml"], "evidence", "evidence.toml", problems),
+        EvidenceItem,
+        "evidence.toml",
+        problems,
+        _item_id,
+    )
+    evidence = _unique(items, lambda item: item.id, "evidence.toml", problems)
+    for item in evidence.values():
+        _check_evidence(item, problems)
+
+    drugs: dict[str, frozenset[str]] = {}
+    for entry in _table_list(raw["drugs.toml"], "drug", "drugs.toml", problems):
+        name, classes = entry.get("name"), entry.get("classes")
+        if (
+            not isinstance(name, str)
+            or not isinstance(classes, list)
+            or not set(classes) <= _DRUG_CLASSES
+            or set(entry) != {"name", "classes"}
+        ):
+            problems.add("drugs.toml", str(name), f"needs a name and classes from {_DRUG_CLASSES}")
+            continue
+        if name in drugs:
+            problems.add("drugs.toml", name, "duplicate drug")
+        drugs[name] = frozenset(classes)
+
+    regimen_items = _structure_items(
+        _table_list(raw["regimens.toml"], "regimen", "regimens.toml", problems),
+        Regimen,
+        "regimens.toml",
+        problems,
+        _item_id,
+    )
+    regimens = _unique(regimen_items, lambda item: item.id, "regimens.toml", problems)
+    for regimen in regimens.values():
+        _check_regimen(regimen, drugs, evidence, problems)
+    for option in SYSTEMIC_OPTIONS:
+        if str(option) not in regimens:
+            problems.add("regimens.toml", str(option), "systemic option has no regimen")
+
+    schedule_items = _structure_items(
+        _table_list(raw["radiotherapy.toml"], "schedule", "radiotherapy.toml", problems),
+        RadiotherapySchedule,
+        "radiotherapy.toml",
+        problems,
+        _item_id,
+    )
+    schedules = _unique(schedule_items, lambda item: item.id, "radiotherapy.toml", problems)
+    for schedule in schedules.values():
+        _check_schedule(schedule, drugs, evidence, problems)
+
+    raw_approvals = _table_list(raw["approvals.toml"], "approval", "approvals.toml", problems)
+    approval_list: list[Approval] = []
+    keys: set[tuple[str, str, str]] = set()
+    for raw_item in raw_approvals:
+        for label, approval in _structure_items(
+            [raw_item], Approval, "approvals.toml", problems, _approval_label
+        ):
+            key = (approval.agent, approval.jurisdiction, str(approval.indication))
+            if key in keys:
+                problems.add("approvals.toml", label, "duplicate approval")
+            keys.add(key)
+            _check_approval(approval, raw_item, drugs, evidence, problems)
+            approval_list.append(approval)
+    absences = _structure_items(
+        _table_list(raw["approvals.toml"], "no_approval", "approvals.toml", problems),
+        ApprovalAbsence,
+        "approvals.toml",
+        problems,
+        lambda item: str(item.get("agent", "")),
+    )
+    for label, absence in absences:
+        if absence.agent not in drugs or not set(absence.jurisdictions) <= set(_JURISDICTIONS):
+            problems.add("approvals.toml", label, "unknown agent or jurisdiction")
+        if any(approval.agent == absence.agent for approval in approval_list):
+            problems.add("approvals.toml", label, "agent has both approvals and no_approval")
+    extra_approval_keys = set(raw["approvals.toml"]) - {"approval", "no_approval"}
+    if extra_approval_keys:
+        problems.add("approvals.toml", "-", f"unknown keys {sorted(extra_approval_keys)}")
+
+    option_evidence = _option_evidence(raw["options.toml"], evidence, regimens, schedules, problems)
+    thresholds = _structure_thresholds(raw["thresholds.toml"], evidence, problems)
+
+    if problems.lines or thresholds is None:
+        raise KnowledgeBaseError(problems.lines)
+    return KnowledgeBase(
+        version=version,
+        evidence=evidence,
+        drug_classes=drugs,
+        regimens=regimens,
+        schedules=schedules,
+        approvals=tuple(approval_list),
+        approval_absences=tuple(absence for _, absence in absences),
+        option_evidence=option_evidence,
+        thresholds=thresholds,
+    )
+
+
+def _option_evidence(
+    raw: Mapping[str, Any],
+    evidence: Mapping[str, EvidenceItem],
+    regimens: Mapping[str, Regimen],
+    schedules: Mapping[str, RadiotherapySchedule],
+    problems: _Problems,
+) -> dict[str, tuple[str, ...]]:
+    file = "options.toml"
+    table = raw.get("options", {})
+    if set(raw) != {"options"} or not isinstance(table, dict):
+        problems.add(file, "-", "expected exactly one [options] table")
+        table = {}
+    combined: dict[str, tuple[str, ...]] = {}
+    for option, refs in table.items():
+        if option not in OptionId.__members__.values():
+            problems.add(file, option, "unknown option id")
+            continue
+        if not isinstance(refs, list) or not all(isinstance(ref, str) for ref in refs):
+            problems.add(file, option, "expected a list of evidence ids")
+            continue
+        if len(refs) != len(set(refs)):
+            problems.add(file, option, "duplicate evidence id")
+        _check_refs(refs, evidence, file, option, problems)
+    for option in OptionId:
+        ids: list[str] = list(table.get(str(option), []) or [])
+        regimen = regimens.get(str(option))
+        if regimen is not None:
+            ids += regimen.evidence
+            for variant in regimen.variants:
+                ids += variant.evidence
+        for schedule in schedules.values():
+            if schedule.option_id == option:
+                ids += schedule.evidence
+        unique = tuple(dict.fromkeys(ref for ref in ids if isinstance(ref, str)))
+        if not unique:
+            problems.add(file, str(option), "option has no evidence")
+        combined[str(option)] = unique
+    return combined
+
+
+def read_version(directory: Traversable | None = None) -> str:
+    """Return the knowledge-base version recorded in ``meta.toml`` (no validation of the rest)."""
+    root = directory if directory is not None else _packaged_root()
+    problems = _Problems()
+    version = _read(root, "meta.toml", problems).get("version")
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        raise KnowledgeBaseError([f"meta.toml: version: expected YYYY.MM[.N], got {version!r}"])
+    return version
+
+
+def _packaged_root() -> Traversable:
+    return files("ascc_salvage.knowledge").joinpath("data")
+
+
+@functools.cache
+def load_packaged() -> KnowledgeBase:
+    """Load the knowledge base shipped with the package (once; cached)."""
+    return load_directory(_packaged_root())
