@@ -1,0 +1,221 @@
+"""The public strategies generate valid objects of every case type and whole valid cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ascc_salvage import case as model
+from ascc_salvage import dump_case, load_case
+from ascc_salvage.testing import strategies as cs
+from ascc_salvage.units import CASE_UNITS
+from ascc_salvage.vocabulary import Site
+
+from ._support import example_document
+
+LATE = dt.date(2061, 1, 1)
+BASE = load_case(example_document())
+#: The example without assessments or CRT, evaluated after every date the strategies draw.
+OPEN = attrs.evolve(
+    BASE,
+    evaluation_date=LATE,
+    assessments=(),
+    primary=attrs.evolve(BASE.primary, chemoradiotherapy=None),
+)
+
+
+def _patient(**changes: Any) -> model.Case:
+    return attrs.evolve(BASE, patient=attrs.evolve(BASE.patient, **changes))
+
+
+def _site(**changes: Any) -> model.Case:
+    assert BASE.disease is not None
+    site = attrs.evolve(BASE.disease.sites[0], **changes)
+    return attrs.evolve(BASE, disease=attrs.evolve(BASE.disease, sites=(site,)))
+
+
+def _crt(**changes: Any) -> model.Case:
+    assert BASE.primary.chemoradiotherapy is not None
+    crt = attrs.evolve(BASE.primary.chemoradiotherapy, **changes)
+    return attrs.evolve(BASE, primary=attrs.evolve(BASE.primary, chemoradiotherapy=crt))
+
+
+#: type -> (its strategy, how to place one in an otherwise valid case)
+EMBED: dict[type, tuple[Callable[[], st.SearchStrategy[Any]], Callable[[Any], model.Case]]] = {
+    model.Length: (cs.lengths, lambda x: _site(size=x)),
+    model.Mass: (cs.masses, lambda x: _patient(weight=x)),
+    model.Creatinine: (cs.creatinines, lambda x: _patient(serum_creatinine=x)),
+    model.CellCount: (
+        cs.cell_counts,
+        lambda x: _patient(hiv=attrs.evolve(BASE.patient.hiv, cd4_count=x)),
+    ),
+    model.Dose: (cs.doses, lambda x: _crt(groin_dose=x)),
+    model.Hiv: (cs.hivs, lambda x: _patient(hiv=x)),
+    model.Patient: (cs.patients, lambda x: attrs.evolve(BASE, patient=x)),
+    model.Stage: (
+        cs.stages,
+        lambda x: attrs.evolve(BASE, primary=attrs.evolve(BASE.primary, stage=x)),
+    ),
+    model.Chemoradiotherapy: (
+        cs.chemoradiotherapies,
+        lambda x: attrs.evolve(OPEN, primary=attrs.evolve(OPEN.primary, chemoradiotherapy=x)),
+    ),
+    model.Primary: (cs.primaries, lambda x: attrs.evolve(OPEN, primary=x)),
+    model.Assessment: (cs.assessments, lambda x: attrs.evolve(OPEN, assessments=(x,))),
+    model.DiseaseSite: (
+        cs.disease_sites,
+        lambda x: attrs.evolve(BASE, disease=attrs.evolve(BASE.disease, sites=(x,))),
+    ),
+    model.Disease: (cs.diseases, lambda x: attrs.evolve(BASE, disease=x)),
+    model.PriorSalvageSurgery: (
+        cs.prior_salvage_surgeries,
+        lambda x: attrs.evolve(OPEN, prior_salvage_surgery=(x,)),
+    ),
+    model.PriorSystemicTherapy: (
+        cs.prior_systemic_therapies,
+        lambda x: attrs.evolve(OPEN, prior_systemic_therapy=(x,)),
+    ),
+    model.PriorRadiotherapy: (
+        cs.prior_radiotherapies,
+        lambda x: attrs.evolve(OPEN, prior_radiotherapy=(x,)),
+    ),
+    model.Facility: (cs.facilities, lambda x: attrs.evolve(BASE, facility=x)),
+}
+
+
+def _round_trips(case: model.Case) -> None:
+    document = dump_case(case)
+    assert load_case(document) == case
+    text = json.dumps(document, ensure_ascii=False, allow_nan=False)
+    reloaded = load_case(text)
+    assert reloaded == case
+    assert dump_case(reloaded) == document
+
+
+@pytest.mark.parametrize("cls", list(EMBED), ids=lambda c: c.__name__)
+@settings(max_examples=25)
+@given(data=st.data())
+def test_every_type_strategy_round_trips_through_json(cls: type, data: st.DataObject) -> None:
+    factory, embed = EMBED[cls]
+    value = data.draw(factory(), label="explicit")
+    assert type(value) is cls
+    _round_trips(embed(value))
+    registered = data.draw(st.from_type(cls), label="from_type")
+    assert type(registered) is cls
+    _round_trips(embed(registered))
+
+
+def test_every_case_type_is_registered_for_from_type() -> None:
+    from hypothesis.strategies._internal.types import _global_type_lookup
+
+    cs.register_type_strategies()  # idempotent
+    cs.register_type_strategies()
+    # builds() would ignore the attrs validators; every type must have its own resolver.
+    for cls in [*EMBED, model.Case]:
+        assert cls in _global_type_lookup, cls
+
+
+@given(cs.cases())
+def test_generated_cases_load_from_their_own_dump(case: model.Case) -> None:
+    _round_trips(case)
+
+
+@given(cs.cases())
+def test_generated_cases_keep_the_cross_field_rules(case: model.Case) -> None:
+    dates = [a.date for a in case.assessments]
+    assert dates == sorted(dates)
+    crt = case.primary.chemoradiotherapy
+    if crt is not None:
+        assert crt.start_date <= crt.end_date
+        assert all(crt.end_date <= d for d in dates)
+        assert 0.5 <= crt.dose.canonical / crt.fractions <= 25
+        if crt.groins_irradiated is False:
+            assert crt.groin_dose is None
+    assert all(d <= case.evaluation_date for d in dates)
+    assert all(s.date <= case.evaluation_date for s in case.prior_salvage_surgery)
+    for therapy in case.prior_systemic_therapy:
+        assert therapy.start_date <= case.evaluation_date
+        assert therapy.end_date is not None or therapy.outcome == "ongoing"
+    for course in case.prior_radiotherapy:
+        assert course.end_date <= case.evaluation_date
+        assert 0.5 <= course.dose.canonical / course.fractions <= 25
+    if case.patient.karnofsky is not None:
+        assert case.patient.karnofsky % 10 == 0
+    if case.patient.conditions is not None:
+        assert len(set(case.patient.conditions)) == len(case.patient.conditions)
+    if case.disease is not None:
+        assert case.disease.sites
+        assert len(set(case.disease.invaded_structures)) == len(case.disease.invaded_structures)
+        for site in case.disease.sites:
+            assert site.station is None or site.site is Site.PELVIC_NODES
+
+
+@settings(max_examples=20)
+@given(cs.cases(full_inputs=True))
+def test_full_inputs_fill_every_patient_field(case: model.Case) -> None:
+    for field in attrs.fields(model.Patient):
+        assert getattr(case.patient, field.name) is not None, field.name
+    assert case.patient.hiv.cd4_count is not None
+    assert case.patient.hiv.viral_load_undetectable is not None
+
+
+@settings(max_examples=20)
+@given(data=st.data())
+def test_callers_can_fix_parts_of_a_case(data: st.DataObject) -> None:
+    patient, disease = BASE.patient, BASE.disease
+    case = data.draw(cs.cases(patient=st.just(patient), disease=st.just(disease)))
+    assert case.patient == patient
+    # no_evidence_of_disease is the one hint that forces the disease to null
+    assert case.disease in (disease, None)
+    no_disease = data.draw(cs.cases(disease=st.none()))
+    assert no_disease.disease is None
+
+
+@settings(max_examples=40)
+@given(cs.lengths(), cs.masses(), cs.creatinines(), cs.cell_counts(), cs.doses())
+def test_quantities_use_listed_units_and_stay_in_bounds(
+    length: model.Length,
+    mass: model.Mass,
+    creatinine: model.Creatinine,
+    cells: model.CellCount,
+    dose: model.Dose,
+) -> None:
+    for measurement in (length, mass, creatinine, cells, dose):
+        assert CASE_UNITS[measurement.unit].kind is type(measurement).KIND
+    assert 0 < length.canonical <= 250
+    assert 20 <= mass.canonical <= 400
+    assert 0.1 <= creatinine.canonical <= 25
+    assert 0 <= cells.canonical <= 5000
+    assert 0 < dose.canonical <= 100
+
+
+def test_unknown_units_are_refused_by_the_factories() -> None:
+    with pytest.raises(ValueError, match="kilogram"):
+        cs.masses(units=["kilogram"])
+    with pytest.raises(ValueError, match="cm"):
+        cs.doses(units=["cm"])
+
+
+def test_entry_point_registers_strategies_when_hypothesis_is_imported() -> None:
+    code = (
+        "import hypothesis.strategies as st\n"
+        "from ascc_salvage import dump_case, load_case\n"
+        "from ascc_salvage.case import Case\n"
+        "case = st.from_type(Case).example()\n"
+        "assert load_case(dump_case(case)) == case\n"
+        "print(type(case).__name__)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "Case"
