@@ -35,6 +35,15 @@ from ascc_salvage.calculators.radiobiology import (
     eqd2,
     max_total_dose_within_budget,
 )
+from ascc_salvage.calculators.reirradiation import (
+    OrganDose,
+    RadiotherapyCourse,
+    ReirradiationAssessment,
+    ReirradiationVerdict,
+    calendar_months_between,
+    radiotherapy_courses,
+    reirradiation_feasibility,
+)
 from ascc_salvage.calculators.renal import (
     CreatinineClearance,
     EstimatedGfr,
@@ -51,10 +60,15 @@ __all__ = [
     "CarboplatinDose",
     "CreatinineClearance",
     "EstimatedGfr",
+    "OrganDose",
+    "RadiotherapyCourse",
+    "ReirradiationAssessment",
+    "ReirradiationVerdict",
     "WeightBasis",
     "adjusted_body_weight",
     "bed",
     "body_surface_area",
+    "calendar_months_between",
     "carboplatin_dose",
     "creatinine_clearance",
     "cumulative_eqd2",
@@ -66,4 +80,6 @@ __all__ = [
     "max_total_dose_within_budget",
     "pd_l1_cps",
     "pd_l1_tps",
+    "radiotherapy_courses",
+    "reirradiation_feasibility",
 ]

@@ -1,62 +1,70 @@
 """Adapter from the calculators to the knowledge base (private).
 
 Clinical thresholds (creatinine floor, carboplatin GFR cap, re-irradiation limits, the
-Karnofsky mapping …) are data in :mod:`ascc_salvage.knowledge`; this module reads them once,
-converts them to canonical floats and caches them, so the calculators' hot paths compare
-floats only.
+Karnofsky mapping …) and regimens are data in :mod:`ascc_salvage.knowledge`; this module
+reads them once, converts them to plain floats and caches them, so that the calculators' hot
+paths compare floats only. The knowledge base itself loads its files on first use.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
 
-import pint
-
-from ascc_salvage.units import Kind, Kinds, magnitude
+from ascc_salvage import knowledge
+from ascc_salvage.knowledge import Regimen
 
 
-def _thresholds() -> Any:
-    from ascc_salvage import knowledge  # imported lazily: loads the data files
-
-    return knowledge.thresholds()
-
-
-def _as_float(value: object, kind: Kind | None, name: str) -> float:
-    """A threshold value (a quantity or a plain number) as a canonical float."""
-    if isinstance(value, pint.Quantity):
-        if kind is None:  # pragma: no cover - guards against a data-format change
-            raise TypeError(f"threshold {name} has an unexpected unit")
-        return magnitude(value, kind, name)
-    return float(value)  # type: ignore[arg-type]
-
-
-def threshold(name: str, kind: Kind | None = None) -> float:
-    """The value of threshold *name* as a float in the kind's canonical unit."""
-    return _cached_threshold(name, kind)
+def threshold(name: str) -> float:
+    """The value of scalar threshold *name* as a float (in the unit the data file states)."""
+    return _cached_threshold(name)
 
 
 @functools.cache
-def _cached_threshold(name: str, kind: Kind | None) -> float:
-    item = getattr(_thresholds(), name)
-    return _as_float(getattr(item, "value", item), kind, name)
+def _cached_threshold(name: str) -> float:
+    return float(getattr(knowledge.thresholds(), name).value)
 
 
 def creatinine_floor_mg_dl() -> float:
     """Serum creatinine floor for Cockcroft–Gault, mg/dL (0.7 in knowledge base 2026.11)."""
-    return threshold("creatinine_floor", Kinds.CREATININE)
+    return threshold("creatinine_floor")
 
 
 def carboplatin_gfr_cap_ml_min() -> float:
     """GFR cap for the Calvert formula, mL/min (125 in knowledge base 2026.11)."""
-    return threshold("carboplatin_gfr_cap", Kinds.CLEARANCE)
+    return threshold("carboplatin_gfr_cap")
 
 
 @functools.cache
 def karnofsky_table() -> tuple[int | None, ...]:
     """ECOG grade for each Karnofsky score 0–100 (``None`` where the table has no row)."""
     table: list[int | None] = [None] * 101
-    for low, high, ecog in _thresholds().karnofsky_to_ecog:
-        for score in range(max(0, int(low)), min(100, int(high)) + 1):
-            table[score] = int(ecog)
+    for low, high, ecog in knowledge.thresholds().karnofsky_to_ecog:
+        for score in range(max(0, low), min(100, high) + 1):
+            table[score] = ecog
     return tuple(table)
+
+
+@functools.cache
+def organ_limits() -> tuple[tuple[str, float, float, float], ...]:
+    """Re-irradiation limits as ``(organ, alpha_beta_gy, no_recovery_gy, recovery_gy)``."""
+    return tuple(
+        (
+            limit.organ,
+            float(limit.alpha_beta_gy),
+            float(limit.no_recovery_gy),
+            float(limit.recovery_gy),
+        )
+        for limit in knowledge.thresholds().reirradiation_limits
+    )
+
+
+@functools.cache
+def schedule(schedule_id: str) -> tuple[float, int]:
+    """Total dose (Gy) and fractions of a radiotherapy schedule of the knowledge base."""
+    found = knowledge.radiotherapy_schedule(schedule_id)
+    return float(found.total_dose_gy), int(found.fractions)
+
+
+def regimen(regimen_id: str) -> Regimen:
+    """A regimen of the knowledge base (raises ``KeyError`` for an unknown id)."""
+    return knowledge.regimen(regimen_id)

@@ -80,7 +80,7 @@ def carboplatin_dose(*, auc: object, gfr: object, cap_gfr: bool = True) -> Carbo
     >>> from ascc_salvage.units import Q_
     >>> dose = carboplatin_dose(auc=Q_(5, "mg*min/mL"), gfr=Q_(88.889, "mL/min"))
     >>> round(dose.value.m_as("mg"), 2), dose.gfr_capped
-    (569.45, False)
+    (569.44, False)
     >>> carboplatin_dose(auc=Q_(5, "mg*min/mL"), gfr=Q_(169.64, "mL/min")).value
     <Quantity(750.0, 'milligram')>
     """

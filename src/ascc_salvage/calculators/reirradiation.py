@@ -1,0 +1,646 @@
+"""Feasibility screen for re-irradiation (clinical pathway §6, points 1–5).
+
+The screen is the library's policy, written from ``clinical-pathway.md`` §6; every number it
+uses comes from the knowledge base (``thresholds()`` and the ``reirradiation`` radiotherapy
+schedule):
+
+1. **Status**: only ``recurrent`` disease after a documented complete response qualifies.
+2. **Interval** from the end of the last course to the same region to the evaluation date,
+   in whole calendar months: under 6 → not feasible; 6–11 → limits without recovery;
+   12 or more → limits with recovery.
+3. **Pelvis**: worst-case cumulative EQD2 per organ at risk (every previous pelvic course's
+   full prescription plus the planned course; α/β 3 Gy for bowel, rectum and bladder, 2 Gy for
+   the sacral plexus) against the cumulative limits. If the default plan (39 Gy in 26 × 1.5 Gy)
+   exceeds a limit, the largest whole number of 1.5 Gy fractions that fits every limit is
+   planned; under 30 Gy the option is not feasible.
+4. **Groin**: no consensus limits; feasible only with an interval of at least 12 months and
+   the prior groin dose recorded (unknown dose → undetermined; shorter interval → not
+   feasible).
+5. **ECOG** at most 2.
+
+Unknown inputs never produce a guess: the verdict is then ``undetermined`` and
+:attr:`ReirradiationAssessment.missing` names the fields. A definite reason for
+``not_feasible`` outranks missing information.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as _dt
+import enum
+import math
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+import attrs
+
+from ascc_salvage.calculators import _kb
+from ascc_salvage.calculators._common import UNIT_GY, integer, member, positive, quantity
+from ascc_salvage.calculators.radiobiology import (
+    LQ_NOMINAL_DOSE_PER_FRACTION_GY,
+    eqd2_gy,
+    max_total_gy,
+)
+from ascc_salvage.units import Kinds, Quantity, magnitude
+from ascc_salvage.vocabulary import RadiotherapyRegion
+
+__all__ = [
+    "OrganDose",
+    "RadiotherapyCourse",
+    "ReirradiationAssessment",
+    "ReirradiationVerdict",
+    "calendar_months_between",
+    "radiotherapy_courses",
+    "reirradiation_feasibility",
+]
+
+#: Field named when the disease status is unknown.
+STATUS_FIELD: Final = "disease_status"
+#: Field named when ECOG is unknown.
+ECOG_FIELD: Final = "patient.ecog"
+#: Field named when the prior groin dose is unknown.
+GROIN_DOSE_FIELD: Final = "primary.chemoradiotherapy.groin_dose"
+
+#: Tolerance for comparing cumulative doses with limits (Gy) and fraction counts.
+_EPSILON: Final = 1e-9
+
+
+class ReirradiationVerdict(enum.StrEnum):
+    """Outcome of the re-irradiation screen."""
+
+    FEASIBLE = "feasible"
+    NOT_FEASIBLE = "not_feasible"
+    UNDETERMINED = "undetermined"
+
+
+@attrs.frozen
+class RadiotherapyCourse:
+    """A previous radiotherapy course.
+
+    Attributes:
+        region: ``pelvis``, ``groin`` or ``other``.
+        end_date: Date of the last fraction.
+        total_dose: Total prescribed dose (a Gy quantity), or ``None`` if not recorded.
+        fractions: Number of fractions, or ``None`` if not recorded.
+        dose_field: Case field holding the dose, named when the dose is unknown
+            (e.g. ``primary.chemoradiotherapy.groin_dose``).
+    """
+
+    region: RadiotherapyRegion = attrs.field(converter=RadiotherapyRegion)
+    end_date: _dt.date
+    total_dose: Quantity | None
+    fractions: int | None
+    dose_field: str = ""
+
+
+@attrs.frozen
+class OrganDose:
+    """Cumulative worst-case EQD2 of one organ at risk.
+
+    Attributes:
+        organ: Organ code (``small_bowel``, ``colon_rectum``, ``bladder``, ``sacral_plexus``).
+        alpha_beta_gy: α/β ratio used (Gy).
+        previous_eqd2_gy: EQD2 of the previous courses alone (Gy).
+        cumulative_eqd2_gy: EQD2 of the previous courses plus the planned course (Gy).
+        limit_gy: The cumulative limit that applies for the interval (Gy).
+    """
+
+    organ: str
+    alpha_beta_gy: float
+    previous_eqd2_gy: float
+    cumulative_eqd2_gy: float
+    limit_gy: float
+
+    @property
+    def alpha_beta(self) -> Quantity:
+        """α/β ratio (Gy quantity)."""
+        return quantity(self.alpha_beta_gy, UNIT_GY)
+
+    @property
+    def cumulative_eqd2(self) -> Quantity:
+        """Cumulative EQD2 including the planned course (Gy quantity)."""
+        return quantity(self.cumulative_eqd2_gy, UNIT_GY)
+
+    @property
+    def limit(self) -> Quantity:
+        """Cumulative limit (Gy quantity)."""
+        return quantity(self.limit_gy, UNIT_GY)
+
+    @property
+    def within_limit(self) -> bool:
+        """Whether the cumulative EQD2 is at most the limit."""
+        return self.cumulative_eqd2_gy <= self.limit_gy + _EPSILON
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``cumulative_eqd2`` entry of a radiotherapy dose plan (``case-format.md``)."""
+        return {
+            "organ": self.organ,
+            "alpha_beta": {"value": self.alpha_beta_gy, "unit": "Gy"},
+            "value": {"value": self.cumulative_eqd2_gy, "unit": "Gy"},
+            "limit": {"value": self.limit_gy, "unit": "Gy"},
+        }
+
+
+@attrs.frozen
+class ReirradiationAssessment:
+    """Result of :func:`reirradiation_feasibility`.
+
+    Attributes:
+        verdict: ``feasible``, ``not_feasible`` or ``undetermined``.
+        region: The region to be re-irradiated.
+        interval_months: Whole calendar months from the end of the last course to the same
+            region to the evaluation date (``None``: no previous course to the region).
+        recovery: Whether the limits with recovery apply (interval ≥ 12 months); ``None``
+            without a previous course to the region.
+        organs: Per-organ cumulative EQD2 and limits (pelvis only; empty for the groin or
+            when a previous dose is unknown).
+        planned_total_dose_gy: Planned total dose (Gy): the default schedule, or the largest
+            whole number of fractions that fits every limit when the default does not.
+        planned_fractions: Planned number of fractions.
+        dose_per_fraction_gy: Planned dose per fraction (Gy).
+        largest_feasible_total_dose_gy: Largest total dose at that dose per fraction within
+            every limit (Gy; continuous, before rounding to whole fractions), or ``None``
+            when not computed.
+        reasons: Plain-language reasons for the verdict.
+        missing: Fields whose absence made the verdict undetermined.
+        nominal: Whether an EQD2 value involves a dose per fraction above the range where the
+            LQ model is trusted (single large fractions, IORT): such values are nominal.
+    """
+
+    verdict: ReirradiationVerdict
+    region: RadiotherapyRegion
+    interval_months: int | None
+    recovery: bool | None
+    organs: tuple[OrganDose, ...]
+    planned_total_dose_gy: float
+    planned_fractions: int
+    dose_per_fraction_gy: float
+    largest_feasible_total_dose_gy: float | None
+    reasons: tuple[str, ...]
+    missing: tuple[str, ...]
+    nominal: bool
+
+    @property
+    def planned_total_dose(self) -> Quantity:
+        """Planned total dose (Gy quantity)."""
+        return quantity(self.planned_total_dose_gy, UNIT_GY)
+
+    @property
+    def dose_per_fraction(self) -> Quantity:
+        """Planned dose per fraction (Gy quantity)."""
+        return quantity(self.dose_per_fraction_gy, UNIT_GY)
+
+    @property
+    def largest_feasible_total_dose(self) -> Quantity | None:
+        """Largest total dose within every limit (Gy quantity), if computed."""
+        if self.largest_feasible_total_dose_gy is None:
+            return None
+        return quantity(self.largest_feasible_total_dose_gy, UNIT_GY)
+
+
+def _add_months(start: _dt.date, months: int) -> _dt.date:
+    year, month_index = divmod(start.month - 1 + months, 12)
+    year += start.year
+    month = month_index + 1
+    day = min(start.day, calendar.monthrange(year, month)[1])
+    return _dt.date(year, month, day)
+
+
+def calendar_months_between(start: _dt.date, end: _dt.date) -> int:
+    """Whole calendar months from *start* to *end* (the largest n with start + n months ≤ end).
+
+    Adding months keeps the day of the month, clamped to the month's last day (31 January + 1
+    month = 28 or 29 February).
+
+    Raises:
+        ValueError: *end* is before *start*.
+
+    >>> import datetime as dt
+    >>> calendar_months_between(dt.date(2025, 2, 14), dt.date(2026, 2, 13))
+    11
+    >>> calendar_months_between(dt.date(2025, 2, 14), dt.date(2026, 2, 14))
+    12
+    >>> calendar_months_between(dt.date(2025, 1, 31), dt.date(2025, 2, 28))
+    1
+    """
+    if end < start:
+        raise ValueError(f"{end.isoformat()} is before {start.isoformat()}")
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if _add_months(start, months) > end:
+        months -= 1
+    return months
+
+
+@attrs.frozen
+class _Course:
+    region: RadiotherapyRegion
+    end_date: _dt.date
+    total_gy: float | None
+    fractions: int | None
+    dose_field: str
+
+
+def _course_from(course: object, index: int) -> _Course:
+    """Read one course object: a :class:`RadiotherapyCourse` or a case ``PriorRadiotherapy``."""
+    where = f"previous_courses[{index}]"
+    try:
+        region = course.region  # type: ignore[attr-defined]
+        end_date = course.end_date  # type: ignore[attr-defined]
+        fractions = course.fractions  # type: ignore[attr-defined]
+    except AttributeError:
+        raise TypeError(
+            f"{where} must have .region, .end_date, .total_dose (or .dose) and .fractions"
+        ) from None
+    if not isinstance(end_date, _dt.date):
+        raise TypeError(f"{where}.end_date must be a date")
+    dose = getattr(course, "total_dose", None)
+    if dose is None and hasattr(course, "dose"):
+        measured = course.dose
+        dose = getattr(measured, "quantity", measured)
+    total = None if dose is None else magnitude(dose, Kinds.DOSE, f"{where}.total_dose")
+    n = None if fractions is None else integer(fractions, f"{where}.fractions", minimum=1)
+    field = getattr(course, "dose_field", "") or f"{where}.total_dose"
+    return _Course(member(region, RadiotherapyRegion, f"{where}.region"), end_date, total, n, field)
+
+
+def assess_floats(
+    *,
+    region: RadiotherapyRegion,
+    courses: Sequence[tuple[RadiotherapyRegion, _dt.date, float | None, int | None, str]],
+    evaluation_date: _dt.date,
+    recurrent_after_complete_response: bool | None,
+    ecog: int | None,
+    prior_groin_dose_recorded: bool | None = None,
+    limits: Sequence[tuple[str, float, float, float]] | None = None,
+    planned_total_gy: float | None = None,
+    planned_fractions: int | None = None,
+) -> ReirradiationAssessment:
+    """The screen on canonical floats (the engine's fast path; arguments are not checked).
+
+    Args:
+        region: Region to re-irradiate (pelvis or groin).
+        courses: Previous courses as ``(region, end_date, total_gy, fractions, dose_field)``;
+            ``total_gy``/``fractions`` ``None`` when not recorded.
+        evaluation_date: The evaluation date.
+        recurrent_after_complete_response: Status gate (``None``: unknown).
+        ecog: ECOG grade (``None``: unknown).
+        prior_groin_dose_recorded: Groin only; ``None`` derives it from the groin courses.
+        limits: Organ limits ``(organ, alpha_beta_gy, no_recovery_gy, recovery_gy)``;
+            ``None`` takes the knowledge base's.
+        planned_total_gy: Planned total dose; ``None`` takes the knowledge base's schedule.
+        planned_fractions: Planned fractions; ``None`` takes the knowledge base's schedule.
+
+    Returns:
+        The assessment.
+    """
+    reasons: list[str] = []
+    missing: list[str] = []
+    blocked = False
+    default_total, default_fractions = _kb.schedule("reirradiation")
+    total_gy = default_total if planned_total_gy is None else planned_total_gy
+    n_plan = default_fractions if planned_fractions is None else planned_fractions
+    per_fraction = total_gy / n_plan
+
+    # 1. Status.
+    if recurrent_after_complete_response is None:
+        missing.append(STATUS_FIELD)
+        reasons.append("disease status unknown: re-irradiation needs recurrence after a response")
+    elif not recurrent_after_complete_response:
+        blocked = True
+        reasons.append(
+            "re-irradiation is for disease recurrent after a documented complete response, "
+            "not for persistent or progressive disease"
+        )
+
+    # 5. Performance status.
+    ecog_max = int(_kb.threshold("ecog_max_reirradiation"))
+    if ecog is None:
+        missing.append(ECOG_FIELD)
+        reasons.append("ECOG performance status unknown")
+    elif ecog > ecog_max:
+        blocked = True
+        reasons.append(f"ECOG {ecog} is above {ecog_max}")
+
+    # 2. Interval to the same region.
+    same_region = [c for c in courses if c[0] is region]
+    interval: int | None = None
+    recovery: bool | None = None
+    organs: tuple[OrganDose, ...] = ()
+    largest: float | None = None
+    nominal = per_fraction > LQ_NOMINAL_DOSE_PER_FRACTION_GY
+    if not same_region:
+        reasons.append(
+            f"no previous course to the {region} is recorded: the re-irradiation screen "
+            "does not apply"
+        )
+    else:
+        last_end = max(c[1] for c in same_region)
+        interval = calendar_months_between(last_end, evaluation_date)
+        if region is RadiotherapyRegion.GROIN:
+            minimum = int(_kb.threshold("groin_reirradiation_min_interval_months"))
+            recovery = interval >= minimum
+            if interval < minimum:
+                blocked = True
+                reasons.append(
+                    f"{interval} months since the last groin course: groin re-irradiation "
+                    f"needs at least {minimum} months"
+                )
+            if prior_groin_dose_recorded is None:
+                unknown = [c[4] for c in same_region if c[2] is None]
+                missing.extend(unknown)
+                recorded = not unknown
+            else:
+                recorded = prior_groin_dose_recorded
+                if not recorded:
+                    missing.append(GROIN_DOSE_FIELD)
+            if not recorded:
+                reasons.append("the prior groin dose is not recorded")
+            else:
+                reasons.append(
+                    "no consensus cumulative limits exist for the groin: individualised "
+                    "cumulative dose plan required"
+                )
+        else:
+            minimum = int(_kb.threshold("reirradiation_min_interval_months"))
+            recovery_months = int(_kb.threshold("reirradiation_recovery_interval_months"))
+            recovery = interval >= recovery_months
+            if interval < minimum:
+                blocked = True
+                reasons.append(
+                    f"{interval} months since the last pelvic course: at least {minimum} "
+                    "months are required"
+                )
+            unknown = [c[4] for c in same_region if c[2] is None or c[3] is None]
+            if unknown:
+                missing.extend(unknown)
+                reasons.append("a previous pelvic dose is not recorded: no cumulative screen")
+            else:
+                pelvic = [(float(c[2]), int(c[3])) for c in same_region]  # type: ignore[arg-type]
+                nominal = nominal or any(d / n > LQ_NOMINAL_DOSE_PER_FRACTION_GY for d, n in pelvic)
+                table = _kb.organ_limits() if limits is None else limits
+                previous = [
+                    (
+                        organ,
+                        ab,
+                        sum(eqd2_gy(d, d / n, ab) for d, n in pelvic),
+                        rec if recovery else no,
+                    )
+                    for organ, ab, no, rec in table
+                ]
+                largest = min(
+                    (
+                        max_total_gy(limit - prior, per_fraction, ab)
+                        for _, ab, prior, limit in previous
+                    ),
+                    default=math.inf,
+                )
+                fits = all(
+                    prior + eqd2_gy(total_gy, per_fraction, ab) <= limit + _EPSILON
+                    for _, ab, prior, limit in previous
+                )
+                if not fits:
+                    n_plan = math.floor(largest / per_fraction + _EPSILON)
+                    reduced = n_plan * per_fraction
+                    minimum_dose = _kb.threshold("reirradiation_min_total_dose")
+                    if reduced < minimum_dose - _EPSILON:
+                        blocked = True
+                        n_plan = (
+                            default_fractions if planned_fractions is None else planned_fractions
+                        )
+                        reasons.append(
+                            f"the cumulative limits allow at most {largest:.1f} Gy at "
+                            f"{per_fraction:g} Gy per fraction, under the {minimum_dose:g} Gy "
+                            "minimum"
+                        )
+                    else:
+                        total_gy = reduced
+                        reasons.append(
+                            f"the default plan exceeds a cumulative limit: planned "
+                            f"{total_gy:g} Gy in {n_plan} fractions instead"
+                        )
+                else:
+                    reasons.append("the planned course fits every cumulative limit")
+                organs = tuple(
+                    OrganDose(organ, ab, prior, prior + eqd2_gy(total_gy, per_fraction, ab), limit)
+                    for organ, ab, prior, limit in previous
+                )
+                if largest == math.inf:
+                    largest = None
+    if blocked:
+        verdict = ReirradiationVerdict.NOT_FEASIBLE
+    elif missing:
+        verdict = ReirradiationVerdict.UNDETERMINED
+    else:
+        verdict = ReirradiationVerdict.FEASIBLE
+    return ReirradiationAssessment(
+        verdict=verdict,
+        region=region,
+        interval_months=interval,
+        recovery=recovery,
+        organs=organs,
+        planned_total_dose_gy=total_gy,
+        planned_fractions=n_plan,
+        dose_per_fraction_gy=per_fraction,
+        largest_feasible_total_dose_gy=largest,
+        reasons=tuple(reasons),
+        missing=tuple(missing),
+        nominal=nominal,
+    )
+
+
+CourseTuple = tuple[RadiotherapyRegion, _dt.date, float | None, int | None, str]
+
+
+def case_courses(case: object) -> tuple[CourseTuple, ...]:
+    """Previous radiotherapy courses of a case as float tuples (the engine's fast path).
+
+    The primary chemoradiotherapy counts as a pelvic course with its full prescription (worst
+    case). When ``groins_irradiated`` is true it is also a groin course whose dose is
+    ``groin_dose`` (``None`` if not recorded); when ``groins_irradiated`` is unknown the groin
+    course is kept with an unknown dose named ``primary.chemoradiotherapy.groins_irradiated``
+    (never assume the groins were spared). Every ``prior_radiotherapy`` entry follows.
+
+    Args:
+        case: An :class:`ascc_salvage.case.Case`.
+
+    Returns:
+        Tuples ``(region, end_date, total_gy, fractions, dose_field)``.
+    """
+    courses: list[CourseTuple] = []
+    crt = case.primary.chemoradiotherapy  # type: ignore[attr-defined]
+    if crt is not None:
+        base = "primary.chemoradiotherapy"
+        courses.append(
+            (
+                RadiotherapyRegion.PELVIS,
+                crt.end_date,
+                crt.dose.canonical,
+                crt.fractions,
+                f"{base}.dose",
+            )
+        )
+        if crt.groins_irradiated is None:
+            courses.append(
+                (RadiotherapyRegion.GROIN, crt.end_date, None, None, f"{base}.groins_irradiated")
+            )
+        elif crt.groins_irradiated:
+            groin_dose = None if crt.groin_dose is None else crt.groin_dose.canonical
+            fractions = crt.groin_fractions if crt.groin_fractions is not None else crt.fractions
+            courses.append(
+                (
+                    RadiotherapyRegion.GROIN,
+                    crt.end_date,
+                    groin_dose,
+                    fractions,
+                    f"{base}.groin_dose",
+                )
+            )
+    for index, prior in enumerate(case.prior_radiotherapy):  # type: ignore[attr-defined]
+        courses.append(
+            (
+                prior.region,
+                prior.end_date,
+                prior.dose.canonical,
+                prior.fractions,
+                f"prior_radiotherapy[{index}].dose",
+            )
+        )
+    return tuple(courses)
+
+
+def radiotherapy_courses(case: object) -> tuple[RadiotherapyCourse, ...]:
+    """Previous radiotherapy courses of a case, for :func:`reirradiation_feasibility`.
+
+    See :func:`case_courses` for how the primary chemoradiotherapy is counted.
+
+    Args:
+        case: An :class:`ascc_salvage.case.Case`.
+
+    Returns:
+        The courses, primary chemoradiotherapy first.
+    """
+    return tuple(
+        RadiotherapyCourse(
+            region=region,
+            end_date=end,
+            total_dose=None if total is None else quantity(total, UNIT_GY),
+            fractions=fractions,
+            dose_field=field,
+        )
+        for region, end, total, fractions, field in case_courses(case)
+    )
+
+
+def _optional_bool(value: object, argument: str) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise TypeError(f"{argument} must be True, False or None, not {type(value).__name__}")
+    return value
+
+
+def _limits(value: Iterable[object]) -> tuple[tuple[str, float, float, float], ...]:
+    rows: list[tuple[str, float, float, float]] = []
+    for index, limit in enumerate(value):
+        try:
+            organ = str(limit.organ)  # type: ignore[attr-defined]
+            numbers = (
+                float(limit.alpha_beta_gy),  # type: ignore[attr-defined]
+                float(limit.no_recovery_gy),  # type: ignore[attr-defined]
+                float(limit.recovery_gy),  # type: ignore[attr-defined]
+            )
+        except (AttributeError, TypeError, ValueError):
+            raise TypeError(
+                f"limits[{index}] must have .organ, .alpha_beta_gy, .no_recovery_gy and "
+                ".recovery_gy (an OrganLimit)"
+            ) from None
+        if not all(math.isfinite(x) and x > 0 for x in numbers):
+            raise ValueError(f"limits[{index}] must hold positive finite numbers")
+        rows.append((organ, *numbers))
+    return tuple(rows)
+
+
+def reirradiation_feasibility(
+    *,
+    region: RadiotherapyRegion | str,
+    previous_courses: Iterable[object],
+    evaluation_date: _dt.date,
+    recurrent_after_complete_response: bool | None,
+    ecog: int | None = None,
+    prior_groin_dose_recorded: bool | None = None,
+    limits: Iterable[object] | None = None,
+    planned_total_dose: object = None,
+    planned_fractions: int | None = None,
+) -> ReirradiationAssessment:
+    """Screen curative re-irradiation of the pelvis or a groin (clinical pathway §6).
+
+    Args:
+        region: ``"pelvis"`` or ``"groin"``.
+        previous_courses: Previous courses: :class:`RadiotherapyCourse` objects (see
+            :func:`radiotherapy_courses`) or any objects with ``.region``, ``.end_date``,
+            ``.total_dose`` (or a case-model ``.dose``) and ``.fractions``.
+        evaluation_date: The evaluation date.
+        recurrent_after_complete_response: ``True`` for recurrent disease after a documented
+            complete response, ``False`` for persistent or progressive disease, ``None`` if
+            unknown.
+        ecog: ECOG performance status (0–5), or ``None`` if unknown.
+        prior_groin_dose_recorded: Groin only: whether the prior groin dose is recorded;
+            ``None`` derives it from the groin courses' doses.
+        limits: Organ limits (objects like :class:`ascc_salvage.knowledge.OrganLimit`);
+            ``None`` uses the knowledge base's table.
+        planned_total_dose: Planned total dose (a Gy quantity); default the knowledge base's
+            ``reirradiation`` schedule (39 Gy).
+        planned_fractions: Planned fractions; default the schedule's (26).
+
+    Returns:
+        The assessment with its verdict, interval, per-organ doses, plan, reasons and the
+        missing fields.
+
+    Raises:
+        TypeError: An argument has the wrong type (a dose without a unit, an ECOG float …).
+        ValueError: Wrong kind of dose, an unknown or ``other`` region, an ECOG outside 0–5,
+            or a course ending after the evaluation date.
+
+    >>> import datetime as dt
+    >>> from ascc_salvage.units import Q_
+    >>> crt = RadiotherapyCourse("pelvis", dt.date(2024, 2, 14), Q_(50.4, "Gy"), 28)
+    >>> result = reirradiation_feasibility(
+    ...     region="pelvis", previous_courses=[crt], evaluation_date=dt.date(2025, 11, 26),
+    ...     recurrent_after_complete_response=True, ecog=1)
+    >>> str(result.verdict), result.interval_months, result.recovery
+    ('feasible', 21, True)
+    >>> [(o.organ, round(o.cumulative_eqd2_gy, 3)) for o in result.organs][:2]
+    [('small_bowel', 83.484), ('colon_rectum', 83.484)]
+    """
+    where = member(region, RadiotherapyRegion, "region")
+    if where is RadiotherapyRegion.OTHER:
+        raise ValueError("region must be 'pelvis' or 'groin': §6 has no rule for other regions")
+    if not isinstance(evaluation_date, _dt.date):
+        raise TypeError("evaluation_date must be a datetime.date")
+    courses = [_course_from(course, index) for index, course in enumerate(previous_courses)]
+    for index, course in enumerate(courses):
+        if course.end_date > evaluation_date:
+            raise ValueError(f"previous_courses[{index}] ends after the evaluation date")
+    status = _optional_bool(recurrent_after_complete_response, "recurrent_after_complete_response")
+    groin_recorded = _optional_bool(prior_groin_dose_recorded, "prior_groin_dose_recorded")
+    grade = None if ecog is None else integer(ecog, "ecog", minimum=0, maximum=5)
+    table = None if limits is None else _limits(limits)
+    total = (
+        None
+        if planned_total_dose is None
+        else positive(planned_total_dose, Kinds.DOSE, "planned_total_dose")
+    )
+    n = (
+        None
+        if planned_fractions is None
+        else integer(planned_fractions, "planned_fractions", minimum=1)
+    )
+    return assess_floats(
+        region=where,
+        courses=[(c.region, c.end_date, c.total_gy, c.fractions, c.dose_field) for c in courses],
+        evaluation_date=evaluation_date,
+        recurrent_after_complete_response=status,
+        ecog=grade,
+        prior_groin_dose_recorded=groin_recorded,
+        limits=table,
+        planned_total_gy=total,
+        planned_fractions=n,
+    )
