@@ -1,0 +1,366 @@
+"""Local Sphinx extension for the ascc_salvage documentation.
+
+It provides:
+
+* ``api-modules`` — a fenced block in ``api.md`` listing public modules, one per line,
+  expanded before parsing into one section per module (``automodule`` with ``:members:``);
+  a module that does not exist yet is shown as planned;
+* ``evidence-table`` — the evidence table, generated from
+  :func:`ascc_salvage.knowledge.evidence_rows` at build time (never a copied table);
+* ``approvals-table`` — the regulatory approvals, from :mod:`ascc_salvage.knowledge`;
+* ``forest-plot`` — a forest plot drawn by :func:`ascc_salvage.plot.forest_plot`;
+* ``pathway-diagram`` — the decision diagram of the clinical pathway, drawn with
+  matplotlib (see :mod:`pathway_diagram`);
+* the ``{evidence}`` role, linking an evidence id to its row in the evidence table;
+* the changelog page, which includes ``../CHANGELOG.md`` when the file exists.
+
+Generated images go to ``docs/_generated/`` (not tracked). While a module the docs draw
+from does not exist yet, the directives render a short note instead of failing; once
+the module exists, any error in it fails the build.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from sphinx.application import Sphinx
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+logger = logging.getLogger(__name__)
+
+GENERATED = "_generated"
+
+
+# -- helpers -------------------------------------------------------------------------
+
+
+def optional_module(name: str) -> ModuleType | None:
+    """Import *name*, or return ``None`` if that module (or a parent) does not exist yet.
+
+    Any other import error propagates: a module that exists but is broken must fail the
+    build.
+    """
+    try:
+        return importlib.import_module(name)
+    except ModuleNotFoundError as exc:
+        parts = name.split(".")
+        missing = {".".join(parts[: i + 1]) for i in range(len(parts))}
+        if exc.name in missing:
+            return None
+        raise
+
+
+def _pending(text: str) -> list[nodes.Node]:
+    note = nodes.note()
+    note += nodes.paragraph(text=text)
+    return [note]
+
+
+def _generated_dir(app: Sphinx) -> Path:
+    path = Path(app.srcdir) / GENERATED
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def _image(uri: str, alt: str, width: str | None = None) -> nodes.image:
+    node = nodes.image(uri=uri, alt=alt)
+    if width:
+        node["width"] = width
+    return node
+
+
+def _save_svg(figure: Any, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.rcParams["svg.hashsalt"] = "ascc_salvage"
+    figure.savefig(path, format="svg", bbox_inches="tight", metadata={"Date": None})
+
+
+# -- api-modules -----------------------------------------------------------------------
+
+_API_BLOCK = re.compile(r"^```\{api-modules\}[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)
+
+
+def api_module_names(text: str) -> list[str]:
+    """Return the module names listed in the ``api-modules`` blocks of *text*."""
+    names: list[str] = []
+    for match in _API_BLOCK.finditer(text):
+        for line in match.group("body").splitlines():
+            line = line.strip()
+            if line and not line.startswith("#"):
+                names.append(line)
+    return names
+
+
+def _api_markdown(names: list[str]) -> str:
+    parts: list[str] = []
+    for name in names:
+        parts.append(f"## `{name}`\n")
+        if optional_module(name) is None:
+            parts.append(
+                ":::{note}\nThis module is planned and not part of this version yet.\n:::\n"
+            )
+            continue
+        # autodoc emits reStructuredText, so the directive runs inside eval-rst.
+        parts.append(
+            f"```{{eval-rst}}\n.. automodule:: {name}\n   :members:\n   :undoc-members:\n"
+            "   :show-inheritance:\n```\n"
+        )
+    return "\n".join(parts)
+
+
+def _expand_api_modules(app: Sphinx, docname: str, source: list[str]) -> None:
+    text = source[0]
+    if "{api-modules}" not in text:
+        return
+    source[0] = _API_BLOCK.sub(lambda m: _api_markdown(api_module_names(m.group(0))), text)
+
+
+# -- changelog ---------------------------------------------------------------------------
+
+
+def _changelog(app: Sphinx, docname: str, source: list[str]) -> None:
+    if docname != "changelog":
+        return
+    changelog = Path(app.srcdir).parent / "CHANGELOG.md"
+    if changelog.is_file():
+        source[0] = "```{include} ../CHANGELOG.md\n:relative-docs: ../\n:relative-images:\n```\n"
+    else:
+        source[0] = "# Changelog\n\nNo release has been recorded yet.\n"
+
+
+# -- evidence ------------------------------------------------------------------------------
+
+_EVIDENCE_COLUMNS = (
+    ("id", "Id", 14),
+    ("citation", "Citation", 30),
+    ("identifiers", "Identifiers", 22),
+    ("design", "Design", 18),
+    ("n", "n", 5),
+    ("ocebm", "OCEBM 2011", 6),
+    ("grade", "GRADE", 8),
+    ("verification", "Status", 9),
+)
+
+
+def evidence_node_id(evidence_id: str) -> str:
+    """The HTML id of an evidence item's row."""
+    return nodes.make_id(f"evidence-{evidence_id}")
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
+
+
+def _identifiers(row: dict[str, Any]) -> str:
+    labels = (("doi", "doi:"), ("pmid", "PMID "), ("pmcid", ""), ("nct", ""))
+    not_verified = {k.strip() for k in _text(row.get("identifiers_not_verified")).split(",")}
+    return "; ".join(
+        f"{prefix}{row[key]}" + (" (not verified)" if key in not_verified else "")
+        for key, prefix in labels
+        if row.get(key)
+    )
+
+
+def _status(row: dict[str, Any]) -> str:
+    scope = row.get("verification_scope")
+    status = _text(row.get("verification"))
+    return f"{status} ({scope})" if scope else status
+
+
+def _table(columns: tuple[tuple[str, str, int], ...], rows: list[list[nodes.Node]]) -> nodes.table:
+    table = nodes.table(classes=["longtable"])
+    group = nodes.tgroup(cols=len(columns))
+    table += group
+    for _, _, width in columns:
+        group += nodes.colspec(colwidth=width)
+    head = nodes.thead()
+    group += head
+    header = nodes.row()
+    for _, title, _ in columns:
+        header += nodes.entry("", nodes.paragraph(text=title))
+    head += header
+    body = nodes.tbody()
+    group += body
+    for cells in rows:
+        row = nodes.row()
+        for cell in cells:
+            row += nodes.entry("", cell)
+        body += row
+    return table
+
+
+class EvidenceTable(SphinxDirective):
+    """Render the evidence items of the knowledge base as a table."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if knowledge is None:
+            return _pending(
+                "The evidence table is generated from ascc_salvage.knowledge.evidence_rows() "
+                "at build time; that module is not part of this version yet."
+            )
+        self.env.note_dependency(knowledge.__file__)
+        std = self.env.get_domain("std")
+        rows: list[list[nodes.Node]] = []
+        for row in knowledge.evidence_rows():
+            values = dict(row)
+            values["identifiers"] = _identifiers(values)
+            values["verification"] = _status(values)
+            evidence_id = _text(values["id"])
+            node_id = evidence_node_id(evidence_id)
+            first = nodes.paragraph()
+            first += nodes.target("", "", ids=[node_id])
+            first += nodes.literal(text=evidence_id)
+            std.note_object("evidence", evidence_id, node_id, location=(self.env.docname, self.lineno))
+            cells: list[nodes.Node] = [first]
+            for key, _, _ in _EVIDENCE_COLUMNS[1:]:
+                cells.append(nodes.paragraph(text=_text(values.get(key))))
+            rows.append(cells)
+        return [_table(_EVIDENCE_COLUMNS, rows)]
+
+
+_APPROVAL_COLUMNS = (
+    ("agent", "Agent", 12),
+    ("jurisdiction", "Jurisdiction", 10),
+    ("indication", "Indication", 40),
+    ("date", "Date", 10),
+    ("status", "Status", 10),
+)
+
+
+class ApprovalsTable(SphinxDirective):
+    """Render the regulatory approvals (and recorded absences) of the knowledge base."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if knowledge is None:
+            return _pending("The approvals table is generated from ascc_salvage.knowledge.")
+        self.env.note_dependency(knowledge.__file__)
+        import datetime
+
+        agents: dict[str, None] = {}
+        for regimen in knowledge.regimens():
+            agents.update(dict.fromkeys(regimen.agents))
+        absences = knowledge.approval_absences()
+        agents.update(dict.fromkeys(a.agent for a in absences))
+        rows: list[list[str]] = []
+        seen: set[tuple[Any, ...]] = set()
+        for agent in agents:
+            for jurisdiction in ("US", "EU"):
+                for approval in knowledge.approvals(agent, jurisdiction, as_of=datetime.date.max):
+                    key = (approval.agent, approval.jurisdiction, approval.indication, approval.date)
+                    if key in seen:
+                        continue
+                    seen.add(key)
+                    text = approval.indication_text
+                    if approval.note:
+                        text = f"{text} ({approval.note})"
+                    rows.append([
+                        approval.agent,
+                        f"{approval.jurisdiction} ({approval.regulator})",
+                        text,
+                        approval.date_text,
+                        str(approval.status),
+                    ])
+        for absence in absences:
+            rows.append([
+                absence.agent,
+                ", ".join(absence.jurisdictions),
+                f"no anal-cancer-specific approval: {absence.note}",
+                "—",
+                str(absence.status),
+            ])
+        cells = [[nodes.paragraph(text=value) for value in row] for row in rows]
+        return [_table(_APPROVAL_COLUMNS, cells)]
+
+
+def _evidence_missing_reference(
+    app: Sphinx, env: Any, node: nodes.Element, contnode: nodes.Node
+) -> nodes.Node | None:
+    """Keep ``{evidence}`` references as plain text while the knowledge base is absent."""
+    if node.get("reftype") != "evidence":
+        return None
+    if optional_module("ascc_salvage.knowledge") is None:
+        return contnode
+    return None  # an unknown id with a knowledge base present is a real error
+
+
+class ForestPlot(SphinxDirective):
+    """Draw the forest plot of the knowledge base's typed outcomes."""
+
+    has_content = False
+    option_spec = {"alt": directives.unchanged}
+
+    def run(self) -> list[nodes.Node]:
+        plot = optional_module("ascc_salvage.plot")
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if plot is None or knowledge is None:
+            return _pending(
+                "The forest plot is drawn by ascc_salvage.plot.forest_plot() at build time; "
+                "that module is not part of this version yet."
+            )
+        for module in (plot, knowledge):
+            self.env.note_dependency(module.__file__)
+        import matplotlib
+
+        matplotlib.use("Agg")
+        forest_plot = plot.forest_plot
+        required = [
+            p
+            for p in inspect.signature(forest_plot).parameters.values()
+            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
+        drawn = forest_plot(knowledge.outcome_rows()) if required else forest_plot()
+        figure = getattr(drawn, "figure", drawn)  # an Axes or a Figure
+        path = _generated_dir(self.env.app) / "forest_plot.svg"
+        _save_svg(figure, path)
+        import matplotlib.pyplot as plt
+
+        plt.close(figure)
+        alt = self.options.get("alt", "Forest plot of the outcomes in the knowledge base")
+        return [_image(f"/{GENERATED}/forest_plot.svg", alt)]
+
+
+class PathwayDiagram(SphinxDirective):
+    """Draw the decision diagram of the clinical pathway."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        import pathway_diagram
+
+        self.env.note_dependency(pathway_diagram.__file__)
+        path = _generated_dir(self.env.app) / "pathway_diagram.svg"
+        pathway_diagram.write_svg(path)
+        alt = "Decision diagram: case, disease status, confirmation gate, overriding situations, extent"
+        return [_image(f"/{GENERATED}/pathway_diagram.svg", alt, width="100%")]
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the directives, role and event handlers."""
+    app.add_crossref_type("evidence", "evidence", objname="evidence item")
+    app.add_directive("evidence-table", EvidenceTable)
+    app.add_directive("approvals-table", ApprovalsTable)
+    app.add_directive("forest-plot", ForestPlot)
+    app.add_directive("pathway-diagram", PathwayDiagram)
+    app.connect("source-read", _expand_api_modules)
+    app.connect("source-read", _changelog)
+    app.connect("missing-reference", _evidence_missing_reference)
+    return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
