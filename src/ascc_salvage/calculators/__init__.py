@@ -27,6 +27,16 @@ from ascc_salvage.calculators.body_size import (
     ideal_body_weight,
 )
 from ascc_salvage.calculators.carboplatin import CarboplatinDose, carboplatin_dose
+from ascc_salvage.calculators.dose_plan import (
+    AnyDosePlan,
+    DosePlan,
+    DrugPlan,
+    RadiotherapyPlan,
+    UndeterminedDosePlan,
+    dose_plan,
+    plan_from_floats,
+    radiotherapy_plan,
+)
 from ascc_salvage.calculators.pdl1 import pd_l1_cps, pd_l1_tps
 from ascc_salvage.calculators.performance import ecog_from_karnofsky
 from ascc_salvage.calculators.radiobiology import (
@@ -54,16 +64,21 @@ from ascc_salvage.calculators.renal import (
 )
 
 __all__ = [
+    "AnyDosePlan",
     "BodySurfaceArea",
     "BodyWeight",
     "BsaFormula",
     "CarboplatinDose",
     "CreatinineClearance",
+    "DosePlan",
+    "DrugPlan",
     "EstimatedGfr",
     "OrganDose",
     "RadiotherapyCourse",
+    "RadiotherapyPlan",
     "ReirradiationAssessment",
     "ReirradiationVerdict",
+    "UndeterminedDosePlan",
     "WeightBasis",
     "adjusted_body_weight",
     "bed",
@@ -73,6 +88,7 @@ __all__ = [
     "creatinine_clearance",
     "cumulative_eqd2",
     "deindex_egfr",
+    "dose_plan",
     "ecog_from_karnofsky",
     "egfr_ckd_epi_2021",
     "eqd2",
@@ -80,6 +96,8 @@ __all__ = [
     "max_total_dose_within_budget",
     "pd_l1_cps",
     "pd_l1_tps",
+    "plan_from_floats",
     "radiotherapy_courses",
+    "radiotherapy_plan",
     "reirradiation_feasibility",
 ]

@@ -1,0 +1,618 @@
+"""Dose plans for this patient: systemic regimens and the salvage radiotherapy schedules.
+
+Clinical pathway §10: body surface area by Mosteller on actual weight; creatinine clearance by
+Cockcroft–Gault on actual weight with the knowledge base's creatinine floor; carboplatin by
+Calvert with the knowledge base's GFR cap; per-m² doses × BSA, per-kg doses × actual weight,
+flat doses as given. Each drug gets its dose per administration, its days, and its total per
+cycle (per cycle in which it is given). Missing inputs give an :class:`UndeterminedDosePlan`
+naming only the fields that regimen needs — never a guessed dose.
+
+Regimens and schedules are the knowledge base's (``regimens.toml``, ``radiotherapy.toml``).
+:func:`plan_from_floats` is the float-level entry point for the recommendation engine;
+:meth:`DosePlan.to_dict` writes the ``dose_plan`` object of ``case-format.md`` directly from
+floats (UCUM unit strings, unrounded values).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable, Sequence
+from typing import Final, TypeAlias
+
+import attrs
+
+from ascc_salvage.calculators import _kb
+from ascc_salvage.calculators._common import (
+    UNIT_DAY,
+    UNIT_GY,
+    UNIT_M2,
+    UNIT_MG,
+    UNIT_ML_MIN,
+    positive,
+    quantity,
+)
+from ascc_salvage.calculators.body_size import BsaFormula, bsa_m2
+from ascc_salvage.calculators.carboplatin import calvert_mg
+from ascc_salvage.calculators.radiobiology import LQ_NOMINAL_DOSE_PER_FRACTION_GY
+from ascc_salvage.calculators.reirradiation import OrganDose, ReirradiationAssessment
+from ascc_salvage.calculators.renal import WeightBasis, cockcroft_gault_ml_min
+from ascc_salvage.case import Patient
+from ascc_salvage.knowledge import DoseRule, Regimen, RegimenVariant
+from ascc_salvage.units import Kinds, Quantity
+from ascc_salvage.vocabulary import Sex
+
+__all__ = [
+    "RADIOTHERAPY_PLAN_OPTIONS",
+    "AnyDosePlan",
+    "DosePlan",
+    "DrugPlan",
+    "RadiotherapyPlan",
+    "UndeterminedDosePlan",
+    "dose_plan",
+    "plan_from_floats",
+]
+
+#: Options whose plan is a radiotherapy schedule rather than a drug regimen.
+RADIOTHERAPY_PLAN_OPTIONS: Final = frozenset({"reirradiation", "groin_radiotherapy", "iort"})
+
+#: Case fields a plan may need, in the order they are reported.
+FIELD_WEIGHT: Final = "patient.weight"
+FIELD_HEIGHT: Final = "patient.height"
+FIELD_CREATININE: Final = "patient.serum_creatinine"
+FIELD_AGE: Final = "patient.age_years"
+FIELD_SEX: Final = "patient.sex"
+_FIELD_ORDER: Final = (FIELD_WEIGHT, FIELD_HEIGHT, FIELD_CREATININE, FIELD_AGE, FIELD_SEX)
+
+#: Fields each dose rule needs.
+_RULE_NEEDS: Final[dict[DoseRule, frozenset[str]]] = {
+    DoseRule.PER_M2: frozenset({FIELD_WEIGHT, FIELD_HEIGHT}),
+    DoseRule.PER_KG: frozenset({FIELD_WEIGHT}),
+    DoseRule.FLAT: frozenset(),
+    DoseRule.AUC: frozenset({FIELD_WEIGHT, FIELD_CREATININE, FIELD_AGE, FIELD_SEX}),
+}
+
+
+def _q(value: float, unit: str) -> dict[str, object]:
+    return {"value": value, "unit": unit}
+
+
+@attrs.frozen
+class DrugPlan:
+    """One drug of a dose plan.
+
+    Attributes:
+        drug: Drug name (lower-case INN).
+        rule: Dose rule: ``per_m2``, ``per_kg``, ``flat`` or ``auc``.
+        rule_dose: The regimen's dose in the rule's unit (e.g. 80 for 80 mg/m²).
+        rule_unit: UCUM unit of *rule_dose* (``mg/m2``, ``mg/kg``, ``mg``, ``mg.min/mL``).
+        route: Route of administration.
+        days: Days of the cycle on which it is given.
+        per_administration_mg: Dose per administration (per day for infusions), mg.
+        per_cycle_mg: Total per cycle in which it is given, mg.
+        every_n_cycles: Given every n-th cycle (1 = every cycle).
+        max_cycles: Cycles after which this drug stops, if earlier than the regimen.
+    """
+
+    drug: str
+    rule: str
+    rule_dose: float
+    rule_unit: str
+    route: str
+    days: tuple[int, ...]
+    per_administration_mg: float
+    per_cycle_mg: float
+    every_n_cycles: int = 1
+    max_cycles: int | None = None
+
+    @property
+    def per_administration(self) -> Quantity:
+        """Dose per administration (mg quantity)."""
+        return quantity(self.per_administration_mg, UNIT_MG)
+
+    @property
+    def per_cycle(self) -> Quantity:
+        """Total per cycle (mg quantity)."""
+        return quantity(self.per_cycle_mg, UNIT_MG)
+
+    def to_dict(self) -> dict[str, object]:
+        """The drug entry of the ``dose_plan`` JSON object."""
+        return {
+            "drug": self.drug,
+            "rule": self.rule,
+            "rule_dose": _q(self.rule_dose, self.rule_unit),
+            "route": self.route,
+            "days": list(self.days),
+            "per_administration": _q(self.per_administration_mg, "mg"),
+            "per_cycle": _q(self.per_cycle_mg, "mg"),
+        }
+
+
+@attrs.frozen
+class UndeterminedDosePlan:
+    """A plan that cannot be computed because inputs are missing.
+
+    Attributes:
+        regimen: The regimen (or radiotherapy option) id.
+        missing: Case fields that are needed and missing, e.g. ``patient.weight``.
+        variant: The variant id, if the regimen has several.
+        agent: The checkpoint-inhibitor agent, if any.
+    """
+
+    regimen: str
+    missing: tuple[str, ...]
+    variant: str | None = None
+    agent: str | None = None
+
+    #: Always ``True``: the plan could not be computed.
+    undetermined: bool = attrs.field(default=True, init=False)
+
+    def to_dict(self) -> dict[str, object]:
+        """``{"undetermined": [field, …]}`` (``case-format.md``)."""
+        return {"undetermined": list(self.missing)}
+
+
+@attrs.frozen
+class DosePlan:
+    """A computed systemic dose plan.
+
+    Attributes:
+        regimen: Regimen id (the systemic option id).
+        variant: Variant id when the regimen has several (``modified``/``standard`` for DCF,
+            the agent schedule for anti-PD-1 monotherapy), else ``None``.
+        agent: The checkpoint-inhibitor agent the variant is named for, if any.
+        bsa_m2: Body surface area used (Mosteller, actual weight), m²; ``None`` if unused.
+        bsa_formula: ``"mosteller"`` when a BSA was used, else ``None``.
+        creatinine_clearance_ml_min: Cockcroft–Gault clearance used for carboplatin, mL/min.
+        weight_basis: ``"actual"`` when a clearance was used, else ``None``.
+        creatinine_floor_applied: Whether the creatinine floor applied (``None`` if unused).
+        gfr_capped: Whether the Calvert GFR cap applied (``None`` without carboplatin).
+        cycle_length_days: Cycle length, days.
+        cycles: Planned number of cycles, or ``None`` (to progression or by duration).
+        drugs: The drugs.
+        alternatives: Other agents' plans (anti-PD-1 monotherapy; approved agents first).
+        supportive_care: Mandatory supportive care (e.g. G-CSF primary prophylaxis).
+    """
+
+    regimen: str
+    variant: str | None
+    agent: str | None
+    bsa_m2: float | None
+    bsa_formula: str | None
+    creatinine_clearance_ml_min: float | None
+    weight_basis: str | None
+    creatinine_floor_applied: bool | None
+    gfr_capped: bool | None
+    cycle_length_days: int
+    cycles: int | None
+    drugs: tuple[DrugPlan, ...]
+    alternatives: tuple[DosePlan | UndeterminedDosePlan, ...] = ()
+    supportive_care: tuple[str, ...] = ()
+
+    #: Always ``False``: the plan was computed.
+    undetermined: bool = attrs.field(default=False, init=False)
+
+    @property
+    def bsa(self) -> Quantity | None:
+        """Body surface area used (m² quantity), if any."""
+        return None if self.bsa_m2 is None else quantity(self.bsa_m2, UNIT_M2)
+
+    @property
+    def creatinine_clearance(self) -> Quantity | None:
+        """Creatinine clearance used (mL/min quantity), if any."""
+        if self.creatinine_clearance_ml_min is None:
+            return None
+        return quantity(self.creatinine_clearance_ml_min, UNIT_ML_MIN)
+
+    @property
+    def cycle_length(self) -> Quantity:
+        """Cycle length (day quantity)."""
+        return quantity(self.cycle_length_days, UNIT_DAY)
+
+    def drug(self, name: str) -> DrugPlan:
+        """Return the plan of one drug by name.
+
+        Raises:
+            KeyError: The regimen has no such drug.
+        """
+        for drug in self.drugs:
+            if drug.drug == name:
+                return drug
+        raise KeyError(f"{self.regimen} has no drug {name!r}")
+
+    def to_dict(self) -> dict[str, object]:
+        """The ``dose_plan`` JSON object of ``case-format.md`` (unrounded floats)."""
+        return {
+            "regimen": self.regimen,
+            "variant": self.variant,
+            "basis": {
+                "bsa": None if self.bsa_m2 is None else _q(self.bsa_m2, "m2"),
+                "bsa_formula": self.bsa_formula,
+                "creatinine_clearance": (
+                    None
+                    if self.creatinine_clearance_ml_min is None
+                    else _q(self.creatinine_clearance_ml_min, "mL/min")
+                ),
+                "weight_basis": self.weight_basis,
+                "creatinine_floor_applied": self.creatinine_floor_applied,
+                "gfr_capped": self.gfr_capped,
+            },
+            "cycle_length": _q(self.cycle_length_days, "d"),
+            "cycles": self.cycles,
+            "drugs": [drug.to_dict() for drug in self.drugs],
+            "alternatives": [plan.to_dict() for plan in self.alternatives],
+        }
+
+
+@attrs.frozen
+class RadiotherapyPlan:
+    """A radiotherapy plan for ``reirradiation``, ``groin_radiotherapy`` or ``iort``.
+
+    Attributes:
+        option: The option id.
+        total_dose_gy: Total dose, Gy.
+        fractions: Number of fractions.
+        dose_per_fraction_gy: Dose per fraction, Gy.
+        cumulative_eqd2: Per-organ cumulative EQD2 and limits (re-irradiation screen; empty
+            otherwise).
+        nominal: Whether EQD2 values rest on the LQ model outside its trusted range (single
+            large fractions such as IORT).
+    """
+
+    option: str
+    total_dose_gy: float
+    fractions: int
+    dose_per_fraction_gy: float
+    cumulative_eqd2: tuple[OrganDose, ...] = ()
+    nominal: bool = False
+
+    #: Always ``False``: the plan was computed.
+    undetermined: bool = attrs.field(default=False, init=False)
+
+    @property
+    def total_dose(self) -> Quantity:
+        """Total dose (Gy quantity)."""
+        return quantity(self.total_dose_gy, UNIT_GY)
+
+    @property
+    def dose_per_fraction(self) -> Quantity:
+        """Dose per fraction (Gy quantity)."""
+        return quantity(self.dose_per_fraction_gy, UNIT_GY)
+
+    def to_dict(self) -> dict[str, object]:
+        """The radiotherapy ``dose_plan`` JSON object of ``case-format.md``."""
+        return {
+            "total_dose": _q(self.total_dose_gy, "Gy"),
+            "fractions": self.fractions,
+            "dose_per_fraction": _q(self.dose_per_fraction_gy, "Gy"),
+            "cumulative_eqd2": [organ.to_dict() for organ in self.cumulative_eqd2],
+            "nominal": self.nominal,
+        }
+
+
+#: Any dose plan :func:`dose_plan` returns.
+AnyDosePlan: TypeAlias = DosePlan | UndeterminedDosePlan | RadiotherapyPlan
+
+
+@functools.cache
+def _regimen(regimen_id: str) -> Regimen:
+    try:
+        return _kb.regimen(regimen_id)
+    except KeyError:
+        raise ValueError(f"no regimen {regimen_id!r} in the knowledge base") from None
+
+
+@functools.cache
+def _needs(regimen_id: str, variant_id: str) -> tuple[str, ...]:
+    variant = _regimen(regimen_id).variant(variant_id)
+    needed: set[str] = set()
+    for drug in variant.drugs:
+        needed |= _RULE_NEEDS[drug.rule]
+    return tuple(field for field in _FIELD_ORDER if field in needed)
+
+
+def _choose_variant(
+    regimen: Regimen, variant: str | None, agent: str | None, approved_agents: Sequence[str]
+) -> RegimenVariant:
+    if agent is not None:
+        candidates = regimen.variants_for_agent(agent)
+        if not candidates:
+            raise ValueError(f"regimen {regimen.id!r} has no variant for agent {agent!r}")
+        if variant is None:
+            return candidates[0]
+        for candidate in candidates:
+            if candidate.id == variant:
+                return candidate
+        raise ValueError(f"variant {variant!r} of {regimen.id!r} is not a {agent} schedule")
+    if variant is not None:
+        try:
+            return regimen.variant(variant)
+        except KeyError as exc:
+            raise ValueError(str(exc.args[0])) from None
+    for approved in approved_agents:
+        found = regimen.variants_for_agent(approved)
+        if found:
+            return found[0]
+    return regimen.default
+
+
+def _agent_order(regimen: Regimen, chosen: str | None, approved: Sequence[str]) -> list[str]:
+    agents = regimen.agents
+    ordered = [a for a in dict.fromkeys(approved) if a in agents]
+    ordered += [a for a in agents if a not in ordered]
+    return [a for a in ordered if a != chosen]
+
+
+def plan_from_floats(
+    regimen_id: str,
+    *,
+    weight_kg: float | None,
+    height_cm: float | None,
+    creatinine_mg_dl: float | None,
+    age_years: int | None,
+    sex: Sex | None,
+    variant: str | None = None,
+    agent: str | None = None,
+    approved_agents: Sequence[str] = (),
+    auc: float | None = None,
+    alternatives: bool = True,
+) -> DosePlan | UndeterminedDosePlan:
+    """Compute a systemic dose plan from canonical floats (the engine's fast path).
+
+    Args:
+        regimen_id: Systemic option id.
+        weight_kg: Actual body weight (kg) or ``None``.
+        height_cm: Height (cm) or ``None``.
+        creatinine_mg_dl: Serum creatinine (mg/dL) or ``None``.
+        age_years: Age or ``None``.
+        sex: Sex or ``None``.
+        variant: Variant id (default: the regimen's default, or the first approved agent's).
+        agent: Checkpoint-inhibitor agent whose schedule to plan.
+        approved_agents: Agents approved for this indication, in preference order: the first
+            one present is planned by default and they lead the alternatives.
+        auc: Target carboplatin AUC (mg·min/mL) replacing the regimen's.
+        alternatives: Whether to plan the other agents' schedules as alternatives.
+
+    Returns:
+        The plan, or an undetermined plan naming the missing fields.
+
+    Raises:
+        ValueError: Unknown regimen, variant or agent, or *auc* for a regimen without an
+            AUC-dosed drug.
+    """
+    regimen = _regimen(regimen_id)
+    chosen = _choose_variant(regimen, variant, agent, approved_agents)
+    variant_label = chosen.id if len(regimen.variants) > 1 else None
+    values = {
+        FIELD_WEIGHT: weight_kg,
+        FIELD_HEIGHT: height_cm,
+        FIELD_CREATININE: creatinine_mg_dl,
+        FIELD_AGE: age_years,
+        FIELD_SEX: sex,
+    }
+    needed = _needs(regimen.id, chosen.id)
+    if auc is not None and FIELD_CREATININE not in needed:
+        raise ValueError(f"regimen {regimen.id!r} has no AUC-dosed drug")
+    missing = tuple(field for field in needed if values[field] is None)
+    if missing:
+        return UndeterminedDosePlan(regimen.id, missing, variant_label, chosen.agent)
+
+    bsa: float | None = None
+    crcl: float | None = None
+    floor_applied: bool | None = None
+    capped: bool | None = None
+    drugs: list[DrugPlan] = []
+    for drug in chosen.drugs:
+        rule = drug.rule
+        rule_dose = float(drug.dose)
+        if rule is DoseRule.PER_M2:
+            if bsa is None:
+                bsa = bsa_m2(height_cm, weight_kg, BsaFormula.MOSTELLER)  # type: ignore[arg-type]
+            per_administration = rule_dose * bsa
+        elif rule is DoseRule.PER_KG:
+            per_administration = rule_dose * weight_kg  # type: ignore[operator]
+        elif rule is DoseRule.FLAT:
+            per_administration = rule_dose
+        else:
+            if auc is not None:
+                rule_dose = auc
+            if crcl is None:
+                floor = _kb.creatinine_floor_mg_dl()
+                creatinine = float(creatinine_mg_dl)  # type: ignore[arg-type]
+                floor_applied = creatinine < floor
+                crcl = cockcroft_gault_ml_min(
+                    age_years,  # type: ignore[arg-type]
+                    weight_kg,  # type: ignore[arg-type]
+                    max(creatinine, floor),
+                    sex,  # type: ignore[arg-type]
+                )
+            per_administration, capped = calvert_mg(
+                rule_dose, crcl, _kb.carboplatin_gfr_cap_ml_min()
+            )
+        drugs.append(
+            DrugPlan(
+                drug=drug.drug,
+                rule=str(rule),
+                rule_dose=rule_dose,
+                rule_unit=drug.dose_unit,
+                route=drug.route,
+                days=drug.days,
+                per_administration_mg=per_administration,
+                per_cycle_mg=per_administration * len(drug.days),
+                every_n_cycles=drug.every_n_cycles,
+                max_cycles=drug.max_cycles,
+            )
+        )
+    others: tuple[DosePlan | UndeterminedDosePlan, ...] = ()
+    if alternatives and len(regimen.agents) > 1:
+        others = tuple(
+            plan_from_floats(
+                regimen.id,
+                weight_kg=weight_kg,
+                height_cm=height_cm,
+                creatinine_mg_dl=creatinine_mg_dl,
+                age_years=age_years,
+                sex=sex,
+                agent=other,
+                alternatives=False,
+            )
+            for other in _agent_order(regimen, chosen.agent, approved_agents)
+        )
+    return DosePlan(
+        regimen=regimen.id,
+        variant=variant_label,
+        agent=chosen.agent,
+        bsa_m2=bsa,
+        bsa_formula=None if bsa is None else str(BsaFormula.MOSTELLER),
+        creatinine_clearance_ml_min=crcl,
+        weight_basis=None if crcl is None else str(WeightBasis.ACTUAL),
+        creatinine_floor_applied=floor_applied,
+        gfr_capped=capped,
+        cycle_length_days=chosen.cycle_length_days,
+        cycles=chosen.cycles,
+        drugs=tuple(drugs),
+        alternatives=others,
+        supportive_care=chosen.supportive_care,
+    )
+
+
+def radiotherapy_plan(
+    option: str, *, reirradiation: ReirradiationAssessment | None = None
+) -> RadiotherapyPlan:
+    """The radiotherapy plan of ``reirradiation``, ``groin_radiotherapy`` or ``iort``.
+
+    Args:
+        option: One of :data:`RADIOTHERAPY_PLAN_OPTIONS`.
+        reirradiation: For ``reirradiation``, the screen whose planned dose and cumulative
+            EQD2 the plan reports; without it the knowledge base's default schedule is
+            planned without a cumulative screen.
+
+    Returns:
+        The plan.
+
+    Raises:
+        ValueError: *option* has no radiotherapy plan, or *reirradiation* is given for
+            another option.
+    """
+    if option not in RADIOTHERAPY_PLAN_OPTIONS:
+        raise ValueError(f"{option!r} has no radiotherapy plan")
+    if reirradiation is not None:
+        if option != "reirradiation":
+            raise ValueError("a re-irradiation screen belongs to the reirradiation option")
+        return RadiotherapyPlan(
+            option=option,
+            total_dose_gy=reirradiation.planned_total_dose_gy,
+            fractions=reirradiation.planned_fractions,
+            dose_per_fraction_gy=reirradiation.dose_per_fraction_gy,
+            cumulative_eqd2=reirradiation.organs,
+            nominal=reirradiation.nominal,
+        )
+    total, fractions = _kb.schedule(option)
+    per_fraction = total / fractions
+    return RadiotherapyPlan(
+        option=option,
+        total_dose_gy=total,
+        fractions=fractions,
+        dose_per_fraction_gy=per_fraction,
+        nominal=per_fraction > LQ_NOMINAL_DOSE_PER_FRACTION_GY,
+    )
+
+
+def _optional_str(value: object, argument: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{argument} must be a string or None, not {type(value).__name__}")
+    return None if value is None else str(value)
+
+
+def dose_plan(
+    regimen_id: str,
+    *,
+    patient: Patient,
+    variant: str | None = None,
+    agent: str | None = None,
+    approved_agents: Iterable[str] = (),
+    auc: object = None,
+    reirradiation: ReirradiationAssessment | None = None,
+) -> AnyDosePlan:
+    """The dose plan of a systemic regimen or a salvage radiotherapy option for a patient.
+
+    Systemic regimens: BSA by Mosteller on actual weight, creatinine clearance by
+    Cockcroft–Gault on actual weight with the creatinine floor, carboplatin by Calvert with the
+    GFR cap; per administration and per cycle. DCF defaults to the modified variant.
+    ``anti_pd1_monotherapy`` plans one agent (the first of *approved_agents* it offers, else
+    retifanlimab) and lists the other agents' default schedules in ``alternatives``, approved
+    agents first. ``reirradiation``, ``groin_radiotherapy`` and ``iort`` give a
+    :class:`RadiotherapyPlan`.
+
+    Args:
+        regimen_id: A systemic option id (e.g. ``carboplatin_paclitaxel``) or a radiotherapy
+            option id.
+        patient: The patient (:class:`ascc_salvage.case.Patient`).
+        variant: Variant id (``modified``/``standard`` for DCF; an agent schedule such as
+            ``nivolumab_480mg_q4w`` for anti-PD-1 monotherapy).
+        agent: Checkpoint-inhibitor agent to plan (``retifanlimab``, ``nivolumab``,
+            ``pembrolizumab``).
+        approved_agents: Agents approved for this indication and jurisdiction, in order.
+        auc: Target carboplatin AUC (a ``mg*min/mL`` quantity) replacing the regimen's.
+        reirradiation: For ``reirradiation``: the screen from
+            :func:`~ascc_salvage.calculators.reirradiation_feasibility`.
+
+    Returns:
+        A :class:`DosePlan`, an :class:`UndeterminedDosePlan` naming the missing patient
+        fields, or a :class:`RadiotherapyPlan`. Each has ``to_dict()``.
+
+    Raises:
+        TypeError: *patient* is not a Patient, or an argument has the wrong type.
+        ValueError: Unknown regimen, variant or agent; a wrong kind of AUC.
+
+    >>> from ascc_salvage.case import Creatinine, Hiv, Length, Mass, Patient
+    >>> patient = Patient(age_years=60, sex="male", ecog=1, karnofsky=None,
+    ...     weight=Mass(70, "kg"), height=Length(170, "cm"),
+    ...     serum_creatinine=Creatinine(1.0, "mg/dL"), fit_for_major_surgery=True,
+    ...     accepts_permanent_colostomy=True, hiv=Hiv("negative", None, None),
+    ...     pd_l1_cps=None, conditions=())
+    >>> plan = dose_plan("carboplatin_paclitaxel", patient=patient)
+    >>> round(plan.drug("paclitaxel").per_administration_mg, 2)
+    145.45
+    >>> round(plan.drug("paclitaxel").per_cycle_mg, 2)
+    436.35
+    >>> dcf = dose_plan("docetaxel_cisplatin_fluorouracil", patient=patient)
+    >>> dcf.variant, dcf.cycle_length_days, dcf.cycles
+    ('modified', 14, 8)
+    """
+    if not isinstance(regimen_id, str):
+        raise TypeError(f"regimen_id must be a string, not {type(regimen_id).__name__}")
+    if not isinstance(patient, Patient):
+        raise TypeError(
+            f"patient must be an ascc_salvage.case.Patient, not {type(patient).__name__}"
+        )
+    chosen_variant = _optional_str(variant, "variant")
+    chosen_agent = _optional_str(agent, "agent")
+    if isinstance(approved_agents, str):
+        raise TypeError("approved_agents must be an iterable of agent names, not a string")
+    approved = tuple(approved_agents)
+    for name in approved:
+        if not isinstance(name, str):
+            raise TypeError("approved_agents must hold strings")
+    if reirradiation is not None and not isinstance(reirradiation, ReirradiationAssessment):
+        raise TypeError("reirradiation must be a ReirradiationAssessment")
+    if regimen_id in RADIOTHERAPY_PLAN_OPTIONS:
+        if chosen_variant is not None or chosen_agent is not None or auc is not None:
+            raise ValueError(f"{regimen_id!r} takes no variant, agent or auc")
+        return radiotherapy_plan(str(regimen_id), reirradiation=reirradiation)
+    if reirradiation is not None:
+        raise ValueError("a re-irradiation screen belongs to the reirradiation option")
+    target = None if auc is None else positive(auc, Kinds.AUC, "auc")
+    return plan_from_floats(
+        str(regimen_id),
+        weight_kg=None if patient.weight is None else patient.weight.canonical,
+        height_cm=None if patient.height is None else patient.height.canonical,
+        creatinine_mg_dl=(
+            None if patient.serum_creatinine is None else patient.serum_creatinine.canonical
+        ),
+        age_years=patient.age_years,
+        sex=None if patient.sex is None else Sex(patient.sex),
+        variant=chosen_variant,
+        agent=chosen_agent,
+        approved_agents=approved,
+        auc=target,
+    )
