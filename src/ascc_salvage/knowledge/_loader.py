@@ -12,6 +12,7 @@ installed wheel; :func:`load_directory` loads any directory (tests use corrupted
 from __future__ import annotations
 
 import datetime as _dt
+import enum
 import functools
 import os
 import pathlib
@@ -24,6 +25,7 @@ from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
+from cattrs.v import format_exception
 
 from ascc_salvage.knowledge._model import (
     DOSE_RULE_UNITS,
@@ -139,6 +141,10 @@ def _strict_bool(value: object, _: object) -> bool:
     return value
 
 
+def _str_enum(value: object, cls: type[enum.StrEnum]) -> enum.StrEnum:
+    return cls(_strict_str(value, None))
+
+
 def _date(value: object, _: object) -> _dt.date:
     text = _strict_str(value, None)
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
@@ -150,31 +156,33 @@ def _date(value: object, _: object) -> _dt.date:
 
 def _make_converter() -> cattrs.Converter:
     converter = cattrs.Converter(forbid_extra_keys=True)
-    # Predicate hooks match the exact type only: a class hook for ``str`` would also
-    # capture every StrEnum (a str subclass) and skip the enum's own validation.
-    hooks: dict[object, Callable[[object, object], object]] = {
-        str: _strict_str,
-        int: _strict_int,
-        float: _strict_float,
-        bool: _strict_bool,
-        float | int: _strict_number,
-        _dt.date: _date,
-    }
-    for target, hook in hooks.items():
-        converter.register_structure_hook_func(_exactly(target), hook)
+    # Class hooks go through singledispatch, which cattrs consults first; the StrEnum hook
+    # is more specific than the str hook, so enums keep their own validation.
+    converter.register_structure_hook(str, _strict_str)
+    converter.register_structure_hook(int, _strict_int)
+    converter.register_structure_hook(float, _strict_float)
+    converter.register_structure_hook(bool, _strict_bool)
+    converter.register_structure_hook(enum.StrEnum, _str_enum)
+    converter.register_structure_hook(_dt.date, _date)
+    converter.register_structure_hook_func(lambda t: t == float | int, _strict_number)
     return converter
-
-
-def _exactly(target: object) -> Callable[[object], bool]:
-    return lambda candidate: candidate == target
 
 
 _CONVERTER: Final = _make_converter()
 
 
+def _format_exception(exc: BaseException, target: type | None) -> str:
+    # Plain TypeError/ValueError come from the strict hooks and enums: their text is clearer.
+    if type(exc) in (TypeError, ValueError):
+        return str(exc)
+    return format_exception(exc, target)
+
+
 def _message(exc: Exception) -> str:
     if isinstance(exc, cattrs.BaseValidationError):
-        return "; ".join(cattrs.transform_error(exc, path="$"))
+        return "; ".join(
+            cattrs.transform_error(exc, path="$", format_exception=_format_exception)
+        )
     return str(exc)
 
 
@@ -342,7 +350,7 @@ _CLASS_FLAGS: Final = {
 def _check_regimen(
     regimen: Regimen,
     drugs: Mapping[str, frozenset[str]],
-    evidence: Mapping[str, EvidenceItem],
+    evidence: Mapping[str, object],
     problems: _Problems,
 ) -> None:
     file = "regimens.toml"
@@ -383,7 +391,7 @@ def _check_regimen(
 def _check_schedule(
     schedule: RadiotherapySchedule,
     drugs: Mapping[str, frozenset[str]],
-    evidence: Mapping[str, EvidenceItem],
+    evidence: Mapping[str, object],
     problems: _Problems,
 ) -> None:
     file = "radiotherapy.toml"
@@ -414,7 +422,7 @@ def _check_approval(
     approval: Approval,
     raw: Mapping[str, Any],
     drugs: Mapping[str, frozenset[str]],
-    evidence: Mapping[str, EvidenceItem],
+    evidence: Mapping[str, object],
     problems: _Problems,
 ) -> None:
     file = "approvals.toml"
@@ -433,7 +441,7 @@ def _check_approval(
 
 
 def _structure_thresholds(
-    raw: Mapping[str, Any], evidence: Mapping[str, EvidenceItem], problems: _Problems
+    raw: Mapping[str, Any], evidence: Mapping[str, object], problems: _Problems
 ) -> Thresholds | None:
     file = "thresholds.toml"
     values: dict[str, Any] = {}
@@ -531,16 +539,13 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
     if extra_meta:
         problems.add("meta.toml", "-", f"unknown keys {sorted(extra_meta)}")
 
-    items = _structure_items(
-        _table_list(raw["evidence.toml"], "evidence", "evidence.toml", problems),
-        EvidenceItem,
-        "evidence.toml",
-        problems,
-        _item_id,
-    )
+    raw_evidence = _table_list(raw["evidence.toml"], "evidence", "evidence.toml", problems)
+    items = _structure_items(raw_evidence, EvidenceItem, "evidence.toml", problems, _item_id)
     evidence = _unique(items, lambda item: item.id, "evidence.toml", problems)
     for item in evidence.values():
         _check_evidence(item, problems)
+    # References to an item that exists but failed to structure are not reported again.
+    known: dict[str, object] = {_item_id(entry): None for entry in raw_evidence}
 
     drugs: dict[str, frozenset[str]] = {}
     for entry in _table_list(raw["drugs.toml"], "drug", "drugs.toml", problems):
@@ -566,9 +571,13 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
     )
     regimens = _unique(regimen_items, lambda item: item.id, "regimens.toml", problems)
     for regimen in regimens.values():
-        _check_regimen(regimen, drugs, evidence, problems)
+        _check_regimen(regimen, drugs, known, problems)
+    raw_regimen_ids = {
+        _item_id(entry)
+        for entry in _table_list(raw["regimens.toml"], "regimen", "regimens.toml", _Problems())
+    }
     for option in SYSTEMIC_OPTIONS:
-        if str(option) not in regimens:
+        if str(option) not in raw_regimen_ids:
             problems.add("regimens.toml", str(option), "systemic option has no regimen")
 
     schedule_items = _structure_items(
@@ -580,7 +589,7 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
     )
     schedules = _unique(schedule_items, lambda item: item.id, "radiotherapy.toml", problems)
     for schedule in schedules.values():
-        _check_schedule(schedule, drugs, evidence, problems)
+        _check_schedule(schedule, drugs, known, problems)
 
     raw_approvals = _table_list(raw["approvals.toml"], "approval", "approvals.toml", problems)
     approval_list: list[Approval] = []
@@ -593,7 +602,7 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
             if key in keys:
                 problems.add("approvals.toml", label, "duplicate approval")
             keys.add(key)
-            _check_approval(approval, raw_item, drugs, evidence, problems)
+            _check_approval(approval, raw_item, drugs, known, problems)
             approval_list.append(approval)
     absences = _structure_items(
         _table_list(raw["approvals.toml"], "no_approval", "approvals.toml", problems),
@@ -611,8 +620,8 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
     if extra_approval_keys:
         problems.add("approvals.toml", "-", f"unknown keys {sorted(extra_approval_keys)}")
 
-    option_evidence = _option_evidence(raw["options.toml"], evidence, regimens, schedules, problems)
-    thresholds = _structure_thresholds(raw["thresholds.toml"], evidence, problems)
+    option_evidence = _option_evidence(raw["options.toml"], known, regimens, schedules, problems)
+    thresholds = _structure_thresholds(raw["thresholds.toml"], known, problems)
 
     if problems.lines or thresholds is None:
         raise KnowledgeBaseError(problems.lines)
@@ -631,7 +640,7 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
 
 def _option_evidence(
     raw: Mapping[str, Any],
-    evidence: Mapping[str, EvidenceItem],
+    evidence: Mapping[str, object],
     regimens: Mapping[str, Regimen],
     schedules: Mapping[str, RadiotherapySchedule],
     problems: _Problems,
