@@ -1,0 +1,139 @@
+"""Many cases at once: :func:`recommend_many`, streamed and in input order.
+
+Cases are sent to the executor in chunks (one task per chunk keeps the per-task overhead
+small); at most ``max_in_flight`` chunks are submitted ahead of the one being yielded, so
+memory stays flat however long the input iterable is. Any
+:class:`concurrent.futures.Executor` works: a ``ProcessPoolExecutor``, a
+``ThreadPoolExecutor``, or a Dask ``distributed.Client(...).get_executor()``. Cases and
+results pickle; quantities are rebuilt in the library's unit registry on the other side.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future
+from typing import TYPE_CHECKING, Final, TypeVar, overload
+
+if TYPE_CHECKING:
+    from ascc_salvage.case import Case
+    from ascc_salvage.result import Result
+
+_T = TypeVar("_T")
+
+__all__ = ["DEFAULT_CHUNKSIZE", "recommend_many"]
+
+#: Cases per task by default.
+DEFAULT_CHUNKSIZE: Final = 64
+
+
+def _recommend(case: Case) -> Result:
+    from ascc_salvage.engine import recommend
+
+    return recommend(case)
+
+
+def _run_chunk(function: Callable[[Case], _T], chunk: Sequence[Case]) -> list[_T]:
+    """Apply *function* to one chunk (module level so that it pickles by reference)."""
+    return [function(case) for case in chunk]
+
+
+def _chunks(cases: Iterable[Case], size: int) -> Iterator[list[Case]]:
+    iterator = iter(cases)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _default_in_flight(executor: Executor) -> int:
+    workers = getattr(executor, "_max_workers", None)
+    if not isinstance(workers, int) or workers < 1:
+        workers = os.cpu_count() or 1
+    return 2 * workers
+
+
+@overload
+def recommend_many(
+    cases: Iterable[Case],
+    *,
+    executor: Executor | None = ...,
+    chunksize: int = ...,
+    max_in_flight: int | None = ...,
+    function: None = ...,
+) -> Iterator[Result]: ...
+
+
+@overload
+def recommend_many(
+    cases: Iterable[Case],
+    *,
+    executor: Executor | None = ...,
+    chunksize: int = ...,
+    max_in_flight: int | None = ...,
+    function: Callable[[Case], _T],
+) -> Iterator[_T]: ...
+
+
+def recommend_many(
+    cases: Iterable[Case],
+    *,
+    executor: Executor | None = None,
+    chunksize: int = DEFAULT_CHUNKSIZE,
+    max_in_flight: int | None = None,
+    function: Callable[[Case], object] | None = None,
+) -> Iterator[object]:
+    """Recommend for every case, yielding the results in input order as they complete.
+
+    Args:
+        cases: Any iterable of cases; it is consumed lazily.
+        executor: Where to run; ``None`` runs serially in this process. The executor is not
+            shut down (its owner does that).
+        chunksize: Cases per task (at least 1).
+        max_in_flight: Chunks submitted ahead of the one being yielded (default: twice the
+            executor's worker count, else twice the CPU count).
+        function: Applied to each case instead of :func:`ascc_salvage.recommend` (it must
+            pickle for a process or Dask executor; a module-level function does).
+
+    Yields:
+        One result per case, in input order.
+
+    Raises:
+        ValueError: *chunksize* or *max_in_flight* is below 1.
+
+    Any exception raised for a case propagates when its result would be yielded; the chunks
+    still running are cancelled where the executor allows it.
+
+    >>> list(recommend_many([], chunksize=8))
+    []
+    """
+    if chunksize < 1:
+        raise ValueError(f"chunksize must be at least 1, got {chunksize}")
+    if max_in_flight is not None and max_in_flight < 1:
+        raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight}")
+    apply: Callable[[Case], object] = function if function is not None else _recommend
+    if executor is None:
+        return (apply(case) for case in cases)
+    limit = max_in_flight if max_in_flight is not None else _default_in_flight(executor)
+    return _stream(executor, apply, _chunks(cases, chunksize), limit)
+
+
+def _stream(
+    executor: Executor,
+    function: Callable[[Case], _T],
+    chunks: Iterator[list[Case]],
+    limit: int,
+) -> Iterator[_T]:
+    pending: collections.deque[Future[list[_T]]] = collections.deque()
+    try:
+        for chunk in itertools.islice(chunks, limit):
+            pending.append(executor.submit(_run_chunk, function, chunk))
+        while pending:
+            results = pending.popleft().result()
+            next_chunk = next(chunks, None)
+            if next_chunk is not None:
+                pending.append(executor.submit(_run_chunk, function, next_chunk))
+            yield from results
+    finally:
+        for future in pending:
+            future.cancel()

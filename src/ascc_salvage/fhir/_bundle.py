@@ -1,0 +1,1454 @@
+"""mCODE / FHIR R4 bundle → case document, with a report of everything mapped or not.
+
+The mapping reads an R4 ``Bundle`` through ``fhir.resources.R4B`` (structure and types are
+checked there; value sets and profiles are checked here where the mapping depends on them)
+and builds a case document that :func:`ascc_salvage.load_case` validates. Nothing is dropped
+silently: every resource and every unused element appears in the :class:`MappingReport`.
+
+Codes used (each verified against a public source; see ``docs`` and the module constants):
+
+* mCODE STU4 (HL7/fhir-mCODE-ig ``input/fsh``): profiles, ECOG ``89247-1``, Karnofsky
+  ``89243-0``, TNM category codes (LOINC ``21905-5``/``21906-3``/``21907-1`` clinical,
+  ``21899-0``/``21900-6``/``21901-4`` pathological; SNOMED ``399504009``/``399534004``/
+  ``399387003`` …), staging methods (SNOMED ``897275008`` AJCC 8th, ``1269566009`` AJCC
+  version 9), radiotherapy course summary (SNOMED ``1217123003``, extensions
+  ``mcode-radiotherapy-dose-delivered-to-volume``, ``mcode-radiotherapy-sessions``,
+  ``mcode-procedure-intent``), treatment termination reasons, anal canal structure
+  (SNOMED ``34381000``), ICD-10-CM ``C21.1`` (anal canal).
+* ICD-10-CM ``C44.520`` *Squamous cell carcinoma of anal skin* (anal margin / perianal skin).
+  No SNOMED body-structure code for the anal margin could be verified, so the anal margin is
+  recognised from this ICD-10-CM code only.
+* SNOMED AJCC category values (``1228938002`` cT3, ``1229975001`` cN1a, ``1229901006``
+  cM0 …): only the codes listed in :data:`SNOMED_TNM` were verified; others are reported as
+  unmapped. AJCC-system codes (``http://cancerstaging.org``, e.g. ``cT3``) are read by pattern.
+* LOINC vital signs and laboratory codes: ``29463-7`` body weight, ``8302-2`` body height,
+  ``2160-0`` creatinine (mass/volume), ``14682-9`` creatinine (moles/volume), ``24467-3``
+  CD4 count, ``20447-9`` HIV-1 RNA (viral load), ``75622-1`` and ``56888-1`` HIV tests;
+  answers ``LA6576-8``/``LA6577-6`` and SNOMED ``10828004``/``260385009`` (positive/negative),
+  ``260415000``/``260373001`` (not detected/detected); SNOMED ``86406008`` (HIV infection)
+  and ``165816005`` (HIV positive).
+* RxNorm ingredients ``40048`` carboplatin, ``56946`` paclitaxel, ``2555`` cisplatin,
+  ``4492`` fluorouracil, ``72962`` docetaxel, ``194000`` capecitabine, ``1597876``
+  nivolumab, ``1547545`` pembrolizumab. Ipilimumab, retifanlimab, dostarlimab and mitomycin
+  are recognised by ingredient name only (their RxNorm codes were not verified).
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping
+from decimal import Decimal
+from typing import Any, Final
+
+import attrs
+
+from ascc_salvage.case import Case
+from ascc_salvage.errors import CaseValidationError, Problem
+from ascc_salvage.io import load_case
+from ascc_salvage.units import CASE_UNITS, UnitKind
+
+__all__ = [
+    "FhirMappingError",
+    "MappedField",
+    "MappingReport",
+    "Unmapped",
+    "case_from_bundle",
+]
+
+LOINC: Final = "http://loinc.org"
+SNOMED: Final = "http://snomed.info/sct"
+UCUM: Final = "http://unitsofmeasure.org"
+ICD10CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
+ICDO3: Final = "http://terminology.hl7.org/CodeSystem/icd-o-3"
+RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
+AJCC: Final = "http://cancerstaging.org"
+MCODE: Final = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
+
+EXT_HISTOLOGY: Final = MCODE + "mcode-histology-morphology-behavior"
+EXT_DOSE_TO_VOLUME: Final = MCODE + "mcode-radiotherapy-dose-delivered-to-volume"
+EXT_SESSIONS: Final = MCODE + "mcode-radiotherapy-sessions"
+EXT_INTENT: Final = MCODE + "mcode-procedure-intent"
+
+PROFILE_PRIMARY: Final = MCODE + "mcode-primary-cancer-condition"
+PROFILE_RT_COURSE: Final = MCODE + "mcode-radiotherapy-course-summary"
+
+#: LOINC codes of single-value observations and the case field each fills.
+LOINC_ECOG: Final = "89247-1"
+LOINC_KARNOFSKY: Final = "89243-0"
+LOINC_WEIGHT: Final = "29463-7"
+LOINC_HEIGHT: Final = "8302-2"
+LOINC_CREATININE_MASS: Final = "2160-0"
+LOINC_CREATININE_MOLAR: Final = "14682-9"
+LOINC_CD4: Final = "24467-3"
+LOINC_HIV_VIRAL_LOAD: Final = "20447-9"
+LOINC_HIV_TESTS: Final = frozenset({"75622-1", "56888-1"})
+
+SNOMED_RT_COURSE: Final = "1217123003"
+SNOMED_ANAL_CANAL: Final = "34381000"
+SNOMED_HIV: Final = frozenset({"86406008", "165816005"})
+SNOMED_CURATIVE: Final = "373808002"
+SNOMED_PALLIATIVE: Final = "363676003"
+
+#: Answers meaning positive / negative (LOINC answer list and SNOMED qualifiers).
+POSITIVE: Final = frozenset({(LOINC, "LA6576-8"), (SNOMED, "10828004")})
+NEGATIVE: Final = frozenset({(LOINC, "LA6577-6"), (SNOMED, "260385009")})
+NOT_DETECTED: Final = frozenset({(SNOMED, "260415000")})
+DETECTED: Final = frozenset({(SNOMED, "260373001")})
+
+#: Body sites of radiotherapy volumes: groin (inguinal nodes) and pelvis.
+GROIN_SITES: Final = frozenset({"8928004", "279763008"})
+PELVIC_SITES: Final = frozenset(
+    {"12921003", SNOMED_ANAL_CANAL, "245294005", "118645006", "65349008", "245357003"}
+)
+
+#: ICD-10-CM condition codes → primary site. C21.2 (cloacogenic zone) is the anal transitional
+#: zone, which lies in the anal canal.
+ICD10_SITES: Final[Mapping[str, str]] = {
+    "C21.1": "anal_canal",
+    "C21.2": "anal_canal",
+    "C44.520": "anal_margin",
+}
+#: ICD-10-CM codes of anal cancer whose subsite is not determined.
+ICD10_AMBIGUOUS: Final = frozenset({"C21.0", "C21.8"})
+
+#: Staging method → edition.
+METHOD_EDITIONS: Final[Mapping[tuple[str, str], str]] = {
+    (SNOMED, "897275008"): "AJCC8",
+    (SNOMED, "1269566009"): "AJCC9",
+}
+
+#: Observation codes of TNM categories → (category letter, prefix or "" if unspecified).
+TNM_CATEGORY_CODES: Final[Mapping[tuple[str, str], tuple[str, str]]] = {
+    (LOINC, "21905-5"): ("T", "c"),
+    (LOINC, "21906-3"): ("N", "c"),
+    (LOINC, "21907-1"): ("M", "c"),
+    (LOINC, "21899-0"): ("T", "p"),
+    (LOINC, "21900-6"): ("N", "p"),
+    (LOINC, "21901-4"): ("M", "p"),
+    (LOINC, "21911-3"): ("T", ""),
+    (LOINC, "21912-1"): ("N", ""),
+    (LOINC, "21913-9"): ("M", ""),
+    (SNOMED, "78873005"): ("T", ""),
+    (SNOMED, "399504009"): ("T", "c"),
+    (SNOMED, "384625004"): ("T", "p"),
+    (SNOMED, "277206009"): ("N", ""),
+    (SNOMED, "399534004"): ("N", "c"),
+    (SNOMED, "371494008"): ("N", "p"),
+    (SNOMED, "399387003"): ("M", "c"),
+}
+#: Stage-group observation codes (read for the staging method only).
+STAGE_GROUP_CODES: Final = frozenset(
+    {
+        (LOINC, "21908-9"),
+        (LOINC, "21902-2"),
+        (LOINC, "21914-7"),
+        (SNOMED, "399390009"),
+        (SNOMED, "399537006"),
+        (SNOMED, "399588009"),
+    }
+)
+
+#: Verified SNOMED CT equivalents of AJCC category values → (prefix, category).
+SNOMED_TNM: Final[Mapping[str, tuple[str, str]]] = {
+    "1222604002": ("c", "TX"),
+    "1228882005": ("c", "T0"),
+    "1228884006": ("c", "Tis"),
+    "1228889001": ("c", "T1"),
+    "1228929004": ("c", "T2"),
+    "1228938002": ("c", "T3"),
+    "1228944003": ("c", "T4"),
+    "1229859000": ("p", "T3"),
+    "1229966003": ("c", "NX"),
+    "1229967007": ("c", "N0"),
+    "1229973008": ("c", "N1"),
+    "1229975001": ("c", "N1a"),
+    "1229976000": ("c", "N1b"),
+    "1229977009": ("c", "N1c"),
+    "1229945006": ("p", "NX"),
+    "1229947003": ("p", "N0"),
+    "1229951001": ("p", "N1"),
+    "1229954009": ("p", "N1a"),
+    "1229955005": ("p", "N1b"),
+    "1229956006": ("p", "N1c"),
+    "1229901006": ("c", "M0"),
+    "1229903009": ("c", "M1"),
+    "1229916009": ("p", "M1"),
+}
+_AJCC_PATTERN: Final = re.compile(
+    r"^(?P<prefix>yc|yp|c|p|r|a|y)?(?P<cat>TX|T0|Tis|T[1-4]|NX|N0|N1[abc]?|M0|M1)$"
+)
+_PREFIXES: Final[Mapping[str, str]] = {
+    "c": "c",
+    "p": "p",
+    "y": "y",
+    "yc": "y",
+    "yp": "y",
+    "r": "r",
+    "a": "a",
+}
+
+#: Drug ingredients recognised in medication resources (RxNorm code → name; names also
+#: matched in displays and text, case-insensitively).
+RXNORM_INGREDIENTS: Final[Mapping[str, str]] = {
+    "40048": "carboplatin",
+    "56946": "paclitaxel",
+    "2555": "cisplatin",
+    "4492": "fluorouracil",
+    "72962": "docetaxel",
+    "194000": "capecitabine",
+    "1597876": "nivolumab",
+    "1547545": "pembrolizumab",
+}
+_DRUG_NAMES: Final = (
+    "carboplatin",
+    "paclitaxel",
+    "cisplatin",
+    "fluorouracil",
+    "docetaxel",
+    "capecitabine",
+    "mitomycin",
+    "nivolumab",
+    "pembrolizumab",
+    "ipilimumab",
+    "retifanlimab",
+    "dostarlimab",
+)
+_ANTI_PD1: Final = frozenset({"nivolumab", "pembrolizumab", "retifanlimab", "dostarlimab"})
+#: Drug sets of the systemic options.
+REGIMENS: Final[Mapping[frozenset[str], str]] = {
+    frozenset({"carboplatin", "paclitaxel"}): "carboplatin_paclitaxel",
+    frozenset({"carboplatin", "paclitaxel", "retifanlimab"}): "carboplatin_paclitaxel_retifanlimab",
+    frozenset({"cisplatin", "fluorouracil"}): "cisplatin_fluorouracil",
+    frozenset({"docetaxel", "cisplatin", "fluorouracil"}): "docetaxel_cisplatin_fluorouracil",
+    frozenset({"nivolumab", "ipilimumab"}): "nivolumab_ipilimumab",
+    **{frozenset({agent}): "anti_pd1_monotherapy" for agent in _ANTI_PD1},
+}
+#: Radiosensitising chemotherapy of the primary CRT that is not a systemic option (recorded by
+#: ``primary.chemoradiotherapy`` itself, not by ``prior_systemic_therapy``).
+RADIOSENSITISING: Final = frozenset(
+    {
+        frozenset({"mitomycin", "fluorouracil"}),
+        frozenset({"mitomycin", "capecitabine"}),
+        frozenset({"cisplatin", "capecitabine"}),
+    }
+)
+#: Treatment termination reasons → therapy outcome.
+TERMINATION_OUTCOMES: Final[Mapping[str, str]] = {
+    "266721009": "progression",  # No response to treatment (situation)
+    "407563006": "intolerance",  # Treatment not tolerated (situation)
+}
+
+#: Spellings of a per-microlitre cell count in UCUM that the case allow-list writes otherwise.
+_UNIT_ALIASES: Final[Mapping[str, str]] = {
+    "{cells}/uL": "cells/uL",
+    "{cells}/mm3": "cells/mm3",
+    "/mm3": "cells/mm3",
+}
+_FINAL_STATUSES: Final = frozenset({"final", "amended", "corrected"})
+
+
+@attrs.frozen
+class MappedField:
+    """A case field filled from the bundle.
+
+    Attributes:
+        path: Case field path (``patient.ecog``).
+        sources: ``ResourceType/id`` of the resources it came from.
+        note: How it was derived, when not a plain copy.
+    """
+
+    path: str
+    sources: tuple[str, ...]
+    note: str = ""
+
+
+@attrs.frozen
+class Unmapped:
+    """A resource or element of the bundle that did not become a case field, and why.
+
+    Attributes:
+        source: ``ResourceType/id``, with ``.element`` names when only some elements are unused.
+        reason: Why it was not mapped.
+    """
+
+    source: str
+    reason: str
+
+
+@attrs.frozen
+class MappingReport:
+    """Everything :func:`case_from_bundle` did: nothing is dropped silently.
+
+    Attributes:
+        mapped: Case fields filled from the bundle, with their source resources.
+        unmapped: Resources and elements not used, each with the reason.
+        from_base: Case fields taken from ``base``.
+        left_null: Nullable case fields that neither the bundle nor ``base`` supplied (set to
+            null = unknown; ``patient.hiv.status`` is set to ``"unknown"``).
+        notes: Conflicts and assumptions worth a reader's attention.
+    """
+
+    mapped: tuple[MappedField, ...] = ()
+    unmapped: tuple[Unmapped, ...] = ()
+    from_base: tuple[str, ...] = ()
+    left_null: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def field(self, path: str) -> MappedField | None:
+        """Return the mapping record of one case field, or ``None`` if it was not mapped."""
+        return next((item for item in self.mapped if item.path == path), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the report as a JSON-ready dict."""
+        return {
+            "mapped": [
+                {"path": m.path, "sources": list(m.sources), "note": m.note} for m in self.mapped
+            ],
+            "unmapped": [{"source": u.source, "reason": u.reason} for u in self.unmapped],
+            "from_base": list(self.from_base),
+            "left_null": list(self.left_null),
+            "notes": list(self.notes),
+        }
+
+
+class FhirMappingError(CaseValidationError):
+    """A bundle (plus ``base``) that does not give a valid case; :attr:`report` says why.
+
+    It is a :class:`~ascc_salvage.CaseValidationError`: :attr:`errors` lists the problems by
+    case field path (``bundle…`` paths for problems in the bundle itself).
+    """
+
+    report: MappingReport
+
+    def __init__(self, errors: Iterable[Problem], report: MappingReport) -> None:
+        super().__init__(errors)
+        self.report = report
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.errors, self.report))
+
+
+def _require_r4b() -> Any:
+    try:
+        from fhir.resources.R4B.bundle import Bundle
+    except ImportError as exc:  # pragma: no cover - exercised only without the extra
+        raise ImportError(
+            "ascc_salvage.fhir.case_from_bundle needs the optional dependency "
+            "fhir.resources (FHIR R4B models): pip install 'ascc_salvage[fhir]'"
+        ) from exc
+    return Bundle
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def _number(value: Any) -> int | float:
+    """Turn a FHIR decimal into a JSON number (integral decimals without a fraction → int)."""
+    if isinstance(value, Decimal):
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and exponent >= 0:
+            return int(value)
+        return float(value)
+    if isinstance(value, bool):
+        raise TypeError("boolean is not a number")
+    if isinstance(value, int):
+        return value
+    return float(value)
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return None
+
+
+def _key(resource: Any) -> str:
+    return f"{resource.get_resource_type()}/{resource.id}"
+
+
+def _codings(concept: Any) -> list[tuple[str, str]]:
+    if concept is None:
+        return []
+    return [(c.system or "", c.code or "") for c in (concept.coding or [])]
+
+
+def _concept_text(concept: Any) -> str:
+    if concept is None:
+        return ""
+    parts = [concept.text or ""] + [c.display or "" for c in (concept.coding or [])]
+    return " ".join(parts).lower()
+
+
+def _has_profile(resource: Any, url: str) -> bool:
+    meta = resource.meta
+    return meta is not None and any(str(p).split("|")[0] == url for p in (meta.profile or []))
+
+
+def _extensions(element: Any, url: str) -> list[Any]:
+    return [e for e in (element.extension or []) if e.url == url]
+
+
+def _sub(extension: Any, name: str) -> Any:
+    return next((e for e in (extension.extension or []) if e.url == name), None)
+
+
+def _effective(resource: Any) -> dt.date | None:
+    for name in ("effectiveDateTime", "effectiveInstant"):
+        value = getattr(resource, name, None)
+        if value is not None:
+            return _as_date(value)
+    period = getattr(resource, "effectivePeriod", None)
+    if period is not None:
+        return _as_date(period.end) or _as_date(period.start)
+    return None
+
+
+def _quantity(quantity: Any, kind: UnitKind) -> tuple[dict[str, Any] | None, str]:
+    """Return ``({"value", "unit"}, "")`` for an accepted UCUM quantity, else ``(None, why)``."""
+    if quantity is None or quantity.value is None:
+        return None, "no valueQuantity.value"
+    if quantity.comparator is not None:
+        return None, f"value has comparator {quantity.comparator!r}"
+    text = quantity.code if quantity.system == UCUM and quantity.code else quantity.unit
+    text = _UNIT_ALIASES.get(text or "", text or "")
+    entry = CASE_UNITS.get(text)
+    if entry is None or entry.kind is not kind:
+        return None, f"unit {text!r} is not an accepted {kind.value.replace('_', ' ')} unit"
+    return {"value": _number(quantity.value), "unit": text}, ""
+
+
+def _set(document: dict[str, Any], path: str, value: Any) -> None:
+    parts = path.split(".")
+    node = document
+    for part in parts[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[parts[-1]] = value
+
+
+_MISSING: Final = object()
+
+
+def _get(document: Mapping[str, Any], path: str) -> Any:
+    node: Any = document
+    for part in path.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return _MISSING
+        node = node[part]
+    return node
+
+
+# --------------------------------------------------------------------------- the mapper
+
+
+@attrs.define
+class _Drug:
+    name: str
+    source: str
+    start: dt.date
+    end: dt.date | None
+    outcome: str | None
+    intent: str | None
+    reason_refs: tuple[str, ...]
+
+
+@attrs.define
+class _Mapper:
+    evaluation_date: dt.date
+    index: dict[str, Any] = attrs.Factory(dict)
+    values: dict[str, tuple[Any, tuple[str, ...], str]] = attrs.Factory(dict)
+    unmapped: list[Unmapped] = attrs.Factory(list)
+    notes: list[str] = attrs.Factory(list)
+    problems: list[Problem] = attrs.Factory(list)
+    untrusted_lists: dict[str, str] = attrs.Factory(dict)
+    primary_key: str | None = None
+    crt_period: tuple[dt.date, dt.date] | None = None
+    hiv_evidence: list[tuple[str, dt.date | None, str]] = attrs.Factory(list)
+    consumed: set[str] = attrs.Factory(set)
+
+    # -- bookkeeping
+
+    def put(self, path: str, value: Any, sources: Iterable[str], note: str = "") -> None:
+        self.values[path] = (value, tuple(sources), note)
+
+    def skip(self, source: str, reason: str) -> None:
+        self.unmapped.append(Unmapped(source, reason))
+
+    def unused(self, resource: Any, used: Iterable[str]) -> None:
+        """Report the elements of *resource* that the mapping did not read."""
+        ignored = {"resourceType", "id", "meta", "text", "subject", "patient", "status"}
+        rest = sorted(set(resource.model_fields_set) - ignored - set(used))
+        if rest:
+            self.skip(
+                f"{_key(resource)}.{','.join(rest)}",
+                "elements not part of the case format",
+            )
+
+    def resolve(self, reference: Any) -> Any:
+        if reference is None or not reference.reference:
+            return None
+        return self.index.get(reference.reference)
+
+    # -- dispatch
+
+    def run(self, resources: list[Any]) -> None:
+        by_type: dict[str, list[Any]] = {}
+        for resource in resources:
+            by_type.setdefault(resource.get_resource_type(), []).append(resource)
+        patients = by_type.pop("Patient", [])
+        if len(patients) > 1:
+            self.problems.append(
+                Problem("bundle", f"holds {len(patients)} Patient resources; expected one")
+            )
+        for patient in patients[:1]:
+            self.patient(patient)
+        for condition in by_type.pop("Condition", []):
+            self.condition(condition)
+        observations = by_type.pop("Observation", [])
+        self.observations(observations)
+        procedures = by_type.pop("Procedure", [])
+        self.procedures(procedures)
+        medications = by_type.pop("MedicationStatement", []) + by_type.pop(
+            "MedicationAdministration", []
+        )
+        self.medications(medications)
+        referenced = self.referenced_keys()
+        for kind in sorted(by_type):
+            for resource in by_type[kind]:
+                if _key(resource) in referenced:
+                    continue
+                self.skip(_key(resource), f"{kind} resources are not mapped to the case")
+
+    def referenced_keys(self) -> set[str]:
+        keys: set[str] = set()
+        for value in self.values.values():
+            keys.update(value[1])
+        return keys | self.consumed
+
+    # -- Patient
+
+    def patient(self, patient: Any) -> None:
+        key = _key(patient)
+        if patient.gender in ("female", "male"):
+            self.put("patient.sex", patient.gender, [key])
+        elif patient.gender is not None:
+            self.skip(
+                f"{key}.gender",
+                f"gender {patient.gender!r} has no value in the case format (female/male)",
+            )
+        birth = patient.birthDate
+        if isinstance(birth, dt.date):
+            years = self.evaluation_date.year - birth.year
+            if (self.evaluation_date.month, self.evaluation_date.day) < (birth.month, birth.day):
+                years -= 1
+            self.put(
+                "patient.age_years",
+                years,
+                [key],
+                f"age in full years at {self.evaluation_date.isoformat()} from birthDate",
+            )
+        elif birth is not None:
+            self.skip(f"{key}.birthDate", f"partial birth date {birth!r} gives no exact age")
+        self.unused(patient, ["gender", "birthDate"])
+
+    # -- Conditions
+
+    def condition(self, condition: Any) -> None:
+        key = _key(condition)
+        codings = _codings(condition.code)
+        verification = _codings(condition.verificationStatus)
+        if any(code in ("refuted", "entered-in-error") for _, code in verification):
+            self.skip(key, "verification status refuted or entered-in-error")
+            return
+        if any(system == SNOMED and code in SNOMED_HIV for system, code in codings):
+            self.hiv_evidence.append(("positive", None, key))
+            self.unused(condition, ["code", "verificationStatus", "clinicalStatus"])
+            return
+        icd = [code for system, code in codings if system == ICD10CM]
+        anal = [c for c in icd if c in ICD10_SITES or c in ICD10_AMBIGUOUS]
+        is_primary = _has_profile(condition, PROFILE_PRIMARY)
+        if not anal and not (is_primary and self.body_site(condition)):
+            self.skip(
+                key,
+                "not an anal primary cancer condition (comorbid conditions are not mapped; "
+                "give patient.conditions in base)",
+            )
+            return
+        if self.primary_key is not None:
+            self.problems.append(
+                Problem("primary", f"two primary cancer conditions: {self.primary_key}, {key}")
+            )
+            return
+        self.primary_key = key
+        self.primary_condition(condition, key, anal)
+
+    def body_site(self, condition: Any) -> str | None:
+        for concept in condition.bodySite or []:
+            if (SNOMED, SNOMED_ANAL_CANAL) in _codings(concept):
+                return "anal_canal"
+        return None
+
+    def primary_condition(self, condition: Any, key: str, icd: list[str]) -> None:
+        from_code = next((ICD10_SITES[c] for c in icd if c in ICD10_SITES), None)
+        from_site = self.body_site(condition)
+        if from_code and from_site and from_code != from_site:
+            self.problems.append(
+                Problem(
+                    "primary.site",
+                    f"{key}: condition code says {from_code}, bodySite says {from_site}",
+                )
+            )
+        elif from_code or from_site:
+            note = "from ICD-10-CM code" if from_code else "from bodySite (SNOMED 34381000)"
+            self.put("primary.site", from_code or from_site, [key], note)
+        else:
+            self.skip(
+                f"{key}.code",
+                f"ICD-10-CM {', '.join(icd)} does not say anal canal or anal margin",
+            )
+        self.histology(condition, key)
+        self.unused(
+            condition,
+            ["code", "bodySite", "extension", "verificationStatus", "clinicalStatus", "category"],
+        )
+
+    def histology(self, condition: Any, key: str) -> None:
+        extensions = _extensions(condition, EXT_HISTOLOGY)
+        if not extensions:
+            self.notes.append(
+                f"{key}: no histology recorded; the library covers squamous cell carcinoma only"
+            )
+            return
+        codings = _codings(extensions[0].valueCodeableConcept)
+        morphology = [code for system, code in codings if system == ICDO3]
+        if any(re.fullmatch(r"80(7[0-8]|83)/3", code) for code in morphology):
+            self.consumed.add(key)
+            return
+        if morphology:
+            self.problems.append(
+                Problem(
+                    "primary",
+                    f"{key}: histology ICD-O-3 {morphology[0]} is not squamous cell carcinoma; "
+                    "the library covers anal squamous cell carcinoma only",
+                )
+            )
+            return
+        self.notes.append(f"{key}: histology not coded in ICD-O-3; squamous histology assumed")
+
+    # -- Observations
+
+    def observations(self, observations: list[Any]) -> None:
+        latest: dict[str, tuple[dt.date, Any]] = {}
+        staging: list[tuple[dt.date, str, str, str, Any]] = []
+        methods: dict[str, str] = {}
+        for obs in observations:
+            key = _key(obs)
+            if obs.status not in _FINAL_STATUSES:
+                self.skip(key, f"status {obs.status!r} is not final, amended or corrected")
+                continue
+            when = _effective(obs)
+            if when is None:
+                self.skip(key, "no effective date: cannot tell whether it is current")
+                continue
+            if when > self.evaluation_date:
+                self.skip(key, f"effective {when.isoformat()}, after the evaluation date")
+                continue
+            codings = _codings(obs.code)
+            loinc = {code for system, code in codings if system == LOINC}
+            single: str | None = next(
+                (
+                    code
+                    for code in (
+                        LOINC_ECOG,
+                        LOINC_KARNOFSKY,
+                        LOINC_WEIGHT,
+                        LOINC_HEIGHT,
+                        LOINC_CD4,
+                        LOINC_HIV_VIRAL_LOAD,
+                    )
+                    if code in loinc
+                ),
+                None,
+            )
+            if loinc & {LOINC_CREATININE_MASS, LOINC_CREATININE_MOLAR}:
+                single = "creatinine"
+            if single is not None:
+                previous = latest.get(single)
+                if previous is not None and previous[0] >= when:
+                    self.skip(key, f"an observation of the same code is more recent ({single})")
+                    continue
+                if previous is not None:
+                    self.skip(
+                        _key(previous[1]),
+                        f"superseded by the more recent {key} ({single})",
+                    )
+                latest[single] = (when, obs)
+                continue
+            if loinc & LOINC_HIV_TESTS:
+                self.hiv_test(obs, key, when)
+                continue
+            category = next(
+                (TNM_CATEGORY_CODES[c] for c in codings if c in TNM_CATEGORY_CODES), None
+            )
+            if category is not None:
+                staging.append((when, category[0], category[1], key, obs))
+                continue
+            if any(c in STAGE_GROUP_CODES for c in codings):
+                edition = self.edition(obs)
+                for member in obs.hasMember or []:
+                    if edition is not None and member.reference:
+                        methods[member.reference] = edition
+                self.skip(
+                    key,
+                    "stage group is derived from T, N and M by ascc_salvage.staging "
+                    "(read for its staging method only)",
+                )
+                continue
+            self.skip(key, "observation code not used by the case format")
+        for name, (when, obs) in latest.items():
+            self.single(name, obs, when)
+        self.stage(staging, methods)
+
+    def edition(self, obs: Any) -> str | None:
+        return next(
+            (METHOD_EDITIONS[c] for c in _codings(obs.method) if c in METHOD_EDITIONS), None
+        )
+
+    def single(self, name: str, obs: Any, when: dt.date) -> None:
+        key = _key(obs)
+        used = ["code", "effectiveDateTime", "effectivePeriod", "valueInteger", "valueQuantity"]
+        if name in (LOINC_ECOG, LOINC_KARNOFSKY):
+            path = "patient.ecog" if name == LOINC_ECOG else "patient.karnofsky"
+            if obs.valueInteger is None:
+                self.skip(key, "performance status without valueInteger")
+                return
+            self.put(path, obs.valueInteger, [key], f"observed {when.isoformat()}")
+        elif name == LOINC_HIV_VIRAL_LOAD:
+            self.viral_load(obs, key, when)
+            used += ["valueCodeableConcept"]
+        else:
+            path, kind = {
+                LOINC_WEIGHT: ("patient.weight", UnitKind.MASS),
+                LOINC_HEIGHT: ("patient.height", UnitKind.LENGTH),
+                "creatinine": ("patient.serum_creatinine", UnitKind.CREATININE),
+                LOINC_CD4: ("patient.hiv.cd4_count", UnitKind.CELL_COUNT),
+            }[name]
+            value, why = _quantity(obs.valueQuantity, kind)
+            if value is None:
+                self.skip(key, why)
+                return
+            self.put(path, value, [key], f"observed {when.isoformat()}")
+        self.unused(obs, [*used, "category", "method", "interpretation", "issued", "performer"])
+
+    def viral_load(self, obs: Any, key: str, when: dt.date) -> None:
+        quantity = obs.valueQuantity
+        codings = set(_codings(obs.valueCodeableConcept))
+        if quantity is not None and quantity.value is not None:
+            if quantity.comparator == "<":
+                undetectable, why = True, "below the assay's limit (comparator <)"
+            elif quantity.comparator is None:
+                undetectable = _number(quantity.value) == 0
+                why = "quantified value" if not undetectable else "value 0"
+            else:
+                self.skip(key, f"viral load with comparator {quantity.comparator!r}")
+                return
+        elif codings & NOT_DETECTED:
+            undetectable, why = True, "not detected"
+        elif codings & DETECTED:
+            undetectable, why = False, "detected"
+        else:
+            self.skip(key, "viral load without a quantity or a detected/not-detected code")
+            return
+        self.put(
+            "patient.hiv.viral_load_undetectable",
+            undetectable,
+            [key],
+            f"{why}, observed {when.isoformat()}",
+        )
+
+    def hiv_test(self, obs: Any, key: str, when: dt.date) -> None:
+        codings = set(_codings(obs.valueCodeableConcept))
+        if codings & POSITIVE:
+            self.hiv_evidence.append(("positive", when, key))
+        elif codings & NEGATIVE:
+            self.hiv_evidence.append(("negative", when, key))
+        else:
+            self.skip(key, "HIV test without a positive/negative answer code")
+
+    def resolve_hiv(self) -> None:
+        if not self.hiv_evidence:
+            return
+        positives = [key for status, _, key in self.hiv_evidence if status == "positive"]
+        if positives:
+            negatives = [key for status, _, key in self.hiv_evidence if status == "negative"]
+            if negatives:
+                self.notes.append(
+                    f"HIV: positive evidence ({', '.join(positives)}) outweighs negative "
+                    f"tests ({', '.join(negatives)})"
+                )
+                self.consumed.update(negatives)
+            self.put("patient.hiv.status", "positive", positives)
+            return
+        dated = sorted(
+            ((when or dt.date.min, key) for _, when, key in self.hiv_evidence), reverse=True
+        )
+        self.consumed.update(key for _, key in dated)
+        self.put(
+            "patient.hiv.status",
+            "negative",
+            [dated[0][1]],
+            f"negative HIV test {dated[0][0].isoformat()}",
+        )
+
+    def stage(
+        self,
+        staging: list[tuple[dt.date, str, str, str, Any]],
+        methods: Mapping[str, str],
+    ) -> None:
+        if not staging:
+            return
+        first = min(when for when, *_ in staging)
+        chosen: dict[str, tuple[str, str, Any]] = {}
+        for when, letter, code_prefix, key, obs in sorted(staging, key=lambda s: (s[0], s[3])):
+            if when != first:
+                self.skip(key, "later staging; the case records the stage at diagnosis")
+                continue
+            value = self.category_value(obs, letter)
+            if value is None:
+                continue
+            prefix, category = value
+            if code_prefix and prefix and code_prefix != prefix and prefix != "y":
+                self.problems.append(
+                    Problem(
+                        "primary.stage.prefix",
+                        f"{key}: code says {code_prefix}, value says {prefix}",
+                    )
+                )
+                continue
+            chosen[letter] = (prefix or code_prefix, category, obs)
+        paths = {"T": "primary.stage.t", "N": "primary.stage.n", "M": "primary.stage.m"}
+        prefixes: set[str] = set()
+        editions: dict[str, str] = {}
+        for letter, (prefix, category, obs) in chosen.items():
+            key = _key(obs)
+            self.put(paths[letter], category, [key])
+            if prefix:
+                prefixes.add(prefix)
+            edition = self.edition(obs) or methods.get(key)
+            if edition is not None:
+                editions[key] = edition
+            self.unused(
+                obs, ["code", "effectiveDateTime", "valueCodeableConcept", "method", "focus"]
+            )
+        keys = [_key(obs) for *_, obs in chosen.values()]
+        if len(prefixes) == 1:
+            self.put("primary.stage.prefix", prefixes.pop(), keys)
+        elif prefixes:
+            self.problems.append(
+                Problem("primary.stage.prefix", f"T, N and M disagree: {sorted(prefixes)}")
+            )
+        if len(set(editions.values())) == 1:
+            self.put(
+                "primary.stage.edition",
+                next(iter(editions.values())),
+                sorted(editions),
+                "from the staging method",
+            )
+        elif editions:
+            self.problems.append(
+                Problem("primary.stage.edition", f"staging methods disagree: {editions}")
+            )
+
+    def category_value(self, obs: Any, letter: str) -> tuple[str, str] | None:
+        key = _key(obs)
+        for system, code in _codings(obs.valueCodeableConcept):
+            if system == SNOMED and code in SNOMED_TNM:
+                prefix, category = SNOMED_TNM[code]
+            elif system == AJCC and (match := _AJCC_PATTERN.match(code)) is not None:
+                prefix = _PREFIXES.get(match["prefix"] or "", "")
+                category = match["cat"]
+            else:
+                continue
+            if category[0] != letter:
+                self.problems.append(
+                    Problem("primary.stage", f"{key}: a {letter} observation has value {category}")
+                )
+                return None
+            return prefix, category
+        self.skip(
+            f"{key}.valueCodeableConcept",
+            "category value not among the verified SNOMED codes or AJCC codes of anal cancer",
+        )
+        return None
+
+    # -- Procedures
+
+    def procedures(self, procedures: list[Any]) -> None:
+        courses: list[tuple[dt.date, Any]] = []
+        for procedure in procedures:
+            key = _key(procedure)
+            is_course = _has_profile(procedure, PROFILE_RT_COURSE) or (
+                SNOMED,
+                SNOMED_RT_COURSE,
+            ) in _codings(procedure.code)
+            if not is_course:
+                self.skip(
+                    key,
+                    "procedure is not a radiotherapy course summary (salvage surgery history "
+                    "comes from base prior_salvage_surgery)",
+                )
+                continue
+            period = procedure.performedPeriod
+            start = None if period is None else _as_date(period.start) or _as_date(period.end)
+            if start is None:
+                self.skip(key, "radiotherapy course without performedPeriod")
+                self.untrusted_lists["prior_radiotherapy"] = key
+                continue
+            courses.append((start, procedure))
+        if not courses:
+            return
+        courses.sort(key=lambda c: (c[0], _key(c[1])))
+        for_primary = [c for _, c in courses if self.treats_primary(c)]
+        if for_primary:
+            primary = for_primary[0]
+            note = "earliest course treating the primary cancer condition"
+        elif len(courses) == 1:
+            primary = courses[0][1]
+            note = "the bundle's only radiotherapy course (no reason given)"
+        else:
+            for _, course in courses:
+                self.skip(_key(course), "cannot tell which course is the primary CRT")
+            self.untrusted_lists["prior_radiotherapy"] = _key(courses[0][1])
+            return
+        crt = self.course(primary)
+        if crt is not None:
+            self.put(
+                "primary.chemoradiotherapy",
+                crt,
+                [_key(primary), *self._volume_keys(primary)],
+                note + "; dose and fractions of its highest-dose volume",
+            )
+            self.crt_period = (
+                dt.date.fromisoformat(crt["start_date"]),
+                dt.date.fromisoformat(crt["end_date"]),
+            )
+        prior: list[dict[str, Any]] = []
+        sources: list[str] = [_key(primary)]
+        for _, procedure in courses:
+            if procedure is primary:
+                continue
+            item = self.prior_course(procedure)
+            if item is None:
+                self.untrusted_lists["prior_radiotherapy"] = _key(procedure)
+            else:
+                prior.append(item)
+                sources.append(_key(procedure))
+        if "prior_radiotherapy" not in self.untrusted_lists:
+            self.put(
+                "prior_radiotherapy",
+                prior,
+                sources,
+                "radiotherapy courses other than the primary CRT (the bundle is taken as complete)",
+            )
+
+    def treats_primary(self, procedure: Any) -> bool:
+        """Whether a course names the anal primary as its reason."""
+        if self.primary_key is not None and any(
+            r.reference == self.primary_key for r in procedure.reasonReference or []
+        ):
+            return True
+        return any(
+            system == ICD10CM and (code in ICD10_SITES or code in ICD10_AMBIGUOUS)
+            for concept in procedure.reasonCode or []
+            for system, code in _codings(concept)
+        )
+
+    def _volume_keys(self, procedure: Any) -> list[str]:
+        keys = []
+        for ext in _extensions(procedure, EXT_DOSE_TO_VOLUME):
+            volume = _sub(ext, "volume")
+            target = self.resolve(volume.valueReference) if volume is not None else None
+            if target is not None:
+                keys.append(_key(target))
+        return keys
+
+    def _doses(
+        self, procedure: Any
+    ) -> tuple[list[tuple[dict[str, Any], int | None, set[str]]], str]:
+        """Return (dose, fractions, location codes) per volume, or a reason to give up."""
+        key = _key(procedure)
+        doses: list[tuple[dict[str, Any], int | None, set[str]]] = []
+        for ext in _extensions(procedure, EXT_DOSE_TO_VOLUME):
+            volume = _sub(ext, "volume")
+            target = self.resolve(volume.valueReference) if volume is not None else None
+            sites: set[str] = set()
+            if target is not None:
+                sites = {code for system, code in _codings(target.location) if system == SNOMED}
+                self.consumed.add(_key(target))
+            total = _sub(ext, "totalDoseDelivered")
+            fractions = _sub(ext, "fractionsDelivered")
+            if total is None:
+                doses.append(({}, None, sites))
+                continue
+            value, why = _quantity(total.valueQuantity, UnitKind.RADIATION_DOSE)
+            if value is None:
+                return [], f"{key}: totalDoseDelivered {why}"
+            doses.append((value, fractions.valueUnsignedInt if fractions else None, sites))
+        return doses, ""
+
+    def course(self, procedure: Any) -> dict[str, Any] | None:
+        key = _key(procedure)
+        period = procedure.performedPeriod
+        end = _as_date(period.end)
+        if (
+            procedure.status not in ("completed", "stopped")
+            or end is None
+            or _as_date(period.start) is None
+        ):
+            self.skip(key, "radiotherapy course not completed or stopped with an end date")
+            return None
+        doses, why = self._doses(procedure)
+        dosed = [d for d in doses if d[0]]
+        if why or not dosed:
+            self.skip(key, why or "no doseDeliveredToVolume with totalDoseDelivered")
+            return None
+
+        def gray(item: tuple[dict[str, Any], int | None, set[str]]) -> float:
+            value = item[0]
+            return float(value["value"]) * CASE_UNITS[value["unit"]].to_canonical
+
+        main = max(dosed, key=gray)
+        sessions = _extensions(procedure, EXT_SESSIONS)
+        fractions = main[1]
+        if fractions is None and sessions:
+            fractions = sessions[0].valueUnsignedInt
+        if fractions is None:
+            self.skip(key, "no fractionsDelivered or actualNumberOfSessions")
+            return None
+        crt: dict[str, Any] = {
+            "start_date": _as_date(period.start).isoformat(),  # type: ignore[union-attr]
+            "end_date": end.isoformat(),
+            "dose": main[0],
+            "fractions": fractions,
+        }
+        body_sites = {
+            code
+            for site in procedure.bodySite or []
+            for system, code in _codings(site)
+            if system == SNOMED
+        }
+        groin = [d for d in doses if d[2] & GROIN_SITES]
+        if groin or body_sites & GROIN_SITES:
+            crt["groins_irradiated"] = True
+        elif all(d[2] for d in doses):
+            crt["groins_irradiated"] = False
+        else:
+            crt["groins_irradiated"] = None
+            self.notes.append(f"{key}: a volume has no location; groins_irradiated unknown")
+        dosed_groin = [d for d in groin if d[0]]
+        if dosed_groin and (dosed_groin[0][0] != main[0] or dosed_groin[0][1] != fractions):
+            crt["groin_dose"] = dosed_groin[0][0]
+            if dosed_groin[0][1] is not None:
+                crt["groin_fractions"] = dosed_groin[0][1]
+        self.unused(
+            procedure,
+            ["code", "performedPeriod", "extension", "bodySite", "reasonReference", "reasonCode"],
+        )
+        return crt
+
+    def prior_course(self, procedure: Any) -> dict[str, Any] | None:
+        key = _key(procedure)
+        end = _as_date(procedure.performedPeriod.end)
+        doses, why = self._doses(procedure)
+        dosed = [d for d in doses if d[0] and d[1] is not None]
+        if end is None or why or not dosed:
+            self.skip(key, why or "course without end date or dose and fractions")
+            return None
+        main = dosed[0]
+        sites = set(main[2]) | {
+            code
+            for s in procedure.bodySite or []
+            for system, code in _codings(s)
+            if system == SNOMED
+        }
+        region = "groin" if sites & GROIN_SITES else "pelvis" if sites & PELVIC_SITES else "other"
+        self.unused(
+            procedure, ["code", "performedPeriod", "extension", "bodySite", "reasonReference"]
+        )
+        return {
+            "region": region,
+            "end_date": end.isoformat(),
+            "dose": main[0],
+            "fractions": main[1],
+        }
+
+    # -- Medications
+
+    def medications(self, resources: list[Any]) -> None:
+        if not resources:
+            return
+        drugs: list[_Drug] = []
+        for resource in resources:
+            drug = self.drug(resource)
+            if drug is not None:
+                drugs.append(drug)
+        drugs.sort(key=lambda d: (d.start, d.name))
+        groups: list[list[_Drug]] = []
+        for drug in drugs:
+            if groups and drug.start <= max((d.end or self.evaluation_date) for d in groups[-1]):
+                groups[-1].append(drug)
+            else:
+                groups.append([drug])
+        items: list[dict[str, Any]] = []
+        sources: list[str] = []
+        for group in groups:
+            item = self.regimen(group)
+            sources.extend(d.source for d in group)
+            if item is not None:
+                items.append(item)
+        if "prior_systemic_therapy" not in self.untrusted_lists:
+            self.put(
+                "prior_systemic_therapy",
+                items,
+                sources,
+                "drugs grouped by overlapping periods (the bundle is taken as complete)",
+            )
+
+    def drug(self, resource: Any) -> _Drug | None:
+        key = _key(resource)
+        concept = resource.medicationCodeableConcept
+        if concept is None and resource.medicationReference is not None:
+            medication = self.resolve(resource.medicationReference)
+            concept = medication.code if medication is not None else None
+            if medication is not None:
+                self.consumed.add(_key(medication))
+        names = {
+            RXNORM_INGREDIENTS[code]
+            for system, code in _codings(concept)
+            if system == RXNORM and code in RXNORM_INGREDIENTS
+        }
+        text = _concept_text(concept)
+        names |= {name for name in _DRUG_NAMES if name in text}
+        if len(names) != 1:
+            self.skip(key, "medication is not one recognised anticancer ingredient")
+            self.untrusted_lists["prior_systemic_therapy"] = key
+            return None
+        period = resource.effectivePeriod
+        start = (
+            _as_date(period.start) if period is not None else _as_date(resource.effectiveDateTime)
+        )
+        end = _as_date(period.end) if period is not None else start
+        if start is None:
+            self.skip(key, "medication without an effective date")
+            self.untrusted_lists["prior_systemic_therapy"] = key
+            return None
+        status = resource.status
+        outcome: str | None
+        if status in ("active", "in-progress"):
+            outcome, end = "ongoing", None
+        elif status == "completed":
+            outcome = "completed"
+        elif status == "stopped":
+            reasons = [
+                TERMINATION_OUTCOMES[code]
+                for concept in (resource.statusReason or [])
+                for system, code in _codings(concept)
+                if system == SNOMED and code in TERMINATION_OUTCOMES
+            ]
+            outcome = reasons[0] if reasons else None
+        else:
+            self.skip(key, f"status {status!r}: not a therapy given")
+            return None
+        intent = next(
+            (
+                code
+                for ext in _extensions(resource, EXT_INTENT)
+                for system, code in _codings(ext.valueCodeableConcept)
+                if system == SNOMED
+            ),
+            None,
+        )
+        reason_refs = tuple(r.reference for r in (resource.reasonReference or []) if r.reference)
+        self.unused(
+            resource,
+            [
+                "medicationCodeableConcept",
+                "medicationReference",
+                "effectivePeriod",
+                "effectiveDateTime",
+                "statusReason",
+                "extension",
+                "reasonReference",
+                "reasonCode",
+                "dosage",
+                "category",
+            ],
+        )
+        return _Drug(next(iter(names)), key, start, end, outcome, intent, reason_refs)
+
+    def regimen(self, group: list[_Drug]) -> dict[str, Any] | None:
+        names = frozenset(d.name for d in group)
+        keys = ", ".join(d.source for d in group)
+        start = min(d.start for d in group)
+        ends = [d.end for d in group]
+        end = None if None in ends else max(e for e in ends if e is not None)
+        crt = self.crt_period
+        overlaps_crt = crt is not None and start <= crt[1] and (end or start) >= crt[0]
+        if overlaps_crt and names in RADIOSENSITISING:
+            self.notes.append(
+                f"{keys}: radiosensitising chemotherapy of the primary chemoradiotherapy "
+                "(recorded by primary.chemoradiotherapy, not prior_systemic_therapy)"
+            )
+            return None
+        regimen = REGIMENS.get(names)
+        if regimen is None:
+            self.skip(keys, f"drug combination {sorted(names)} is not a systemic option")
+            self.untrusted_lists["prior_systemic_therapy"] = keys
+            return None
+        other_cancer = any(
+            ref != self.primary_key
+            for d in group
+            for ref in d.reason_refs
+            if ref.startswith("Condition/")
+        )
+        intents = {d.intent for d in group} - {None}
+        if other_cancer:
+            setting = "other_cancer"
+        elif overlaps_crt:
+            setting = "radiosensitising"
+        elif intents == {SNOMED_PALLIATIVE}:
+            setting = "advanced"
+        else:
+            self.skip(
+                keys,
+                "setting cannot be determined (advanced needs palliative intent; neoadjuvant "
+                "and adjuvant have no mCODE code)",
+            )
+            self.untrusted_lists["prior_systemic_therapy"] = keys
+            return None
+        outcomes = {d.outcome for d in group}
+        if None in outcomes:
+            self.skip(keys, "stopped without a mapped termination reason")
+            self.untrusted_lists["prior_systemic_therapy"] = keys
+            return None
+        outcome = next(
+            o for o in ("ongoing", "progression", "intolerance", "completed") if o in outcomes
+        )
+        return {
+            "regimen": regimen,
+            "setting": setting,
+            "start_date": start.isoformat(),
+            "end_date": None if outcome == "ongoing" or end is None else end.isoformat(),
+            "outcome": outcome,
+        }
+
+
+# --------------------------------------------------------------------------- assembly
+
+#: Case fields the bundle can supply, whether each is nullable, and its default if absent.
+_BUNDLE_FIELDS: Final[tuple[tuple[str, bool], ...]] = (
+    ("patient.age_years", True),
+    ("patient.sex", True),
+    ("patient.ecog", True),
+    ("patient.karnofsky", True),
+    ("patient.weight", True),
+    ("patient.height", True),
+    ("patient.serum_creatinine", True),
+    ("patient.hiv.status", False),
+    ("patient.hiv.cd4_count", True),
+    ("patient.hiv.viral_load_undetectable", True),
+    ("primary.site", False),
+    ("primary.stage.t", False),
+    ("primary.stage.n", False),
+    ("primary.stage.m", False),
+    ("primary.stage.prefix", False),
+    ("primary.stage.edition", False),
+    ("primary.chemoradiotherapy", False),
+    ("prior_systemic_therapy", False),
+    ("prior_radiotherapy", False),
+)
+#: Case fields only ``base`` supplies; ``True`` = null (unknown) when absent.
+_BASE_FIELDS: Final[tuple[tuple[str, bool], ...]] = (
+    ("patient.fit_for_major_surgery", True),
+    ("patient.accepts_permanent_colostomy", True),
+    ("patient.pd_l1_cps", True),
+    ("patient.conditions", True),
+    ("assessments", False),
+    ("disease", False),
+    ("prior_salvage_surgery", False),
+    ("facility.iort_available", True),
+    ("facility.exenteration_centre", True),
+)
+_REQUIRED_HINT: Final[Mapping[str, str]] = {
+    "primary.chemoradiotherapy": "null means no CRT was given, so it is never defaulted",
+    "disease": "null means no evaluable disease, so it is never defaulted",
+}
+
+
+def _parse(bundle: Any) -> Any:
+    if isinstance(bundle, str | bytes | bytearray):
+        try:
+            bundle = json.loads(bundle)
+        except (ValueError, RecursionError) as exc:
+            raise CaseValidationError([Problem("bundle", f"invalid JSON: {exc}")]) from None
+    if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
+        raise CaseValidationError([Problem("bundle", "not a FHIR Bundle resource")])
+    model = _require_r4b()
+    try:
+        return model.model_validate(dict(bundle))
+    except ValueError as exc:
+        errors = getattr(exc, "errors", None)
+        problems = [
+            Problem(
+                "bundle" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]),
+                str(e["msg"]),
+            )
+            for e in (errors() if callable(errors) else [])
+        ] or [Problem("bundle", str(exc))]
+        raise CaseValidationError(problems) from None
+
+
+def _resources(parsed: Any) -> tuple[list[Any], dict[str, Any]]:
+    resources: list[Any] = []
+    index: dict[str, Any] = {}
+    for position, entry in enumerate(parsed.entry or []):
+        resource = entry.resource
+        if resource is None:
+            continue
+        if not resource.id:
+            resource.id = f"entry{position}"
+        resources.append(resource)
+        index[_key(resource)] = resource
+        if entry.fullUrl:
+            index[str(entry.fullUrl)] = resource
+    return resources, index
+
+
+def case_from_bundle(
+    bundle: str | bytes | bytearray | Mapping[str, Any],
+    *,
+    evaluation_date: dt.date | str,
+    base: Mapping[str, Any] | None = None,
+    jurisdiction: str | None = None,
+) -> tuple[Case, MappingReport]:
+    """Build a case from an mCODE / FHIR R4 ``Bundle``, reporting how every part was used.
+
+    The bundle supplies the patient (sex, age at *evaluation_date*), performance status,
+    weight, height, serum creatinine, HIV status, CD4 count and viral load (the most recent
+    final observation on or before *evaluation_date*), the primary site and TNM stage at
+    diagnosis, the primary chemoradiotherapy (the earliest radiotherapy course summary),
+    later radiotherapy courses and prior systemic therapy (medications grouped into
+    regimens). A list is taken from the bundle only when every resource of its kind maps;
+    otherwise it comes from *base*. Clinical judgements and findings that FHIR does not carry
+    here (assessments, current disease, fitness, facility …) come from *base*.
+
+    Args:
+        bundle: The bundle as JSON text or a parsed dict.
+        evaluation_date: The case's evaluation date (``date`` or ISO string).
+        base: A (partial) case document giving the fields the bundle does not supply; the
+            bundle wins where both give a value (the report notes it).
+        jurisdiction: ``US``, ``EU`` or ``other``; overrides *base*.
+
+    Returns:
+        The validated case and the mapping report.
+
+    Raises:
+        FhirMappingError: A :class:`~ascc_salvage.CaseValidationError` with ``.report``:
+            required fields missing from both, conflicts in the bundle, or an invalid case.
+        CaseValidationError: The bundle is not valid FHIR R4 JSON (problems at ``bundle…``).
+        ImportError: ``fhir.resources`` is not installed (extra ``fhir``).
+    """
+    when = (
+        dt.date.fromisoformat(evaluation_date)
+        if isinstance(evaluation_date, str)
+        else evaluation_date
+    )
+    parsed = _parse(bundle)
+    resources, index = _resources(parsed)
+    mapper = _Mapper(when, index)
+    mapper.run(resources)
+    mapper.resolve_hiv()
+    base_doc: Mapping[str, Any] = base if base is not None else {}
+    document: dict[str, Any] = copy.deepcopy(dict(base_doc))
+    document["schema_version"] = 1
+    document["evaluation_date"] = when.isoformat()
+    mapped: list[MappedField] = []
+    from_base: list[str] = []
+    left_null: list[str] = []
+    notes = list(mapper.notes)
+    problems = list(mapper.problems)
+    if jurisdiction is not None:
+        document["jurisdiction"] = jurisdiction
+    elif "jurisdiction" in base_doc:
+        from_base.append("jurisdiction")
+    else:
+        document["jurisdiction"] = None
+        left_null.append("jurisdiction")
+    for path, nullable in _BUNDLE_FIELDS:
+        if path in mapper.values:
+            value, sources, note = mapper.values[path]
+            previous = _get(base_doc, path)
+            if previous is not _MISSING and previous != value:
+                notes.append(f"{path}: bundle value replaces the base value")
+            _set(document, path, value)
+            mapped.append(MappedField(path, sources, note))
+            continue
+        if _get(base_doc, path) is not _MISSING:
+            from_base.append(path)
+            continue
+        if path in mapper.untrusted_lists:
+            problems.append(
+                Problem(
+                    path,
+                    f"the bundle's {mapper.untrusted_lists[path]} cannot be mapped, so the list "
+                    "is incomplete; give the list in base",
+                )
+            )
+        elif nullable:
+            _set(document, path, None)
+            left_null.append(path)
+        elif path == "patient.hiv.status":
+            _set(document, path, "unknown")
+            left_null.append(path)
+        else:
+            hint = _REQUIRED_HINT.get(path, "")
+            problems.append(
+                Problem(path, "not supplied by the bundle or base" + (f" ({hint})" if hint else ""))
+            )
+    for path, nullable in _BASE_FIELDS:
+        if _get(base_doc, path) is not _MISSING:
+            from_base.append(path)
+        elif nullable:
+            _set(document, path, None)
+            left_null.append(path)
+        else:
+            hint = _REQUIRED_HINT.get(path, "")
+            problems.append(
+                Problem(
+                    path,
+                    "not supplied by base (FHIR does not carry it here)"
+                    + (f"; {hint}" if hint else ""),
+                )
+            )
+    report = MappingReport(
+        mapped=tuple(mapped),
+        unmapped=tuple(mapper.unmapped),
+        from_base=tuple(from_base),
+        left_null=tuple(left_null),
+        notes=tuple(notes),
+    )
+    if problems:
+        raise FhirMappingError(problems, report)
+    try:
+        case = load_case(document)
+    except CaseValidationError as exc:
+        raise FhirMappingError(exc.errors, report) from None
+    return case, report

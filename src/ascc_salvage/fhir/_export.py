@@ -1,0 +1,378 @@
+"""Case → mCODE bundle (the FHIR-mappable part), and the packaged example bundle.
+
+:func:`case_to_bundle` is the inverse of :func:`~ascc_salvage.fhir.case_from_bundle` for the
+fields FHIR carries; ``case_from_bundle(case_to_bundle(case), base=<the rest>)`` gives the
+case back, with the radiotherapy doses in cGy (mCODE fixes that unit) — equal after unit
+normalisation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from importlib import resources
+from typing import Any, Final
+
+from ascc_salvage.case import Case, Chemoradiotherapy, Dose, PriorSystemicTherapy
+from ascc_salvage.fhir._bundle import (
+    AJCC,
+    EXT_DOSE_TO_VOLUME,
+    EXT_HISTOLOGY,
+    EXT_INTENT,
+    EXT_SESSIONS,
+    ICD10CM,
+    ICDO3,
+    LOINC,
+    LOINC_CD4,
+    LOINC_CREATININE_MASS,
+    LOINC_CREATININE_MOLAR,
+    LOINC_ECOG,
+    LOINC_HEIGHT,
+    LOINC_HIV_VIRAL_LOAD,
+    LOINC_KARNOFSKY,
+    LOINC_WEIGHT,
+    METHOD_EDITIONS,
+    PROFILE_PRIMARY,
+    PROFILE_RT_COURSE,
+    REGIMENS,
+    RXNORM,
+    RXNORM_INGREDIENTS,
+    SNOMED,
+    SNOMED_ANAL_CANAL,
+    SNOMED_PALLIATIVE,
+    SNOMED_RT_COURSE,
+    SNOMED_TNM,
+    TERMINATION_OUTCOMES,
+    UCUM,
+    _number,
+)
+
+__all__ = ["case_to_bundle", "example_bundle"]
+
+_SITE_CODES: Final = {"anal_canal": "C21.1", "anal_margin": "C44.520"}
+_SITE_DISPLAY: Final = {
+    "C21.1": "Malignant neoplasm of anal canal",
+    "C44.520": "Squamous cell carcinoma of anal skin",
+}
+_CATEGORY_LOINC: Final = {
+    ("T", "c"): "21905-5",
+    ("N", "c"): "21906-3",
+    ("M", "c"): "21907-1",
+    ("T", "p"): "21899-0",
+    ("N", "p"): "21900-6",
+    ("M", "p"): "21901-4",
+    ("T", ""): "21911-3",
+    ("N", ""): "21912-1",
+    ("M", ""): "21913-9",
+}
+_SNOMED_BY_VALUE: Final = {value: code for code, value in SNOMED_TNM.items()}
+_EDITION_METHOD: Final = {edition: code for (_, code), edition in METHOD_EDITIONS.items()}
+_INGUINAL_NODES: Final = "8928004"  # Inguinal lymph node structure (body structure)
+_REGION_SITE: Final = {"pelvis": "12921003", "groin": _INGUINAL_NODES}
+_INGREDIENT_CODES: Final = {name: code for code, name in RXNORM_INGREDIENTS.items()}
+_OUTCOME_REASON: Final = {outcome: code for code, outcome in TERMINATION_OUTCOMES.items()}
+
+
+def _coding(system: str, code: str, display: str = "") -> dict[str, Any]:
+    coding: dict[str, Any] = {"system": system, "code": code}
+    if display:
+        coding["display"] = display
+    return {"coding": [coding]}
+
+
+def _ucum(value: float, unit: str) -> dict[str, Any]:
+    return {"value": value, "unit": unit, "system": UCUM, "code": unit}
+
+
+def _cgy(dose: Dose) -> dict[str, Any]:
+    """A dose in cGy (mCODE fixes totalDoseDelivered to cGy), computed in decimal."""
+    if dose.unit == "cGy":
+        return _ucum(dose.value, "cGy")
+    return _ucum(_number((Decimal(str(dose.value)) * 100).normalize()), "cGy")
+
+
+class _Builder:
+    def __init__(self, case: Case, patient_id: str) -> None:
+        self.case = case
+        self.patient = f"Patient/{patient_id}"
+        self.entries: list[dict[str, Any]] = []
+
+    def add(self, resource: dict[str, Any]) -> str:
+        resource.setdefault("subject", {"reference": self.patient})
+        if resource["resourceType"] == "BodyStructure":
+            resource["patient"] = resource.pop("subject")
+        key = f"{resource['resourceType']}/{resource['id']}"
+        self.entries.append({"fullUrl": f"urn:ascc-salvage:{key}", "resource": resource})
+        return key
+
+    def observation(self, ident: str, code: str, when: dt.date, value: dict[str, Any]) -> None:
+        self.add(
+            {
+                "resourceType": "Observation",
+                "id": ident,
+                "status": "final",
+                "code": _coding(LOINC, code),
+                "effectiveDateTime": when.isoformat(),
+                **value,
+            }
+        )
+
+
+def _stage(builder: _Builder, condition: str, when: dt.date) -> None:
+    stage = builder.case.primary.stage
+    prefix = str(stage.prefix)
+    code_prefix = prefix if prefix in ("c", "p") else ""
+    method = _EDITION_METHOD.get(str(stage.edition))
+    for letter, category in (("T", stage.t), ("N", stage.n), ("M", stage.m)):
+        snomed = _SNOMED_BY_VALUE.get((prefix, str(category)))
+        value = (
+            _coding(SNOMED, snomed) if snomed is not None else _coding(AJCC, f"{prefix}{category}")
+        )
+        resource: dict[str, Any] = {
+            "resourceType": "Observation",
+            "id": f"tnm-{letter.lower()}",
+            "status": "final",
+            "code": _coding(LOINC, _CATEGORY_LOINC[(letter, code_prefix)]),
+            "focus": [{"reference": condition}],
+            "effectiveDateTime": when.isoformat(),
+            "valueCodeableConcept": value,
+        }
+        if method is not None:
+            resource["method"] = _coding(SNOMED, method)
+        builder.add(resource)
+
+
+def _crt(builder: _Builder, crt: Chemoradiotherapy, condition: str) -> None:
+    volumes: list[dict[str, Any]] = []
+
+    def volume(ident: str, location: str | None, dose: Dose | None, fractions: int | None) -> None:
+        body: dict[str, Any] = {
+            "resourceType": "BodyStructure",
+            "id": ident,
+            "description": ident.replace("-", " "),
+        }
+        if location is not None:
+            body["location"] = _coding(SNOMED, location)
+        reference = builder.add(body)
+        parts: list[dict[str, Any]] = [
+            {"url": "volume", "valueReference": {"reference": reference}}
+        ]
+        if dose is not None:
+            parts.append({"url": "totalDoseDelivered", "valueQuantity": _cgy(dose)})
+        if fractions is not None:
+            parts.append({"url": "fractionsDelivered", "valueUnsignedInt": fractions})
+        volumes.append({"url": EXT_DOSE_TO_VOLUME, "extension": parts})
+
+    volume("primary-crt-volume", SNOMED_ANAL_CANAL, crt.dose, crt.fractions)
+    if crt.groins_irradiated:
+        volume(
+            "groin-crt-volume",
+            _INGUINAL_NODES,
+            crt.groin_dose,
+            crt.groin_fractions,
+        )
+    elif crt.groins_irradiated is None:
+        volume("unlocated-crt-volume", None, None, None)
+    builder.add(
+        {
+            "resourceType": "Procedure",
+            "id": "primary-crt",
+            "meta": {"profile": [PROFILE_RT_COURSE]},
+            "status": "completed",
+            "code": _coding(SNOMED, SNOMED_RT_COURSE),
+            "reasonReference": [{"reference": condition}],
+            "performedPeriod": {
+                "start": crt.start_date.isoformat(),
+                "end": crt.end_date.isoformat(),
+            },
+            "extension": [*volumes, {"url": EXT_SESSIONS, "valueUnsignedInt": crt.fractions}],
+        }
+    )
+
+
+def _exportable(item: PriorSystemicTherapy) -> bool:
+    return (
+        str(item.setting) in ("advanced", "radiosensitising")
+        and item.platinum_end_date is None
+        and str(item.regimen) != "anti_pd1_monotherapy"
+    )
+
+
+def _systemic(builder: _Builder, condition: str) -> None:
+    items = builder.case.prior_systemic_therapy
+    if not all(_exportable(item) for item in items):
+        return  # a partial list would read as complete: leave the whole list to base
+    drug_sets = {regimen: names for names, regimen in REGIMENS.items()}
+    for n, item in enumerate(items):
+        for drug in sorted(drug_sets[str(item.regimen)]):
+            code = _INGREDIENT_CODES.get(drug)
+            medication = _coding(RXNORM, code, drug) if code else {"text": drug}
+            resource: dict[str, Any] = {
+                "resourceType": "MedicationStatement",
+                "id": f"systemic-{n}-{drug}",
+                "medicationCodeableConcept": medication,
+                "reasonReference": [{"reference": condition}],
+                "effectivePeriod": {"start": item.start_date.isoformat()},
+            }
+            if item.end_date is not None:
+                resource["effectivePeriod"]["end"] = item.end_date.isoformat()
+            outcome = str(item.outcome)
+            resource["status"] = {"ongoing": "active", "completed": "completed"}.get(
+                outcome, "stopped"
+            )
+            if outcome in _OUTCOME_REASON:
+                resource["statusReason"] = [_coding(SNOMED, _OUTCOME_REASON[outcome])]
+            if str(item.setting) == "advanced":
+                resource["extension"] = [
+                    {
+                        "url": EXT_INTENT,
+                        "valueCodeableConcept": _coding(SNOMED, SNOMED_PALLIATIVE),
+                    }
+                ]
+            builder.add(resource)
+
+
+def case_to_bundle(
+    case: Case, *, patient_id: str = "patient", birth_date: dt.date | None = None
+) -> dict[str, Any]:
+    """Write the FHIR-mappable part of *case* as an mCODE collection bundle.
+
+    Exported: sex (and *birth_date* if given — an age alone gives no birth date), ECOG,
+    Karnofsky, weight, height, serum creatinine, HIV status, CD4 count and viral load (dated
+    at the evaluation date), the primary cancer condition (squamous histology), the TNM
+    categories with their staging method (dated at the CRT start), the primary CRT and
+    later radiotherapy courses (doses in cGy), and prior systemic therapy when every item is
+    expressible (advanced or radiosensitising setting, a named regimen). Everything else is
+    left to the ``base`` document of :func:`~ascc_salvage.fhir.case_from_bundle`.
+
+    Raises:
+        ValueError: *birth_date* does not give the case's age at its evaluation date.
+    """
+    builder = _Builder(case, patient_id)
+    patient_doc = case.patient
+    resource: dict[str, Any] = {"resourceType": "Patient", "id": patient_id}
+    if patient_doc.sex is not None:
+        resource["gender"] = str(patient_doc.sex)
+    if birth_date is not None:
+        when = case.evaluation_date
+        age = (
+            when.year
+            - birth_date.year
+            - ((when.month, when.day) < (birth_date.month, birth_date.day))
+        )
+        if patient_doc.age_years is not None and age != patient_doc.age_years:
+            raise ValueError(f"birth_date gives age {age}, the case says {patient_doc.age_years}")
+        resource["birthDate"] = birth_date.isoformat()
+    builder.entries.append(
+        {"fullUrl": f"urn:ascc-salvage:Patient/{patient_id}", "resource": resource}
+    )
+    code = _SITE_CODES[str(case.primary.site)]
+    condition: dict[str, Any] = {
+        "resourceType": "Condition",
+        "id": "primary-cancer",
+        "meta": {"profile": [PROFILE_PRIMARY]},
+        "code": _coding(ICD10CM, code, _SITE_DISPLAY[code]),
+        "extension": [
+            {
+                "url": EXT_HISTOLOGY,
+                "valueCodeableConcept": _coding(ICDO3, "8070/3", "Squamous cell carcinoma, NOS"),
+            }
+        ],
+    }
+    if code == "C21.1":
+        condition["bodySite"] = [_coding(SNOMED, SNOMED_ANAL_CANAL, "Anal canal structure")]
+    condition_key = builder.add(condition)
+    crt = case.primary.chemoradiotherapy
+    _stage(builder, condition_key, crt.start_date if crt is not None else case.evaluation_date)
+    when = case.evaluation_date
+    if patient_doc.ecog is not None:
+        builder.observation("ecog", LOINC_ECOG, when, {"valueInteger": patient_doc.ecog})
+    if patient_doc.karnofsky is not None:
+        builder.observation(
+            "karnofsky", LOINC_KARNOFSKY, when, {"valueInteger": patient_doc.karnofsky}
+        )
+    measured = (
+        ("weight", LOINC_WEIGHT, patient_doc.weight),
+        ("height", LOINC_HEIGHT, patient_doc.height),
+        ("cd4", LOINC_CD4, patient_doc.hiv.cd4_count),
+    )
+    for ident, loinc, measurement in measured:
+        if measurement is not None:
+            builder.observation(
+                ident, loinc, when, {"valueQuantity": _ucum(measurement.value, measurement.unit)}
+            )
+    creatinine = patient_doc.serum_creatinine
+    if creatinine is not None:
+        molar = creatinine.unit != "mg/dL"
+        builder.observation(
+            "creatinine",
+            LOINC_CREATININE_MOLAR if molar else LOINC_CREATININE_MASS,
+            when,
+            {"valueQuantity": _ucum(creatinine.value, "umol/L" if molar else "mg/dL")},
+        )
+    status = str(patient_doc.hiv.status)
+    if status != "unknown":
+        answer = ("LA6576-8", "Positive") if status == "positive" else ("LA6577-6", "Negative")
+        builder.observation(
+            "hiv-test", "75622-1", when, {"valueCodeableConcept": _coding(LOINC, *answer)}
+        )
+    undetectable = patient_doc.hiv.viral_load_undetectable
+    if undetectable is not None:
+        value = ("260415000", "Not detected") if undetectable else ("260373001", "Detected")
+        builder.observation(
+            "viral-load",
+            LOINC_HIV_VIRAL_LOAD,
+            when,
+            {"valueCodeableConcept": _coding(SNOMED, *value)},
+        )
+    if crt is not None:
+        _crt(builder, crt, condition_key)
+    for n, course in enumerate(case.prior_radiotherapy):
+        body: dict[str, Any] = {
+            "resourceType": "BodyStructure",
+            "id": f"prior-rt-{n}-volume",
+            "description": f"prior radiotherapy {n} ({course.region})",
+        }
+        site = _REGION_SITE.get(str(course.region))
+        if site is not None:
+            body["location"] = _coding(SNOMED, site)
+        volume = builder.add(body)
+        builder.add(
+            {
+                "resourceType": "Procedure",
+                "id": f"prior-rt-{n}",
+                "meta": {"profile": [PROFILE_RT_COURSE]},
+                "status": "completed",
+                "code": _coding(SNOMED, SNOMED_RT_COURSE),
+                "performedPeriod": {"end": course.end_date.isoformat()},
+                "extension": [
+                    {
+                        "url": EXT_DOSE_TO_VOLUME,
+                        "extension": [
+                            {"url": "volume", "valueReference": {"reference": volume}},
+                            {"url": "totalDoseDelivered", "valueQuantity": _cgy(course.dose)},
+                            {"url": "fractionsDelivered", "valueUnsignedInt": course.fractions},
+                        ],
+                    }
+                ],
+            }
+        )
+    _systemic(builder, condition_key)
+    return {"resourceType": "Bundle", "type": "collection", "entry": builder.entries}
+
+
+def example_bundle(name: str = "persistent_resectable") -> dict[str, Any]:
+    """Return a packaged example mCODE bundle (``fhir/examples/<name>_bundle.json``).
+
+    >>> bundle = example_bundle()
+    >>> bundle["resourceType"], bundle["type"]
+    ('Bundle', 'collection')
+    """
+    text = (
+        resources.files("ascc_salvage.fhir")
+        .joinpath("examples", f"{name}_bundle.json")
+        .read_text(encoding="utf-8")
+    )
+    document: dict[str, Any] = json.loads(text)
+    return document
