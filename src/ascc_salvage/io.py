@@ -81,7 +81,7 @@ def parse_json(text: str | bytes | bytearray) -> Any:
     Raises:
         CaseValidationError: With one problem at ``$``.
     """
-    if len(text) > MAX_DOCUMENT_BYTES:
+    if _size_in_bytes(text) > MAX_DOCUMENT_BYTES:
         raise CaseValidationError(
             [Problem("$", f"document is larger than {MAX_DOCUMENT_BYTES} bytes")]
         )
@@ -99,6 +99,15 @@ def parse_json(text: str | bytes | bytearray) -> Any:
         raise CaseValidationError(
             [Problem("$", f"invalid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})")]
         ) from None
+    except ValueError as exc:  # e.g. an integer literal over the int/str conversion limit
+        raise CaseValidationError([Problem("$", f"invalid JSON: {exc}")]) from None
+
+
+def _size_in_bytes(text: str | bytes | bytearray) -> int:
+    """Size of the document in bytes (``str`` counts as its UTF-8 encoding)."""
+    if not isinstance(text, str) or len(text) > MAX_DOCUMENT_BYTES:
+        return len(text)  # a str never has fewer UTF-8 bytes than characters
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 def load_case(source: CaseSource) -> model.Case:

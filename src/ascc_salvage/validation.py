@@ -173,13 +173,16 @@ class _Walker:
         if isinstance(raw, bool) or not isinstance(raw, int | float):
             self.add(path, f"expected a number, got {_type_name(raw)}")
             return _INVALID
-        if not math.isfinite(raw):
-            self.add(path, f"expected a finite number, got {raw}")
+        if not _is_finite(raw):
+            self.add(path, f"expected a finite number, got {_describe_number(raw)}")
             return _INVALID
         return self._bounded(raw, spec, path, "")
 
     def _bounded(self, raw: float, spec: _Spec, path: str, unit: str) -> Any:
         if spec.bounds is not None:
+            if not _is_finite(raw):
+                self.add(path, f"expected a finite number, got {_describe_number(raw)}")
+                return _INVALID
             message = spec.bounds.problem(float(raw), unit)
             if message is not None:
                 self.add(path, message)
@@ -231,8 +234,10 @@ class _Walker:
             if isinstance(value, bool) or not isinstance(value, int | float):
                 self.add(f"{path}.value", f"expected a number, got {_type_name(value)}")
                 ok = False
-            elif not math.isfinite(value):
-                self.add(f"{path}.value", f"expected a finite number, got {value}")
+            elif not _is_finite(value) or not _is_finite(value * (factor or 1.0)):
+                self.add(
+                    f"{path}.value", f"expected a finite number, got {_describe_number(value)}"
+                )
                 ok = False
             elif factor is not None and spec.bounds is not None:
                 label = _UNIT_LABEL[CANONICAL_UNIT[cls.KIND]]
@@ -290,6 +295,18 @@ class _Walker:
                 self.add(_join(path, key), "required key is missing")
                 ok = False
         return ok
+
+
+def _is_finite(number: float) -> bool:
+    """``math.isfinite`` that is False (not OverflowError) for ints too large for a float."""
+    try:
+        return math.isfinite(number)
+    except OverflowError:
+        return False
+
+
+def _describe_number(number: float) -> str:
+    return "an integer too large for a float" if isinstance(number, int) else str(number)
 
 
 def _join(path: str, name: str) -> str:
