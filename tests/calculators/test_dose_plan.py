@@ -138,6 +138,9 @@ def test_modified_dcf_is_the_default() -> None:
         assert drug.per_administration_mg == pytest.approx(dose * bsa)
         assert drug.per_cycle_mg == pytest.approx(dose * bsa * len(days))
     assert plan.creatinine_clearance_ml_min is None
+    assert plan.creatinine_clearance is None
+    assert plan.bsa is not None
+    assert plan.drug("fluorouracil").per_cycle.m_as("mg") == pytest.approx(2400 * bsa)
     assert plan.to_dict()["basis"] == {
         "bsa": {"value": plan.bsa_m2, "unit": "m2"},
         "bsa_formula": "mosteller",
@@ -236,6 +239,15 @@ def test_anti_pd1_alternatives() -> None:
             approved_agents=["nivolumab", "unknown_agent"],
         )
     )
+    skipped = as_plan(
+        dose_plan(
+            "anti_pd1_monotherapy",
+            patient=make_patient(),
+            approved_agents=["atezolizumab", "nivolumab"],
+        )
+    )
+    assert skipped.agent == "nivolumab"
+    assert skipped.variant == "nivolumab_240mg_q2w"
     assert [a.agent for a in ordered.alternatives] == ["nivolumab", "pembrolizumab"]
     weight_based = as_plan(
         dose_plan(

@@ -415,16 +415,15 @@ def plan_from_floats(
         else:
             if auc is not None:
                 rule_dose = auc
-            if crcl is None:
-                floor = _kb.creatinine_floor_mg_dl()
-                creatinine = float(creatinine_mg_dl)  # type: ignore[arg-type]
-                floor_applied = creatinine < floor
-                crcl = cockcroft_gault_ml_min(
-                    age_years,  # type: ignore[arg-type]
-                    weight_kg,  # type: ignore[arg-type]
-                    max(creatinine, floor),
-                    sex,  # type: ignore[arg-type]
-                )
+            floor = _kb.creatinine_floor_mg_dl()
+            creatinine = float(creatinine_mg_dl)  # type: ignore[arg-type]
+            floor_applied = creatinine < floor
+            crcl = cockcroft_gault_ml_min(
+                age_years,  # type: ignore[arg-type]
+                weight_kg,  # type: ignore[arg-type]
+                max(creatinine, floor),
+                sex,  # type: ignore[arg-type]
+            )
             per_administration, capped = calvert_mg(
                 rule_dose, crcl, _kb.carboplatin_gfr_cap_ml_min()
             )
