@@ -527,6 +527,18 @@ CORRUPTIONS = [
         'organ = "bladder"\nalpha_beta_gy = "3"',
         "thresholds.toml: bladder: expected a number",
     ),
+    (
+        "thresholds.toml",
+        "{ karnofsky_min = 0, karnofsky_max = 0, ecog = 5 }",
+        "{ karnofsky_min = 0, karnofsky_max = 0 }",
+        "thresholds.toml: karnofsky_to_ecog: KarnofskyEcogRow.__new__() missing 1 required positional argument: 'ecog'",
+    ),
+    (
+        "regimens.toml",
+        "contains_platinum = true",
+        "contains_platinum = 1",
+        "regimens.toml: carboplatin_paclitaxel: expected true or false, got int @ $.contains_platinum",
+    ),
     # drugs and meta
     (
         "drugs.toml",

@@ -286,8 +286,19 @@ def to_csv(rows: Iterable[Mapping[str, object]]) -> str:
     """
     materialised = list(rows)
     header = list(dict.fromkeys(key for row in materialised for key in row))
+    # With a "\n" terminator the csv module leaves a bare "\r" unquoted, which readers take
+    # for a line end: quote every field in the rare tables that hold one.
+    carriage_return = any(
+        isinstance(value, str) and "\r" in value for row in materialised for value in row.values()
+    )
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=header, lineterminator="\n", restval="")
+    writer = csv.DictWriter(
+        buffer,
+        fieldnames=header,
+        lineterminator="\n",
+        restval="",
+        quoting=csv.QUOTE_ALL if carriage_return else csv.QUOTE_MINIMAL,
+    )
     writer.writeheader()
     for row in materialised:
         writer.writerow({key: "" if value is None else value for key, value in row.items()})

@@ -180,9 +180,7 @@ def _format_exception(exc: BaseException, target: type | None) -> str:
 
 def _message(exc: Exception) -> str:
     if isinstance(exc, cattrs.BaseValidationError):
-        return "; ".join(
-            cattrs.transform_error(exc, path="$", format_exception=_format_exception)
-        )
+        return "; ".join(cattrs.transform_error(exc, path="$", format_exception=_format_exception))
     return str(exc)
 
 
