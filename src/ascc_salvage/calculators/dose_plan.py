@@ -16,6 +16,7 @@ floats (UCUM unit strings, unrounded values).
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Iterable, Sequence
 from typing import Final, TypeAlias
 
@@ -31,13 +32,13 @@ from ascc_salvage.calculators._common import (
     positive,
     quantity,
 )
-from ascc_salvage.calculators.body_size import BsaFormula, bsa_m2
+from ascc_salvage.calculators.body_size import MOSTELLER_DIVISOR, BsaFormula
 from ascc_salvage.calculators.carboplatin import calvert_mg
 from ascc_salvage.calculators.radiobiology import LQ_NOMINAL_DOSE_PER_FRACTION_GY
 from ascc_salvage.calculators.reirradiation import OrganDose, ReirradiationAssessment
 from ascc_salvage.calculators.renal import WeightBasis, cockcroft_gault_ml_min
 from ascc_salvage.case import Patient
-from ascc_salvage.knowledge import DoseRule, Regimen, RegimenVariant
+from ascc_salvage.knowledge import DoseRule, DrugDose, Regimen, RegimenVariant
 from ascc_salvage.units import Kinds, Quantity
 from ascc_salvage.vocabulary import Sex
 
@@ -70,6 +71,13 @@ _RULE_NEEDS: Final[dict[DoseRule, frozenset[str]]] = {
     DoseRule.FLAT: frozenset(),
     DoseRule.AUC: frozenset({FIELD_WEIGHT, FIELD_CREATININE, FIELD_AGE, FIELD_SEX}),
 }
+
+
+_PER_M2: Final = DoseRule.PER_M2
+_PER_KG: Final = DoseRule.PER_KG
+_FLAT: Final = DoseRule.FLAT
+_MOSTELLER: Final = BsaFormula.MOSTELLER.value
+_ACTUAL: Final = WeightBasis.ACTUAL.value
 
 
 def _q(value: float, unit: str) -> dict[str, object]:
@@ -342,6 +350,43 @@ def _agent_order(regimen: Regimen, chosen: str | None, approved: Sequence[str]) 
     return [a for a in ordered if a != chosen]
 
 
+@attrs.frozen
+class _Compiled:
+    """A resolved regimen variant, ready for arithmetic (cached per argument combination)."""
+
+    regimen_id: str
+    label: str | None
+    agent: str | None
+    variant: RegimenVariant
+    needs: tuple[str, ...]
+    has_auc: bool
+    other_agents: tuple[str, ...]
+    drugs: tuple[tuple[DoseRule, float, DrugDose], ...]
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile(
+    regimen_id: str, variant: str | None, agent: str | None, approved_agents: tuple[str, ...]
+) -> _Compiled:
+    regimen = _regimen(regimen_id)
+    chosen = _choose_variant(regimen, variant, agent, approved_agents)
+    needs = _needs(regimen.id, chosen.id)
+    return _Compiled(
+        regimen_id=regimen.id,
+        label=chosen.id if len(regimen.variants) > 1 else None,
+        agent=chosen.agent,
+        variant=chosen,
+        needs=needs,
+        has_auc=any(drug.rule is DoseRule.AUC for drug in chosen.drugs),
+        other_agents=(
+            tuple(_agent_order(regimen, chosen.agent, approved_agents))
+            if len(regimen.agents) > 1
+            else ()
+        ),
+        drugs=tuple((DoseRule(drug.rule), float(drug.dose), drug) for drug in chosen.drugs),
+    )
+
+
 def plan_from_floats(
     regimen_id: str,
     *,
@@ -379,38 +424,37 @@ def plan_from_floats(
         ValueError: Unknown regimen, variant or agent, or *auc* for a regimen without an
             AUC-dosed drug.
     """
-    regimen = _regimen(regimen_id)
-    chosen = _choose_variant(regimen, variant, agent, approved_agents)
-    variant_label = chosen.id if len(regimen.variants) > 1 else None
-    values = {
-        FIELD_WEIGHT: weight_kg,
-        FIELD_HEIGHT: height_cm,
-        FIELD_CREATININE: creatinine_mg_dl,
-        FIELD_AGE: age_years,
-        FIELD_SEX: sex,
-    }
-    needed = _needs(regimen.id, chosen.id)
-    if auc is not None and FIELD_CREATININE not in needed:
-        raise ValueError(f"regimen {regimen.id!r} has no AUC-dosed drug")
-    missing = tuple(field for field in needed if values[field] is None)
-    if missing:
-        return UndeterminedDosePlan(regimen.id, missing, variant_label, chosen.agent)
+    compiled = _compile(regimen_id, variant, agent, tuple(approved_agents))
+    chosen = compiled.variant
+    if auc is not None and not compiled.has_auc:
+        raise ValueError(f"regimen {compiled.regimen_id!r} has no AUC-dosed drug")
+    if compiled.needs:
+        values = {
+            FIELD_WEIGHT: weight_kg,
+            FIELD_HEIGHT: height_cm,
+            FIELD_CREATININE: creatinine_mg_dl,
+            FIELD_AGE: age_years,
+            FIELD_SEX: sex,
+        }
+        missing = tuple(field for field in compiled.needs if values[field] is None)
+        if missing:
+            return UndeterminedDosePlan(
+                compiled.regimen_id, missing, compiled.label, compiled.agent
+            )
 
     bsa: float | None = None
     crcl: float | None = None
     floor_applied: bool | None = None
     capped: bool | None = None
     drugs: list[DrugPlan] = []
-    for drug in chosen.drugs:
-        rule = drug.rule
-        rule_dose = float(drug.dose)
-        if rule is DoseRule.PER_M2:
+    for rule, rule_dose, drug in compiled.drugs:
+        if rule is _PER_M2:
             if bsa is None:
-                bsa = bsa_m2(height_cm, weight_kg, BsaFormula.MOSTELLER)  # type: ignore[arg-type]
+                bsa = math.sqrt(height_cm * weight_kg / MOSTELLER_DIVISOR)  # type: ignore[operator]
             per_administration = rule_dose * bsa
-        elif rule is DoseRule.PER_KG:
+        elif rule is _PER_KG:
             per_administration = rule_dose * weight_kg  # type: ignore[operator]
-        elif rule is DoseRule.FLAT:
+        elif rule is _FLAT:
             per_administration = rule_dose
         else:
             if auc is not None:
@@ -429,23 +473,23 @@ def plan_from_floats(
             )
         drugs.append(
             DrugPlan(
-                drug=drug.drug,
-                rule=str(rule),
-                rule_dose=rule_dose,
-                rule_unit=drug.dose_unit,
-                route=drug.route,
-                days=drug.days,
-                per_administration_mg=per_administration,
-                per_cycle_mg=per_administration * len(drug.days),
-                every_n_cycles=drug.every_n_cycles,
-                max_cycles=drug.max_cycles,
+                drug.drug,
+                rule.value,
+                rule_dose,
+                drug.dose_unit,
+                drug.route,
+                drug.days,
+                per_administration,
+                per_administration * len(drug.days),
+                drug.every_n_cycles,
+                drug.max_cycles,
             )
         )
     others: tuple[DosePlan | UndeterminedDosePlan, ...] = ()
-    if alternatives and len(regimen.agents) > 1:
+    if alternatives and compiled.other_agents:
         others = tuple(
             plan_from_floats(
-                regimen.id,
+                compiled.regimen_id,
                 weight_kg=weight_kg,
                 height_cm=height_cm,
                 creatinine_mg_dl=creatinine_mg_dl,
@@ -454,16 +498,16 @@ def plan_from_floats(
                 agent=other,
                 alternatives=False,
             )
-            for other in _agent_order(regimen, chosen.agent, approved_agents)
+            for other in compiled.other_agents
         )
     return DosePlan(
-        regimen=regimen.id,
-        variant=variant_label,
-        agent=chosen.agent,
+        regimen=compiled.regimen_id,
+        variant=compiled.label,
+        agent=compiled.agent,
         bsa_m2=bsa,
-        bsa_formula=None if bsa is None else str(BsaFormula.MOSTELLER),
+        bsa_formula=None if bsa is None else _MOSTELLER,
         creatinine_clearance_ml_min=crcl,
-        weight_basis=None if crcl is None else str(WeightBasis.ACTUAL),
+        weight_basis=None if crcl is None else _ACTUAL,
         creatinine_floor_applied=floor_applied,
         gfr_capped=capped,
         cycle_length_days=chosen.cycle_length_days,
