@@ -1,0 +1,263 @@
+"""The recommendation engine: :func:`recommend` evaluates every catalogue option for a case.
+
+Data flows one way: the validated :class:`~ascc_salvage.case.Case` → disease status
+(:mod:`ascc_salvage.status`) → facts (:mod:`._facts`) → the pathway rules, one module per
+part of the clinical pathway (:mod:`.assessment` §2, :mod:`.locoregional` §4,
+:mod:`.systemic` §5, :mod:`.radiotherapy` §6, :mod:`.primary` §7) writing a draft →
+:func:`_finish` → an immutable :class:`~ascc_salvage.result.Result`. Rules read thresholds,
+regimens, approvals and evidence from the knowledge base.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from typing import Final
+
+import attrs
+
+from ascc_salvage._version import __version__
+from ascc_salvage.calculators.dose_plan import plan_from_floats, radiotherapy_plan
+from ascc_salvage.calculators.reirradiation import ReirradiationAssessment
+from ascc_salvage.case import SCHEMA_VERSION, Case
+from ascc_salvage.engine._draft import TIER_ORDER, Draft, merge
+from ascc_salvage.engine._facts import Facts, derive_facts, ecog_from_karnofsky
+from ascc_salvage.engine._inputs import ROUTING_INPUTS, UnknownInput
+from ascc_salvage.engine.assessment import (
+    confirmation_gate,
+    overriding_situation,
+    route_without_active_disease,
+)
+from ascc_salvage.engine.catalogue import INTENT
+from ascc_salvage.engine.locoregional import route_distant, route_locoregional
+from ascc_salvage.engine.primary import route_untreated
+from ascc_salvage.io import case_digest
+from ascc_salvage.knowledge import VERSION, approvals, evidence_for_option
+from ascc_salvage.result import (
+    Criterion,
+    MissingInformation,
+    OptionResult,
+    Plan,
+    Result,
+    ResultWarning,
+)
+from ascc_salvage.status import assess_status
+from ascc_salvage.vocabulary import (
+    SYSTEMIC_OPTIONS,
+    CriterionResult,
+    DiseaseStatus,
+    Flag,
+    HivStatus,
+    Intent,
+    Jurisdiction,
+    OptionId,
+    Tier,
+    WarningCode,
+)
+
+__all__ = ["recommend"]
+
+_ACTIVE: Final = frozenset(
+    {DiseaseStatus.PERSISTENT, DiseaseStatus.PROGRESSIVE, DiseaseStatus.RECURRENT}
+)
+_CURATIVE: Final = frozenset({Intent.CURATIVE, Intent.CURATIVE_OR_PALLIATIVE})
+_FLAG_ORDER: Final = {flag: index for index, flag in enumerate(Flag)}
+_RADIOTHERAPY_PLANS: Final = (
+    OptionId.GROIN_RADIOTHERAPY,
+    OptionId.REIRRADIATION,
+    OptionId.IORT,
+)
+
+
+def recommend(case: Case) -> Result:
+    """Evaluate every catalogue option for *case* (pure; the same case gives the same result).
+
+    Args:
+        case: A validated case (:func:`ascc_salvage.load_case`).
+
+    Returns:
+        The result: disease status, every option with tier, criteria, flags, evidence,
+        rationale and dose plan, missing information and warnings.
+
+    >>> import importlib.resources, ascc_salvage
+    >>> text = importlib.resources.files("ascc_salvage.examples").joinpath(
+    ...     "persistent_resectable.json").read_text()
+    >>> result = recommend(ascc_salvage.load_case(text))
+    >>> [str(option) for option in result.preferred]
+    ['salvage_apr', 'perineal_flap_reconstruction']
+    """
+    status = assess_status(case)
+    facts = derive_facts(case, status)
+    draft = _evaluate(facts)
+    return _finish(case, facts, draft)
+
+
+def _evaluate(f: Facts) -> Draft:
+    """Run the pathway; evaluate each value of a missing routing input and merge."""
+    draft = Draft()
+    try:
+        _route(draft, f)
+    except UnknownInput as unknown:
+        spec = ROUTING_INPUTS[unknown.name]
+        variants = [
+            (label, _evaluate(attrs.evolve(f, **{unknown.name: value})))
+            for label, value in spec.values
+        ]
+        return merge(variants, criterion_id=spec.criterion_id, missing=spec.fields, what=spec.label)
+    return draft
+
+
+def _route(d: Draft, f: Facts) -> None:
+    status = f.status.status
+    if status is DiseaseStatus.UNTREATED_PRIMARY:
+        route_untreated(d, f)
+        return
+    if status not in _ACTIVE:
+        route_without_active_disease(d, f)
+        return
+    for option in (OptionId.OBSERVE_AND_REASSESS, OptionId.SURVEILLANCE):
+        d.set(option, Tier.NOT_RECOMMENDED, "2", f"{status} disease needs a decision now")
+    if overriding_situation(d, f):
+        return
+    if f.case.disease is not None:
+        if f.distant:
+            route_distant(d, f)
+        else:
+            route_locoregional(d, f)
+    # Holds the anticancer options unless confirmed and restaged; records the criteria.
+    confirmation_gate(d, f)
+
+
+# --- assembling the result -------------------------------------------------------------
+
+
+@functools.cache
+def _evidence(option: OptionId) -> tuple[str, ...]:
+    return evidence_for_option(option)
+
+
+def _warnings(case: Case, f: Facts, d: Draft) -> None:
+    patient = case.patient
+    if patient.hiv.status is HivStatus.UNKNOWN:
+        d.warn(
+            WarningCode.HIV_TEST_RECOMMENDED,
+            "HIV status unknown: test for HIV (it changes checkpoint-inhibitor eligibility "
+            "and antiretroviral interactions)",
+        )
+    if patient.ecog is not None and patient.karnofsky is not None:
+        mapped = ecog_from_karnofsky(patient.karnofsky)
+        if mapped != patient.ecog:
+            d.warn(
+                WarningCode.ECOG_KARNOFSKY_MISMATCH,
+                f"ECOG {patient.ecog} and Karnofsky {patient.karnofsky} (ECOG {mapped} by "
+                "the mapping table) disagree: ECOG is used",
+            )
+
+
+def _approved_agents(case: Case) -> tuple[str, ...]:
+    jurisdiction = case.jurisdiction
+    if jurisdiction not in (Jurisdiction.US, Jurisdiction.EU):
+        return ()
+    held = approvals("retifanlimab", str(jurisdiction), as_of=case.evaluation_date)
+    return ("retifanlimab",) if held else ()
+
+
+def _plans(case: Case, d: Draft) -> dict[OptionId, Plan]:
+    patient = case.patient
+    plans: dict[OptionId, Plan] = {}
+    approved = _approved_agents(case)
+    for option in SYSTEMIC_OPTIONS:
+        plans[option] = plan_from_floats(
+            str(option),
+            weight_kg=None if patient.weight is None else patient.weight.canonical,
+            height_cm=None if patient.height is None else patient.height.canonical,
+            creatinine_mg_dl=(
+                None if patient.serum_creatinine is None else patient.serum_creatinine.canonical
+            ),
+            age_years=patient.age_years,
+            sex=patient.sex,
+            approved_agents=approved,
+        )
+    for option in _RADIOTHERAPY_PLANS:
+        screen = d.reirradiation_screen
+        if option is OptionId.REIRRADIATION and isinstance(screen, ReirradiationAssessment):
+            plans[option] = radiotherapy_plan(str(option), reirradiation=screen)
+        else:
+            plans[option] = radiotherapy_plan(str(option))
+    return plans
+
+
+def _finish(case: Case, f: Facts, d: Draft) -> Result:
+    status = f.status
+    default_reason = "not part of this pathway"
+    for entry in d.options.values():
+        if entry.tier is None:
+            entry.tier, entry.reason = Tier.NOT_RECOMMENDED, default_reason
+            entry.rule = d.pathway or "0"
+    active = status.status in _ACTIVE or status.status is DiseaseStatus.UNTREATED_PRIMARY
+    curative_preferred = any(
+        entry.tier is Tier.PREFERRED and INTENT[option] in _CURATIVE
+        for option, entry in d.options.items()
+    )
+    bsc = d.options[OptionId.BEST_SUPPORTIVE_CARE]
+    if active and not curative_preferred and bsc.tier is Tier.NOT_RECOMMENDED:
+        bsc.tier, bsc.rule = Tier.ALTERNATIVE, "0"
+        bsc.reason = "best supportive care is always an option without curative intent"
+    palliative = d.options[OptionId.PALLIATIVE_RADIOTHERAPY]
+    if case.primary.chemoradiotherapy is not None and palliative.tier is not Tier.NOT_RECOMMENDED:
+        palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
+    _warnings(case, f, d)
+    plans = _plans(case, d)
+
+    missing: dict[str, set[OptionId]] = defaultdict(set)
+    options: list[OptionResult] = []
+    for option in OptionId:
+        entry = d.options[option]
+        assert entry.tier is not None
+        criteria: tuple[Criterion, ...] = tuple(entry.criteria.values())
+        for item in criteria:
+            if item.result is CriterionResult.UNKNOWN:
+                for field in item.missing:
+                    missing[field].add(option)
+        plan = plans.get(option)
+        if plan is not None and entry.tier is not Tier.NOT_RECOMMENDED:
+            for field in getattr(plan, "missing", ()):
+                missing[field].add(option)
+        rule_text = f" (rule {entry.rule})" if entry.rule else ""
+        options.append(
+            OptionResult(
+                option=option,
+                tier=entry.tier,
+                intent=INTENT[option],
+                criteria=criteria,
+                flags=tuple(sorted(entry.flags, key=_FLAG_ORDER.__getitem__)),
+                evidence=_evidence(option),
+                rationale=f"{entry.reason}{rule_text}",
+                dose_plan=plan,
+                rules=(entry.rule,) if entry.rule else (),
+            )
+        )
+    options.sort(key=lambda o: TIER_ORDER[o.tier])  # stable: catalogue order within a tier
+    catalogue = {option: index for index, option in enumerate(OptionId)}
+    return Result(
+        schema_version=SCHEMA_VERSION,
+        library_version=__version__,
+        knowledge_base_version=VERSION,
+        evaluation_date=case.evaluation_date,
+        jurisdiction=case.jurisdiction,
+        input_digest=case_digest(case),
+        disease_status=status.status,
+        histologically_confirmed=status.histologically_confirmed,
+        after_salvage_surgery=status.after_salvage_surgery,
+        weeks_from_crt_start=status.weeks_from_crt_start,
+        next_assessment_date=status.next_assessment_date,
+        options=tuple(options),
+        missing_information=tuple(
+            MissingInformation(field, tuple(sorted(needed, key=catalogue.__getitem__)))
+            for field, needed in sorted(missing.items())
+        ),
+        warnings=tuple(
+            ResultWarning(code, message)
+            for code, message in sorted(d.warnings.items(), key=lambda item: item[0].value)
+        ),
+    )

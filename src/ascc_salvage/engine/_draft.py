@@ -1,0 +1,165 @@
+"""The working draft of a recommendation: one mutable entry per catalogue option.
+
+Rules set tiers, flags and criteria on the draft; :mod:`ascc_salvage.engine` turns the
+finished draft into an immutable :class:`~ascc_salvage.result.Result`. A draft never leaves
+the engine, so the public objects stay frozen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Final
+
+import attrs
+
+from ascc_salvage.result import Criterion
+from ascc_salvage.vocabulary import CriterionResult, Flag, OptionId, Tier, WarningCode
+
+TIER_ORDER: Final = {tier: index for index, tier in enumerate(Tier)}
+
+
+def criterion(
+    criterion_id: str,
+    value: bool | None,
+    explanation: str,
+    missing: Iterable[str] = (),
+) -> Criterion:
+    """Build a criterion from a three-valued fact (``None`` = unknown, names *missing*)."""
+    if value is None:
+        return Criterion(criterion_id, CriterionResult.UNKNOWN, explanation, tuple(missing))
+    result = CriterionResult.MET if value else CriterionResult.NOT_MET
+    return Criterion(criterion_id, result, explanation)
+
+
+@attrs.define
+class OptionDraft:
+    """Mutable evaluation of one option while rules run."""
+
+    tier: Tier | None = None
+    rule: str = ""
+    reason: str = ""
+    flags: set[Flag] = attrs.Factory(set)
+    criteria: dict[str, Criterion] = attrs.Factory(dict)
+
+    def copy(self) -> OptionDraft:
+        """Return an independent copy."""
+        return OptionDraft(self.tier, self.rule, self.reason, set(self.flags), dict(self.criteria))
+
+
+@attrs.define
+class Draft:
+    """All options of one case while the rules run.
+
+    Attributes:
+        pathway: Id of the pathway rule that routed the case (for the default reason).
+        options: One draft per catalogue option.
+        warnings: Result-level warnings raised so far, with their messages.
+    """
+
+    pathway: str = ""
+    options: dict[OptionId, OptionDraft] = attrs.Factory(
+        lambda: {option: OptionDraft() for option in OptionId}
+    )
+    warnings: dict[WarningCode, str] = attrs.Factory(dict)
+    #: The re-irradiation screen behind the ``reirradiation`` tier, when one ran.
+    reirradiation_screen: object = None
+
+    def set(
+        self,
+        option: OptionId,
+        tier: Tier,
+        rule: str,
+        reason: str,
+        flags: Iterable[Flag] = (),
+        criteria: Iterable[Criterion] = (),
+    ) -> None:
+        """Give *option* a tier, the rule that set it and the reason."""
+        entry = self.options[option]
+        entry.tier, entry.rule, entry.reason = tier, rule, reason
+        entry.flags.update(flags)
+        for item in criteria:
+            entry.criteria[item.id] = item
+
+    def set_many(
+        self,
+        options: Iterable[OptionId],
+        tier: Tier,
+        rule: str,
+        reason: str,
+        flags: Iterable[Flag] = (),
+    ) -> None:
+        """Give several options the same tier and reason."""
+        flag_list = tuple(flags)
+        for option in options:
+            self.set(option, tier, rule, reason, flag_list)
+
+    def flag(self, option: OptionId, *flags: Flag) -> None:
+        """Add flags to *option*."""
+        self.options[option].flags.update(flags)
+
+    def add_criteria(self, option: OptionId, *criteria: Criterion) -> None:
+        """Attach criteria to *option*."""
+        for item in criteria:
+            self.options[option].criteria[item.id] = item
+
+    def tier(self, option: OptionId) -> Tier | None:
+        """Current tier of *option* (``None`` while unassigned)."""
+        return self.options[option].tier
+
+    def is_offered(self, option: OptionId) -> bool:
+        """Whether *option* is currently preferred or alternative."""
+        return self.options[option].tier in (Tier.PREFERRED, Tier.ALTERNATIVE)
+
+    def cap(self, option: OptionId, rule: str, reason: str) -> None:
+        """Lower a preferred *option* to alternative."""
+        entry = self.options[option]
+        if entry.tier is Tier.PREFERRED:
+            entry.tier = Tier.ALTERNATIVE
+            entry.rule = rule
+            entry.reason = f"{entry.reason}; {reason}" if entry.reason else reason
+
+    def warn(self, code: WarningCode, message: str) -> None:
+        """Raise a result-level warning."""
+        self.warnings.setdefault(code, message)
+
+    def effective_tier(self, option: OptionId) -> Tier:
+        """The tier *option* will have (unassigned options end not recommended)."""
+        return self.options[option].tier or Tier.NOT_RECOMMENDED
+
+
+def merge(
+    variants: Sequence[tuple[str, Draft]],
+    *,
+    criterion_id: str,
+    missing: Sequence[str],
+    what: str,
+) -> Draft:
+    """Merge the drafts computed for each value of an unknown routing input.
+
+    Options whose tier is the same under every value keep the first variant's evaluation;
+    the others become ``undetermined``, with an ``unknown`` criterion naming the missing
+    field and the tier each value would give. So a missing input never promotes an option
+    that a known value would reject.
+    """
+    first = variants[0][1]
+    merged = Draft(pathway=first.pathway, reirradiation_screen=first.reirradiation_screen)
+    for _, draft in variants:
+        for code, message in draft.warnings.items():
+            merged.warn(code, message)
+    for option in OptionId:
+        tiers = [draft.effective_tier(option) for _, draft in variants]
+        if all(tier is tiers[0] for tier in tiers):
+            merged.options[option] = first.options[option].copy()
+            continue
+        outcomes = "; ".join(
+            f"{tier} if {label}" for (label, _), tier in zip(variants, tiers, strict=True)
+        )
+        explanation = f"{what} is not recorded and decides this option: {outcomes}"
+        merged.set(
+            option,
+            Tier.UNDETERMINED,
+            "0.undetermined",
+            f"undetermined until {what} is known ({outcomes})",
+            criteria=[criterion(criterion_id, None, explanation, missing)],
+        )
+    return merged

@@ -1,0 +1,477 @@
+"""Facts derived once per case: performance status, fitness, extent, history, renal function.
+
+Every fact is three-valued where an input may be missing (``None`` = unknown), and each
+unknown fact knows the case field that would decide it. The rules read facts, never the raw
+case, so that a routing input can be replaced (:func:`attrs.evolve`) when the engine
+evaluates both branches of an unknown input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cached_property
+from typing import Final
+
+import attrs
+
+from ascc_salvage.calculators.body_size import adjusted_body_weight_kg, bsa_m2
+from ascc_salvage.calculators.renal import cockcroft_gault_ml_min
+from ascc_salvage.case import Case, DiseaseSite
+from ascc_salvage.knowledge import regimen, thresholds
+from ascc_salvage.status import StatusAssessment
+from ascc_salvage.vocabulary import (
+    Condition,
+    DiseaseStatus,
+    Finding,
+    HivStatus,
+    InvadedStructure,
+    Margin,
+    NodalStation,
+    OptionId,
+    Site,
+    SurgeryProcedure,
+    TherapyOutcome,
+    TherapySetting,
+)
+
+LOCAL_SITES: Final = frozenset({Site.ANAL_CANAL, Site.ANAL_MARGIN})
+_DISTANT_SITES: Final = frozenset(
+    {
+        Site.PARA_AORTIC_NODES,
+        Site.LIVER,
+        Site.LUNG,
+        Site.BONE,
+        Site.PERITONEUM,
+        Site.OTHER_DISTANT,
+    }
+)
+#: Distant sites that may count towards oligometastatic disease (library policy, §3).
+_OLIGO_COUNTED: Final = frozenset({Site.PARA_AORTIC_NODES, Site.LIVER, Site.LUNG, Site.BONE})
+_LATERAL_STATIONS: Final = frozenset(
+    {NodalStation.INTERNAL_ILIAC, NodalStation.OBTURATOR, NodalStation.EXTERNAL_ILIAC}
+)
+ADJACENT_ORGANS: Final = frozenset(
+    {
+        InvadedStructure.VAGINA,
+        InvadedStructure.UTERUS,
+        InvadedStructure.PROSTATE,
+        InvadedStructure.BLADDER,
+        InvadedStructure.URETHRA,
+        InvadedStructure.COCCYX,
+        InvadedStructure.SACRUM_LOW,
+    }
+)
+PRESUMED_UNRESECTABLE: Final = frozenset(
+    {
+        InvadedStructure.PELVIC_SIDEWALL,
+        InvadedStructure.EXTERNAL_ILIAC_VESSELS,
+        InvadedStructure.SCIATIC_NERVE,
+        InvadedStructure.SACRUM_HIGH,
+        InvadedStructure.FEMORAL_VESSELS,
+    }
+)
+ICI_CONTRAINDICATIONS: Final = frozenset(
+    {
+        Condition.SOLID_ORGAN_TRANSPLANT,
+        Condition.ACTIVE_AUTOIMMUNE_DISEASE,
+        Condition.INTERSTITIAL_LUNG_DISEASE,
+        Condition.PRIOR_SEVERE_IMMUNE_RELATED_ADVERSE_EVENT,
+    }
+)
+_CISPLATIN_CONDITIONS: Final = frozenset(
+    {
+        Condition.HEARING_LOSS_GRADE_2_OR_MORE,
+        Condition.PERIPHERAL_NEUROPATHY_GRADE_2_OR_MORE,
+        Condition.HEART_FAILURE_NYHA_3_OR_MORE,
+    }
+)
+FLUOROPYRIMIDINE_CONDITIONS: Final = frozenset(
+    {Condition.DPD_DEFICIENCY_COMPLETE, Condition.PRIOR_SEVERE_FLUOROPYRIMIDINE_TOXICITY}
+)
+_MAJOR_RESECTIONS: Final = frozenset(
+    {SurgeryProcedure.SALVAGE_APR, SurgeryProcedure.EXTENDED_RESECTION}
+)
+#: Settings in which an earlier regimen counts as "used" for later palliative lines.
+_TREATMENT_SETTINGS: Final = frozenset(
+    {TherapySetting.ADVANCED, TherapySetting.NEOADJUVANT, TherapySetting.ADJUVANT}
+)
+
+
+def add_months(date: dt.date, months: int) -> dt.date:
+    """Return *date* plus calendar *months* (clamped to the month's last day)."""
+    month_index = date.month - 1 + months
+    year, month = date.year + month_index // 12, month_index % 12 + 1
+    for day in (date.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def whole_months_between(start: dt.date, end: dt.date) -> int:
+    """Whole calendar months from *start* to *end* (negative if *end* is earlier)."""
+    months = (end.year - start.year) * 12 + end.month - start.month
+    if end.day < start.day:
+        months -= 1
+    return months
+
+
+def ecog_from_karnofsky(karnofsky: int) -> int:
+    """Map Karnofsky to ECOG by the knowledge-base table."""
+    for row in thresholds().karnofsky_to_ecog:
+        if row.karnofsky_min <= karnofsky <= row.karnofsky_max:
+            return row.ecog
+    raise ValueError(f"Karnofsky {karnofsky} is not in the mapping table")  # pragma: no cover
+
+
+@attrs.frozen
+class Facts:
+    """What the rules know about a case.
+
+    The routing inputs (``ecog``, ``fit_for_major_surgery``, ``resectable``,
+    ``expected_margin``, ``accepts_colostomy``, ``groins_irradiated``) are plain fields so
+    that the engine can evaluate each value of an unknown one.
+    """
+
+    case: Case
+    status: StatusAssessment
+    ecog: int | None
+    fit_for_major_surgery: bool | None
+    resectable: bool | None
+    expected_margin: Margin | None
+    accepts_colostomy: bool | None
+    groins_irradiated: bool | None
+    ecog_missing_field: str = "patient.ecog"
+
+    # --- patient --------------------------------------------------------------------
+    @property
+    def frail(self) -> bool:
+        """Frailty blocks only when recorded true (null does not block, §4)."""
+        return self.case.patient.frail is True
+
+    @property
+    def fitness(self) -> bool | None:
+        """Fit for major pelvic surgery (§4): ``None`` when undecided."""
+        ecog_limit = thresholds().ecog_max_major_surgery.value
+        if self.fit_for_major_surgery is False or self.frail:
+            return False
+        if self.ecog is not None and self.ecog > ecog_limit:
+            return False
+        if self.fit_for_major_surgery is True and self.ecog is not None:
+            return True
+        return None
+
+    @property
+    def fitness_missing(self) -> tuple[str, ...]:
+        """Fields that would decide an unknown fitness."""
+        missing = []
+        if self.fit_for_major_surgery is None:
+            missing.append("patient.fit_for_major_surgery")
+        if self.ecog is None:
+            missing.append(self.ecog_missing_field)
+        return tuple(missing)
+
+    @cached_property
+    def conditions(self) -> frozenset[Condition] | None:
+        """Recorded conditions, or ``None`` when not recorded."""
+        recorded = self.case.patient.conditions
+        return None if recorded is None else frozenset(recorded)
+
+    def has_condition(self, condition: Condition) -> bool | None:
+        """Three-valued: ``None`` when conditions were not recorded."""
+        return None if self.conditions is None else condition in self.conditions
+
+    def has_any(self, conditions: frozenset[Condition]) -> bool | None:
+        """Three-valued: any of *conditions* recorded."""
+        return None if self.conditions is None else bool(self.conditions & conditions)
+
+    @property
+    def hiv_positive(self) -> bool:
+        """HIV status positive."""
+        return self.case.patient.hiv.status is HivStatus.POSITIVE
+
+    # --- renal function and body size -----------------------------------------------
+    @cached_property
+    def creatinine_clearance(self) -> tuple[float | None, tuple[str, ...]]:
+        """Cockcroft–Gault clearance for eligibility (§5.1), with the missing fields.
+
+        Actual weight with the creatinine floor; if BMI ≥ 30 also adjusted weight (needs
+        height), using the lower value.
+        """
+        patient = self.case.patient
+        missing = [
+            path
+            for path, value in (
+                ("patient.age_years", patient.age_years),
+                ("patient.weight", patient.weight),
+                ("patient.serum_creatinine", patient.serum_creatinine),
+                ("patient.sex", patient.sex),
+            )
+            if value is None
+        ]
+        if missing:
+            return None, tuple(missing)
+        assert patient.age_years is not None
+        assert patient.weight is not None
+        assert patient.serum_creatinine is not None
+        assert patient.sex is not None
+        floor = float(thresholds().creatinine_floor.value)
+        creatinine = max(patient.serum_creatinine.canonical, floor)
+        weight = patient.weight.canonical
+        clearance = cockcroft_gault_ml_min(patient.age_years, weight, creatinine, patient.sex)
+        if patient.height is None:
+            # BMI cannot be computed: the adjusted-weight comparison needs height.
+            return None, ("patient.height",)
+        height_m = patient.height.canonical / 100
+        bmi = weight / (height_m * height_m)
+        if bmi >= float(thresholds().bmi_adjusted_weight_min.value):
+            adjusted = adjusted_body_weight_kg(patient.height.canonical, weight, patient.sex)
+            clearance = min(
+                clearance,
+                cockcroft_gault_ml_min(patient.age_years, adjusted, creatinine, patient.sex),
+            )
+        return clearance, ()
+
+    @cached_property
+    def bsa(self) -> float | None:
+        """Mosteller BSA on actual weight, m²."""
+        patient = self.case.patient
+        if patient.height is None or patient.weight is None:
+            return None
+        return bsa_m2(patient.height.canonical, patient.weight.canonical)
+
+    # --- extent of current disease (§3) ---------------------------------------------
+    @cached_property
+    def sites(self) -> tuple[DiseaseSite, ...]:
+        """Sites of current disease."""
+        return () if self.case.disease is None else self.case.disease.sites
+
+    @cached_property
+    def invaded(self) -> frozenset[InvadedStructure]:
+        """Invaded structures (complete when restaged)."""
+        disease = self.case.disease
+        return frozenset() if disease is None else frozenset(disease.invaded_structures)
+
+    @staticmethod
+    def _is_distant(site: DiseaseSite) -> bool:
+        return site.site in _DISTANT_SITES or (
+            site.site is Site.PELVIC_NODES and site.station is NodalStation.COMMON_ILIAC
+        )
+
+    @cached_property
+    def local_sites(self) -> tuple[DiseaseSite, ...]:
+        """Anal canal and anal margin sites."""
+        return tuple(s for s in self.sites if s.site in LOCAL_SITES)
+
+    @property
+    def local(self) -> bool:
+        """Local disease present."""
+        return bool(self.local_sites)
+
+    @property
+    def inguinal(self) -> bool:
+        """Inguinal nodal disease present."""
+        return any(s.site is Site.INGUINAL_NODES for s in self.sites)
+
+    @cached_property
+    def regional_pelvic_sites(self) -> tuple[DiseaseSite, ...]:
+        """Pelvic nodes at regional stations (unknown station counts as lateral)."""
+        return tuple(
+            s for s in self.sites if s.site is Site.PELVIC_NODES and not self._is_distant(s)
+        )
+
+    @property
+    def mesorectal_nodes(self) -> bool:
+        """Mesorectal nodes present."""
+        return any(s.station is NodalStation.MESORECTAL for s in self.regional_pelvic_sites)
+
+    @property
+    def lateral_nodes(self) -> bool:
+        """Lateral pelvic nodes present (internal iliac, obturator, external iliac, unknown)."""
+        return any(
+            s.station is None or s.station in _LATERAL_STATIONS for s in self.regional_pelvic_sites
+        )
+
+    @property
+    def external_iliac_only_pelvic(self) -> bool:
+        """Every regional pelvic site is external iliac (for an ilio-inguinal dissection)."""
+        sites = self.regional_pelvic_sites
+        return bool(sites) and all(s.station is NodalStation.EXTERNAL_ILIAC for s in sites)
+
+    @cached_property
+    def distant_sites(self) -> tuple[DiseaseSite, ...]:
+        """Distant (M1) sites."""
+        return tuple(s for s in self.sites if self._is_distant(s))
+
+    @property
+    def distant(self) -> bool:
+        """Distant disease present."""
+        return bool(self.distant_sites)
+
+    @property
+    def distant_lesions(self) -> int:
+        """Number of distant lesions."""
+        return sum(s.lesions for s in self.distant_sites)
+
+    @property
+    def oligometastatic(self) -> bool | None:
+        """1–5 distant lesions at counted sites, each locally treatable (§3)."""
+        if not self.distant:
+            return False
+        limit = int(thresholds().oligometastatic_max_lesions.value)
+        if any(
+            s.site not in _OLIGO_COUNTED and s.site is not Site.PELVIC_NODES
+            for s in self.distant_sites
+        ):
+            return False
+        if self.distant_lesions > limit:
+            return False
+        return (
+            None if self.case.disease is None else self.case.disease.all_lesions_locally_treatable
+        )
+
+    @property
+    def adjacent_organ_invasion(self) -> bool:
+        """An adjacent organ needing multivisceral resection is invaded."""
+        return bool(self.invaded & ADJACENT_ORGANS)
+
+    @property
+    def presumed_unresectable_structures(self) -> frozenset[InvadedStructure]:
+        """Invaded structures that make disease presumed unresectable."""
+        return self.invaded & PRESUMED_UNRESECTABLE
+
+    @property
+    def largest_local_size_cm(self) -> float | None:
+        """Largest recorded local site size (``None`` when any size is missing)."""
+        sizes = [s.size.canonical if s.size is not None else None for s in self.local_sites]
+        if not sizes or any(size is None for size in sizes):
+            return None
+        return max(size for size in sizes if size is not None)
+
+    # --- history ------------------------------------------------------------------------
+    @property
+    def after_major_resection(self) -> bool:
+        """A salvage APR or extended resection is recorded."""
+        return self.status.after_salvage_surgery
+
+    @property
+    def prior_local_excision(self) -> bool:
+        """A local excision is recorded."""
+        return any(
+            s.procedure is SurgeryProcedure.LOCAL_EXCISION for s in self.case.prior_salvage_surgery
+        )
+
+    @property
+    def recurrent_after_complete_response(self) -> bool:
+        """Recurrent disease after a documented complete response."""
+        return (
+            self.status.status is DiseaseStatus.RECURRENT
+            and self.status.complete_response_documented
+        )
+
+    @cached_property
+    def prior_checkpoint_inhibitor(self) -> bool:
+        """Any prior anti-PD-(L)1 in any setting routes to §5.4."""
+        return any(
+            regimen(str(t.regimen)).contains_checkpoint_inhibitor
+            for t in self.case.prior_systemic_therapy
+        )
+
+    @cached_property
+    def platinum_pretreated(self) -> bool:
+        """Platinum for advanced disease, or within 6 months in another setting (§5.2)."""
+        months = int(thresholds().prior_platinum_recent_months.value)
+        for therapy in self.case.prior_systemic_therapy:
+            if not regimen(str(therapy.regimen)).contains_platinum:
+                continue
+            if therapy.setting is TherapySetting.ADVANCED:
+                return True
+            last = therapy.platinum_end_date or therapy.end_date or self.case.evaluation_date
+            if add_months(last, months) >= self.case.evaluation_date:
+                return True
+        return False
+
+    def used(self, option: OptionId) -> bool:
+        """Whether *option* was given before for the disease (advanced/(neo)adjuvant)."""
+        return any(
+            t.regimen is option and t.setting in _TREATMENT_SETTINGS
+            for t in self.case.prior_systemic_therapy
+        )
+
+    @cached_property
+    def ongoing_line(self) -> bool:
+        """A systemic line is ongoing with no progression recorded after its start (§2)."""
+        for therapy in self.case.prior_systemic_therapy:
+            if therapy.outcome is not TherapyOutcome.ONGOING:
+                continue
+            if therapy.setting is TherapySetting.OTHER_CANCER:
+                continue
+            progressed = any(
+                a.date > therapy.start_date
+                and a.finding in (Finding.PROGRESSION, Finding.RECURRENCE)
+                for a in self.case.assessments
+            )
+            if not progressed:
+                return True
+        return False
+
+    def platinum_free_interval(self) -> tuple[int | None, bool, tuple[str, ...]]:
+        """Platinum-free interval in whole months, platinum-refractoriness, missing fields.
+
+        From the last platinum dose to the progression that followed it (§5.4).
+        """
+        platinum = [
+            t for t in self.case.prior_systemic_therapy if regimen(str(t.regimen)).contains_platinum
+        ]
+        if not platinum:
+            return None, False, ()
+        last = max(platinum, key=lambda t: t.start_date)
+        weeks = int(thresholds().platinum_combination_assumed_weeks.value)
+        if last.platinum_end_date is not None:
+            last_dose = last.platinum_end_date
+        elif last.end_date is not None:
+            last_dose = min(last.end_date, last.start_date + dt.timedelta(weeks=weeks))
+        else:
+            return None, False, ("prior_systemic_therapy.end_date",)
+        if last.outcome is TherapyOutcome.PROGRESSION and last.end_date is not None:
+            if last.end_date <= last_dose:
+                return 0, True, ()
+            progression: dt.date | None = last.end_date
+        else:
+            candidates = [
+                a.date
+                for a in self.case.assessments
+                if a.date > last_dose and a.finding in (Finding.PROGRESSION, Finding.RECURRENCE)
+            ]
+            candidates += [
+                t.end_date
+                for t in self.case.prior_systemic_therapy
+                if t.outcome is TherapyOutcome.PROGRESSION
+                and t.end_date is not None
+                and t.end_date > last_dose
+            ]
+            progression = min(candidates) if candidates else None
+        if progression is None:
+            return None, False, ("assessments (progression after the last platinum dose)",)
+        return whole_months_between(last_dose, progression), False, ()
+
+
+def derive_facts(case: Case, status: StatusAssessment) -> Facts:
+    """Derive the facts of *case*."""
+    patient = case.patient
+    ecog = patient.ecog
+    if ecog is None and patient.karnofsky is not None:
+        ecog = ecog_from_karnofsky(patient.karnofsky)
+    disease = case.disease
+    crt = case.primary.chemoradiotherapy
+    return Facts(
+        case=case,
+        status=status,
+        ecog=ecog,
+        fit_for_major_surgery=patient.fit_for_major_surgery,
+        resectable=None if disease is None else disease.resectable,
+        expected_margin=None if disease is None else disease.expected_margin,
+        accepts_colostomy=patient.accepts_permanent_colostomy,
+        groins_irradiated=None if crt is None else crt.groins_irradiated,
+    )

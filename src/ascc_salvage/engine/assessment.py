@@ -1,0 +1,197 @@
+"""Status-driven rules (clinical pathway §2).
+
+The 26-week clock, surveillance, equivocal findings, the confirmation gate and the
+overriding situations.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ascc_salvage.engine._draft import Draft, criterion
+from ascc_salvage.engine._facts import Facts
+from ascc_salvage.engine._inputs import require
+from ascc_salvage.knowledge import thresholds
+from ascc_salvage.vocabulary import DiseaseStatus, Flag, OptionId, Tier, WarningCode
+
+P, A, U, N = Tier.PREFERRED, Tier.ALTERNATIVE, Tier.UNDETERMINED, Tier.NOT_RECOMMENDED
+Opt = OptionId
+
+#: Options that are neither diagnostic nor supportive: the confirmation gate holds them.
+ANTICANCER: Final = tuple(
+    o
+    for o in OptionId
+    if o
+    not in (
+        Opt.OBSERVE_AND_REASSESS,
+        Opt.SURVEILLANCE,
+        Opt.BIOPSY_AND_RESTAGE,
+        Opt.BEST_SUPPORTIVE_CARE,
+        Opt.PALLIATIVE_RADIOTHERAPY,
+        Opt.PRIMARY_CHEMORADIOTHERAPY,
+    )
+)
+S = DiseaseStatus
+
+
+def route_without_active_disease(d: Draft, f: Facts) -> None:
+    """Statuses before, or without, confirmed active disease (§2 table, rows 1–4)."""
+    status = f.status.status
+    window = int(thresholds().assessment_window_days.value)
+    if status is S.TOO_EARLY_TO_ASSESS:
+        d.pathway = "2.too_early"
+        d.set(
+            Opt.OBSERVE_AND_REASSESS,
+            P,
+            "2.too_early",
+            f"before week 26 (day {window}) and not progressing: reassess [ACT2_TIMING_2017]",
+        )
+        d.set(
+            Opt.BIOPSY_AND_RESTAGE,
+            N,
+            "2.too_early",
+            "a regressing residuum is not biopsied routinely before week 26",
+        )
+        return
+    if status is S.ASSESSMENT_DUE:
+        d.pathway = "2.assessment_due"
+        d.warn(
+            WarningCode.REASSESSMENT_OVERDUE,
+            f"no assessment at or after day {window} from the start of chemoradiotherapy "
+            "is recorded: the 26-week response assessment is overdue",
+        )
+        d.set(
+            Opt.BIOPSY_AND_RESTAGE,
+            P,
+            "2.assessment_due",
+            "the overdue 26-week assessment: examination, MRI, biopsy of any residuum",
+        )
+        item = criterion(
+            "response_assessed_at_26_weeks",
+            None,
+            "the 26-week response is not yet assessed",
+            ["assessments"],
+        )
+        for option in (*ANTICANCER, Opt.BEST_SUPPORTIVE_CARE, Opt.PALLIATIVE_RADIOTHERAPY):
+            d.set(
+                option,
+                U,
+                "2.assessment_due",
+                "decided by the overdue 26-week assessment",
+                criteria=[item],
+            )
+        return
+    if status in (S.COMPLETE_CLINICAL_RESPONSE, S.NO_EVIDENCE_OF_DISEASE):
+        d.pathway = "2.surveillance"
+        d.set(
+            Opt.SURVEILLANCE, P, "2.surveillance", "no evaluable disease: surveillance [ESMO_2021]"
+        )
+        d.set(Opt.BIOPSY_AND_RESTAGE, N, "2.surveillance", "no routine biopsy of a scar")
+        for option in ANTICANCER:
+            d.set(option, N, "2.surveillance", "no evaluable disease")
+        return
+    # Equivocal.
+    d.pathway = "2.equivocal"
+    d.set(
+        Opt.BIOPSY_AND_RESTAGE,
+        P,
+        "2.equivocal",
+        "repeat examination under anaesthesia, biopsies and MRI/PET-CT at a short interval",
+    )
+    d.set(Opt.OBSERVE_AND_REASSESS, A, "2.equivocal", "short-interval reassessment")
+    for option in ANTICANCER:
+        d.set(option, N, "2.equivocal", "never operate or treat on imaging alone")
+
+
+def overriding_situation(d: Draft, f: Facts) -> bool:
+    """Apply the overriding situations of §2; return whether one applied."""
+    t = thresholds()
+    ecog = require(f, "ecog")
+    rule = "2.override"
+    if ecog >= int(t.ecog_best_supportive_care_min.value):
+        d.pathway = rule
+        d.set(Opt.BEST_SUPPORTIVE_CARE, P, rule, f"ECOG {ecog}: best supportive care")
+        d.set(Opt.PALLIATIVE_RADIOTHERAPY, A, rule, "symptom control")
+        d.set(
+            Opt.BIOPSY_AND_RESTAGE,
+            A,
+            rule,
+            "only if the result would change management",
+            [Flag.INDIVIDUALISED],
+        )
+        for option in ANTICANCER:
+            d.set(option, N, rule, f"ECOG {ecog}: no trial enrolled ECOG ≥ 3")
+        return True
+    if f.case.patient.declines_active_treatment is True:
+        d.pathway = rule
+        d.set(Opt.BEST_SUPPORTIVE_CARE, P, rule, "patient choice: best supportive care")
+        d.set(Opt.PALLIATIVE_RADIOTHERAPY, A, rule, "symptom control")
+        for any_option in OptionId:
+            if d.tier(any_option) is None:
+                d.set(any_option, N, rule, "patient choice: declines active treatment")
+        return True
+    if f.ongoing_line:
+        d.pathway = rule
+        d.set(
+            Opt.OBSERVE_AND_REASSESS,
+            P,
+            rule,
+            "continue the current systemic line",
+            [Flag.CONTINUE_CURRENT_THERAPY],
+        )
+        for option in ANTICANCER:
+            d.set(option, N, rule, "current systemic line has not failed")
+        return True
+    return False
+
+
+def confirmation_gate(d: Draft, f: Facts) -> None:
+    """§2 gate: hold anticancer options until confirmed and restaged."""
+    confirmed = f.status.histologically_confirmed
+    disease = f.case.disease
+    restaged = None if disease is None else disease.restaged
+    items = [
+        criterion(
+            "histologically_confirmed",
+            confirmed,
+            "positive biopsy in the current episode"
+            if confirmed
+            else "no positive biopsy (or node cytology) in the current episode",
+            ["assessments.biopsy"],
+        ),
+        criterion(
+            "restaged",
+            restaged,
+            "pelvic MRI and CT chest/abdomen/pelvis or PET-CT done"
+            if restaged
+            else "restaging (pelvic MRI plus CT or PET-CT) not recorded as done",
+            ["disease"] if disease is None else ["disease.restaged"],
+        ),
+    ]
+    if confirmed and restaged:
+        for option in ANTICANCER:
+            d.add_criteria(option, *items)
+        return
+    rule = "2.gate"
+    d.set(
+        Opt.BIOPSY_AND_RESTAGE,
+        P,
+        rule,
+        "confirm histologically and restage before any anticancer treatment",
+        criteria=items,
+    )
+    missing_fields = [m for item in items if item.result.value != "met" for m in item.missing]
+    held = [
+        criterion(item.id, None, item.explanation, missing_fields)
+        if item.result.value != "met"
+        else item
+        for item in items
+    ]
+    for option in ANTICANCER:
+        d.set(option, U, rule, "pending histological confirmation and restaging", criteria=held)
+
+
+def gate_passed(f: Facts) -> bool:
+    """Whether the episode is histologically confirmed and restaged (§2 gate)."""
+    disease = f.case.disease
+    return f.status.histologically_confirmed and disease is not None and disease.restaged is True

@@ -1,0 +1,151 @@
+"""Radiotherapy after radiotherapy (clinical pathway §6): re-irradiation, IORT, groin RT.
+
+The cumulative-dose screen itself is :func:`ascc_salvage.calculators.reirradiation_feasibility`
+(float fast path ``assess_floats``); this module turns its verdict into tiers and flags.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from ascc_salvage.calculators.reirradiation import (
+    ReirradiationAssessment,
+    ReirradiationVerdict,
+    assess_floats,
+)
+from ascc_salvage.engine._draft import Draft, criterion
+from ascc_salvage.engine._facts import Facts
+from ascc_salvage.vocabulary import Flag, Margin, OptionId, RadiotherapyRegion, Tier
+
+REIRRADIATION: Final = OptionId.REIRRADIATION
+IORT: Final = OptionId.IORT
+GROIN_RT: Final = OptionId.GROIN_RADIOTHERAPY
+
+
+def previous_courses(
+    f: Facts,
+) -> list[tuple[RadiotherapyRegion, object, float | None, int | None, str]]:
+    """Previous radiotherapy courses as ``(region, end_date, total_gy, fractions, field)``."""
+    courses: list[tuple[RadiotherapyRegion, object, float | None, int | None, str]] = []
+    crt = f.case.primary.chemoradiotherapy
+    if crt is not None:
+        courses.append(
+            (
+                RadiotherapyRegion.PELVIS,
+                crt.end_date,
+                crt.dose.canonical,
+                crt.fractions,
+                "primary.chemoradiotherapy.dose",
+            )
+        )
+        if f.groins_irradiated is True:
+            groin_dose = None if crt.groin_dose is None else crt.groin_dose.canonical
+            groin_fractions = crt.groin_fractions if crt.groin_fractions else crt.fractions
+            courses.append(
+                (
+                    RadiotherapyRegion.GROIN,
+                    crt.end_date,
+                    groin_dose,
+                    groin_fractions if groin_dose is not None else None,
+                    "primary.chemoradiotherapy.groin_dose",
+                )
+            )
+    for i, course in enumerate(f.case.prior_radiotherapy):
+        courses.append(
+            (
+                course.region,
+                course.end_date,
+                course.dose.canonical,
+                course.fractions,
+                f"prior_radiotherapy[{i}].dose",
+            )
+        )
+    return courses
+
+
+def screen(f: Facts, region: RadiotherapyRegion) -> ReirradiationAssessment:
+    """Run the §6 screen for *region*."""
+    return assess_floats(
+        region=region,
+        courses=previous_courses(f),  # type: ignore[arg-type]
+        evaluation_date=f.case.evaluation_date,
+        recurrent_after_complete_response=f.recurrent_after_complete_response,
+        ecog=f.ecog,
+    )
+
+
+def offer_reirradiation(
+    d: Draft,
+    f: Facts,
+    region: RadiotherapyRegion,
+    rule: str,
+    reason: str,
+    flags: tuple[Flag, ...] = (),
+) -> ReirradiationAssessment:
+    """Make ``reirradiation`` an alternative if §6 allows it (else not recommended/undetermined)."""
+    assessment = screen(f, region)
+    d.reirradiation_screen = assessment
+    explanation = "; ".join(assessment.reasons) or "within the §6 screen"
+    item = criterion(
+        "reirradiation_screen",
+        {
+            ReirradiationVerdict.FEASIBLE: True,
+            ReirradiationVerdict.NOT_FEASIBLE: False,
+            ReirradiationVerdict.UNDETERMINED: None,
+        }[assessment.verdict],
+        explanation,
+        assessment.missing,
+    )
+    all_flags = [Flag.REQUIRES_CUMULATIVE_DOSE_PLAN, *flags]
+    if region is RadiotherapyRegion.GROIN:
+        all_flags += [Flag.INDIVIDUALISED, Flag.VERY_LOW_EVIDENCE]
+    if assessment.verdict is ReirradiationVerdict.FEASIBLE:
+        d.set(REIRRADIATION, Tier.ALTERNATIVE, rule, reason, all_flags, [item])
+    elif assessment.verdict is ReirradiationVerdict.UNDETERMINED:
+        d.set(REIRRADIATION, Tier.UNDETERMINED, "6", f"{reason}: {explanation}", all_flags, [item])
+    else:
+        d.set(
+            REIRRADIATION,
+            Tier.NOT_RECOMMENDED,
+            "6",
+            explanation,
+            [Flag.REQUIRES_CUMULATIVE_DOSE_PLAN],
+            [item],
+        )
+    return assessment
+
+
+def offer_iort(d: Draft, f: Facts, *, resection_preferred: bool) -> None:
+    """IORT (§6): an alternative only with a preferred resection and an expected R1 margin."""
+    margin = f.expected_margin
+    rule = "6.iort"
+    item = criterion(
+        "expected_margin_r1",
+        None if margin is None else margin is Margin.R1,
+        f"expected margin {margin}" if margin else "expected margin not recorded",
+        ["disease.expected_margin"],
+    )
+    if not resection_preferred:
+        d.set(IORT, Tier.NOT_RECOMMENDED, rule, "no resection is preferred", criteria=[item])
+        return
+    if margin is Margin.R1:
+        flags = []
+        if f.case.facility.iort_available is not True:
+            flags.append(Flag.REQUIRES_IORT_CAPABLE_CENTRE)
+        d.set(
+            IORT,
+            Tier.ALTERNATIVE,
+            rule,
+            "resection with an expected R1 margin [HALLEMEIER_2014, WRIGHT_2011]",
+            flags,
+            [item],
+        )
+    elif margin is None:
+        d.set(IORT, Tier.UNDETERMINED, rule, "depends on the expected margin", criteria=[item])
+    else:
+        why = (
+            "no added value when R0 is expected"
+            if margin is Margin.R0
+            else ("no substitute for resection when R2 is expected")
+        )
+        d.set(IORT, Tier.NOT_RECOMMENDED, rule, why, criteria=[item])

@@ -1,0 +1,623 @@
+"""Systemic pathway (clinical pathway §5): metastatic or inoperable locally recurrent disease.
+
+Structure: the line of therapy picks a table (§5.2 first line, §5.3 after platinum, §5.4
+after anti-PD-(L)1); each table names a desired tier per option; the shared criteria of §5.1
+(checkpoint-inhibitor contraindications, HIV, cisplatin eligibility, fluoropyrimidine and
+hypersensitivity conditions) then confirm, reject (``not_recommended``) or leave open
+(``undetermined``) each offered option. Approvals add flags, never change tiers except where
+the first-line table says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+import attrs
+
+from ascc_salvage.engine._draft import Draft, criterion
+from ascc_salvage.engine._facts import (
+    _CISPLATIN_CONDITIONS,
+    FLUOROPYRIMIDINE_CONDITIONS,
+    ICI_CONTRAINDICATIONS,
+    Facts,
+)
+from ascc_salvage.knowledge import approvals, regimen, thresholds
+from ascc_salvage.knowledge._model import Indication
+from ascc_salvage.result import Criterion
+from ascc_salvage.vocabulary import (
+    SYSTEMIC_OPTIONS,
+    Condition,
+    Flag,
+    Jurisdiction,
+    OptionId,
+    Tier,
+    WarningCode,
+)
+
+P, A, U, N = Tier.PREFERRED, Tier.ALTERNATIVE, Tier.UNDETERMINED, Tier.NOT_RECOMMENDED
+CP: Final = OptionId.CARBOPLATIN_PACLITAXEL
+CPR: Final = OptionId.CARBOPLATIN_PACLITAXEL_RETIFANLIMAB
+CF: Final = OptionId.CISPLATIN_FLUOROURACIL
+DCF: Final = OptionId.DOCETAXEL_CISPLATIN_FLUOROURACIL
+PD1: Final = OptionId.ANTI_PD1_MONOTHERAPY
+NIVO_IPI: Final = OptionId.NIVOLUMAB_IPILIMUMAB
+TRIAL: Final = OptionId.CLINICAL_TRIAL
+BSC: Final = OptionId.BEST_SUPPORTIVE_CARE
+MDT: Final = OptionId.METASTASIS_DIRECTED_THERAPY
+ICI_OPTIONS: Final = (CPR, PD1, NIVO_IPI)
+
+
+@attrs.frozen
+class SystemicContext:
+    """How the calling pathway wants the systemic options presented.
+
+    Attributes:
+        rule: Id of the calling rule (e.g. ``4.2``).
+        inoperable: Metastatic or inoperable locally recurrent disease (approvals count).
+        preferred_flags: Flags for the preferred systemic option(s).
+        offered_flags: Flags for every offered systemic option.
+        alternatives_only: Offer the systemic options as alternatives only.
+        label_interpretation: Inoperability is an interpretation (declined/unfit surgery,
+            re-recurrence): flag the approved agents.
+    """
+
+    rule: str
+    inoperable: bool = True
+    preferred_flags: tuple[Flag, ...] = ()
+    offered_flags: tuple[Flag, ...] = ()
+    alternatives_only: bool = False
+    label_interpretation: bool = False
+
+
+@attrs.frozen
+class _Eligibility:
+    value: bool | None
+    criteria: tuple[Criterion, ...]
+    reason: str
+    capped: bool = False
+
+
+def _ici_eligibility(f: Facts) -> _Eligibility:
+    """Checkpoint-inhibitor contraindications and HIV control (§5.1)."""
+    criteria: list[Criterion] = []
+    contraindicated = f.has_any(ICI_CONTRAINDICATIONS)
+    if contraindicated is None:
+        criteria.append(
+            criterion(
+                "no_checkpoint_inhibitor_contraindication",
+                None,
+                "conditions not recorded: transplant, autoimmune disease, ILD or prior severe "
+                "immune-related adverse event unknown",
+                ["patient.conditions"],
+            )
+        )
+    else:
+        found = sorted(str(c) for c in (f.conditions or frozenset()) & ICI_CONTRAINDICATIONS)
+        criteria.append(
+            criterion(
+                "no_checkpoint_inhibitor_contraindication",
+                not contraindicated,
+                f"contraindication recorded: {', '.join(found)}"
+                if contraindicated
+                else "no checkpoint-inhibitor contraindication recorded",
+            )
+        )
+    capped = False
+    hiv_ok: bool | None = True
+    if f.hiv_positive:
+        hiv = f.case.patient.hiv
+        cd4_min = float(thresholds().cd4_min_checkpoint_inhibitor.value)
+        missing = [
+            path
+            for path, value in (
+                ("patient.hiv.viral_load_undetectable", hiv.viral_load_undetectable),
+                ("patient.hiv.cd4_count", hiv.cd4_count),
+            )
+            if value is None
+        ]
+        if hiv.viral_load_undetectable is False:
+            hiv_ok = False
+            text = "HIV viral load detectable"
+        elif missing:
+            hiv_ok = None
+            text = "HIV control unknown (viral load or CD4 count not recorded)"
+        else:
+            assert hiv.cd4_count is not None
+            capped = hiv.cd4_count.canonical < cd4_min
+            text = (
+                f"HIV controlled: viral load undetectable, CD4 {hiv.cd4_count.canonical:g}/µL"
+                + (f" (below {cd4_min:g}/µL: outside trial populations)" if capped else "")
+            )
+        criteria.append(criterion("hiv_controlled", hiv_ok, text, missing))
+    if contraindicated is True:
+        return _Eligibility(False, tuple(criteria), "checkpoint-inhibitor contraindication")
+    if hiv_ok is False:
+        return _Eligibility(False, tuple(criteria), "HIV viral load detectable")
+    if contraindicated is None or hiv_ok is None:
+        return _Eligibility(None, tuple(criteria), "checkpoint-inhibitor eligibility unknown")
+    return _Eligibility(True, tuple(criteria), "", capped)
+
+
+def _condition_check(
+    f: Facts, conditions: frozenset[Condition], criterion_id: str, what: str
+) -> tuple[bool | None, Criterion]:
+    present = f.has_any(conditions)
+    if present is None:
+        return None, criterion(
+            criterion_id, None, f"conditions not recorded: {what} unknown", ["patient.conditions"]
+        )
+    found = sorted(str(c) for c in (f.conditions or frozenset()) & conditions)
+    text = f"recorded: {', '.join(found)}" if present else f"no {what} recorded"
+    return not present, criterion(criterion_id, not present, text)
+
+
+def cisplatin_eligibility(f: Facts) -> _Eligibility:
+    """Cisplatin eligibility (consensus definition, GALSKY_2011, extrapolated; §5.1)."""
+    t = thresholds()
+    criteria: list[Criterion] = []
+    clearance, missing = f.creatinine_clearance
+    minimum = float(t.cisplatin_min_creatinine_clearance.value)
+    if clearance is None:
+        clearance_ok: bool | None = None
+        text = "creatinine clearance cannot be computed"
+    else:
+        clearance_ok = clearance >= minimum
+        text = f"Cockcroft–Gault clearance {clearance:.1f} mL/min (needs ≥ {minimum:g})"
+    criteria.append(criterion("creatinine_clearance_for_cisplatin", clearance_ok, text, missing))
+    ecog_max = int(t.ecog_max_cisplatin.value)
+    ecog_ok = None if f.ecog is None else f.ecog <= ecog_max
+    criteria.append(
+        criterion(
+            "ecog_for_cisplatin",
+            ecog_ok,
+            f"ECOG {f.ecog} (cisplatin needs ≤ {ecog_max})",
+            [f.ecog_missing_field],
+        )
+    )
+    conditions_ok, item = _condition_check(
+        f,
+        _CISPLATIN_CONDITIONS,
+        "no_cisplatin_limiting_condition",
+        "hearing loss, neuropathy (grade ≥ 2) or heart failure (NYHA ≥ III)",
+    )
+    criteria.append(item)
+    values = (clearance_ok, ecog_ok, conditions_ok)
+    value = False if False in values else (None if None in values else True)
+    return _Eligibility(value, tuple(criteria), "not cisplatin-eligible")
+
+
+@attrs.define
+class _Systemic:
+    """One run of the systemic pathway for a case."""
+
+    d: Draft
+    f: Facts
+    ctx: SystemicContext
+    ici: _Eligibility = attrs.field(init=False)
+    cisplatin: _Eligibility = attrs.field(init=False)
+
+    def __attrs_post_init__(self) -> None:
+        self.ici = _ici_eligibility(self.f)
+        self.cisplatin = cisplatin_eligibility(self.f)
+
+    # --- per-option eligibility -------------------------------------------------------
+    def eligibility(self, option: OptionId) -> _Eligibility:
+        if option not in SYSTEMIC_OPTIONS:  # clinical trial: no drug-specific criteria
+            return _Eligibility(True, (), "")
+        info = regimen(str(option))
+        checks: list[_Eligibility] = []
+        if info.contains_checkpoint_inhibitor:
+            checks.append(self.ici)
+        if info.contains_platinum:
+            ok, item = _condition_check(
+                self.f,
+                frozenset({Condition.PLATINUM_HYPERSENSITIVITY}),
+                "no_platinum_hypersensitivity",
+                "platinum hypersensitivity",
+            )
+            checks.append(_Eligibility(ok, (item,), "platinum hypersensitivity"))
+        if info.contains_taxane:
+            ok, item = _condition_check(
+                self.f,
+                frozenset({Condition.TAXANE_HYPERSENSITIVITY}),
+                "no_taxane_hypersensitivity",
+                "taxane hypersensitivity",
+            )
+            checks.append(_Eligibility(ok, (item,), "taxane hypersensitivity"))
+        if info.contains_fluoropyrimidine:
+            ok, item = _condition_check(
+                self.f,
+                FLUOROPYRIMIDINE_CONDITIONS,
+                "fluoropyrimidine_safe",
+                "complete DPD deficiency or prior severe fluoropyrimidine toxicity",
+            )
+            checks.append(_Eligibility(ok, (item,), "DPD deficiency or prior severe toxicity"))
+        if info.contains_cisplatin:
+            checks.append(self.cisplatin)
+        criteria = tuple(c for check in checks for c in check.criteria)
+        failed = [check.reason for check in checks if check.value is False]
+        if failed:
+            return _Eligibility(False, criteria, "; ".join(failed))
+        if any(check.value is None for check in checks):
+            return _Eligibility(None, criteria, "eligibility unknown")
+        return _Eligibility(True, criteria, "", any(check.capped for check in checks))
+
+    def offer(
+        self, option: OptionId, tier: Tier, rule: str, reason: str, flags: Iterable[Flag] = ()
+    ) -> None:
+        """Offer *option* at *tier* if its shared criteria allow it."""
+        eligibility = self.eligibility(option)
+        self.d.add_criteria(option, *eligibility.criteria)
+        if tier is N:
+            self.d.set(option, N, rule, reason)
+            return
+        if eligibility.value is False:
+            self.d.set(option, N, "5.1", f"not recommended: {eligibility.reason}")
+            if option in ICI_OPTIONS and self.f.case.patient.hiv.viral_load_undetectable is False:
+                self.d.flag(option, Flag.REVISIT_WHEN_HIV_CONTROLLED)
+            return
+        if eligibility.value is None:
+            self.d.set(option, U, "5.1", f"{reason}, but {eligibility.reason}")
+            return
+        flags = list(flags)
+        if self.ctx.alternatives_only and tier is P:
+            tier = A
+        if eligibility.capped and tier is P:
+            tier = A
+            flags.append(Flag.OUTSIDE_TRIAL_POPULATION)
+            reason += "; capped at alternative (CD4 below the trial threshold)"
+        if tier is P:
+            flags.extend(self.ctx.preferred_flags)
+        flags.extend(self.ctx.offered_flags)
+        self.d.set(option, tier, rule, reason, flags)
+
+    # --- tables ----------------------------------------------------------------------
+    def run(self) -> None:
+        f, t = self.f, thresholds()
+        ecog = f.ecog
+        assert ecog is not None, "ECOG is resolved before the systemic pathway runs"
+        self.d.set(TRIAL, N, "5.1", "trials enrolled ECOG ≤ 2")
+        if ecog > int(t.ecog_max_clinical_trial.value):
+            for option in SYSTEMIC_OPTIONS:
+                self.d.set(option, N, "5.1", f"ECOG {ecog}: no trial enrolled ECOG ≥ 3")
+            self.d.set(BSC, P, "5.1", f"ECOG {ecog}: best supportive care")
+            return
+        platinum_hypersensitive = f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY)
+        if f.prior_checkpoint_inhibitor:
+            self.after_checkpoint_inhibitor()
+        elif platinum_hypersensitive:
+            self.after_platinum(hypersensitivity=True)
+        elif f.platinum_pretreated:
+            self.after_platinum(hypersensitivity=False)
+        else:
+            self.first_line()
+        self.common_flags()
+
+    def first_line(self) -> None:
+        f, t = self.f, thresholds()
+        rule = "5.2"
+        assert f.ecog is not None
+        taxane_hypersensitive = f.has_condition(Condition.TAXANE_HYPERSENSITIVITY)
+        if taxane_hypersensitive:
+            for option in (CP, CPR, DCF):
+                self.offer(option, P, rule, "first line")  # rejected by the taxane criterion
+            if self.cisplatin.value is not False:
+                self.offer(CF, P, rule, "taxane hypersensitivity: cisplatin–fluorouracil")
+                self.offer(TRIAL, A, rule, "clinical trial")
+                self.d.set_many((PD1, NIVO_IPI), N, rule, "not a first-line option")
+                return
+            self.d.set(CF, N, rule, "taxane hypersensitivity and not cisplatin-eligible")
+            self.after_platinum(
+                hypersensitivity=False,
+                reason="taxane hypersensitivity, not cisplatin-eligible: §5.3 rules",
+            )
+            return
+        if f.ecog <= int(t.ecog_max_trial_population.value):
+            combo_tier, combo_flags, combo_reason = self._combination_tier()
+            combo = self.eligibility(CPR)
+            combo_preferred = combo_tier is P and combo.value is True and not combo.capped
+            cp_tier = A if combo_preferred and not self.ctx.alternatives_only else P
+            self.offer(CP, cp_tier, rule, "carboplatin–paclitaxel, first line [INTERAACT_2020]")
+            self.offer(CPR, combo_tier, rule, combo_reason, combo_flags)
+            self.offer(DCF, A, rule, "modified DCF if cisplatin-eligible")
+            self.d.set(
+                CF,
+                N,
+                rule,
+                "not as first choice: worse OS and more serious AEs than carboplatin–paclitaxel",
+            )
+        else:
+            self.offer(CP, P, rule, "carboplatin–paclitaxel (InterAACT enrolled ECOG 0–2)")
+            self.offer(
+                CPR,
+                A,
+                rule,
+                "ECOG 2 is outside POD1UM-303 (ECOG 0–1)",
+                [Flag.OUTSIDE_TRIAL_POPULATION],
+            )
+            self.d.set_many((DCF, CF), N, rule, "cisplatin regimens need ECOG ≤ 1")
+        self.offer(TRIAL, A, rule, "clinical trial")
+        self.d.set_many(
+            (PD1,), N, rule, "checkpoint-inhibitor monotherapy is not a first-line option"
+        )
+        self.d.set(NIVO_IPI, N, rule, "no gain over nivolumab alone [NCI9673B_2023]")
+
+    def _combination_tier(self) -> tuple[Tier, list[Flag], str]:
+        """Tier of the retifanlimab combination at ECOG 0–1 (§5.2 rows 1–4)."""
+        if self.ici.value is not True:
+            return P, [], "first line with retifanlimab [POD1UM303_2025]"
+        status = self._approval_status(CPR)
+        if status == "not_approved":
+            return (
+                A,
+                [Flag.NOT_APPROVED_IN_JURISDICTION],
+                ("not approved for this indication in the jurisdiction as of the evaluation date"),
+            )
+        return P, [], "carboplatin–paclitaxel–retifanlimab, first line [POD1UM303_2025]"
+
+    def after_platinum(self, *, hypersensitivity: bool, reason: str = "") -> None:
+        f, t = self.f, thresholds()
+        rule = "5.3"
+        assert f.ecog is not None
+        cps = f.case.patient.pd_l1_cps
+        cps_cut = float(t.pd_l1_cps_positive.value)
+        low_pd_l1 = cps is not None and cps < cps_cut
+        prefix = f"{reason}; " if reason else ""
+        platinum_options = [o for o in (CP, CPR, CF, DCF) if regimen(str(o)).contains_platinum]
+        if hypersensitivity:
+            self.d.set_many(platinum_options, N, rule, "platinum hypersensitivity")
+            self.d.set(NIVO_IPI, N, rule, "no gain over nivolumab alone [NCI9673B_2023]")
+            if self.ici.value is False:
+                self.d.set(PD1, N, "5.1", f"not recommended: {self.ici.reason}")
+                self.offer(TRIAL, P, rule, "platinum hypersensitivity, ICI not allowed")
+                self.d.set(BSC, A, rule, "best supportive care")
+                return
+            before_platinum = not any(
+                regimen(str(x.regimen)).contains_platinum for x in f.case.prior_systemic_therapy
+            )
+            flags = [Flag.LABEL_INTERPRETATION] if before_platinum else []
+            self.offer(PD1, P, rule, prefix + "platinum hypersensitivity: anti-PD-1", flags)
+            self.offer(TRIAL, A, rule, "clinical trial")
+            if self.d.tier(PD1) is not P:
+                self.d.set(BSC, A, rule, "best supportive care")
+            return
+        self.d.set(NIVO_IPI, N, rule, "no gain over nivolumab alone [NCI9673B_2023]")
+        self.d.set_many((CPR,), N, rule, "first-line combination; platinum already given")
+        if f.ecog > int(t.ecog_max_trial_population.value):
+            flags = [Flag.OUTSIDE_TRIAL_POPULATION, Flag.SHARED_DECISION]
+            if low_pd_l1:
+                flags.append(Flag.LOW_EXPECTED_BENEFIT)
+            self.offer(PD1, A, rule, prefix + "ECOG 2: anti-PD-1 as a shared decision", flags)
+            self.d.set(BSC, A, rule, "best supportive care", [Flag.SHARED_DECISION])
+            self.offer(TRIAL, A, rule, "clinical trial", [Flag.SHARED_DECISION])
+            self.d.set_many((CP, CF, DCF), N, rule, "ECOG 2 after platinum")
+            return
+        if self.ici.value is True:
+            if low_pd_l1:
+                self.offer(TRIAL, P, rule, prefix + "PD-L1 CPS < 1: clinical trial first")
+                self.offer(
+                    PD1, A, rule, "PD-L1 CPS < 1 [KEYNOTE158_2022]", [Flag.LOW_EXPECTED_BENEFIT]
+                )
+            else:
+                self.offer(PD1, P, rule, prefix + "anti-PD-1 after platinum")
+                self.offer(TRIAL, A, rule, "clinical trial")
+            self.d.set_many((CP, CF, DCF), N, rule, "anti-PD-1 is the next line")
+            return
+        if self.ici.value is False:
+            self.d.set(PD1, N, "5.1", f"not recommended: {self.ici.reason}")
+            self.offer(TRIAL, P, rule, prefix + "ICI not allowed: clinical trial")
+            self.unused_chemotherapy(rule)
+            self.d.set(BSC, A, rule, "best supportive care")
+            return
+        # Checkpoint-inhibitor eligibility unknown: the trial is offered either way.
+        self.offer(PD1, A, rule, "anti-PD-1 after platinum")  # undetermined by the criterion
+        self.offer(TRIAL, P, rule, prefix + "clinical trial while ICI eligibility is unknown")
+        for option in (CP, CF, DCF):
+            self.d.set(
+                option,
+                U,
+                rule,
+                "an option only if checkpoint inhibitors are not allowed",
+                criteria=self.ici.criteria,
+            )
+        self.d.set(BSC, A, rule, "best supportive care")
+
+    def after_checkpoint_inhibitor(self) -> None:
+        rule = "5.4"
+        self.d.set_many(ICI_OPTIONS, N, rule, "no evidence for checkpoint-inhibitor re-challenge")
+        self.offer(TRIAL, P, rule, "clinical trial after anti-PD-(L)1")
+        self.unused_chemotherapy(rule)
+        self.d.set(BSC, A, rule, "best supportive care")
+
+    def unused_chemotherapy(self, rule: str) -> None:
+        """Chemotherapy not yet used, and carboplatin–paclitaxel re-challenge (§5.4)."""
+        f, t = self.f, thresholds()
+        assert f.ecog is not None
+        cis_ecog = int(t.ecog_max_cisplatin.value)
+        for option in (CF, DCF):
+            if f.used(option):
+                self.d.set(option, N, rule, "already given")
+            elif f.ecog > cis_ecog:
+                self.d.set(option, N, rule, f"cisplatin regimens need ECOG ≤ {cis_ecog}")
+            else:
+                self.offer(option, A, rule, "chemotherapy not yet used")
+        if not (f.used(CP) or f.used(CPR)):
+            self.offer(CP, A, rule, "chemotherapy not yet used")
+            return
+        months, refractory, missing = f.platinum_free_interval()
+        minimum = int(t.platinum_free_interval_min_months.value)
+        if refractory:
+            self.d.set(CP, N, rule, "platinum-refractory: progression during platinum")
+        elif months is None:
+            self.d.set(
+                CP,
+                U,
+                rule,
+                "re-challenge depends on the platinum-free interval",
+                criteria=[
+                    criterion(
+                        "platinum_free_interval",
+                        None,
+                        "platinum-free interval cannot be computed",
+                        missing,
+                    )
+                ],
+            )
+        elif months >= minimum:
+            self.offer(CP, A, rule, f"re-challenge: platinum-free interval {months} months")
+            self.d.add_criteria(
+                CP, criterion("platinum_free_interval", True, f"{months} months (≥ {minimum})")
+            )
+        else:
+            self.d.set(
+                CP,
+                N,
+                rule,
+                f"platinum-free interval {months} months (< {minimum})",
+                criteria=[
+                    criterion("platinum_free_interval", False, f"{months} months (< {minimum})")
+                ],
+            )
+
+    # --- flags shared by every line ------------------------------------------------------
+    def _approval_status(self, option: OptionId) -> str:
+        """``approved``, ``off_label``, ``not_approved`` or ``unknown`` for *option*."""
+        jurisdiction = self.f.case.jurisdiction
+        if jurisdiction is None or jurisdiction is Jurisdiction.OTHER:
+            return "unknown"
+        if option is NIVO_IPI:
+            return "off_label"
+        if option is CPR:
+            agent, indication = "retifanlimab", Indication.FIRST_LINE_COMBINATION
+            line_ok = not self.f.platinum_pretreated and not self.f.prior_checkpoint_inhibitor
+        else:
+            agent, indication = "retifanlimab", Indication.MONOTHERAPY_AFTER_PLATINUM
+            line_ok = self.f.platinum_pretreated or bool(
+                self.f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY)
+            )
+        held = [
+            a
+            for a in approvals(agent, str(jurisdiction), as_of=self.f.case.evaluation_date)
+            if a.indication is indication
+        ]
+        if not held:
+            return "not_approved"
+        return "approved" if line_ok and self.ctx.inoperable else "off_label"
+
+    def common_flags(self) -> None:
+        f, t = self.f, thresholds()
+        clearance, _ = f.creatinine_clearance
+        neuropathy = f.has_condition(Condition.PERIPHERAL_NEUROPATHY_GRADE_2_OR_MORE)
+        for option in SYSTEMIC_OPTIONS:
+            if not self.d.is_offered(option) and self.d.tier(option) is not U:
+                continue
+            info = regimen(str(option))
+            if info.contains_fluoropyrimidine:
+                self.d.flag(option, Flag.CHECK_DPD_STATUS)
+            if info.contains_taxane:
+                if f.hiv_positive:
+                    self.d.flag(option, Flag.CHECK_ANTIRETROVIRAL_INTERACTIONS)
+                if neuropathy:
+                    self.d.flag(option, Flag.TAXANE_NEUROPATHY_CAUTION)
+            below = float(t.carboplatin_pharmacy_check_clearance_below.value)
+            if info.contains_carboplatin and clearance is not None and clearance < below:
+                self.d.flag(option, Flag.VERIFY_CARBOPLATIN_DOSE_WITH_PHARMACY)
+            if (
+                not info.contains_checkpoint_inhibitor
+                and f.hiv_positive
+                and f.case.patient.hiv.viral_load_undetectable is False
+            ):
+                self.d.flag(
+                    option, Flag.OPTIMISE_ANTIRETROVIRAL_THERAPY, Flag.JOINT_HIV_ONCOLOGY_CARE
+                )
+            if info.contains_checkpoint_inhibitor:
+                self._approval_flags(option)
+
+    def _approval_flags(self, option: OptionId) -> None:
+        status = self._approval_status(option)
+        if status == "unknown":
+            self.d.flag(option, Flag.APPROVAL_STATUS_UNKNOWN)
+        elif status == "off_label":
+            self.d.flag(option, Flag.OFF_LABEL)
+        elif status == "not_approved":
+            self.d.flag(option, Flag.NOT_APPROVED_IN_JURISDICTION)
+            if option is PD1:
+                self.d.flag(option, Flag.OFF_LABEL)
+        else:
+            if self.ctx.label_interpretation:
+                self.d.flag(option, Flag.LABEL_INTERPRETATION)
+            if self.f.case.jurisdiction is Jurisdiction.EU and self.d.is_offered(option):
+                self.d.warn(
+                    WarningCode.CHECK_NATIONAL_REIMBURSEMENT,
+                    "EU marketing authorisation does not guarantee national reimbursement",
+                )
+
+
+def systemic_pathway(d: Draft, f: Facts, ctx: SystemicContext) -> None:
+    """Run the systemic pathway (§5) on *d* for the calling rule's context."""
+    _Systemic(d, f, ctx).run()
+
+
+def offer_systemic(
+    d: Draft,
+    f: Facts,
+    ctx: SystemicContext,
+    option: OptionId,
+    tier: Tier,
+    rule: str,
+    reason: str,
+    flags: Iterable[Flag] = (),
+) -> None:
+    """Offer one systemic option outside its line's table, still applying §5.1."""
+    runner = _Systemic(d, f, ctx)
+    runner.offer(option, tier, rule, reason, flags)
+    runner.common_flags()
+
+
+def metastasis_directed_therapy(
+    d: Draft, f: Facts, *, locoregional_controlled: bool | None
+) -> None:
+    """§5.5: an alternative for oligometastatic disease at ECOG 0–1."""
+    t = thresholds()
+    assert f.ecog is not None
+    rule = "5.5"
+    oligo = f.oligometastatic
+    missing = [] if oligo is not None else ["disease.all_lesions_locally_treatable"]
+    ecog_ok = f.ecog <= int(t.ecog_max_metastasis_directed.value)
+    criteria = [
+        criterion(
+            "oligometastatic",
+            oligo,
+            f"{f.distant_lesions} distant lesion(s); every lesion locally treatable: "
+            f"{'unknown' if oligo is None else oligo}",
+            missing,
+        ),
+        criterion("ecog_for_metastasis_directed_therapy", ecog_ok, f"ECOG {f.ecog}"),
+        criterion(
+            "locoregional_disease_controlled_or_resectable",
+            locoregional_controlled,
+            "local and nodal disease absent or resectable",
+            ["disease.resectable"],
+        ),
+    ]
+    values = (oligo, ecog_ok, locoregional_controlled)
+    if False in values:
+        d.set(
+            MDT,
+            N,
+            rule,
+            "not oligometastatic, ECOG > 1 or locoregional disease uncontrolled",
+            criteria=criteria,
+        )
+        return
+    if None in values:
+        d.set(MDT, U, rule, "depends on lesion treatability or resectability", criteria=criteria)
+        return
+    single_metachronous = f.distant_lesions == 1 and not (
+        f.local or f.inguinal or f.regional_pelvic_sites
+    )
+    flags = [Flag.VERY_LOW_EVIDENCE]
+    if not single_metachronous:
+        flags.append(Flag.AFTER_RESPONSE_TO_SYSTEMIC_THERAPY)
+    d.set(MDT, A, rule, "oligometastatic disease [LIEVENS_2020]", flags, criteria)
