@@ -7,6 +7,7 @@ Build offline with::
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from pathlib import Path
 
@@ -15,17 +16,15 @@ sys.path.insert(0, str(DOCS / "_ext"))
 
 import ascc_salvage  # noqa: E402
 
-try:
-    # Hypothesis runs its entry-point hooks when it is first imported; importing it before
-    # autodoc imports ascc_salvage.testing.strategies keeps that hook from re-entering a
-    # partially initialised module.
+# Hypothesis runs its entry-point hooks when it is first imported; importing it before
+# autodoc imports ascc_salvage.testing.strategies keeps that hook from re-entering a
+# partially initialised module. The docs extra does not require Hypothesis.
+with contextlib.suppress(ImportError):
     import hypothesis  # noqa: F401
-except ImportError:  # the docs extra does not require it; that module is then skipped
-    pass
 
 project = "ascc_salvage"
 author = "ascc_salvage developers"
-copyright = "2026, ascc_salvage developers"  # noqa: A001
+copyright = "2026, ascc_salvage developers"
 release = ascc_salvage.__version__
 version = ".".join(release.split(".")[:2])
 
@@ -94,26 +93,58 @@ _EXTERNAL_PREFIXES = (
     "io",
 )
 nitpick_ignore_regex = [
-    (role, rf"{prefix}(\..*)?") for role in ("py:class", "py:obj", "py:exc", "py:func", "py:data",
-                                                "py:meth", "py:attr", "py:mod")
+    (role, rf"{prefix}(\..*)?")
+    for role in (
+        "py:class",
+        "py:obj",
+        "py:exc",
+        "py:func",
+        "py:data",
+        "py:meth",
+        "py:attr",
+        "py:mod",
+    )
     for prefix in _EXTERNAL_PREFIXES
 ]
 # Builtins and typing shorthands that appear in annotations.
 nitpick_ignore = [
     ("py:class", name)
     for name in (
-        "Any", "Final", "ClassVar", "TypeAlias", "TypeVar", "Iterable", "Iterator", "Mapping",
-        "Sequence", "Callable", "PathLike", "Executor", "Path", "date", "Decimal",
-        "Quantity", "Unit", "UnitRegistry", "Figure", "Axes", "SearchStrategy",
-        "StrEnum", "Enum", "Attribute", "NoneType", "ellipsis", "EllipsisType",
-        "optional", "function",
+        "Any",
+        "Final",
+        "ClassVar",
+        "TypeAlias",
+        "TypeVar",
+        "Iterable",
+        "Iterator",
+        "Mapping",
+        "Sequence",
+        "Callable",
+        "PathLike",
+        "Executor",
+        "Path",
+        "date",
+        "Decimal",
+        "Quantity",
+        "Unit",
+        "UnitRegistry",
+        "Figure",
+        "Axes",
+        "SearchStrategy",
+        "StrEnum",
+        "Enum",
+        "Attribute",
+        "NoneType",
+        "ellipsis",
+        "EllipsisType",
+        "optional",
+        "function",
     )
 ]
 
 # Internal names that public signatures or docstrings refer to. They are not part of the API
 # reference; list each one here explicitly (never by pattern) so that the list stays short.
 nitpick_ignore += [
-    ("py:class", "ascc_salvage.status.Episode"),
     ("py:class", "QuantityT"),  # type variable of ascc_salvage.calculators
     ("py:class", "QuantityArgument"),  # type alias of ascc_salvage.calculators
     ("py:func", "_field"),  # ascc_salvage.case internals

@@ -26,7 +26,7 @@ import inspect
 import re
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, ClassVar
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -64,8 +64,8 @@ def _pending(text: str) -> list[nodes.Node]:
     return [note]
 
 
-def _generated_dir(app: Sphinx) -> Path:
-    path = Path(app.srcdir) / GENERATED
+def _generated_dir(srcdir: str | Path) -> Path:
+    path = Path(srcdir) / GENERATED
     path.mkdir(exist_ok=True)
     return path
 
@@ -100,21 +100,80 @@ def api_module_names(text: str) -> list[str]:
     return names
 
 
+def _is_data(value: object) -> bool:
+    return not (inspect.isclass(value) or inspect.isroutine(value) or inspect.ismodule(value))
+
+
+def _api_section(name: str, module: ModuleType) -> str:
+    """reStructuredText documenting every name in the module's ``__all__``.
+
+    ``automodule :members:`` documents the classes and functions. autodoc skips data
+    (constants, type aliases, ``__version__``) that a module imports from elsewhere, so
+    every data name is documented by its own ``autodata`` directive instead; simple values
+    are shown, large ones are not.
+    """
+    exported = list(getattr(module, "__all__", ()))
+    data = [attr for attr in exported if _is_data(getattr(module, attr, None))]
+    lines = [
+        f".. automodule:: {name}",
+        "   :members:",
+        "   :undoc-members:",
+        "   :show-inheritance:",
+    ]
+    if data:
+        lines.append(f"   :exclude-members: {', '.join(data)}")
+    for attr in data:
+        lines += ["", f".. autodata:: {name}.{attr}"]
+        if not isinstance(getattr(module, attr), (str, int, float)):
+            lines.append("   :no-value:")
+    return "\n".join(lines)
+
+
 def _api_markdown(names: list[str]) -> str:
     parts: list[str] = []
     for name in names:
         parts.append(f"## `{name}`\n")
-        if optional_module(name) is None:
+        module = optional_module(name)
+        if module is None:
             parts.append(
                 ":::{note}\nThis module is planned and not part of this version yet.\n:::\n"
             )
             continue
-        # autodoc emits reStructuredText, so the directive runs inside eval-rst.
-        parts.append(
-            f"```{{eval-rst}}\n.. automodule:: {name}\n   :members:\n   :undoc-members:\n"
-            "   :show-inheritance:\n```\n"
-        )
+        # autodoc emits reStructuredText, so the directives run inside eval-rst.
+        parts.append(f"```{{eval-rst}}\n{_api_section(name, module)}\n```\n")
     return "\n".join(parts)
+
+
+def _data_docstring(
+    app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]
+) -> None:
+    """Give re-exported data the ``#:`` comment of the module that defines it.
+
+    For a value without a docstring of its own (a dict, a union type …) autodoc falls back
+    to the docstring of its *type* ("dict() -> new empty dictionary …"). Replace that with
+    the documentation comment written where the name is defined, or with nothing.
+    """
+    if what != "data" or getattr(obj, "__doc__", None) != getattr(type(obj), "__doc__", None):
+        return
+    del lines[:]
+    import sys
+
+    from sphinx.pycode import ModuleAnalyzer
+
+    package, _, attr = name.rpartition(".")
+    root = package.split(".")[0]
+    for module_name, module in sorted(sys.modules.items()):
+        if module is None or not module_name.startswith(root):
+            continue
+        if vars(module).get(attr, object()) is not obj:
+            continue
+        try:
+            docs = ModuleAnalyzer.for_module(module_name).find_attr_docs()
+        except Exception:  # no source (built-in or compiled): nothing to add
+            continue
+        if ("", attr) in docs:
+            lines.extend(docs[("", attr)])
+            return
 
 
 def _expand_api_modules(app: Sphinx, docname: str, source: list[str]) -> None:
@@ -226,7 +285,9 @@ class EvidenceTable(SphinxDirective):
             first = nodes.paragraph()
             first += nodes.target("", "", ids=[node_id])
             first += nodes.literal(text=evidence_id)
-            std.note_object("evidence", evidence_id, node_id, location=(self.env.docname, self.lineno))
+            std.note_object(
+                "evidence", evidence_id, node_id, location=(self.env.docname, self.lineno)
+            )
             cells: list[nodes.Node] = [first]
             for key, _, _ in _EVIDENCE_COLUMNS[1:]:
                 cells.append(nodes.paragraph(text=_text(values.get(key))))
@@ -265,28 +326,37 @@ class ApprovalsTable(SphinxDirective):
         for agent in agents:
             for jurisdiction in ("US", "EU"):
                 for approval in knowledge.approvals(agent, jurisdiction, as_of=datetime.date.max):
-                    key = (approval.agent, approval.jurisdiction, approval.indication, approval.date)
+                    key = (
+                        approval.agent,
+                        approval.jurisdiction,
+                        approval.indication,
+                        approval.date,
+                    )
                     if key in seen:
                         continue
                     seen.add(key)
                     text = approval.indication_text
                     if approval.note:
                         text = f"{text} ({approval.note})"
-                    rows.append([
-                        approval.agent,
-                        f"{approval.jurisdiction} ({approval.regulator})",
-                        text,
-                        approval.date_text,
-                        str(approval.status),
-                    ])
+                    rows.append(
+                        [
+                            approval.agent,
+                            f"{approval.jurisdiction} ({approval.regulator})",
+                            text,
+                            approval.date_text,
+                            str(approval.status),
+                        ]
+                    )
         for absence in absences:
-            rows.append([
-                absence.agent,
-                ", ".join(absence.jurisdictions),
-                f"no anal-cancer-specific approval: {absence.note}",
-                "—",
-                str(absence.status),
-            ])
+            rows.append(
+                [
+                    absence.agent,
+                    ", ".join(absence.jurisdictions),
+                    f"no anal-cancer-specific approval: {absence.note}",
+                    "—",
+                    str(absence.status),
+                ]
+            )
         cells = [[nodes.paragraph(text=value) for value in row] for row in rows]
         return [_table(_APPROVAL_COLUMNS, cells)]
 
@@ -303,39 +373,45 @@ def _evidence_missing_reference(
 
 
 class ForestPlot(SphinxDirective):
-    """Draw the forest plot of the knowledge base's typed outcomes."""
+    """Draw one outcome across evidence items with :func:`ascc_salvage.plot.forest_plot`.
 
+    The argument is the outcome name; the ``items`` option restricts the plot to some
+    evidence ids (comma-separated).
+    """
+
+    required_arguments = 1
     has_content = False
-    option_spec = {"alt": directives.unchanged}
+    option_spec: ClassVar[dict[str, Any]] = {
+        "items": directives.unchanged,
+        "alt": directives.unchanged,
+    }
 
     def run(self) -> list[nodes.Node]:
         plot = optional_module("ascc_salvage.plot")
-        knowledge = optional_module("ascc_salvage.knowledge")
-        if plot is None or knowledge is None:
+        if plot is None:
             return _pending(
                 "The forest plot is drawn by ascc_salvage.plot.forest_plot() at build time; "
                 "that module is not part of this version yet."
             )
-        for module in (plot, knowledge):
-            self.env.note_dependency(module.__file__)
+        self.env.note_dependency(plot.__file__)
         import matplotlib
 
         matplotlib.use("Agg")
-        forest_plot = plot.forest_plot
-        required = [
-            p
-            for p in inspect.signature(forest_plot).parameters.values()
-            if p.default is p.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
-        ]
-        drawn = forest_plot(knowledge.outcome_rows()) if required else forest_plot()
-        figure = getattr(drawn, "figure", drawn)  # an Axes or a Figure
-        path = _generated_dir(self.env.app) / "forest_plot.svg"
-        _save_svg(figure, path)
         import matplotlib.pyplot as plt
 
+        outcome = self.arguments[0]
+        items = [i.strip() for i in self.options.get("items", "").split(",") if i.strip()]
+        figure, _ = plot.forest_plot(outcome, items=items or None)
+        name = f"forest_{nodes.make_id(outcome)}"
+        if items:
+            import hashlib
+
+            name += "_" + hashlib.sha256(",".join(items).encode()).hexdigest()[:8]
+        path = _generated_dir(self.env.srcdir) / f"{name}.svg"
+        _save_svg(figure, path)
         plt.close(figure)
-        alt = self.options.get("alt", "Forest plot of the outcomes in the knowledge base")
-        return [_image(f"/{GENERATED}/forest_plot.svg", alt)]
+        alt = self.options.get("alt", f"Forest plot: {outcome.replace('_', ' ')}")
+        return [_image(f"/{GENERATED}/{path.name}", alt)]
 
 
 class PathwayDiagram(SphinxDirective):
@@ -347,9 +423,12 @@ class PathwayDiagram(SphinxDirective):
         import pathway_diagram
 
         self.env.note_dependency(pathway_diagram.__file__)
-        path = _generated_dir(self.env.app) / "pathway_diagram.svg"
+        path = _generated_dir(self.env.srcdir) / "pathway_diagram.svg"
         pathway_diagram.write_svg(path)
-        alt = "Decision diagram: case, disease status, confirmation gate, overriding situations, extent"
+        alt = (
+            "Decision diagram: case, disease status, confirmation gate, overriding situations, "
+            "extent of disease, treatment pathways"
+        )
         return [_image(f"/{GENERATED}/pathway_diagram.svg", alt, width="100%")]
 
 
@@ -363,4 +442,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("source-read", _expand_api_modules)
     app.connect("source-read", _changelog)
     app.connect("missing-reference", _evidence_missing_reference)
+    app.connect("autodoc-process-docstring", _data_docstring)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
