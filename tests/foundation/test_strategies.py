@@ -205,8 +205,13 @@ def test_unknown_units_are_refused_by_the_factories() -> None:
         cs.doses(units=["cm"])
 
 
-def test_entry_point_registers_strategies_when_hypothesis_is_imported() -> None:
+@pytest.mark.parametrize(
+    "first_import",
+    ["import hypothesis", "import ascc_salvage", "import ascc_salvage.testing.strategies"],
+)
+def test_entry_point_registers_strategies_whatever_is_imported_first(first_import: str) -> None:
     code = (
+        f"{first_import}\n"
         "import hypothesis.strategies as st\n"
         "from ascc_salvage import dump_case, load_case\n"
         "from ascc_salvage.case import Case\n"

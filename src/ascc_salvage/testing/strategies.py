@@ -9,11 +9,13 @@ lists, station only for pelvic nodes …), so that
 Quantities draw their unit from the case-format allow-list and a value that lies within the
 field's bounds *after* conversion to the canonical unit.
 
->>> from hypothesis import given
+>>> from hypothesis import given, settings
 >>> from ascc_salvage import dump_case, load_case
->>> @given(cases())
+>>> @settings(max_examples=5)
+... @given(cases(status_hint=DiseaseStatus.PERSISTENT))
 ... def test_round_trip(case):
 ...     assert load_case(dump_case(case)) == case
+>>> test_round_trip()
 
 :func:`register_type_strategies` registers the strategies for :func:`st.from_type
 <hypothesis.strategies.from_type>`; the package's Hypothesis entry point calls it. It only
@@ -25,9 +27,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import Any, Final, TypeVar
-
-from hypothesis import strategies as st
-from hypothesis.strategies import SearchStrategy
 
 from ascc_salvage.case import (
     SCHEMA_VERSION,
@@ -97,6 +96,63 @@ __all__ = [
     "register_type_strategies",
     "stages",
 ]
+
+
+# --- st.from_type registration -----------------------------------------------------------
+# Defined before Hypothesis is imported: importing Hypothesis runs the package's entry point,
+# which imports this module and calls register_type_strategies, so it must exist by then.
+
+#: Case type -> name of the factory in this module that generates it.
+_FACTORIES: Final[dict[type, str]] = {
+    Length: "lengths",
+    Mass: "masses",
+    Creatinine: "creatinines",
+    CellCount: "cell_counts",
+    Dose: "doses",
+    Hiv: "hivs",
+    Patient: "patients",
+    Stage: "stages",
+    Chemoradiotherapy: "chemoradiotherapies",
+    Primary: "primaries",
+    Assessment: "assessments",
+    DiseaseSite: "disease_sites",
+    Disease: "diseases",
+    PriorSalvageSurgery: "prior_salvage_surgeries",
+    PriorSystemicTherapy: "prior_systemic_therapies",
+    PriorRadiotherapy: "prior_radiotherapies",
+    Facility: "facilities",
+    Case: "cases",
+}
+
+
+def register_type_strategies() -> None:
+    """Register every case type for :func:`hypothesis.strategies.from_type`.
+
+    Registers resolver functions only; strategies are built when first drawn from. Safe to
+    call more than once, and while Hypothesis itself is being imported.
+
+    >>> register_type_strategies()
+    >>> from ascc_salvage.case import Case
+    >>> isinstance(st.from_type(Case), SearchStrategy)
+    True
+    """
+    from hypothesis import strategies as hypothesis_strategies
+
+    for cls, name in _FACTORIES.items():
+        hypothesis_strategies.register_type_strategy(cls, _resolver(name))
+
+
+def _resolver(name: str) -> Callable[[type], SearchStrategy[Any]]:
+    def resolve(_: type) -> SearchStrategy[Any]:
+        factory: Callable[[], SearchStrategy[Any]] = globals()[name]
+        return factory()
+
+    return resolve
+
+
+# Imported after register_type_strategies on purpose (see above).
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.strategies import SearchStrategy  # noqa: E402
 
 #: Day from the start of chemoradiotherapy at which residual disease counts as persistent
 #: (clinical pathway §2: day ≥ 182 is ≥ 26 weeks).
@@ -735,49 +791,3 @@ def _cases(
         ),
         facility=draw(facilities()),
     )
-
-
-# --- st.from_type registration -----------------------------------------------------------
-
-_RESOLVERS: Final[dict[type, Callable[[], SearchStrategy[Any]]]] = {
-    Length: lengths,
-    Mass: masses,
-    Creatinine: creatinines,
-    CellCount: cell_counts,
-    Dose: doses,
-    Hiv: hivs,
-    Patient: patients,
-    Stage: stages,
-    Chemoradiotherapy: chemoradiotherapies,
-    Primary: primaries,
-    Assessment: assessments,
-    DiseaseSite: disease_sites,
-    Disease: diseases,
-    PriorSalvageSurgery: prior_salvage_surgeries,
-    PriorSystemicTherapy: prior_systemic_therapies,
-    PriorRadiotherapy: prior_radiotherapies,
-    Facility: facilities,
-    Case: cases,
-}
-
-
-def register_type_strategies() -> None:
-    """Register every case type for :func:`hypothesis.strategies.from_type`.
-
-    Registers resolver functions only; strategies are built when first drawn from. Safe to
-    call more than once.
-
-    >>> register_type_strategies()
-    >>> from ascc_salvage.case import Case
-    >>> st.from_type(Case)
-    from_type(Case)
-    """
-    for cls, factory in _RESOLVERS.items():
-        st.register_type_strategy(cls, _resolver(factory))
-
-
-def _resolver(factory: Callable[[], SearchStrategy[Any]]) -> Callable[[type], SearchStrategy[Any]]:
-    def resolve(_: type) -> SearchStrategy[Any]:
-        return factory()
-
-    return resolve
