@@ -1,7 +1,7 @@
 """Shared pytest configuration: Hypothesis profiles.
 
 * ``ci`` (Hypothesis's built-in profile: derandomised, no deadline, no example database) is
-  loaded when ``CI=true``, so CI runs are reproducible.
+  loaded when ``CI`` is set (``CI=true``; not ``0``/``false``), so CI runs are reproducible.
 * ``dev`` (the local default) keeps the example database and fewer examples for quick runs.
 
 ``HYPOTHESIS_PROFILE=<name>`` selects a profile explicitly.
@@ -20,7 +20,9 @@ settings.register_profile(
     suppress_health_check=(HealthCheck.too_slow,),
 )
 
-_profile = os.environ.get("HYPOTHESIS_PROFILE")
-if _profile is None:
-    _profile = "ci" if os.environ.get("CI", "").lower() == "true" else "dev"
-settings.load_profile(_profile)
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if _in_ci() else "dev"))
