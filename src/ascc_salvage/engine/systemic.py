@@ -267,9 +267,10 @@ class _Systemic:
             tier = A
             flags.append(Flag.OUTSIDE_TRIAL_POPULATION)
             reason += "; capped at alternative (CD4 below the trial threshold)"
-        if tier is P:
-            flags.extend(self.ctx.preferred_flags)
-        flags.extend(self.ctx.offered_flags)
+        if option in SYSTEMIC_OPTIONS:  # the context's flags describe drug therapy
+            if tier is P:
+                flags.extend(self.ctx.preferred_flags)
+            flags.extend(self.ctx.offered_flags)
         self.d.set(option, tier, rule, reason, flags)
 
     # --- tables ----------------------------------------------------------------------
