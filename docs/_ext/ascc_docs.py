@@ -8,6 +8,7 @@ It provides:
 * ``evidence-table`` — the evidence table, generated from
   :func:`ascc_salvage.knowledge.evidence_rows` at build time (never a copied table);
 * ``approvals-table`` — the regulatory approvals, from :mod:`ascc_salvage.knowledge`;
+* ``thresholds-table`` — the clinical thresholds, marking those that are library policy;
 * ``forest-plot`` — a forest plot drawn by :func:`ascc_salvage.plot.forest_plot`;
 * ``pathway-diagram`` — the decision diagram of the clinical pathway, drawn with
   matplotlib (see :mod:`pathway_diagram`);
@@ -361,6 +362,55 @@ class ApprovalsTable(SphinxDirective):
         return [_table(_APPROVAL_COLUMNS, cells)]
 
 
+_THRESHOLD_COLUMNS = (
+    ("name", "Threshold", 16),
+    ("value", "Value", 7),
+    ("note", "Meaning", 40),
+    ("sources", "Evidence", 14),
+    ("policy", "Library policy", 7),
+)
+
+
+def _evidence_refs(ids: tuple[str, ...]) -> nodes.paragraph:
+    from sphinx import addnodes
+
+    paragraph = nodes.paragraph()
+    for i, evidence_id in enumerate(ids):
+        if i:
+            paragraph += nodes.Text(", ")
+        ref = addnodes.pending_xref(
+            "", refdomain="std", reftype="evidence", reftarget=evidence_id, refexplicit=False
+        )
+        ref += nodes.literal(text=evidence_id)
+        paragraph += ref
+    return paragraph
+
+
+class ThresholdsTable(SphinxDirective):
+    """Render the clinical thresholds of the knowledge base, marking library policy."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if knowledge is None:
+            return _pending("The thresholds table is generated from ascc_salvage.knowledge.")
+        self.env.note_dependency(knowledge.__file__)
+        rows: list[list[nodes.Node]] = []
+        for name, threshold in knowledge.thresholds().items():
+            value = f"{threshold.value:g}" + (f" {threshold.unit}" if threshold.unit else "")
+            rows.append(
+                [
+                    nodes.paragraph("", "", nodes.literal(text=name)),
+                    nodes.paragraph(text=value),
+                    nodes.paragraph(text=threshold.note),
+                    _evidence_refs(tuple(threshold.sources)),
+                    nodes.paragraph(text="library policy" if threshold.policy else ""),
+                ]
+            )
+        return [_table(_THRESHOLD_COLUMNS, rows)]
+
+
 def _evidence_missing_reference(
     app: Sphinx, env: Any, node: nodes.Element, contnode: nodes.Node
 ) -> nodes.Node | None:
@@ -437,6 +487,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_crossref_type("evidence", "evidence", objname="evidence item")
     app.add_directive("evidence-table", EvidenceTable)
     app.add_directive("approvals-table", ApprovalsTable)
+    app.add_directive("thresholds-table", ThresholdsTable)
     app.add_directive("forest-plot", ForestPlot)
     app.add_directive("pathway-diagram", PathwayDiagram)
     app.connect("source-read", _expand_api_modules)
