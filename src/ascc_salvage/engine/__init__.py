@@ -20,7 +20,7 @@ from ascc_salvage._version import __version__
 from ascc_salvage.calculators.dose_plan import plan_from_floats, radiotherapy_plan
 from ascc_salvage.calculators.reirradiation import ReirradiationAssessment
 from ascc_salvage.case import SCHEMA_VERSION, Case
-from ascc_salvage.engine._draft import TIER_ORDER, Draft, merge
+from ascc_salvage.engine._draft import ALL_OPTIONS, CATALOGUE_INDEX, TIER_ORDER, Draft, merge
 from ascc_salvage.engine._facts import Facts, derive_facts, ecog_from_karnofsky
 from ascc_salvage.engine._inputs import ROUTING_INPUTS, UnknownInput
 from ascc_salvage.engine.assessment import (
@@ -187,58 +187,71 @@ def _plans(case: Case, d: Draft) -> dict[OptionId, Plan]:
     return plans
 
 
+# Enum members bound once: attribute access on an enum class is slow in a hot loop.
+_PREFERRED: Final = Tier.PREFERRED
+_ALTERNATIVE: Final = Tier.ALTERNATIVE
+_NOT_RECOMMENDED: Final = Tier.NOT_RECOMMENDED
+_UNKNOWN: Final = CriterionResult.UNKNOWN
+_CURATIVE_OPTIONS: Final = frozenset(o for o in ALL_OPTIONS if INTENT[o] in _CURATIVE)
+
+
 def _finish(case: Case, f: Facts, d: Draft) -> Result:
     status = f.status
-    default_reason = "not part of this pathway"
-    for entry in d.options.values():
+    entries = d.options
+    fallback_rule = d.pathway or "0"
+    curative_preferred = False
+    for option, entry in entries.items():
         if entry.tier is None:
-            entry.tier, entry.reason = Tier.NOT_RECOMMENDED, default_reason
-            entry.rule = d.pathway or "0"
+            entry.tier, entry.reason, entry.rule = (
+                _NOT_RECOMMENDED,
+                "not part of this pathway",
+                fallback_rule,
+            )
+        elif entry.tier is _PREFERRED and option in _CURATIVE_OPTIONS:
+            curative_preferred = True
     active = status.status in _ACTIVE or status.status is DiseaseStatus.UNTREATED_PRIMARY
-    curative_preferred = any(
-        entry.tier is Tier.PREFERRED and INTENT[option] in _CURATIVE
-        for option, entry in d.options.items()
-    )
-    bsc = d.options[OptionId.BEST_SUPPORTIVE_CARE]
-    if active and not curative_preferred and bsc.tier is Tier.NOT_RECOMMENDED:
-        bsc.tier, bsc.rule = Tier.ALTERNATIVE, "0"
+    bsc = entries[OptionId.BEST_SUPPORTIVE_CARE]
+    if active and not curative_preferred and bsc.tier is _NOT_RECOMMENDED:
+        bsc.tier, bsc.rule = _ALTERNATIVE, "0"
         bsc.reason = "best supportive care is always an option without curative intent"
-    palliative = d.options[OptionId.PALLIATIVE_RADIOTHERAPY]
-    if case.primary.chemoradiotherapy is not None and palliative.tier is not Tier.NOT_RECOMMENDED:
+    palliative = entries[OptionId.PALLIATIVE_RADIOTHERAPY]
+    if case.primary.chemoradiotherapy is not None and palliative.tier is not _NOT_RECOMMENDED:
         palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
     _warnings(case, f, d)
     plans = _plans(case, d)
 
     missing: dict[str, set[OptionId]] = defaultdict(set)
-    options: list[OptionResult] = []
-    for option in OptionId:
-        entry = d.options[option]
-        assert entry.tier is not None
+    by_tier: dict[Tier, list[OptionResult]] = {tier: [] for tier in TIER_ORDER}
+    for option in ALL_OPTIONS:
+        entry = entries[option]
+        tier = entry.tier
+        assert tier is not None
         criteria: tuple[Criterion, ...] = tuple(entry.criteria.values())
         for item in criteria:
-            if item.result is CriterionResult.UNKNOWN:
+            if item.result is _UNKNOWN:
                 for field in item.missing:
                     missing[field].add(option)
         plan = plans.get(option)
-        if plan is not None and entry.tier is not Tier.NOT_RECOMMENDED:
+        if plan is not None and tier is not _NOT_RECOMMENDED:
             for field in getattr(plan, "missing", ()):
                 missing[field].add(option)
-        rule_text = f" (rule {entry.rule})" if entry.rule else ""
-        options.append(
+        flags = entry.flags
+        by_tier[tier].append(
             OptionResult(
-                option=option,
-                tier=entry.tier,
-                intent=INTENT[option],
-                criteria=criteria,
-                flags=tuple(sorted(entry.flags, key=_FLAG_ORDER.__getitem__)),
-                evidence=_evidence(option),
-                rationale=f"{entry.reason}{rule_text}",
-                dose_plan=plan,
-                rules=(entry.rule,) if entry.rule else (),
+                option,
+                tier,
+                INTENT[option],
+                criteria,
+                tuple(sorted(flags, key=_FLAG_ORDER.__getitem__))
+                if len(flags) > 1
+                else tuple(flags),
+                _evidence(option),
+                f"{entry.reason} (rule {entry.rule})" if entry.rule else entry.reason,
+                plan,
+                (entry.rule,) if entry.rule else (),
             )
         )
-    options.sort(key=lambda o: TIER_ORDER[o.tier])  # stable: catalogue order within a tier
-    catalogue = {option: index for index, option in enumerate(OptionId)}
+    options = [option for tier_options in by_tier.values() for option in tier_options]
     return Result(
         schema_version=SCHEMA_VERSION,
         library_version=__version__,
@@ -253,7 +266,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         next_assessment_date=status.next_assessment_date,
         options=tuple(options),
         missing_information=tuple(
-            MissingInformation(field, tuple(sorted(needed, key=catalogue.__getitem__)))
+            MissingInformation(field, tuple(sorted(needed, key=CATALOGUE_INDEX.__getitem__)))
             for field, needed in sorted(missing.items())
         ),
         warnings=tuple(

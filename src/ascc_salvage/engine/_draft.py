@@ -16,6 +16,9 @@ from ascc_salvage.result import Criterion
 from ascc_salvage.vocabulary import CriterionResult, Flag, OptionId, Tier, WarningCode
 
 TIER_ORDER: Final = {tier: index for index, tier in enumerate(Tier)}
+#: The catalogue in order (iterating an enum class is slow on the hot path).
+ALL_OPTIONS: Final = tuple(OptionId)
+CATALOGUE_INDEX: Final = {option: index for index, option in enumerate(ALL_OPTIONS)}
 
 
 def criterion(
@@ -58,7 +61,7 @@ class Draft:
 
     pathway: str = ""
     options: dict[OptionId, OptionDraft] = attrs.Factory(
-        lambda: {option: OptionDraft() for option in OptionId}
+        lambda: {option: OptionDraft() for option in ALL_OPTIONS}
     )
     warnings: dict[WarningCode, str] = attrs.Factory(dict)
     #: The re-irradiation screen behind the ``reirradiation`` tier, when one ran.
@@ -146,7 +149,7 @@ def merge(
     for _, draft in variants:
         for code, message in draft.warnings.items():
             merged.warn(code, message)
-    for option in OptionId:
+    for option in ALL_OPTIONS:
         tiers = [draft.effective_tier(option) for _, draft in variants]
         if all(tier is tiers[0] for tier in tiers):
             merged.options[option] = first.options[option].copy()
