@@ -451,6 +451,7 @@ def _get(document: Mapping[str, Any], path: str) -> Any:
 
 @attrs.define
 class _Drug:
+    resource: Any
     name: str
     source: str
     start: dt.date
@@ -920,12 +921,13 @@ class _Mapper:
         if for_primary:
             primary = for_primary[0]
             note = "earliest course treating the primary cancer condition"
-        elif len(courses) == 1:
-            primary = courses[0][1]
-            note = "the bundle's only radiotherapy course (no reason given)"
         else:
             for _, course in courses:
-                self.skip(_key(course), "cannot tell which course is the primary CRT")
+                self.skip(
+                    _key(course),
+                    "no course names the anal primary as its reason (reasonReference or "
+                    "reasonCode): cannot tell which course is the primary CRT",
+                )
             self.untrusted_lists["prior_radiotherapy"] = _key(courses[0][1])
             return
         crt = self.course(primary)
@@ -934,7 +936,7 @@ class _Mapper:
                 "primary.chemoradiotherapy",
                 crt,
                 [_key(primary), *self._volume_keys(primary)],
-                note + "; dose and fractions of its highest-dose volume",
+                note + "; dose and fractions of its highest-dose volume outside the groins",
             )
             self.crt_period = (
                 dt.date.fromisoformat(crt["start_date"]),
@@ -942,8 +944,8 @@ class _Mapper:
             )
         prior: list[dict[str, Any]] = []
         sources: list[str] = [_key(primary)]
-        for _, procedure in courses:
-            if procedure is primary:
+        for procedure in procedures:  # bundle order
+            if procedure is primary or all(procedure is not c for _, c in courses):
                 continue
             item = self.prior_course(procedure)
             if item is None:
@@ -1025,7 +1027,8 @@ class _Mapper:
             value = item[0]
             return float(value["value"]) * CASE_UNITS[value["unit"]].to_canonical
 
-        main = max(dosed, key=gray)
+        not_groin = [d for d in dosed if not d[2] & GROIN_SITES]
+        main = max(not_groin or dosed, key=gray)
         sessions = _extensions(procedure, EXT_SESSIONS)
         fractions = main[1]
         if fractions is None and sessions:
@@ -1107,6 +1110,8 @@ class _Mapper:
                 groups[-1].append(drug)
             else:
                 groups.append([drug])
+        order = {id(resource): n for n, resource in enumerate(resources)}
+        groups.sort(key=lambda g: min(order[id(d.resource)] for d in g))  # bundle order
         items: list[dict[str, Any]] = []
         sources: list[str] = []
         for group in groups:
@@ -1192,11 +1197,15 @@ class _Mapper:
                 "category",
             ],
         )
-        return _Drug(next(iter(names)), key, start, end, outcome, intent, reason_refs)
+        return _Drug(resource, next(iter(names)), key, start, end, outcome, intent, reason_refs)
 
     def regimen(self, group: list[_Drug]) -> dict[str, Any] | None:
         names = frozenset(d.name for d in group)
         keys = ", ".join(d.source for d in group)
+        if len(names) < len(group):
+            self.skip(keys, "the same drug twice in overlapping periods: regimens are ambiguous")
+            self.untrusted_lists["prior_systemic_therapy"] = keys
+            return None
         start = min(d.start for d in group)
         ends = [d.end for d in group]
         end = None if None in ends else max(e for e in ends if e is not None)
@@ -1222,10 +1231,10 @@ class _Mapper:
         intents = {d.intent for d in group} - {None}
         if other_cancer:
             setting = "other_cancer"
-        elif overlaps_crt:
-            setting = "radiosensitising"
         elif intents == {SNOMED_PALLIATIVE}:
             setting = "advanced"
+        elif overlaps_crt:
+            setting = "radiosensitising"
         else:
             self.skip(
                 keys,

@@ -196,6 +196,7 @@ def _exportable(item: PriorSystemicTherapy) -> bool:
         str(item.setting) in ("advanced", "radiosensitising")
         and item.platinum_end_date is None
         and str(item.regimen) != "anti_pd1_monotherapy"
+        and not (str(item.outcome) == "ongoing" and item.end_date is not None)
     )
 
 

@@ -1,0 +1,55 @@
+"""Shared helpers for the interoperability tests."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+from typing import Any
+
+from ascc_salvage import dump_case
+from ascc_salvage.case import Case
+from ascc_salvage.units import CASE_UNITS
+
+#: The fields that FHIR does not carry: a base document gives them.
+BASE_PATIENT_KEYS = (
+    "fit_for_major_surgery",
+    "accepts_permanent_colostomy",
+    "pd_l1_cps",
+    "conditions",
+)
+
+
+def example_document(name: str = "persistent_resectable") -> dict[str, Any]:
+    text = resources.files("ascc_salvage.examples").joinpath(f"{name}.json").read_text("utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def base_for(document: dict[str, Any], *extra: str) -> dict[str, Any]:
+    """The non-FHIR part of a case document (plus *extra* top-level keys)."""
+    keys = ("assessments", "disease", "prior_salvage_surgery", "facility", "jurisdiction", *extra)
+    base: dict[str, Any] = {key: document[key] for key in keys if key in document}
+    base["patient"] = {k: document["patient"][k] for k in BASE_PATIENT_KEYS}
+    for key in ("frail", "declines_active_treatment"):
+        if key in document["patient"]:
+            base["patient"][key] = document["patient"][key]
+    return base
+
+
+def normalised(case: Case) -> Any:
+    """The case document with every measurement in its kind's canonical unit (rounded)."""
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            if set(node) == {"value", "unit"} and node["unit"] in CASE_UNITS:
+                entry = CASE_UNITS[node["unit"]]
+                return {
+                    "canonical": round(node["value"] * entry.to_canonical, 9),
+                    "kind": str(entry.kind),
+                }
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return str(node) if isinstance(node, str) else node
+
+    return walk(json.loads(json.dumps(dump_case(case))))

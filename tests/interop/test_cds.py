@@ -1,0 +1,217 @@
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+import pytest
+from tests.interop._support import example_document
+
+from ascc_salvage import load_case
+from ascc_salvage.engine import recommend
+from ascc_salvage.fhir import result_to_cds_cards
+from ascc_salvage.fhir._cds import CARD_NAMESPACE, SUMMARY_LIMIT, _summary
+from ascc_salvage.result import (
+    Criterion,
+    MissingInformation,
+    OptionResult,
+    Result,
+    ResultWarning,
+)
+from ascc_salvage.vocabulary import (
+    CriterionResult,
+    DiseaseStatus,
+    Flag,
+    Intent,
+    OptionId,
+    Tier,
+    WarningCode,
+)
+
+CARD_KEYS = {
+    "uuid",
+    "summary",
+    "detail",
+    "indicator",
+    "source",
+    "suggestions",
+    "selectionBehavior",
+    "overrideReasons",
+    "links",
+}
+SOURCE_KEYS = {"label", "url", "icon", "topic"}
+SUGGESTION_KEYS = {"label", "uuid", "isRecommended", "actions"}
+
+
+def check_card_schema(card: dict[str, Any]) -> None:
+    """The CDS Hooks 2.0 card rules (required fields, enumerations, lengths)."""
+    assert set(card) <= CARD_KEYS
+    assert isinstance(card["summary"], str)
+    assert 0 < len(card["summary"]) < SUMMARY_LIMIT
+    assert card["indicator"] in {"info", "warning", "critical"}
+    assert set(card["source"]) <= SOURCE_KEYS
+    assert isinstance(card["source"]["label"], str)
+    assert card["source"]["label"]
+    assert isinstance(card.get("detail", ""), str)
+    uuid.UUID(card["uuid"])
+    suggestions = card.get("suggestions", [])
+    if suggestions:
+        assert card["selectionBehavior"] in {"at-most-one", "any"}
+    else:
+        assert "selectionBehavior" not in card
+    for suggestion in suggestions:
+        assert set(suggestion) <= SUGGESTION_KEYS
+        assert isinstance(suggestion["label"], str)
+        assert suggestion["label"]
+        uuid.UUID(suggestion["uuid"])
+        assert isinstance(suggestion.get("isRecommended", False), bool)
+        for action in suggestion.get("actions", []):
+            assert action["type"] in {"create", "update", "delete"}
+    json.dumps(card, allow_nan=False)
+
+
+def _option(option: OptionId, tier: Tier, evidence: tuple[str, ...] = ()) -> OptionResult:
+    return OptionResult(
+        option=option,
+        tier=tier,
+        intent=Intent.CURATIVE,
+        criteria=(
+            Criterion("no_distant_disease", CriterionResult.MET, "no distant site on restaging"),
+            Criterion(
+                "fit_for_surgery",
+                CriterionResult.UNKNOWN,
+                "fitness not recorded",
+                ("patient.fit_for_major_surgery",),
+            ),
+        ),
+        flags=(Flag.SPECIALIST_CENTRE,) if tier is Tier.PREFERRED else (),
+        evidence=evidence,
+        rationale=f"rule 4.1: {option} for persistent disease",
+    )
+
+
+def _result(options: tuple[OptionResult, ...], **changes: Any) -> Result:
+    values: dict[str, Any] = {
+        "schema_version": 1,
+        "library_version": "0.1.0",
+        "knowledge_base_version": "2026.11",
+        "evaluation_date": dt.date(2026, 11, 26),
+        "jurisdiction": None,
+        "input_digest": "sha256:" + "ab" * 32,
+        "disease_status": DiseaseStatus.PERSISTENT,
+        "histologically_confirmed": True,
+        "after_salvage_surgery": False,
+        "weeks_from_crt_start": 26.0,
+        "next_assessment_date": None,
+        "options": options,
+        "missing_information": (),
+        "warnings": (),
+    }
+    values.update(changes)
+    return Result(**values)
+
+
+def test_engine_result_cards_follow_the_schema() -> None:
+    result = recommend(load_case(example_document()))
+    cards = result_to_cds_cards(result)
+    for card in cards:
+        check_card_schema(card)
+    plan = cards[0]
+    assert plan["source"]["label"].endswith(f"knowledge base {result.knowledge_base_version}")
+    assert [s["uuid"] for s in plan["suggestions"]] == [
+        str(uuid.uuid5(CARD_NAMESPACE, f"{result.input_digest}:option:{o}"))
+        for o in result.preferred
+    ]
+    assert cards == result_to_cds_cards(result)  # deterministic
+    uuids = [c["uuid"] for c in cards] + [
+        s["uuid"] for c in cards for s in c.get("suggestions", [])
+    ]
+    assert len(uuids) == len(set(uuids))
+
+
+def test_detail_lists_inputs_criteria_and_graded_evidence() -> None:
+    result = _result(
+        (
+            _option(OptionId.SALVAGE_APR, Tier.PREFERRED, ("KO_2019", "NOT_AN_ID")),
+            _option(OptionId.EXTENDED_RESECTION, Tier.ALTERNATIVE),
+            _option(OptionId.BEST_SUPPORTIVE_CARE, Tier.NOT_RECOMMENDED),
+        ),
+        jurisdiction="US",
+    )
+    (card,) = result_to_cds_cards(result)
+    check_card_schema(card)
+    assert card["indicator"] == "info"
+    assert card["summary"] == "Persistent: preferred salvage apr"
+    detail = card["detail"]
+    assert "- evaluation date: 2026-11-26" in detail
+    assert "- jurisdiction: US" in detail
+    assert "- weeks from the start of chemoradiotherapy: 26.0" in detail
+    assert "`no_distant_disease`: **met** — no distant site on restaging" in detail
+    assert "`fit_for_surgery`: **unknown**" in detail
+    assert "`KO_2019` — " in detail
+    assert "OCEBM" in detail
+    assert "- `NOT_AN_ID`" in detail
+    assert "Flags: `specialist_centre`" in detail
+    assert "## Alternatives" in detail
+    assert "extended resection" in detail
+    assert card["selectionBehavior"] == "any"
+    assert card["suggestions"][0]["isRecommended"] is True
+
+
+def test_no_preferred_option_missing_information_and_warnings() -> None:
+    result = _result(
+        (_option(OptionId.SALVAGE_APR, Tier.UNDETERMINED, ()),),
+        weeks_from_crt_start=None,
+        missing_information=(
+            MissingInformation("patient.fit_for_major_surgery", (OptionId.SALVAGE_APR,)),
+        ),
+        warnings=(ResultWarning(WarningCode.HIV_TEST_RECOMMENDED, "HIV status unknown: test"),),
+    )
+    cards = result_to_cds_cards(result)
+    assert len(cards) == 3
+    for card in cards:
+        check_card_schema(card)
+    plan, missing, warning = cards
+    assert plan["indicator"] == "warning"
+    assert plan["summary"] == "Persistent: no preferred option (1 undetermined)"
+    assert "suggestions" not in plan
+    assert "not applicable" in plan["detail"]
+    assert missing["summary"] == "1 missing input leave options undetermined"
+    assert "`patient.fit_for_major_surgery` — needed for salvage apr" in missing["detail"]
+    assert warning["summary"] == "HIV status unknown: test"
+    assert "`hiv_test_recommended`" in warning["detail"]
+
+
+def test_preferred_with_missing_information_on_active_disease_warns() -> None:
+    result = _result(
+        (_option(OptionId.SALVAGE_APR, Tier.PREFERRED, ()),),
+        missing_information=(
+            MissingInformation("patient.weight", (OptionId.CARBOPLATIN_PACLITAXEL,)),
+            MissingInformation("patient.height", (OptionId.CARBOPLATIN_PACLITAXEL,)),
+        ),
+        warnings=(ResultWarning(WarningCode.REASSESSMENT_OVERDUE, ""),),
+    )
+    cards = result_to_cds_cards(result)
+    assert cards[0]["indicator"] == "warning"
+    assert "- none cited" in cards[0]["detail"]
+    assert cards[1]["summary"] == "2 missing inputs leave options undetermined"
+    assert cards[2]["summary"] == "reassessment overdue"
+
+
+@pytest.mark.parametrize("length", [0, 10, 139, 140, 141, 500])
+def test_summary_is_cut_below_the_limit(length: int) -> None:
+    text = ("word " * 200)[:length]
+    out = _summary(text)
+    assert len(out) < SUMMARY_LIMIT
+    if length < SUMMARY_LIMIT:
+        assert out == text
+    else:
+        assert out.endswith("…")
+
+
+def test_long_plan_summary_is_cut() -> None:
+    options = tuple(_option(o, Tier.PREFERRED) for o in list(OptionId)[:12])
+    (card, *_) = result_to_cds_cards(_result(options))
+    check_card_schema(card)
+    assert card["summary"].endswith("…")
