@@ -7,7 +7,6 @@ Build offline with::
 
 from __future__ import annotations
 
-import contextlib
 import sys
 from pathlib import Path
 
@@ -15,12 +14,6 @@ DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS / "_ext"))
 
 import ascc_salvage  # noqa: E402
-
-# Hypothesis runs its entry-point hooks when it is first imported; importing it before
-# autodoc imports ascc_salvage.testing.strategies keeps that hook from re-entering a
-# partially initialised module. The docs extra does not require Hypothesis.
-with contextlib.suppress(ImportError):
-    import hypothesis  # noqa: F401
 
 project = "ascc_salvage"
 author = "ascc_salvage developers"

@@ -51,8 +51,7 @@ def _listed_modules() -> list[str]:
 def _import(name: str) -> ModuleType | None:
     """Import a public module, or return None if it does not exist (yet)."""
     if name == "ascc_salvage.testing.strategies":
-        # Hypothesis runs its entry-point hook (which imports this module) when first imported.
-        pytest.importorskip("hypothesis")
+        pytest.importorskip("hypothesis")  # the module needs the test extra
     try:
         return importlib.import_module(name)
     except ModuleNotFoundError as exc:
