@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import attrs
-import matplotlib
 import pytest
-
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt
 
 from ascc_salvage import knowledge
 from ascc_salvage.knowledge import Outcome, OutcomeUnit
 from ascc_salvage.plot import forest_plot, forest_rows
+
+# matplotlib is the optional extra ``plot``: skip (visibly) when it cannot be imported.
+matplotlib = pytest.importorskip("matplotlib", exc_type=ImportError)
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot", exc_type=ImportError)
 
 
 @pytest.fixture(autouse=True)
