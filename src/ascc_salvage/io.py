@@ -86,6 +86,11 @@ def parse_json(text: str | bytes | bytearray) -> Any:
             [Problem("$", f"document is larger than {MAX_DOCUMENT_BYTES} bytes")]
         )
     try:
+        if not isinstance(text, str):
+            # Decode here, strictly: json.loads would guess UTF-16/UTF-32 from the first
+            # bytes and decode UTF-8 with "surrogatepass". A UTF-8 byte order mark is
+            # tolerated (RFC 8259 §8.1), as json.loads did.
+            text = bytes(text).decode("utf-8-sig")
         return json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except _DuplicateKeyError as exc:
         raise CaseValidationError([Problem("$", f"duplicate key {exc.args[0]!r}")]) from None
