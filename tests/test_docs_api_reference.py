@@ -92,6 +92,7 @@ def test_public_names_exist(name: str) -> None:
 
 @pytest.mark.slow
 @pytest.mark.filterwarnings("ignore:The mapping interface for autodoc options")
+@pytest.mark.filterwarnings("ignore:'sphinx.environment.BuildEnvironment.app' is deprecated")
 def test_every_public_name_is_documented(tmp_path: Path) -> None:
     """Build the docs (without writing HTML) and look up every public name."""
     pytest.importorskip("sphinx")
