@@ -288,7 +288,7 @@ class _Walker:
         ok = True
         for key in raw:
             if key not in required and key not in optional:
-                self.add(_join(path, str(key)), "unknown key")
+                self.add(_join(path, _key_text(key)), "unknown key")
                 ok = False
         for key in required:
             if key not in raw:
@@ -313,6 +313,23 @@ def _join(path: str, name: str) -> str:
     return name if path == "$" else f"{path}.{name}"
 
 
+def _key_text(key: object) -> str:
+    """A document key as written in a problem path, with unprintable characters escaped.
+
+    Keys are untrusted input: a newline would split one problem line into two, an escape
+    sequence would reach the terminal, and a lone surrogate (legal in JSON text as an
+    escaped code point) cannot be encoded as UTF-8, so writing the path crashed. Printable keys
+    are kept as they are.
+    """
+    text = str(key)
+    if text.isprintable():
+        return text
+    return "".join(
+        char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+        for char in text
+    )
+
+
 def _short(text: str, limit: int = 40) -> str:
     return repr(text if len(text) <= limit else text[:limit] + "…")
 
@@ -335,7 +352,7 @@ def check_limits(document: object) -> list[Problem]:
         node, depth, path = stack.pop()
         if isinstance(node, dict):
             children: Iterator[tuple[object, str]] = (
-                (v, _join(path, str(k))) for k, v in node.items()
+                (v, _join(path, _key_text(k))) for k, v in node.items()
             )
         elif isinstance(node, list):
             if len(node) > MAX_LIST_ENTRIES:
