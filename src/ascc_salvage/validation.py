@@ -469,7 +469,7 @@ def _rule_chemoradiotherapy(tree: dict[str, Any], add: _Add) -> None:
     groin_dose, groin_fractions = _get(crt, "groin_dose"), _get(crt, "groin_fractions")
     if groin_fractions is not None:
         _dose_per_fraction(add, f"{base}.groin_dose", groin_dose, groin_fractions)
-        if groin_dose is None and "groin_dose" not in crt:
+        if crt.get("groin_dose") is None:  # absent or null; an invalid one is already reported
             add(f"{base}.groin_fractions", "given without groin_dose")
     if groin_dose is not None and _get(crt, "groins_irradiated") is False:
         add(f"{base}.groin_dose", "groin dose given but groins_irradiated is false")
