@@ -159,7 +159,7 @@ class Result:
 
     @property
     def preferred(self) -> tuple[OptionId, ...]:
-        """Ids of the preferred options: together, the recommended plan."""
+        """Ids of the preferred options, which together form the recommended plan."""
         return tuple(o.option for o in self.options if o.tier is Tier.PREFERRED)
 
 

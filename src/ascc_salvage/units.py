@@ -176,7 +176,7 @@ def case_unit(text: str, kind: UnitKind) -> CaseUnit:
     Raises:
         ValueError: The string is not listed, or is listed for another kind.
 
-    >>> case_unit("umol/L", UnitKind.CREATININE).to_canonical
+    >>> round(case_unit("umol/L", UnitKind.CREATININE).to_canonical, 6)
     0.011312
     """
     entry = CASE_UNITS.get(text)
@@ -290,7 +290,7 @@ def magnitude(value: object, kind: Kind, argument: str) -> float:
         TypeError: *value* is not a quantity.
         ValueError: *value* has the wrong dimension or kind, or is not finite.
 
-    >>> magnitude(Q_(88.4, "umol/L"), Kinds.CREATININE, "serum_creatinine")
+    >>> round(magnitude(Q_(88.4, "umol/L"), Kinds.CREATININE, "serum_creatinine"), 4)
     1.0
     """
     quantity = as_quantity(value, argument)

@@ -524,7 +524,7 @@ def radiotherapy_plan(
     """The radiotherapy plan of ``reirradiation``, ``groin_radiotherapy`` or ``iort``.
 
     Args:
-        option: One of :data:`RADIOTHERAPY_PLAN_OPTIONS`.
+        option: One of ``RADIOTHERAPY_PLAN_OPTIONS``.
         reirradiation: For ``reirradiation``, the screen whose planned dose and cumulative
             EQD2 the plan reports; without it the knowledge base's default schedule is
             planned without a cumulative screen.

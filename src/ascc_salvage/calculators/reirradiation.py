@@ -511,7 +511,7 @@ def case_courses(case: object) -> tuple[CourseTuple, ...]:
 def radiotherapy_courses(case: object) -> tuple[RadiotherapyCourse, ...]:
     """Previous radiotherapy courses of a case, for :func:`reirradiation_feasibility`.
 
-    See :func:`case_courses` for how the primary chemoradiotherapy is counted.
+    See ``case_courses`` for how the primary chemoradiotherapy is counted.
 
     Args:
         case: An :class:`ascc_salvage.case.Case`.
