@@ -1,0 +1,433 @@
+"""The ``ascc-salvage`` command group and its commands (``api.md``, "Command line").
+
+Exit status: 0 success; 2 invalid input or arguments (click's usage errors are 2 too); 1 an
+internal error. Data goes to stdout, messages to stderr; a traceback is printed only with
+the global ``--debug`` option. JSON is written straight to ``sys.stdout``, never through
+rich; the text views are styled on a terminal and plain text otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any, Final
+
+import click
+
+from ascc_salvage import examples as bundled
+from ascc_salvage import knowledge
+from ascc_salvage.calculators import UndeterminedDosePlan, dose_plan
+from ascc_salvage.case import Creatinine, Hiv, Length, Mass, Patient
+from ascc_salvage.cli._batch import batch
+from ascc_salvage.cli._common import (
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    InputError,
+    InvalidCase,
+    is_terminal,
+    read_case_document,
+    write_blocks,
+    write_json,
+)
+from ascc_salvage.cli._quantity import QuantityParam
+from ascc_salvage.cli._render import render_markdown
+from ascc_salvage.cli._views import dose_plan_blocks, evidence_blocks, result_blocks
+from ascc_salvage.errors import CaseValidationError
+from ascc_salvage.io import load_case
+from ascc_salvage.result import result_to_dict
+from ascc_salvage.staging import Edition, MCategory, NCategory, TCategory, stage_group
+from ascc_salvage.status import assess_status
+from ascc_salvage.units import Q_, UnitKind
+from ascc_salvage.vocabulary import HivStatus, Jurisdiction, Sex
+
+__all__ = ["cli", "main"]
+
+_CONTEXT: Final = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+#: Patient fields of a dose plan and the ``dose`` options that supply them.
+_DOSE_OPTIONS: Final = {
+    "patient.weight": "--weight",
+    "patient.height": "--height",
+    "patient.serum_creatinine": "--creatinine",
+    "patient.age_years": "--age",
+    "patient.sex": "--sex",
+}
+
+
+class _Group(click.Group):
+    """The command group: turns unexpected exceptions into exit status 1 unless ``--debug``."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+            raise
+        except Exception as error:  # an internal error: report it without a traceback
+            if ctx.params.get("debug"):
+                raise
+            click.echo(
+                f"Error: internal error ({type(error).__name__}: {error}). This is a bug in "
+                "ascc_salvage, not a problem with your input: run the command again with "
+                "--debug (ascc-salvage --debug ...) and report the traceback.",
+                err=True,
+            )
+            ctx.exit(EXIT_INTERNAL)
+
+
+@click.group(cls=_Group, context_settings=_CONTEXT)
+@click.version_option(package_name="ascc_salvage", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error.")
+def cli(debug: bool) -> None:
+    """Decision support for anal squamous cell carcinoma after failed chemoradiotherapy.
+
+    A research and reference implementation of published guideline logic for a
+    multidisciplinary team; not a medical device. Data goes to stdout, messages to stderr.
+    Exit status: 0 success, 2 invalid input or arguments, 1 internal error.
+    """
+
+
+# --------------------------------------------------------------------------- case input
+
+
+def _case_document(
+    case_file: Path | None,
+    example_name: str | None,
+    *,
+    overrides: dict[str, Any] | None = None,
+) -> tuple[str, Any]:
+    """Return (source name, parsed document) from a file or a bundled example."""
+    if case_file is not None and example_name is not None:
+        raise click.UsageError("give either CASE.json or --example NAME, not both")
+    if example_name is not None:
+        try:
+            entry = bundled.example(example_name)
+        except bundled.UnknownExampleError as error:
+            raise InputError(f"{error} (list them with: ascc-salvage examples)") from None
+        source = f"example {entry.name}"
+        document = json.loads(entry.text())
+    elif case_file is not None:
+        source = str(case_file)
+        document = read_case_document(case_file)
+    else:
+        raise click.UsageError("give a case file (CASE.json) or --example NAME")
+    if overrides and isinstance(document, dict):
+        document.update(overrides)
+    return source, document
+
+
+def _load(source: str, document: Any) -> Any:
+    try:
+        return load_case(document if isinstance(document, dict) else json.dumps(document))
+    except CaseValidationError as error:
+        raise InvalidCase(source, error.errors) from None
+
+
+_CASE_ARGUMENT = click.argument(
+    "case_file",
+    metavar="[CASE.json]",
+    required=False,
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+)
+_EXAMPLE_OPTION = click.option(
+    "--example",
+    "example_name",
+    metavar="NAME",
+    help="Use a bundled example case instead of a file (see: ascc-salvage examples).",
+)
+
+
+# --------------------------------------------------------------------------- recommend
+
+
+@cli.command()
+@_CASE_ARGUMENT
+@_EXAMPLE_OPTION
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text: a view for people; json: the result document; markdown: a tumour-board summary.",
+)
+@click.option(
+    "--jurisdiction",
+    type=click.Choice([str(j) for j in Jurisdiction]),
+    help="Replace the case's jurisdiction (before validation and the input digest).",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    metavar="DATE",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Replace the case's evaluation date, YYYY-MM-DD (before validation and the digest).",
+)
+def recommend(
+    case_file: Path | None,
+    example_name: str | None,
+    output_format: str,
+    jurisdiction: str | None,
+    as_of: dt.datetime | None,
+) -> None:
+    """Recommend for one case: every option by tier, with criteria, evidence and dose plans.
+
+    The case comes from CASE.json ('-' reads stdin) or from --example NAME. The exit status
+    is 0 whenever a result is produced, also when some options are undetermined.
+    """
+    from ascc_salvage.engine import recommend as run
+
+    overrides: dict[str, Any] = {}
+    if jurisdiction is not None:
+        overrides["jurisdiction"] = jurisdiction
+    if as_of is not None:
+        overrides["evaluation_date"] = as_of.date().isoformat()
+    source, document = _case_document(case_file, example_name, overrides=overrides)
+    result = run(_load(source, document))
+    result_document = result_to_dict(result)
+    if output_format == "json":
+        write_json(result_document)
+    elif output_format == "markdown":
+        sys.stdout.write(render_markdown(result_blocks(result_document, markdown=True)))
+    else:
+        write_blocks(result_blocks(result_document))
+
+
+# --------------------------------------------------------------------------- validate, status
+
+
+@cli.command()
+@click.argument("case_file", metavar="CASE.json", type=click.Path(path_type=Path, allow_dash=True))
+def validate(case_file: Path) -> None:
+    """Validate a case: one 'path: message' line per problem on stdout.
+
+    Exit status 0 if the case is valid (nothing is printed on stdout), 2 if it is invalid
+    or cannot be read.
+    """
+    try:
+        document = read_case_document(case_file)
+        load_case(document if isinstance(document, dict) else json.dumps(document))
+    except InvalidCase as error:
+        problems = error.problems
+    except CaseValidationError as error:
+        problems = error.errors
+    else:
+        click.echo(f"{case_file}: valid", err=True)
+        return
+    for problem in problems:
+        click.echo(str(problem))
+    noun = "problem" if len(problems) == 1 else "problems"
+    click.echo(f"{case_file}: {len(problems)} {noun}", err=True)
+    sys.exit(EXIT_INVALID)
+
+
+@cli.command()
+@_CASE_ARGUMENT
+@_EXAMPLE_OPTION
+def status(case_file: Path | None, example_name: str | None) -> None:
+    """Print the disease status and the 26-week clock of a case as JSON."""
+    source, document = _case_document(case_file, example_name)
+    assessment = assess_status(_load(source, document))
+    next_date = assessment.next_assessment_date
+    write_json(
+        {
+            "disease_status": str(assessment.status),
+            "histologically_confirmed": assessment.histologically_confirmed,
+            "after_salvage_surgery": assessment.after_salvage_surgery,
+            "weeks_from_crt_start": assessment.weeks_from_crt_start,
+            "next_assessment_date": None if next_date is None else next_date.isoformat(),
+        }
+    )
+
+
+# --------------------------------------------------------------------------- stage
+
+
+def _category(value: str, choices: list[str], what: str) -> str:
+    """Return the vocabulary spelling of *value* (case-insensitive) or raise a usage error."""
+    for choice in choices:
+        if choice.lower() == value.lower():
+            return choice
+    raise InputError(f"{value!r} is not a {what}; use one of {', '.join(choices)}")
+
+
+@cli.command()
+@click.argument("t", metavar="T")
+@click.argument("n", metavar="N")
+@click.argument("m", metavar="M")
+@click.option(
+    "--edition",
+    type=click.Choice([str(e) for e in Edition]),
+    default=str(Edition.AJCC8),
+    show_default=True,
+    help="Staging edition (all use the anus chapter).",
+)
+def stage(t: str, n: str, m: str, edition: str) -> None:
+    """Print the anatomic stage group of T N M: 'stage T3 N0 M0' prints IIB.
+
+    T is TX, T0, Tis or T1-T4; N is NX, N0, N1, N1a, N1b or N1c; M is M0 or M1 (any case).
+    Prints 'not groupable: <reason>' when the combination has no group; exit status 0.
+    """
+    group = stage_group(
+        _category(t, [str(c) for c in TCategory], "T category"),
+        _category(n, [str(c) for c in NCategory], "N category"),
+        _category(m, [str(c) for c in MCategory], "M category"),
+        edition=edition,
+    )
+    click.echo(str(group))
+
+
+# --------------------------------------------------------------------------- dose
+
+
+@cli.command()
+@click.argument("regimen", metavar="REGIMEN")
+@click.option("--height", type=QuantityParam(UnitKind.LENGTH, "height"), help="Height.")
+@click.option("--weight", type=QuantityParam(UnitKind.MASS, "weight"), help="Actual weight.")
+@click.option(
+    "--creatinine",
+    type=QuantityParam(UnitKind.CREATININE, "serum_creatinine"),
+    help="Serum creatinine (mg/dL or umol/L).",
+)
+@click.option("--age", type=click.IntRange(18, 120), help="Age in years.")
+@click.option("--sex", type=click.Choice(["female", "male"]), help="Sex (Cockcroft-Gault).")
+@click.option(
+    "--auc",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Carboplatin target AUC in mg*min/mL, replacing the regimen's.",
+)
+@click.option(
+    "--variant", help="Regimen variant: modified or standard for DCF; an anti-PD-1 schedule."
+)
+@click.option("--agent", metavar="NAME", help="Checkpoint inhibitor for anti_pd1_monotherapy.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def dose(
+    regimen: str,
+    height: Length | None,
+    weight: Mass | None,
+    creatinine: Creatinine | None,
+    age: int | None,
+    sex: str | None,
+    auc: float | None,
+    variant: str | None,
+    agent: str | None,
+    output_format: str,
+) -> None:
+    """Print the dose plan of a regimen for a patient (doses to 0.1 mg, no clinical rounding).
+
+    Write each value with its unit, e.g. --height 170cm --weight 70kg --creatinine 1.0mg/dL
+    (or 88umol/L). Regimens: the systemic options (carboplatin_paclitaxel, ...) and the
+    radiotherapy options reirradiation, groin_radiotherapy and iort.
+    """
+    patient = Patient(
+        age_years=age,
+        sex=None if sex is None else Sex(sex),
+        ecog=None,
+        karnofsky=None,
+        weight=weight,
+        height=height,
+        serum_creatinine=creatinine,
+        fit_for_major_surgery=None,
+        accepts_permanent_colostomy=None,
+        hiv=Hiv(HivStatus.UNKNOWN, None, None),
+        pd_l1_cps=None,
+        conditions=None,
+    )
+    try:
+        plan = dose_plan(
+            regimen,
+            patient=patient,
+            variant=variant,
+            agent=agent,
+            auc=None if auc is None else Q_(auc, "mg*min/mL"),
+        )
+    except ValueError as error:
+        regimens = [r.id for r in knowledge.regimens()] + [
+            "reirradiation",
+            "groin_radiotherapy",
+            "iort",
+        ]
+        hint = f"; regimens: {', '.join(regimens)}" if regimen not in regimens else ""
+        raise InputError(f"{error}{hint}") from None
+    if isinstance(plan, UndeterminedDosePlan):
+        needed = ", ".join(_DOSE_OPTIONS.get(field, field) for field in plan.missing)
+        raise InputError(f"the {regimen} dose plan needs {needed}; give them and run again")
+    if output_format == "json":
+        write_json(plan.to_dict())
+    else:
+        write_blocks(dose_plan_blocks(regimen, plan.to_dict()))
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+@cli.command()
+@click.argument("evidence_id", metavar="[ID]", required=False)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "csv", "json"]),
+    default="table",
+    show_default=True,
+    help="json: evidence_rows() as an array (one object with ID); csv: one row per item.",
+)
+def evidence(evidence_id: str | None, output_format: str) -> None:
+    """List the knowledge base's evidence items with their OCEBM level and GRADE, or one item."""
+    rows = knowledge.evidence_rows()
+    if evidence_id is not None:
+        try:
+            item = knowledge.evidence(evidence_id)
+        except KeyError as error:
+            raise InputError(f"{error} (list them with: ascc-salvage evidence)") from None
+        rows = [row for row in rows if row["id"] == item.id]
+    if output_format == "json":
+        write_json(rows[0] if evidence_id is not None else rows)
+    elif output_format == "csv":
+        sys.stdout.write(knowledge.to_csv(rows))
+    else:
+        write_blocks(evidence_blocks(rows, single=evidence_id is not None))
+
+
+# --------------------------------------------------------------------------- examples
+
+
+@cli.command("examples")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def examples_command(output_format: str) -> None:
+    """List the bundled example cases ('recommend --example NAME' runs one)."""
+    entries = bundled.examples()
+    if output_format == "json":
+        write_json([{"name": e.name, "description": e.description} for e in entries])
+        return
+    if is_terminal(sys.stdout):
+        width = max(len(e.name) for e in entries)
+        lines = [f"{e.name.ljust(width)}  {e.description}" for e in entries]
+    else:
+        lines = [f"{e.name}  {e.description}" for e in entries]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+cli.add_command(batch)
+
+
+def main() -> None:
+    """Run the ``ascc-salvage`` command (the console script and ``python -m ascc_salvage``)."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        encoding = str(getattr(stream, "encoding", "") or "").lower().replace("-", "")
+        if reconfigure is not None and encoding != "utf8":
+            reconfigure(encoding="utf-8")
+    cli(prog_name="ascc-salvage")
