@@ -164,13 +164,14 @@ def dump_case(case: model.Case) -> dict[str, Any]:
     return document
 
 
+#: Canonical JSON for the digest: ``json.dumps(..., sort_keys=True, separators=(",", ":"),
+#: ensure_ascii=False, allow_nan=False)``, built once (the documents are never circular).
+_CANONICAL: Final = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False, check_circular=False
+)
+
+
 def case_digest(case: model.Case) -> str:
     """Return ``"sha256:<hex>"`` of the canonical JSON of *case* (no personal data kept)."""
-    text = json.dumps(
-        dump_case(case),
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        allow_nan=False,
-    )
+    text = _CANONICAL.encode(dump_case(case))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
