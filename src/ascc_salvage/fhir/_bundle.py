@@ -1341,6 +1341,19 @@ def _resources(parsed: Any) -> tuple[list[Any], dict[str, Any]]:
     return resources, index
 
 
+def _base_crt_period(base: Mapping[str, Any] | None) -> tuple[dt.date, dt.date] | None:
+    """Return the CRT dates of *base* (or ``None``).
+
+    They recognise radiosensitising chemotherapy when the bundle's own course cannot be
+    mapped; invalid dates are left to validation.
+    """
+    crt = _get(base or {}, "primary.chemoradiotherapy")
+    try:
+        return dt.date.fromisoformat(crt["start_date"]), dt.date.fromisoformat(crt["end_date"])
+    except (TypeError, KeyError, ValueError):
+        return None
+
+
 def case_from_bundle(
     bundle: str | bytes | bytearray | Mapping[str, Any],
     *,
@@ -1383,6 +1396,7 @@ def case_from_bundle(
     parsed = _parse(bundle)
     resources, index = _resources(parsed)
     mapper = _Mapper(when, index)
+    mapper.crt_period = _base_crt_period(base)
     mapper.run(resources)
     mapper.resolve_hiv()
     base_doc: Mapping[str, Any] = base if base is not None else {}
