@@ -319,9 +319,12 @@ def _key_text(key: object) -> str:
     Keys are untrusted input: a newline would split one problem line into two, an escape
     sequence would reach the terminal, and a lone surrogate (legal in JSON text as an
     escaped code point) cannot be encoded as UTF-8, so writing the path crashed. Printable keys
-    are kept as they are.
+    are kept as they are. The empty key is written ``""`` so that its path is not empty
+    (``""`` at the root, ``patient.""`` below it).
     """
     text = str(key)
+    if not text:
+        return '""'
     if text.isprintable():
         return text
     return "".join(
