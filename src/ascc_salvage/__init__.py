@@ -2,15 +2,27 @@
 
 A research and reference implementation of published guideline logic that supports a
 multidisciplinary team. It is not a medical device and never replaces clinical judgement.
+
+The public names below are imported on first use, so that ``import ascc_salvage`` (and the
+Hypothesis entry point, which runs whenever Hypothesis is imported) stays cheap: the unit
+registry and the knowledge base are built only when something needs them.
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ascc_salvage._version import __version__
-from ascc_salvage.case import Case
-from ascc_salvage.engine import recommend
-from ascc_salvage.errors import CaseValidationError, Problem
-from ascc_salvage.io import dump_case, load_case
-from ascc_salvage.result import Result, result_to_dict
-from ascc_salvage.status import StatusAssessment, assess_status
+
+if TYPE_CHECKING:
+    from ascc_salvage.batch import recommend_many
+    from ascc_salvage.case import Case
+    from ascc_salvage.engine import recommend
+    from ascc_salvage.errors import CaseValidationError, Problem
+    from ascc_salvage.io import dump_case, load_case
+    from ascc_salvage.result import Result, result_to_dict
+    from ascc_salvage.status import StatusAssessment, assess_status
 
 __all__ = [
     "Case",
@@ -23,5 +35,34 @@ __all__ = [
     "dump_case",
     "load_case",
     "recommend",
+    "recommend_many",
     "result_to_dict",
 ]
+
+_LAZY = {
+    "Case": "ascc_salvage.case",
+    "CaseValidationError": "ascc_salvage.errors",
+    "Problem": "ascc_salvage.errors",
+    "Result": "ascc_salvage.result",
+    "StatusAssessment": "ascc_salvage.status",
+    "assess_status": "ascc_salvage.status",
+    "dump_case": "ascc_salvage.io",
+    "load_case": "ascc_salvage.io",
+    "recommend": "ascc_salvage.engine",
+    "recommend_many": "ascc_salvage.batch",
+    "result_to_dict": "ascc_salvage.result",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a public name on first use (PEP 562)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'ascc_salvage' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

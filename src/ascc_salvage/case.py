@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import sys
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -342,3 +343,11 @@ class Case:
     prior_systemic_therapy: tuple[PriorSystemicTherapy, ...] = _field()
     prior_radiotherapy: tuple[PriorRadiotherapy, ...] = _field()
     facility: Facility = _field()
+
+
+# Hypothesis may have been imported before this module: register the case strategies now
+# (see ascc_salvage.testing._hypothesis_hook for why registration waits for this module).
+if "hypothesis.strategies" in sys.modules:  # pragma: no branch - depends on import order
+    from ascc_salvage.testing._hypothesis_hook import register as _register_strategies
+
+    _register_strategies()

@@ -25,8 +25,8 @@ registers resolver functions, so no strategy is built until one is drawn from.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
-from typing import Any, Final, TypeVar
+from collections.abc import Sequence
+from typing import Final, TypeVar
 
 from ascc_salvage.case import (
     SCHEMA_VERSION,
@@ -99,58 +99,24 @@ __all__ = [
 
 
 # --- st.from_type registration -----------------------------------------------------------
-# Defined before Hypothesis is imported: importing Hypothesis runs the package's entry point,
-# which imports this module and calls register_type_strategies, so it must exist by then.
-
-#: Case type -> name of the factory in this module that generates it.
-_FACTORIES: Final[dict[type, str]] = {
-    Length: "lengths",
-    Mass: "masses",
-    Creatinine: "creatinines",
-    CellCount: "cell_counts",
-    Dose: "doses",
-    Hiv: "hivs",
-    Patient: "patients",
-    Stage: "stages",
-    Chemoradiotherapy: "chemoradiotherapies",
-    Primary: "primaries",
-    Assessment: "assessments",
-    DiseaseSite: "disease_sites",
-    Disease: "diseases",
-    PriorSalvageSurgery: "prior_salvage_surgeries",
-    PriorSystemicTherapy: "prior_systemic_therapies",
-    PriorRadiotherapy: "prior_radiotherapies",
-    Facility: "facilities",
-    Case: "cases",
-}
 
 
 def register_type_strategies() -> None:
     """Register every case type for :func:`hypothesis.strategies.from_type`.
 
-    Registers resolver functions only; strategies are built when first drawn from. Safe to
-    call more than once, and while Hypothesis itself is being imported.
+    Registers resolver functions only (see :mod:`ascc_salvage.testing._hypothesis_hook`);
+    strategies are built when first drawn from. Safe to call more than once.
 
     >>> register_type_strategies()
     >>> from ascc_salvage.case import Case
     >>> isinstance(st.from_type(Case), SearchStrategy)
     True
     """
-    from hypothesis import strategies as hypothesis_strategies
+    from ascc_salvage.testing._hypothesis_hook import register
 
-    for cls, name in _FACTORIES.items():
-        hypothesis_strategies.register_type_strategy(cls, _resolver(name))
-
-
-def _resolver(name: str) -> Callable[[type], SearchStrategy[Any]]:
-    def resolve(_: type) -> SearchStrategy[Any]:
-        factory: Callable[[], SearchStrategy[Any]] = globals()[name]
-        return factory()
-
-    return resolve
+    register()
 
 
-# Imported after register_type_strategies on purpose (see above).
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.strategies import SearchStrategy  # noqa: E402
 
