@@ -20,8 +20,9 @@ the wall time and peak memory:
 * ``peak RSS (process tree)``: the largest sum of VmRSS over the command and its worker
   processes, sampled from ``/proc`` every 0.1 s (Linux only).
 
-With ``--million`` the results go to ``/dev/null`` (a million results are ~15 GB) and only
-the counts are checked; flat memory shows as a peak close to that of the 10,000-line run.
+With ``--million`` (or ``--discard``) the results go to ``/dev/null`` (a million results are
+~15 GB) and only the counts are checked; flat memory shows as a peak close to that of the
+10,000-line run.
 """
 
 from __future__ import annotations
@@ -208,6 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lines", type=int, default=10_000)
     parser.add_argument("--million", action="store_true", help="1,000,000 lines, out to /dev/null")
+    parser.add_argument("--discard", action="store_true", help="write the results to /dev/null")
     parser.add_argument("--pool", type=int, default=2_000, help="distinct cases drawn (repeated)")
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -227,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
         for workers in args.workers:
-            out = Path(os.devnull) if args.million else Path(directory) / f"out-{workers}.jsonl"
+            discard = args.million or args.discard
+            out = Path(os.devnull) if discard else Path(directory) / f"out-{workers}.jsonl"
             report = run_once(cases, invalid, total, workers, out)
             reports.append(report)
             print(
