@@ -25,6 +25,7 @@ from ascc_salvage.testing.strategies import cases
 from ascc_salvage.vocabulary import (
     SYSTEMIC_OPTIONS,
     Biopsy,
+    Condition,
     CriterionResult,
     DiseaseStatus,
     Finding,
@@ -167,21 +168,59 @@ def test_regressing_residuum_before_week_26_is_only_observed(case: Case) -> None
 # --- monotonicity -----------------------------------------------------------------------
 
 
-def _offered_systemic(case: Case, ecog: int) -> set[OptionId]:
+def _systemic_tiers(case: Case, ecog: int) -> dict[OptionId, Tier]:
     result = recommend(with_patient(case, ecog=ecog, karnofsky=None))
-    return {
-        option
-        for option, tier in tiers(result).items()
-        if option in SYSTEMIC_OPTIONS and tier in (Tier.PREFERRED, Tier.ALTERNATIVE)
-    }
+    return {o: t for o, t in tiers(result).items() if o in SYSTEMIC_OPTIONS}
+
+
+_OFFERED = (Tier.PREFERRED, Tier.ALTERNATIVE)
+
+
+def ecog_violations(case: Case, *, skip_known: bool = False) -> list[str]:
+    """Systemic options offered at ECOG k + 1 but not at ECOG k.
+
+    An option ``undetermined`` at ECOG k is not counted as withheld: a missing input
+    decides it there, and the merge of the input's values makes an option undetermined even
+    when every value offers it (preferred under one, alternative under the other).
+    """
+    by_ecog = [_systemic_tiers(case, ecog) for ecog in range(6)]
+    found = []
+    for ecog in range(5):
+        better, worse = by_ecog[ecog], by_ecog[ecog + 1]
+        for option, tier in worse.items():
+            if tier not in _OFFERED or better[option] in (*_OFFERED, Tier.UNDETERMINED):
+                continue
+            if skip_known and _is_d5(case, ecog, option):
+                continue
+            found.append(f"{option}: {tier} at ECOG {ecog + 1}, {better[option]} at ECOG {ecog}")
+    return found
+
+
+def _is_d5(case: Case, ecog: int, option: OptionId) -> bool:
+    """D5 (pinned by ``s5_1_taxane_hypersensitivity_cisplatin_eligibility_unknown``).
+
+    With taxane hypersensitivity and cisplatin eligibility unknown at ECOG 0–1, anti-PD-1 is
+    not recommended instead of undetermined; at ECOG 2 (cisplatin-ineligible) the §5.3
+    rules offer it.
+    """
+    conditions = case.patient.conditions or ()
+    return (
+        option is OptionId.ANTI_PD1_MONOTHERAPY
+        and ecog == 1
+        and Condition.TAXANE_HYPERSENSITIVITY in conditions
+    )
 
 
 @given(mixed_cases())
 def test_systemic_options_at_a_worse_ecog_are_a_subset(case: Case) -> None:
-    offered = [_offered_systemic(case, ecog) for ecog in range(6)]
-    for ecog in range(5):
-        extra = offered[ecog + 1] - offered[ecog]
-        assert not extra, f"offered at ECOG {ecog + 1} but not at ECOG {ecog}: {sorted(extra)}"
+    assert ecog_violations(case, skip_known=True) == []
+
+
+@pytest.mark.xfail(strict=True, reason="D5: anti-PD-1 withheld at ECOG 1, offered at ECOG 2")
+def test_ecog_monotonicity_with_taxane_hypersensitivity_and_unknown_clearance() -> None:
+    cases_by_name = dict(spec_example_cases())
+    case = cases_by_name["s5_1_taxane_hypersensitivity_cisplatin_eligibility_unknown"]
+    assert ecog_violations(case) == []
 
 
 # --- unknown inputs ---------------------------------------------------------------------
