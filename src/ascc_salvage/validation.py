@@ -17,7 +17,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 import attrs
@@ -73,6 +73,13 @@ class _Spec:
     optional: bool = False
     bounds: model.Bounds | None = None
     choices: tuple[enum.StrEnum, ...] | None = None
+    #: For enums: JSON value → member, built once (searching an enum per value is slow).
+    lookup: dict[str, enum.StrEnum] = attrs.field(factory=dict, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        if self.kind == "enum":
+            members = self.choices or tuple(self.target)
+            self.lookup.update({member.value: member for member in members})
 
 
 def _spec_for_type(tp: Any, **meta: Any) -> _Spec:
@@ -122,6 +129,16 @@ def _fields(cls: type) -> tuple[tuple[str, _Spec], ...]:
     return tuple(specs)
 
 
+@functools.cache
+def _key_sets(cls: type) -> tuple[frozenset[str], frozenset[str]]:
+    """Required and optional keys of *cls*'s document object."""
+    fields = _fields(cls)
+    return (
+        frozenset(name for name, spec in fields if not spec.optional),
+        frozenset(name for name, spec in fields if spec.optional),
+    )
+
+
 def _type_name(value: object) -> str:
     if value is None:
         return "null"
@@ -153,8 +170,7 @@ class _Walker:
                 return None
             self.add(path, "null is not allowed here")
             return _INVALID
-        check = getattr(self, f"_{spec.kind}")
-        result: Any = check(raw, spec, path)
+        result: Any = _DISPATCH[spec.kind](self, raw, spec, path)
         return result
 
     def _bool(self, raw: object, spec: _Spec, path: str) -> Any:
@@ -202,12 +218,11 @@ class _Walker:
         return _INVALID
 
     def _enum(self, raw: object, spec: _Spec, path: str) -> Any:
-        members: tuple[enum.StrEnum, ...] = spec.choices or tuple(spec.target)
         if isinstance(raw, str):
-            for member in members:
-                if member.value == raw:
-                    return member
-        allowed = ", ".join(m.value for m in members)
+            member = spec.lookup.get(raw)
+            if member is not None:
+                return member
+        allowed = ", ".join(spec.lookup)
         shown = _short(raw) if isinstance(raw, str) else _type_name(raw)
         self.add(path, f"{shown} is not one of: {allowed}")
         return _INVALID
@@ -273,9 +288,9 @@ class _Walker:
             self.add(path, f"expected an object, got {_type_name(raw)}")
             return _INVALID
         fields = _fields(cls)
-        required = tuple(name for name, spec in fields if not spec.optional)
-        optional = tuple(name for name, spec in fields if spec.optional)
-        self._keys(raw, required, optional, path)
+        required, optional = _key_sets(cls)
+        if raw.keys() != required:  # the usual case, all required keys and nothing else
+            self._keys(raw, required, optional, path)
         out: dict[str, Any] = {}
         for name, spec in fields:
             if name in raw:
@@ -283,7 +298,11 @@ class _Walker:
         return out
 
     def _keys(
-        self, raw: dict[str, Any], required: tuple[str, ...], optional: tuple[str, ...], path: str
+        self,
+        raw: dict[str, Any],
+        required: frozenset[str] | tuple[str, ...],
+        optional: frozenset[str] | tuple[str, ...],
+        path: str,
     ) -> bool:
         ok = True
         for key in raw:
@@ -295,6 +314,12 @@ class _Walker:
                 self.add(_join(path, key), "required key is missing")
                 ok = False
         return ok
+
+
+_DISPATCH: Final[Mapping[str, Callable[[_Walker, object, _Spec, str], Any]]] = {
+    kind: getattr(_Walker, f"_{kind}")
+    for kind in ("bool", "int", "float", "date", "enum", "measurement", "list", "object")
+}
 
 
 def _is_finite(number: float) -> bool:
@@ -348,8 +373,29 @@ def _describe(raw: object) -> str:
 def check_limits(document: object) -> list[Problem]:
     """Refuse documents nested deeper than the schema or with over-long lists, early.
 
-    Iterative, so that adversarial nesting cannot exhaust the Python stack.
+    Iterative, so that adversarial nesting cannot exhaust the Python stack. Paths are built
+    only to describe a violation (a second walk), not for every node.
     """
+    level: list[Any] = [document]
+    depth = 1
+    while level:
+        if depth > MAX_DEPTH:
+            return [Problem("$", _limit_message(document))]
+        below: list[Any] = []
+        for node in level:
+            if isinstance(node, dict):
+                values: Iterable[Any] = node.values()
+            elif len(node) > MAX_LIST_ENTRIES:
+                return [Problem("$", _limit_message(document))]
+            else:
+                values = node
+            below += [v for v in values if isinstance(v, dict | list)]
+        level, depth = below, depth + 1
+    return []
+
+
+def _limit_message(document: object) -> str:
+    """Describe the first limit violation of *document*, with its path."""
     stack: list[tuple[object, int, str]] = [(document, 1, "$")]
     while stack:
         node, depth, path = stack.pop()
@@ -359,14 +405,14 @@ def check_limits(document: object) -> list[Problem]:
             )
         elif isinstance(node, list):
             if len(node) > MAX_LIST_ENTRIES:
-                return [Problem("$", f"list at {path} has more than {MAX_LIST_ENTRIES} entries")]
+                return f"list at {path} has more than {MAX_LIST_ENTRIES} entries"
             children = ((v, f"{path}[{i}]") for i, v in enumerate(node))
         else:
             continue
         if depth > MAX_DEPTH:
-            return [Problem("$", f"document is nested deeper than the schema allows (at {path})")]
+            return f"document is nested deeper than the schema allows (at {path})"
         stack.extend((child, depth + 1, child_path) for child, child_path in children)
-    return []
+    raise AssertionError("no limit violation")  # pragma: no cover - caller found one
 
 
 def validate_document(document: object) -> tuple[dict[str, Any] | None, list[Problem]]:
