@@ -1,0 +1,167 @@
+"""Shared helpers for the hardening tests: the example document, tree paths, invariants."""
+
+from __future__ import annotations
+
+import copy
+import importlib.resources
+import json
+from collections.abc import Iterator
+from typing import Any, Final
+
+import attrs
+
+from ascc_salvage import CaseValidationError, load_case
+from ascc_salvage import case as model
+
+EXAMPLE_TEXT: Final = (
+    importlib.resources.files("ascc_salvage.examples")
+    .joinpath("persistent_resectable.json")
+    .read_text("utf-8")
+)
+
+#: Keys that the case format lets a document omit (omitted = null).
+OPTIONAL_KEYS: Final = frozenset(
+    field.name
+    for cls in vars(model).values()
+    if isinstance(cls, type) and attrs.has(cls)
+    for field in attrs.fields(cls)
+    if field.metadata.get("optional")
+)
+
+#: Every key the case format knows, at any level (quantities included).
+FIELD_NAMES: Final = tuple(
+    sorted(
+        {
+            field.name
+            for cls in vars(model).values()
+            if isinstance(cls, type) and attrs.has(cls)
+            for field in attrs.fields(cls)
+            if field.init
+        }
+        | {"value", "unit"}
+    )
+)
+
+DATE_KEYS: Final = frozenset(
+    {"evaluation_date", "date", "start_date", "end_date", "platinum_end_date"}
+)
+
+
+def example_document() -> dict[str, Any]:
+    """A fresh, mutable copy of the bundled example case."""
+    document: dict[str, Any] = json.loads(EXAMPLE_TEXT)
+    return copy.deepcopy(document)
+
+
+def nodes(document: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
+    """Yield ``(path, value)`` for every node below the root, in the library's path syntax."""
+    if isinstance(document, dict):
+        for key, value in document.items():
+            child = key if path == "$" else f"{path}.{key}"
+            yield child, value
+            yield from nodes(value, child)
+    elif isinstance(document, list):
+        for index, value in enumerate(document):
+            child = f"{path}[{index}]"
+            yield child, value
+            yield from nodes(value, child)
+
+
+def steps(path: str) -> list[str | int]:
+    """Split ``a.b[0].c`` into ``["a", "b", 0, "c"]`` (keys must not contain ``.`` or ``[``)."""
+    out: list[str | int] = []
+    for part in path.split("."):
+        name, _, rest = part.partition("[")
+        if name:
+            out.append(name)
+        for index in rest.split("[") if rest else []:
+            out.append(int(index.rstrip("]")))
+    return out
+
+
+def parent_of(path: str) -> str:
+    """``a.b[0].c`` → ``a.b[0]``; ``a.b[0]`` → ``a.b``; ``a`` → ``$``."""
+    cut = max(path.rfind("."), path.rfind("["))
+    return "$" if cut < 0 else path[:cut]
+
+
+def last_key(path: str) -> str:
+    """The last key name of a path (``a.b[0]`` → ``b``)."""
+    return path.rsplit(".", 1)[-1].split("[", 1)[0]
+
+
+def is_under(path: str, ancestor: str) -> bool:
+    """Whether *path* is strictly below *ancestor*."""
+    if ancestor == "$":
+        return path != "$"
+    return path.startswith((ancestor + ".", ancestor + "["))
+
+
+def get_at(document: Any, path: str) -> Any:
+    """The node at *path*."""
+    node = document
+    for step in steps(path):
+        node = node[step]
+    return node
+
+
+def set_at(document: Any, path: str, value: Any) -> None:
+    """Replace the node at *path* with *value*."""
+    *parents, last = steps(path)
+    node = document
+    for step in parents:
+        node = node[step]
+    node[last] = value
+
+
+def delete_at(document: Any, path: str) -> None:
+    """Delete the key at *path*."""
+    *parents, last = steps(path)
+    node = document
+    for step in parents:
+        node = node[step]
+    del node[last]
+
+
+def problems_of(source: Any) -> tuple[Any, tuple[str, ...] | None]:
+    """Load *source*: ``(case, None)`` when valid, ``(error, paths)`` when invalid.
+
+    Any exception other than :class:`CaseValidationError` propagates and fails the test.
+    """
+    try:
+        return load_case(source), None
+    except CaseValidationError as error:
+        check_error_shape(error)
+        return error, tuple(problem.path for problem in error.errors)
+
+
+def check_error_shape(error: CaseValidationError) -> None:
+    """Invariants of every validation error: non-empty, printable one line per problem."""
+    assert isinstance(error, ValueError)
+    assert error.errors, "a CaseValidationError must list at least one problem"
+    for problem in error.errors:
+        assert problem.path, problem
+        assert problem.message, problem
+        for text in (problem.path, problem.message):
+            assert "\n" not in text, problem
+            assert "\r" not in text, problem
+            text.encode("utf-8")  # writable to a UTF-8 stream (no lone surrogates)
+    assert str(error).splitlines() == [f"{p.path}: {p.message}" for p in error.errors]
+
+
+def without_null_optionals(document: Any) -> Any:
+    """*document* with optional keys that are null removed (omitted and null are the same)."""
+    if isinstance(document, dict):
+        return {
+            key: without_null_optionals(value)
+            for key, value in document.items()
+            if not (key in OPTIONAL_KEYS and value is None)
+        }
+    if isinstance(document, list):
+        return [without_null_optionals(item) for item in document]
+    return document
+
+
+def canonical_text(document: Any) -> str:
+    """Type-exact JSON text for comparisons (``1`` and ``1.0`` differ, unlike ``==``)."""
+    return json.dumps(document, sort_keys=True, allow_nan=True)
