@@ -15,12 +15,13 @@ import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Executor, Future
-from typing import TYPE_CHECKING, Final, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 if TYPE_CHECKING:
     from ascc_salvage.case import Case
     from ascc_salvage.result import Result
 
+_S = TypeVar("_S")
 _T = TypeVar("_T")
 
 __all__ = ["DEFAULT_CHUNKSIZE", "recommend_many"]
@@ -35,12 +36,12 @@ def _recommend(case: Case) -> Result:
     return recommend(case)
 
 
-def _run_chunk(function: Callable[[Case], _T], chunk: Sequence[Case]) -> list[_T]:
+def _run_chunk(function: Callable[[_S], _T], chunk: Sequence[_S]) -> list[_T]:
     """Apply *function* to one chunk (module level so that it pickles by reference)."""
     return [function(case) for case in chunk]
 
 
-def _chunks(cases: Iterable[Case], size: int) -> Iterator[list[Case]]:
+def _chunks(cases: Iterable[_S], size: int) -> Iterator[list[_S]]:
     iterator = iter(cases)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk
@@ -66,22 +67,22 @@ def recommend_many(
 
 @overload
 def recommend_many(
-    cases: Iterable[Case],
+    cases: Iterable[_S],
     *,
     executor: Executor | None = ...,
     chunksize: int = ...,
     max_in_flight: int | None = ...,
-    function: Callable[[Case], _T],
+    function: Callable[[_S], _T],
 ) -> Iterator[_T]: ...
 
 
 def recommend_many(
-    cases: Iterable[Case],
+    cases: Iterable[Any],
     *,
     executor: Executor | None = None,
     chunksize: int = DEFAULT_CHUNKSIZE,
     max_in_flight: int | None = None,
-    function: Callable[[Case], object] | None = None,
+    function: Callable[[Any], object] | None = None,
 ) -> Iterator[object]:
     """Recommend for every case, yielding the results in input order as they complete.
 
@@ -92,8 +93,10 @@ def recommend_many(
         chunksize: Cases per task (at least 1).
         max_in_flight: Chunks submitted ahead of the one being yielded (default: twice the
             executor's worker count, else twice the CPU count).
-        function: Applied to each case instead of :func:`ascc_salvage.recommend` (it must
-            pickle for a process or Dask executor; a module-level function does).
+        function: Applied to each item instead of :func:`ascc_salvage.recommend` (it must
+            pickle for a process or Dask executor; a module-level function does). With a
+            function, *cases* may hold any picklable items (the ``batch`` command streams
+            input lines this way).
 
     Yields:
         One result per case, in input order.
@@ -111,7 +114,7 @@ def recommend_many(
         raise ValueError(f"chunksize must be at least 1, got {chunksize}")
     if max_in_flight is not None and max_in_flight < 1:
         raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight}")
-    apply: Callable[[Case], object] = function if function is not None else _recommend
+    apply: Callable[[Any], object] = function if function is not None else _recommend
     if executor is None:
         return (apply(case) for case in cases)
     limit = max_in_flight if max_in_flight is not None else _default_in_flight(executor)
@@ -120,8 +123,8 @@ def recommend_many(
 
 def _stream(
     executor: Executor,
-    function: Callable[[Case], _T],
-    chunks: Iterator[list[Case]],
+    function: Callable[[_S], _T],
+    chunks: Iterator[list[_S]],
     limit: int,
 ) -> Iterator[_T]:
     pending: collections.deque[Future[list[_T]]] = collections.deque()
