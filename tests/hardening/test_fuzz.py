@@ -21,6 +21,7 @@ import enum
 import json
 from typing import Any, Final
 
+import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
@@ -285,3 +286,35 @@ def test_explains_is_not_vacuous() -> None:
     assert explains("primary.chemoradiotherapy.dose", "primary.chemoradiotherapy.fractions",
                     inserted_container=False)  # fmt: skip
     assert explains("assessments[1].date", "evaluation_date", inserted_container=False)
+
+
+_OVERFLOW = pytest.mark.xfail(
+    raises=OverflowError,
+    strict=True,
+    reason="status.assess_status adds the 26-week window to the CRT start past 9999-12-31",
+)
+
+
+@pytest.mark.parametrize(
+    ("evaluation", "start", "end", "assessment"),
+    [
+        ("0001-12-31", "0001-01-01", "0001-02-01", None),
+        ("9999-12-31", "9999-01-01", "9999-02-01", "9999-12-30"),
+        ("9999-06-01", "9999-06-01", "9999-06-01", None),
+        pytest.param("9999-09-01", "9999-09-01", "9999-09-01", None, marks=_OVERFLOW),
+        pytest.param("9999-12-31", "9999-12-01", "9999-12-31", None, marks=_OVERFLOW),
+    ],
+)
+def test_cases_at_the_ends_of_the_calendar_load_and_recommend(
+    evaluation: str, start: str, end: str, assessment: str | None
+) -> None:
+    """Valid dates at the ends of ``datetime.date``'s range: date arithmetic must not overflow."""
+    document = example_document()
+    document["evaluation_date"] = evaluation
+    document["primary"]["chemoradiotherapy"].update(start_date=start, end_date=end)
+    document["assessments"] = (
+        [{"date": assessment, "finding": "stable", "biopsy": "positive"}] if assessment else []
+    )
+    case, paths = problems_of(document)
+    assert paths is None, case
+    check_loaded(case, document)
