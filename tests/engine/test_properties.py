@@ -25,12 +25,10 @@ from ascc_salvage.testing.strategies import cases
 from ascc_salvage.vocabulary import (
     SYSTEMIC_OPTIONS,
     Biopsy,
-    Condition,
     CriterionResult,
     DiseaseStatus,
     Finding,
     InvadedStructure,
-    Margin,
     OptionId,
     Tier,
 )
@@ -96,22 +94,11 @@ def _unknown_criteria_without_field(result: Result) -> list[str]:
     return problems
 
 
-#: D2 (see test_gate_criteria_name_their_fields): the confirmation gate turns a known
-#: ``not_met`` histology or restaging criterion into ``unknown`` without naming a field.
-_D2_GATE_CRITERIA = ("histologically_confirmed", "restaged")
-
-
-def _is_d2(problem: str) -> bool:
-    return any(problem.endswith(f": {c} names no field") for c in _D2_GATE_CRITERIA)
-
-
 @given(mixed_cases())
 def test_every_unknown_criterion_names_a_missing_field(case: Case) -> None:
-    problems = [p for p in _unknown_criteria_without_field(recommend(case)) if not _is_d2(p)]
-    assert problems == []
+    assert _unknown_criteria_without_field(recommend(case)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="D2: gate criteria unknown without a field")
 @pytest.mark.parametrize("name", ["gate_not_restaged", "gate_persistent_without_biopsy"])
 def test_gate_criteria_name_their_fields(name: str) -> None:
     case = dict(spec_example_cases())[name]
@@ -176,7 +163,7 @@ def _systemic_tiers(case: Case, ecog: int) -> dict[OptionId, Tier]:
 _OFFERED = (Tier.PREFERRED, Tier.ALTERNATIVE)
 
 
-def ecog_violations(case: Case, *, skip_known: bool = False) -> list[str]:
+def ecog_violations(case: Case) -> list[str]:
     """Systemic options offered at ECOG k + 1 but not at ECOG k.
 
     An option ``undetermined`` at ECOG k is not counted as withheld: a missing input
@@ -190,33 +177,15 @@ def ecog_violations(case: Case, *, skip_known: bool = False) -> list[str]:
         for option, tier in worse.items():
             if tier not in _OFFERED or better[option] in (*_OFFERED, Tier.UNDETERMINED):
                 continue
-            if skip_known and _is_d5(case, ecog, option):
-                continue
             found.append(f"{option}: {tier} at ECOG {ecog + 1}, {better[option]} at ECOG {ecog}")
     return found
 
 
-def _is_d5(case: Case, ecog: int, option: OptionId) -> bool:
-    """D5 (pinned by ``s5_1_taxane_hypersensitivity_cisplatin_eligibility_unknown``).
-
-    With taxane hypersensitivity and cisplatin eligibility unknown at ECOG 0–1, anti-PD-1 is
-    not recommended instead of undetermined; at ECOG 2 (cisplatin-ineligible) the §5.3
-    rules offer it.
-    """
-    conditions = case.patient.conditions or ()
-    return (
-        option is OptionId.ANTI_PD1_MONOTHERAPY
-        and ecog == 1
-        and Condition.TAXANE_HYPERSENSITIVITY in conditions
-    )
-
-
 @given(mixed_cases())
 def test_systemic_options_at_a_worse_ecog_are_a_subset(case: Case) -> None:
-    assert ecog_violations(case, skip_known=True) == []
+    assert ecog_violations(case) == []
 
 
-@pytest.mark.xfail(strict=True, reason="D5: anti-PD-1 withheld at ECOG 1, offered at ECOG 2")
 def test_ecog_monotonicity_with_taxane_hypersensitivity_and_unknown_clearance() -> None:
     cases_by_name = dict(spec_example_cases())
     case = cases_by_name["s5_1_taxane_hypersensitivity_cisplatin_eligibility_unknown"]
@@ -258,29 +227,13 @@ def _exempt(name: str, case: Case, option: OptionId) -> bool:
     return False
 
 
-def _known_discrepancy(name: str, case: Case) -> bool:
-    """D1 (pinned by the strict xfail on the spec example ``s4_2_r2_expected``).
-
-    With ``expected_margin`` unknown the engine tries only R0 and R1 ("resectable is taken
-    as R0 or R1"), so a case whose known R2 margin routes to §4.2 gets the resection
-    preferred once the margin is nulled.
-    """
-    return (
-        name == "disease.expected_margin"
-        and case.disease is not None
-        and case.disease.expected_margin is Margin.R2
-    )
-
-
-def promotions(case: Case, *, skip_known: bool = False) -> list[str]:
+def promotions(case: Case) -> list[str]:
     """Options that go from not recommended to preferred when one input is made unknown."""
     before = tiers(recommend(case))
     found = []
     for name, null in NULLABLE_INPUTS.items():
         nulled = null(case)
         if nulled is None or nulled == case:
-            continue
-        if skip_known and _known_discrepancy(name, case):
             continue
         after = tiers(recommend(nulled))
         for option, tier in before.items():
@@ -295,25 +248,12 @@ def promotions(case: Case, *, skip_known: bool = False) -> list[str]:
 
 @given(mixed_cases())
 def test_an_unknown_input_never_promotes_a_rejected_option(case: Case) -> None:
-    assert promotions(case, skip_known=True) == []
-
-
-_KNOWN_EXAMPLES = {"s4_2_r2_expected": "D1: unknown expected margin promotes salvage APR"}
+    assert promotions(case) == []
 
 
 @pytest.mark.parametrize(
     ("name", "case"),
-    [
-        pytest.param(
-            name,
-            case,
-            id=name,
-            marks=[pytest.mark.xfail(strict=True, reason=_KNOWN_EXAMPLES[name])]
-            if name in _KNOWN_EXAMPLES
-            else [],
-        )
-        for name, case in spec_example_cases()
-    ],
+    [pytest.param(name, case, id=name) for name, case in spec_example_cases()],
 )
 def test_an_unknown_input_never_promotes_on_spec_examples(name: str, case: Case) -> None:
     assert promotions(case) == []

@@ -110,7 +110,9 @@ def _evaluate(f: Facts) -> Draft:
 def _route(d: Draft, f: Facts) -> None:
     status = f.status.status
     if status is DiseaseStatus.UNTREATED_PRIMARY:
-        route_untreated(d, f)
+        # An untreated primary is active disease: the overriding situations apply too.
+        if not overriding_situation(d, f):
+            route_untreated(d, f)
         return
     if status not in _ACTIVE:
         route_without_active_disease(d, f)

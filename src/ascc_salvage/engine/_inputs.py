@@ -47,12 +47,11 @@ ROUTING_INPUTS: Final[Mapping[str, RoutingInput]] = {
         "resectability_known",
         (("resectable", True), ("unresectable", False)),
     ),
-    # Library policy: disease judged resectable is taken as R0 or R1, never R2.
     "expected_margin": RoutingInput(
         ("disease.expected_margin",),
         "the expected resection margin",
         "expected_margin_known",
-        (("R0 expected", Margin.R0), ("R1 expected", Margin.R1)),
+        (("R0 expected", Margin.R0), ("R1 expected", Margin.R1), ("R2 expected", Margin.R2)),
     ),
     "accepts_colostomy": RoutingInput(
         ("patient.accepts_permanent_colostomy",),

@@ -119,7 +119,7 @@ def overriding_situation(d: Draft, f: Facts) -> bool:
             "only if the result would change management",
             [Flag.INDIVIDUALISED],
         )
-        for option in ANTICANCER:
+        for option in (*ANTICANCER, Opt.PRIMARY_CHEMORADIOTHERAPY):
             d.set(option, N, rule, f"ECOG {ecog}: no trial enrolled ECOG ≥ 3")
         return True
     if f.case.patient.declines_active_treatment is True:
@@ -139,7 +139,7 @@ def overriding_situation(d: Draft, f: Facts) -> bool:
             "continue the current systemic line",
             [Flag.CONTINUE_CURRENT_THERAPY],
         )
-        for option in ANTICANCER:
+        for option in (*ANTICANCER, Opt.PRIMARY_CHEMORADIOTHERAPY):
             d.set(option, N, rule, "current systemic line has not failed")
         return True
     return False
@@ -150,43 +150,45 @@ def confirmation_gate(d: Draft, f: Facts) -> None:
     confirmed = f.status.histologically_confirmed
     disease = f.case.disease
     restaged = None if disease is None else disease.restaged
-    items = [
-        criterion(
-            "histologically_confirmed",
-            confirmed,
-            "positive biopsy in the current episode"
-            if confirmed
-            else "no positive biopsy (or node cytology) in the current episode",
-            ["assessments.biopsy"],
-        ),
-        criterion(
-            "restaged",
-            restaged,
-            "pelvic MRI and CT chest/abdomen/pelvis or PET-CT done"
-            if restaged
-            else "restaging (pelvic MRI plus CT or PET-CT) not recorded as done",
-            ["disease"] if disease is None else ["disease.restaged"],
-        ),
-    ]
+    histology_text = (
+        "positive biopsy in the current episode"
+        if confirmed
+        else "no positive biopsy (or node cytology) in the current episode"
+    )
+    restaging_text = (
+        "pelvic MRI and CT chest/abdomen/pelvis or PET-CT done"
+        if restaged
+        else "restaging (pelvic MRI plus CT or PET-CT) not recorded as done"
+    )
+    restaging_field = "disease" if disease is None else "disease.restaged"
     if confirmed and restaged:
+        items = (
+            criterion("histologically_confirmed", True, histology_text),
+            criterion("restaged", True, restaging_text),
+        )
         for option in ANTICANCER:
             d.add_criteria(option, *items)
         return
     rule = "2.gate"
+    # The gate itself is known to be unmet …
     d.set(
         Opt.BIOPSY_AND_RESTAGE,
         P,
         rule,
         "confirm histologically and restage before any anticancer treatment",
-        criteria=items,
+        criteria=[
+            criterion("histologically_confirmed", confirmed, histology_text),
+            criterion("restaged", restaged is True, restaging_text),
+        ],
     )
-    missing_fields = [m for item in items if item.result.value != "met" for m in item.missing]
-    held = [
-        criterion(item.id, None, item.explanation, missing_fields)
-        if item.result.value != "met"
-        else item
-        for item in items
-    ]
+    # … and it leaves each anticancer option open until the missing step is recorded.
+    held = []
+    if not confirmed:
+        held.append(
+            criterion("histologically_confirmed", None, histology_text, ["assessments.biopsy"])
+        )
+    if not restaged:
+        held.append(criterion("restaged", None, restaging_text, [restaging_field]))
     for option in ANTICANCER:
         d.set(option, U, rule, "pending histological confirmation and restaging", criteria=held)
 

@@ -15,7 +15,7 @@ from typing import Final
 
 import attrs
 
-from ascc_salvage.engine._draft import Draft, criterion
+from ascc_salvage.engine._draft import Draft, criterion, merge
 from ascc_salvage.engine._facts import (
     _CISPLATIN_CONDITIONS,
     FLUOROPYRIMIDINE_CONDITIONS,
@@ -303,16 +303,12 @@ class _Systemic:
         if taxane_hypersensitive:
             for option in (CP, CPR, DCF):
                 self.offer(option, P, rule, "first line")  # rejected by the taxane criterion
-            if self.cisplatin.value is not False:
-                self.offer(CF, P, rule, "taxane hypersensitivity: cisplatin–fluorouracil")
-                self.offer(TRIAL, A, rule, "clinical trial")
-                self.d.set_many((PD1, NIVO_IPI), N, rule, "not a first-line option")
-                return
-            self.d.set(CF, N, rule, "taxane hypersensitivity and not cisplatin-eligible")
-            self.after_platinum(
-                hypersensitivity=False,
-                reason="taxane hypersensitivity, not cisplatin-eligible: §5.3 rules",
-            )
+            if self.cisplatin.value is None:
+                self._both_cisplatin_branches()
+            elif self.cisplatin.value:
+                self._taxane_hypersensitive_eligible()
+            else:
+                self._taxane_hypersensitive_ineligible()
             return
         if f.ecog <= int(t.ecog_max_trial_population.value):
             combo_tier, combo_flags, combo_reason = self._combination_tier()
@@ -344,6 +340,43 @@ class _Systemic:
         )
         self.d.set(NIVO_IPI, N, rule, "no gain over nivolumab alone [NCI9673B_2023]")
 
+    def _taxane_hypersensitive_eligible(self) -> None:
+        self.offer(CF, P, "5.2", "taxane hypersensitivity: cisplatin–fluorouracil")
+        self.offer(TRIAL, A, "5.2", "clinical trial")
+        self.d.set_many((PD1, NIVO_IPI), N, "5.2", "not a first-line option")
+
+    def _taxane_hypersensitive_ineligible(self) -> None:
+        self.d.set(CF, N, "5.2", "taxane hypersensitivity and not cisplatin-eligible")
+        self.after_platinum(
+            hypersensitivity=False,
+            reason="taxane hypersensitivity, not cisplatin-eligible: §5.3 rules",
+        )
+
+    def _both_cisplatin_branches(self) -> None:
+        """Taxane hypersensitivity with unknown cisplatin eligibility.
+
+        The answer depends on the eligibility, so both branches are evaluated and the
+        options that differ are left undetermined (as for any unknown routing input).
+        """
+        branches = []
+        for label, branch in (
+            ("cisplatin-eligible", self._taxane_hypersensitive_eligible),
+            ("not cisplatin-eligible", self._taxane_hypersensitive_ineligible),
+        ):
+            saved = self.d.options
+            self.d.options = {option: entry.copy() for option, entry in saved.items()}
+            branch()
+            branches.append((label, Draft(self.d.pathway, self.d.options)))
+            self.d.options = saved
+        missing = [m for c in self.cisplatin.criteria for m in c.missing]
+        merged = merge(
+            branches,
+            criterion_id="cisplatin_eligibility_known",
+            missing=missing,
+            what="cisplatin eligibility",
+        )
+        self.d.options = merged.options
+
     def _combination_tier(self) -> tuple[Tier, list[Flag], str]:
         """Tier of the retifanlimab combination at ECOG 0–1 (§5.2 rows 1–4)."""
         if self.ici.value is not True:
@@ -366,7 +399,7 @@ class _Systemic:
         low_pd_l1 = cps is not None and cps < cps_cut
         prefix = f"{reason}; " if reason else ""
         platinum_options = [o for o in (CP, CPR, CF, DCF) if regimen(str(o)).contains_platinum]
-        if hypersensitivity:
+        if hypersensitivity and f.ecog <= int(t.ecog_max_trial_population.value):
             self.d.set_many(platinum_options, N, rule, "platinum hypersensitivity")
             self.d.set(NIVO_IPI, N, rule, "no gain over nivolumab alone [NCI9673B_2023]")
             if self.ici.value is False:
@@ -384,15 +417,26 @@ class _Systemic:
                 self.d.set(BSC, A, rule, "best supportive care")
             return
         self.d.set(NIVO_IPI, N, rule, "no gain over nivolumab alone [NCI9673B_2023]")
-        self.d.set_many((CPR,), N, rule, "first-line combination; platinum already given")
+        no_platinum = (
+            "platinum hypersensitivity"
+            if hypersensitivity
+            else "first-line combination; platinum already given"
+        )
+        self.d.set_many((CPR,), N, rule, no_platinum)
         if f.ecog > int(t.ecog_max_trial_population.value):
+            # ECOG 2 (the hypersensitivity rows are for ECOG 0–1): nothing preferred.
             flags = [Flag.OUTSIDE_TRIAL_POPULATION, Flag.SHARED_DECISION]
             if low_pd_l1:
                 flags.append(Flag.LOW_EXPECTED_BENEFIT)
             self.offer(PD1, A, rule, prefix + "ECOG 2: anti-PD-1 as a shared decision", flags)
             self.d.set(BSC, A, rule, "best supportive care", [Flag.SHARED_DECISION])
             self.offer(TRIAL, A, rule, "clinical trial", [Flag.SHARED_DECISION])
-            self.d.set_many((CP, CF, DCF), N, rule, "ECOG 2 after platinum")
+            self.d.set_many(
+                (CP, CF, DCF),
+                N,
+                rule,
+                "platinum hypersensitivity" if hypersensitivity else "ECOG 2 after platinum",
+            )
             return
         if self.ici.value is True:
             if low_pd_l1:
