@@ -64,7 +64,8 @@ class StatusAssessment:
         after_salvage_surgery: A salvage APR or extended resection is recorded.
         weeks_from_crt_start: Weeks from CRT start to the latest assessment (0.1 precision),
             ``None`` without CRT or assessments.
-        next_assessment_date: CRT start + 182 days, for ``too_early_to_assess``.
+        next_assessment_date: CRT start + 182 days, for ``too_early_to_assess`` (``None``
+            if that falls past the end of the calendar).
         rule: Number of the status rule (1–9) that applied.
         episode: The open episode, if any.
         complete_response_documented: A ``complete_response`` is recorded at any time.
@@ -121,6 +122,14 @@ def _open_episode(case: Case) -> tuple[Episode | None, bool]:
         return None, cr_seen
     first = current[0]
     return Episode(first.date, first.finding, current_after_cr, tuple(current)), cr_seen
+
+
+def _add_days(date: dt.date, days: int) -> dt.date | None:
+    """*date* + *days*, or ``None`` past the end of the calendar (year 9999)."""
+    try:
+        return date + dt.timedelta(days=days)
+    except OverflowError:
+        return None
 
 
 def assess_status(case: Case) -> StatusAssessment:
@@ -182,6 +191,6 @@ def assess_status(case: Case) -> StatusAssessment:
             return result(DiseaseStatus.PERSISTENT, confirmed, 9)
     # Latest finding before day 182 (or a leftover progression closed by resection), or none.
     if day(case.evaluation_date) < window:
-        next_date = crt.start_date + dt.timedelta(days=window)
+        next_date = _add_days(crt.start_date, window)
         return result(DiseaseStatus.TOO_EARLY_TO_ASSESS, confirmed, 7, next_date)
     return result(DiseaseStatus.ASSESSMENT_DUE, confirmed, 8)

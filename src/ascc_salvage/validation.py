@@ -17,7 +17,7 @@ import math
 import re
 import types
 import typing
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any, Final
 
 import attrs
@@ -130,13 +130,11 @@ def _fields(cls: type) -> tuple[tuple[str, _Spec], ...]:
 
 
 @functools.cache
-def _key_sets(cls: type) -> tuple[frozenset[str], frozenset[str]]:
-    """Required and optional keys of *cls*'s document object."""
+def _key_sets(cls: type) -> tuple[tuple[str, ...], frozenset[str], frozenset[str]]:
+    """Required keys of *cls*'s document object (in field order and as a set), optional keys."""
     fields = _fields(cls)
-    return (
-        frozenset(name for name, spec in fields if not spec.optional),
-        frozenset(name for name, spec in fields if spec.optional),
-    )
+    required = tuple(name for name, spec in fields if not spec.optional)
+    return required, frozenset(required), frozenset(n for n, spec in fields if spec.optional)
 
 
 def _type_name(value: object) -> str:
@@ -288,8 +286,8 @@ class _Walker:
             self.add(path, f"expected an object, got {_type_name(raw)}")
             return _INVALID
         fields = _fields(cls)
-        required, optional = _key_sets(cls)
-        if raw.keys() != required:  # the usual case, all required keys and nothing else
+        required, required_set, optional = _key_sets(cls)
+        if raw.keys() != required_set:  # usual case: all required keys and nothing else
             self._keys(raw, required, optional, path)
         out: dict[str, Any] = {}
         for name, spec in fields:
@@ -300,10 +298,11 @@ class _Walker:
     def _keys(
         self,
         raw: dict[str, Any],
-        required: frozenset[str] | tuple[str, ...],
-        optional: frozenset[str] | tuple[str, ...],
+        required: tuple[str, ...],
+        optional: Collection[str],
         path: str,
     ) -> bool:
+        """Report unknown keys (document order) and missing keys (field order)."""
         ok = True
         for key in raw:
             if key not in required and key not in optional:

@@ -101,6 +101,8 @@ def add_months(date: dt.date, months: int) -> dt.date:
     """Return *date* plus calendar *months* (clamped to the month's last day)."""
     month_index = date.month - 1 + months
     year, month = date.year + month_index // 12, month_index % 12 + 1
+    if year > dt.MAXYEAR:
+        return dt.date.max
     for day in (date.day, 30, 29, 28):
         try:
             return dt.date(year, month, day)
