@@ -84,6 +84,7 @@ _EXTERNAL_PREFIXES = (
     "rich",
     "json",
     "io",
+    "importlib",
 )
 nitpick_ignore_regex = [
     (role, rf"{prefix}(\..*)?")
@@ -141,7 +142,14 @@ nitpick_ignore += [
     ("py:class", "QuantityT"),  # type variable of ascc_salvage.calculators
     ("py:class", "QuantityArgument"),  # type alias of ascc_salvage.calculators
     ("py:func", "_field"),  # ascc_salvage.case internals
-    ("py:mod", "ascc_salvage.validation"),
+    ("py:class", "ascc_salvage.batch._S"),  # type variables of the recommend_many overloads
+    ("py:class", "ascc_salvage.batch._T"),
+    # Docstring references that do not resolve (reported to the maintainers of the modules):
+    # FhirMappingError writes :attr:`errors` for the inherited CaseValidationError.errors, and
+    # register_type_strategies refers to the private module ascc_salvage.testing._hypothesis_hook.
+    ("py:attr", "errors"),
+    ("py:class", "t.Any"),  # click's own annotations on the command group ascc_salvage.cli.cli
+    ("py:mod", "ascc_salvage.testing._hypothesis_hook"),
 ]
 
 # -- HTML ----------------------------------------------------------------------

@@ -20,16 +20,22 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 PUBLIC_MODULES = (
     "ascc_salvage",
+    "ascc_salvage.case",
+    "ascc_salvage.io",
+    "ascc_salvage.validation",
+    "ascc_salvage.errors",
+    "ascc_salvage.status",
+    "ascc_salvage.result",
+    "ascc_salvage.batch",
+    "ascc_salvage.examples",
     "ascc_salvage.units",
     "ascc_salvage.staging",
     "ascc_salvage.vocabulary",
-    "ascc_salvage.case",
-    "ascc_salvage.status",
-    "ascc_salvage.result",
     "ascc_salvage.calculators",
     "ascc_salvage.knowledge",
     "ascc_salvage.fhir",
     "ascc_salvage.plot",
+    "ascc_salvage.cli",
     "ascc_salvage.testing.strategies",
 )
 

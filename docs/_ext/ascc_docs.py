@@ -184,6 +184,36 @@ def _expand_api_modules(app: Sphinx, docname: str, source: list[str]) -> None:
     source[0] = _API_BLOCK.sub(lambda m: _api_markdown(api_module_names(m.group(0))), text)
 
 
+def _prefer_defining_modules(app: Sphinx, env: Any) -> None:
+    """Let short cross-references resolve to the module that defines a re-exported name.
+
+    The package root re-exports names such as ``Case`` that are documented again under
+    their own module (``ascc_salvage.case.Case``). An unqualified reference (``Case`` in a
+    type annotation) would then find two targets. The re-exported entry is marked as an alias,
+    as autodoc does for ``:canonical:`` names, so it stays in the index and explicit
+    references to it still resolve, while an ambiguous reference picks the defining module.
+    """
+    import sys
+
+    objects = env.get_domain("py").objects
+    by_object: dict[int, list[str]] = {}
+    for fullname, entry in objects.items():
+        modname, _, attr = fullname.rpartition(".")
+        module = sys.modules.get(modname)
+        if entry.aliased or module is None or attr not in getattr(module, "__all__", ()):
+            continue
+        value = getattr(module, attr, None)
+        if not _is_data(value):  # classes and functions have one identity to compare
+            by_object.setdefault(id(value), []).append(fullname)
+    for names in by_object.values():
+        if len(names) < 2:
+            continue
+        home = max(names, key=lambda name: name.count("."))  # the most specific module
+        for name in names:
+            if name != home and home.startswith(name.rpartition(".")[0] + "."):
+                objects[name] = objects[name]._replace(aliased=True)
+
+
 # -- changelog ---------------------------------------------------------------------------
 
 
@@ -494,4 +524,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("source-read", _changelog)
     app.connect("missing-reference", _evidence_missing_reference)
     app.connect("autodoc-process-docstring", _data_docstring)
+    app.connect("env-check-consistency", _prefer_defining_modules)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
