@@ -113,14 +113,6 @@ class Draft:
         """Whether *option* is currently preferred or alternative."""
         return self.options[option].tier in (Tier.PREFERRED, Tier.ALTERNATIVE)
 
-    def cap(self, option: OptionId, rule: str, reason: str) -> None:
-        """Lower a preferred *option* to alternative."""
-        entry = self.options[option]
-        if entry.tier is Tier.PREFERRED:
-            entry.tier = Tier.ALTERNATIVE
-            entry.rule = rule
-            entry.reason = f"{entry.reason}; {reason}" if entry.reason else reason
-
     def warn(self, code: WarningCode, message: str) -> None:
         """Raise a result-level warning."""
         self.warnings.setdefault(code, message)

@@ -14,7 +14,7 @@ from typing import Final
 
 import attrs
 
-from ascc_salvage.calculators.body_size import adjusted_body_weight_kg, bsa_m2
+from ascc_salvage.calculators.body_size import adjusted_body_weight_kg
 from ascc_salvage.calculators.renal import cockcroft_gault_ml_min
 from ascc_salvage.case import Case, DiseaseSite
 from ascc_salvage.knowledge import regimen, thresholds
@@ -164,16 +164,6 @@ class Facts:
             return True
         return None
 
-    @property
-    def fitness_missing(self) -> tuple[str, ...]:
-        """Fields that would decide an unknown fitness."""
-        missing = []
-        if self.fit_for_major_surgery is None:
-            missing.append("patient.fit_for_major_surgery")
-        if self.ecog is None:
-            missing.append(self.ecog_missing_field)
-        return tuple(missing)
-
     @cached_property
     def conditions(self) -> frozenset[Condition] | None:
         """Recorded conditions, or ``None`` when not recorded."""
@@ -235,14 +225,6 @@ class Facts:
             )
         return clearance, ()
 
-    @cached_property
-    def bsa(self) -> float | None:
-        """Mosteller BSA on actual weight, m²."""
-        patient = self.case.patient
-        if patient.height is None or patient.weight is None:
-            return None
-        return bsa_m2(patient.height.canonical, patient.weight.canonical)
-
     # --- extent of current disease (§3) ---------------------------------------------
     @cached_property
     def sites(self) -> tuple[DiseaseSite, ...]:
@@ -282,11 +264,6 @@ class Facts:
         return tuple(
             s for s in self.sites if s.site is Site.PELVIC_NODES and not self._is_distant(s)
         )
-
-    @property
-    def mesorectal_nodes(self) -> bool:
-        """Mesorectal nodes present."""
-        return any(s.station is NodalStation.MESORECTAL for s in self.regional_pelvic_sites)
 
     @property
     def lateral_nodes(self) -> bool:

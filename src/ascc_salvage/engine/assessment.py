@@ -191,9 +191,3 @@ def confirmation_gate(d: Draft, f: Facts) -> None:
         held.append(criterion("restaged", None, restaging_text, [restaging_field]))
     for option in ANTICANCER:
         d.set(option, U, rule, "pending histological confirmation and restaging", criteria=held)
-
-
-def gate_passed(f: Facts) -> bool:
-    """Whether the episode is histologically confirmed and restaged (§2 gate)."""
-    disease = f.case.disease
-    return f.status.histologically_confirmed and disease is not None and disease.restaged is True
