@@ -359,16 +359,19 @@ class _Systemic:
         options that differ are left undetermined (as for any unknown routing input).
         """
         branches = []
-        for label, branch in (
-            ("cisplatin-eligible", self._taxane_hypersensitive_eligible),
-            ("not cisplatin-eligible", self._taxane_hypersensitive_ineligible),
+        unknown = self.cisplatin
+        for label, assumed, branch in (
+            ("cisplatin-eligible", True, self._taxane_hypersensitive_eligible),
+            ("not cisplatin-eligible", False, self._taxane_hypersensitive_ineligible),
         ):
             saved = self.d.options
             self.d.options = {option: entry.copy() for option, entry in saved.items()}
+            self.cisplatin = _Eligibility(assumed, (), "not cisplatin-eligible")
             branch()
             branches.append((label, Draft(self.d.pathway, self.d.options)))
             self.d.options = saved
-        missing = [m for c in self.cisplatin.criteria for m in c.missing]
+        self.cisplatin = unknown
+        missing = [m for c in unknown.criteria for m in c.missing]
         merged = merge(
             branches,
             criterion_id="cisplatin_eligibility_known",

@@ -317,8 +317,9 @@ class MappingReport:
 class FhirMappingError(CaseValidationError):
     """A bundle (plus ``base``) that does not give a valid case; :attr:`report` says why.
 
-    It is a :class:`~ascc_salvage.CaseValidationError`: :attr:`errors` lists the problems by
-    case field path (``bundle…`` paths for problems in the bundle itself).
+    It is a :class:`~ascc_salvage.CaseValidationError`: its
+    :attr:`~ascc_salvage.errors.CaseValidationError.errors` list the problems by case field
+    path (``bundle…`` paths for problems in the bundle itself).
     """
 
     report: MappingReport

@@ -104,7 +104,7 @@ __all__ = [
 def register_type_strategies() -> None:
     """Register every case type for :func:`hypothesis.strategies.from_type`.
 
-    Registers resolver functions only (see :mod:`ascc_salvage.testing._hypothesis_hook`);
+    Registers resolver functions only (the package's Hypothesis entry point does the same);
     strategies are built when first drawn from. Safe to call more than once.
 
     >>> register_type_strategies()
