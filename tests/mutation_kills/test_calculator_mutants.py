@@ -16,6 +16,7 @@ from ascc_salvage.calculators import (
     RadiotherapyCourse,
     ReirradiationVerdict,
     UndeterminedDosePlan,
+    calendar_months_between,
     carboplatin_dose,
     cumulative_eqd2,
     dose_plan,
@@ -378,3 +379,33 @@ def test_radiotherapy_option_rejects_an_auc_alone() -> None:
     assert dose_plan("iort", patient=patient).option == "iort"
     with pytest.raises(ValueError, match="takes no variant, agent or auc"):
         dose_plan("iort", patient=patient, auc=Q_(5, "mg*min/mL"))
+
+
+def test_flat_dose_plan_has_no_body_surface_area() -> None:
+    nothing: dict[str, Any] = {
+        "weight_kg": 70.0,
+        "height_cm": 170.0,
+        "creatinine_mg_dl": 1.0,
+        "age_years": 60,
+        "sex": None,
+    }
+    plan = plan_from_floats("anti_pd1_monotherapy", agent="pembrolizumab", **nothing)
+    assert plan.bsa_m2 is None
+    assert plan.bsa_formula is None
+    basis = plan.to_dict()["basis"]
+    assert isinstance(basis, dict)
+    assert basis["bsa"] is None
+    assert basis["bsa_formula"] is None
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "months"),
+    [
+        (dt.date(2024, 11, 26), dt.date(2025, 12, 25), 12),
+        (dt.date(2024, 11, 26), dt.date(2025, 12, 26), 13),
+        (dt.date(2023, 12, 31), dt.date(2024, 2, 28), 1),
+        (dt.date(2023, 12, 31), dt.date(2024, 2, 29), 2),
+    ],
+)
+def test_calendar_months_across_a_year_boundary(start: dt.date, end: dt.date, months: int) -> None:
+    assert calendar_months_between(start, end) == months
