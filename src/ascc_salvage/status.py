@@ -187,7 +187,9 @@ def assess_status(case: Case) -> StatusAssessment:
             latest.finding in _RESIDUAL and latest.biopsy in _NON_MALIGNANT_BIOPSY
         ):
             return result(DiseaseStatus.EQUIVOCAL, confirmed, 6)
-        if latest.finding in _RESIDUAL:
+        # A latest progression or recurrence always leaves an episode open (rule 3/4) or is
+        # followed by a resection (rule 2 or a re-opened episode), so this test always holds.
+        if latest.finding in _RESIDUAL:  # pragma: no branch - see the comment above
             return result(DiseaseStatus.PERSISTENT, confirmed, 9)
     # Latest finding before day 182 (or a leftover progression closed by resection), or none.
     if day(case.evaluation_date) < window:

@@ -111,8 +111,6 @@ def _fields(cls: type) -> tuple[tuple[str, _Spec], ...]:
     hints = typing.get_type_hints(cls)
     specs = []
     for field in attrs.fields(cls):
-        if not field.init:
-            continue
         meta = field.metadata
         specs.append(
             (
@@ -193,7 +191,8 @@ class _Walker:
         return self._bounded(raw, spec, path, "")
 
     def _bounded(self, raw: float, spec: _Spec, path: str, unit: str) -> Any:
-        if spec.bounds is not None:
+        # Every int and float model field declares bounds today; a field without is valid.
+        if spec.bounds is not None:  # pragma: no branch - no unbounded numeric field yet
             if not _is_finite(raw):
                 self.add(path, f"expected a finite number, got {_describe_number(raw)}")
                 return _INVALID
@@ -463,17 +462,12 @@ def _build_value(value: Any, spec: _Spec) -> Any:
 _Add = Callable[[str, str], None]
 
 
-def _get(node: Any, *keys: str | int) -> Any:
+def _get(node: Any, *keys: str) -> Any:
     """Return a converted value from the tree, or ``None`` when absent or invalid."""
     for key in keys:
-        if isinstance(key, int):
-            if not isinstance(node, list) or key >= len(node):
-                return None
-            node = node[key]
-        else:
-            if not isinstance(node, dict):
-                return None
-            node = node.get(key)
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
         if node is _INVALID:
             return None
     return node

@@ -278,7 +278,7 @@ def _modifiers(d: Draft, f: Facts, resections: tuple[OptionId, ...], margin: Mar
         )
         d.set(APR, N, "4.1h", "APR alone leaves the lateral pelvic nodes")
         resections = (EXTENDED,)
-    offer_iort(d, f, resection_preferred=True)
+    offer_iort(d, f, margin)
     if margin is Margin.R1:
         offer_reirradiation(d, f, PELVIS, "4.1e", "pre-operative re-irradiation (R1 expected)")
         systemic_pathway(
@@ -333,7 +333,8 @@ def _declined_colostomy(d: Draft, f: Facts, resections: tuple[OptionId, ...]) ->
         label_interpretation=True,
     )
     systemic_pathway(d, f, ctx)
-    if d.tier(PD1) is not A:
+    # §5.4: after any anti-PD-(L)1 no checkpoint inhibitor is re-offered.
+    if d.tier(PD1) is not A and not f.prior_checkpoint_inhibitor:
         offer_systemic(
             d, f, ctx, PD1, A, rule, "anti-PD-1 before APR [NCCN_2025]", (Flag.VERY_LOW_EVIDENCE,)
         )
@@ -424,13 +425,13 @@ def pelvic_nodes(d: Draft, f: Facts) -> None:
         )
         d.set(FLAP, P, rule, "perineal flap closure")
         d.set(APR, N, rule, "APR alone leaves the lateral pelvic nodes")
-        offer_iort(d, f, resection_preferred=True)
+        offer_iort(d, f, margin)
         offer_reirradiation(d, f, PELVIS, rule, "re-irradiation of pelvic nodal recurrence")
         resections: tuple[OptionId, ...] = (EXTENDED,)
     else:
         d.set(APR, P, rule, "mesorectal nodes: APR with mesorectal excision")
         d.set(FLAP, P, rule, "perineal flap closure")
-        offer_iort(d, f, resection_preferred=True)
+        offer_iort(d, f, margin)
         d.set(REIRRADIATION, N, rule, "no value when an R0 resection is expected")
         resections = (APR,)
     if margin is Margin.R1 and d.tier(REIRRADIATION) is not A:

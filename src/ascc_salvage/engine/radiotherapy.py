@@ -28,28 +28,29 @@ def previous_courses(
     """Previous radiotherapy courses as ``(region, end_date, total_gy, fractions, field)``."""
     courses: list[tuple[RadiotherapyRegion, object, float | None, int | None, str]] = []
     crt = f.case.primary.chemoradiotherapy
-    if crt is not None:
+    # Re-irradiation is screened only after CRT: an untreated primary never reaches §6.
+    assert crt is not None, "re-irradiation is screened only after chemoradiotherapy"
+    courses.append(
+        (
+            RadiotherapyRegion.PELVIS,
+            crt.end_date,
+            crt.dose.canonical,
+            crt.fractions,
+            "primary.chemoradiotherapy.dose",
+        )
+    )
+    if f.groins_irradiated is True:
+        groin_dose = None if crt.groin_dose is None else crt.groin_dose.canonical
+        groin_fractions = crt.groin_fractions if crt.groin_fractions else crt.fractions
         courses.append(
             (
-                RadiotherapyRegion.PELVIS,
+                RadiotherapyRegion.GROIN,
                 crt.end_date,
-                crt.dose.canonical,
-                crt.fractions,
-                "primary.chemoradiotherapy.dose",
+                groin_dose,
+                groin_fractions if groin_dose is not None else None,
+                "primary.chemoradiotherapy.groin_dose",
             )
         )
-        if f.groins_irradiated is True:
-            groin_dose = None if crt.groin_dose is None else crt.groin_dose.canonical
-            groin_fractions = crt.groin_fractions if crt.groin_fractions else crt.fractions
-            courses.append(
-                (
-                    RadiotherapyRegion.GROIN,
-                    crt.end_date,
-                    groin_dose,
-                    groin_fractions if groin_dose is not None else None,
-                    "primary.chemoradiotherapy.groin_dose",
-                )
-            )
     for i, course in enumerate(f.case.prior_radiotherapy):
         courses.append(
             (
@@ -115,19 +116,13 @@ def offer_reirradiation(
     return assessment
 
 
-def offer_iort(d: Draft, f: Facts, *, resection_preferred: bool) -> None:
-    """IORT (§6): an alternative only with a preferred resection and an expected R1 margin."""
-    margin = f.expected_margin
+def offer_iort(d: Draft, f: Facts, margin: Margin) -> None:
+    """IORT (§6) beside a preferred resection: an alternative only if R1 is expected.
+
+    Called only once a resection is preferred and the expected *margin* is resolved.
+    """
     rule = "6.iort"
-    item = criterion(
-        "expected_margin_r1",
-        None if margin is None else margin is Margin.R1,
-        f"expected margin {margin}" if margin else "expected margin not recorded",
-        ["disease.expected_margin"],
-    )
-    if not resection_preferred:
-        d.set(IORT, Tier.NOT_RECOMMENDED, rule, "no resection is preferred", criteria=[item])
-        return
+    item = criterion("expected_margin_r1", margin is Margin.R1, f"expected margin {margin}")
     if margin is Margin.R1:
         flags = []
         if f.case.facility.iort_available is not True:
@@ -140,8 +135,6 @@ def offer_iort(d: Draft, f: Facts, *, resection_preferred: bool) -> None:
             flags,
             [item],
         )
-    elif margin is None:
-        d.set(IORT, Tier.UNDETERMINED, rule, "depends on the expected margin", criteria=[item])
     else:
         why = (
             "no added value when R0 is expected"

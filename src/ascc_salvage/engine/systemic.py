@@ -249,9 +249,6 @@ class _Systemic:
         """Offer *option* at *tier* if its shared criteria allow it."""
         eligibility = self.eligibility(option)
         self.d.add_criteria(option, *eligibility.criteria)
-        if tier is N:
-            self.d.set(option, N, rule, reason)
-            return
         if eligibility.value is False:
             self.d.set(option, N, "5.1", f"not recommended: {eligibility.reason}")
             if option in ICI_OPTIONS and self.f.case.patient.hiv.viral_load_undetectable is False:
@@ -278,12 +275,8 @@ class _Systemic:
         f, t = self.f, thresholds()
         ecog = f.ecog
         assert ecog is not None, "ECOG is resolved before the systemic pathway runs"
-        self.d.set(TRIAL, N, "5.1", "trials enrolled ECOG ≤ 2")
-        if ecog > int(t.ecog_max_clinical_trial.value):
-            for option in SYSTEMIC_OPTIONS:
-                self.d.set(option, N, "5.1", f"ECOG {ecog}: no trial enrolled ECOG ≥ 3")
-            self.d.set(BSC, P, "5.1", f"ECOG {ecog}: best supportive care")
-            return
+        # ECOG ≥ 3 is an overriding situation (§2): best supportive care, never this pathway.
+        assert ecog <= int(t.ecog_max_clinical_trial.value), "ECOG ≥ 3 is routed by §2"
         platinum_hypersensitive = f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY)
         if f.prior_checkpoint_inhibitor:
             self.after_checkpoint_inhibitor()
@@ -534,7 +527,9 @@ class _Systemic:
         jurisdiction = self.f.case.jurisdiction
         if jurisdiction is None or jurisdiction is Jurisdiction.OTHER:
             return "unknown"
-        if option is NIVO_IPI:
+        # Every §5 table rejects nivolumab–ipilimumab, so its approval is never looked up; the
+        # guard keeps it from ever borrowing retifanlimab's approval if a table offers it.
+        if option is NIVO_IPI:  # pragma: no cover - never offered (see above)
             return "off_label"
         if option is CPR:
             agent, indication = "retifanlimab", Indication.FIRST_LINE_COMBINATION

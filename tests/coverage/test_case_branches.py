@@ -1,0 +1,63 @@
+"""Branches of the case model: ``Bounds``, the attrs bounds validator, ``Measurement``."""
+
+from __future__ import annotations
+
+import math
+
+import attrs
+import pytest
+from _branch_support import base_document
+
+from ascc_salvage import load_case
+from ascc_salvage.case import Bounds, Dose, Length, Mass
+
+
+@pytest.mark.parametrize(
+    ("bounds", "value", "unit", "problem"),
+    [
+        (Bounds(high=5), -100.0, "", None),  # no lower bound
+        (Bounds(high=5), 6.0, "", "must be at most 5"),
+        (Bounds(high=2.5), 3.0, "cm", "must be at most 2.5 cm"),
+        (Bounds(step=10), 15.0, "", "must be a multiple of 10"),
+        (Bounds(), 1e300, "", None),
+        (Bounds(0, low_exclusive=True), 0.0, "Gy", "must be greater than 0 Gy"),
+        (Bounds(0, low_exclusive=True), 0.5, "Gy", None),
+        (Bounds(18, 120), 17.0, "", "must be at least 18"),
+        (Bounds(18, 120), 18.0, "", None),
+    ],
+)
+def test_bounds_problem(bounds: Bounds, value: float, unit: str, problem: str | None) -> None:
+    assert bounds.problem(value, unit) == problem
+
+
+def test_model_construction_checks_bounds() -> None:
+    patient = load_case(base_document()).patient
+    with pytest.raises(ValueError, match=r"^ecog must be at most 5$"):
+        attrs.evolve(patient, ecog=7)
+    with pytest.raises(ValueError, match=r"^weight must be at least 20$"):
+        attrs.evolve(patient, weight=Mass(10, "kg"))
+    assert attrs.evolve(patient, ecog=None).ecog is None
+
+
+def test_bounds_validator_leaves_type_checks_to_load_case() -> None:
+    """Non-numbers are not range-checked by the model (``load_case`` reports their type)."""
+    patient = load_case(base_document()).patient
+    assert attrs.evolve(patient, age_years="61").age_years == "61"
+    assert attrs.evolve(patient, ecog=True).ecog is True
+
+
+@pytest.mark.parametrize("value", ["2", None, True, [2]])
+def test_measurement_value_must_be_a_number(value: object) -> None:
+    with pytest.raises(TypeError, match="value must be a number"):
+        Length(value, "cm")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
+def test_measurement_value_must_be_finite(value: float) -> None:
+    with pytest.raises(ValueError, match="value must be finite"):
+        Dose(value, "Gy")
+
+
+def test_measurement_converts_to_the_canonical_unit() -> None:
+    assert Length(25, "mm").canonical == pytest.approx(2.5)
+    assert Dose(5040, "cGy").canonical == pytest.approx(50.4)

@@ -1,0 +1,72 @@
+"""Branches of ``engine._facts`` that the rules never ask for (the facts stay three-valued)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import attrs
+import pytest
+from _branch_support import base_document, therapy
+
+from ascc_salvage import load_case
+from ascc_salvage.engine._facts import Facts, add_months, derive_facts
+from ascc_salvage.status import assess_status
+
+
+def _facts(document: dict[str, object]) -> Facts:
+    case = load_case(document)
+    return derive_facts(case, assess_status(case))
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        (dt.date(2025, 8, 31), 6, dt.date(2026, 2, 28)),  # 31 → 30 → 29 → 28
+        (dt.date(2023, 8, 31), 6, dt.date(2024, 2, 29)),  # leap year
+        (dt.date(2026, 5, 31), 6, dt.date(2026, 11, 30)),
+        (dt.date(2026, 1, 15), 12, dt.date(2027, 1, 15)),
+        (dt.date(9999, 10, 15), 6, dt.date.max),  # past the end of the calendar
+    ],
+)
+def test_add_months_clamps_to_the_month_end(start: dt.date, months: int, expected: dt.date) -> None:
+    assert add_months(start, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("ecog", "fit", "expected"),
+    [(3, True, False), (4, None, False), (2, True, True), (2, None, None), (None, True, None)],
+)
+def test_fitness_needs_ecog_at_most_2(
+    ecog: int | None, fit: bool | None, expected: bool | None
+) -> None:
+    """§4: unfit at ECOG ≥ 3 whatever the fitness judgement; fit needs both inputs."""
+    facts = attrs.evolve(_facts(base_document()), ecog=ecog, fit_for_major_surgery=fit)
+    assert facts.fitness is expected
+
+
+def test_checkpoint_inhibitor_only_history_is_not_platinum() -> None:
+    document = base_document()
+    document["prior_systemic_therapy"] = [
+        therapy("anti_pd1_monotherapy", "advanced", "2025-08-04", "2025-10-06", "progression")
+    ]
+    facts = _facts(document)
+    assert facts.prior_checkpoint_inhibitor is True
+    assert facts.platinum_pretreated is False
+    assert facts.platinum_free_interval() == (None, False, ())
+
+
+def test_platinum_history_is_found_after_a_checkpoint_inhibitor() -> None:
+    document = base_document()
+    document["prior_systemic_therapy"] = [
+        therapy("anti_pd1_monotherapy", "advanced", "2025-08-04", "2025-09-01", "intolerance"),
+        therapy("carboplatin_paclitaxel", "advanced", "2025-09-15", "2025-12-15", "progression"),
+    ]
+    facts = _facts(document)
+    assert facts.platinum_pretreated is True
+    assert facts.platinum_free_interval() == (0, True, ())
+
+
+def test_without_distant_disease_nothing_is_oligometastatic() -> None:
+    facts = _facts(base_document())
+    assert facts.distant is False
+    assert facts.oligometastatic is False

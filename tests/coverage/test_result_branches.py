@@ -1,0 +1,16 @@
+"""``Result.option`` for an id outside the catalogue."""
+
+from __future__ import annotations
+
+import pytest
+from _branch_support import base_document, run
+
+from ascc_salvage.vocabulary import OptionId, Tier
+
+
+def test_option_lookup() -> None:
+    result = run(base_document())
+    assert result.option("salvage_apr").tier is Tier.PREFERRED
+    assert result.option(OptionId.SURVEILLANCE).tier is Tier.NOT_RECOMMENDED
+    with pytest.raises(KeyError, match="chemo_of_the_day"):
+        result.option("chemo_of_the_day")
