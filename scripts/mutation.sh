@@ -4,6 +4,7 @@
 # Usage:
 #   scripts/mutation.sh calculators    # src/ascc_salvage/calculators/*  (~5-10 min on 2 cores)
 #   scripts/mutation.sh rules          # engine/systemic.py and status.py (longer: the engine suite)
+#   scripts/mutation.sh status         # status.py only, against the status tests (minutes)
 #   scripts/mutation.sh <target> show  # list the survivors of the last run, without re-running
 #
 # Requirements: `pip install mutmut` (3.x; tested with 3.8.1) in the active environment, or
@@ -48,8 +49,12 @@ case "$target" in
     only='["src/ascc_salvage/engine/systemic.py", "src/ascc_salvage/status.py"]'
     tests='["tests/engine", "tests/foundation/test_status.py", "tests/mutation_kills"]'
     ;;
+  status)
+    only='["src/ascc_salvage/status.py"]'
+    tests='["tests/foundation/test_status.py", "tests/engine/test_spec_examples.py", "tests/mutation_kills"]'
+    ;;
   *)
-    sed -n '2,8p' "$0" >&2
+    sed -n '2,9p' "$0" >&2
     exit 2
     ;;
 esac
