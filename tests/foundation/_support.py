@@ -38,7 +38,8 @@ def nodes(document: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
             yield from nodes(value, child)
 
 
-def _steps(path: str) -> list[str | int]:
+def steps(path: str) -> list[str | int]:
+    """Split ``a.b[0].c`` into ``["a", "b", 0, "c"]`` (keys must not contain ``.`` or ``[``)."""
     steps: list[str | int] = []
     for part in path.split("."):
         name, _, rest = part.partition("[")
@@ -51,7 +52,7 @@ def _steps(path: str) -> list[str | int]:
 
 def set_at(document: Any, path: str, value: Any) -> None:
     """Replace the node at *path* (``a.b[0].c``) with *value*."""
-    *parents, last = _steps(path)
+    *parents, last = steps(path)
     node = document
     for step in parents:
         node = node[step]
@@ -60,7 +61,7 @@ def set_at(document: Any, path: str, value: Any) -> None:
 
 def delete_at(document: Any, path: str) -> None:
     """Delete the key at *path*."""
-    *parents, last = _steps(path)
+    *parents, last = steps(path)
     node = document
     for step in parents:
         node = node[step]

@@ -599,7 +599,7 @@ def _problems_or_none(source: Any) -> tuple[Problem, ...] | None:
 
 
 def _get(doc: Any, path: str) -> Any:
-    from ._support import _steps
+    from ._support import steps as _steps
 
     node = doc
     for step in _steps(path):

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-import copy
 import importlib.resources
 import json
-from collections.abc import Iterator
 from typing import Any, Final
 
 import attrs
+from tests.foundation import _support as _foundation
 
 from ascc_salvage import CaseValidationError, load_case
 from ascc_salvage import case as model
+
+# Document-path helpers shared with the foundation tests.
+example_document = _foundation.example_document
+nodes = _foundation.nodes
+steps = _foundation.steps
+set_at = _foundation.set_at
+delete_at = _foundation.delete_at
 
 EXAMPLE_TEXT: Final = (
     importlib.resources.files("ascc_salvage.examples")
@@ -47,38 +53,6 @@ DATE_KEYS: Final = frozenset(
 )
 
 
-def example_document() -> dict[str, Any]:
-    """A fresh, mutable copy of the bundled example case."""
-    document: dict[str, Any] = json.loads(EXAMPLE_TEXT)
-    return copy.deepcopy(document)
-
-
-def nodes(document: Any, path: str = "$") -> Iterator[tuple[str, Any]]:
-    """Yield ``(path, value)`` for every node below the root, in the library's path syntax."""
-    if isinstance(document, dict):
-        for key, value in document.items():
-            child = key if path == "$" else f"{path}.{key}"
-            yield child, value
-            yield from nodes(value, child)
-    elif isinstance(document, list):
-        for index, value in enumerate(document):
-            child = f"{path}[{index}]"
-            yield child, value
-            yield from nodes(value, child)
-
-
-def steps(path: str) -> list[str | int]:
-    """Split ``a.b[0].c`` into ``["a", "b", 0, "c"]`` (keys must not contain ``.`` or ``[``)."""
-    out: list[str | int] = []
-    for part in path.split("."):
-        name, _, rest = part.partition("[")
-        if name:
-            out.append(name)
-        for index in rest.split("[") if rest else []:
-            out.append(int(index.rstrip("]")))
-    return out
-
-
 def parent_of(path: str) -> str:
     """``a.b[0].c`` → ``a.b[0]``; ``a.b[0]`` → ``a.b``; ``a`` → ``$``."""
     cut = max(path.rfind("."), path.rfind("["))
@@ -103,24 +77,6 @@ def get_at(document: Any, path: str) -> Any:
     for step in steps(path):
         node = node[step]
     return node
-
-
-def set_at(document: Any, path: str, value: Any) -> None:
-    """Replace the node at *path* with *value*."""
-    *parents, last = steps(path)
-    node = document
-    for step in parents:
-        node = node[step]
-    node[last] = value
-
-
-def delete_at(document: Any, path: str) -> None:
-    """Delete the key at *path*."""
-    *parents, last = steps(path)
-    node = document
-    for step in parents:
-        node = node[step]
-    del node[last]
 
 
 def problems_of(source: Any) -> tuple[Any, tuple[str, ...] | None]:
