@@ -79,7 +79,9 @@ def unfit(d: Draft, f: Facts) -> None:
         d.set(BSC, P, rule, "frail: best supportive care")
         d.set(PALLIATIVE_RT, A, rule, "symptom control")
         return
-    shared = (Flag.SHARED_DECISION,) if f.ecog == 2 else ()
+    # ECOG 2 is outside most trial populations (ECOG 0–1): a shared decision.
+    outside_trials = f.ecog > int(thresholds().ecog_max_trial_population.value)
+    shared = (Flag.SHARED_DECISION,) if outside_trials else ()
     systemic_pathway(d, f, SystemicContext(rule, offered_flags=shared))
     d.set(BSC, A, rule, "best supportive care")
     d.set(PALLIATIVE_RT, A, rule, "symptom control")
