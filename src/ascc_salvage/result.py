@@ -113,14 +113,21 @@ class MissingInformation:
 
 @attrs.frozen
 class ResultWarning:
-    """A result-level warning."""
+    """A result-level warning.
+
+    Attributes:
+        code: What kind of warning (``case-format.md``, warning codes).
+        message: One plain-language sentence.
+        fields: The case paths the warning is about (``[]`` when none).
+    """
 
     code: WarningCode
     message: str
+    fields: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON object."""
-        return {"code": str(self.code), "message": self.message}
+        return {"code": str(self.code), "message": self.message, "fields": list(self.fields)}
 
 
 @attrs.frozen

@@ -316,3 +316,5 @@ class WarningCode(enum.StrEnum):
     HIV_TEST_RECOMMENDED = "hiv_test_recommended"
     CHECK_NATIONAL_REIMBURSEMENT = "check_national_reimbursement"
     ECOG_KARNOFSKY_MISMATCH = "ecog_karnofsky_mismatch"
+    FINDING_CONTRADICTS_EXTENT = "finding_contradicts_extent"
+    IMPLAUSIBLE_VALUE = "implausible_value"

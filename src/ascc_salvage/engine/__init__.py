@@ -145,6 +145,7 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
             WarningCode.HIV_TEST_RECOMMENDED,
             "HIV status unknown: test for HIV (it changes checkpoint-inhibitor eligibility "
             "and antiretroviral interactions)",
+            ("patient.hiv.status",),
         )
     if patient.ecog is not None and patient.karnofsky is not None:
         mapped = ecog_from_karnofsky(patient.karnofsky)
@@ -153,6 +154,7 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
                 WarningCode.ECOG_KARNOFSKY_MISMATCH,
                 f"ECOG {patient.ecog} and Karnofsky {patient.karnofsky} (ECOG {mapped} by "
                 "the mapping table) disagree: ECOG is used",
+                ("patient.ecog", "patient.karnofsky"),
             )
 
 
@@ -272,7 +274,9 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
             for field, needed in sorted(missing.items())
         ),
         warnings=tuple(
-            ResultWarning(code, message)
-            for code, message in sorted(d.warnings.items(), key=lambda item: item[0].value)
+            ResultWarning(code, message, fields)
+            for (code, fields), message in sorted(
+                d.warnings.items(), key=lambda item: (item[0][0].value, item[0][1])
+            )
         ),
     )

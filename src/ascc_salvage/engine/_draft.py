@@ -56,14 +56,14 @@ class Draft:
     Attributes:
         pathway: Id of the pathway rule that routed the case (for the default reason).
         options: One draft per catalogue option.
-        warnings: Result-level warnings raised so far, with their messages.
+        warnings: Result-level warnings raised so far: (code, fields) → message.
     """
 
     pathway: str = ""
     options: dict[OptionId, OptionDraft] = attrs.Factory(
         lambda: {option: OptionDraft() for option in ALL_OPTIONS}
     )
-    warnings: dict[WarningCode, str] = attrs.Factory(dict)
+    warnings: dict[tuple[WarningCode, tuple[str, ...]], str] = attrs.Factory(dict)
     #: The re-irradiation screen behind the ``reirradiation`` tier, when one ran.
     reirradiation_screen: object = None
 
@@ -113,9 +113,12 @@ class Draft:
         """Whether *option* is currently preferred or alternative."""
         return self.options[option].tier in (Tier.PREFERRED, Tier.ALTERNATIVE)
 
-    def warn(self, code: WarningCode, message: str) -> None:
-        """Raise a result-level warning."""
-        self.warnings.setdefault(code, message)
+    def warn(self, code: WarningCode, message: str, fields: Iterable[str] = ()) -> None:
+        """Raise a result-level warning about the case paths *fields*.
+
+        A code is raised once per distinct set of fields (``implausible_value`` once per field).
+        """
+        self.warnings.setdefault((code, tuple(fields)), message)
 
     def effective_tier(self, option: OptionId) -> Tier:
         """The tier *option* will have (unassigned options end not recommended)."""
@@ -139,8 +142,8 @@ def merge(
     first = variants[0][1]
     merged = Draft(pathway=first.pathway, reirradiation_screen=first.reirradiation_screen)
     for _, draft in variants:
-        for code, message in draft.warnings.items():
-            merged.warn(code, message)
+        for (code, fields), message in draft.warnings.items():
+            merged.warn(code, message, fields)
     for option in ALL_OPTIONS:
         tiers = [draft.effective_tier(option) for _, draft in variants]
         if all(tier is tiers[0] for tier in tiers):

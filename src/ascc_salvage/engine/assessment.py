@@ -59,6 +59,7 @@ def route_without_active_disease(d: Draft, f: Facts) -> None:
             WarningCode.REASSESSMENT_OVERDUE,
             f"no assessment at or after day {window} from the start of chemoradiotherapy "
             "is recorded: the 26-week response assessment is overdue",
+            ("assessments",),
         )
         d.set(
             Opt.BIOPSY_AND_RESTAGE,

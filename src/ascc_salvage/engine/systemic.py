@@ -594,6 +594,7 @@ class _Systemic:
                 self.d.warn(
                     WarningCode.CHECK_NATIONAL_REIMBURSEMENT,
                     "EU marketing authorisation does not guarantee national reimbursement",
+                    ("jurisdiction",),
                 )
 
 
