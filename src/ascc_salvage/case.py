@@ -13,15 +13,38 @@ expose the magnitude in the canonical unit of their kind as :attr:`Measurement.c
 from __future__ import annotations
 
 import datetime as _dt
-import math
 import sys
+from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
 
+from ascc_salvage._modelcheck import (
+    Bounds,
+    describe_number,
+    is_finite,
+    join,
+    key_text,
+    short,
+    type_name,
+    validate_instance,
+)
+from ascc_salvage.errors import CaseValidationError, Problem
 from ascc_salvage.staging import Edition, MCategory, NCategory, StagePrefix, TCategory
-from ascc_salvage.units import CANONICAL_UNIT, Q_, Quantity, UnitKind, case_unit
+from ascc_salvage.units import (
+    CALCULATOR_KIND,
+    CANONICAL_UNIT,
+    CASE_UNITS,
+    Q_,
+    Quantity,
+    UnitKind,
+    as_quantity,
+    case_unit_for,
+    is_quantity,
+    magnitude,
+)
 from ascc_salvage.vocabulary import (
+    SYSTEMIC_OPTIONS,
     Biopsy,
     Condition,
     Finding,
@@ -44,6 +67,7 @@ from ascc_salvage.vocabulary import (
 __all__ = [
     "SCHEMA_VERSION",
     "Assessment",
+    "Bounds",
     "Case",
     "CellCount",
     "Chemoradiotherapy",
@@ -68,86 +92,144 @@ __all__ = [
 SCHEMA_VERSION: Final = 1
 
 
-@attrs.frozen
-class Bounds:
-    """Inclusive numeric bounds (``low_exclusive`` makes the lower bound strict)."""
-
-    low: float | None = None
-    high: float | None = None
-    low_exclusive: bool = False
-    step: int | None = None
-
-    def problem(self, value: float, unit: str = "") -> str | None:
-        """Return a message if *value* is outside the bounds, else ``None``."""
-        suffix = f" {unit}" if unit else ""
-        if self.low is not None:
-            if self.low_exclusive and not value > self.low:
-                return f"must be greater than {_num(self.low)}{suffix}"
-            if not self.low_exclusive and value < self.low:
-                return f"must be at least {_num(self.low)}{suffix}"
-        if self.high is not None and value > self.high:
-            return f"must be at most {_num(self.high)}{suffix}"
-        if self.step is not None and value % self.step != 0:
-            return f"must be a multiple of {self.step}"
-        return None
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
-
-
-def _bounds_validator(bounds: Bounds) -> Any:
-    def check(instance: object, attribute: attrs.Attribute[Any], value: object) -> None:
-        if value is None:
-            return
-        number = value.canonical if isinstance(value, Measurement) else value
-        if not isinstance(number, int | float) or isinstance(number, bool):
-            return
-        message = bounds.problem(float(number))
-        if message is not None:
-            raise ValueError(f"{attribute.name} {message}")
-
-    return check
-
-
 def _field(
     *,
     nullable: bool = False,
     optional: bool = False,
     bounds: Bounds | None = None,
+    choices: tuple[Any, ...] | None = None,
     default: Any = attrs.NOTHING,
 ) -> Any:
-    """Declare a model field with its document rules as metadata."""
-    metadata = {"nullable": nullable or optional, "optional": optional, "bounds": bounds}
-    validator = _bounds_validator(bounds) if bounds is not None else None
+    """Declare a model field with its document rules as metadata (checked at construction).
+
+    ``choices`` restricts an enum field to some of its members.
+    """
+    metadata = {
+        "nullable": nullable or optional,
+        "optional": optional,
+        "bounds": bounds,
+        "choices": choices,
+    }
     if optional and default is attrs.NOTHING:
         default = None
-    return attrs.field(default=default, metadata=metadata, validator=validator)
+    return attrs.field(default=default, metadata=metadata)
+
+
+class _CaseObject:
+    """Base of the case classes: every object is checked and converted when it is built."""
+
+    __slots__ = ()
+
+    def __attrs_post_init__(self) -> None:
+        validate_instance(self)
 
 
 @attrs.frozen
 class Measurement:
     """A measured value with its unit string exactly as written in the case document.
 
+    Build one from a number and an allow-listed unit string (``Mass(68, "kg")``), or let a
+    case class convert a pint quantity (``Patient(weight=Q_(68, "kg"), …)``): a quantity in a
+    unit of the allow-list keeps its magnitude and takes the list's spelling; any other unit
+    of the right kind is converted to the kind's canonical unit.
+
     Attributes:
         value: The number as received (int or float).
         unit: The unit string as received; must be on the allow-list for the kind.
         canonical: The value in the kind's canonical unit (derived; not compared).
+
+    Raises:
+        CaseValidationError: The value is not a finite number or the unit is not allowed.
     """
 
     KIND: ClassVar[UnitKind]
+    #: The canonical unit as written in messages.
+    CANONICAL_LABEL: ClassVar[str]
+    #: The allow-list spelling of the canonical unit.
+    CANONICAL_TEXT: ClassVar[str]
 
     value: float
     unit: str
     canonical: float = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        if isinstance(self.value, bool) or not isinstance(self.value, int | float):
-            raise TypeError("value must be a number")
-        if not math.isfinite(self.value):
-            raise ValueError("value must be finite")
-        factor = case_unit(self.unit, self.KIND).to_canonical
+        problems: list[Problem] = []
+        factor = self._check(self.value, self.unit, "$", problems)
+        if factor is None:
+            raise CaseValidationError(problems)
         object.__setattr__(self, "canonical", self.value * factor)
+
+    @classmethod
+    def _check(
+        cls, value: object, unit: object, path: str, problems: list[Problem]
+    ) -> float | None:
+        """Check a value and unit string; return the factor to canonical, or None."""
+        factor = None
+        entry = CASE_UNITS.get(unit) if isinstance(unit, str) else None
+        if entry is None or entry.kind is not cls.KIND:
+            noun = str(cls.KIND).replace("_", " ")
+            shown = short(unit) if isinstance(unit, str) else type_name(unit)
+            article = "an" if noun[0] in "aeiou" else "a"
+            problems.append(Problem(join(path, "unit"), f"{shown} is not {article} {noun} unit"))
+        else:
+            factor = entry.to_canonical
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            message = f"expected a number, got {type_name(value)}"
+            problems.append(Problem(join(path, "value"), message))
+            return None
+        if not is_finite(value) or not is_finite(value * (factor or 1.0)):
+            message = f"expected a finite number, got {describe_number(value)}"
+            problems.append(Problem(join(path, "value"), message))
+            return None
+        return factor
+
+    @classmethod
+    def from_input(cls, raw: object, path: str, problems: list[Problem]) -> Measurement | None:
+        """Build a measurement from a ``{"value", "unit"}`` mapping or a pint quantity.
+
+        Problems are appended to *problems* (paths under *path*); returns ``None`` then.
+        """
+        if isinstance(raw, Mapping):
+            ok = True
+            for key in raw:
+                if key not in ("value", "unit"):
+                    problems.append(Problem(join(path, key_text(key)), "unknown key"))
+                    ok = False
+            for key in ("value", "unit"):
+                if key not in raw:
+                    problems.append(Problem(join(path, key), "required key is missing"))
+                    ok = False
+            value, unit = raw.get("value", 0), raw.get("unit", cls.CANONICAL_TEXT)
+            factor = cls._check(value, unit, path, problems)
+            if not ok or factor is None:
+                return None
+            return cls(raw["value"], raw["unit"])
+        if is_quantity(raw):
+            return cls._from_quantity(raw, path, problems)
+        if isinstance(raw, Measurement):
+            problems.append(
+                Problem(path, f"expected {cls.__name__.lower()} units, got {type(raw).__name__}")
+            )
+            return None
+        expected = 'expected a quantity or an object {"value", "unit"}'
+        problems.append(Problem(path, f"{expected}, got {type_name(raw)}"))
+        return None
+
+    @classmethod
+    def _from_quantity(cls, raw: object, path: str, problems: list[Problem]) -> Measurement | None:
+        try:
+            canonical = magnitude(raw, CALCULATOR_KIND[cls.KIND], path)
+        except (TypeError, ValueError) as exc:
+            problems.append(Problem(path, str(exc)))
+            return None
+        quantity = as_quantity(raw, path)
+        spelling = case_unit_for(quantity.units, cls.KIND)
+        if spelling is not None:
+            value: float = quantity.magnitude
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                value = float(value)
+            return cls(value, spelling)
+        return cls(canonical, cls.CANONICAL_TEXT)
 
     @property
     def quantity(self) -> Quantity:
@@ -160,6 +242,8 @@ class Length(Measurement):
     """A length (``cm``, ``mm``, ``in``, ``[in_i]``); canonical unit cm."""
 
     KIND: ClassVar[UnitKind] = UnitKind.LENGTH
+    CANONICAL_LABEL: ClassVar[str] = "cm"
+    CANONICAL_TEXT: ClassVar[str] = "cm"
 
 
 @attrs.frozen
@@ -167,6 +251,8 @@ class Mass(Measurement):
     """A body mass (``kg``, ``g``, ``lb``, ``[lb_av]``); canonical unit kg."""
 
     KIND: ClassVar[UnitKind] = UnitKind.MASS
+    CANONICAL_LABEL: ClassVar[str] = "kg"
+    CANONICAL_TEXT: ClassVar[str] = "kg"
 
 
 @attrs.frozen
@@ -174,6 +260,8 @@ class Creatinine(Measurement):
     """A serum creatinine concentration (``mg/dL`` or ``umol/L``); canonical unit mg/dL."""
 
     KIND: ClassVar[UnitKind] = UnitKind.CREATININE
+    CANONICAL_LABEL: ClassVar[str] = "mg/dL"
+    CANONICAL_TEXT: ClassVar[str] = "mg/dL"
 
 
 @attrs.frozen
@@ -181,6 +269,8 @@ class CellCount(Measurement):
     """A cell count per volume (``cells/uL`` …); canonical unit cells/µL."""
 
     KIND: ClassVar[UnitKind] = UnitKind.CELL_COUNT
+    CANONICAL_LABEL: ClassVar[str] = "cells/µL"
+    CANONICAL_TEXT: ClassVar[str] = "cells/uL"
 
 
 @attrs.frozen
@@ -188,10 +278,12 @@ class Dose(Measurement):
     """An absorbed radiation dose (``Gy`` or ``cGy``); canonical unit Gy."""
 
     KIND: ClassVar[UnitKind] = UnitKind.RADIATION_DOSE
+    CANONICAL_LABEL: ClassVar[str] = "Gy"
+    CANONICAL_TEXT: ClassVar[str] = "Gy"
 
 
 @attrs.frozen
-class Hiv:
+class Hiv(_CaseObject):
     """HIV status and, for people with HIV, immune and virological control."""
 
     status: HivStatus = _field()
@@ -200,7 +292,7 @@ class Hiv:
 
 
 @attrs.frozen
-class Patient:
+class Patient(_CaseObject):
     """The patient at the evaluation date."""
 
     age_years: int | None = _field(nullable=True, bounds=Bounds(18, 120))
@@ -220,7 +312,7 @@ class Patient:
 
 
 @attrs.frozen
-class Stage:
+class Stage(_CaseObject):
     """TNM stage at diagnosis (only enum membership is validated)."""
 
     t: TCategory = _field()
@@ -231,15 +323,15 @@ class Stage:
 
 
 @attrs.frozen
-class Chemoradiotherapy:
+class Chemoradiotherapy(_CaseObject):
     """The primary chemoradiotherapy course."""
 
     start_date: _dt.date = _field()
     end_date: _dt.date = _field()
-    dose: Dose = _field(bounds=Bounds(0, low_exclusive=True))
-    fractions: int = _field(bounds=Bounds(1))
+    dose: Dose = _field(bounds=Bounds(0, 80, low_exclusive=True))
+    fractions: int = _field(bounds=Bounds(1, 60))
     groins_irradiated: bool | None = _field(nullable=True)
-    groin_dose: Dose | None = _field(optional=True, bounds=Bounds(0, low_exclusive=True))
+    groin_dose: Dose | None = _field(optional=True, bounds=Bounds(0, 70, low_exclusive=True))
     groin_fractions: int | None = _field(optional=True, bounds=Bounds(1))
 
     @property
@@ -249,7 +341,7 @@ class Chemoradiotherapy:
 
 
 @attrs.frozen
-class Primary:
+class Primary(_CaseObject):
     """The primary tumour and its chemoradiotherapy (``None`` = untreated primary)."""
 
     site: PrimarySite = _field()
@@ -258,7 +350,7 @@ class Primary:
 
 
 @attrs.frozen
-class Assessment:
+class Assessment(_CaseObject):
     """One response or follow-up assessment."""
 
     date: _dt.date = _field()
@@ -267,18 +359,18 @@ class Assessment:
 
 
 @attrs.frozen
-class DiseaseSite:
+class DiseaseSite(_CaseObject):
     """One site of current disease."""
 
     site: Site = _field()
-    size: Length | None = _field(nullable=True, bounds=Bounds(0, low_exclusive=True))
-    lesions: int = _field(bounds=Bounds(1))
+    size: Length | None = _field(nullable=True, bounds=Bounds(0.1, 30))
+    lesions: int = _field(bounds=Bounds(1, 100))
     laterality: Laterality | None = _field(nullable=True)
     station: NodalStation | None = _field(optional=True)
 
 
 @attrs.frozen
-class Disease:
+class Disease(_CaseObject):
     """Current extent of disease at the evaluation date."""
 
     restaged: bool | None = _field(nullable=True)
@@ -290,7 +382,7 @@ class Disease:
 
 
 @attrs.frozen
-class PriorSalvageSurgery:
+class PriorSalvageSurgery(_CaseObject):
     """A salvage operation in the history."""
 
     date: _dt.date = _field()
@@ -299,10 +391,10 @@ class PriorSalvageSurgery:
 
 
 @attrs.frozen
-class PriorSystemicTherapy:
+class PriorSystemicTherapy(_CaseObject):
     """A systemic therapy in the history (``regimen`` is a systemic option id)."""
 
-    regimen: OptionId = _field()
+    regimen: OptionId = _field(choices=SYSTEMIC_OPTIONS)
     setting: TherapySetting = _field()
     start_date: _dt.date = _field()
     end_date: _dt.date | None = _field(nullable=True)
@@ -311,17 +403,17 @@ class PriorSystemicTherapy:
 
 
 @attrs.frozen
-class PriorRadiotherapy:
+class PriorRadiotherapy(_CaseObject):
     """A radiotherapy course other than the primary chemoradiotherapy."""
 
     region: RadiotherapyRegion = _field()
     end_date: _dt.date = _field()
-    dose: Dose = _field(bounds=Bounds(0, low_exclusive=True))
-    fractions: int = _field(bounds=Bounds(1))
+    dose: Dose = _field(bounds=Bounds(0, 90, low_exclusive=True))
+    fractions: int = _field(bounds=Bounds(1, 70))
 
 
 @attrs.frozen
-class Facility:
+class Facility(_CaseObject):
     """What the treating facility offers."""
 
     iort_available: bool | None = _field(nullable=True)
@@ -329,7 +421,7 @@ class Facility:
 
 
 @attrs.frozen
-class Case:
+class Case(_CaseObject):
     """One patient's situation at an evaluation date (the root of the case format)."""
 
     schema_version: int = _field(bounds=Bounds(SCHEMA_VERSION, SCHEMA_VERSION))
@@ -344,6 +436,10 @@ class Case:
     prior_radiotherapy: tuple[PriorRadiotherapy, ...] = _field()
     facility: Facility = _field()
 
+
+# The cross-field rules register themselves on the classes above: import them with the model,
+# so that an object built from Python is checked by every rule even before io is imported.
+from ascc_salvage import validation as _validation  # noqa: E402, F401
 
 # Hypothesis may have been imported before this module: register the case strategies now
 # (see ascc_salvage.testing._hypothesis_hook for why registration waits for this module).

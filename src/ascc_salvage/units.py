@@ -30,6 +30,7 @@ import attrs
 import pint
 
 __all__ = [
+    "CALCULATOR_KIND",
     "CASE_UNITS",
     "CREATININE_MOLAR_MASS_G_PER_MOL",
     "Q_",
@@ -39,6 +40,8 @@ __all__ = [
     "UnitKind",
     "as_quantity",
     "case_unit",
+    "case_unit_for",
+    "is_quantity",
     "magnitude",
     "parse_unit",
     "ureg",
@@ -257,8 +260,40 @@ class Kinds:
     TIME: Final = Kind("time", "d")
 
 
-def _is_quantity(value: object) -> bool:
+#: The calculator kind that checks a quantity given for a case measurement of each kind.
+CALCULATOR_KIND: Final[Mapping[UnitKind, Kind]] = {
+    UnitKind.LENGTH: Kinds.LENGTH,
+    UnitKind.MASS: Kinds.MASS,
+    UnitKind.CREATININE: Kinds.CREATININE,
+    UnitKind.CELL_COUNT: Kinds.CELL_COUNT,
+    UnitKind.RADIATION_DOSE: Kinds.DOSE,
+}
+
+
+def is_quantity(value: object) -> bool:
+    """Whether *value* is a pint quantity (of any registry)."""
     return isinstance(value, pint.Quantity)
+
+
+@functools.lru_cache(maxsize=256)
+def _spelling(units: str, kind: UnitKind) -> str | None:
+    target = ureg.Quantity(1.0, units)
+    for text, entry in CASE_UNITS.items():
+        if (
+            entry.kind is kind
+            and target.is_compatible_with(entry.pint_expression)
+            and math.isclose(target.m_as(entry.pint_expression), 1.0, rel_tol=1e-12)
+        ):
+            return text
+    return None
+
+
+def case_unit_for(units: object, kind: UnitKind) -> str | None:
+    """The allow-list spelling of a pint unit of *kind*, or ``None`` if it is not listed.
+
+    The first spelling of the list wins (``cells/uL`` for ``1/µL``, ``in`` for inch).
+    """
+    return _spelling(str(units), kind)
 
 
 def as_quantity(value: object, argument: str) -> Quantity:
@@ -267,7 +302,7 @@ def as_quantity(value: object, argument: str) -> Quantity:
     Raises:
         TypeError: *value* is not a pint quantity (a bare number, a string …).
     """
-    if not _is_quantity(value):
+    if not is_quantity(value):
         raise TypeError(
             f"{argument} must be a quantity such as Q_(70, 'kg'), not {type(value).__name__}"
         )

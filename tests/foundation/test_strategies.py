@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from ascc_salvage import case as model
@@ -24,10 +24,12 @@ from ._support import example_document
 
 LATE = dt.date(2061, 1, 1)
 BASE = load_case(example_document())
-#: The example without assessments or CRT, evaluated after every date the strategies draw.
+#: The example without assessments or CRT, evaluated after every date the strategies draw
+#: (age unknown, so that no date can precede the birth).
 OPEN = attrs.evolve(
     BASE,
     evaluation_date=LATE,
+    patient=attrs.evolve(BASE.patient, age_years=None),
     assessments=(),
     primary=attrs.evolve(BASE.primary, chemoradiotherapy=None),
 )
@@ -50,15 +52,30 @@ def _crt(**changes: Any) -> model.Case:
 
 
 #: type -> (its strategy, how to place one in an otherwise valid case)
+def _length(x: model.Length) -> model.Case:
+    """A length is a height (100–250 cm) or a lesion size (0.1–30 cm)."""
+    if x.canonical >= 100:
+        return _patient(height=x, weight=None)
+    assume(0.1 <= x.canonical <= 30)
+    return _site(size=x)
+
+
+def _dose(x: model.Dose) -> model.Case:
+    """A dose is a groin dose (at most 70 Gy) or a prior course of up to 90 Gy."""
+    assume(x.canonical <= 70)
+    return _crt(groin_dose=x)
+
+
 EMBED: dict[type, tuple[Callable[[], st.SearchStrategy[Any]], Callable[[Any], model.Case]]] = {
-    model.Length: (cs.lengths, lambda x: _site(size=x)),
-    model.Mass: (cs.masses, lambda x: _patient(weight=x)),
+    model.Length: (cs.lengths, lambda x: _length(x)),
+    # Without a height the weight alone cannot make an impossible BMI (P9).
+    model.Mass: (cs.masses, lambda x: _patient(weight=x, height=None)),
     model.Creatinine: (cs.creatinines, lambda x: _patient(serum_creatinine=x)),
     model.CellCount: (
         cs.cell_counts,
         lambda x: _patient(hiv=attrs.evolve(BASE.patient.hiv, cd4_count=x)),
     ),
-    model.Dose: (cs.doses, lambda x: _crt(groin_dose=x)),
+    model.Dose: (cs.doses, lambda x: _dose(x)),
     model.Hiv: (cs.hivs, lambda x: _patient(hiv=x)),
     model.Patient: (cs.patients, lambda x: attrs.evolve(BASE, patient=x)),
     model.Stage: (

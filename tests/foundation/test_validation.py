@@ -321,14 +321,17 @@ CRT = "primary.chemoradiotherapy"
          "disease.invaded_structures[1]"),
         (lambda d: d["disease"].update(sites=[]), "disease.sites"),
         (_crt(fractions=2), f"{CRT}.dose"),  # 25.2 Gy per fraction
-        (_crt(fractions=200), f"{CRT}.dose"),  # 0.252 Gy per fraction
+        (_crt(fractions=50, dose=_q(20, "Gy")), f"{CRT}.dose"),  # 0.4 Gy per fraction
         (_crt(groins_irradiated=False, groin_dose=_q(45, "Gy")), f"{CRT}.groin_dose"),
         (_crt(groin_dose=_q(45, "Gy"), groin_fractions=1), f"{CRT}.groin_dose"),
         (_crt(groin_fractions=25), f"{CRT}.groin_fractions"),
         # accepted before, although its own dump (null groin_dose omitted) was then rejected
         (_crt(groin_dose=None, groin_fractions=25), f"{CRT}.groin_fractions"),
         (_crt(start_date="2025-02-15"), f"{CRT}.end_date"),
-        (_crt(start_date="2026-11-27", end_date="2026-11-28"), f"{CRT}.start_date"),
+        (
+            _crt(start_date="2026-11-27", end_date="2026-11-28", fractions=2, dose=_q(4, "Gy")),
+            f"{CRT}.start_date",
+        ),
         (_assessment(0, "2025-02-13"), "assessments[0].date"),  # before the end of CRT
         (_assessment(1, "2026-11-27"), "assessments[1].date"),  # after the evaluation
         (_assessment(1, "2025-03-23"), "assessments[1].date"),  # out of order

@@ -28,6 +28,8 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Final, TypeVar
 
+import attrs
+
 from ascc_salvage.case import (
     SCHEMA_VERSION,
     Assessment,
@@ -235,14 +237,20 @@ def doses(
 
 @st.composite
 def _course(
-    draw: st.DrawFn, *, max_fractions: int = 40, units: Sequence[str] | None = None
+    draw: st.DrawFn,
+    *,
+    max_fractions: int = 40,
+    max_total_gy: float = 80.0,
+    per_fraction_gy: tuple[float, float] = DOSE_PER_FRACTION_GY,
+    units: Sequence[str] | None = None,
 ) -> tuple[Dose, int]:
-    """A total dose and its fractions with a dose per fraction of 0.5–25 Gy."""
-    fractions = draw(st.integers(1, max_fractions))
-    low, high = DOSE_PER_FRACTION_GY
+    """A total dose (at most *max_total_gy*) and its fractions, dose per fraction in bounds."""
+    low, high = per_fraction_gy
+    fractions = draw(st.integers(1, max(1, min(max_fractions, int(max_total_gy / low)))))
+    top = min(high * fractions, max_total_gy)
     dose = draw(
-        _measurements(Dose, low=low * fractions, high=high * fractions, units=units).filter(
-            lambda d: low <= d.canonical / fractions <= high
+        _measurements(Dose, low=low * fractions, high=top, units=units).filter(
+            lambda d: low <= d.canonical / fractions <= high and d.canonical <= max_total_gy
         )
     )
     return dose, fractions
@@ -265,13 +273,25 @@ def case_dates(
 
 
 def hivs(*, full_inputs: bool = False) -> SearchStrategy[Hiv]:
-    """HIV status objects; with *full_inputs* the CD4 count and viral load are never null."""
+    """HIV status objects; with *full_inputs* the CD4 count and viral load are never null.
+
+    The viral load is recorded only for status ``positive`` (P15), so *full_inputs* implies
+    a positive status.
+    """
     nullable = not full_inputs
-    return st.builds(
-        Hiv,
-        status=st.sampled_from(HivStatus),
-        cd4_count=_nullable(cell_counts(), allow_null=nullable),
-        viral_load_undetectable=_nullable(st.booleans(), allow_null=nullable),
+    statuses = (HivStatus.POSITIVE,) if full_inputs else tuple(HivStatus)
+    return st.sampled_from(statuses).flatmap(
+        lambda status: st.builds(
+            Hiv,
+            status=st.just(status),
+            cd4_count=_nullable(cell_counts(), allow_null=nullable),
+            # Viral load is recorded only in HIV infection (P15).
+            viral_load_undetectable=(
+                _nullable(st.booleans(), allow_null=nullable)
+                if status is HivStatus.POSITIVE
+                else st.none()
+            ),
+        )
     )
 
 
@@ -294,10 +314,10 @@ def patients(*, full_inputs: bool = False) -> SearchStrategy[Patient]:
         Patient,
         age_years=maybe(st.integers(18, 120)),
         sex=maybe(st.sampled_from(Sex)),
-        ecog=maybe(st.integers(0, 5)),
-        karnofsky=maybe(st.integers(0, 10).map(lambda k: k * 10)),
-        weight=maybe(masses()),
-        height=maybe(_measurements(Length, low=100.0, high=250.0)),
+        ecog=st.just(None),
+        karnofsky=st.just(None),
+        weight=st.just(None),
+        height=st.just(None),
         serum_creatinine=maybe(creatinines()),
         fit_for_major_surgery=maybe(st.booleans()),
         accepts_permanent_colostomy=maybe(st.booleans()),
@@ -306,6 +326,32 @@ def patients(*, full_inputs: bool = False) -> SearchStrategy[Patient]:
         conditions=maybe(_unique_enums(tuple(Condition))),
         frail=maybe(st.booleans()),
         declines_active_treatment=maybe(st.booleans()),
+    ).flatmap(lambda patient: _performance_and_size(patient, nullable=nullable))
+
+
+@st.composite
+def _performance_and_size(draw: st.DrawFn, patient: Patient, *, nullable: bool) -> Patient:
+    """ECOG and Karnofsky at most one grade apart (P7); BMI within 10–100 kg/m² (P9)."""
+    from ascc_salvage.calculators.performance import ecog_from_karnofsky
+
+    def maybe(strategy: SearchStrategy[_T]) -> SearchStrategy[_T | None]:
+        return _nullable(strategy, allow_null=nullable)
+
+    ecog = draw(maybe(st.integers(0, 5)))
+    scores = [k * 10 for k in range(11)]
+    if ecog is not None:
+        scores = [k for k in scores if abs(ecog_from_karnofsky(k) - ecog) < 2]
+    height = draw(maybe(_measurements(Length, low=100.0, high=250.0)))
+    low_kg, high_kg = 20.0, 400.0
+    if height is not None:
+        metres = height.canonical / 100.0
+        low_kg, high_kg = max(low_kg, 10.0 * metres**2), min(high_kg, 100.0 * metres**2)
+    return attrs.evolve(
+        patient,
+        ecog=ecog,
+        karnofsky=draw(maybe(st.sampled_from(scores))),
+        height=height,
+        weight=draw(maybe(masses(min_kg=low_kg * 1.001, max_kg=high_kg * 0.999))),
     )
 
 
@@ -348,16 +394,18 @@ def _chemoradiotherapies(
     start = draw(
         start_date if start_date is not None else case_dates(max_value=dt.date(2055, 1, 1))
     )
-    end = start + dt.timedelta(days=draw(st.integers(0, max_duration_days)))
-    dose, fractions = draw(_course())
+    days = draw(st.integers(0, min(max_duration_days, 180)))  # P2: at most 180 days
+    end = start + dt.timedelta(days=days)
+    most = min(60, 2 * (days + 1))  # P1 and P2: two fractions a day, 60 in all
+    dose, fractions = draw(_course(max_fractions=most))
     groins = draw(_nullable(st.booleans()))
     groin_dose: Dose | None = None
     groin_fractions: int | None = None
     if groins is not False and draw(st.booleans()):
         if draw(st.booleans()):
-            groin_dose, groin_fractions = draw(_course())
+            groin_dose, groin_fractions = draw(_course(max_fractions=most, max_total_gy=70.0))
         else:
-            groin_dose = draw(doses())
+            groin_dose = draw(doses(max_gy=70.0))
     return Chemoradiotherapy(
         start_date=start,
         end_date=end,
@@ -386,12 +434,24 @@ def assessments(
     biopsies: Sequence[Biopsy] | None = None,
 ) -> SearchStrategy[Assessment]:
     """Single assessments (for whole timelines in date order use :func:`cases`)."""
-    return st.builds(
-        Assessment,
-        date=date if date is not None else case_dates(),
-        finding=st.sampled_from(tuple(findings) if findings is not None else tuple(Finding)),
-        biopsy=st.sampled_from(tuple(biopsies) if biopsies is not None else tuple(Biopsy)),
-    )
+    finding_choices = tuple(findings) if findings is not None else tuple(Finding)
+    biopsy_choices = tuple(biopsies) if biopsies is not None else tuple(Biopsy)
+
+    @st.composite
+    def build(draw: st.DrawFn) -> Assessment:
+        finding = draw(st.sampled_from(finding_choices))
+        allowed = [b for b in biopsy_choices if _compatible(finding, b)]
+        if not allowed:  # pragma: no cover - only complete_response with biopsies=[positive]
+            raise ValueError("a complete response cannot have a positive biopsy")
+        when = draw(date if date is not None else case_dates())
+        return Assessment(when, finding, draw(st.sampled_from(allowed)))
+
+    return build()
+
+
+def _compatible(finding: Finding, biopsy: Biopsy) -> bool:
+    """A positive biopsy contradicts a complete response (P11)."""
+    return not (finding is Finding.COMPLETE_RESPONSE and biopsy is Biopsy.POSITIVE)
 
 
 # --- current disease ---------------------------------------------------------------------
@@ -414,7 +474,7 @@ def _disease_sites(draw: st.DrawFn, *, site: Site | None) -> DiseaseSite:
     )
     return DiseaseSite(
         site=chosen,
-        size=draw(_nullable(lengths(max_cm=30.0))),
+        size=draw(_nullable(lengths(min_cm=0.1, max_cm=30.0))),
         lesions=draw(st.integers(1, 50)),
         laterality=draw(_nullable(st.sampled_from(Laterality))),
         station=station,
@@ -428,7 +488,12 @@ def diseases(
     site_tuples = (
         sites
         if sites is not None
-        else st.lists(disease_sites(), min_size=1, max_size=max_sites).map(tuple)
+        else st.lists(
+            disease_sites(),
+            min_size=1,
+            max_size=max_sites,
+            unique_by=lambda s: (s.site, s.laterality, s.station),  # P13
+        ).map(tuple)
     )
     return st.builds(
         Disease,
@@ -436,8 +501,13 @@ def diseases(
         sites=site_tuples,
         invaded_structures=_unique_enums(tuple(InvadedStructure), max_size=5),
         resectable=_nullable(st.booleans()),
-        expected_margin=_nullable(st.sampled_from(Margin)),
+        expected_margin=st.just(None),
         all_lesions_locally_treatable=_nullable(st.booleans()),
+    ).flatmap(
+        lambda disease: _nullable(
+            # A margin is expected only for resectable disease (P12).
+            st.sampled_from(tuple(Margin) if disease.resectable is not False else (Margin.R2,))
+        ).map(lambda margin: attrs.evolve(disease, expected_margin=margin))
     )
 
 
@@ -504,9 +574,11 @@ def prior_radiotherapies(*, latest: dt.date = MAX_DATE) -> SearchStrategy[PriorR
 
 @st.composite
 def _prior_radiotherapies(draw: st.DrawFn, *, latest: dt.date) -> PriorRadiotherapy:
-    dose, fractions = draw(_course())
+    region = draw(st.sampled_from(RadiotherapyRegion))
+    per_fraction = (0.5, 40.0) if region is RadiotherapyRegion.OTHER else DOSE_PER_FRACTION_GY
+    dose, fractions = draw(_course(max_total_gy=90.0, per_fraction_gy=per_fraction))  # P3
     return PriorRadiotherapy(
-        region=draw(st.sampled_from(RadiotherapyRegion)),
+        region=region,
         end_date=draw(case_dates(max_value=latest)),
         dose=dose,
         fractions=fractions,
@@ -549,11 +621,14 @@ def _free_timeline(draw: st.DrawFn, crt: Chemoradiotherapy | None) -> _Timeline:
     )
     count = draw(st.integers(0, 6))
     dates = draw(_sorted_dates(first, evaluation, count))
-    items = [
-        Assessment(d, draw(st.sampled_from(Finding)), draw(st.sampled_from(Biopsy))) for d in dates
-    ]
+    items = [draw(assessments(date=st.just(d))) for d in dates]
+    # A salvage procedure follows the start of CRT (P10).
+    earliest = crt.start_date if crt is not None else MIN_DATE
     surgeries = draw(
-        st.lists(prior_salvage_surgeries(date=case_dates(max_value=evaluation)), max_size=2)
+        st.lists(
+            prior_salvage_surgeries(date=case_dates(min_value=earliest, max_value=evaluation)),
+            max_size=2,
+        )
     )
     return evaluation, items, surgeries
 
@@ -571,8 +646,8 @@ def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatu
     def findings(count: int, choices: Sequence[Finding]) -> list[Finding]:
         return [draw(st.sampled_from(choices)) for _ in range(count)]
 
-    def biopsy() -> Biopsy:
-        drawn: Biopsy = draw(st.sampled_from(Biopsy))
+    def biopsy(finding: Finding) -> Biopsy:
+        drawn: Biopsy = draw(st.sampled_from([b for b in Biopsy if _compatible(finding, b)]))
         return drawn
 
     surgeries: list[PriorSalvageSurgery] = []
@@ -580,7 +655,7 @@ def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatu
         count = draw(st.integers(0, 3))
         dates = draw(_sorted_dates(end, before_window, count))
         kinds = findings(count, _NOT_OPENING)
-        items = [Assessment(d, f, biopsy()) for d, f in zip(dates, kinds, strict=True)]
+        items = [Assessment(d, f, biopsy(f)) for d, f in zip(dates, kinds, strict=True)]
         if hint is DiseaseStatus.TOO_EARLY_TO_ASSESS:
             earliest = dates[-1] if dates else end
             evaluation = draw(case_dates(min_value=earliest, max_value=before_window))
@@ -592,7 +667,7 @@ def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatu
         count = draw(st.integers(0, 3))
         dates = draw(_sorted_dates(end, window, count))
         items = [
-            Assessment(d, f, biopsy())
+            Assessment(d, f, biopsy(f))
             for d, f in zip(dates, findings(count, _NOT_OPENING), strict=True)
         ]
         last_date = draw(case_dates(min_value=max([window, *dates]), max_value=late))
@@ -603,7 +678,7 @@ def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatu
                 draw(st.sampled_from((Biopsy.POSITIVE, Biopsy.NOT_DONE))),
             )
         elif draw(st.booleans()):
-            last = Assessment(last_date, Finding.EQUIVOCAL, biopsy())
+            last = Assessment(last_date, Finding.EQUIVOCAL, biopsy(Finding.EQUIVOCAL))
         else:
             last = Assessment(
                 last_date,
@@ -618,7 +693,7 @@ def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatu
         count = draw(st.integers(0, 4))
         dates = draw(_sorted_dates(end, late, count + 1))
         kinds = [*findings(count, tuple(Finding)), Finding.COMPLETE_RESPONSE]
-        items = [Assessment(d, f, biopsy()) for d, f in zip(dates, kinds, strict=True)]
+        items = [Assessment(d, f, biopsy(f)) for d, f in zip(dates, kinds, strict=True)]
         evaluation = draw(case_dates(min_value=dates[-1], max_value=late))
         return evaluation, items, surgeries
 
@@ -636,7 +711,7 @@ def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatu
         tail = findings(after, (*_NOT_OPENING, *_OPENERS))
         kinds = [*head, opener, *tail]
         dates = draw(_sorted_dates(end, late, len(kinds)))
-        items = [Assessment(d, f, biopsy()) for d, f in zip(dates, kinds, strict=True)]
+        items = [Assessment(d, f, biopsy(f)) for d, f in zip(dates, kinds, strict=True)]
         evaluation = draw(case_dates(min_value=dates[-1], max_value=late))
         return evaluation, items, surgeries
 
@@ -644,7 +719,7 @@ def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatu
         count = draw(st.integers(0, 4))
         dates = draw(_sorted_dates(end, late, count))
         items = [
-            Assessment(d, f, biopsy())
+            Assessment(d, f, biopsy(f))
             for d, f in zip(dates, findings(count, tuple(Finding)), strict=True)
         ]
         first_free = _day(dates[-1], 1) if dates else end
@@ -740,20 +815,56 @@ def _cases(
     else:
         current = draw(_strategy_of(disease, _nullable(diseases())))
 
+    therapies = draw(st.lists(prior_systemic_therapies(latest=evaluation), max_size=max_history))
+    courses = _within_pelvic_budget(
+        crt, draw(st.lists(prior_radiotherapies(latest=evaluation), max_size=max_history))
+    )
+    drawn_patient = draw(_strategy_of(patient, patients(full_inputs=full_inputs)))
+    earliest = min(
+        [
+            *([crt.start_date] if crt is not None else []),
+            *(a.date for a in items),
+            *(s.date for s in surgeries),
+            *(t.start_date for t in therapies),
+            *(c.end_date for c in courses),
+        ],
+        default=evaluation,
+    )
     return Case(
         schema_version=SCHEMA_VERSION,
         evaluation_date=evaluation,
         jurisdiction=draw(_strategy_of(jurisdiction, _nullable(st.sampled_from(Jurisdiction)))),
-        patient=draw(_strategy_of(patient, patients(full_inputs=full_inputs))),
+        patient=_old_enough(drawn_patient, earliest, evaluation),
         primary=draw(primaries(chemoradiotherapy=st.just(crt))),
         assessments=tuple(items),
         disease=current,
         prior_salvage_surgery=tuple(surgeries),
-        prior_systemic_therapy=tuple(
-            draw(st.lists(prior_systemic_therapies(latest=evaluation), max_size=max_history))
-        ),
-        prior_radiotherapy=tuple(
-            draw(st.lists(prior_radiotherapies(latest=evaluation), max_size=max_history))
-        ),
+        prior_systemic_therapy=tuple(therapies),
+        prior_radiotherapy=tuple(courses),
         facility=draw(facilities()),
     )
+
+
+def _within_pelvic_budget(
+    crt: Chemoradiotherapy | None, courses: list[PriorRadiotherapy]
+) -> list[PriorRadiotherapy]:
+    """Drop pelvic courses beyond a cumulative pelvic dose of 200 Gy (P4)."""
+    total = 0.0 if crt is None else crt.dose.canonical
+    kept = []
+    for course in courses:
+        if course.region is RadiotherapyRegion.PELVIS:
+            if total + course.dose.canonical > 200.0:
+                continue
+            total += course.dose.canonical
+        kept.append(course)
+    return kept
+
+
+def _old_enough(patient: Patient, earliest: dt.date, evaluation: dt.date) -> Patient:
+    """Raise the age so that no date precedes the birth (P5); unknown beyond 120 years."""
+    if patient.age_years is None:
+        return patient
+    needed = evaluation.year - earliest.year  # born at the latest on the earliest date
+    if patient.age_years >= needed:
+        return patient
+    return attrs.evolve(patient, age_years=needed if needed <= 120 else None)
