@@ -22,6 +22,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.foundation._support import nodes, set_at
 
 from ascc_salvage import CaseValidationError, dump_case, load_case, recommend, result_to_dict
 from ascc_salvage import case as model
@@ -31,10 +32,8 @@ from ascc_salvage.io import case_digest
 from ascc_salvage.testing.strategies import cases
 from ascc_salvage.units import CASE_UNITS, Q_, case_unit_for
 
-from tests.foundation._support import nodes, set_at
 
-
-class _Failed(Exception):
+class _FailedError(Exception):
     """An object below could not be built; its problems are already recorded."""
 
 
@@ -50,15 +49,15 @@ def _build(cls: type, raw: dict[str, Any], path: str, problems: list[str]) -> An
             kwargs[spec.name] = _value(
                 hints[spec.name], raw[spec.name], join(path, spec.name), problems
             )
-        except _Failed:
+        except _FailedError:
             failed = True
     if failed:
-        raise _Failed
+        raise _FailedError
     try:
         return cls(**kwargs)
     except CaseValidationError as error:
         problems.extend(join(path, problem.path) for problem in error.errors)
-        raise _Failed from None
+        raise _FailedError from None
 
 
 def _value(tp: Any, raw: Any, path: str, problems: list[str]) -> Any:
@@ -70,10 +69,10 @@ def _value(tp: Any, raw: Any, path: str, problems: list[str]) -> Any:
         for i, item in enumerate(raw):
             try:
                 items.append(_value(args[0], item, f"{path}[{i}]", problems))
-            except _Failed:
+            except _FailedError:
                 failed = True
         if failed:
-            raise _Failed
+            raise _FailedError
         return items
     if isinstance(tp, type) and issubclass(tp, model.Measurement):
         return _quantity(raw)
@@ -102,7 +101,7 @@ def build_from_python(document: dict[str, Any]) -> tuple[model.Case | None, list
     problems: list[str] = []
     try:
         return _build(model.Case, document, "$", problems), problems
-    except _Failed:
+    except _FailedError:
         return None, problems
 
 
