@@ -25,6 +25,7 @@ PUBLIC_MODULES = (
     "ascc_salvage.validation",
     "ascc_salvage.errors",
     "ascc_salvage.status",
+    "ascc_salvage.plausibility",
     "ascc_salvage.result",
     "ascc_salvage.batch",
     "ascc_salvage.examples",

@@ -66,6 +66,16 @@ def test_platinum_history_is_found_after_a_checkpoint_inhibitor() -> None:
     assert facts.platinum_free_interval() == (0, True, ())
 
 
+def test_platinum_free_interval_of_an_ongoing_platinum_line_needs_its_end_date() -> None:
+    """A platinum course still running has no last dose yet: the interval is unknown."""
+    document = base_document()
+    document["prior_systemic_therapy"] = [
+        therapy("carboplatin_paclitaxel", "advanced", "2026-09-01", None, "ongoing")
+    ]
+    facts = _facts(document)
+    assert facts.platinum_free_interval() == (None, False, ("prior_systemic_therapy.end_date",))
+
+
 def test_without_distant_disease_nothing_is_oligometastatic() -> None:
     facts = _facts(base_document())
     assert facts.distant is False

@@ -40,6 +40,16 @@ EXPECTED = {
     "groin_reirradiation_min_interval_months": (12, "mo", True),
     "local_excision_max_size": (2, "cm", False),
     "iort_nerve_tolerance_dose": (15, "Gy", True),
+    "plausible_cd4_min_without_hiv": (200, "cells/uL", True),
+    "plausible_crt_dose_min": (30, "Gy", True),
+    "plausible_crt_dose_max": (65, "Gy", True),
+    "plausible_crt_overall_time_max": (70, "d", True),
+    "plausible_bmi_min": (15, "kg/m2", True),
+    "plausible_bmi_max": (60, "kg/m2", True),
+    "plausible_record_gap_max": (730, "d", True),
+    "plausible_radiosensitising_lead_max": (30, "d", True),
+    "plausible_creatinine_max_without_dialysis": (10, "mg/dL", True),
+    "plausible_age_max": (100, "a", True),
 }
 
 

@@ -16,6 +16,7 @@ from typing import Final
 
 import attrs
 
+from ascc_salvage import plausibility
 from ascc_salvage._version import __version__
 from ascc_salvage.calculators.dose_plan import plan_from_floats, radiotherapy_plan
 from ascc_salvage.calculators.reirradiation import ReirradiationAssessment
@@ -156,6 +157,9 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
                 "the mapping table) disagree: ECOG is used",
                 ("patient.ecog", "patient.karnofsky"),
             )
+    # Plausibility warnings W1-W10 of the case format: reported, never a tier change.
+    for item in plausibility.implausible_values(case):
+        d.warn(WarningCode.IMPLAUSIBLE_VALUE, item.message, (item.path,))
 
 
 def _approved_agents(case: Case) -> tuple[str, ...]:

@@ -733,6 +733,16 @@ class Thresholds:
     groin_reirradiation_min_interval_months: Threshold
     local_excision_max_size: Threshold
     iort_nerve_tolerance_dose: Threshold
+    plausible_cd4_min_without_hiv: Threshold
+    plausible_crt_dose_min: Threshold
+    plausible_crt_dose_max: Threshold
+    plausible_crt_overall_time_max: Threshold
+    plausible_bmi_min: Threshold
+    plausible_bmi_max: Threshold
+    plausible_record_gap_max: Threshold
+    plausible_radiosensitising_lead_max: Threshold
+    plausible_creatinine_max_without_dialysis: Threshold
+    plausible_age_max: Threshold
     reirradiation_limits: tuple[OrganLimit, ...]
     karnofsky_to_ecog: tuple[KarnofskyEcogRow, ...]
     karnofsky_to_ecog_note: str = ""

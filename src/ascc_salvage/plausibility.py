@@ -1,0 +1,317 @@
+"""Implausible but possible values of a case: the ``implausible_value`` warnings.
+
+The case format (``case-format.md``, "Plausibility") separates *impossible* values, which
+validation rejects, from values that are *possible but unusual*: a CD4 count below
+200 cells/µL without HIV, a 28 Gy chemoradiotherapy course, a BMI of 62 kg/m². Those are
+often entry or unit errors, yet each can be real, so they are reported and used as given:
+:func:`ascc_salvage.recommend` raises one warning ``implausible_value`` per field, and no
+tier changes.
+
+:func:`implausible_values` applies the rows of the plausibility table that read fields of
+the case model (schema 1):
+
+* **W1** HIV status ``negative`` or ``unknown`` with ``cd4_count`` below 200 cells/µL;
+* **W2** CRT ``dose`` below 30 Gy or above 65 Gy;
+* **W3** CRT overall time ((end − start) + 1 calendar days) above 70 days;
+* **W4** BMI below 15 or above 60 kg/m² (reported at ``patient.weight``);
+* **W5** the latest dated record — CRT end, assessment, salvage surgery, end of a prior
+  systemic therapy or prior radiotherapy — more than 730 days before the evaluation date
+  (reported at that record's date; a systemic therapy without an end date is still running,
+  so the record is current);
+* **W7** ``serum_creatinine`` above 10 mg/dL without dialysis;
+* **W8** a ``radiosensitising`` prior systemic therapy starting more than 30 days before the
+  CRT start, or after the CRT end;
+* **W9** ``age_years`` above 100.
+
+Every cut-off is a threshold of the knowledge base (``plausible_*`` in
+:func:`ascc_salvage.knowledge.thresholds`). A value exactly at a cut-off is plausible. The
+rows that read schema 2 fields — W6 (clinical frailty scale), the dialysis and measured-GFR
+part of W7, the pregnancy part of W9 and W10 (PD-L1 test date) — apply from schema 2.
+
+>>> import attrs
+>>> from ascc_salvage.examples import example
+>>> case = example("persistent_resectable").load()
+>>> implausible_values(case)
+()
+>>> older = attrs.evolve(case, patient=attrs.evolve(case.patient, age_years=102))
+>>> [(item.path, item.value, item.rules) for item in implausible_values(older)]
+[('patient.age_years', '102', ('W9',))]
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections.abc import Iterator
+from typing import Final, NamedTuple
+
+import attrs
+
+from ascc_salvage.case import Case, Measurement, Patient
+from ascc_salvage.knowledge import Thresholds, thresholds
+from ascc_salvage.vocabulary import HivStatus, TherapySetting
+
+__all__ = ["ImplausibleValue", "implausible_values"]
+
+_CRT: Final = "primary.chemoradiotherapy"
+
+
+@attrs.frozen
+class ImplausibleValue:
+    """One field of a case whose value is possible but unusual.
+
+    Attributes:
+        path: The field's case path, as in the case format (``patient.hiv.cd4_count``,
+            ``primary.chemoradiotherapy.dose``, ``prior_systemic_therapy[2].start_date``);
+            an unusual BMI is reported at ``patient.weight``.
+        value: The field's value as shown in the warning: a quantity with the unit as
+            received (``2800 cGy``), a date in ISO form, a number.
+        rules: The plausibility rules that flag the field (``"W1"`` … ``"W9"``), in table
+            order; usually one.
+        reasons: For each rule, why the value is unusual and why it can still be real.
+    """
+
+    path: str
+    value: str
+    rules: tuple[str, ...]
+    reasons: tuple[str, ...]
+
+    @property
+    def message(self) -> str:
+        """Warning message naming the field, its value and every reason.
+
+        >>> ImplausibleValue("patient.age_years", "102", ("W9",), ("above 100 years",)).message
+        'patient.age_years 102: above 100 years (W9); check it (the value is used as given)'
+        """
+        because = "; ".join(
+            f"{reason} ({rule})" for rule, reason in zip(self.rules, self.reasons, strict=True)
+        )
+        return f"{self.path} {self.value}: {because}; check it (the value is used as given)"
+
+
+class _Hit(NamedTuple):
+    path: str
+    value: str
+    rule: str
+    reason: str
+
+
+def implausible_values(case: Case) -> tuple[ImplausibleValue, ...]:
+    """Return every implausible but possible value of *case*, one record per field.
+
+    Pure: reads the case and the knowledge-base thresholds only. When two rules flag the
+    same field (a CRT end date both late, W3, and the latest record, W5), the record names
+    both.
+
+    Args:
+        case: A validated case.
+
+    Returns:
+        One :class:`ImplausibleValue` per flagged field, in the order of the plausibility
+        table (by the first rule that flags the field); empty when every value is plausible.
+    """
+    by_path: dict[str, tuple[str, list[str], list[str]]] = {}
+    for hit in _hits(case, thresholds()):
+        _, rules, reasons = by_path.setdefault(hit.path, (hit.value, [], []))
+        rules.append(hit.rule)
+        reasons.append(hit.reason)
+    return tuple(
+        ImplausibleValue(path, value, tuple(rules), tuple(reasons))
+        for path, (value, rules, reasons) in by_path.items()
+    )
+
+
+def _hits(case: Case, t: Thresholds) -> Iterator[_Hit]:
+    yield from _w1_cd4_without_hiv(case, t)
+    yield from _w2_crt_dose(case, t)
+    yield from _w3_crt_overall_time(case, t)
+    yield from _w4_bmi(case, t)
+    yield from _w5_stale_record(case, t)
+    yield from _w7_creatinine(case, t)
+    yield from _w8_radiosensitising_timing(case, t)
+    yield from _w9_age(case, t)
+
+
+# --- the rules (case-format.md, "Plausibility") ----------------------------------------
+
+
+def _w1_cd4_without_hiv(case: Case, t: Thresholds) -> Iterator[_Hit]:
+    hiv = case.patient.hiv
+    if hiv.cd4_count is None or hiv.status is HivStatus.POSITIVE:
+        return
+    limit = float(t.plausible_cd4_min_without_hiv.value)
+    cd4 = hiv.cd4_count.canonical
+    if cd4 < limit:
+        yield _Hit(
+            "patient.hiv.cd4_count",
+            _shown(hiv.cd4_count),
+            "W1",
+            f"{_number(cd4, limit)} cells/µL is below {limit:g} cells/µL with HIV status "
+            f"{hiv.status}; chemotherapy and pelvic radiotherapy cause lymphopenia",
+        )
+
+
+def _w2_crt_dose(case: Case, t: Thresholds) -> Iterator[_Hit]:
+    crt = case.primary.chemoradiotherapy
+    if crt is None:
+        return
+    low = float(t.plausible_crt_dose_min.value)
+    high = float(t.plausible_crt_dose_max.value)
+    dose = crt.dose.canonical
+    if dose < low:
+        reason = f"{_number(dose, low)} Gy is below {low:g} Gy; an interrupted course?"
+    elif dose > high:
+        reason = f"{_number(dose, high)} Gy is above {high:g} Gy; a dose-escalated boost?"
+    else:
+        return
+    yield _Hit(f"{_CRT}.dose", _shown(crt.dose), "W2", reason)
+
+
+def _w3_crt_overall_time(case: Case, t: Thresholds) -> Iterator[_Hit]:
+    crt = case.primary.chemoradiotherapy
+    if crt is None:
+        return
+    limit = int(t.plausible_crt_overall_time_max.value)
+    days = (crt.end_date - crt.start_date).days + 1
+    if days > limit:
+        yield _Hit(
+            f"{_CRT}.end_date",
+            crt.end_date.isoformat(),
+            "W3",
+            f"CRT overall time {days} days from {crt.start_date.isoformat()} is longer than "
+            f"{limit} days (50.4 Gy in 28 fractions takes about 38); treatment gaps?",
+        )
+
+
+def _w4_bmi(case: Case, t: Thresholds) -> Iterator[_Hit]:
+    patient = case.patient
+    if patient.weight is None or patient.height is None:
+        return
+    height_m = patient.height.canonical / 100
+    bmi = patient.weight.canonical / (height_m * height_m)
+    low = float(t.plausible_bmi_min.value)
+    high = float(t.plausible_bmi_max.value)
+    if bmi < low:
+        beyond, explanation = f"below {low:g}", "cachexia?"
+        shown = _number(bmi, low)
+    elif bmi > high:
+        beyond, explanation = f"above {high:g}", "severe obesity?"
+        shown = _number(bmi, high)
+    else:
+        return
+    yield _Hit(
+        "patient.weight",
+        _shown(patient.weight),
+        "W4",
+        f"BMI {shown} kg/m² (height {_shown(patient.height)}) is {beyond} kg/m²; {explanation}",
+    )
+
+
+def _w5_stale_record(case: Case, t: Thresholds) -> Iterator[_Hit]:
+    records = list(_dated_records(case))
+    if not records:
+        return
+    if any(course.end_date is None for course in case.prior_systemic_therapy):
+        return  # a course without an end date is still running: the record is current
+    # The latest date; on a tie the first record in document order.
+    latest, path = max(records, key=lambda record: record[0])
+    gap = (case.evaluation_date - latest).days
+    limit = int(t.plausible_record_gap_max.value)
+    if gap > limit:
+        yield _Hit(
+            path,
+            latest.isoformat(),
+            "W5",
+            f"the latest dated record is {gap} days (more than {limit}) before the evaluation "
+            f"date {case.evaluation_date.isoformat()}; long surveillance without recorded "
+            "visits, or stale data?",
+        )
+
+
+def _dated_records(case: Case) -> Iterator[tuple[_dt.date, str]]:
+    """CRT end, assessments, salvage surgery, therapy ends, in document order."""
+    crt = case.primary.chemoradiotherapy
+    if crt is not None:
+        yield crt.end_date, f"{_CRT}.end_date"
+    for i, assessment in enumerate(case.assessments):
+        yield assessment.date, f"assessments[{i}].date"
+    for i, surgery in enumerate(case.prior_salvage_surgery):
+        yield surgery.date, f"prior_salvage_surgery[{i}].date"
+    for i, course in enumerate(case.prior_systemic_therapy):
+        if course.end_date is not None:
+            yield course.end_date, f"prior_systemic_therapy[{i}].end_date"
+    for i, radiotherapy in enumerate(case.prior_radiotherapy):
+        yield radiotherapy.end_date, f"prior_radiotherapy[{i}].end_date"
+
+
+def _on_dialysis(patient: Patient) -> bool | None:
+    """Whether the patient is on maintenance dialysis (``patient.dialysis``, schema 2).
+
+    Schema 1 does not record dialysis: unknown, which W7 reads as "not on dialysis".
+    """
+    return None
+
+
+def _w7_creatinine(case: Case, t: Thresholds) -> Iterator[_Hit]:
+    patient = case.patient
+    if patient.serum_creatinine is None:
+        return
+    limit = float(t.plausible_creatinine_max_without_dialysis.value)
+    creatinine = patient.serum_creatinine.canonical
+    if creatinine > limit and _on_dialysis(patient) is not True:
+        yield _Hit(
+            "patient.serum_creatinine",
+            _shown(patient.serum_creatinine),
+            "W7",
+            f"{_number(creatinine, limit)} mg/dL is above {limit:g} mg/dL without recorded "
+            "dialysis; undialysed end-stage kidney disease?",
+        )
+
+
+def _w8_radiosensitising_timing(case: Case, t: Thresholds) -> Iterator[_Hit]:
+    crt = case.primary.chemoradiotherapy
+    if crt is None:
+        return
+    limit = int(t.plausible_radiosensitising_lead_max.value)
+    for i, course in enumerate(case.prior_systemic_therapy):
+        if course.setting is not TherapySetting.RADIOSENSITISING:
+            continue
+        lead = (crt.start_date - course.start_date).days
+        if lead > limit:
+            when = f"{lead} days (more than {limit}) before the CRT start"
+        elif course.start_date > crt.end_date:
+            when = f"after the CRT end {crt.end_date.isoformat()}"
+        else:
+            continue
+        yield _Hit(
+            f"prior_systemic_therapy[{i}].start_date",
+            course.start_date.isoformat(),
+            "W8",
+            f"a radiosensitising course starting {when}; induction chemotherapy, or a "
+            "sequencing error?",
+        )
+
+
+def _w9_age(case: Case, t: Thresholds) -> Iterator[_Hit]:
+    age = case.patient.age_years
+    limit = int(t.plausible_age_max.value)
+    if age is not None and age > limit:
+        yield _Hit("patient.age_years", str(age), "W9", f"above {limit} years; rare but real")
+
+
+# --- formatting -----------------------------------------------------------------------
+
+
+def _shown(measurement: Measurement) -> str:
+    """The measurement as received: ``2800 cGy``, ``0.9 mg/dL``."""
+    value = measurement.value
+    text = str(int(value)) if float(value).is_integer() else str(value)
+    return f"{text} {measurement.unit}"
+
+
+def _number(value: float, limit: float) -> str:
+    """*value* rounded for display, with enough decimals not to read as *limit*."""
+    for digits in range(1, 7):
+        text = f"{value:.{digits}f}".rstrip("0").rstrip(".")
+        if float(text) != limit:
+            return text
+    return repr(value)
