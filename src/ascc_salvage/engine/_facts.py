@@ -18,7 +18,7 @@ from ascc_salvage.calculators.body_size import adjusted_body_weight_kg
 from ascc_salvage.calculators.renal import cockcroft_gault_ml_min
 from ascc_salvage.case import Case, DiseaseSite
 from ascc_salvage.knowledge import regimen, thresholds
-from ascc_salvage.status import StatusAssessment
+from ascc_salvage.status import StatusAssessment, is_distant_site
 from ascc_salvage.vocabulary import (
     Condition,
     DiseaseStatus,
@@ -35,16 +35,6 @@ from ascc_salvage.vocabulary import (
 )
 
 LOCAL_SITES: Final = frozenset({Site.ANAL_CANAL, Site.ANAL_MARGIN})
-_DISTANT_SITES: Final = frozenset(
-    {
-        Site.PARA_AORTIC_NODES,
-        Site.LIVER,
-        Site.LUNG,
-        Site.BONE,
-        Site.PERITONEUM,
-        Site.OTHER_DISTANT,
-    }
-)
 #: Distant sites that may count towards oligometastatic disease (library policy, §3).
 _OLIGO_COUNTED: Final = frozenset({Site.PARA_AORTIC_NODES, Site.LIVER, Site.LUNG, Site.BONE})
 _LATERAL_STATIONS: Final = frozenset(
@@ -237,12 +227,6 @@ class Facts:
         disease = self.case.disease
         return frozenset() if disease is None else frozenset(disease.invaded_structures)
 
-    @staticmethod
-    def _is_distant(site: DiseaseSite) -> bool:
-        return site.site in _DISTANT_SITES or (
-            site.site is Site.PELVIC_NODES and site.station is NodalStation.COMMON_ILIAC
-        )
-
     @cached_property
     def local_sites(self) -> tuple[DiseaseSite, ...]:
         """Anal canal and anal margin sites."""
@@ -262,7 +246,7 @@ class Facts:
     def regional_pelvic_sites(self) -> tuple[DiseaseSite, ...]:
         """Pelvic nodes at regional stations (unknown station counts as lateral)."""
         return tuple(
-            s for s in self.sites if s.site is Site.PELVIC_NODES and not self._is_distant(s)
+            s for s in self.sites if s.site is Site.PELVIC_NODES and not is_distant_site(s)
         )
 
     @property
@@ -281,7 +265,7 @@ class Facts:
     @cached_property
     def distant_sites(self) -> tuple[DiseaseSite, ...]:
         """Distant (M1) sites."""
-        return tuple(s for s in self.sites if self._is_distant(s))
+        return tuple(s for s in self.sites if is_distant_site(s))
 
     @property
     def distant(self) -> bool:
