@@ -87,12 +87,32 @@ _TREATMENT_SETTINGS: Final = frozenset(
 )
 
 
+def add_days(date: dt.date, days: int) -> dt.date:
+    """Return *date* plus *days*, clamped to the calendar (``date.min`` … ``date.max``).
+
+    Date arithmetic is total (clinical pathway §5.4): a date beyond 9999-12-31 counts as
+    9999-12-31, one before 0001-01-01 as 0001-01-01.
+
+    >>> add_days(dt.date(9999, 12, 1), 126)
+    datetime.date(9999, 12, 31)
+    """
+    try:
+        return date + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
 def add_months(date: dt.date, months: int) -> dt.date:
-    """Return *date* plus calendar *months* (clamped to the month's last day)."""
+    """Return *date* plus calendar *months* (clamped to the month's last day).
+
+    Clamped to the calendar like :func:`add_days`.
+    """
     month_index = date.month - 1 + months
     year, month = date.year + month_index // 12, month_index % 12 + 1
     if year > dt.MAXYEAR:
         return dt.date.max
+    if year < dt.MINYEAR:
+        return dt.date.min
     for day in (date.day, 30, 29, 28):
         try:
             return dt.date(year, month, day)
@@ -394,7 +414,7 @@ class Facts:
         if last.platinum_end_date is not None:
             last_dose = last.platinum_end_date
         elif last.end_date is not None:
-            last_dose = min(last.end_date, last.start_date + dt.timedelta(weeks=weeks))
+            last_dose = min(last.end_date, add_days(last.start_date, 7 * weeks))
         else:
             return None, False, ("prior_systemic_therapy.end_date",)
         if last.outcome is TherapyOutcome.PROGRESSION and last.end_date is not None:
