@@ -307,6 +307,7 @@ class Flag(enum.StrEnum):
     SHARED_DECISION = "shared_decision"
     CONTINUE_CURRENT_THERAPY = "continue_current_therapy"
     INDIVIDUALISED = "individualised"
+    CONFIRM_NEW_DISTANT_SITE = "confirm_new_distant_site"
 
 
 class WarningCode(enum.StrEnum):

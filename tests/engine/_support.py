@@ -20,6 +20,7 @@ from ascc_salvage.vocabulary import (
     Biopsy,
     Condition,
     DiseaseStatus,
+    Finding,
     HivStatus,
     NodalStation,
     OptionId,
@@ -183,7 +184,8 @@ def active_cases(draw: st.DrawFn, **kwargs: Any) -> Case:
     """
     status = draw(st.sampled_from(ACTIVE))
     case: Case = draw(cases(status_hint=status, disease=diseases(), **kwargs))
-    if draw(st.integers(0, 3)) > 0 and case.assessments:
+    last_finding = case.assessments[-1].finding if case.assessments else None
+    if draw(st.integers(0, 3)) > 0 and last_finding not in (None, Finding.COMPLETE_RESPONSE):
         last = attrs.evolve(case.assessments[-1], biopsy=Biopsy.POSITIVE)
         case = attrs.evolve(case, assessments=(*case.assessments[:-1], last))
         if case.disease is not None:
@@ -195,6 +197,7 @@ def active_cases(draw: st.DrawFn, **kwargs: Any) -> Case:
             patient=attrs.evolve(
                 patient,
                 ecog=draw(st.integers(0, 2)),
+                karnofsky=None,  # no contradiction with the new ECOG (case format P7)
                 fit_for_major_surgery=draw(st.sampled_from((True, True, False, None))),
                 declines_active_treatment=None,
                 frail=draw(st.sampled_from((None, False, True))),

@@ -217,10 +217,9 @@ def test_w5_therapy_end_counts_and_running_therapy_is_current() -> None:
 
 
 def test_w3_and_w5_on_one_field_give_one_warning_naming_both() -> None:
-    case = attrs.evolve(
-        _with_crt(_base(), end_date=dt.date(2025, 3, 31)),
-        assessments=(),
-        evaluation_date=dt.date(2027, 6, 1),
+    case = _with_crt(
+        attrs.evolve(_base(), assessments=(), evaluation_date=dt.date(2027, 6, 1)),
+        end_date=dt.date(2025, 3, 31),
     )
     warning = _only(case, f"{CRT}.end_date")
     assert "(W3); the latest dated record" in warning.message
@@ -285,7 +284,13 @@ def test_w8_radiosensitising_start_31_days_before_crt_warns() -> None:
 
 
 def test_w8_radiosensitising_start_after_crt_end_warns() -> None:
-    late = attrs.evolve(_radiosensitising(dt.date(2025, 2, 15)), end_date=dt.date(2025, 3, 1))
+    late = PriorSystemicTherapy(
+        regimen=OptionId.CISPLATIN_FLUOROURACIL,
+        setting=TherapySetting.RADIOSENSITISING,
+        start_date=dt.date(2025, 2, 15),
+        end_date=dt.date(2025, 3, 1),
+        outcome=TherapyOutcome.COMPLETED,
+    )
     case = attrs.evolve(_base(), prior_systemic_therapy=(late,))
     warning = _only(case, "prior_systemic_therapy[0].start_date")
     assert "starting after the CRT end 2025-02-14" in warning.message
@@ -361,8 +366,11 @@ def _implausible_cases(draw: st.DrawFn) -> Case:
     if draw(st.booleans()):
         changes["serum_creatinine"] = Creatinine(draw(st.floats(10.01, 25)), "mg/dL")
     if draw(st.booleans()):
-        changes["weight"] = Mass(draw(st.floats(200, 400)), "kg")
-        changes["height"] = Length(draw(st.floats(100, 180)), "cm")
+        # BMI above 60 (W4) but not above 100 kg/m² (impossible, P9)
+        height = draw(st.floats(100, 180))
+        bmi = draw(st.floats(60.5, 99.5))
+        changes["weight"] = Mass(min(400.0, max(20.0, bmi * (height / 100) ** 2)), "kg")
+        changes["height"] = Length(height, "cm")
     if draw(st.booleans()) and patient.hiv.status is not HivStatus.POSITIVE:
         changes["hiv"] = attrs.evolve(
             patient.hiv, cd4_count=CellCount(draw(st.integers(0, 199)), "cells/uL")

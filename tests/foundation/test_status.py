@@ -13,9 +13,10 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from ascc_salvage import assess_status, dump_case, load_case
-from ascc_salvage.case import Assessment, Case, PriorSalvageSurgery
+from ascc_salvage.case import Assessment, Case, DiseaseSite, PriorSalvageSurgery
+from ascc_salvage.status import ExtentEffect, new_site_rule
 from ascc_salvage.testing.strategies import cases
-from ascc_salvage.vocabulary import Biopsy, DiseaseStatus, Finding, SurgeryProcedure
+from ascc_salvage.vocabulary import Biopsy, DiseaseStatus, Finding, Site, SurgeryProcedure
 
 from ._support import example_document
 
@@ -301,3 +302,44 @@ def test_status_is_total_and_consistent(case: Case) -> None:
     assert (result.next_assessment_date is not None) is (
         result.status is DiseaseStatus.TOO_EARLY_TO_ASSESS
     )
+
+
+# --- the extent cross-check (§2.1) -----------------------------------------------------------
+
+
+@given(cases())
+def test_listed_disease_never_leaves_a_complete_response(case: Case) -> None:
+    """§2.1 guarantees that ``disease`` is empty for complete clinical response."""
+    result = assess_status(case)
+    if case.disease is not None and case.disease.sites:
+        assert result.status is not DiseaseStatus.COMPLETE_CLINICAL_RESPONSE
+        assert result.status is not DiseaseStatus.NO_EVIDENCE_OF_DISEASE
+
+
+@given(cases())
+def test_a_new_distant_or_regional_site_is_always_active_disease(case: Case) -> None:
+    """A site new by N2 or N3 opens (or continues) an episode, whatever the findings."""
+    result = assess_status(case)
+    if case.primary.chemoradiotherapy is None or case.disease is None:
+        assert result.extent_check is None
+        return
+    if any(new_site_rule(case, s) is not None for s in case.disease.sites):
+        assert result.status in (DiseaseStatus.PROGRESSIVE, DiseaseStatus.RECURRENT)
+        assert result.episode is not None
+    if result.confirm_new_distant_site:
+        assert result.extent_check is not None
+        assert result.extent_check.effect in (ExtentEffect.E3, ExtentEffect.E4)
+        assert result.extent_check.new_distant_site
+        assert result.histologically_confirmed is False
+
+
+def test_cross_check_on_the_timeline_helper() -> None:
+    liver = DiseaseSite(Site.LIVER, None, 2, None)
+    assert BASE.disease is not None
+    with_liver = attrs.evolve(BASE.disease, sites=(*BASE.disease.sites, liver))
+    case = with_timeline([(77, "regressing", "not_done")], evaluation_day=90, disease=with_liver)
+    result = assess_status(case)
+    assert result.status is DiseaseStatus.PROGRESSIVE
+    assert result.extent_check is not None
+    assert result.extent_check.fields == ("assessments[0].finding", "disease.sites[1].site")
+    # An empty site list cannot be built (the case format asks for disease: null instead).

@@ -14,11 +14,11 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
+from ascc_salvage import assess_status, dump_case, load_case
 from ascc_salvage import case as model
-from ascc_salvage import dump_case, load_case
 from ascc_salvage.testing import strategies as cs
 from ascc_salvage.units import CASE_UNITS
-from ascc_salvage.vocabulary import Site
+from ascc_salvage.vocabulary import DiseaseStatus, Site
 
 from ._support import example_document
 
@@ -191,10 +191,56 @@ def test_callers_can_fix_parts_of_a_case(data: st.DataObject) -> None:
     patient, disease = BASE.patient, BASE.disease
     case = data.draw(cs.cases(patient=st.just(patient), disease=st.just(disease)))
     assert case.patient == patient
-    # no_evidence_of_disease is the one hint that forces the disease to null
+    # no_evidence_of_disease and complete_clinical_response force the disease to null
     assert case.disease in (disease, None)
     no_disease = data.draw(cs.cases(disease=st.none()))
     assert no_disease.disease is None
+
+
+#: The case-format date range and narrower calendars inside it.
+FIRST, LAST = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
+CALENDARS = ((FIRST, LAST), (dt.date(2090, 1, 1), LAST), (FIRST, dt.date(1930, 12, 31)))
+
+
+def _all_dates(case: model.Case) -> list[dt.date]:
+    crt = case.primary.chemoradiotherapy
+    dates = [case.evaluation_date, *(a.date for a in case.assessments)]
+    dates += [s.date for s in case.prior_salvage_surgery]
+    dates += [r.end_date for r in case.prior_radiotherapy]
+    for therapy in case.prior_systemic_therapy:
+        dates += [therapy.start_date, therapy.end_date, therapy.platinum_end_date]
+    if crt is not None:
+        dates += [crt.start_date, crt.end_date]
+    return [d for d in dates if d is not None]
+
+
+@settings(max_examples=60)
+@given(data=st.data())
+def test_a_calendar_moves_the_whole_case_inside_its_bounds(data: st.DataObject) -> None:
+    low, high = data.draw(st.sampled_from(CALENDARS))
+    hint = data.draw(st.sampled_from(DiseaseStatus))
+    case = data.draw(cs.cases(status_hint=hint, calendar=(low, high)))
+    assert all(low <= d <= high for d in _all_dates(case))
+    _round_trips(case)
+    assert assess_status(case).status is hint
+
+
+def test_a_calendar_reaches_both_ends() -> None:
+    seen: set[dt.date] = set()
+
+    @settings(max_examples=60, database=None)
+    @given(cs.cases(calendar=(FIRST, LAST)))
+    def draw(case: model.Case) -> None:
+        dates = _all_dates(case)
+        seen.update({min(dates), max(dates)} & {FIRST, LAST})
+
+    draw()
+    assert seen == {FIRST, LAST}
+
+
+def test_an_empty_calendar_is_refused() -> None:
+    with pytest.raises(ValueError, match="empty calendar"):
+        cs.cases(calendar=(dt.date(2000, 1, 2), dt.date(2000, 1, 1)))
 
 
 @settings(max_examples=40)

@@ -291,17 +291,16 @@ def test_explains_is_not_vacuous() -> None:
 @pytest.mark.parametrize(
     ("evaluation", "start", "end", "assessment"),
     [
-        ("0001-12-31", "0001-01-01", "0001-02-01", None),
-        ("9999-12-31", "9999-01-01", "9999-02-01", "9999-12-30"),
-        ("9999-06-01", "9999-06-01", "9999-06-01", None),
-        ("9999-09-01", "9999-09-01", "9999-09-01", None),
-        ("9999-12-31", "9999-12-01", "9999-12-31", None),
+        ("1900-12-31", "1900-01-01", "1900-02-09", None),
+        ("2099-12-31", "2099-11-01", "2099-12-10", "2099-12-30"),
+        ("2099-12-31", "2099-12-01", "2099-12-31", None),
+        ("2099-12-31", "2099-08-01", "2099-09-09", "2099-12-31"),
     ],
 )
 def test_cases_at_the_ends_of_the_calendar_load_and_recommend(
     evaluation: str, start: str, end: str, assessment: str | None
 ) -> None:
-    """Valid dates at the ends of ``datetime.date``'s range: date arithmetic must not overflow."""
+    """Valid dates at the ends of the case-format range (1900–2099) load and recommend."""
     document = example_document()
     document["evaluation_date"] = evaluation
     document["primary"]["chemoradiotherapy"].update(start_date=start, end_date=end)
@@ -311,3 +310,11 @@ def test_cases_at_the_ends_of_the_calendar_load_and_recommend(
     case, paths = problems_of(document)
     assert paths is None, case
     check_loaded(case, document)
+
+
+@pytest.mark.parametrize("date", ["0001-01-01", "1899-12-31", "2100-01-01", "9999-12-31"])
+def test_dates_outside_1900_to_2099_are_refused_at_their_path(date: str) -> None:
+    document = example_document()
+    document["evaluation_date"] = date
+    _, paths = problems_of(document)
+    assert paths == ("evaluation_date",)

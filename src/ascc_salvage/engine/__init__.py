@@ -26,6 +26,7 @@ from ascc_salvage.engine._facts import Facts, derive_facts, ecog_from_karnofsky
 from ascc_salvage.engine._inputs import ROUTING_INPUTS, UnknownInput
 from ascc_salvage.engine.assessment import (
     confirmation_gate,
+    extent_cross_check,
     overriding_situation,
     route_without_active_disease,
 )
@@ -225,6 +226,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
     palliative = entries[OptionId.PALLIATIVE_RADIOTHERAPY]
     if case.primary.chemoradiotherapy is not None and palliative.tier is not _NOT_RECOMMENDED:
         palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
+    extent_cross_check(d, f)
     _warnings(case, f, d)
     plans = _plans(case, d)
 

@@ -18,7 +18,7 @@ from ascc_salvage.calculators.body_size import adjusted_body_weight_kg
 from ascc_salvage.calculators.renal import cockcroft_gault_ml_min
 from ascc_salvage.case import Case, DiseaseSite
 from ascc_salvage.knowledge import regimen, thresholds
-from ascc_salvage.status import StatusAssessment
+from ascc_salvage.status import StatusAssessment, is_distant_site
 from ascc_salvage.vocabulary import (
     Condition,
     DiseaseStatus,
@@ -35,16 +35,6 @@ from ascc_salvage.vocabulary import (
 )
 
 LOCAL_SITES: Final = frozenset({Site.ANAL_CANAL, Site.ANAL_MARGIN})
-_DISTANT_SITES: Final = frozenset(
-    {
-        Site.PARA_AORTIC_NODES,
-        Site.LIVER,
-        Site.LUNG,
-        Site.BONE,
-        Site.PERITONEUM,
-        Site.OTHER_DISTANT,
-    }
-)
 #: Distant sites that may count towards oligometastatic disease (library policy, §3).
 _OLIGO_COUNTED: Final = frozenset({Site.PARA_AORTIC_NODES, Site.LIVER, Site.LUNG, Site.BONE})
 _LATERAL_STATIONS: Final = frozenset(
@@ -97,12 +87,32 @@ _TREATMENT_SETTINGS: Final = frozenset(
 )
 
 
+def add_days(date: dt.date, days: int) -> dt.date:
+    """Return *date* plus *days*, clamped to the calendar (``date.min`` … ``date.max``).
+
+    Date arithmetic is total (clinical pathway §5.4): a date beyond 9999-12-31 counts as
+    9999-12-31, one before 0001-01-01 as 0001-01-01.
+
+    >>> add_days(dt.date(9999, 12, 1), 126)
+    datetime.date(9999, 12, 31)
+    """
+    try:
+        return date + dt.timedelta(days=days)
+    except OverflowError:
+        return dt.date.max if days > 0 else dt.date.min
+
+
 def add_months(date: dt.date, months: int) -> dt.date:
-    """Return *date* plus calendar *months* (clamped to the month's last day)."""
+    """Return *date* plus calendar *months* (clamped to the month's last day).
+
+    Clamped to the calendar like :func:`add_days`.
+    """
     month_index = date.month - 1 + months
     year, month = date.year + month_index // 12, month_index % 12 + 1
     if year > dt.MAXYEAR:
         return dt.date.max
+    if year < dt.MINYEAR:
+        return dt.date.min
     for day in (date.day, 30, 29, 28):
         try:
             return dt.date(year, month, day)
@@ -237,12 +247,6 @@ class Facts:
         disease = self.case.disease
         return frozenset() if disease is None else frozenset(disease.invaded_structures)
 
-    @staticmethod
-    def _is_distant(site: DiseaseSite) -> bool:
-        return site.site in _DISTANT_SITES or (
-            site.site is Site.PELVIC_NODES and site.station is NodalStation.COMMON_ILIAC
-        )
-
     @cached_property
     def local_sites(self) -> tuple[DiseaseSite, ...]:
         """Anal canal and anal margin sites."""
@@ -262,7 +266,7 @@ class Facts:
     def regional_pelvic_sites(self) -> tuple[DiseaseSite, ...]:
         """Pelvic nodes at regional stations (unknown station counts as lateral)."""
         return tuple(
-            s for s in self.sites if s.site is Site.PELVIC_NODES and not self._is_distant(s)
+            s for s in self.sites if s.site is Site.PELVIC_NODES and not is_distant_site(s)
         )
 
     @property
@@ -281,7 +285,7 @@ class Facts:
     @cached_property
     def distant_sites(self) -> tuple[DiseaseSite, ...]:
         """Distant (M1) sites."""
-        return tuple(s for s in self.sites if self._is_distant(s))
+        return tuple(s for s in self.sites if is_distant_site(s))
 
     @property
     def distant(self) -> bool:
@@ -410,7 +414,7 @@ class Facts:
         if last.platinum_end_date is not None:
             last_dose = last.platinum_end_date
         elif last.end_date is not None:
-            last_dose = min(last.end_date, last.start_date + dt.timedelta(weeks=weeks))
+            last_dose = min(last.end_date, add_days(last.start_date, 7 * weeks))
         else:
             return None, False, ("prior_systemic_therapy.end_date",)
         if last.outcome is TherapyOutcome.PROGRESSION and last.end_date is not None:

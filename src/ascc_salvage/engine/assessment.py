@@ -12,7 +12,15 @@ from ascc_salvage.engine._draft import Draft, criterion
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.engine._inputs import require
 from ascc_salvage.knowledge import thresholds
-from ascc_salvage.vocabulary import DiseaseStatus, Flag, OptionId, Tier, WarningCode
+from ascc_salvage.status import ExtentEffect, NewSiteRule
+from ascc_salvage.vocabulary import (
+    SYSTEMIC_OPTIONS,
+    DiseaseStatus,
+    Flag,
+    OptionId,
+    Tier,
+    WarningCode,
+)
 
 P, A, U, N = Tier.PREFERRED, Tier.ALTERNATIVE, Tier.UNDETERMINED, Tier.NOT_RECOMMENDED
 Opt = OptionId
@@ -192,3 +200,72 @@ def confirmation_gate(d: Draft, f: Facts) -> None:
         held.append(criterion("restaged", None, restaging_text, [restaging_field]))
     for option in ANTICANCER:
         d.set(option, U, rule, "pending histological confirmation and restaging", criteria=held)
+
+
+_NEW_BECAUSE: Final = {
+    NewSiteRule.N2: "distant, stage M0 at diagnosis",
+    NewSiteRule.N3: "regional node, stage N0 at diagnosis",
+}
+
+
+def _site_text(f: Facts, indices: tuple[int, ...], *, why_new: bool = False) -> str:
+    """The ``disease.sites`` entries at *indices*, in plain words."""
+    check = f.status.extent_check
+    rules = dict(check.new_sites) if check is not None else {}
+    names = []
+    for index in indices:
+        site = f.sites[index]
+        details = [str(site.station)] if site.station is not None else []
+        if why_new:
+            details.append(f"new by {rules[index]}: {_NEW_BECAUSE[rules[index]]}")
+        names.append(f"{site.site} ({'; '.join(details)})" if details else str(site.site))
+    return ", ".join(names)
+
+
+def extent_cross_check(d: Draft, f: Facts) -> None:
+    """§2.1: warn when the status was derived from the extent; flag a new distant site.
+
+    Raises ``finding_contradicts_extent`` with the contradicted finding and every
+    contradicting site as ``fields``; the message names the effect (E1–E4) and the status.
+    When the episode opened by E3 or E4 rests on a new distant site and no positive biopsy
+    is recorded in it, every systemic option and ``metastasis_directed_therapy`` carry flag
+    ``confirm_new_distant_site`` (whatever their tier: the flag is about the lesion).
+    """
+    status = f.status
+    check = status.extent_check
+    if check is None:
+        return
+    why_new = check.effect in (ExtentEffect.E3, ExtentEffect.E4)
+    sites = _site_text(f, check.sites, why_new=why_new)
+    recorded = f.case.assessments[-1] if f.case.assessments else None
+    if check.effect is ExtentEffect.E1:
+        assert recorded is not None
+        what = (
+            f"a complete response was recorded on {recorded.date.isoformat()}, but the "
+            f"restaged disease lists {sites}: a recurrence after the complete response is "
+            "assumed at the evaluation date"
+        )
+    elif check.effect is ExtentEffect.E2:
+        what = (
+            "a complete response was recorded on the evaluation date, but the restaged "
+            f"disease lists {sites}: the finding counts as {check.effective_finding}"
+        )
+    elif check.effect is ExtentEffect.E3:
+        assert recorded is not None
+        what = (
+            f"the latest finding is {recorded.finding}, but the restaged disease lists "
+            f"new disease: {sites}; the finding counts as progression"
+        )
+    else:
+        what = (
+            f"no assessment is recorded, but the restaged disease lists new disease: {sites}; "
+            "progression is assumed at the evaluation date"
+        )
+    d.warn(
+        WarningCode.FINDING_CONTRADICTS_EXTENT,
+        f"{what} (rule {check.effect}, pathway §2.1); status {status.status}",
+        check.fields,
+    )
+    if status.confirm_new_distant_site:
+        for option in (*SYSTEMIC_OPTIONS, Opt.METASTASIS_DIRECTED_THERAPY):
+            d.flag(option, Flag.CONFIRM_NEW_DISTANT_SITE)

@@ -119,6 +119,7 @@ def register_type_strategies() -> None:
     register()
 
 
+from hypothesis import assume  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 from hypothesis.strategies import SearchStrategy  # noqa: E402
 
@@ -751,6 +752,7 @@ def cases(
     full_inputs: bool = False,
     jurisdiction: SearchStrategy[Jurisdiction | None] | None = None,
     max_history: int = 3,
+    calendar: tuple[dt.date, dt.date] | None = None,
 ) -> SearchStrategy[Case]:
     """Whole valid cases, optionally steered to one disease status.
 
@@ -763,8 +765,14 @@ def cases(
     Args:
         status_hint: Build the timeline so that :func:`ascc_salvage.assess_status` gives this
             status (clinical pathway §2). Surgery is then recorded only for
-            ``no_evidence_of_disease`` (whose disease is always null, overriding *disease*);
-            other strategies are unaffected. ``None`` mixes free timelines and every status.
+            ``no_evidence_of_disease``; the disease is always null for it and for
+            ``complete_clinical_response`` (overriding *disease*: any listed site
+            contradicts a complete response, §2.1). For the statuses without an episode
+            (``too_early_to_assess``, ``assessment_due``, ``equivocal``, ``persistent``)
+            the stage at diagnosis is made consistent with the disease, so that the extent
+            cross-check (§2.1) finds no new site: M1 when a distant site is listed, and an
+            N1 category instead of N0 when a regional node is listed. ``None`` mixes free
+            timelines and every status.
         patient: Strategy for the patient (default :func:`patients`).
         disease: Strategy for the current disease, null allowed (default: null or
             :func:`diseases`).
@@ -772,7 +780,16 @@ def cases(
         jurisdiction: Strategy for the jurisdiction (default: any, or null).
         max_history: Largest number of prior systemic therapies and of prior radiotherapy
             courses.
+        calendar: Move the whole case by a drawn number of days so that every date lies
+            within these inclusive bounds (``None``: leave the dates where they are, about
+            1990–2062). Intervals between dates are unchanged, so the status hint still
+            holds. The offset is drawn with a bias to the two extremes, so that the earliest
+            date of a case falls on the lower bound or its latest date on the upper one,
+            e.g. ``(datetime.date.min, datetime.date.max)`` for the ends of the calendar. A
+            drawn case longer than the bounds allow is rejected.
     """
+    if calendar is not None and calendar[0] > calendar[1]:
+        raise ValueError(f"empty calendar {calendar[0]} – {calendar[1]}")
     return _cases(
         status_hint=status_hint,
         patient=patient,
@@ -780,6 +797,7 @@ def cases(
         full_inputs=full_inputs,
         jurisdiction=jurisdiction,
         max_history=max_history,
+        calendar=calendar,
     )
 
 
@@ -793,6 +811,7 @@ def _cases(
     full_inputs: bool,
     jurisdiction: SearchStrategy[Jurisdiction | None] | None,
     max_history: int,
+    calendar: tuple[dt.date, dt.date] | None,
 ) -> Case:
     hint = status_hint
     if hint is None and draw(st.booleans()):
@@ -810,10 +829,13 @@ def _cases(
     else:
         evaluation, items, surgeries = draw(_hinted_timeline(crt, hint))
 
-    if hint is DiseaseStatus.NO_EVIDENCE_OF_DISEASE:
-        current: Disease | None = None
+    if hint in (DiseaseStatus.NO_EVIDENCE_OF_DISEASE, DiseaseStatus.COMPLETE_CLINICAL_RESPONSE):
+        current: Disease | None = None  # any listed site contradicts these (§2.1)
     else:
         current = draw(_strategy_of(disease, _nullable(diseases())))
+    primary = draw(primaries(chemoradiotherapy=st.just(crt)))
+    if hint in _WITHOUT_EPISODE and current is not None:
+        primary = attrs.evolve(primary, stage=_stage_consistent_with(draw, primary.stage, current))
 
     therapies = draw(st.lists(prior_systemic_therapies(latest=evaluation), max_size=max_history))
     courses = _within_pelvic_budget(
@@ -830,12 +852,12 @@ def _cases(
         ],
         default=evaluation,
     )
-    return Case(
+    case = Case(
         schema_version=SCHEMA_VERSION,
         evaluation_date=evaluation,
         jurisdiction=draw(_strategy_of(jurisdiction, _nullable(st.sampled_from(Jurisdiction)))),
         patient=_old_enough(drawn_patient, earliest, evaluation),
-        primary=draw(primaries(chemoradiotherapy=st.just(crt))),
+        primary=primary,
         assessments=tuple(items),
         disease=current,
         prior_salvage_surgery=tuple(surgeries),
@@ -843,6 +865,14 @@ def _cases(
         prior_radiotherapy=tuple(courses),
         facility=draw(facilities()),
     )
+    if calendar is None:
+        return case
+    dates = _case_dates_of(case)
+    low = (calendar[0] - min(dates)).days
+    high = (calendar[1] - max(dates)).days
+    assume(low <= high)  # the case does not fit the calendar
+    offset = draw(st.sampled_from((low, high)) | st.integers(low, high))
+    return _shift_case(case, offset)
 
 
 def _within_pelvic_budget(
@@ -868,3 +898,76 @@ def _old_enough(patient: Patient, earliest: dt.date, evaluation: dt.date) -> Pat
     if patient.age_years >= needed:
         return patient
     return attrs.evolve(patient, age_years=needed if needed <= 120 else None)
+
+
+#: Hinted statuses without an open episode: no listed site may be new by §2.1.
+_WITHOUT_EPISODE: Final = (
+    DiseaseStatus.TOO_EARLY_TO_ASSESS,
+    DiseaseStatus.ASSESSMENT_DUE,
+    DiseaseStatus.EQUIVOCAL,
+    DiseaseStatus.PERSISTENT,
+)
+_NODAL_AFTER_N0: Final = (NCategory.N1, NCategory.N1A, NCategory.N1B, NCategory.N1C)
+
+
+def _stage_consistent_with(draw: st.DrawFn, stage: Stage, disease: Disease) -> Stage:
+    """*stage* changed so that no site of *disease* is new by §2.1 (N2, N3)."""
+    from ascc_salvage.status import is_distant_site, is_regional_nodal_site
+
+    if any(is_distant_site(s) for s in disease.sites):
+        stage = attrs.evolve(stage, m=MCategory.M1)
+    if stage.n is NCategory.N0 and any(is_regional_nodal_site(s) for s in disease.sites):
+        stage = attrs.evolve(stage, n=draw(st.sampled_from(_NODAL_AFTER_N0)))
+    return stage
+
+
+def _case_dates_of(case: Case) -> list[dt.date]:
+    crt = case.primary.chemoradiotherapy
+    dates: list[dt.date | None] = [case.evaluation_date]
+    if crt is not None:
+        dates += [crt.start_date, crt.end_date]
+    dates += [a.date for a in case.assessments]
+    dates += [s.date for s in case.prior_salvage_surgery]
+    for therapy in case.prior_systemic_therapy:
+        dates += [therapy.start_date, therapy.end_date, therapy.platinum_end_date]
+    dates += [r.end_date for r in case.prior_radiotherapy]
+    return [d for d in dates if d is not None]
+
+
+def _shift_case(case: Case, days: int) -> Case:
+    """*case* with every date moved by *days* (the result must stay in the calendar)."""
+    delta = dt.timedelta(days=days)
+
+    def move(date: dt.date | None) -> dt.date | None:
+        return None if date is None else date + delta
+
+    crt = case.primary.chemoradiotherapy
+    primary = case.primary
+    if crt is not None:
+        primary = attrs.evolve(
+            primary,
+            chemoradiotherapy=attrs.evolve(
+                crt, start_date=crt.start_date + delta, end_date=crt.end_date + delta
+            ),
+        )
+    return attrs.evolve(
+        case,
+        evaluation_date=case.evaluation_date + delta,
+        primary=primary,
+        assessments=tuple(attrs.evolve(a, date=a.date + delta) for a in case.assessments),
+        prior_salvage_surgery=tuple(
+            attrs.evolve(s, date=s.date + delta) for s in case.prior_salvage_surgery
+        ),
+        prior_systemic_therapy=tuple(
+            attrs.evolve(
+                t,
+                start_date=t.start_date + delta,
+                end_date=move(t.end_date),
+                platinum_end_date=move(t.platinum_end_date),
+            )
+            for t in case.prior_systemic_therapy
+        ),
+        prior_radiotherapy=tuple(
+            attrs.evolve(r, end_date=r.end_date + delta) for r in case.prior_radiotherapy
+        ),
+    )
