@@ -449,3 +449,22 @@ def test_a_broken_pipe_on_stdout_is_not_a_write_error(monkeypatch: pytest.Monkey
     monkeypatch.setattr(sys, "stdout", Closed())
     with pytest.raises(BrokenPipeError):
         _common.write_text("x")
+
+
+def test_the_documented_bounds_are_the_bounds() -> None:
+    from ascc_salvage.cli._batch import MAX_WORKERS
+    from ascc_salvage.cli._quantity import patient_bounds
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "cli.md").read_text(encoding="utf-8")
+    expected = {
+        "dose --height": patient_bounds("height"),
+        "dose --weight": patient_bounds("weight"),
+        "dose --creatinine": patient_bounds("serum_creatinine"),
+        "dose --age": patient_bounds("age_years"),
+        "dose --auc": AUC_BOUNDS,
+    }
+    for option, bounds in expected.items():
+        assert f"| `{option}` | {bounds.low:g}–{bounds.high:g} " in text, option
+    assert f"| `batch --workers` | 1–{MAX_WORKERS} |" in text
+    for status in (0, 1, 2, 130, 141):
+        assert f"\n  | {status} | " in text, status
