@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import io
 import json
+import multiprocessing
+import os
+import signal
+import stat
+import sys
 from pathlib import Path
 
 import pytest
 
 from ascc_salvage import load_case, recommend, result_to_dict
+from ascc_salvage.case import Case
 from ascc_salvage.cli import _batch
+from ascc_salvage.cli._common import InputError
 from ascc_salvage.examples import examples
+from ascc_salvage.result import Result
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES
 
 from ._support import run
@@ -169,3 +177,302 @@ def test_process_line_outcomes() -> None:
     too_large = _batch.process_line(_batch.Item(4, None, 10))
     assert too_large.document is None
     assert too_large.problems[0][0] == "$"
+
+
+# ----------------------------------------------------------------------------- no data lost
+
+
+def _failing_recommend(monkeypatch: pytest.MonkeyPatch, age: int = 77) -> None:
+    """Make the engine raise for the cases whose patient is *age* years old."""
+    import ascc_salvage.engine as engine
+
+    real = engine.recommend
+
+    def failing(case: Case) -> Result:
+        if case.patient.age_years == age:
+            raise RuntimeError("injected failure")
+        return real(case)
+
+    monkeypatch.setattr(engine, "recommend", failing)
+
+
+def _with_failing_line(tmp_path: Path) -> tuple[Path, list[str]]:
+    """Valid lines, an invalid line 2, and line 4 whose patient is 77 (see above)."""
+    valid = _valid_lines()
+    failing = json.loads(valid[3])
+    failing["patient"]["age_years"] = 77
+    lines = [valid[0], "{not json", valid[1], json.dumps(failing), valid[2]]
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path, [valid[0], valid[1], valid[2]]
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_exception_on_one_line_is_recorded_and_the_run_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, workers: str
+) -> None:
+    if workers != "1" and "fork" not in multiprocessing.get_all_start_methods():
+        pytest.skip("the workers inherit the patched engine only with the fork start method")
+    # Forked workers inherit the patched engine; spawned ones would import it afresh.
+    monkeypatch.setattr(_batch, "START_METHOD", "fork")
+    _failing_recommend(monkeypatch)
+    path, valid = _with_failing_line(tmp_path)
+    out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    args = ["batch", str(path), "--out", str(out), "--errors", str(errors), "--workers", workers]
+    result = run(*args)
+    assert result.exit_code == 1
+    assert out.read_text(encoding="utf-8").splitlines() == [_compact(line) for line in valid]
+    records = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
+    assert [(r["line"], r["error"]) for r in records] == [(2, "invalid"), (4, "internal")]
+    assert records[1]["message"] == "RuntimeError: injected failure"
+    assert "line 4: internal error (RuntimeError: injected failure)" in result.stderr
+    assert "batch: 5 cases read, 3 valid, 1 invalid, 1 internal error\n" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_internal_errors_alone_exit_1(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _failing_recommend(monkeypatch, age=58)  # the first example's patient
+    valid = _valid_lines()
+    path = tmp_path / "cases.jsonl"
+    path.write_text("\n".join([valid[0], valid[0], valid[1]]) + "\n", encoding="utf-8")
+    result = run("batch", str(path))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines() == [_compact(valid[1])]
+    assert "batch: 3 cases read, 1 valid, 0 invalid, 2 internal errors" in result.stderr
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(path.name for path in folder.iterdir())
+
+
+@pytest.mark.parametrize("link", ["same", "symlink", "hardlink"])
+@pytest.mark.parametrize("option", ["--out", "--errors"])
+def test_an_output_that_is_the_input_is_refused(tmp_path: Path, option: str, link: str) -> None:
+    path, _ = _mixed_file(tmp_path)
+    before = path.read_bytes()
+    target = path
+    if link == "symlink":
+        target = tmp_path / "link.jsonl"
+        target.symlink_to(path.name)
+    elif link == "hardlink":
+        target = tmp_path / "hard.jsonl"
+        os.link(path, target)
+    result = run("batch", str(path), option, str(target))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: {option} {target} is the input file {path}; write to another file\n"
+    )
+    assert path.read_bytes() == before
+    assert len(_listing(tmp_path)) == (1 if link == "same" else 2)
+
+
+@pytest.mark.parametrize("spelling", ["same", "other_name"])
+def test_out_and_errors_the_same_file_is_refused(tmp_path: Path, spelling: str) -> None:
+    path, _ = _mixed_file(tmp_path)
+    out = tmp_path / "out.jsonl"
+    errors = out if spelling == "same" else tmp_path / "sub" / ".." / "out.jsonl"
+    (tmp_path / "sub").mkdir()
+    result = run("batch", str(path), "--out", str(out), "--errors", str(errors))
+    assert result.exit_code == 2
+    assert "--out and --errors are the same file" in result.stderr
+    assert not out.exists()
+
+
+def test_out_and_errors_hard_linked_are_refused(tmp_path: Path) -> None:
+    path, _ = _mixed_file(tmp_path)
+    out = tmp_path / "out.jsonl"
+    out.write_text("previous\n", encoding="utf-8")
+    os.link(out, tmp_path / "errors.jsonl")
+    result = run("batch", str(path), "--out", str(out), "--errors", str(tmp_path / "errors.jsonl"))
+    assert result.exit_code == 2
+    assert "--out and --errors are the same file" in result.stderr
+    assert out.read_text(encoding="utf-8") == "previous\n"
+
+
+def test_stdin_that_is_the_output_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _ = _mixed_file(tmp_path)
+    before = path.read_bytes()
+    with path.open("rb") as handle:
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(handle))
+        with pytest.raises(InputError, match=r"--out .* is the input file stdin"):
+            _batch._refuse_overwriting(Path("-"), path, None)
+    assert path.read_bytes() == before
+
+
+def test_stdout_that_is_the_input_file_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _ = _mixed_file(tmp_path)
+    with path.open("a", encoding="utf-8") as handle:
+        monkeypatch.setattr(sys, "stdout", handle)
+        with pytest.raises(InputError, match="stdout is the input file"):
+            _batch._refuse_overwriting(path, None, None)
+        _batch._refuse_overwriting(path, tmp_path / "out.jsonl", None)  # --out: no stdout
+
+
+def test_a_pipe_or_device_input_is_never_the_output(tmp_path: Path) -> None:
+    _batch._refuse_overwriting(Path("/dev/null"), Path("/dev/null"), None)
+    _batch._refuse_overwriting(Path("-"), tmp_path / "out.jsonl", None)  # stdin under pytest
+
+
+def test_outputs_replace_the_previous_files_when_the_run_ends(tmp_path: Path) -> None:
+    path, valid = _mixed_file(tmp_path)
+    out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    out.write_text("previous results\n", encoding="utf-8")
+    out.chmod(0o640)
+    result = run("batch", str(path), "--out", str(out), "--errors", str(errors))
+    assert result.exit_code == 2
+    assert out.read_text(encoding="utf-8").splitlines() == [_compact(line) for line in valid]
+    assert stat.S_IMODE(out.stat().st_mode) == 0o640  # the replaced file's permissions
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(errors.stat().st_mode) == 0o666 & ~umask  # as open() creates
+    assert _listing(tmp_path) == ["cases.jsonl", "errors.jsonl", "out.jsonl"]
+
+
+def test_a_symlinked_output_replaces_the_file_it_names(tmp_path: Path) -> None:
+    path, valid = _mixed_file(tmp_path)
+    real = tmp_path / "real.jsonl"
+    real.write_text("previous\n", encoding="utf-8")
+    (tmp_path / "link.jsonl").symlink_to(real.name)
+    result = run("batch", str(path), "--out", str(tmp_path / "link.jsonl"))
+    assert result.exit_code == 2
+    assert (tmp_path / "link.jsonl").is_symlink()
+    assert real.read_text(encoding="utf-8").splitlines() == [_compact(line) for line in valid]
+
+
+@pytest.mark.parametrize("existed", [True, False])
+def test_an_interrupted_run_leaves_the_previous_files(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, existed: bool
+) -> None:
+    path, _ = _mixed_file(tmp_path)
+    out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    if existed:
+        out.write_text("previous results\n", encoding="utf-8")
+        errors.write_text("previous errors\n", encoding="utf-8")
+    real = _batch.process_line
+
+    def interrupted(item: _batch.Item) -> _batch.Outcome:
+        if item.line == 6:
+            raise KeyboardInterrupt
+        return real(item)
+
+    monkeypatch.setattr(_batch, "process_line", interrupted)
+    result = run("batch", str(path), "--out", str(out), "--errors", str(errors))
+    assert result.exit_code == 130
+    state = "the previous file is unchanged" if existed else "no file was created"
+    assert result.stderr.splitlines()[-3:] == [
+        f"batch: stopped before the end; --out {out} was not written ({state})",
+        f"batch: stopped before the end; --errors {errors} was not written ({state})",
+        "Interrupted.",
+    ]
+    if existed:
+        assert out.read_text(encoding="utf-8") == "previous results\n"
+        assert errors.read_text(encoding="utf-8") == "previous errors\n"
+        assert _listing(tmp_path) == ["cases.jsonl", "errors.jsonl", "out.jsonl"]
+    else:
+        assert _listing(tmp_path) == ["cases.jsonl"]
+
+
+def test_a_full_disk_is_an_environment_error(tmp_path: Path) -> None:
+    if not Path("/dev/full").exists():  # pragma: no cover - Linux has it
+        pytest.skip("no /dev/full on this system")
+    path, _ = _mixed_file(tmp_path)
+    errors = tmp_path / "errors.jsonl"
+    errors.write_text("previous errors\n", encoding="utf-8")
+    result = run("batch", str(path), "--out", "/dev/full", "--errors", str(errors))
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1] == (
+        "Error: cannot write --out /dev/full: No space left on device"
+    )
+    assert errors.read_text(encoding="utf-8") == "previous errors\n"
+    assert _listing(tmp_path) == ["cases.jsonl", "errors.jsonl"]
+
+
+def test_a_device_output_is_written_in_place(tmp_path: Path) -> None:
+    path, _ = _mixed_file(tmp_path)
+    result = run("batch", str(path), "--out", os.devnull)
+    assert result.exit_code == 2
+    assert "batch: 7 cases read, 4 valid, 3 invalid, 0 internal errors" in result.stderr
+
+
+def test_a_failed_write_or_rename_is_reported_and_cleaned_up(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Full(io.StringIO):
+        def write(self, text: str) -> int:
+            raise OSError(28, "No space left on device")
+
+    out = _batch._File(tmp_path / "out.jsonl", "--out")
+    out.handle.close()
+    out.handle = Full()
+    with pytest.raises(InputError, match=r"cannot write --out .*out\.jsonl: No space left"):
+        out.write("text\n")
+    assert out.discard() == (
+        f"batch: stopped before the end; --out {tmp_path / 'out.jsonl'} was not written "
+        "(no file was created)"
+    )
+    assert _listing(tmp_path) == []
+    out = _batch._File(tmp_path / "out.jsonl", "--out")
+
+    def refuse(source: object, target: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", refuse)
+    with pytest.raises(InputError, match=r"cannot write --out .*: Permission denied"):
+        out.commit()
+    assert out.discard() is not None
+    assert _listing(tmp_path) == []
+
+
+def test_an_unwritable_directory_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"cannot write --errors .*: No such file or directory"):
+        _batch._File(tmp_path / "missing" / "errors.jsonl", "--errors")
+
+
+def test_a_read_error_is_an_input_error() -> None:
+    class Failing(io.BytesIO):
+        def readline(self, size: int | None = -1) -> bytes:
+            raise OSError(5, "Input/output error")
+
+    with pytest.raises(InputError, match=r"cannot read cases\.jsonl: Input/output error"):
+        list(_batch._reading(_batch.read_lines(Failing()), "cases.jsonl"))
+
+
+def test_process_line_records_any_exception(monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(item: _batch.Item) -> _batch.Outcome:
+        raise MemoryError("too big")
+
+    monkeypatch.setattr(_batch, "_process", broken)
+    outcome = _batch.process_line(_batch.Item(9, b"{}", 2))
+    assert outcome == _batch.Outcome(9, 2, None, None, None, (), "MemoryError: too big")
+
+
+def test_pool_cancels_queued_chunks_on_an_exception() -> None:
+    def interrupted() -> None:
+        with _batch._pool(1) as executor:
+            executor.submit(int, "1")
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        interrupted()
+
+
+def test_workers_ignore_sigint(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[int, object]] = []
+    monkeypatch.setattr(signal, "signal", lambda number, handler: calls.append((number, handler)))
+    _batch._worker_setup()
+    assert calls == [(signal.SIGINT, signal.SIG_IGN)]
+
+
+@pytest.mark.parametrize("workers", ["65", "1000000"])
+def test_workers_have_a_maximum(tmp_path: Path, workers: str) -> None:
+    path, _ = _mixed_file(tmp_path)
+    result = run("batch", str(path), "--workers", workers)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"Error: Invalid value for '--workers': {workers} is not in the range 1<=x<=64. "
+        "Use 1 to 64 worker processes.\n"
+    )

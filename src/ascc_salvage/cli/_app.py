@@ -1,9 +1,11 @@
 """The ``ascc-salvage`` command group and its commands (``api.md``, "Command line").
 
-Exit status: 0 success; 2 invalid input or arguments (click's usage errors are 2 too); 1 an
-internal error. Data goes to stdout, messages to stderr; a traceback is printed only with
-the global ``--debug`` option. JSON is written straight to ``sys.stdout``, never through
-rich; the text views are styled on a terminal and plain text otherwise.
+Exit status: 0 success; 2 invalid input or arguments (click's usage errors are 2 too), or an
+input or output the system refused (a file that cannot be read, a full disk); 1 an internal
+error; 130 after SIGINT; 141 after a broken pipe. Data goes to stdout, messages to stderr; a
+traceback is printed only with the global ``--debug`` option. JSON is written straight to
+``sys.stdout``, never through rich; the text views are styled on a terminal and plain text
+otherwise.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import datetime as dt
 import json
 import sys
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 
 import click
 
@@ -22,16 +24,22 @@ from ascc_salvage.calculators import UndeterminedDosePlan, dose_plan
 from ascc_salvage.case import Creatinine, Hiv, Length, Mass, Patient
 from ascc_salvage.cli._batch import batch
 from ascc_salvage.cli._common import (
+    EXIT_BROKEN_PIPE,
     EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
     EXIT_INVALID,
     InputError,
     InvalidCase,
+    discard_stdout,
+    display_path,
     is_terminal,
+    os_reason,
     read_case_document,
     write_blocks,
     write_json,
+    write_text,
 )
-from ascc_salvage.cli._quantity import QuantityParam
+from ascc_salvage.cli._quantity import AUC_BOUNDS, BoundedNumber, QuantityParam, patient_bounds
 from ascc_salvage.cli._render import render_markdown
 from ascc_salvage.cli._views import dose_plan_blocks, evidence_blocks, result_blocks
 from ascc_salvage.errors import CaseValidationError
@@ -56,18 +64,63 @@ _DOSE_OPTIONS: Final = {
 }
 
 
+def _broken_pipe() -> NoReturn:
+    """End quietly after a broken pipe on stdout: exit status 141, nothing on stderr."""
+    discard_stdout()
+    raise click.exceptions.Exit(EXIT_BROKEN_PIPE)
+
+
+def _environment_error(error: OSError) -> NoReturn:
+    """Report an input or output the system refused on one line; exit status 2."""
+    if error.filename is not None:
+        message = f"{display_path(error.filename)}: {os_reason(error)}"
+    else:  # a stream, most likely stdout: what it still buffers cannot be trusted
+        discard_stdout()
+        message = f"input/output error: {os_reason(error)}"
+    click.echo(f"Error: {message}", err=True)
+    raise click.exceptions.Exit(EXIT_INVALID)
+
+
 class _Group(click.Group):
-    """The command group: turns unexpected exceptions into exit status 1 unless ``--debug``."""
+    """The command group: the exit status of every way a command can end.
+
+    Unexpected exceptions become exit status 1 (unless ``--debug``); an error of the system
+    (:class:`OSError`: a full disk, a file that cannot be read) exit status 2; SIGINT 130;
+    a broken pipe 141. None of them prints a traceback without ``--debug``.
+    """
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        """Parse the group's options; ``--help`` or ``--version`` into a closed pipe is quiet."""
+        try:
+            return super().make_context(info_name, args, parent, **extra)
+        except BrokenPipeError:
+            _broken_pipe()
+        except OSError as error:
+            _environment_error(error)
 
     def invoke(self, ctx: click.Context) -> Any:
+        """Run the command and map how it ended to an exit status."""
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.Abort, BrokenPipeError):
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except Exception as error:  # an internal error: report it without a traceback
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            _broken_pipe()
+        except Exception as error:
             if ctx.params.get("debug"):
                 raise
-            click.echo(
+            if isinstance(error, OSError):  # the system refused an input or output
+                _environment_error(error)
+            click.echo(  # an internal error: report it without a traceback
                 f"Error: internal error ({type(error).__name__}: {error}). This is a bug in "
                 "ascc_salvage, not a problem with your input: run the command again with "
                 "--debug (ascc-salvage --debug ...) and report the traceback.",
@@ -84,7 +137,8 @@ def cli(debug: bool) -> None:
 
     A research and reference implementation of published guideline logic for a
     multidisciplinary team; not a medical device. Data goes to stdout, messages to stderr.
-    Exit status: 0 success, 2 invalid input or arguments, 1 internal error.
+    Exit status: 0 success, 2 invalid input or arguments (or an unreadable or unwritable
+    file), 1 internal error, 130 interrupted (SIGINT), 141 broken pipe.
     """
 
 
@@ -108,7 +162,7 @@ def _case_document(
         source = f"example {entry.name}"
         document = json.loads(entry.text())
     elif case_file is not None:
-        source = str(case_file)
+        source = display_path(case_file)
         document = read_case_document(case_file)
     else:
         raise click.UsageError("give a case file (CASE.json) or --example NAME")
@@ -128,7 +182,7 @@ _CASE_ARGUMENT = click.argument(
     "case_file",
     metavar="[CASE.json]",
     required=False,
-    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+    type=click.Path(path_type=Path, allow_dash=True),  # a directory: "cannot read" below
 )
 _EXAMPLE_OPTION = click.option(
     "--example",
@@ -189,7 +243,7 @@ def recommend(
     if output_format == "json":
         write_json(result_document)
     elif output_format == "markdown":
-        sys.stdout.write(render_markdown(result_blocks(result_document, markdown=True)))
+        write_text(render_markdown(result_blocks(result_document, markdown=True)))
     else:
         write_blocks(result_blocks(result_document))
 
@@ -213,12 +267,12 @@ def validate(case_file: Path) -> None:
     except CaseValidationError as error:
         problems = error.errors
     else:
-        click.echo(f"{case_file}: valid", err=True)
+        click.echo(f"{display_path(case_file)}: valid", err=True)
         return
     for problem in problems:
         click.echo(str(problem))
     noun = "problem" if len(problems) == 1 else "problems"
-    click.echo(f"{case_file}: {len(problems)} {noun}", err=True)
+    click.echo(f"{display_path(case_file)}: {len(problems)} {noun}", err=True)
     sys.exit(EXIT_INVALID)
 
 
@@ -290,12 +344,16 @@ def stage(t: str, n: str, m: str, edition: str) -> None:
     type=QuantityParam(UnitKind.CREATININE, "serum_creatinine"),
     help="Serum creatinine (mg/dL or umol/L).",
 )
-@click.option("--age", type=click.IntRange(18, 120), help="Age in years.")
+@click.option(
+    "--age",
+    type=BoundedNumber(int, patient_bounds("age_years"), "years"),
+    help="Age in years (18 to 120, as in a case).",
+)
 @click.option("--sex", type=click.Choice(["female", "male"]), help="Sex (Cockcroft-Gault).")
 @click.option(
     "--auc",
-    type=click.FloatRange(min=0, min_open=True),
-    help="Carboplatin target AUC in mg*min/mL, replacing the regimen's.",
+    type=BoundedNumber(float, AUC_BOUNDS, "mg*min/mL"),
+    help="Carboplatin target AUC in mg*min/mL (1 to 10), replacing the regimen's.",
 )
 @click.option(
     "--variant", help="Regimen variant: modified or standard for DCF; an anti-PD-1 schedule."
@@ -390,7 +448,7 @@ def evidence(evidence_id: str | None, output_format: str) -> None:
     if output_format == "json":
         write_json(rows[0] if evidence_id is not None else rows)
     elif output_format == "csv":
-        sys.stdout.write(knowledge.to_csv(rows))
+        write_text(knowledge.to_csv(rows))
     else:
         write_blocks(evidence_blocks(rows, single=evidence_id is not None))
 
@@ -417,7 +475,7 @@ def examples_command(output_format: str) -> None:
         lines = [f"{e.name.ljust(width)}  {e.description}" for e in entries]
     else:
         lines = [f"{e.name}  {e.description}" for e in entries]
-    sys.stdout.write("\n".join(lines) + "\n")
+    write_text("\n".join(lines) + "\n")
 
 
 cli.add_command(batch)

@@ -6,6 +6,12 @@ Memory stays flat however long the file is: lines are read one at a time (a line
 result is written as soon as it is ready, in input order. Parsing, validation,
 recommendation and serialisation all happen in the worker, so the parent process only
 writes text. Counts for the summary are the only state kept.
+
+No run loses data. An output that is, or resolves to, the input (or the other output) is
+refused before anything is opened for writing. Output files are written to a temporary
+file beside the target and renamed into place when the run ends, so an interrupted or
+failed run leaves the previous file as it was. An exception while processing one line is
+recorded for that line (an internal error) and the run goes on.
 """
 
 from __future__ import annotations
@@ -14,19 +20,32 @@ import collections
 import json
 import multiprocessing
 import os
+import signal
+import stat
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Final, NamedTuple, cast
+from typing import IO, TYPE_CHECKING, Final, NamedTuple, NoReturn, Protocol, cast
 
 import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ascc_salvage.batch import recommend_many
-from ascc_salvage.cli._common import EXIT_INVALID, InputError, is_terminal
+from ascc_salvage.cli._common import (
+    EXIT_INTERNAL,
+    EXIT_INVALID,
+    InputError,
+    OneLineBadParameter,
+    display_path,
+    is_terminal,
+    os_reason,
+    stdin_bytes,
+    writing_stdout,
+)
 from ascc_salvage.errors import CaseValidationError
 from ascc_salvage.io import load_case
 from ascc_salvage.result import result_to_dict
@@ -35,10 +54,17 @@ from ascc_salvage.validation import MAX_DOCUMENT_BYTES
 if TYPE_CHECKING:
     from ascc_salvage.case import Case
 
-__all__ = ["batch", "process_line", "read_lines"]
+__all__ = ["MAX_WORKERS", "batch", "process_line", "read_lines"]
 
 #: Lines per task sent to a worker.
 CHUNKSIZE: Final = 64
+#: The largest ``--workers`` (library policy: beyond this, process start-up and the parent's
+#: writing dominate; see the batch benchmarks).
+MAX_WORKERS: Final = 64
+#: How worker processes start. ``spawn`` everywhere (``fork`` is unsafe in a process with
+#: threads and missing on Windows); tests that patch the engine switch to ``fork`` so that
+#: the workers inherit the patch.
+START_METHOD = "spawn"
 _READ_PIECE: Final = 1 << 16
 
 
@@ -51,7 +77,7 @@ class Item(NamedTuple):
 
 
 class Outcome(NamedTuple):
-    """What a worker returns for one line: a result document or the problems found."""
+    """What a worker returns for one line: a result, the problems found, or an internal error."""
 
     line: int
     size: int
@@ -59,6 +85,7 @@ class Outcome(NamedTuple):
     status: str | None
     plan: str | None
     problems: tuple[tuple[str, str], ...]
+    internal: str | None = None
 
 
 def read_lines(handle: IO[bytes]) -> Iterator[Item]:
@@ -81,8 +108,7 @@ def read_lines(handle: IO[bytes]) -> Iterator[Item]:
             yield Item(number, data, size)
 
 
-def process_line(item: Item) -> Outcome:
-    """Validate, recommend and serialise one line (runs in a worker; module level to pickle)."""
+def _process(item: Item) -> Outcome:
     if item.data is None:
         problems: tuple[tuple[str, str], ...] = (
             ("$", f"document is larger than {MAX_DOCUMENT_BYTES} bytes"),
@@ -96,9 +122,28 @@ def process_line(item: Item) -> Outcome:
     from ascc_salvage.engine import recommend
 
     result = recommend(case)
-    text = json.dumps(result_to_dict(result), ensure_ascii=False, separators=(",", ":"))
+    document = result_to_dict(result)
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     plan = " + ".join(str(option) for option in result.preferred) or "(nothing preferred)"
     return Outcome(item.line, item.size, text, str(result.disease_status), plan, ())
+
+
+def process_line(item: Item) -> Outcome:
+    """Validate, recommend and serialise one line (runs in a worker; module level to pickle).
+
+    Any exception raised for the line becomes an internal-error outcome for that line, so
+    the other lines of its chunk keep their results.
+    """
+    try:
+        return _process(item)
+    except Exception as error:  # recorded for this line; the run goes on
+        message = f"{type(error).__name__}: {error}"
+        return Outcome(item.line, item.size, None, None, None, (), message)
+
+
+def _worker_setup() -> None:
+    """Workers ignore SIGINT: the parent stops the run and shuts the pool down."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _outcomes(items: Iterable[Item], executor: Executor | None) -> Iterator[Outcome]:
@@ -113,14 +158,180 @@ def _outcomes(items: Iterable[Item], executor: Executor | None) -> Iterator[Outc
     )
 
 
+@contextmanager
+def _pool(workers: int) -> Iterator[Executor]:
+    """A process pool; on an exception, queued chunks are cancelled before it shuts down."""
+    context = multiprocessing.get_context(START_METHOD)
+    executor = ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_worker_setup
+    )
+    try:
+        yield executor
+    except BaseException:
+        executor.shutdown(wait=True, cancel_futures=True)
+        raise
+    executor.shutdown(wait=True)
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+class _Sink(Protocol):
+    def write(self, text: str) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def discard(self) -> str | None: ...
+
+
+class _Stdout:
+    """Results on stdout: written as they come; a broken pipe propagates (exit 141)."""
+
+    def write(self, text: str) -> None:
+        with writing_stdout():
+            sys.stdout.write(text)
+
+    def commit(self) -> None:
+        with writing_stdout():
+            sys.stdout.flush()
+
+    def discard(self) -> str | None:
+        return None
+
+
+class _File:
+    """An output file of the run, replaced atomically when the run ends.
+
+    The text goes to a temporary file in the target's directory; :meth:`commit` renames it
+    over the target (:func:`os.replace`), :meth:`discard` removes it. A target that is a
+    symbolic link is resolved, so the file it names is replaced, not the link. A target
+    that exists and is not a regular file (``/dev/null``, a FIFO) is written in place.
+    """
+
+    def __init__(self, path: Path, option: str) -> None:
+        self.name = f"{option} {display_path(path)}"
+        self.target = Path(os.path.realpath(path))
+        self.temporary: Path | None = None
+        self.existed = False
+        try:
+            self.handle = self._open()
+        except OSError as error:
+            raise InputError(
+                f"cannot write {self.name}: {os_reason(error)}; check the path"
+            ) from None
+
+    def _open(self) -> IO[str]:
+        try:
+            status = os.stat(self.target)
+        except FileNotFoundError:
+            status = None
+        if status is not None and not stat.S_ISREG(status.st_mode):
+            return open(self.target, "w", encoding="utf-8", newline="\n")
+        self.existed = status is not None
+        descriptor, name = tempfile.mkstemp(
+            prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent
+        )
+        self.temporary = Path(name)
+        if status is not None:  # keep the permissions of the file it replaces
+            mode = stat.S_IMODE(status.st_mode)
+        else:  # what open() would have created
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
+        os.chmod(name, mode)
+        return os.fdopen(descriptor, "w", encoding="utf-8", newline="\n")
+
+    def write(self, text: str) -> None:
+        try:
+            self.handle.write(text)
+        except OSError as error:
+            raise InputError(f"cannot write {self.name}: {os_reason(error)}") from None
+
+    def commit(self) -> None:
+        try:
+            self.handle.flush()
+            if self.temporary is not None:
+                os.fsync(self.handle.fileno())
+            self.handle.close()
+            if self.temporary is not None:
+                os.replace(self.temporary, self.target)
+                self.temporary = None
+        except OSError as error:
+            raise InputError(f"cannot write {self.name}: {os_reason(error)}") from None
+
+    def discard(self) -> str | None:
+        """Close and remove the temporary file; return a note for stderr, if any."""
+        with suppress(OSError):  # what is still buffered cannot be written: it is discarded
+            self.handle.close()
+        if self.temporary is None:
+            return None
+        with suppress(FileNotFoundError):  # someone else removed it meanwhile
+            self.temporary.unlink()
+        self.temporary = None
+        state = "the previous file is unchanged" if self.existed else "no file was created"
+        return f"batch: stopped before the end; {self.name} was not written ({state})"
+
+
+def _identity(path: Path) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except OSError:
+        return None
+
+
+def _same(first: os.stat_result | None, second: os.stat_result | None) -> bool:
+    return (
+        first is not None
+        and second is not None
+        and (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
+    )
+
+
+def _stream_identity(stream: object) -> os.stat_result | None:
+    try:
+        return os.fstat(cast(IO[str], stream).fileno())
+    except (AttributeError, OSError, ValueError):  # closed, or no descriptor (in memory)
+        return None
+
+
+def _refuse_overwriting(cases_file: Path, out_path: Path | None, errors_path: Path | None) -> None:
+    """Refuse an output that is the input or the other output, before anything is written."""
+    from_stdin = str(cases_file) == "-"
+    source = _stream_identity(sys.stdin) if from_stdin else _identity(cases_file)
+    if source is not None and not stat.S_ISREG(source.st_mode):
+        source = None  # a pipe or a device is never overwritten by a file
+    input_name = "stdin" if from_stdin else display_path(cases_file)
+    for option, path in (("--out", out_path), ("--errors", errors_path)):
+        if path is not None and _same(_identity(path), source):
+            raise InputError(
+                f"{option} {display_path(path)} is the input file {input_name}; "
+                "write to another file"
+            )
+    if out_path is None and _same(_stream_identity(sys.stdout), source):
+        raise InputError(
+            f"stdout is the input file {input_name}; give --out or redirect to another file"
+        )
+    if out_path is not None and errors_path is not None:
+        same_name = os.path.realpath(out_path) == os.path.realpath(errors_path)
+        if same_name or _same(_identity(out_path), _identity(errors_path)):
+            raise InputError(
+                f"--out and --errors are the same file ({display_path(out_path)}); "
+                "give two different files"
+            )
+
+
+# --------------------------------------------------------------------------- the run
+
+
 class _Reporter:
     """Writes errors to stderr (through the progress console on a terminal) and counts."""
 
-    def __init__(self, errors_out: IO[str] | None, progress: Progress | None) -> None:
+    def __init__(self, errors_out: _Sink | None, progress: Progress | None) -> None:
         self.errors_out = errors_out
         self.progress = progress
         self.valid = 0
         self.invalid = 0
+        self.internal = 0
         self.by_status: collections.Counter[str] = collections.Counter()
         self.by_plan: collections.Counter[str] = collections.Counter()
 
@@ -130,14 +341,25 @@ class _Reporter:
         else:
             sys.stderr.write(text + "\n")
 
+    def _record(self, record: dict[str, object]) -> None:
+        if self.errors_out is not None:
+            self.errors_out.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
+
     def invalid_line(self, outcome: Outcome) -> None:
         self.invalid += 1
         for path, message in outcome.problems:
             self.message(f"line {outcome.line}: {path}: {message}")
-        if self.errors_out is not None:
-            errors = [{"path": path, "message": message} for path, message in outcome.problems]
-            record = {"line": outcome.line, "errors": errors}
-            self.errors_out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        errors = [{"path": path, "message": message} for path, message in outcome.problems]
+        self._record({"line": outcome.line, "error": "invalid", "errors": errors})
+
+    def internal_line(self, outcome: Outcome) -> None:
+        self.internal += 1
+        message = cast(str, outcome.internal)
+        self.message(
+            f"line {outcome.line}: internal error ({message}); this is a bug in ascc_salvage, "
+            "not a problem with the line: please report it"
+        )
+        self._record({"line": outcome.line, "error": "internal", "message": message})
 
     def valid_line(self, outcome: Outcome) -> None:
         self.valid += 1
@@ -145,9 +367,11 @@ class _Reporter:
         self.by_plan[cast(str, outcome.plan)] += 1
 
     def summary(self) -> str:
+        read = self.valid + self.invalid + self.internal
+        noun = "internal error" if self.internal == 1 else "internal errors"
         lines = [
-            f"batch: {self.valid + self.invalid} cases read, {self.valid} valid, "
-            f"{self.invalid} invalid"
+            f"batch: {read} cases read, {self.valid} valid, {self.invalid} invalid, "
+            f"{self.internal} {noun}"
         ]
         for title, counter in (
             ("by disease status", self.by_status),
@@ -165,61 +389,27 @@ class _Reporter:
 
 def _open_input(path: Path, stack: ExitStack) -> tuple[IO[bytes], int | None]:
     if str(path) == "-":
-        return sys.stdin.buffer, None
+        return stdin_bytes(), None
     try:
         handle = stack.enter_context(open(path, "rb"))  # noqa: SIM115 - the stack closes it
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise InputError(f"cannot read {path}: {reason}; check the path") from None
+        reason = os_reason(error)
+        raise InputError(f"cannot read {display_path(path)}: {reason}; check the path") from None
     size = os.fstat(handle.fileno()).st_size
     return handle, size or None
 
 
-def _open_output(path: Path, stack: ExitStack, option: str) -> IO[str]:
+def _reading(items: Iterator[Item], name: str) -> Iterator[Item]:
+    """*items*, with a failed read reported as an input error."""
     try:
-        return stack.enter_context(open(path, "w", encoding="utf-8", newline="\n"))
+        yield from items
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise InputError(f"cannot write {option} {path}: {reason}; check the path") from None
+        raise InputError(f"cannot read {name}: {os_reason(error)}") from None
 
 
-@click.command()
-@click.argument(
-    "cases_file", metavar="CASES.jsonl", type=click.Path(path_type=Path, allow_dash=True)
-)
-@click.option(
-    "--out",
-    "out_path",
-    metavar="RESULTS.jsonl",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help="Write the results here (default: stdout), one compact JSON document per line.",
-)
-@click.option(
-    "--errors",
-    "errors_path",
-    metavar="ERRORS.jsonl",
-    type=click.Path(path_type=Path, dir_okay=False),
-    help='Also write each invalid line here as {"line": N, "errors": [{"path", "message"}]}.',
-)
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=1,
-    show_default=True,
-    help="Worker processes (1 runs in this process).",
-)
-def batch(cases_file: Path, out_path: Path | None, errors_path: Path | None, workers: int) -> None:
-    """Recommend for every case of a JSON Lines file (one case per line; '-' reads stdin).
-
-    Exactly one result per valid line is written, in input order. Invalid lines are reported
-    on stderr as 'line N: path: message' (and to --errors); blank lines are skipped. The
-    whole file is processed; the exit status is 0 if every line was valid, else 2. A summary
-    of counts by disease status and by preferred plan goes to stderr.
-    """
+def _run(cases_file: Path, out: _Sink, errors_out: _Sink | None, workers: int) -> _Reporter:
     with ExitStack() as stack:
         handle, total = _open_input(cases_file, stack)
-        out = sys.stdout if out_path is None else _open_output(out_path, stack, "--out")
-        errors_out = None if errors_path is None else _open_output(errors_path, stack, "--errors")
         progress: Progress | None = None
         if is_terminal(sys.stderr):
             progress = stack.enter_context(
@@ -233,22 +423,87 @@ def batch(cases_file: Path, out_path: Path | None, errors_path: Path | None, wor
                 )
             )
         task = None if progress is None else progress.add_task("cases", total=total)
-        executor: Executor | None = None
-        if workers > 1:
-            context = multiprocessing.get_context("spawn")
-            executor = stack.enter_context(
-                ProcessPoolExecutor(max_workers=workers, mp_context=context)
-            )
+        executor = None if workers == 1 else stack.enter_context(_pool(workers))
         reporter = _Reporter(errors_out, progress)
-        for outcome in _outcomes(read_lines(handle), executor):
-            if outcome.document is None:
-                reporter.invalid_line(outcome)
-            else:
+        name = "stdin" if str(cases_file) == "-" else display_path(cases_file)
+        for outcome in _outcomes(_reading(read_lines(handle), name), executor):
+            if outcome.document is not None:
                 out.write(outcome.document + "\n")
                 reporter.valid_line(outcome)
+            elif outcome.internal is not None:
+                reporter.internal_line(outcome)
+            else:
+                reporter.invalid_line(outcome)
             if progress is not None and task is not None:
                 progress.advance(task, outcome.size)
-        out.flush()
+    return reporter
+
+
+class _Workers(click.IntRange):
+    """``--workers``: 1 to :data:`MAX_WORKERS`, reported on one line."""
+
+    def fail(
+        self, message: str, param: click.Parameter | None = None, ctx: click.Context | None = None
+    ) -> NoReturn:
+        raise OneLineBadParameter(
+            f"{message} Use 1 to {MAX_WORKERS} worker processes.", ctx=ctx, param=param
+        )
+
+
+@click.command()
+@click.argument(
+    "cases_file", metavar="CASES.jsonl", type=click.Path(path_type=Path, allow_dash=True)
+)
+@click.option(
+    "--out",
+    "out_path",
+    metavar="RESULTS.jsonl",
+    type=click.Path(path_type=Path),  # a directory: "cannot write" when opened
+    help="Write the results here (default: stdout), one compact JSON document per line.",
+)
+@click.option(
+    "--errors",
+    "errors_path",
+    metavar="ERRORS.jsonl",
+    type=click.Path(path_type=Path),  # a directory: "cannot write" when opened
+    help='Also write each failed line here as JSON: {"line": N, "error": "invalid" or "internal"}.',
+)
+@click.option(
+    "--workers",
+    type=_Workers(1, MAX_WORKERS),
+    default=1,
+    show_default=True,
+    help=f"Worker processes, 1 to {MAX_WORKERS} (1 runs in this process).",
+)
+def batch(cases_file: Path, out_path: Path | None, errors_path: Path | None, workers: int) -> None:
+    """Recommend for every case of a JSON Lines file (one case per line; '-' reads stdin).
+
+    Exactly one result per valid line is written, in input order. Invalid lines are reported
+    on stderr as 'line N: path: message' (and to --errors); blank lines are skipped. A line
+    that raises an internal error is reported the same way and the run goes on. The whole
+    file is processed; the exit status is 1 if any line raised an internal error, else 2 if
+    any line was invalid, else 0. A summary of counts by disease status and by preferred
+    plan goes to stderr. Output files are replaced only when the run ends (an interrupted
+    run leaves them as they were); an output that is the input file is refused.
+    """
+    _refuse_overwriting(cases_file, out_path, errors_path)
+    sinks: list[_Sink] = []
+    try:
+        out: _Sink = _Stdout() if out_path is None else _File(out_path, "--out")
+        sinks.append(out)
+        errors_out = None if errors_path is None else _File(errors_path, "--errors")
+        if errors_out is not None:
+            sinks.append(errors_out)
+        reporter = _run(cases_file, out, errors_out, workers)
+        for sink in sinks:
+            sink.commit()
+    except BaseException:
+        notes = [note for sink in sinks if (note := sink.discard()) is not None]
+        if notes:
+            sys.stderr.write("\n".join(notes) + "\n")
+        raise
     sys.stderr.write(reporter.summary() + "\n")
+    if reporter.internal:
+        sys.exit(EXIT_INTERNAL)
     if reporter.invalid:
         sys.exit(EXIT_INVALID)

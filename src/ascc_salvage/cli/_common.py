@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
@@ -17,20 +19,33 @@ from ascc_salvage.io import parse_json
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES
 
 __all__ = [
+    "EXIT_BROKEN_PIPE",
     "EXIT_INTERNAL",
+    "EXIT_INTERRUPTED",
     "EXIT_INVALID",
     "InputError",
     "InvalidCase",
+    "OneLineBadParameter",
+    "discard_stdout",
+    "display_path",
     "is_terminal",
+    "os_reason",
     "read_case_document",
+    "stdin_bytes",
     "write_blocks",
     "write_json",
+    "write_text",
+    "writing_stdout",
 ]
 
-#: Exit status for invalid input or arguments.
+#: Exit status for invalid input or arguments, and for an input or output the system refused.
 EXIT_INVALID = 2
 #: Exit status for an internal error (a bug).
 EXIT_INTERNAL = 1
+#: Exit status after SIGINT (128 + 2, as a shell reports a process killed by it).
+EXIT_INTERRUPTED = 130
+#: Exit status after a broken pipe on stdout (128 + SIGPIPE).
+EXIT_BROKEN_PIPE = 141
 
 
 class InputError(click.ClickException):
@@ -60,36 +75,113 @@ class InvalidCase(click.ClickException):
         super().show(file)
 
 
+class OneLineBadParameter(click.BadParameter):
+    """An invalid option value reported on one line, without the usage and help lines."""
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Print ``Error: Invalid value for '--option': ...`` on stderr."""
+        click.echo(f"Error: {self.format_message()}", err=True)
+
+
+def display_path(path: Path | str) -> str:
+    """*path* for a message: bytes that are not UTF-8 are shown as backslash escapes."""
+    return os.fsencode(str(path)).decode("utf-8", "backslashreplace")
+
+
+def os_reason(error: OSError) -> str:
+    """The system's reason for *error* (``No space left on device``), for a message."""
+    if error.strerror:
+        return error.strerror
+    if error.errno is not None:
+        return os.strerror(error.errno)
+    return str(error) or type(error).__name__
+
+
+def discard_stdout() -> None:
+    """Point stdout's file descriptor at the null device.
+
+    After a broken pipe or a failed write, what stdout still buffers can never be written;
+    the interpreter would try again at exit and print ``Exception ignored ...``. This is the
+    recipe of the Python documentation (``signal``, "Note on SIGPIPE").
+    """
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):  # no descriptor (an in-memory stream)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, descriptor)
+    finally:
+        os.close(devnull)
+
+
 def is_terminal(stream: IO[str]) -> bool:
     """Whether *stream* is an interactive terminal."""
     isatty: Callable[[], bool] | None = getattr(stream, "isatty", None)
     return bool(isatty and isatty())
 
 
+@contextmanager
+def writing_stdout() -> Iterator[None]:
+    """Report a failed write to stdout (a full disk) as :class:`InputError`, exit status 2.
+
+    What stdout still buffers is discarded. A broken pipe propagates (exit status 141).
+    """
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as error:
+        discard_stdout()
+        raise InputError(f"cannot write to stdout: {os_reason(error)}") from None
+
+
+def write_text(text: str) -> None:
+    """Write *text* to stdout and flush it, so that a failed write is reported by its command."""
+    with writing_stdout():
+        sys.stdout.write(text)
+        sys.stdout.flush()
+
+
 def write_json(document: object) -> None:
-    """Write *document* to stdout as indented JSON (never through rich, which would wrap)."""
-    sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
-    sys.stdout.flush()
+    """Write *document* to stdout as indented JSON (never through rich, which would wrap).
+
+    ``NaN`` and ``Infinity`` are not JSON: a document holding one raises :class:`ValueError`
+    (an internal error) instead of printing them.
+    """
+    write_text(json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
 def write_blocks(blocks: Iterable[Block]) -> None:
     """Write a view to stdout: styled on a terminal, plain text otherwise."""
     if is_terminal(sys.stdout):
-        render_rich(blocks, Console(file=sys.stdout, highlight=False))
+        with writing_stdout():
+            render_rich(blocks, Console(file=sys.stdout, highlight=False))
+            sys.stdout.flush()
     else:
-        sys.stdout.write(render_plain(blocks))
-    sys.stdout.flush()
+        write_text(render_plain(blocks))
+
+
+def stdin_bytes() -> IO[bytes]:
+    """The binary stdin, or :class:`InputError` when it is closed."""
+    stdin = sys.stdin
+    if stdin is None:  # started with file descriptor 0 closed
+        raise InputError("cannot read stdin: it is closed; give a file or redirect the input")
+    return stdin.buffer
 
 
 def _read_bytes(path: Path) -> bytes:
     if str(path) == "-":
-        return sys.stdin.buffer.read(MAX_DOCUMENT_BYTES + 1)
+        try:
+            return stdin_bytes().read(MAX_DOCUMENT_BYTES + 1)
+        except OSError as error:
+            raise InputError(f"cannot read stdin: {os_reason(error)}") from None
     try:
         with open(path, "rb") as handle:
             return handle.read(MAX_DOCUMENT_BYTES + 1)
     except OSError as error:
-        reason = error.strerror or str(error)
-        raise InputError(f"cannot read {path}: {reason}; check the path") from None
+        reason = os_reason(error)
+        raise InputError(f"cannot read {display_path(path)}: {reason}; check the path") from None
 
 
 def read_case_document(path: Path) -> Any:
@@ -103,4 +195,4 @@ def read_case_document(path: Path) -> Any:
     try:
         return parse_json(data)
     except CaseValidationError as error:
-        raise InvalidCase(str(path), error.errors) from None
+        raise InvalidCase(display_path(path), error.errors) from None
