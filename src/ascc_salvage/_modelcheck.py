@@ -410,7 +410,7 @@ def type_name(value: object) -> str:
         return "a number"
     if isinstance(value, str):
         return "a string"
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
         return "a list"
     if isinstance(value, dict):
         return "an object"

@@ -8,7 +8,7 @@ import attrs
 import pytest
 from _branch_support import base_document
 
-from ascc_salvage import load_case
+from ascc_salvage import CaseValidationError, load_case
 from ascc_salvage.case import Bounds, Dose, Length, Mass
 
 
@@ -32,29 +32,30 @@ def test_bounds_problem(bounds: Bounds, value: float, unit: str, problem: str | 
 
 def test_model_construction_checks_bounds() -> None:
     patient = load_case(base_document()).patient
-    with pytest.raises(ValueError, match=r"^ecog must be at most 5$"):
-        attrs.evolve(patient, ecog=7)
-    with pytest.raises(ValueError, match=r"^weight must be at least 20$"):
+    with pytest.raises(CaseValidationError, match=r"^ecog: must be at most 5$"):
+        attrs.evolve(patient, ecog=7, karnofsky=None)
+    with pytest.raises(CaseValidationError, match=r"^weight.value: must be at least 20 kg$"):
         attrs.evolve(patient, weight=Mass(10, "kg"))
     assert attrs.evolve(patient, ecog=None).ecog is None
 
 
-def test_bounds_validator_leaves_type_checks_to_load_case() -> None:
-    """Non-numbers are not range-checked by the model (``load_case`` reports their type)."""
+def test_the_model_checks_types_too() -> None:
+    """The model refuses what ``load_case`` refuses: no coercion of ``"61"`` or ``True``."""
     patient = load_case(base_document()).patient
-    assert attrs.evolve(patient, age_years="61").age_years == "61"
-    assert attrs.evolve(patient, ecog=True).ecog is True
+    with pytest.raises(CaseValidationError) as info:
+        attrs.evolve(patient, age_years="61", ecog=True)
+    assert [p.path for p in info.value.errors] == ["age_years", "ecog"]
 
 
 @pytest.mark.parametrize("value", ["2", None, True, [2]])
 def test_measurement_value_must_be_a_number(value: object) -> None:
-    with pytest.raises(TypeError, match="value must be a number"):
+    with pytest.raises(CaseValidationError, match="value: expected a number"):
         Length(value, "cm")  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf])
 def test_measurement_value_must_be_finite(value: float) -> None:
-    with pytest.raises(ValueError, match="value must be finite"):
+    with pytest.raises(CaseValidationError, match="value: expected a finite number"):
         Dose(value, "Gy")
 
 

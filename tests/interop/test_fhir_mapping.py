@@ -431,11 +431,23 @@ def test_units_molar_creatinine_and_cd4_spelling() -> None:
 )
 def test_viral_load(value: dict[str, Any], expected: bool | None, message: str) -> None:
     b = bundle()
+    resource(b, "Observation/hiv-test")["valueCodeableConcept"] = concept(SNOMED, "10828004")
     add(b, obs("vl", "20447-9", value))
     case_doc, report = run(b)
     assert case_doc["patient"]["hiv"]["viral_load_undetectable"] is expected
     if message:
         assert message in reasons(report)
+
+
+def test_a_viral_load_without_hiv_is_reported_not_used() -> None:
+    """Case format P15: a viral load only with HIV status positive; the case stays valid."""
+    b = bundle()  # a negative HIV test
+    add(b, obs("vl", "20447-9", {"valueQuantity": {"value": 0, "unit": "copies/mL"}}))
+    case_doc, report = run(b)
+    assert case_doc["patient"]["hiv"]["status"] == "negative"
+    assert case_doc["patient"]["hiv"]["viral_load_undetectable"] is None
+    assert "viral load is recorded only for HIV status positive (here: negative)" in reasons(report)
+    assert "patient.hiv.viral_load_undetectable" in report.left_null
 
 
 def test_hiv_tests() -> None:

@@ -1462,6 +1462,7 @@ def case_from_bundle(
                     + (f"; {hint}" if hint else ""),
                 )
             )
+    _drop_viral_load_without_hiv(document, mapped, left_null, mapper)
     report = MappingReport(
         mapped=tuple(mapped),
         unmapped=tuple(mapper.unmapped),
@@ -1476,3 +1477,24 @@ def case_from_bundle(
     except CaseValidationError as exc:
         raise FhirMappingError(exc.errors, report) from None
     return case, report
+
+
+def _drop_viral_load_without_hiv(
+    document: dict[str, Any], mapped: list[MappedField], left_null: list[str], mapper: _Mapper
+) -> None:
+    """A viral load from the bundle is kept only with HIV status positive (case format P15).
+
+    An HIV RNA test may be done without HIV infection (screening for acute infection); the
+    case format records a viral load only for people with HIV, so the observation is
+    reported as not used instead of making the whole case invalid.
+    """
+    path = "patient.hiv.viral_load_undetectable"
+    status = _get(document, "patient.hiv.status")
+    field = next((m for m in mapped if m.path == path), None)
+    if field is None or status == "positive":
+        return
+    _set(document, path, None)
+    mapped.remove(field)
+    left_null.append(path)
+    for source in field.sources:
+        mapper.skip(source, f"viral load is recorded only for HIV status positive (here: {status})")
