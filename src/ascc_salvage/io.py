@@ -444,15 +444,6 @@ def _member(cls: type[_E]) -> _Read[_E]:
     return read
 
 
-def _exactly(expected: str) -> _Read[str]:
-    def read(raw: Any) -> str:
-        if _string(raw) != expected:
-            raise _fail(f"{short(raw)} is not {expected!r}")
-        return expected
-
-    return read
-
-
 def _items(reader: _Read[_T]) -> _Read[tuple[_T, ...]]:
     """A list read item by item, every item's problems under its index."""
 
