@@ -512,6 +512,11 @@ class PathwayDiagram(SphinxDirective):
         return [_image(f"/{GENERATED}/pathway_diagram.svg", alt, width="100%")]
 
 
+def _public_bases(app: Sphinx, name: str, obj: Any, options: Any, bases: list[type]) -> None:
+    """Leave private base classes (``_CaseObject``) out of "Bases:": they are not documented."""
+    bases[:] = [base for base in bases if not base.__name__.startswith("_")] or [object]
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives, role and event handlers."""
     app.add_crossref_type("evidence", "evidence", objname="evidence item")
@@ -524,5 +529,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("source-read", _changelog)
     app.connect("missing-reference", _evidence_missing_reference)
     app.connect("autodoc-process-docstring", _data_docstring)
+    app.connect("autodoc-process-bases", _public_bases)
     app.connect("env-check-consistency", _prefer_defining_modules)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

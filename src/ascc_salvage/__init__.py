@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ascc_salvage.case import Case
     from ascc_salvage.engine import recommend
     from ascc_salvage.errors import CaseValidationError, Problem
-    from ascc_salvage.io import dump_case, load_case
+    from ascc_salvage.io import dump_case, load_case, load_result
     from ascc_salvage.result import Result, result_to_dict
     from ascc_salvage.status import StatusAssessment, assess_status
 
@@ -34,6 +34,7 @@ __all__ = [
     "assess_status",
     "dump_case",
     "load_case",
+    "load_result",
     "recommend",
     "recommend_many",
     "result_to_dict",
@@ -48,6 +49,7 @@ _LAZY = {
     "assess_status": "ascc_salvage.status",
     "dump_case": "ascc_salvage.io",
     "load_case": "ascc_salvage.io",
+    "load_result": "ascc_salvage.io",
     "recommend": "ascc_salvage.engine",
     "recommend_many": "ascc_salvage.batch",
     "result_to_dict": "ascc_salvage.result",

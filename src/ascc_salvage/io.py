@@ -1,14 +1,17 @@
-"""Reading and writing case documents: ``load_case``, ``dump_case`` and the input digest."""
+"""Reading and writing case and result documents, and the input digest."""
 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import json
+import math
 import os
+import types
 import typing
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
@@ -16,17 +19,49 @@ from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from ascc_salvage import case as model
+from ascc_salvage import result as res
 from ascc_salvage._modelcheck import (
+    _DATE_RE,
     check_values,
     field_specs,
     key_text,
     prefixed,
+    short,
     type_name,
 )
+from ascc_salvage.calculators.dose_plan import (
+    RADIOTHERAPY_PLAN_OPTIONS,
+    DosePlan,
+    DrugPlan,
+    RadiotherapyPlan,
+    UndeterminedDosePlan,
+)
+from ascc_salvage.calculators.radiobiology import eqd2_gy
+from ascc_salvage.calculators.reirradiation import OrganDose
 from ascc_salvage.errors import CaseValidationError, Problem
+from ascc_salvage.knowledge import DOSE_RULE_UNITS, DoseRule
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES, check_limits
+from ascc_salvage.vocabulary import (
+    CriterionResult,
+    DiseaseStatus,
+    Flag,
+    Intent,
+    Jurisdiction,
+    OptionId,
+    Tier,
+    WarningCode,
+)
 
-__all__ = ["CaseSource", "case_digest", "converter", "dump_case", "load_case", "parse_json"]
+__all__ = [
+    "CaseSource",
+    "ResultSource",
+    "case_digest",
+    "converter",
+    "dump_case",
+    "load_case",
+    "load_result",
+    "parse_json",
+]
 
 #: What :func:`load_case` accepts.
 CaseSource = str | bytes | bytearray | os.PathLike[str] | Mapping[str, Any]
@@ -303,3 +338,474 @@ def case_digest(case: model.Case) -> str:
     """Return ``"sha256:<hex>"`` of the canonical JSON of *case* (no personal data kept)."""
     text = _CANONICAL.encode(dump_case(case))
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# --- Result documents -------------------------------------------------------------------------
+#
+# ``load_result`` is the inverse of ``result_to_dict``: one structure hook per result and plan
+# class, registered on the same converter as the case hooks. The documents are strict (exactly
+# the keys ``result_to_dict`` writes, each of the type it writes) and every problem is reported
+# at once, by path. The ``to_dict`` methods stay the writers; the converter's unstructure hooks
+# delegate to them, so ``converter.unstructure(result)`` is the same document.
+
+#: What :func:`load_result` accepts.
+ResultSource = str | bytes | bytearray | Mapping[str, Any]
+
+_T = TypeVar("_T")
+_E = TypeVar("_E", bound=enum.Enum)
+_Read = Callable[[Any], _T]
+
+
+def _fail(message: str) -> CaseValidationError:
+    return CaseValidationError([Problem("$", message)])
+
+
+class _Object:
+    """One JSON object of a result document, read key by key; problems are collected by path.
+
+    Unknown and missing keys are reported first; a key whose value is wrong reports its own
+    problems under its name. :meth:`done` raises if anything was wrong, so the values
+    returned for failed keys (``None``) are never used.
+    """
+
+    def __init__(self, raw: Any, keys: Sequence[str]) -> None:
+        if not isinstance(raw, dict):
+            raise _fail(f"expected an object, got {type_name(raw)}")
+        self.raw: dict[Any, Any] = raw
+        self.problems = [Problem(key_text(k), "unknown key") for k in raw if k not in keys]
+        self.problems += [Problem(k, "required key is missing") for k in keys if k not in raw]
+
+    def read(self, key: str, reader: _Read[_T]) -> _T:
+        if key not in self.raw:
+            return None  # type: ignore[return-value]  # reported as missing
+        try:
+            return reader(self.raw[key])
+        except CaseValidationError as exc:
+            self.problems.extend(prefixed(exc.errors, key))
+            return None  # type: ignore[return-value]  # reported; done() raises
+
+    def done(self) -> None:
+        if self.problems:
+            raise CaseValidationError(self.problems)
+
+
+def _string(raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise _fail(f"expected a string, got {type_name(raw)}")
+    return raw
+
+
+def _boolean(raw: Any) -> bool:
+    if not isinstance(raw, bool):
+        raise _fail(f"expected a boolean, got {type_name(raw)}")
+    return raw
+
+
+def _integer(raw: Any) -> int:
+    if not isinstance(raw, int) or isinstance(raw, bool):
+        raise _fail(f"expected an integer, got {type_name(raw)}")
+    return raw
+
+
+def _number(raw: Any) -> float:
+    """A finite float; an integer is accepted as the float it equals (floats pass unchanged)."""
+    if not isinstance(raw, int | float) or isinstance(raw, bool):
+        raise _fail(f"expected a number, got {type_name(raw)}")
+    if isinstance(raw, int):
+        return float(raw)
+    if not math.isfinite(raw):
+        raise _fail(f"expected a finite number, got {raw}")
+    return raw
+
+
+def _date(raw: Any) -> dt.date:
+    if not isinstance(raw, str):
+        raise _fail(f"expected a date string YYYY-MM-DD, got {type_name(raw)}")
+    if _DATE_RE.fullmatch(raw):
+        try:
+            return dt.date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise _fail(f"{short(raw)} is not a valid date (YYYY-MM-DD)")
+
+
+def _nullable(reader: _Read[_T]) -> _Read[_T | None]:
+    return lambda raw: None if raw is None else reader(raw)
+
+
+def _member(cls: type[_E]) -> _Read[_E]:
+    def read(raw: Any) -> _E:
+        for member in cls:
+            if raw == member.value and isinstance(raw, str):
+                return member
+        shown = short(raw) if isinstance(raw, str) else type_name(raw)
+        raise _fail(f"{shown} is not one of: {', '.join(str(m.value) for m in cls)}")
+
+    return read
+
+
+def _items(reader: _Read[_T]) -> _Read[tuple[_T, ...]]:
+    """A list read item by item, every item's problems under its index."""
+
+    def read(raw: Any) -> tuple[_T, ...]:
+        if not isinstance(raw, list):
+            raise _fail(f"expected a list, got {type_name(raw)}")
+        items: list[_T] = []
+        problems: list[Problem] = []
+        for i, value in enumerate(raw):
+            try:
+                items.append(reader(value))
+            except CaseValidationError as exc:
+                problems.extend(prefixed(exc.errors, f"[{i}]"))
+        if problems:
+            raise CaseValidationError(problems)
+        return tuple(items)
+
+    return read
+
+
+def _structured(tp: Any) -> _Read[Any]:
+    """Read a nested result object with the converter's hook for *tp*."""
+    return lambda raw: converter.structure(raw, tp)
+
+
+def _quantity(units: Sequence[str], value: _Read[_T]) -> _Read[tuple[_T, str]]:
+    """``{"value", "unit"}`` with one of the UCUM *units*, as written by the plans."""
+
+    def read(raw: Any) -> tuple[_T, str]:
+        obj = _Object(raw, ("value", "unit"))
+        number = obj.read("value", value)
+        unit = obj.read("unit", _string)
+        if unit is not None and unit not in units:
+            obj.problems.append(Problem("unit", f"{short(unit)} is not one of: {', '.join(units)}"))
+        obj.done()
+        return number, unit
+
+    return read
+
+
+def _value(unit: str) -> _Read[float]:
+    """The float value of a quantity in *unit*."""
+    read = _quantity((unit,), _number)
+    return lambda raw: read(raw)[0]
+
+
+_RULE_DOSE: Final = _quantity(tuple(DOSE_RULE_UNITS.values()), _number)
+_DAYS: Final = _quantity(("d",), _integer)
+
+
+def _structure_criterion(raw: Any, _: Any) -> res.Criterion:
+    obj = _Object(raw, ("id", "result", "explanation"))
+    criterion = res.Criterion(
+        obj.read("id", _string),
+        obj.read("result", _member(CriterionResult)),
+        obj.read("explanation", _string),
+    )
+    obj.done()
+    return criterion
+
+
+def _structure_missing(raw: Any, _: Any) -> res.MissingInformation:
+    obj = _Object(raw, ("field", "needed_for"))
+    item = res.MissingInformation(
+        obj.read("field", _string), obj.read("needed_for", _items(_member(OptionId)))
+    )
+    obj.done()
+    return item
+
+
+def _structure_warning(raw: Any, _: Any) -> res.ResultWarning:
+    obj = _Object(raw, ("code", "message", "fields"))
+    warning = res.ResultWarning(
+        obj.read("code", _member(WarningCode)),
+        obj.read("message", _string),
+        obj.read("fields", _items(_string)),
+    )
+    obj.done()
+    return warning
+
+
+def _structure_drug(raw: Any, _: Any) -> DrugPlan:
+    keys = ("drug", "rule", "rule_dose", "route", "days")
+    obj = _Object(raw, (*keys, "per_administration", "per_cycle"))
+    drug = obj.read("drug", _string)
+    rule = obj.read("rule", _member(DoseRule))
+    rule_dose, rule_unit = obj.read("rule_dose", _RULE_DOSE) or (None, None)
+    if rule is not None and rule_unit is not None and DOSE_RULE_UNITS[rule] != rule_unit:
+        obj.problems.append(
+            Problem("rule_dose.unit", f"{rule} doses are in {DOSE_RULE_UNITS[rule]!r}")
+        )
+    plan = (
+        drug,
+        str(rule),
+        rule_dose,
+        rule_unit,
+        obj.read("route", _string),
+        obj.read("days", _items(_integer)),
+        obj.read("per_administration", _value("mg")),
+        obj.read("per_cycle", _value("mg")),
+    )
+    obj.done()
+    return DrugPlan(*plan)
+
+
+_BASIS_KEYS: Final = (
+    "bsa",
+    "bsa_formula",
+    "creatinine_clearance",
+    "weight_basis",
+    "creatinine_floor_applied",
+    "gfr_capped",
+)
+
+
+def _basis(raw: Any) -> dict[str, Any]:
+    obj = _Object(raw, _BASIS_KEYS)
+    basis = {
+        "bsa_m2": obj.read("bsa", _nullable(_value("m2"))),
+        "bsa_formula": obj.read("bsa_formula", _nullable(_string)),
+        "creatinine_clearance_ml_min": obj.read(
+            "creatinine_clearance", _nullable(_value("mL/min"))
+        ),
+        "weight_basis": obj.read("weight_basis", _nullable(_string)),
+        "creatinine_floor_applied": obj.read("creatinine_floor_applied", _nullable(_boolean)),
+        "gfr_capped": obj.read("gfr_capped", _nullable(_boolean)),
+    }
+    obj.done()
+    return basis
+
+
+def _structure_dose_plan(raw: Any, _: Any) -> DosePlan:
+    keys = ("regimen", "variant", "basis", "cycle_length", "cycles", "drugs", "alternatives")
+    obj = _Object(raw, keys)
+    regimen = obj.read("regimen", _string)
+    variant = obj.read("variant", _nullable(_string))
+    basis = obj.read("basis", _basis)
+    cycle_length = obj.read("cycle_length", _DAYS)
+    cycles = obj.read("cycles", _nullable(_integer))
+    drugs = obj.read("drugs", _items(_structured(DrugPlan)))
+    alternatives = obj.read("alternatives", _items(_structured(_ALTERNATIVE_PLAN)))
+    obj.done()
+    return DosePlan(
+        regimen=regimen,
+        variant=variant,
+        agent=None,
+        cycle_length_days=cycle_length[0],
+        cycles=cycles,
+        drugs=drugs,
+        alternatives=tuple(
+            attrs.evolve(plan, regimen=regimen) if isinstance(plan, UndeterminedDosePlan) else plan
+            for plan in alternatives
+        ),
+        **basis,
+    )
+
+
+def _structure_undetermined(raw: Any, _: Any) -> UndeterminedDosePlan:
+    obj = _Object(raw, ("undetermined",))
+    missing = obj.read("undetermined", _items(_string))
+    obj.done()
+    return UndeterminedDosePlan("", missing)  # the regimen is the enclosing option's
+
+
+def _structure_organ(raw: Any, _: Any) -> OrganDose:
+    obj = _Object(raw, ("organ", "alpha_beta", "value", "limit"))
+    organ = OrganDose(
+        obj.read("organ", _string),
+        obj.read("alpha_beta", _value("Gy")),
+        math.nan,  # not in the document: the radiotherapy plan's hook recomputes it
+        obj.read("value", _value("Gy")),
+        obj.read("limit", _value("Gy")),
+    )
+    obj.done()
+    return organ
+
+
+def _structure_radiotherapy(raw: Any, _: Any) -> RadiotherapyPlan:
+    keys = ("total_dose", "fractions", "dose_per_fraction", "cumulative_eqd2", "nominal")
+    obj = _Object(raw, keys)
+    total = obj.read("total_dose", _value("Gy"))
+    fractions = obj.read("fractions", _integer)
+    per_fraction = obj.read("dose_per_fraction", _value("Gy"))
+    organs = obj.read("cumulative_eqd2", _items(_structured(OrganDose)))
+    nominal = obj.read("nominal", _boolean)
+    obj.done()
+    return RadiotherapyPlan(
+        option="",  # the enclosing option's
+        total_dose_gy=total,
+        fractions=fractions,
+        dose_per_fraction_gy=per_fraction,
+        cumulative_eqd2=tuple(
+            attrs.evolve(
+                organ,
+                previous_eqd2_gy=organ.cumulative_eqd2_gy
+                - eqd2_gy(total, per_fraction, organ.alpha_beta_gy),
+            )
+            for organ in organs
+        ),
+        nominal=nominal,
+    )
+
+
+_PLAN_CLASSES: Final = frozenset({DosePlan, UndeterminedDosePlan, RadiotherapyPlan})
+
+#: The plan types a ``dose_plan`` and an ``alternatives`` entry hold.
+_ANY_PLAN: Final[Any] = DosePlan | UndeterminedDosePlan | RadiotherapyPlan
+_ALTERNATIVE_PLAN: Final[Any] = DosePlan | UndeterminedDosePlan
+
+#: The key that tells each kind of dose plan apart.
+_PLAN_KEYS: Final = (
+    ("undetermined", UndeterminedDosePlan),
+    ("regimen", DosePlan),
+    ("total_dose", RadiotherapyPlan),
+)
+
+
+def _is_plan_union(tp: Any) -> bool:
+    args = typing.get_args(tp)
+    return isinstance(tp, types.UnionType) and set(args) <= _PLAN_CLASSES
+
+
+def _structure_any_plan(raw: Any, tp: Any) -> Any:
+    """A dose plan of the kind its keys show: ``undetermined``, ``regimen``, ``total_dose``."""
+    if not isinstance(raw, dict):
+        raise _fail(f"expected an object, got {type_name(raw)}")
+    for key, cls in _PLAN_KEYS:
+        if key in raw and cls in typing.get_args(tp):
+            return converter.structure(raw, cls)
+    expected = " or ".join(repr(key) for key, cls in _PLAN_KEYS if cls in typing.get_args(tp))
+    raise _fail(f"not a dose plan: expected the key {expected}")
+
+
+def _plan_of(option: OptionId | None) -> _Read[Any]:
+    """Read the ``dose_plan`` of *option* (``None`` when the option id itself is invalid)."""
+
+    def read(raw: Any) -> Any:
+        plan = converter.structure(raw, _ANY_PLAN)
+        if option is None:
+            return plan
+        radiotherapy = option in RADIOTHERAPY_PLAN_OPTIONS
+        if isinstance(plan, RadiotherapyPlan) is not radiotherapy and not isinstance(
+            plan, UndeterminedDosePlan
+        ):
+            kind = "a radiotherapy" if radiotherapy else "a drug"
+            raise _fail(f"the plan of {option} must be {kind} plan")
+        if isinstance(plan, RadiotherapyPlan):
+            return attrs.evolve(plan, option=str(option))
+        if isinstance(plan, UndeterminedDosePlan):
+            return attrs.evolve(plan, regimen=str(option))
+        return plan
+
+    return read
+
+
+def _structure_option(raw: Any, _: Any) -> res.OptionResult:
+    keys = ("option", "tier", "intent", "criteria", "flags", "evidence", "rationale", "dose_plan")
+    obj = _Object(raw, keys)
+    option = obj.read("option", _member(OptionId))
+    fields = (
+        option,
+        obj.read("tier", _member(Tier)),
+        obj.read("intent", _member(Intent)),
+        obj.read("criteria", _items(_structured(res.Criterion))),
+        obj.read("flags", _items(_member(Flag))),
+        obj.read("evidence", _items(_string)),
+        obj.read("rationale", _string),
+        obj.read("dose_plan", _nullable(_plan_of(option))),
+    )
+    obj.done()
+    return res.OptionResult(*fields)
+
+
+_RESULT_KEYS: Final = tuple(field.name for field in attrs.fields(res.Result))
+
+
+def _structure_result(raw: Any, _: Any) -> res.Result:
+    obj = _Object(raw, _RESULT_KEYS)
+    result = res.Result(
+        schema_version=obj.read("schema_version", _integer),
+        library_version=obj.read("library_version", _string),
+        knowledge_base_version=obj.read("knowledge_base_version", _string),
+        evaluation_date=obj.read("evaluation_date", _date),
+        jurisdiction=obj.read("jurisdiction", _nullable(_member(Jurisdiction))),
+        input_digest=obj.read("input_digest", _string),
+        disease_status=obj.read("disease_status", _member(DiseaseStatus)),
+        histologically_confirmed=obj.read("histologically_confirmed", _boolean),
+        after_salvage_surgery=obj.read("after_salvage_surgery", _boolean),
+        weeks_from_crt_start=obj.read("weeks_from_crt_start", _nullable(_number)),
+        next_assessment_date=obj.read("next_assessment_date", _nullable(_date)),
+        options=obj.read("options", _items(_structured(res.OptionResult))),
+        missing_information=obj.read(
+            "missing_information", _items(_structured(res.MissingInformation))
+        ),
+        warnings=obj.read("warnings", _items(_structured(res.ResultWarning))),
+    )
+    obj.done()
+    return result
+
+
+_RESULT_HOOKS: Final[tuple[tuple[type, Callable[[Any, Any], Any]], ...]] = (
+    (res.Criterion, _structure_criterion),
+    (res.MissingInformation, _structure_missing),
+    (res.ResultWarning, _structure_warning),
+    (res.OptionResult, _structure_option),
+    (DrugPlan, _structure_drug),
+    (DosePlan, _structure_dose_plan),
+    (UndeterminedDosePlan, _structure_undetermined),
+    (OrganDose, _structure_organ),
+    (RadiotherapyPlan, _structure_radiotherapy),
+)
+for _result_cls, _hook in _RESULT_HOOKS:
+    converter.register_structure_hook(_result_cls, _hook)
+    converter.register_unstructure_hook(_result_cls, lambda value: value.to_dict())
+converter.register_structure_hook(res.Result, _structure_result)
+converter.register_unstructure_hook(res.Result, res.result_to_dict)
+converter.register_structure_hook_func(_is_plan_union, _structure_any_plan)
+
+
+def load_result(source: ResultSource) -> res.Result:
+    """Load a result document (the inverse of :func:`~ascc_salvage.result_to_dict`).
+
+    ``result_to_dict(load_result(document)) == document`` for every document the library
+    writes; floats come back unchanged and ``dose_plan`` as the plan classes
+    (:class:`~ascc_salvage.calculators.DosePlan`,
+    :class:`~ascc_salvage.calculators.UndeterminedDosePlan`,
+    :class:`~ascc_salvage.calculators.RadiotherapyPlan`), chosen by the plan's keys. Unknown
+    keys, missing keys, wrong types, unknown enum values and quantities in another unit are
+    errors.
+
+    Attributes the document does not hold get neutral values: criteria have no ``missing``
+    fields and options no ``rules``; drug plans have no ``agent`` or ``supportive_care``; drugs
+    are given every cycle without a cycle cap; undetermined plans name only their regimen. The
+    radiotherapy plan's ``option`` and an undetermined plan's ``regimen`` are the enclosing
+    option's (or regimen's), and each organ's ``previous_eqd2_gy`` is recomputed from its
+    cumulative EQD2 and the planned course (equal up to float rounding).
+
+    Args:
+        source: JSON text (``str``/``bytes``) or a parsed document (mapping).
+
+    Returns:
+        The result.
+
+    Raises:
+        CaseValidationError: The same error type as for cases, listing every problem by path
+            (``options[3].dose_plan.drugs[0].per_cycle.value``); a subclass would add nothing
+            a caller can act on.
+
+    >>> load_result('{"schema_version": 1}')
+    Traceback (most recent call last):
+    ...
+    ascc_salvage.errors.CaseValidationError: library_version: required key is missing
+    ...
+    """
+    document: Any
+    if isinstance(source, str | bytes | bytearray):
+        document = parse_json(source)
+    elif isinstance(source, Mapping):
+        document = dict(source)
+    else:
+        raise _fail(f"cannot read a result from {type(source).__name__}")
+    if not isinstance(document, dict):
+        raise _fail(f"a result must be a JSON object, got {type_name(document)}")
+    result: res.Result = converter.structure(document, res.Result)
+    return result

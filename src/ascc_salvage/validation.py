@@ -1,7 +1,7 @@
 """The cross-field and plausibility rules of the case format, and the document limits.
 
 Each rule lives here once and is registered on the case class whose fields it relates
-(:func:`ascc_salvage._modelcheck.rule`). It runs whenever such an object is built — from
+(with ``ascc_salvage._modelcheck.rule``). It runs whenever such an object is built — from
 Python keywords, by ``attrs.evolve`` or by :func:`ascc_salvage.load_case` — and reports
 problems with paths relative to that object; :func:`~ascc_salvage.load_case` places them
 under the object's path in the document. A rule runs as soon as every field it reads passed
