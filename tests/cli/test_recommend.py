@@ -94,7 +94,7 @@ def test_text_view_shows_status_plan_evidence_and_dose_plans() -> None:
         "moderate",
         "per administration",
         "mg",
-        "knowledge base 2026.11",
+        "knowledge base 2026.12",
         "not a medical device",
     ):
         assert expected in out, expected

@@ -95,7 +95,7 @@ def _result(options: tuple[OptionResult, ...], **changes: Any) -> Result:
     values: dict[str, Any] = {
         "schema_version": 1,
         "library_version": "0.1.0",
-        "knowledge_base_version": "2026.11",
+        "knowledge_base_version": "2026.12",
         "evaluation_date": dt.date(2026, 11, 26),
         "jurisdiction": None,
         "input_digest": "sha256:" + "ab" * 32,

@@ -357,7 +357,7 @@ SECTION_1 = {
 
 
 def test_version() -> None:
-    assert knowledge.VERSION == "2026.11"
+    assert knowledge.VERSION == "2026.12"
 
 
 def test_every_section_1_id_and_nothing_else() -> None:

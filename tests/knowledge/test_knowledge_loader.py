@@ -41,7 +41,7 @@ def test_packaged_data_load_and_are_cached() -> None:
 
 def test_a_clean_copy_loads(data_copy: pathlib.Path) -> None:
     kb = load_directory(data_copy)
-    assert kb.version == "2026.11"
+    assert kb.version == "2026.12"
     assert kb == load_directory(str(data_copy))
 
 
@@ -554,14 +554,14 @@ CORRUPTIONS = [
     ),
     (
         "meta.toml",
-        'version = "2026.11"',
+        'version = "2026.12"',
         'version = "2026.13"',
         "meta.toml: version: expected YYYY.MM[.N], got '2026.13'",
     ),
     (
         "meta.toml",
-        'version = "2026.11"',
-        'version = "2026.11"\nauthor = "x"',
+        'version = "2026.12"',
+        'version = "2026.12"\nauthor = "x"',
         "meta.toml: -: unknown keys ['author']",
     ),
 ]
@@ -618,8 +618,8 @@ def test_every_problem_is_reported_at_once(data_copy: pathlib.Path) -> None:
 
 
 def test_read_version(data_copy: pathlib.Path) -> None:
-    assert read_version() == "2026.11"
-    assert read_version(data_copy) == "2026.11"
-    _edit(data_copy, "meta.toml", 'version = "2026.11"', "version = 2026.11")
+    assert read_version() == "2026.12"
+    assert read_version(data_copy) == "2026.12"
+    _edit(data_copy, "meta.toml", 'version = "2026.12"', "version = 2026.12")
     with pytest.raises(KnowledgeBaseError, match=r"meta\.toml: version"):
         read_version(data_copy)

@@ -7,7 +7,7 @@ by id.
 
 >>> from ascc_salvage import knowledge
 >>> knowledge.VERSION
-'2026.11'
+'2026.12'
 >>> knowledge.evidence("INTERAACT_2020").pmid
 '32530769'
 >>> knowledge.thresholds().cd4_min_checkpoint_inhibitor.value
