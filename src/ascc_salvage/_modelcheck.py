@@ -338,7 +338,7 @@ def _measurement(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) 
         measurement = cls.from_input(raw, path, problems)
         if len(problems) > before:
             return INVALID
-    if spec.bounds is not None:
+    if spec.bounds is not None:  # pragma: no branch - every measurement field declares bounds
         message = spec.bounds.problem(measurement.canonical, cls.CANONICAL_LABEL)
         if message is not None:
             problems.append(Problem(join(path, "value"), message))

@@ -62,3 +62,49 @@ def test_measurement_value_must_be_finite(value: float) -> None:
 def test_measurement_converts_to_the_canonical_unit() -> None:
     assert Length(25, "mm").canonical == pytest.approx(2.5)
     assert Dose(5040, "cGy").canonical == pytest.approx(50.4)
+
+
+def test_the_invalid_marker_has_a_readable_repr() -> None:
+    from ascc_salvage._modelcheck import INVALID
+
+    assert repr(INVALID) == "<invalid>"
+
+
+def test_python_values_of_the_wrong_shape_are_named() -> None:
+    from ascc_salvage.case import Length as LengthClass
+
+    case = load_case(base_document())
+    patient = case.patient
+    with pytest.raises(CaseValidationError) as info:
+        attrs.evolve(
+            patient,
+            weight=LengthClass(170, "cm"),  # a measurement of another kind
+            conditions="pregnancy",  # not a list
+        )
+    assert [str(p) for p in info.value.errors] == [
+        "weight: expected mass units, got Length",
+        "conditions: expected a list, got a string",
+    ]
+    with pytest.raises(CaseValidationError, match=r"^patient: expected Patient, got a string$"):
+        attrs.evolve(case, patient="61-year-old woman")
+
+
+def test_a_quantity_with_a_decimal_magnitude_keeps_its_value() -> None:
+    from decimal import Decimal
+
+    from ascc_salvage.units import Q_
+
+    patient = load_case(base_document()).patient
+    built = attrs.evolve(patient, weight=Q_(Decimal("68.5"), "kg"))
+    assert built.weight == Mass(68.5, "kg")
+    assert type(built.weight.value) is float
+
+
+def test_next_assessment_past_the_end_of_the_calendar_is_none() -> None:
+    """Case dates stop at 2099, but the helper stays total for any date."""
+    import datetime as dt
+
+    from ascc_salvage.status import _add_days
+
+    assert _add_days(dt.date.max, 1) is None
+    assert _add_days(dt.date(2099, 12, 31), 182) == dt.date(2100, 7, 1)
