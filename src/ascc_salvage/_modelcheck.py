@@ -55,7 +55,7 @@ __all__ = [
 DATE_MIN: Final = dt.date(1900, 1, 1)
 DATE_MAX: Final = dt.date(2099, 12, 31)
 
-_DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _DATE_RANGE: Final = f"{DATE_MIN.isoformat()}–{DATE_MAX.isoformat()}"
 
 
@@ -125,6 +125,17 @@ class FieldSpec:
     item: FieldSpec | None = None
     #: Enum look-up: JSON value → member (built once; searching an enum per value is slow).
     lookup: Mapping[str, enum.Enum] = attrs.field(factory=dict, eq=False)
+    #: The check-and-convert function of the kind (looked up once).
+    convert: Callable[[FieldSpec, Any, str, list[Problem]], Any] = attrs.field(
+        init=False, eq=False, repr=False
+    )
+
+    #: The enum members the field accepts (for the fast path of already converted values).
+    members: frozenset[Any] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "convert", _CONVERTERS[self.kind])
+        object.__setattr__(self, "members", frozenset(self.lookup.values()))
 
 
 def _spec(
@@ -218,19 +229,31 @@ def validate_instance(instance: Any) -> None:
         CaseValidationError: Every problem of the object, with paths relative to it.
     """
     cls: type = type(instance)
-    values = {spec.name: getattr(instance, spec.name) for spec in field_specs(cls)}
-    converted, problems = check_values(cls, values, frozenset())
+    problems: list[Problem] = []
+    bad: set[str] = set()
+    for spec in field_specs(cls):
+        name = spec.name
+        raw = getattr(instance, name)
+        if raw is None and spec.nullable:
+            continue
+        value = _convert(spec, raw, name, problems)
+        if value is INVALID:
+            bad.add(name)
+        elif value is not raw:
+            object.__setattr__(instance, name, value)
+    # The rules read the object itself (converted values in place); a rejected object is
+    # never returned to the caller.
+    _run_rules(cls, instance, bad, problems)
     if problems:
         raise CaseValidationError(problems)
-    for name, value in converted.items():
-        if value is not values[name]:
-            object.__setattr__(instance, name, value)
 
 
 def check_values(
     cls: type, values: Mapping[str, Any], failed: frozenset[str]
 ) -> tuple[dict[str, Any], list[Problem]]:
     """Check the field *values* of *cls* and run the rules that can run.
+
+    Used for objects that cannot be built because some fields failed elsewhere.
 
     Args:
         cls: A case class.
@@ -250,13 +273,14 @@ def check_values(
         converted[spec.name] = value
         if value is INVALID:
             bad.add(spec.name)
-    rules = _RULES.get(cls, ())
-    if rules:
-        view = types.SimpleNamespace(**converted)
-        for item in rules:
-            if item.reads.isdisjoint(bad):
-                problems.extend(item.check(view))
+    _run_rules(cls, types.SimpleNamespace(**converted), bad, problems)
     return converted, problems
+
+
+def _run_rules(cls: type, view: Any, bad: set[str], problems: list[Problem]) -> None:
+    for item in _RULES.get(cls, ()):
+        if not bad or item.reads.isdisjoint(bad):
+            problems.extend(item.check(view))
 
 
 def _convert(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
@@ -265,7 +289,7 @@ def _convert(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> A
             return None
         problems.append(Problem(path, "null is not allowed here"))
         return INVALID
-    return _CONVERTERS[spec.kind](spec, raw, path, problems)
+    return spec.convert(spec, raw, path, problems)
 
 
 def _bool(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
@@ -276,6 +300,8 @@ def _bool(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
 
 
 def _int(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
+    if type(raw) is int and spec.bounds is not None and spec.bounds.problem(raw) is None:
+        return raw  # the usual case
     if type(raw) is not int:
         problems.append(Problem(path, f"expected an integer, got {describe(raw)}"))
         return INVALID
@@ -302,8 +328,11 @@ def _bounded(spec: FieldSpec, raw: float, path: str, problems: list[Problem]) ->
 
 
 def _date(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
+    if type(raw) is dt.date and DATE_MIN <= raw <= DATE_MAX:
+        return raw
     if isinstance(raw, str):
-        if _DATE_RE.fullmatch(raw):
+        # YYYY-MM-DD only: fromisoformat alone would also take 20250106 or 2025-W02-1.
+        if len(raw) == 10 and raw[4] == raw[7] == "-" and _DATE_RE.fullmatch(raw):
             with contextlib.suppress(ValueError):
                 raw = dt.date.fromisoformat(raw)
         if isinstance(raw, str):
@@ -319,6 +348,8 @@ def _date(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
 
 
 def _enum(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
+    if raw in spec.members and type(raw) is spec.target:
+        return raw
     if isinstance(raw, str):
         member = spec.lookup.get(raw)
         if member is not None:

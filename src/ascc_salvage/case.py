@@ -184,11 +184,32 @@ class Measurement:
         return factor
 
     @classmethod
+    def _checked(cls, value: float, unit: str, factor: float) -> Measurement:
+        """A measurement whose value and unit were just checked (no second check)."""
+        measurement = object.__new__(cls)
+        object.__setattr__(measurement, "value", value)
+        object.__setattr__(measurement, "unit", unit)
+        object.__setattr__(measurement, "canonical", value * factor)
+        return measurement
+
+    @classmethod
     def from_input(cls, raw: object, path: str, problems: list[Problem]) -> Measurement | None:
         """Build a measurement from a ``{"value", "unit"}`` mapping or a pint quantity.
 
         Problems are appended to *problems* (paths under *path*); returns ``None`` then.
         """
+        if type(raw) is dict and len(raw) == 2:  # the usual JSON object, checked quickly
+            value: Any = raw.get("value")
+            unit = raw.get("unit")
+            entry = CASE_UNITS.get(unit) if isinstance(unit, str) else None
+            if (
+                entry is not None
+                and entry.kind is cls.KIND
+                and type(value) in (int, float)
+                and is_finite(value)
+                and is_finite(value * entry.to_canonical)
+            ):
+                return cls._checked(value, entry.text, entry.to_canonical)
         if isinstance(raw, Mapping):
             ok = True
             for key in raw:
@@ -203,7 +224,7 @@ class Measurement:
             factor = cls._check(value, unit, path, problems)
             if not ok or factor is None:
                 return None
-            return cls(raw["value"], raw["unit"])
+            return cls._checked(value, unit, factor)
         if is_quantity(raw):
             return cls._from_quantity(raw, path, problems)
         if isinstance(raw, Measurement):

@@ -15,11 +15,12 @@ P8's size and lesion limits) are declared on the fields in :mod:`ascc_salvage.ca
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Sequence
+import functools
+from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from ascc_salvage import case as model
-from ascc_salvage._modelcheck import join, key_text, rule
+from ascc_salvage._modelcheck import INVALID, join, key_text, rule
 from ascc_salvage.errors import Problem
 from ascc_salvage.vocabulary import (
     Biopsy,
@@ -273,6 +274,7 @@ _DATED: Final = {
 }
 
 
+@functools.lru_cache(maxsize=1024)
 def _earliest_birth_date(evaluation: dt.date, age: int) -> dt.date:
     """``evaluation`` − (``age`` + 1) years + 1 day (29 February falls back to the 28th)."""
     year = evaluation.year - age - 1
@@ -280,32 +282,34 @@ def _earliest_birth_date(evaluation: dt.date, age: int) -> dt.date:
     return dt.date(year, evaluation.month, day) + dt.timedelta(days=1)
 
 
-def _register_date_rules(field: str, dated: Any) -> None:
-    """Two rules per dated field, so that one bad record does not hide another's dates."""
-
-    @rule(model.Case, "evaluation_date", field)
-    def _not_after_the_evaluation(case: model.Case) -> Iterator[Problem]:
-        for path, date in dated(case):
-            yield from _after(path, date, case.evaluation_date, "the evaluation date")
-
-    @rule(model.Case, "evaluation_date", "patient", field)
-    def _not_before_birth(case: model.Case) -> Iterator[Problem]:  # P5
-        age = case.patient.age_years
-        if age is None:
-            return
-        earliest = _earliest_birth_date(case.evaluation_date, age)
-        for path, date in dated(case):
-            if date < earliest:
-                yield Problem(
-                    path,
-                    f"{date.isoformat()} is before the patient was born (aged {age} on "
-                    f"{case.evaluation_date.isoformat()}: born on or after "
-                    f"{earliest.isoformat()})",
-                )
+def _available(case: Any) -> Iterator[tuple[str, dt.date]]:
+    """The dated records of every field of *case* that passed its own checks."""
+    for field, dated in _DATED.items():
+        if getattr(case, field, INVALID) is not INVALID:
+            yield from dated(case)
 
 
-for _field_name, _dated in _DATED.items():
-    _register_date_rules(_field_name, _dated)
+# The two date rules read each dated field only when it is valid (see _available), so one bad
+# record does not hide another's dates; they declare only the fields they cannot do without.
+@rule(model.Case, "evaluation_date")
+def _not_after_the_evaluation(case: model.Case) -> Iterator[Problem]:
+    for path, date in _available(case):
+        yield from _after(path, date, case.evaluation_date, "the evaluation date")
+
+
+@rule(model.Case, "evaluation_date", "patient")
+def _not_before_birth(case: model.Case) -> Iterator[Problem]:  # P5
+    age = case.patient.age_years
+    if age is None:
+        return
+    earliest = _earliest_birth_date(case.evaluation_date, age)
+    for path, date in _available(case):
+        if date < earliest:
+            yield Problem(
+                path,
+                f"{date.isoformat()} is before the patient was born (aged {age} on "
+                f"{case.evaluation_date.isoformat()}: born on or after {earliest.isoformat()})",
+            )
 
 
 @rule(model.Case, "assessments")
@@ -374,14 +378,16 @@ def check_limits(document: object) -> list[Problem]:
         if depth > MAX_DEPTH:
             return [Problem("$", _limit_message(document))]
         below: list[Any] = []
+        append = below.append
         for node in level:
             if isinstance(node, dict):
-                values: Iterable[Any] = node.values()
+                node = node.values()
             elif len(node) > MAX_LIST_ENTRIES:
                 return [Problem("$", _limit_message(document))]
-            else:
-                values = node
-            below += [v for v in values if isinstance(v, dict | list)]
+            for value in node:
+                kind = type(value)  # exact types first: this runs for every node of every case
+                if kind is dict or kind is list or isinstance(value, dict | list):
+                    append(value)
         level, depth = below, depth + 1
     return []
 
