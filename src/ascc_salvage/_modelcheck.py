@@ -348,7 +348,7 @@ def _date(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
 
 
 def _enum(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
-    if raw in spec.members and type(raw) is spec.target:
+    if type(raw) is spec.target and raw in spec.members:  # already a member (hashable)
         return raw
     if isinstance(raw, str):
         member = spec.lookup.get(raw)

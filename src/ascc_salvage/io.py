@@ -146,8 +146,10 @@ def _partial_problems(
             unknown = [Problem(key_text(k), "unknown key") for k in raw if k in error.extra_fields]
             continue
         names = [n.name for n in getattr(error, "__notes__", ()) if hasattr(n, "name")]
-        if not names and isinstance(error, CaseValidationError):
-            return error.errors  # raised by the constructor: every field structured
+        if not names:  # raised by the constructor: every field structured
+            if isinstance(error, CaseValidationError):
+                return error.errors
+            raise error  # pragma: no cover - a constructor bug, not a problem of the document
         name = names[0]
         failed.add(name)
         if isinstance(error, KeyError):

@@ -33,9 +33,15 @@ from ascc_salvage.vocabulary import (
 )
 
 __all__ = [
+    "BMI_RANGE",
+    "DOSE_PER_FRACTION_GY",
+    "MAX_CRT_SPAN_DAYS",
+    "MAX_CUMULATIVE_PELVIC_GY",
     "MAX_DEPTH",
     "MAX_DOCUMENT_BYTES",
+    "MAX_FRACTIONS_PER_DAY",
     "MAX_LIST_ENTRIES",
+    "OTHER_DOSE_PER_FRACTION_GY",
     "check_limits",
 ]
 
@@ -47,17 +53,17 @@ MAX_LIST_ENTRIES: Final = 500
 MAX_DEPTH: Final = 5
 
 #: Dose per fraction of the primary CRT and of pelvic or groin courses, Gy (case format).
-_DOSE_PER_FRACTION_GY: Final = (0.5, 25.0)
+DOSE_PER_FRACTION_GY: Final = (0.5, 25.0)
 #: Dose per fraction of other prior courses (single-fraction SABR, e.g. 34 Gy × 1), Gy (P3).
-_OTHER_DOSE_PER_FRACTION_GY: Final = (0.5, 40.0)
+OTHER_DOSE_PER_FRACTION_GY: Final = (0.5, 40.0)
 #: Longest CRT course, days from start to end (P2, library policy: longer is two courses).
-_MAX_CRT_SPAN_DAYS: Final = 180
+MAX_CRT_SPAN_DAYS: Final = 180
 #: Fractions per calendar day at most (P1: two fractions a day, ≥ 6 h apart).
-_MAX_FRACTIONS_PER_DAY: Final = 2
+MAX_FRACTIONS_PER_DAY: Final = 2
 #: Cumulative physical pelvic dose, Gy (P4, library policy).
-_MAX_CUMULATIVE_PELVIC_GY: Final = 200.0
+MAX_CUMULATIVE_PELVIC_GY: Final = 200.0
 #: BMI range, kg/m² (P9: outside it, almost certainly a unit or entry error).
-_BMI_RANGE: Final = (10.0, 100.0)
+BMI_RANGE: Final = (10.0, 100.0)
 #: ECOG and the ECOG mapped from Karnofsky may differ by less than this (P7).
 _ECOG_KARNOFSKY_MAX_GAP: Final = 2
 
@@ -109,7 +115,7 @@ def _bmi_is_human(patient: model.Patient) -> Iterator[Problem]:  # P9
     if patient.weight is None or patient.height is None:
         return
     bmi = patient.weight.canonical / (patient.height.canonical / 100.0) ** 2
-    low, high = _BMI_RANGE
+    low, high = BMI_RANGE
     if not low <= bmi <= high:
         yield Problem(
             "weight",
@@ -126,26 +132,26 @@ def _crt_dates(crt: model.Chemoradiotherapy) -> Iterator[Problem]:
     days = (crt.end_date - crt.start_date).days
     if days < 0:
         yield Problem("end_date", "must not be before start_date")
-    elif days > _MAX_CRT_SPAN_DAYS:  # P2
+    elif days > MAX_CRT_SPAN_DAYS:  # P2
         yield Problem(
             "end_date",
-            f"the course lasts {days} days (more than {_MAX_CRT_SPAN_DAYS}): record a later "
+            f"the course lasts {days} days (more than {MAX_CRT_SPAN_DAYS}): record a later "
             "course under prior_radiotherapy",
         )
 
 
 @rule(model.Chemoradiotherapy, "dose", "fractions")
 def _crt_dose_per_fraction(crt: model.Chemoradiotherapy) -> Iterator[Problem]:
-    yield from _dose_per_fraction("dose", crt.dose, crt.fractions, _DOSE_PER_FRACTION_GY)
+    yield from _dose_per_fraction("dose", crt.dose, crt.fractions, DOSE_PER_FRACTION_GY)
 
 
 @rule(model.Chemoradiotherapy, "start_date", "end_date", "fractions")
 def _crt_fractions_per_day(crt: model.Chemoradiotherapy) -> Iterator[Problem]:  # P1
     days = (crt.end_date - crt.start_date).days + 1
-    if days >= 1 and crt.fractions > _MAX_FRACTIONS_PER_DAY * days:
+    if days >= 1 and crt.fractions > MAX_FRACTIONS_PER_DAY * days:
         yield Problem(
             "fractions",
-            f"{crt.fractions} fractions in {days} days: at most {_MAX_FRACTIONS_PER_DAY} a day",
+            f"{crt.fractions} fractions in {days} days: at most {MAX_FRACTIONS_PER_DAY} a day",
         )
 
 
@@ -156,7 +162,7 @@ def _crt_groins(crt: model.Chemoradiotherapy) -> Iterator[Problem]:
             yield Problem("groin_fractions", "given without groin_dose")
         else:
             yield from _dose_per_fraction(
-                "groin_dose", crt.groin_dose, crt.groin_fractions, _DOSE_PER_FRACTION_GY
+                "groin_dose", crt.groin_dose, crt.groin_fractions, DOSE_PER_FRACTION_GY
             )
     if crt.groin_dose is not None and crt.groins_irradiated is False:  # P14
         yield Problem("groin_dose", "groin dose given but groins_irradiated is false")
@@ -224,9 +230,9 @@ def _systemic_dates(therapy: model.PriorSystemicTherapy) -> Iterator[Problem]:
 @rule(model.PriorRadiotherapy, "region", "dose", "fractions")
 def _prior_course(course: model.PriorRadiotherapy) -> Iterator[Problem]:  # P3
     bounds = (
-        _OTHER_DOSE_PER_FRACTION_GY
+        OTHER_DOSE_PER_FRACTION_GY
         if course.region is RadiotherapyRegion.OTHER
-        else _DOSE_PER_FRACTION_GY
+        else DOSE_PER_FRACTION_GY
     )
     yield from _dose_per_fraction("dose", course.dose, course.fractions, bounds)
 
@@ -355,10 +361,10 @@ def _cumulative_pelvic_dose(case: model.Case) -> Iterator[Problem]:  # P4
         for course in case.prior_radiotherapy
         if course.region is RadiotherapyRegion.PELVIS
     )
-    if total > _MAX_CUMULATIVE_PELVIC_GY:
+    if total > MAX_CUMULATIVE_PELVIC_GY:
         yield Problem(
             "prior_radiotherapy",
-            f"cumulative pelvic dose {total:g} Gy exceeds {_MAX_CUMULATIVE_PELVIC_GY:g} Gy "
+            f"cumulative pelvic dose {total:g} Gy exceeds {MAX_CUMULATIVE_PELVIC_GY:g} Gy "
             "(CRT and pelvic courses, physical dose)",
         )
 

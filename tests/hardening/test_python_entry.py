@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from tests.foundation._support import nodes, set_at
 
@@ -119,11 +119,11 @@ def _preferred_spelling(document: dict[str, Any]) -> dict[str, Any]:
     return copied
 
 
-def _paths(document: dict[str, Any]) -> list[str] | None:
+def _error(document: dict[str, Any]) -> CaseValidationError | None:
     try:
         load_case(document)
     except CaseValidationError as error:
-        return sorted(problem.path for problem in error.errors)
+        return error
     return None
 
 
@@ -159,7 +159,13 @@ def test_one_corrupted_value_gives_the_same_paths_from_python(
     ]
     path = data.draw(st.sampled_from(sorted(leaves)), label="path")
     set_at(document, path, data.draw(_CORRUPTIONS, label="value"))
-    json_paths = _paths(document)
+    json_error = _error(document)
+    # Structural problems of a JSON document have no Python counterpart: a missing or unknown
+    # keyword is a TypeError, and the nesting limit is checked on documents only.
+    structural = {"required key is missing", "unknown key"}
+    assume(json_error is None or not any(p.message in structural for p in json_error.errors))
+    assume(json_error is None or [p.path for p in json_error.errors] != ["$"])
+    json_paths = None if json_error is None else sorted(p.path for p in json_error.errors)
     built, problems = build_from_python(document)
     if json_paths is None:
         assert problems == []

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import Final, TypeVar
+from typing import Any, Final, TypeVar
 
 import attrs
 
@@ -54,6 +54,14 @@ from ascc_salvage.case import (
 )
 from ascc_salvage.staging import Edition, MCategory, NCategory, StagePrefix, TCategory
 from ascc_salvage.units import CASE_UNITS, UnitKind
+from ascc_salvage.validation import (
+    BMI_RANGE,
+    DOSE_PER_FRACTION_GY,
+    MAX_CRT_SPAN_DAYS,
+    MAX_CUMULATIVE_PELVIC_GY,
+    MAX_FRACTIONS_PER_DAY,
+    OTHER_DOSE_PER_FRACTION_GY,
+)
 from ascc_salvage.vocabulary import (
     SYSTEMIC_OPTIONS,
     Biopsy,
@@ -127,8 +135,6 @@ from hypothesis.strategies import SearchStrategy  # noqa: E402
 #: (clinical pathway §2: day ≥ 182 is ≥ 26 weeks).
 ASSESSMENT_WINDOW_DAYS: Final = 182
 
-#: Dose per fraction accepted for a radiotherapy course, Gy (case format).
-DOSE_PER_FRACTION_GY: Final = (0.5, 25.0)
 
 #: Range of dates the strategies draw from unless told otherwise.
 MIN_DATE: Final = dt.date(1990, 1, 1)
@@ -346,7 +352,8 @@ def _performance_and_size(draw: st.DrawFn, patient: Patient, *, nullable: bool) 
     low_kg, high_kg = 20.0, 400.0
     if height is not None:
         metres = height.canonical / 100.0
-        low_kg, high_kg = max(low_kg, 10.0 * metres**2), min(high_kg, 100.0 * metres**2)
+        low_bmi, high_bmi = BMI_RANGE
+        low_kg, high_kg = max(low_kg, low_bmi * metres**2), min(high_kg, high_bmi * metres**2)
     return attrs.evolve(
         patient,
         ecog=ecog,
@@ -395,18 +402,19 @@ def _chemoradiotherapies(
     start = draw(
         start_date if start_date is not None else case_dates(max_value=dt.date(2055, 1, 1))
     )
-    days = draw(st.integers(0, min(max_duration_days, 180)))  # P2: at most 180 days
+    days = draw(st.integers(0, min(max_duration_days, MAX_CRT_SPAN_DAYS)))  # P2
     end = start + dt.timedelta(days=days)
-    most = min(60, 2 * (days + 1))  # P1 and P2: two fractions a day, 60 in all
+    most = min(_bound(Chemoradiotherapy, "fractions"), MAX_FRACTIONS_PER_DAY * (days + 1))  # P1
     dose, fractions = draw(_course(max_fractions=most))
     groins = draw(_nullable(st.booleans()))
     groin_dose: Dose | None = None
     groin_fractions: int | None = None
     if groins is not False and draw(st.booleans()):
         if draw(st.booleans()):
-            groin_dose, groin_fractions = draw(_course(max_fractions=most, max_total_gy=70.0))
+            groin_most = _bound(Chemoradiotherapy, "groin_dose")
+            groin_dose, groin_fractions = draw(_course(max_fractions=most, max_total_gy=groin_most))
         else:
-            groin_dose = draw(doses(max_gy=70.0))
+            groin_dose = draw(doses(max_gy=_bound(Chemoradiotherapy, "groin_dose")))
     return Chemoradiotherapy(
         start_date=start,
         end_date=end,
@@ -576,8 +584,12 @@ def prior_radiotherapies(*, latest: dt.date = MAX_DATE) -> SearchStrategy[PriorR
 @st.composite
 def _prior_radiotherapies(draw: st.DrawFn, *, latest: dt.date) -> PriorRadiotherapy:
     region = draw(st.sampled_from(RadiotherapyRegion))
-    per_fraction = (0.5, 40.0) if region is RadiotherapyRegion.OTHER else DOSE_PER_FRACTION_GY
-    dose, fractions = draw(_course(max_total_gy=90.0, per_fraction_gy=per_fraction))  # P3
+    per_fraction = (
+        OTHER_DOSE_PER_FRACTION_GY if region is RadiotherapyRegion.OTHER else DOSE_PER_FRACTION_GY
+    )
+    dose, fractions = draw(  # P3
+        _course(max_total_gy=_bound(PriorRadiotherapy, "dose"), per_fraction_gy=per_fraction)
+    )
     return PriorRadiotherapy(
         region=region,
         end_date=draw(case_dates(max_value=latest)),
@@ -875,6 +887,11 @@ def _cases(
     return _shift_case(case, offset)
 
 
+def _bound(cls: type, name: str) -> Any:
+    """The upper bound the case model declares for a field (one source of truth)."""
+    return attrs.fields_dict(cls)[name].metadata["bounds"].high
+
+
 def _within_pelvic_budget(
     crt: Chemoradiotherapy | None, courses: list[PriorRadiotherapy]
 ) -> list[PriorRadiotherapy]:
@@ -883,7 +900,7 @@ def _within_pelvic_budget(
     kept = []
     for course in courses:
         if course.region is RadiotherapyRegion.PELVIS:
-            if total + course.dose.canonical > 200.0:
+            if total + course.dose.canonical > MAX_CUMULATIVE_PELVIC_GY:
                 continue
             total += course.dose.canonical
         kept.append(course)
