@@ -1,4 +1,13 @@
-"""Reading and writing case and result documents, and the input digest."""
+"""Reading and writing case and result documents, and the input digest.
+
+Both kinds of document are read by the library's one cattrs converter, :data:`converter`,
+which also reads the knowledge base; it is defined, with its strict leaf hooks, in
+``ascc_salvage._convert`` (whose docstring says how it serves all three) and re-exported
+here. This module registers the case hooks (each case class is structured through its
+constructor: nested objects by cattrs, every leaf field passed through to the class's own
+checks, so the strict leaf hooks never see a case value) and the result hooks (one
+hand-written hook per result and plan class, with the result format's own rules).
+"""
 
 from __future__ import annotations
 
@@ -14,12 +23,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import attrs
-import cattrs
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ascc_salvage import _convert
 from ascc_salvage import case as model
 from ascc_salvage import result as res
+from ascc_salvage._convert import is_integer, is_number
 from ascc_salvage._modelcheck import (
     _DATE_RE,
     check_values,
@@ -66,9 +76,10 @@ __all__ = [
 #: What :func:`load_case` accepts.
 CaseSource = str | bytes | bytearray | os.PathLike[str] | Mapping[str, Any]
 
-#: The library's cattrs converter: case documents in (strict, every problem by path) and out.
-converter: Final = cattrs.Converter(detailed_validation=True, forbid_extra_keys=True)
-converter.register_unstructure_hook(dt.date, lambda value: value.isoformat())
+#: The library's cattrs converter: case documents, result documents and knowledge-base items
+#: in (strict, every problem by path), cases and results out. One object, shared with the
+#: knowledge-base loader.
+converter: Final = _convert.converter
 converter.register_unstructure_hook_func(
     lambda tp: isinstance(tp, type) and issubclass(tp, model.Measurement),
     lambda m: {"value": m.value, "unit": m.unit},
@@ -404,14 +415,14 @@ def _boolean(raw: Any) -> bool:
 
 
 def _integer(raw: Any) -> int:
-    if not isinstance(raw, int) or isinstance(raw, bool):
+    if not is_integer(raw):
         raise _fail(f"expected an integer, got {type_name(raw)}")
     return raw
 
 
 def _number(raw: Any) -> float:
     """A finite float; an integer is accepted as the float it equals (floats pass unchanged)."""
-    if not isinstance(raw, int | float) or isinstance(raw, bool):
+    if not is_number(raw):
         raise _fail(f"expected a number, got {type_name(raw)}")
     if isinstance(raw, int):
         return float(raw)

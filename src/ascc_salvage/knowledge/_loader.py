@@ -1,9 +1,13 @@
 """Load and validate the knowledge-base TOML files.
 
-Every file is read with :mod:`tomllib`, each item is structured on its own with a strict
-cattrs converter (no silent coercion of ``"61"`` to 61 or ``2.5`` to 2; unknown keys are
-errors), and the cross-references are checked afterwards. All problems are collected and
-reported together in one :class:`KnowledgeBaseError`, each naming its file and item id.
+Every file is read with :mod:`tomllib`, each item is structured on its own with the library's
+one cattrs converter (``ascc_salvage._convert``, the same object as
+``ascc_salvage.io.converter``) and its strict leaf hooks: no silent coercion of ``"61"`` to 61
+or ``2.5`` to 2, unknown keys are errors. Approval dates may be ``YYYY-MM``: this module
+registers a per-field override on :class:`~ascc_salvage.knowledge.Approval` for them, so no
+other date accepts a month. The cross-references are checked afterwards. All problems are
+collected and reported together in one :class:`KnowledgeBaseError`, each naming its file and
+item id.
 
 The packaged data are read through :mod:`importlib.resources`, so loading works from an
 installed wheel; :func:`load_directory` loads any directory (tests use corrupted copies).
@@ -11,8 +15,6 @@ installed wheel; :func:`load_directory` loads any directory (tests use corrupted
 
 from __future__ import annotations
 
-import datetime as _dt
-import enum
 import functools
 import os
 import pathlib
@@ -25,8 +27,10 @@ from typing import Any, Final, TypeVar
 
 import attrs
 import cattrs
+from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
+from ascc_salvage._convert import converter, partial_date
 from ascc_salvage.knowledge._model import (
     DOSE_RULE_UNITS,
     Approval,
@@ -111,64 +115,17 @@ class KnowledgeBase:
 # --------------------------------------------------------------------------- converter
 
 
-def _strict_str(value: object, _: object) -> str:
-    if not isinstance(value, str):
-        raise TypeError(f"expected a string, got {type(value).__name__}")
-    return value
-
-
-def _strict_int(value: object, _: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"expected an integer, got {type(value).__name__}")
-    return value
-
-
-def _strict_float(value: object, _: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"expected a number, got {type(value).__name__}")
-    return float(value)
-
-
-def _strict_number(value: object, _: object) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"expected a number, got {type(value).__name__}")
-    return value
-
-
-def _strict_bool(value: object, _: object) -> bool:
-    if not isinstance(value, bool):
-        raise TypeError(f"expected true or false, got {type(value).__name__}")
-    return value
-
-
-def _str_enum(value: object, cls: type[enum.StrEnum]) -> enum.StrEnum:
-    return cls(_strict_str(value, None))
-
-
-def _date(value: object, _: object) -> _dt.date:
-    text = _strict_str(value, None)
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        return _dt.date.fromisoformat(text)
-    if re.fullmatch(r"\d{4}-\d{2}", text):
-        return _dt.date.fromisoformat(text + "-01")
-    raise ValueError(f"expected YYYY-MM-DD or YYYY-MM, got {text!r}")
-
-
-def _make_converter() -> cattrs.Converter:
-    converter = cattrs.Converter(forbid_extra_keys=True)
-    # Class hooks go through singledispatch, which cattrs consults first; the StrEnum hook
-    # is more specific than the str hook, so enums keep their own validation.
-    converter.register_structure_hook(str, _strict_str)
-    converter.register_structure_hook(int, _strict_int)
-    converter.register_structure_hook(float, _strict_float)
-    converter.register_structure_hook(bool, _strict_bool)
-    converter.register_structure_hook(enum.StrEnum, _str_enum)
-    converter.register_structure_hook(_dt.date, _date)
-    converter.register_structure_hook_func(lambda t: t == float | int, _strict_number)
-    return converter
-
-
-_CONVERTER: Final = _make_converter()
+# Approval dates may be recorded to the month: a per-field override, not a date hook.
+converter.register_structure_hook(
+    Approval,
+    make_dict_structure_fn(
+        Approval,
+        converter,
+        _cattrs_forbid_extra_keys=True,
+        _cattrs_detailed_validation=True,
+        date=override(struct_hook=partial_date),
+    ),
+)
 
 
 def _format_exception(exc: BaseException, target: type | None) -> str:
@@ -227,7 +184,7 @@ def _structure_items(
     for index, raw in enumerate(items):
         label = key(raw) or f"#{index + 1}"
         try:
-            result.append((label, _CONVERTER.structure(raw, cls)))
+            result.append((label, converter.structure(raw, cls)))
         except Exception as exc:  # cattrs raises several types; each becomes a problem
             problems.add(file, label, _message(exc))
     return result
@@ -452,7 +409,7 @@ def _structure_thresholds(
             problems.add(file, name, "missing threshold")
             continue
         try:
-            threshold = _CONVERTER.structure(raw[name], Threshold)
+            threshold = converter.structure(raw[name], Threshold)
         except Exception as exc:  # each failure becomes a problem
             problems.add(file, name, _message(exc))
             continue
@@ -495,9 +452,9 @@ def _karnofsky(raw: object, problems: _Problems) -> tuple[tuple[KarnofskyEcogRow
         return (), ""
     try:
         rows = tuple(
-            KarnofskyEcogRow(**_CONVERTER.structure(row, dict[str, int])) for row in raw["rows"]
+            KarnofskyEcogRow(**converter.structure(row, dict[str, int])) for row in raw["rows"]
         )
-        note = _CONVERTER.structure(raw["note"], str)
+        note = converter.structure(raw["note"], str)
     except Exception as exc:  # malformed rows
         problems.add(file, item, _message(exc))
         return (), ""
