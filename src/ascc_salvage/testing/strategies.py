@@ -868,7 +868,7 @@ def _cases(
         schema_version=SCHEMA_VERSION,
         evaluation_date=evaluation,
         jurisdiction=draw(_strategy_of(jurisdiction, _nullable(st.sampled_from(Jurisdiction)))),
-        patient=_old_enough(drawn_patient, earliest, evaluation),
+        patient=_old_enough(drawn_patient, earliest, evaluation, fixed=patient is not None),
         primary=primary,
         assessments=tuple(items),
         disease=current,
@@ -907,13 +907,19 @@ def _within_pelvic_budget(
     return kept
 
 
-def _old_enough(patient: Patient, earliest: dt.date, evaluation: dt.date) -> Patient:
-    """Raise the age so that no date precedes the birth (P5); unknown beyond 120 years."""
+def _old_enough(
+    patient: Patient, earliest: dt.date, evaluation: dt.date, *, fixed: bool
+) -> Patient:
+    """Raise the age so that no date precedes the birth (P5); unknown beyond 120 years.
+
+    A patient the caller fixed is kept as given: a timeline it cannot have lived is rejected.
+    """
     if patient.age_years is None:
         return patient
     needed = evaluation.year - earliest.year  # born at the latest on the earliest date
     if patient.age_years >= needed:
         return patient
+    assume(not fixed)
     return attrs.evolve(patient, age_years=needed if needed <= 120 else None)
 
 
