@@ -276,3 +276,13 @@ def test_rules_hold_when_only_the_model_is_imported() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.startswith("viral_load_undetectable:"), out.stdout + out.stderr
+
+
+def test_a_measurement_from_any_mapping() -> None:
+    """A ``{"value", "unit"}`` mapping that is not a plain dict is read like one."""
+    import types
+
+    patient = _example().patient
+    built = attrs.evolve(patient, weight=types.MappingProxyType({"value": 70, "unit": "kg"}))
+    assert built.weight == model.Mass(70, "kg")
+    assert built.weight.canonical == 70
