@@ -286,3 +286,12 @@ def test_a_measurement_from_any_mapping() -> None:
     built = attrs.evolve(patient, weight=types.MappingProxyType({"value": 70, "unit": "kg"}))
     assert built.weight == model.Mass(70, "kg")
     assert built.weight.canonical == 70
+
+
+@pytest.mark.parametrize("date", [dt.date(1899, 12, 31), dt.date(2100, 1, 1)])
+def test_a_python_date_outside_1900_to_2099_is_refused(date: dt.date) -> None:
+    with pytest.raises(CaseValidationError) as info:
+        attrs.evolve(_example(), evaluation_date=date)
+    assert [str(p) for p in info.value.errors] == [
+        f"evaluation_date: {date.isoformat()} is outside 1900-01-01–2099-12-31"
+    ]
