@@ -25,7 +25,6 @@ Unknown inputs never produce a guess: the verdict is then ``undetermined`` and
 
 from __future__ import annotations
 
-import calendar
 import datetime as _dt
 import enum
 import math
@@ -34,6 +33,7 @@ from typing import Final
 
 import attrs
 
+from ascc_salvage._dates import whole_months_between as calendar_months_between
 from ascc_salvage.calculators import _kb
 from ascc_salvage.calculators._common import UNIT_GY, integer, member, positive, quantity
 from ascc_salvage.calculators.radiobiology import (
@@ -196,39 +196,6 @@ class ReirradiationAssessment:
         if self.largest_feasible_total_dose_gy is None:
             return None
         return quantity(self.largest_feasible_total_dose_gy, UNIT_GY)
-
-
-def _add_months(start: _dt.date, months: int) -> _dt.date:
-    year, month_index = divmod(start.month - 1 + months, 12)
-    year += start.year
-    month = month_index + 1
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return _dt.date(year, month, day)
-
-
-def calendar_months_between(start: _dt.date, end: _dt.date) -> int:
-    """Whole calendar months from *start* to *end* (the largest n with start + n months ≤ end).
-
-    Adding months keeps the day of the month, clamped to the month's last day (31 January + 1
-    month = 28 or 29 February).
-
-    Raises:
-        ValueError: *end* is before *start*.
-
-    >>> import datetime as dt
-    >>> calendar_months_between(dt.date(2025, 2, 14), dt.date(2026, 2, 13))
-    11
-    >>> calendar_months_between(dt.date(2025, 2, 14), dt.date(2026, 2, 14))
-    12
-    >>> calendar_months_between(dt.date(2025, 1, 31), dt.date(2025, 2, 28))
-    1
-    """
-    if end < start:
-        raise ValueError(f"{end.isoformat()} is before {start.isoformat()}")
-    months = (end.year - start.year) * 12 + end.month - start.month
-    if _add_months(start, months) > end:
-        months -= 1
-    return months
 
 
 @attrs.frozen
