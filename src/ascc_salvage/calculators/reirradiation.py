@@ -60,6 +60,8 @@ STATUS_FIELD: Final = "disease_status"
 ECOG_FIELD: Final = "patient.ecog"
 #: Field named when the prior groin dose is unknown.
 GROIN_DOSE_FIELD: Final = "primary.chemoradiotherapy.groin_dose"
+#: Field named when it is unknown whether the primary chemoradiotherapy treated the groins.
+GROINS_IRRADIATED_FIELD: Final = "primary.chemoradiotherapy.groins_irradiated"
 
 #: Tolerance for comparing cumulative doses with limits (Gy) and fraction counts.
 _EPSILON: Final = 1e-9
@@ -418,17 +420,38 @@ def assess_floats(
 CourseTuple = tuple[RadiotherapyRegion, _dt.date, float | None, int | None, str]
 
 
-def case_courses(case: object) -> tuple[CourseTuple, ...]:
-    """Previous radiotherapy courses of a case as float tuples (the engine's fast path).
+class _Recorded(enum.Enum):
+    """Sentinel: take ``groins_irradiated`` as recorded in the case."""
 
-    The primary chemoradiotherapy counts as a pelvic course with its full prescription (worst
-    case). When ``groins_irradiated`` is true it is also a groin course whose dose is
-    ``groin_dose`` (``None`` if not recorded); when ``groins_irradiated`` is unknown the groin
-    course is kept with an unknown dose named ``primary.chemoradiotherapy.groins_irradiated``
-    (never assume the groins were spared). Every ``prior_radiotherapy`` entry follows.
+    RECORDED = enum.auto()
+
+
+def case_courses(
+    case: object, *, groins_irradiated: bool | _Recorded | None = _Recorded.RECORDED
+) -> tuple[CourseTuple, ...]:
+    """Previous radiotherapy courses of a case as float tuples (the one case adapter).
+
+    Both :func:`radiotherapy_courses` and the engine's §6 screen read a case through this
+    function, so a case gives the same courses to each.
+
+    * The primary chemoradiotherapy counts as a pelvic course with its full prescription
+      (worst case).
+    * When ``groins_irradiated`` is true it is also a groin course whose dose is
+      ``groin_dose`` (``None`` if not recorded, named ``primary.chemoradiotherapy.groin_dose``)
+      and whose fractions are ``groin_fractions``, else the course's ``fractions``.
+    * When ``groins_irradiated`` is **unknown** the groin course is kept with an unknown dose
+      named ``primary.chemoradiotherapy.groins_irradiated``. An unknown groin irradiation is
+      never taken as "not irradiated" (clinical pathway §6 point 4: groin re-irradiation needs
+      the prior groin dose recorded, an unknown prior dose is undetermined), so a groin screen
+      is ``undetermined`` and names that field, never feasible by default.
+    * When it is false there is no groin course.
+
+    Every ``prior_radiotherapy`` entry follows.
 
     Args:
         case: An :class:`ascc_salvage.case.Case`.
+        groins_irradiated: Replaces the case's ``groins_irradiated`` (the engine passes the
+            value of the branch it evaluates); by default the recorded value.
 
     Returns:
         Tuples ``(region, end_date, total_gy, fractions, dose_field)``.
@@ -446,11 +469,14 @@ def case_courses(case: object) -> tuple[CourseTuple, ...]:
                 f"{base}.dose",
             )
         )
-        if crt.groins_irradiated is None:
+        groins = (
+            crt.groins_irradiated if groins_irradiated is _Recorded.RECORDED else groins_irradiated
+        )
+        if groins is None:
             courses.append(
-                (RadiotherapyRegion.GROIN, crt.end_date, None, None, f"{base}.groins_irradiated")
+                (RadiotherapyRegion.GROIN, crt.end_date, None, None, GROINS_IRRADIATED_FIELD)
             )
-        elif crt.groins_irradiated:
+        elif groins:
             groin_dose = None if crt.groin_dose is None else crt.groin_dose.canonical
             fractions = crt.groin_fractions if crt.groin_fractions is not None else crt.fractions
             courses.append(
@@ -459,7 +485,7 @@ def case_courses(case: object) -> tuple[CourseTuple, ...]:
                     crt.end_date,
                     groin_dose,
                     fractions,
-                    f"{base}.groin_dose",
+                    GROIN_DOSE_FIELD,
                 )
             )
     for index, prior in enumerate(case.prior_radiotherapy):  # type: ignore[attr-defined]
@@ -478,7 +504,11 @@ def case_courses(case: object) -> tuple[CourseTuple, ...]:
 def radiotherapy_courses(case: object) -> tuple[RadiotherapyCourse, ...]:
     """Previous radiotherapy courses of a case, for :func:`reirradiation_feasibility`.
 
-    See ``case_courses`` for how the primary chemoradiotherapy is counted.
+    The primary chemoradiotherapy is a pelvic course and, when ``groins_irradiated`` is true
+    or unknown, a groin course; an unknown groin irradiation gives a groin course of unknown
+    dose named ``primary.chemoradiotherapy.groins_irradiated``, so that a groin screen is
+    undetermined rather than feasible (never assume the groins were spared, §6 point 4).
+    ``prior_radiotherapy`` courses follow.
 
     Args:
         case: An :class:`ascc_salvage.case.Case`.
