@@ -26,6 +26,7 @@ from typing import Final
 
 import attrs
 
+from ascc_salvage._dates import add_days_or_none, days_from, weeks_from
 from ascc_salvage.case import Assessment, Case, DiseaseSite
 from ascc_salvage.staging import MCategory, NCategory
 from ascc_salvage.vocabulary import (
@@ -84,14 +85,6 @@ def is_regional_nodal_site(site: DiseaseSite) -> bool:
     return site.site is Site.INGUINAL_NODES or (
         site.site is Site.PELVIC_NODES and not is_distant_site(site)
     )
-
-
-def _add_days(date: dt.date, days: int) -> dt.date | None:
-    """*date* + *days*, or ``None`` when that falls outside the calendar (years 1–9999)."""
-    try:
-        return date + dt.timedelta(days=days)
-    except OverflowError:
-        return None
 
 
 class ExtentEffect(enum.StrEnum):
@@ -387,10 +380,10 @@ def assess_status(case: Case) -> StatusAssessment:
         )
 
     def day(date: dt.date) -> int:
-        return (date - crt.start_date).days
+        return days_from(crt.start_date, date)
 
     recorded = case.assessments[-1] if case.assessments else None
-    weeks = round(day(recorded.date) / 7, 1) if recorded is not None else None
+    weeks = weeks_from(crt.start_date, recorded.date) if recorded is not None else None
     findings, check = _cross_check(case, effective_assessments(case))
     latest = findings[-1] if findings else None
     episode, cr_seen = _open_episode(case, findings)
@@ -448,6 +441,6 @@ def assess_status(case: Case) -> StatusAssessment:
             return result(DiseaseStatus.PERSISTENT, confirmed, 9)
     # Latest finding before day 182 (or a leftover progression closed by resection), or none.
     if day(case.evaluation_date) < window:
-        next_date = _add_days(crt.start_date, window)
+        next_date = add_days_or_none(crt.start_date, window)
         return result(DiseaseStatus.TOO_EARLY_TO_ASSESS, confirmed, 7, next_date)
     return result(DiseaseStatus.ASSESSMENT_DUE, confirmed, 8)

@@ -98,13 +98,3 @@ def test_a_quantity_with_a_decimal_magnitude_keeps_its_value() -> None:
     built = attrs.evolve(patient, weight=Q_(Decimal("68.5"), "kg"))
     assert built.weight == Mass(68.5, "kg")
     assert type(built.weight.value) is float
-
-
-def test_next_assessment_past_the_end_of_the_calendar_is_none() -> None:
-    """Case dates stop at 2099, but the helper stays total for any date."""
-    import datetime as dt
-
-    from ascc_salvage.status import _add_days
-
-    assert _add_days(dt.date.max, 1) is None
-    assert _add_days(dt.date(2099, 12, 31), 182) == dt.date(2100, 7, 1)

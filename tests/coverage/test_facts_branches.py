@@ -2,34 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import attrs
 import pytest
 from _branch_support import base_document, therapy
 
 from ascc_salvage import load_case
-from ascc_salvage.engine._facts import Facts, add_months, derive_facts
+from ascc_salvage.engine._facts import Facts, derive_facts
 from ascc_salvage.status import assess_status
 
 
 def _facts(document: dict[str, object]) -> Facts:
     case = load_case(document)
     return derive_facts(case, assess_status(case))
-
-
-@pytest.mark.parametrize(
-    ("start", "months", "expected"),
-    [
-        (dt.date(2025, 8, 31), 6, dt.date(2026, 2, 28)),  # 31 → 30 → 29 → 28
-        (dt.date(2023, 8, 31), 6, dt.date(2024, 2, 29)),  # leap year
-        (dt.date(2026, 5, 31), 6, dt.date(2026, 11, 30)),
-        (dt.date(2026, 1, 15), 12, dt.date(2027, 1, 15)),
-        (dt.date(9999, 10, 15), 6, dt.date.max),  # past the end of the calendar
-    ],
-)
-def test_add_months_clamps_to_the_month_end(start: dt.date, months: int, expected: dt.date) -> None:
-    assert add_months(start, months) == expected
 
 
 @pytest.mark.parametrize(

@@ -22,8 +22,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from ascc_salvage import load_case, recommend, result_to_dict
+from ascc_salvage._dates import add_days, add_months
 from ascc_salvage.case import Case, DiseaseSite, PriorSystemicTherapy
-from ascc_salvage.engine._facts import add_days, add_months
 from ascc_salvage.staging import MCategory
 from ascc_salvage.testing.strategies import cases
 from ascc_salvage.vocabulary import (

@@ -25,7 +25,6 @@ Unknown inputs never produce a guess: the verdict is then ``undetermined`` and
 
 from __future__ import annotations
 
-import calendar
 import datetime as _dt
 import enum
 import math
@@ -34,6 +33,7 @@ from typing import Final
 
 import attrs
 
+from ascc_salvage._dates import whole_months_between as calendar_months_between
 from ascc_salvage.calculators import _kb
 from ascc_salvage.calculators._common import UNIT_GY, integer, member, positive, quantity
 from ascc_salvage.calculators.radiobiology import (
@@ -60,6 +60,8 @@ STATUS_FIELD: Final = "disease_status"
 ECOG_FIELD: Final = "patient.ecog"
 #: Field named when the prior groin dose is unknown.
 GROIN_DOSE_FIELD: Final = "primary.chemoradiotherapy.groin_dose"
+#: Field named when it is unknown whether the primary chemoradiotherapy treated the groins.
+GROINS_IRRADIATED_FIELD: Final = "primary.chemoradiotherapy.groins_irradiated"
 
 #: Tolerance for comparing cumulative doses with limits (Gy) and fraction counts.
 _EPSILON: Final = 1e-9
@@ -196,39 +198,6 @@ class ReirradiationAssessment:
         if self.largest_feasible_total_dose_gy is None:
             return None
         return quantity(self.largest_feasible_total_dose_gy, UNIT_GY)
-
-
-def _add_months(start: _dt.date, months: int) -> _dt.date:
-    year, month_index = divmod(start.month - 1 + months, 12)
-    year += start.year
-    month = month_index + 1
-    day = min(start.day, calendar.monthrange(year, month)[1])
-    return _dt.date(year, month, day)
-
-
-def calendar_months_between(start: _dt.date, end: _dt.date) -> int:
-    """Whole calendar months from *start* to *end* (the largest n with start + n months ≤ end).
-
-    Adding months keeps the day of the month, clamped to the month's last day (31 January + 1
-    month = 28 or 29 February).
-
-    Raises:
-        ValueError: *end* is before *start*.
-
-    >>> import datetime as dt
-    >>> calendar_months_between(dt.date(2025, 2, 14), dt.date(2026, 2, 13))
-    11
-    >>> calendar_months_between(dt.date(2025, 2, 14), dt.date(2026, 2, 14))
-    12
-    >>> calendar_months_between(dt.date(2025, 1, 31), dt.date(2025, 2, 28))
-    1
-    """
-    if end < start:
-        raise ValueError(f"{end.isoformat()} is before {start.isoformat()}")
-    months = (end.year - start.year) * 12 + end.month - start.month
-    if _add_months(start, months) > end:
-        months -= 1
-    return months
 
 
 @attrs.frozen
@@ -451,17 +420,38 @@ def assess_floats(
 CourseTuple = tuple[RadiotherapyRegion, _dt.date, float | None, int | None, str]
 
 
-def case_courses(case: object) -> tuple[CourseTuple, ...]:
-    """Previous radiotherapy courses of a case as float tuples (the engine's fast path).
+class _Recorded(enum.Enum):
+    """Sentinel: take ``groins_irradiated`` as recorded in the case."""
 
-    The primary chemoradiotherapy counts as a pelvic course with its full prescription (worst
-    case). When ``groins_irradiated`` is true it is also a groin course whose dose is
-    ``groin_dose`` (``None`` if not recorded); when ``groins_irradiated`` is unknown the groin
-    course is kept with an unknown dose named ``primary.chemoradiotherapy.groins_irradiated``
-    (never assume the groins were spared). Every ``prior_radiotherapy`` entry follows.
+    RECORDED = enum.auto()
+
+
+def case_courses(
+    case: object, *, groins_irradiated: bool | _Recorded | None = _Recorded.RECORDED
+) -> tuple[CourseTuple, ...]:
+    """Previous radiotherapy courses of a case as float tuples (the one case adapter).
+
+    Both :func:`radiotherapy_courses` and the engine's §6 screen read a case through this
+    function, so a case gives the same courses to each.
+
+    * The primary chemoradiotherapy counts as a pelvic course with its full prescription
+      (worst case).
+    * When ``groins_irradiated`` is true it is also a groin course whose dose is
+      ``groin_dose`` (``None`` if not recorded, named ``primary.chemoradiotherapy.groin_dose``)
+      and whose fractions are ``groin_fractions``, else the course's ``fractions``.
+    * When ``groins_irradiated`` is **unknown** the groin course is kept with an unknown dose
+      named ``primary.chemoradiotherapy.groins_irradiated``. An unknown groin irradiation is
+      never taken as "not irradiated" (clinical pathway §6 point 4: groin re-irradiation needs
+      the prior groin dose recorded, an unknown prior dose is undetermined), so a groin screen
+      is ``undetermined`` and names that field, never feasible by default.
+    * When it is false there is no groin course.
+
+    Every ``prior_radiotherapy`` entry follows.
 
     Args:
         case: An :class:`ascc_salvage.case.Case`.
+        groins_irradiated: Replaces the case's ``groins_irradiated`` (the engine passes the
+            value of the branch it evaluates); by default the recorded value.
 
     Returns:
         Tuples ``(region, end_date, total_gy, fractions, dose_field)``.
@@ -479,11 +469,14 @@ def case_courses(case: object) -> tuple[CourseTuple, ...]:
                 f"{base}.dose",
             )
         )
-        if crt.groins_irradiated is None:
+        groins = (
+            crt.groins_irradiated if groins_irradiated is _Recorded.RECORDED else groins_irradiated
+        )
+        if groins is None:
             courses.append(
-                (RadiotherapyRegion.GROIN, crt.end_date, None, None, f"{base}.groins_irradiated")
+                (RadiotherapyRegion.GROIN, crt.end_date, None, None, GROINS_IRRADIATED_FIELD)
             )
-        elif crt.groins_irradiated:
+        elif groins:
             groin_dose = None if crt.groin_dose is None else crt.groin_dose.canonical
             fractions = crt.groin_fractions if crt.groin_fractions is not None else crt.fractions
             courses.append(
@@ -492,7 +485,7 @@ def case_courses(case: object) -> tuple[CourseTuple, ...]:
                     crt.end_date,
                     groin_dose,
                     fractions,
-                    f"{base}.groin_dose",
+                    GROIN_DOSE_FIELD,
                 )
             )
     for index, prior in enumerate(case.prior_radiotherapy):  # type: ignore[attr-defined]
@@ -511,7 +504,11 @@ def case_courses(case: object) -> tuple[CourseTuple, ...]:
 def radiotherapy_courses(case: object) -> tuple[RadiotherapyCourse, ...]:
     """Previous radiotherapy courses of a case, for :func:`reirradiation_feasibility`.
 
-    See ``case_courses`` for how the primary chemoradiotherapy is counted.
+    The primary chemoradiotherapy is a pelvic course and, when ``groins_irradiated`` is true
+    or unknown, a groin course; an unknown groin irradiation gives a groin course of unknown
+    dose named ``primary.chemoradiotherapy.groins_irradiated``, so that a groin screen is
+    undetermined rather than feasible (never assume the groins were spared, §6 point 4).
+    ``prior_radiotherapy`` courses follow.
 
     Args:
         case: An :class:`ascc_salvage.case.Case`.

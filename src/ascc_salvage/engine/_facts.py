@@ -14,6 +14,7 @@ from typing import Final
 
 import attrs
 
+from ascc_salvage._dates import add_days, add_months, whole_months_between
 from ascc_salvage.calculators.body_size import adjusted_body_weight_kg
 from ascc_salvage.calculators.renal import cockcroft_gault_ml_min
 from ascc_salvage.case import Case, DiseaseSite
@@ -85,48 +86,6 @@ _MAJOR_RESECTIONS: Final = frozenset(
 _TREATMENT_SETTINGS: Final = frozenset(
     {TherapySetting.ADVANCED, TherapySetting.NEOADJUVANT, TherapySetting.ADJUVANT}
 )
-
-
-def add_days(date: dt.date, days: int) -> dt.date:
-    """Return *date* plus *days*, clamped to the calendar (``date.min`` … ``date.max``).
-
-    Date arithmetic is total (clinical pathway §5.4): a date beyond 9999-12-31 counts as
-    9999-12-31, one before 0001-01-01 as 0001-01-01.
-
-    >>> add_days(dt.date(9999, 12, 1), 126)
-    datetime.date(9999, 12, 31)
-    """
-    try:
-        return date + dt.timedelta(days=days)
-    except OverflowError:
-        return dt.date.max if days > 0 else dt.date.min
-
-
-def add_months(date: dt.date, months: int) -> dt.date:
-    """Return *date* plus calendar *months* (clamped to the month's last day).
-
-    Clamped to the calendar like :func:`add_days`.
-    """
-    month_index = date.month - 1 + months
-    year, month = date.year + month_index // 12, month_index % 12 + 1
-    if year > dt.MAXYEAR:
-        return dt.date.max
-    if year < dt.MINYEAR:
-        return dt.date.min
-    for day in (date.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, day)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
-
-
-def whole_months_between(start: dt.date, end: dt.date) -> int:
-    """Whole calendar months from *start* to *end* (negative if *end* is earlier)."""
-    months = (end.year - start.year) * 12 + end.month - start.month
-    if end.day < start.day:
-        months -= 1
-    return months
 
 
 def ecog_from_karnofsky(karnofsky: int) -> int:

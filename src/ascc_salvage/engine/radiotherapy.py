@@ -12,6 +12,7 @@ from ascc_salvage.calculators.reirradiation import (
     ReirradiationAssessment,
     ReirradiationVerdict,
     assess_floats,
+    case_courses,
 )
 from ascc_salvage.engine._draft import Draft, criterion
 from ascc_salvage.engine._facts import Facts
@@ -22,53 +23,15 @@ IORT: Final = OptionId.IORT
 GROIN_RT: Final = OptionId.GROIN_RADIOTHERAPY
 
 
-def previous_courses(
-    f: Facts,
-) -> list[tuple[RadiotherapyRegion, object, float | None, int | None, str]]:
-    """Previous radiotherapy courses as ``(region, end_date, total_gy, fractions, field)``."""
-    courses: list[tuple[RadiotherapyRegion, object, float | None, int | None, str]] = []
-    crt = f.case.primary.chemoradiotherapy
-    # Re-irradiation is screened only after CRT: an untreated primary never reaches §6.
-    assert crt is not None, "re-irradiation is screened only after chemoradiotherapy"
-    courses.append(
-        (
-            RadiotherapyRegion.PELVIS,
-            crt.end_date,
-            crt.dose.canonical,
-            crt.fractions,
-            "primary.chemoradiotherapy.dose",
-        )
-    )
-    if f.groins_irradiated is True:
-        groin_dose = None if crt.groin_dose is None else crt.groin_dose.canonical
-        groin_fractions = crt.groin_fractions if crt.groin_fractions else crt.fractions
-        courses.append(
-            (
-                RadiotherapyRegion.GROIN,
-                crt.end_date,
-                groin_dose,
-                groin_fractions if groin_dose is not None else None,
-                "primary.chemoradiotherapy.groin_dose",
-            )
-        )
-    for i, course in enumerate(f.case.prior_radiotherapy):
-        courses.append(
-            (
-                course.region,
-                course.end_date,
-                course.dose.canonical,
-                course.fractions,
-                f"prior_radiotherapy[{i}].dose",
-            )
-        )
-    return courses
-
-
 def screen(f: Facts, region: RadiotherapyRegion) -> ReirradiationAssessment:
-    """Run the §6 screen for *region*."""
+    """Run the §6 screen for *region*.
+
+    The courses come from :func:`~ascc_salvage.calculators.reirradiation.case_courses` with the
+    groin irradiation of the branch being evaluated (``Facts.groins_irradiated``).
+    """
     return assess_floats(
         region=region,
-        courses=previous_courses(f),  # type: ignore[arg-type]
+        courses=case_courses(f.case, groins_irradiated=f.groins_irradiated),
         evaluation_date=f.case.evaluation_date,
         recurrent_after_complete_response=f.recurrent_after_complete_response,
         ecog=f.ecog,
