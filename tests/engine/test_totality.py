@@ -25,7 +25,7 @@ from ascc_salvage import load_case, recommend, result_to_dict
 from ascc_salvage._dates import add_days, add_months
 from ascc_salvage.case import Case, DiseaseSite, PriorSystemicTherapy
 from ascc_salvage.staging import MCategory
-from ascc_salvage.testing.strategies import cases
+from ascc_salvage.testing.strategies import _case_dates_of, _shift_case, cases
 from ascc_salvage.vocabulary import (
     DiseaseStatus,
     OptionId,
@@ -48,45 +48,11 @@ def _spec_case(name: str) -> Case:
 
 def _shifted(case: Case, *, latest: dt.date | None = None, earliest: dt.date | None = None) -> Case:
     """*case* moved so that its latest (or earliest) date falls on *latest* (*earliest*)."""
-    crt = case.primary.chemoradiotherapy
-    dates = [case.evaluation_date, *(a.date for a in case.assessments)]
-    if crt is not None:
-        dates.append(crt.start_date)
-    for therapy in case.prior_systemic_therapy:
-        dates += [therapy.start_date, therapy.end_date, therapy.platinum_end_date]
-    present = [d for d in dates if d is not None]
+    dates = _case_dates_of(case)
     if latest is not None:
-        delta = latest - max(present)
-    else:
-        assert earliest is not None
-        delta = earliest - min(present)
-
-    def move(date: dt.date | None) -> dt.date | None:
-        return None if date is None else date + delta
-
-    primary = case.primary
-    if crt is not None:
-        primary = attrs.evolve(
-            primary,
-            chemoradiotherapy=attrs.evolve(
-                crt, start_date=crt.start_date + delta, end_date=crt.end_date + delta
-            ),
-        )
-    return attrs.evolve(
-        case,
-        evaluation_date=case.evaluation_date + delta,
-        primary=primary,
-        assessments=tuple(attrs.evolve(a, date=a.date + delta) for a in case.assessments),
-        prior_systemic_therapy=tuple(
-            attrs.evolve(
-                t,
-                start_date=t.start_date + delta,
-                end_date=move(t.end_date),
-                platinum_end_date=move(t.platinum_end_date),
-            )
-            for t in case.prior_systemic_therapy
-        ),
-    )
+        return _shift_case(case, (latest - max(dates)).days)
+    assert earliest is not None
+    return _shift_case(case, (earliest - min(dates)).days)
 
 
 # A platinum–ICI course started the day before the evaluation date: its assumed last platinum
