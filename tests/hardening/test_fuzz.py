@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import enum
 import json
+import re
 from typing import Any, Final
 
 import pytest
@@ -166,7 +167,34 @@ def explains(problem: str, mutated: str, *, inserted_container: bool) -> bool:
         return True
     if mutated.endswith("]") and parent_of(problem) == parent_of(mutated):
         return True  # duplicate values in one list are reported at the later item
-    return key in DATE_KEYS and last_key(problem) in DATE_KEYS  # dates in order
+    if key in DATE_KEYS and last_key(problem) in DATE_KEYS:
+        return True  # dates in order, salvage after CRT (P10)
+    return _related_by_plausibility(problem, mutated)
+
+
+#: Plausibility rules (case format P1–P15) that report a problem at another field than the one
+#: whose value made the combination impossible: (mutated path prefix, problem path pattern).
+_PLAUSIBILITY_PAIRS: Final = (
+    ("patient.ecog", r"patient\.karnofsky"),  # P7
+    ("patient.height", r"patient\.weight"),  # P9: BMI at the weight
+    ("patient.hiv.status", r"patient\.hiv\.viral_load_undetectable"),  # P15
+    ("disease.resectable", r"disease\.expected_margin"),  # P12
+    ("primary.chemoradiotherapy.dose", r"prior_radiotherapy"),  # P4: cumulative pelvic dose
+    ("prior_radiotherapy[", r"prior_radiotherapy"),  # P4
+    ("primary.chemoradiotherapy.start_date", r"primary\.chemoradiotherapy\.fractions"),  # P1
+    ("primary.chemoradiotherapy.end_date", r"primary\.chemoradiotherapy\.fractions"),  # P1
+    ("prior_radiotherapy[", r"prior_radiotherapy\[\d+\]\.dose"),  # P3: bounds by region
+    ("assessments[", r"assessments\[\d+\]\.biopsy"),  # P11
+    ("disease.sites[", r"disease\.sites\[\d+\]"),  # P13: duplicate sites
+    ("patient.age_years", r".*(date|end_date|start_date)"),  # P5: dates before birth
+)
+
+
+def _related_by_plausibility(problem: str, mutated: str) -> bool:
+    return any(
+        mutated.startswith(prefix) and re.fullmatch(pattern, problem)
+        for prefix, pattern in _PLAUSIBILITY_PAIRS
+    )
 
 
 @FUZZ_SETTINGS
@@ -286,6 +314,8 @@ def test_explains_is_not_vacuous() -> None:
     assert explains("primary.chemoradiotherapy.dose", "primary.chemoradiotherapy.fractions",
                     inserted_container=False)  # fmt: skip
     assert explains("assessments[1].date", "evaluation_date", inserted_container=False)
+    assert explains("patient.karnofsky", "patient.ecog", inserted_container=False)  # P7
+    assert not explains("patient.weight", "patient.ecog", inserted_container=False)
 
 
 @pytest.mark.parametrize(
