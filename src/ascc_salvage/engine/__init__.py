@@ -33,7 +33,7 @@ from ascc_salvage.engine.assessment import (
 from ascc_salvage.engine.catalogue import INTENT
 from ascc_salvage.engine.locoregional import route_distant, route_locoregional
 from ascc_salvage.engine.primary import route_untreated
-from ascc_salvage.engine.systemic import approved_agents
+from ascc_salvage.engine.systemic import approved_agents, option_approvals
 from ascc_salvage.io import case_digest
 from ascc_salvage.knowledge import KnowledgeBase, bundled
 from ascc_salvage.result import (
@@ -175,12 +175,14 @@ def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, Plan]:
     patient = case.patient
     plans: dict[OptionId, Plan] = {}
     jurisdiction = case.jurisdiction
-    known = jurisdiction in (Jurisdiction.US, Jurisdiction.EU)
+    held = (
+        option_approvals(kb, str(jurisdiction), case.evaluation_date)
+        if jurisdiction is Jurisdiction.US or jurisdiction is Jurisdiction.EU
+        else {}
+    )
     for option in SYSTEMIC_OPTIONS:
-        # Approved agents first (§5.3): those holding an approval that covers the option.
-        approved = (
-            approved_agents(kb, str(jurisdiction), case.evaluation_date, option) if known else ()
-        )
+        # Approved agents first (§5.3): the agents of the approvals that cover the option.
+        approved = approved_agents(kb, option, held.get(option, ()))
         plans[option] = plan_from_floats(
             str(option),
             weight_kg=None if patient.weight is None else patient.weight.canonical,

@@ -617,14 +617,12 @@ def option_approvals(
     return {option: tuple(found) for option, found in covered.items()}
 
 
-def approved_agents(
-    kb: KnowledgeBase, jurisdiction: str, as_of: _dt.date, option: str
-) -> tuple[str, ...]:
-    """The agents of *option* approved in *jurisdiction* on *as_of*, in the regimen's order."""
-    held = {
-        approval.agent for approval in option_approvals(kb, jurisdiction, as_of).get(option, ())
-    }
-    return tuple(agent for agent in kb.option_agents.get(option, ()) if agent in held)
+def approved_agents(kb: KnowledgeBase, option: str, held: Iterable[Approval]) -> tuple[str, ...]:
+    """The agents of *option* that the approvals *held* name, in the regimen's order."""
+    agents = {approval.agent for approval in held}
+    if not agents:
+        return ()
+    return tuple(agent for agent in kb.option_agents[option] if agent in agents)
 
 
 def systemic_pathway(d: Draft, f: Facts, ctx: SystemicContext) -> None:
