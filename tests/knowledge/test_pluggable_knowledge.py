@@ -227,3 +227,20 @@ def test_approvals_in_force_reads_the_given_knowledge_base(tmp_path: pathlib.Pat
         "retifanlimab",
     ]
     assert knowledge.approvals("pembrolizumab", "EU", as_of=day) == ()
+
+
+def test_an_indication_covers_only_the_options_that_contain_the_agent(
+    tmp_path: pathlib.Path,
+) -> None:
+    from ascc_salvage.engine.systemic import option_approvals
+
+    directory = _copy(tmp_path)
+    _edit(
+        directory,
+        "approvals.toml",
+        'options = ["anti_pd1_monotherapy"]',
+        'options = ["anti_pd1_monotherapy", "nivolumab_ipilimumab"]',
+    )
+    kb = knowledge.load(directory)
+    covered = option_approvals(kb, "US", datetime.date(2026, 1, 1))
+    assert sorted(covered) == ["anti_pd1_monotherapy", "carboplatin_paclitaxel_retifanlimab"]
