@@ -11,6 +11,7 @@ results pickle; quantities are rebuilt in the library's unit registry on the oth
 from __future__ import annotations
 
 import collections
+import functools
 import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 if TYPE_CHECKING:
     from ascc_salvage.case import Case
+    from ascc_salvage.knowledge import KnowledgeBase
     from ascc_salvage.result import Result
 
 _S = TypeVar("_S")
@@ -30,10 +32,10 @@ __all__ = ["DEFAULT_CHUNKSIZE", "recommend_many"]
 DEFAULT_CHUNKSIZE: Final = 64
 
 
-def _recommend(case: Case) -> Result:
+def _recommend(case: Case, knowledge: KnowledgeBase | None = None) -> Result:
     from ascc_salvage.engine import recommend
 
-    return recommend(case)
+    return recommend(case, knowledge=knowledge)
 
 
 def _run_chunk(function: Callable[[_S], _T], chunk: Sequence[_S]) -> list[_T]:
@@ -62,6 +64,7 @@ def recommend_many(
     chunksize: int = ...,
     max_in_flight: int | None = ...,
     function: None = ...,
+    knowledge: KnowledgeBase | None = ...,
 ) -> Iterator[Result]: ...
 
 
@@ -73,6 +76,7 @@ def recommend_many(
     chunksize: int = ...,
     max_in_flight: int | None = ...,
     function: Callable[[_S], _T],
+    knowledge: None = ...,
 ) -> Iterator[_T]: ...
 
 
@@ -83,6 +87,7 @@ def recommend_many(
     chunksize: int = DEFAULT_CHUNKSIZE,
     max_in_flight: int | None = None,
     function: Callable[[Any], object] | None = None,
+    knowledge: KnowledgeBase | None = None,
 ) -> Iterator[object]:
     """Recommend for every case, yielding the results in input order as they complete.
 
@@ -97,12 +102,16 @@ def recommend_many(
             pickle for a process or Dask executor; a module-level function does). With a
             function, *cases* may hold any picklable items (the ``batch`` command streams
             input lines this way).
+        knowledge: The knowledge base for :func:`ascc_salvage.recommend`, from
+            :func:`ascc_salvage.knowledge.load` (default: the bundled one). It is sent to a
+            process executor with every chunk; not allowed together with *function*.
 
     Yields:
         One result per case, in input order.
 
     Raises:
-        ValueError: *chunksize* or *max_in_flight* is below 1.
+        ValueError: *chunksize* or *max_in_flight* is below 1, or both *function* and
+            *knowledge* are given.
 
     Any exception raised for a case propagates when its result would be yielded; the chunks
     still running are cancelled where the executor allows it.
@@ -114,7 +123,15 @@ def recommend_many(
         raise ValueError(f"chunksize must be at least 1, got {chunksize}")
     if max_in_flight is not None and max_in_flight < 1:
         raise ValueError(f"max_in_flight must be at least 1, got {max_in_flight}")
-    apply: Callable[[Any], object] = function if function is not None else _recommend
+    if function is not None and knowledge is not None:
+        raise ValueError("knowledge applies to the default function only; pass one or the other")
+    apply: Callable[[Any], object]
+    if function is not None:
+        apply = function
+    elif knowledge is not None:
+        apply = functools.partial(_recommend, knowledge=knowledge)
+    else:
+        apply = _recommend
     if executor is None:
         return (apply(case) for case in cases)
     limit = max_in_flight if max_in_flight is not None else _default_in_flight(executor)

@@ -47,7 +47,7 @@ from typing import Final, NamedTuple
 import attrs
 
 from ascc_salvage.case import Case, Measurement, Patient
-from ascc_salvage.knowledge import Thresholds, thresholds
+from ascc_salvage.knowledge import KnowledgeBase, Thresholds, thresholds
 from ascc_salvage.vocabulary import HivStatus, TherapySetting
 
 __all__ = ["ImplausibleValue", "implausible_values"]
@@ -95,7 +95,9 @@ class _Hit(NamedTuple):
     reason: str
 
 
-def implausible_values(case: Case) -> tuple[ImplausibleValue, ...]:
+def implausible_values(
+    case: Case, *, knowledge: KnowledgeBase | None = None
+) -> tuple[ImplausibleValue, ...]:
     """Return every implausible but possible value of *case*, one record per field.
 
     Pure: reads the case and the knowledge-base thresholds only. When two rules flag the
@@ -104,13 +106,15 @@ def implausible_values(case: Case) -> tuple[ImplausibleValue, ...]:
 
     Args:
         case: A validated case.
+        knowledge: The knowledge base of the cut-offs (default: the bundled one).
 
     Returns:
         One :class:`ImplausibleValue` per flagged field, in the order of the plausibility
         table (by the first rule that flags the field); empty when every value is plausible.
     """
     by_path: dict[str, tuple[str, list[str], list[str]]] = {}
-    for hit in _hits(case, thresholds()):
+    cut_offs = thresholds() if knowledge is None else knowledge.thresholds
+    for hit in _hits(case, cut_offs):
         _, rules, reasons = by_path.setdefault(hit.path, (hit.value, [], []))
         rules.append(hit.rule)
         reasons.append(hit.reason)

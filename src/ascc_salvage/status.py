@@ -22,13 +22,16 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import attrs
 
 from ascc_salvage._dates import add_days_or_none, days_from, weeks_from
 from ascc_salvage.case import Assessment, Case, DiseaseSite
 from ascc_salvage.staging import MCategory, NCategory
+
+if TYPE_CHECKING:
+    from ascc_salvage.knowledge import KnowledgeBase
 from ascc_salvage.vocabulary import (
     Biopsy,
     DiseaseStatus,
@@ -353,7 +356,7 @@ def _open_episode(case: Case, findings: tuple[Assessment, ...]) -> tuple[Episode
     return Episode(first.date, first.finding, current_after_cr, tuple(current)), cr_seen
 
 
-def assess_status(case: Case) -> StatusAssessment:
+def assess_status(case: Case, *, knowledge: KnowledgeBase | None = None) -> StatusAssessment:
     """Derive the disease status of *case* (clinical pathway §2, first rule that applies).
 
     The rules read the effective findings of §2.1:
@@ -369,9 +372,10 @@ def assess_status(case: Case) -> StatusAssessment:
     >>> assessment.status, assessment.weeks_from_crt_start, assessment.histologically_confirmed
     (<DiseaseStatus.PERSISTENT: 'persistent'>, 26.0, True)
     """
-    from ascc_salvage.knowledge import thresholds  # deferred: the knowledge base loads once
+    from ascc_salvage.knowledge import bundled  # deferred: the knowledge base loads once
 
-    window = int(thresholds().assessment_window_days.value)
+    kb = bundled() if knowledge is None else knowledge
+    window = int(kb.thresholds.assessment_window_days.value)
     after_surgery = any(s.procedure in _MAJOR_RESECTIONS for s in case.prior_salvage_surgery)
     crt = case.primary.chemoradiotherapy
     if crt is None:  # §2.1 step 1

@@ -38,7 +38,14 @@ from ascc_salvage.calculators.radiobiology import LQ_NOMINAL_DOSE_PER_FRACTION_G
 from ascc_salvage.calculators.reirradiation import OrganDose, ReirradiationAssessment
 from ascc_salvage.calculators.renal import WeightBasis, cockcroft_gault_ml_min
 from ascc_salvage.case import Patient
-from ascc_salvage.knowledge import DoseRule, DrugDose, Regimen, RegimenVariant
+from ascc_salvage.knowledge import (
+    DoseRule,
+    DrugDose,
+    KnowledgeBase,
+    Regimen,
+    RegimenVariant,
+    bundled,
+)
 from ascc_salvage.units import Kinds, Quantity
 from ascc_salvage.vocabulary import Sex
 
@@ -301,17 +308,15 @@ class RadiotherapyPlan:
 AnyDosePlan: TypeAlias = DosePlan | UndeterminedDosePlan | RadiotherapyPlan
 
 
-@functools.cache
-def _regimen(regimen_id: str) -> Regimen:
+def _regimen(regimen_id: str, kb: KnowledgeBase) -> Regimen:
     try:
-        return _kb.regimen(regimen_id)
+        return _kb.regimen(regimen_id, kb)
     except KeyError:
         raise ValueError(f"no regimen {regimen_id!r} in the knowledge base") from None
 
 
-@functools.cache
-def _needs(regimen_id: str, variant_id: str) -> tuple[str, ...]:
-    variant = _regimen(regimen_id).variant(variant_id)
+def _needs(regimen: Regimen, variant_id: str) -> tuple[str, ...]:
+    variant = regimen.variant(variant_id)
     needed: set[str] = set()
     for drug in variant.drugs:
         needed |= _RULE_NEEDS[drug.rule]
@@ -366,11 +371,15 @@ class _Compiled:
 
 @functools.lru_cache(maxsize=1024)
 def _compile(
-    regimen_id: str, variant: str | None, agent: str | None, approved_agents: tuple[str, ...]
+    regimen_id: str,
+    variant: str | None,
+    agent: str | None,
+    approved_agents: tuple[str, ...],
+    kb: KnowledgeBase,
 ) -> _Compiled:
-    regimen = _regimen(regimen_id)
+    regimen = _regimen(regimen_id, kb)
     chosen = _choose_variant(regimen, variant, agent, approved_agents)
-    needs = _needs(regimen.id, chosen.id)
+    needs = _needs(regimen, chosen.id)
     return _Compiled(
         regimen_id=regimen.id,
         label=chosen.id if len(regimen.variants) > 1 else None,
@@ -400,6 +409,7 @@ def plan_from_floats(
     approved_agents: Sequence[str] = (),
     auc: float | None = None,
     alternatives: bool = True,
+    knowledge: KnowledgeBase | None = None,
 ) -> DosePlan | UndeterminedDosePlan:
     """Compute a systemic dose plan from canonical floats (the engine's fast path).
 
@@ -416,6 +426,8 @@ def plan_from_floats(
             one present is planned by default and they lead the alternatives.
         auc: Target carboplatin AUC (mg·min/mL) replacing the regimen's.
         alternatives: Whether to plan the other agents' schedules as alternatives.
+        knowledge: The knowledge base whose regimens and thresholds to use (default: the
+            bundled one).
 
     Returns:
         The plan, or an undetermined plan naming the missing fields.
@@ -424,7 +436,8 @@ def plan_from_floats(
         ValueError: Unknown regimen, variant or agent, or *auc* for a regimen without an
             AUC-dosed drug.
     """
-    compiled = _compile(regimen_id, variant, agent, tuple(approved_agents))
+    kb = bundled() if knowledge is None else knowledge
+    compiled = _compile(regimen_id, variant, agent, tuple(approved_agents), kb)
     chosen = compiled.variant
     if auc is not None and not compiled.has_auc:
         raise ValueError(f"regimen {compiled.regimen_id!r} has no AUC-dosed drug")
@@ -459,7 +472,7 @@ def plan_from_floats(
         else:
             if auc is not None:
                 rule_dose = auc
-            floor = _kb.creatinine_floor_mg_dl()
+            floor = _kb.creatinine_floor_mg_dl(kb)
             creatinine = float(creatinine_mg_dl)  # type: ignore[arg-type]
             floor_applied = creatinine < floor
             crcl = cockcroft_gault_ml_min(
@@ -469,7 +482,7 @@ def plan_from_floats(
                 sex,  # type: ignore[arg-type]
             )
             per_administration, capped = calvert_mg(
-                rule_dose, crcl, _kb.carboplatin_gfr_cap_ml_min()
+                rule_dose, crcl, _kb.carboplatin_gfr_cap_ml_min(kb)
             )
         drugs.append(
             DrugPlan(
@@ -497,6 +510,7 @@ def plan_from_floats(
                 sex=sex,
                 agent=other,
                 alternatives=False,
+                knowledge=kb,
             )
             for other in compiled.other_agents
         )
@@ -519,7 +533,10 @@ def plan_from_floats(
 
 
 def radiotherapy_plan(
-    option: str, *, reirradiation: ReirradiationAssessment | None = None
+    option: str,
+    *,
+    reirradiation: ReirradiationAssessment | None = None,
+    knowledge: KnowledgeBase | None = None,
 ) -> RadiotherapyPlan:
     """The radiotherapy plan of ``reirradiation``, ``groin_radiotherapy`` or ``iort``.
 
@@ -528,6 +545,7 @@ def radiotherapy_plan(
         reirradiation: For ``reirradiation``, the screen whose planned dose and cumulative
             EQD2 the plan reports; without it the knowledge base's default schedule is
             planned without a cumulative screen.
+        knowledge: The knowledge base whose schedule to plan (default: the bundled one).
 
     Returns:
         The plan.
@@ -549,7 +567,7 @@ def radiotherapy_plan(
             cumulative_eqd2=reirradiation.organs,
             nominal=reirradiation.nominal,
         )
-    total, fractions = _kb.schedule(option)
+    total, fractions = _kb.schedule(option, knowledge)
     per_fraction = total / fractions
     return RadiotherapyPlan(
         option=option,

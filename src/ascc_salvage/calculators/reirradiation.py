@@ -41,6 +41,7 @@ from ascc_salvage.calculators.radiobiology import (
     eqd2_gy,
     max_total_gy,
 )
+from ascc_salvage.knowledge import KnowledgeBase
 from ascc_salvage.units import Kinds, Quantity, magnitude
 from ascc_salvage.vocabulary import RadiotherapyRegion
 
@@ -243,6 +244,7 @@ def assess_floats(
     limits: Sequence[tuple[str, float, float, float]] | None = None,
     planned_total_gy: float | None = None,
     planned_fractions: int | None = None,
+    knowledge: KnowledgeBase | None = None,
 ) -> ReirradiationAssessment:
     """The screen on canonical floats (the engine's fast path; arguments are not checked).
 
@@ -258,6 +260,8 @@ def assess_floats(
             ``None`` takes the knowledge base's.
         planned_total_gy: Planned total dose; ``None`` takes the knowledge base's schedule.
         planned_fractions: Planned fractions; ``None`` takes the knowledge base's schedule.
+        knowledge: The knowledge base of the thresholds, limits and schedule (default: the
+            bundled one).
 
     Returns:
         The assessment.
@@ -265,7 +269,7 @@ def assess_floats(
     reasons: list[str] = []
     missing: list[str] = []
     blocked = False
-    default_total, default_fractions = _kb.schedule("reirradiation")
+    default_total, default_fractions = _kb.schedule("reirradiation", knowledge)
     total_gy = default_total if planned_total_gy is None else planned_total_gy
     n_plan = default_fractions if planned_fractions is None else planned_fractions
     per_fraction = total_gy / n_plan
@@ -282,7 +286,7 @@ def assess_floats(
         )
 
     # 5. Performance status.
-    ecog_max = int(_kb.threshold("ecog_max_reirradiation"))
+    ecog_max = int(_kb.threshold("ecog_max_reirradiation", knowledge))
     if ecog is None:
         missing.append(ECOG_FIELD)
         reasons.append("ECOG performance status unknown")
@@ -306,7 +310,7 @@ def assess_floats(
         last_end = max(c[1] for c in same_region)
         interval = calendar_months_between(last_end, evaluation_date)
         if region is RadiotherapyRegion.GROIN:
-            minimum = int(_kb.threshold("groin_reirradiation_min_interval_months"))
+            minimum = int(_kb.threshold("groin_reirradiation_min_interval_months", knowledge))
             recovery = interval >= minimum
             if interval < minimum:
                 blocked = True
@@ -330,8 +334,10 @@ def assess_floats(
                     "cumulative dose plan required"
                 )
         else:
-            minimum = int(_kb.threshold("reirradiation_min_interval_months"))
-            recovery_months = int(_kb.threshold("reirradiation_recovery_interval_months"))
+            minimum = int(_kb.threshold("reirradiation_min_interval_months", knowledge))
+            recovery_months = int(
+                _kb.threshold("reirradiation_recovery_interval_months", knowledge)
+            )
             recovery = interval >= recovery_months
             if interval < minimum:
                 blocked = True
@@ -346,7 +352,7 @@ def assess_floats(
             else:
                 pelvic = [(float(c[2]), int(c[3])) for c in same_region]  # type: ignore[arg-type]
                 nominal = nominal or any(d / n > LQ_NOMINAL_DOSE_PER_FRACTION_GY for d, n in pelvic)
-                table = _kb.organ_limits() if limits is None else limits
+                table = _kb.organ_limits(knowledge) if limits is None else limits
                 previous = [
                     (
                         organ,
@@ -370,7 +376,7 @@ def assess_floats(
                 if not fits:
                     n_plan = math.floor(largest / per_fraction + _EPSILON)
                     reduced = n_plan * per_fraction
-                    minimum_dose = _kb.threshold("reirradiation_min_total_dose")
+                    minimum_dose = _kb.threshold("reirradiation_min_total_dose", knowledge)
                     if reduced < minimum_dose - _EPSILON:
                         blocked = True
                         n_plan = (

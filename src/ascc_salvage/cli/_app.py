@@ -28,11 +28,13 @@ from ascc_salvage.cli._common import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_INVALID,
+    KNOWLEDGE_OPTION,
     InputError,
     InvalidCase,
     discard_stdout,
     display_path,
     is_terminal,
+    load_knowledge,
     os_reason,
     read_case_document,
     write_blocks,
@@ -218,12 +220,14 @@ _EXAMPLE_OPTION = click.option(
     type=click.DateTime(formats=["%Y-%m-%d"]),
     help="Replace the case's evaluation date, YYYY-MM-DD (before validation and the digest).",
 )
+@KNOWLEDGE_OPTION
 def recommend(
     case_file: Path | None,
     example_name: str | None,
     output_format: str,
     jurisdiction: str | None,
     as_of: dt.datetime | None,
+    knowledge_dir: Path | None,
 ) -> None:
     """Recommend for one case: every option by tier, with criteria, evidence and dose plans.
 
@@ -237,8 +241,9 @@ def recommend(
         overrides["jurisdiction"] = jurisdiction
     if as_of is not None:
         overrides["evaluation_date"] = as_of.date().isoformat()
+    kb = load_knowledge(knowledge_dir)
     source, document = _case_document(case_file, example_name, overrides=overrides)
-    result = run(_load(source, document))
+    result = run(_load(source, document), knowledge=kb)
     result_document = result_to_dict(result)
     if output_format == "json":
         write_json(result_document)

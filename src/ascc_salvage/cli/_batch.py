@@ -17,6 +17,7 @@ recorded for that line (an internal error) and the run goes on.
 from __future__ import annotations
 
 import collections
+import functools
 import json
 import multiprocessing
 import os
@@ -38,10 +39,12 @@ from ascc_salvage.batch import recommend_many
 from ascc_salvage.cli._common import (
     EXIT_INTERNAL,
     EXIT_INVALID,
+    KNOWLEDGE_OPTION,
     InputError,
     OneLineBadParameter,
     display_path,
     is_terminal,
+    load_knowledge,
     os_reason,
     stdin_bytes,
     writing_stdout,
@@ -53,6 +56,7 @@ from ascc_salvage.validation import MAX_DOCUMENT_BYTES
 
 if TYPE_CHECKING:
     from ascc_salvage.case import Case
+    from ascc_salvage.knowledge import KnowledgeBase
 
 __all__ = ["MAX_WORKERS", "batch", "process_line", "read_lines"]
 
@@ -108,7 +112,15 @@ def read_lines(handle: IO[bytes]) -> Iterator[Item]:
             yield Item(number, data, size)
 
 
-def _process(item: Item) -> Outcome:
+@functools.lru_cache(maxsize=4)
+def _knowledge(directory: str) -> KnowledgeBase:
+    """The knowledge base of ``--knowledge`` (loaded once per process)."""
+    from ascc_salvage.knowledge import load
+
+    return load(directory)
+
+
+def _process(item: Item, knowledge_dir: str | None = None) -> Outcome:
     if item.data is None:
         problems: tuple[tuple[str, str], ...] = (
             ("$", f"document is larger than {MAX_DOCUMENT_BYTES} bytes"),
@@ -121,21 +133,26 @@ def _process(item: Item) -> Outcome:
         return Outcome(item.line, item.size, None, None, None, problems)
     from ascc_salvage.engine import recommend
 
-    result = recommend(case)
+    result = (
+        recommend(case)
+        if knowledge_dir is None
+        else recommend(case, knowledge=_knowledge(knowledge_dir))
+    )
     document = result_to_dict(result)
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     plan = " + ".join(str(option) for option in result.preferred) or "(nothing preferred)"
     return Outcome(item.line, item.size, text, str(result.disease_status), plan, ())
 
 
-def process_line(item: Item) -> Outcome:
+def process_line(item: Item, knowledge_dir: str | None = None) -> Outcome:
     """Validate, recommend and serialise one line (runs in a worker; module level to pickle).
 
-    Any exception raised for the line becomes an internal-error outcome for that line, so
-    the other lines of its chunk keep their results.
+    *knowledge_dir* is the ``--knowledge`` directory (already validated by the parent); each
+    worker loads it once. Any exception raised for the line becomes an internal-error outcome
+    for that line, so the other lines of its chunk keep their results.
     """
     try:
-        return _process(item)
+        return _process(item) if knowledge_dir is None else _process(item, knowledge_dir)
     except Exception as error:  # recorded for this line; the run goes on
         message = f"{type(error).__name__}: {error}"
         return Outcome(item.line, item.size, None, None, None, (), message)
@@ -146,10 +163,18 @@ def _worker_setup() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _outcomes(items: Iterable[Item], executor: Executor | None) -> Iterator[Outcome]:
+def _outcomes(
+    items: Iterable[Item], executor: Executor | None, knowledge_dir: str | None = None
+) -> Iterator[Outcome]:
     # recommend_many streams any per-item function over any iterable; its signature names
-    # cases, so the line items and the worker function are cast to those types.
-    function = cast("Callable[[Case], Outcome]", process_line)
+    # cases, so the line items and the worker function are cast to those types. The workers
+    # receive the knowledge directory, not the loaded object (it pickles with every chunk).
+    line_function = (
+        process_line
+        if knowledge_dir is None
+        else functools.partial(process_line, knowledge_dir=knowledge_dir)
+    )
+    function = cast("Callable[[Case], Outcome]", line_function)
     return recommend_many(
         cast("Iterable[Case]", items),
         executor=executor,
@@ -407,7 +432,13 @@ def _reading(items: Iterator[Item], name: str) -> Iterator[Item]:
         raise InputError(f"cannot read {name}: {os_reason(error)}") from None
 
 
-def _run(cases_file: Path, out: _Sink, errors_out: _Sink | None, workers: int) -> _Reporter:
+def _run(
+    cases_file: Path,
+    out: _Sink,
+    errors_out: _Sink | None,
+    workers: int,
+    knowledge_dir: str | None = None,
+) -> _Reporter:
     with ExitStack() as stack:
         handle, total = _open_input(cases_file, stack)
         progress: Progress | None = None
@@ -426,7 +457,8 @@ def _run(cases_file: Path, out: _Sink, errors_out: _Sink | None, workers: int) -
         executor = None if workers == 1 else stack.enter_context(_pool(workers))
         reporter = _Reporter(errors_out, progress)
         name = "stdin" if str(cases_file) == "-" else display_path(cases_file)
-        for outcome in _outcomes(_reading(read_lines(handle), name), executor):
+        lines = _reading(read_lines(handle), name)
+        for outcome in _outcomes(lines, executor, knowledge_dir):
             if outcome.document is not None:
                 out.write(outcome.document + "\n")
                 reporter.valid_line(outcome)
@@ -475,7 +507,14 @@ class _Workers(click.IntRange):
     show_default=True,
     help=f"Worker processes, 1 to {MAX_WORKERS} (1 runs in this process).",
 )
-def batch(cases_file: Path, out_path: Path | None, errors_path: Path | None, workers: int) -> None:
+@KNOWLEDGE_OPTION
+def batch(
+    cases_file: Path,
+    out_path: Path | None,
+    errors_path: Path | None,
+    workers: int,
+    knowledge_dir: Path | None,
+) -> None:
     """Recommend for every case of a JSON Lines file (one case per line; '-' reads stdin).
 
     Exactly one result per valid line is written, in input order. Invalid lines are reported
@@ -487,6 +526,11 @@ def batch(cases_file: Path, out_path: Path | None, errors_path: Path | None, wor
     run leaves them as they were); an output that is the input file is refused.
     """
     _refuse_overwriting(cases_file, out_path, errors_path)
+    # Validated here, so that an invalid directory exits 2 before any line is read.
+    directory: str | None = None
+    if knowledge_dir is not None:
+        load_knowledge(knowledge_dir)
+        directory = str(knowledge_dir.absolute())
     sinks: list[_Sink] = []
     try:
         out: _Sink = _Stdout() if out_path is None else _File(out_path, "--out")
@@ -494,7 +538,7 @@ def batch(cases_file: Path, out_path: Path | None, errors_path: Path | None, wor
         errors_out = None if errors_path is None else _File(errors_path, "--errors")
         if errors_out is not None:
             sinks.append(errors_out)
-        reporter = _run(cases_file, out, errors_out, workers)
+        reporter = _run(cases_file, out, errors_out, workers, directory)
         for sink in sinks:
             sink.commit()
     except BaseException:

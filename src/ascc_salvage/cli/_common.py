@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any, Final
 
 import click
 from rich.console import Console
@@ -17,6 +17,9 @@ from ascc_salvage.cli._render import Block, render_plain, render_rich
 from ascc_salvage.errors import CaseValidationError, Problem
 from ascc_salvage.io import parse_json
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES
+
+if TYPE_CHECKING:
+    from ascc_salvage.knowledge import KnowledgeBase
 
 __all__ = [
     "EXIT_BROKEN_PIPE",
@@ -196,3 +199,35 @@ def read_case_document(path: Path) -> Any:
         return parse_json(data)
     except CaseValidationError as error:
         raise InvalidCase(display_path(path), error.errors) from None
+
+
+KNOWLEDGE_OPTION: Final = click.option(
+    "--knowledge",
+    "knowledge_dir",
+    metavar="DIR",
+    type=click.Path(path_type=Path),
+    help="Use the knowledge base in DIR (the bundled data files, validated) instead of the "
+    "bundled one; the result records its version.",
+)
+
+
+def load_knowledge(directory: Path | None) -> KnowledgeBase | None:
+    """Load ``--knowledge DIR`` (``None``: the bundled knowledge base).
+
+    Raises:
+        InputError: DIR is not a directory or its data are invalid (one line per problem,
+            naming the file and the item).
+    """
+    if directory is None:
+        return None
+    from ascc_salvage.knowledge import KnowledgeBaseError, load
+
+    if not directory.is_dir():
+        raise InputError(f"--knowledge: {display_path(directory)} is not a directory")
+    try:
+        return load(directory)
+    except KnowledgeBaseError as error:
+        lines = "\n".join(f"  {problem}" for problem in error.problems)
+        raise InputError(
+            f"--knowledge: invalid knowledge base in {display_path(directory)}:\n{lines}"
+        ) from None

@@ -5,12 +5,12 @@ Data flows one way: the validated :class:`~ascc_salvage.case.Case` → disease s
 part of the clinical pathway (:mod:`.assessment` §2, :mod:`.locoregional` §4,
 :mod:`.systemic` §5, :mod:`.radiotherapy` §6, :mod:`.primary` §7) writing a draft →
 :func:`_finish` → an immutable :class:`~ascc_salvage.result.Result`. Rules read thresholds,
-regimens, approvals and evidence from the knowledge base.
+regimens, approvals and evidence from the knowledge base passed to :func:`recommend` (the
+bundled one by default), never from module-level state.
 """
 
 from __future__ import annotations
 
-import functools
 from collections import defaultdict
 from typing import Final
 
@@ -33,8 +33,9 @@ from ascc_salvage.engine.assessment import (
 from ascc_salvage.engine.catalogue import INTENT
 from ascc_salvage.engine.locoregional import route_distant, route_locoregional
 from ascc_salvage.engine.primary import route_untreated
+from ascc_salvage.engine.systemic import approved_agents, option_approvals
 from ascc_salvage.io import case_digest
-from ascc_salvage.knowledge import VERSION, approvals, evidence_for_option
+from ascc_salvage.knowledge import KnowledgeBase, bundled
 from ascc_salvage.result import (
     Criterion,
     MissingInformation,
@@ -71,11 +72,14 @@ _RADIOTHERAPY_PLANS: Final = (
 )
 
 
-def recommend(case: Case) -> Result:
+def recommend(case: Case, *, knowledge: KnowledgeBase | None = None) -> Result:
     """Evaluate every catalogue option for *case* (pure; the same case gives the same result).
 
     Args:
         case: A validated case (:func:`ascc_salvage.load_case`).
+        knowledge: The knowledge base whose thresholds, regimens, approvals and evidence the
+            rules read, from :func:`ascc_salvage.knowledge.load` (default: the bundled one).
+            The result records its version.
 
     Returns:
         The result: disease status, every option with tier, criteria, flags, evidence,
@@ -88,8 +92,17 @@ def recommend(case: Case) -> Result:
     >>> [str(option) for option in result.preferred]
     ['salvage_apr', 'perineal_flap_reconstruction']
     """
-    status = assess_status(case)
-    facts = derive_facts(case, status)
+    if knowledge is None:
+        kb = bundled()
+    elif isinstance(knowledge, KnowledgeBase):
+        kb = knowledge
+    else:
+        raise TypeError(
+            "knowledge must be a KnowledgeBase from ascc_salvage.knowledge.load, not "
+            f"{type(knowledge).__name__}"
+        )
+    status = assess_status(case, knowledge=kb)
+    facts = derive_facts(case, status, kb)
     draft = _evaluate(facts)
     return _finish(case, facts, draft)
 
@@ -135,11 +148,6 @@ def _route(d: Draft, f: Facts) -> None:
 # --- assembling the result -------------------------------------------------------------
 
 
-@functools.cache
-def _evidence(option: OptionId) -> tuple[str, ...]:
-    return evidence_for_option(option)
-
-
 def _warnings(case: Case, f: Facts, d: Draft) -> None:
     patient = case.patient
     if patient.hiv.status is HivStatus.UNKNOWN:
@@ -150,7 +158,7 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
             ("patient.hiv.status",),
         )
     if patient.ecog is not None and patient.karnofsky is not None:
-        mapped = ecog_from_karnofsky(patient.karnofsky)
+        mapped = ecog_from_karnofsky(patient.karnofsky, f.kb)
         if mapped != patient.ecog:
             d.warn(
                 WarningCode.ECOG_KARNOFSKY_MISMATCH,
@@ -159,23 +167,22 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
                 ("patient.ecog", "patient.karnofsky"),
             )
     # Plausibility warnings W1-W10 of the case format: reported, never a tier change.
-    for item in plausibility.implausible_values(case):
+    for item in plausibility.implausible_values(case, knowledge=f.kb):
         d.warn(WarningCode.IMPLAUSIBLE_VALUE, item.message, (item.path,))
 
 
-def _approved_agents(case: Case) -> tuple[str, ...]:
-    jurisdiction = case.jurisdiction
-    if jurisdiction not in (Jurisdiction.US, Jurisdiction.EU):
-        return ()
-    held = approvals("retifanlimab", str(jurisdiction), as_of=case.evaluation_date)
-    return ("retifanlimab",) if held else ()
-
-
-def _plans(case: Case, d: Draft) -> dict[OptionId, Plan]:
+def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, Plan]:
     patient = case.patient
     plans: dict[OptionId, Plan] = {}
-    approved = _approved_agents(case)
+    jurisdiction = case.jurisdiction
+    held = (
+        option_approvals(kb, str(jurisdiction), case.evaluation_date)
+        if jurisdiction is Jurisdiction.US or jurisdiction is Jurisdiction.EU
+        else {}
+    )
     for option in SYSTEMIC_OPTIONS:
+        # Approved agents first (§5.3): the agents of the approvals that cover the option.
+        approved = approved_agents(kb, option, held.get(option, ()))
         plans[option] = plan_from_floats(
             str(option),
             weight_kg=None if patient.weight is None else patient.weight.canonical,
@@ -186,13 +193,14 @@ def _plans(case: Case, d: Draft) -> dict[OptionId, Plan]:
             age_years=patient.age_years,
             sex=patient.sex,
             approved_agents=approved,
+            knowledge=kb,
         )
     for option in _RADIOTHERAPY_PLANS:
         screen = d.reirradiation_screen
         if option is OptionId.REIRRADIATION and isinstance(screen, ReirradiationAssessment):
-            plans[option] = radiotherapy_plan(str(option), reirradiation=screen)
+            plans[option] = radiotherapy_plan(str(option), reirradiation=screen, knowledge=kb)
         else:
-            plans[option] = radiotherapy_plan(str(option))
+            plans[option] = radiotherapy_plan(str(option), knowledge=kb)
     return plans
 
 
@@ -228,7 +236,9 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
     extent_cross_check(d, f)
     _warnings(case, f, d)
-    plans = _plans(case, d)
+    kb = f.kb
+    plans = _plans(case, d, kb)
+    option_evidence = kb.option_evidence
 
     missing: dict[str, set[OptionId]] = defaultdict(set)
     by_tier: dict[Tier, list[OptionResult]] = {tier: [] for tier in TIER_ORDER}
@@ -255,7 +265,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
                 tuple(sorted(flags, key=_FLAG_ORDER.__getitem__))
                 if len(flags) > 1
                 else tuple(flags),
-                _evidence(option),
+                option_evidence[option],
                 f"{entry.reason} (rule {entry.rule})" if entry.rule else entry.reason,
                 plan,
                 (entry.rule,) if entry.rule else (),
@@ -265,7 +275,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
     return Result(
         schema_version=SCHEMA_VERSION,
         library_version=__version__,
-        knowledge_base_version=VERSION,
+        knowledge_base_version=kb.version,
         evaluation_date=case.evaluation_date,
         jurisdiction=case.jurisdiction,
         input_digest=case_digest(case),

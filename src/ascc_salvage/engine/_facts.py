@@ -18,7 +18,7 @@ from ascc_salvage._dates import add_days, add_months, whole_months_between
 from ascc_salvage.calculators.body_size import adjusted_body_weight_kg
 from ascc_salvage.calculators.renal import cockcroft_gault_ml_min
 from ascc_salvage.case import Case, DiseaseSite
-from ascc_salvage.knowledge import regimen, thresholds
+from ascc_salvage.knowledge import KnowledgeBase, bundled
 from ascc_salvage.status import StatusAssessment, is_distant_site
 from ascc_salvage.vocabulary import (
     Condition,
@@ -88,9 +88,10 @@ _TREATMENT_SETTINGS: Final = frozenset(
 )
 
 
-def ecog_from_karnofsky(karnofsky: int) -> int:
-    """Map Karnofsky to ECOG by the knowledge-base table."""
-    for row in thresholds().karnofsky_to_ecog:
+def ecog_from_karnofsky(karnofsky: int, knowledge: KnowledgeBase | None = None) -> int:
+    """Map Karnofsky to ECOG by the knowledge-base table (default: the bundled one)."""
+    kb = bundled() if knowledge is None else knowledge
+    for row in kb.thresholds.karnofsky_to_ecog:
         if row.karnofsky_min <= karnofsky <= row.karnofsky_max:
             return row.ecog
     raise ValueError(f"Karnofsky {karnofsky} is not in the mapping table")  # pragma: no cover
@@ -114,6 +115,8 @@ class Facts:
     accepts_colostomy: bool | None
     groins_irradiated: bool | None
     ecog_missing_field: str = "patient.ecog"
+    #: The knowledge base every rule reads (thresholds, regimens, approvals, evidence).
+    kb: KnowledgeBase = attrs.field(factory=bundled, kw_only=True)
 
     # --- patient --------------------------------------------------------------------
     @property
@@ -124,7 +127,7 @@ class Facts:
     @property
     def fitness(self) -> bool | None:
         """Fit for major pelvic surgery (§4): ``None`` when undecided."""
-        ecog_limit = thresholds().ecog_max_major_surgery.value
+        ecog_limit = self.kb.thresholds.ecog_max_major_surgery.value
         if self.fit_for_major_surgery is False or self.frail:
             return False
         if self.ecog is not None and self.ecog > ecog_limit:
@@ -177,7 +180,7 @@ class Facts:
         assert patient.weight is not None
         assert patient.serum_creatinine is not None
         assert patient.sex is not None
-        floor = float(thresholds().creatinine_floor.value)
+        floor = float(self.kb.thresholds.creatinine_floor.value)
         creatinine = max(patient.serum_creatinine.canonical, floor)
         weight = patient.weight.canonical
         clearance = cockcroft_gault_ml_min(patient.age_years, weight, creatinine, patient.sex)
@@ -186,7 +189,7 @@ class Facts:
             return None, ("patient.height",)
         height_m = patient.height.canonical / 100
         bmi = weight / (height_m * height_m)
-        if bmi >= float(thresholds().bmi_adjusted_weight_min.value):
+        if bmi >= float(self.kb.thresholds.bmi_adjusted_weight_min.value):
             adjusted = adjusted_body_weight_kg(patient.height.canonical, weight, patient.sex)
             clearance = min(
                 clearance,
@@ -261,7 +264,7 @@ class Facts:
         """1–5 distant lesions at counted sites, each locally treatable (§3)."""
         if not self.distant:
             return False
-        limit = int(thresholds().oligometastatic_max_lesions.value)
+        limit = int(self.kb.thresholds.oligometastatic_max_lesions.value)
         if any(
             s.site not in _OLIGO_COUNTED and s.site is not Site.PELVIC_NODES
             for s in self.distant_sites
@@ -316,16 +319,16 @@ class Facts:
     def prior_checkpoint_inhibitor(self) -> bool:
         """Any prior anti-PD-(L)1 in any setting routes to §5.4."""
         return any(
-            regimen(str(t.regimen)).contains_checkpoint_inhibitor
+            self.kb.regimens[str(t.regimen)].contains_checkpoint_inhibitor
             for t in self.case.prior_systemic_therapy
         )
 
     @cached_property
     def platinum_pretreated(self) -> bool:
         """Platinum for advanced disease, or within 6 months in another setting (§5.2)."""
-        months = int(thresholds().prior_platinum_recent_months.value)
+        months = int(self.kb.thresholds.prior_platinum_recent_months.value)
         for therapy in self.case.prior_systemic_therapy:
-            if not regimen(str(therapy.regimen)).contains_platinum:
+            if not self.kb.regimens[str(therapy.regimen)].contains_platinum:
                 continue
             if therapy.setting is TherapySetting.ADVANCED:
                 return True
@@ -364,12 +367,14 @@ class Facts:
         From the last platinum dose to the progression that followed it (§5.4).
         """
         platinum = [
-            t for t in self.case.prior_systemic_therapy if regimen(str(t.regimen)).contains_platinum
+            t
+            for t in self.case.prior_systemic_therapy
+            if self.kb.regimens[str(t.regimen)].contains_platinum
         ]
         if not platinum:
             return None, False, ()
         last = max(platinum, key=lambda t: t.start_date)
-        weeks = int(thresholds().platinum_combination_assumed_weeks.value)
+        weeks = int(self.kb.thresholds.platinum_combination_assumed_weeks.value)
         if last.platinum_end_date is not None:
             last_dose = last.platinum_end_date
         elif last.end_date is not None:
@@ -399,12 +404,15 @@ class Facts:
         return whole_months_between(last_dose, progression), False, ()
 
 
-def derive_facts(case: Case, status: StatusAssessment) -> Facts:
-    """Derive the facts of *case*."""
+def derive_facts(
+    case: Case, status: StatusAssessment, knowledge: KnowledgeBase | None = None
+) -> Facts:
+    """Derive the facts of *case* (rules read *knowledge*, default the bundled one)."""
+    kb = bundled() if knowledge is None else knowledge
     patient = case.patient
     ecog = patient.ecog
     if ecog is None and patient.karnofsky is not None:
-        ecog = ecog_from_karnofsky(patient.karnofsky)
+        ecog = ecog_from_karnofsky(patient.karnofsky, kb)
     disease = case.disease
     crt = case.primary.chemoradiotherapy
     return Facts(
@@ -416,4 +424,5 @@ def derive_facts(case: Case, status: StatusAssessment) -> Facts:
         expected_margin=None if disease is None else disease.expected_margin,
         accepts_colostomy=patient.accepts_permanent_colostomy,
         groins_irradiated=None if crt is None else crt.groins_irradiated,
+        kb=kb,
     )

@@ -11,7 +11,6 @@ from typing import Final
 from ascc_salvage.engine._draft import Draft, criterion
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.engine._inputs import require
-from ascc_salvage.knowledge import thresholds
 from ascc_salvage.status import ExtentEffect, NewSiteRule
 from ascc_salvage.vocabulary import (
     SYSTEMIC_OPTIONS,
@@ -45,7 +44,7 @@ S = DiseaseStatus
 def route_without_active_disease(d: Draft, f: Facts) -> None:
     """Statuses before, or without, confirmed active disease (§2 table, rows 1–4)."""
     status = f.status.status
-    window = int(thresholds().assessment_window_days.value)
+    window = int(f.kb.thresholds.assessment_window_days.value)
     if status is S.TOO_EARLY_TO_ASSESS:
         d.pathway = "2.too_early"
         d.set(
@@ -114,7 +113,7 @@ def route_without_active_disease(d: Draft, f: Facts) -> None:
 
 def overriding_situation(d: Draft, f: Facts) -> bool:
     """Apply the overriding situations of §2; return whether one applied."""
-    t = thresholds()
+    t = f.kb.thresholds
     ecog = require(f, "ecog")
     rule = "2.override"
     if ecog >= int(t.ecog_best_supportive_care_min.value):

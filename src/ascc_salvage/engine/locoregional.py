@@ -19,7 +19,6 @@ from ascc_salvage.engine.systemic import (
     offer_systemic,
     systemic_pathway,
 )
-from ascc_salvage.knowledge import thresholds
 from ascc_salvage.vocabulary import (
     Flag,
     InvadedStructure,
@@ -70,7 +69,7 @@ def unfit(d: Draft, f: Facts) -> None:
     assert f.ecog is not None
     d.set_many(RESECTIONS, N, rule, "unfit for major surgery")
     d.set(IORT, N, rule, "no resection planned")
-    if f.frail or f.ecog >= int(thresholds().ecog_best_supportive_care_min.value):
+    if f.frail or f.ecog >= int(f.kb.thresholds.ecog_best_supportive_care_min.value):
         systemic_pathway(
             d,
             f,
@@ -80,7 +79,7 @@ def unfit(d: Draft, f: Facts) -> None:
         d.set(PALLIATIVE_RT, A, rule, "symptom control")
         return
     # ECOG 2 is outside most trial populations (ECOG 0–1): a shared decision.
-    outside_trials = f.ecog > int(thresholds().ecog_max_trial_population.value)
+    outside_trials = f.ecog > int(f.kb.thresholds.ecog_max_trial_population.value)
     shared = (Flag.SHARED_DECISION,) if outside_trials else ()
     systemic_pathway(d, f, SystemicContext(rule, offered_flags=shared))
     d.set(BSC, A, rule, "best supportive care")
@@ -180,7 +179,7 @@ def local_disease(d: Draft, f: Facts) -> None:
 
 def _select_resection(d: Draft, f: Facts, exceptional: bool) -> tuple[OptionId, ...]:
     """Rows a–d of §4.1; returns the preferred resection(s) (empty for local excision)."""
-    limit_cm = float(thresholds().local_excision_max_size.value)
+    limit_cm = float(f.kb.thresholds.local_excision_max_size.value)
     only_margin = bool(f.local_sites) and all(s.site is Site.ANAL_MARGIN for s in f.sites)
     size = f.largest_local_size_cm
     small = None if size is None else size <= limit_cm

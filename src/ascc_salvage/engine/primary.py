@@ -6,7 +6,6 @@ from ascc_salvage.engine._draft import Draft, criterion
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.engine._inputs import require
 from ascc_salvage.engine.systemic import SystemicContext, systemic_pathway
-from ascc_salvage.knowledge import thresholds
 from ascc_salvage.staging import MCategory, NCategory, TCategory
 from ascc_salvage.vocabulary import Flag, InvadedStructure, OptionId, PrimarySite, Site, Tier
 
@@ -55,7 +54,7 @@ def route_untreated(d: Draft, f: Facts) -> None:
             )
         d.set(Opt.LOCAL_EXCISION, N, "7.m1", "metastatic at diagnosis")
         return
-    limit = float(thresholds().local_excision_max_size.value)
+    limit = float(f.kb.thresholds.local_excision_max_size.value)
     size = f.largest_local_size_cm
     disease = f.case.disease
     sphincter: bool | None

@@ -35,6 +35,7 @@ def screen(f: Facts, region: RadiotherapyRegion) -> ReirradiationAssessment:
         evaluation_date=f.case.evaluation_date,
         recurrent_after_complete_response=f.recurrent_after_complete_response,
         ecog=f.ecog,
+        knowledge=f.kb,
     )
 
 

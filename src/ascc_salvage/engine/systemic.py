@@ -10,6 +10,7 @@ the first-line table says so.
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Iterable
 from typing import Final
 
@@ -22,8 +23,7 @@ from ascc_salvage.engine._facts import (
     ICI_CONTRAINDICATIONS,
     Facts,
 )
-from ascc_salvage.knowledge import approvals, regimen, thresholds
-from ascc_salvage.knowledge._model import Indication
+from ascc_salvage.knowledge import Approval, IndicationLine, KnowledgeBase, approvals_in_force
 from ascc_salvage.result import Criterion
 from ascc_salvage.vocabulary import (
     SYSTEMIC_OPTIONS,
@@ -107,7 +107,7 @@ def _ici_eligibility(f: Facts) -> _Eligibility:
     hiv_ok: bool | None = True
     if f.hiv_positive:
         hiv = f.case.patient.hiv
-        cd4_min = float(thresholds().cd4_min_checkpoint_inhibitor.value)
+        cd4_min = float(f.kb.thresholds.cd4_min_checkpoint_inhibitor.value)
         missing = [
             path
             for path, value in (
@@ -154,7 +154,7 @@ def _condition_check(
 
 def cisplatin_eligibility(f: Facts) -> _Eligibility:
     """Cisplatin eligibility (consensus definition, GALSKY_2011, extrapolated; §5.1)."""
-    t = thresholds()
+    t = f.kb.thresholds
     criteria: list[Criterion] = []
     clearance, missing = f.creatinine_clearance
     minimum = float(t.cisplatin_min_creatinine_clearance.value)
@@ -205,7 +205,7 @@ class _Systemic:
     def eligibility(self, option: OptionId) -> _Eligibility:
         if option not in SYSTEMIC_OPTIONS:  # clinical trial: no drug-specific criteria
             return _Eligibility(True, (), "")
-        info = regimen(str(option))
+        info = self.f.kb.regimens[str(option)]
         checks: list[_Eligibility] = []
         if info.contains_checkpoint_inhibitor:
             checks.append(self.ici)
@@ -272,7 +272,7 @@ class _Systemic:
 
     # --- tables ----------------------------------------------------------------------
     def run(self) -> None:
-        f, t = self.f, thresholds()
+        f, t = self.f, self.f.kb.thresholds
         ecog = f.ecog
         assert ecog is not None, "ECOG is resolved before the systemic pathway runs"
         # ECOG ≥ 3 is an overriding situation (§2): best supportive care, never this pathway.
@@ -289,7 +289,7 @@ class _Systemic:
         self.common_flags()
 
     def first_line(self) -> None:
-        f, t = self.f, thresholds()
+        f, t = self.f, self.f.kb.thresholds
         rule = "5.2"
         assert f.ecog is not None
         taxane_hypersensitive = f.has_condition(Condition.TAXANE_HYPERSENSITIVITY)
@@ -387,14 +387,16 @@ class _Systemic:
         return P, [], "carboplatin–paclitaxel–retifanlimab, first line [POD1UM303_2025]"
 
     def after_platinum(self, *, hypersensitivity: bool, reason: str = "") -> None:
-        f, t = self.f, thresholds()
+        f, t = self.f, self.f.kb.thresholds
         rule = "5.3"
         assert f.ecog is not None
         cps = f.case.patient.pd_l1_cps
         cps_cut = float(t.pd_l1_cps_positive.value)
         low_pd_l1 = cps is not None and cps < cps_cut
         prefix = f"{reason}; " if reason else ""
-        platinum_options = [o for o in (CP, CPR, CF, DCF) if regimen(str(o)).contains_platinum]
+        platinum_options = [
+            o for o in (CP, CPR, CF, DCF) if f.kb.regimens[str(o)].contains_platinum
+        ]
         if hypersensitivity and f.ecog <= int(t.ecog_max_trial_population.value):
             self.d.set_many(platinum_options, N, rule, "platinum hypersensitivity")
             self.d.set(NIVO_IPI, N, rule, "no gain over nivolumab alone [NCI9673B_2023]")
@@ -404,7 +406,8 @@ class _Systemic:
                 self.d.set(BSC, A, rule, "best supportive care")
                 return
             before_platinum = not any(
-                regimen(str(x.regimen)).contains_platinum for x in f.case.prior_systemic_therapy
+                f.kb.regimens[str(x.regimen)].contains_platinum
+                for x in f.case.prior_systemic_therapy
             )
             flags = [Flag.LABEL_INTERPRETATION] if before_platinum else []
             self.offer(PD1, P, rule, prefix + "platinum hypersensitivity: anti-PD-1", flags)
@@ -473,7 +476,7 @@ class _Systemic:
 
     def unused_chemotherapy(self, rule: str) -> None:
         """Chemotherapy not yet used, and carboplatin–paclitaxel re-challenge (§5.4)."""
-        f, t = self.f, thresholds()
+        f, t = self.f, self.f.kb.thresholds
         assert f.ecog is not None
         cis_ecog = int(t.ecog_max_cisplatin.value)
         for option in (CF, DCF):
@@ -522,40 +525,40 @@ class _Systemic:
             )
 
     # --- flags shared by every line ------------------------------------------------------
+    def _line_matches(self, line: IndicationLine) -> bool:
+        """Whether the case is in the line of therapy an indication requires (§5.1)."""
+        f = self.f
+        if line is IndicationLine.FIRST_LINE:
+            return not f.platinum_pretreated and not f.prior_checkpoint_inhibitor
+        return f.platinum_pretreated or bool(f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY))
+
     def _approval_status(self, option: OptionId) -> str:
-        """``approved``, ``off_label``, ``not_approved`` or ``unknown`` for *option*."""
+        """``approved``, ``off_label``, ``not_approved`` or ``unknown`` for *option*.
+
+        An approval of an agent for an indication covers the options the indication lists
+        that contain the agent (``approvals.toml``); it counts when the case is in the
+        indication's line and metastatic or inoperable, otherwise the option is off-label.
+        """
         jurisdiction = self.f.case.jurisdiction
         if jurisdiction is None or jurisdiction is Jurisdiction.OTHER:
             return "unknown"
-        # Every §5 table rejects nivolumab–ipilimumab, so its approval is never looked up; the
-        # guard keeps it from ever borrowing retifanlimab's approval if a table offers it.
-        if option is NIVO_IPI:  # pragma: no cover - never offered (see above)
-            return "off_label"
-        if option is CPR:
-            agent, indication = "retifanlimab", Indication.FIRST_LINE_COMBINATION
-            line_ok = not self.f.platinum_pretreated and not self.f.prior_checkpoint_inhibitor
-        else:
-            agent, indication = "retifanlimab", Indication.MONOTHERAPY_AFTER_PLATINUM
-            line_ok = self.f.platinum_pretreated or bool(
-                self.f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY)
-            )
-        held = [
-            a
-            for a in approvals(agent, str(jurisdiction), as_of=self.f.case.evaluation_date)
-            if a.indication is indication
-        ]
+        kb = self.f.kb
+        held = option_approvals(kb, str(jurisdiction), self.f.case.evaluation_date).get(option)
         if not held:
             return "not_approved"
+        line_ok = any(
+            self._line_matches(kb.indications[approval.indication].line) for approval in held
+        )
         return "approved" if line_ok and self.ctx.inoperable else "off_label"
 
     def common_flags(self) -> None:
-        f, t = self.f, thresholds()
+        f, t = self.f, self.f.kb.thresholds
         clearance, _ = f.creatinine_clearance
         neuropathy = f.has_condition(Condition.PERIPHERAL_NEUROPATHY_GRADE_2_OR_MORE)
         for option in SYSTEMIC_OPTIONS:
             if not self.d.is_offered(option) and self.d.tier(option) is not U:
                 continue
-            info = regimen(str(option))
+            info = f.kb.regimens[str(option)]
             if info.contains_fluoropyrimidine:
                 self.d.flag(option, Flag.CHECK_DPD_STATUS)
             if info.contains_taxane:
@@ -598,6 +601,30 @@ class _Systemic:
                 )
 
 
+def option_approvals(
+    kb: KnowledgeBase, jurisdiction: str, as_of: _dt.date
+) -> dict[str, tuple[Approval, ...]]:
+    """The approvals of *kb* in force, by the systemic option each covers.
+
+    An approval of agent X for an indication covers each option of the indication's
+    ``options`` whose regimen contains X (knowledge base ``approvals.toml``).
+    """
+    covered: dict[str, list[Approval]] = {}
+    for approval in approvals_in_force(kb, jurisdiction, as_of):
+        for option in kb.indications[approval.indication].options:
+            if approval.agent in kb.option_agents[option]:
+                covered.setdefault(option, []).append(approval)
+    return {option: tuple(found) for option, found in covered.items()}
+
+
+def approved_agents(kb: KnowledgeBase, option: str, held: Iterable[Approval]) -> tuple[str, ...]:
+    """The agents of *option* that the approvals *held* name, in the regimen's order."""
+    agents = {approval.agent for approval in held}
+    if not agents:
+        return ()
+    return tuple(agent for agent in kb.option_agents[option] if agent in agents)
+
+
 def systemic_pathway(d: Draft, f: Facts, ctx: SystemicContext) -> None:
     """Run the systemic pathway (§5) on *d* for the calling rule's context."""
     _Systemic(d, f, ctx).run()
@@ -623,7 +650,7 @@ def metastasis_directed_therapy(
     d: Draft, f: Facts, *, locoregional_controlled: bool | None
 ) -> None:
     """§5.5: an alternative for oligometastatic disease at ECOG 0–1."""
-    t = thresholds()
+    t = f.kb.thresholds
     assert f.ecog is not None
     rule = "5.5"
     oligo = f.oligometastatic

@@ -3,7 +3,9 @@
 Evidence items, regimens, radiotherapy schedules, regulatory approvals and thresholds live in
 the TOML files of ``ascc_salvage/knowledge/data`` so that a clinician can review every change
 in a diff. They are loaded once (on first use), validated, and cached; rules reference them
-by id.
+by id. The query functions below read this bundled knowledge base; :func:`load` validates a
+directory of the same files (a site's own knowledge base) for
+``recommend(case, knowledge=...)``.
 
 >>> from ascc_salvage import knowledge
 >>> knowledge.VERSION
@@ -20,12 +22,14 @@ import csv
 import datetime as _dt
 import difflib
 import io
+import os
 from collections.abc import Iterable, Mapping
 from typing import Final, TypeAlias
 
 from ascc_salvage.knowledge._loader import (
     KnowledgeBase,
     KnowledgeBaseError,
+    load_directory,
     load_packaged,
     read_version,
 )
@@ -44,6 +48,8 @@ from ascc_salvage.knowledge._model import (
     IdentifierKind,
     IdentifierStatus,
     Indication,
+    IndicationLine,
+    IndicationScope,
     KarnofskyEcogRow,
     NccnCategory,
     NccnPreference,
@@ -78,7 +84,10 @@ __all__ = [
     "IdentifierKind",
     "IdentifierStatus",
     "Indication",
+    "IndicationLine",
+    "IndicationScope",
     "KarnofskyEcogRow",
+    "KnowledgeBase",
     "KnowledgeBaseError",
     "NccnCategory",
     "NccnPreference",
@@ -97,11 +106,14 @@ __all__ = [
     "VerificationScope",
     "approval_absences",
     "approvals",
+    "approvals_in_force",
+    "bundled",
     "display_rank",
     "evidence",
     "evidence_for_option",
     "evidence_items",
     "evidence_rows",
+    "load",
     "outcome_rows",
     "radiotherapy_schedule",
     "radiotherapy_schedules",
@@ -130,6 +142,47 @@ class UnknownIdError(KeyError):
 
 def _kb() -> KnowledgeBase:
     return load_packaged()
+
+
+def bundled() -> KnowledgeBase:
+    """Return the knowledge base shipped with the package (loaded once, then cached).
+
+    >>> bundled().version == VERSION
+    True
+    """
+    return load_packaged()
+
+
+def load(directory: str | os.PathLike[str]) -> KnowledgeBase:
+    """Load and validate a knowledge base from a directory of the bundled data files.
+
+    The directory holds the same TOML files as ``ascc_salvage/knowledge/data``
+    (``meta.toml``, ``evidence.toml``, ``drugs.toml``, ``regimens.toml``,
+    ``radiotherapy.toml``, ``approvals.toml``, ``options.toml``, ``thresholds.toml``); they
+    are checked by the same strict loader as the bundled ones. Pass the result to
+    :func:`ascc_salvage.recommend` (``knowledge=``); the result records its version.
+
+    Args:
+        directory: Path of the directory.
+
+    Returns:
+        The validated knowledge base (a new object on every call; not cached).
+
+    Raises:
+        KnowledgeBaseError: Any problem (a :class:`ValueError`), one line per problem naming
+            the file and the item, e.g. ``thresholds.toml: cd4_min_checkpoint_inhibitor: ...``.
+        TypeError: *directory* is not a path.
+
+    >>> import importlib.resources
+    >>> with importlib.resources.as_file(
+    ...     importlib.resources.files("ascc_salvage.knowledge").joinpath("data")
+    ... ) as path:
+    ...     load(path).version
+    '2026.12'
+    """
+    if not isinstance(directory, str | os.PathLike):
+        raise TypeError(f"directory must be a path, not {type(directory).__name__}")
+    return load_directory(directory)
 
 
 def _unknown(kind: str, key: object, known: Iterable[str]) -> UnknownIdError:
@@ -336,15 +389,35 @@ def approvals(
     if not isinstance(as_of, _dt.date):
         raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
     return tuple(
+        approval
+        for approval in approvals_in_force(_kb(), str(place), as_of)
+        if approval.agent == agent.lower()
+    )
+
+
+def approvals_in_force(
+    kb: KnowledgeBase, jurisdiction: str, as_of: _dt.date
+) -> tuple[Approval, ...]:
+    """Every approval of *kb* in force in *jurisdiction* on *as_of*, oldest first.
+
+    Ties are ordered by indication, then agent.
+
+    >>> import datetime
+    >>> [a.agent for a in approvals_in_force(bundled(), "US", datetime.date(2025, 6, 1))]
+    ['retifanlimab', 'retifanlimab']
+    """
+    return tuple(
         sorted(
             (
                 approval
-                for approval in _kb().approvals
-                if approval.agent == agent.lower()
-                and approval.jurisdiction == str(place)
-                and approval.effective_from <= as_of
+                for approval in kb.approvals
+                if approval.jurisdiction == jurisdiction and approval.effective_from <= as_of
             ),
-            key=lambda approval: (approval.effective_from, str(approval.indication)),
+            key=lambda approval: (
+                approval.effective_from,
+                str(approval.indication),
+                approval.agent,
+            ),
         )
     )
 

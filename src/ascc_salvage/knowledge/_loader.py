@@ -10,7 +10,8 @@ collected and reported together in one :class:`KnowledgeBaseError`, each naming 
 item id.
 
 The packaged data are read through :mod:`importlib.resources`, so loading works from an
-installed wheel; :func:`load_directory` loads any directory (tests use corrupted copies).
+installed wheel; :func:`load_directory` loads any directory (a site's own knowledge base, or
+the corrupted copies of the tests).
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ from ascc_salvage.knowledge._model import (
     DrugDose,
     EvidenceItem,
     IdentifierKind,
+    Indication,
+    IndicationScope,
     KarnofskyEcogRow,
     OrganLimit,
     RadiotherapySchedule,
@@ -99,7 +102,20 @@ class KnowledgeBaseError(ValueError):
 
 @attrs.frozen
 class KnowledgeBase:
-    """The whole validated knowledge base (internal container; use the query functions)."""
+    """A whole validated knowledge base.
+
+    Returned by :func:`ascc_salvage.knowledge.load` and accepted by
+    :func:`ascc_salvage.recommend` (``knowledge=``); read it through the query functions.
+    Two loads of the same files compare equal; the hash is the object's identity, so that
+    caches keyed on a knowledge base stay cheap.
+
+    Attributes:
+        version: The version of ``meta.toml`` (recorded in every result).
+        indications: What each approved indication covers (``[[indication]]`` of
+            ``approvals.toml``).
+        option_agents: The checkpoint-inhibitor agents of each systemic option, from its
+            regimen and ``drugs.toml`` (the agents an approval of the option can name).
+    """
 
     version: str
     evidence: Mapping[str, EvidenceItem]
@@ -110,6 +126,12 @@ class KnowledgeBase:
     approval_absences: tuple[ApprovalAbsence, ...]
     option_evidence: Mapping[str, tuple[str, ...]]
     thresholds: Thresholds
+    indications: Mapping[Indication, IndicationScope]
+    option_agents: Mapping[str, tuple[str, ...]]
+
+    # Identity hash (the mappings are unhashable); equal objects may hash apart, which only
+    # costs a cache entry.
+    __hash__ = object.__hash__
 
 
 # --------------------------------------------------------------------------- converter
@@ -378,12 +400,24 @@ def _check_approval(
     raw: Mapping[str, Any],
     drugs: Mapping[str, frozenset[str]],
     evidence: Mapping[str, object],
+    indications: Mapping[Indication, IndicationScope],
+    option_agents: Mapping[str, tuple[str, ...]],
     problems: _Problems,
 ) -> None:
     file = "approvals.toml"
     label = f"{approval.agent}/{approval.jurisdiction}/{approval.indication}"
     if approval.agent not in drugs:
         problems.add(file, label, "agent not listed in drugs.toml")
+    scope = indications.get(approval.indication)
+    if scope is None:
+        problems.add(file, label, f"indication {str(approval.indication)!r} has no [[indication]]")
+    elif not any(approval.agent in option_agents.get(option, ()) for option in scope.options):
+        problems.add(
+            file,
+            label,
+            f"agent is in no option of indication {str(approval.indication)!r}"
+            f" (options {list(scope.options)})",
+        )
     if approval.jurisdiction not in _JURISDICTIONS:
         problems.add(file, label, f"jurisdiction must be one of {_JURISDICTIONS}")
     day_precision = len(str(raw.get("date", ""))) == len("YYYY-MM-DD")
@@ -546,6 +580,8 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
     for schedule in schedules.values():
         _check_schedule(schedule, drugs, known, problems)
 
+    option_agents = _option_agents(regimens, drugs)
+    indications = _indications(raw["approvals.toml"], option_agents, problems)
     raw_approvals = _table_list(raw["approvals.toml"], "approval", "approvals.toml", problems)
     approval_list: list[Approval] = []
     keys: set[tuple[str, str, str]] = set()
@@ -557,7 +593,7 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
             if key in keys:
                 problems.add("approvals.toml", label, "duplicate approval")
             keys.add(key)
-            _check_approval(approval, raw_item, drugs, known, problems)
+            _check_approval(approval, raw_item, drugs, known, indications, option_agents, problems)
             approval_list.append(approval)
     absences = _structure_items(
         _table_list(raw["approvals.toml"], "no_approval", "approvals.toml", problems),
@@ -571,7 +607,7 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
             problems.add("approvals.toml", label, "unknown agent or jurisdiction")
         if any(approval.agent == absence.agent for approval in approval_list):
             problems.add("approvals.toml", label, "agent has both approvals and no_approval")
-    extra_approval_keys = set(raw["approvals.toml"]) - {"approval", "no_approval"}
+    extra_approval_keys = set(raw["approvals.toml"]) - {"approval", "no_approval", "indication"}
     if extra_approval_keys:
         problems.add("approvals.toml", "-", f"unknown keys {sorted(extra_approval_keys)}")
 
@@ -590,7 +626,52 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
         approval_absences=tuple(absence for _, absence in absences),
         option_evidence=option_evidence,
         thresholds=thresholds,
+        indications=indications,
+        option_agents=option_agents,
     )
+
+
+def _option_agents(
+    regimens: Mapping[str, Regimen], drugs: Mapping[str, frozenset[str]]
+) -> dict[str, tuple[str, ...]]:
+    """The checkpoint-inhibitor drugs of each regimen, in data order without repeats."""
+    return {
+        regimen.id: tuple(
+            dict.fromkeys(
+                dose.drug
+                for variant in regimen.variants
+                for dose in variant.drugs
+                if "checkpoint_inhibitor" in drugs.get(dose.drug, frozenset())
+            )
+        )
+        for regimen in regimens.values()
+    }
+
+
+def _indications(
+    raw: Mapping[str, Any], option_agents: Mapping[str, tuple[str, ...]], problems: _Problems
+) -> dict[Indication, IndicationScope]:
+    file = "approvals.toml"
+    scopes: dict[Indication, IndicationScope] = {}
+    items = _structure_items(
+        _table_list(raw, "indication", file, problems),
+        IndicationScope,
+        file,
+        problems,
+        lambda item: f"indication {item.get('id')}",
+    )
+    for label, scope in items:
+        if scope.id in scopes:
+            problems.add(file, label, "duplicate indication")
+        scopes[scope.id] = scope
+        if not scope.options:
+            problems.add(file, label, "options must name at least one systemic option")
+        for option in scope.options:
+            if option not in {str(o) for o in SYSTEMIC_OPTIONS}:
+                problems.add(file, label, f"{option!r} is not a systemic option id")
+            elif not option_agents.get(option):
+                problems.add(file, label, f"option {option!r} has no checkpoint-inhibitor agent")
+    return scopes
 
 
 def _option_evidence(

@@ -29,6 +29,8 @@ __all__ = [
     "IdentifierKind",
     "IdentifierStatus",
     "Indication",
+    "IndicationLine",
+    "IndicationScope",
     "KarnofskyEcogRow",
     "NccnCategory",
     "NccnPreference",
@@ -557,6 +559,34 @@ class Indication(enum.StrEnum):
 
     FIRST_LINE_COMBINATION = "first_line_combination"
     MONOTHERAPY_AFTER_PLATINUM = "monotherapy_after_platinum"
+
+
+class IndicationLine(enum.StrEnum):
+    """The line of therapy a case must be in for an approval of an indication to count.
+
+    ``first_line``: no prior platinum and no prior anti-PD-(L)1 (clinical pathway §5.2).
+    ``after_platinum``: platinum-pretreated, or platinum hypersensitivity (§5.3).
+    """
+
+    FIRST_LINE = "first_line"
+    AFTER_PLATINUM = "after_platinum"
+
+
+@attrs.frozen
+class IndicationScope:
+    """What an approved indication covers (``[[indication]]`` of ``approvals.toml``).
+
+    Attributes:
+        id: The indication code the approval rows use.
+        options: The systemic options whose agents the indication covers: an approval of
+            an agent for this indication is an approval of each of these options that
+            contains the agent.
+        line: The line of therapy the case must be in for the approval to count.
+    """
+
+    id: Indication
+    options: tuple[str, ...]
+    line: IndicationLine
 
 
 class DatePrecision(enum.StrEnum):
