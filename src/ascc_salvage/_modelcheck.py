@@ -43,6 +43,7 @@ __all__ = [
     "field_specs",
     "is_finite",
     "join",
+    "key_path",
     "key_text",
     "prefixed",
     "rule",
@@ -56,6 +57,7 @@ DATE_MIN: Final = dt.date(1900, 1, 1)
 DATE_MAX: Final = dt.date(2099, 12, 31)
 
 _DATE_RE: Final = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INDEX: Final = re.compile(r"\[[0-9]+\]")
 _DATE_RANGE: Final = f"{DATE_MIN.isoformat()}–{DATE_MAX.isoformat()}"
 
 
@@ -463,12 +465,24 @@ def short(text: str, limit: int = 40) -> str:
 
 
 def join(path: str, name: str) -> str:
-    """Join a relative *name* (``x``, ``[0].x`` or ``$``) onto *path*."""
+    """Join a relative *name* onto *path*.
+
+    *name* is ``$`` (the object itself), a field name (``x``, ``x.y``), a list index
+    (``[0].x``) or a document key marked by a leading dot (:func:`key_path`), whose text may
+    itself start with ``[`` and must not be read as an index.
+    """
     if name == "$":
         return path
+    if name.startswith("."):
+        return name[1:] if path == "$" else f"{path}{name}"
     if path == "$":
         return name
-    return f"{path}{name}" if name.startswith("[") else f"{path}.{name}"
+    return f"{path}{name}" if _INDEX.match(name) else f"{path}.{name}"
+
+
+def key_path(key: object) -> str:
+    """The relative path of a document key (see :func:`join`), its text escaped."""
+    return "." + key_text(key)
 
 
 def key_text(key: object) -> str:

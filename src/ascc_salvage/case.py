@@ -24,7 +24,7 @@ from ascc_salvage._modelcheck import (
     describe_number,
     is_finite,
     join,
-    key_text,
+    key_path,
     short,
     type_name,
     validate_instance,
@@ -214,7 +214,7 @@ class Measurement:
             ok = True
             for key in raw:
                 if key not in ("value", "unit"):
-                    problems.append(Problem(join(path, key_text(key)), "unknown key"))
+                    problems.append(Problem(join(path, key_path(key)), "unknown key"))
                     ok = False
             for key in ("value", "unit"):
                 if key not in raw:

@@ -34,7 +34,7 @@ from ascc_salvage._modelcheck import (
     _DATE_RE,
     check_values,
     field_specs,
-    key_text,
+    key_path,
     prefixed,
     short,
     type_name,
@@ -154,7 +154,7 @@ def _partial_problems(
     failed: set[str] = set()
     for error in exc.exceptions:
         if isinstance(error, ForbiddenExtraKeysError):
-            unknown = [Problem(key_text(k), "unknown key") for k in raw if k in error.extra_fields]
+            unknown = [Problem(key_path(k), "unknown key") for k in raw if k in error.extra_fields]
             continue
         names = [n.name for n in getattr(error, "__notes__", ()) if hasattr(n, "name")]
         if not names:  # raised by the constructor: every field structured
@@ -326,8 +326,7 @@ def load_case(source: CaseSource) -> model.Case:
     problems = check_limits(document)
     if problems:
         raise CaseValidationError(problems)
-    case: model.Case = converter.structure(document, model.Case)
-    return case
+    return _at_root(converter.structure, document, model.Case)  # type: ignore[no-any-return]
 
 
 def dump_case(case: model.Case) -> dict[str, Any]:
@@ -385,7 +384,7 @@ class _Object:
         if not isinstance(raw, dict):
             raise _fail(f"expected an object, got {type_name(raw)}")
         self.raw: dict[Any, Any] = raw
-        self.problems = [Problem(key_text(k), "unknown key") for k in raw if k not in keys]
+        self.problems = [Problem(key_path(k), "unknown key") for k in raw if k not in keys]
         self.problems += [Problem(k, "required key is missing") for k in keys if k not in raw]
 
     def read(self, key: str, reader: _Read[_T]) -> _T:
@@ -820,5 +819,12 @@ def load_result(source: ResultSource) -> res.Result:
         raise _fail(f"cannot read a result from {type(source).__name__}")
     if not isinstance(document, dict):
         raise _fail(f"a result must be a JSON object, got {type_name(document)}")
-    result: res.Result = converter.structure(document, res.Result)
-    return result
+    return _at_root(converter.structure, document, res.Result)  # type: ignore[no-any-return]
+
+
+def _at_root(structure: Callable[[Any, Any], Any], document: Any, cls: type) -> Any:
+    """Structure a whole document; problem paths are written from the root (``$``)."""
+    try:
+        return structure(document, cls)
+    except CaseValidationError as error:
+        raise CaseValidationError(prefixed(error.errors, "$")) from None

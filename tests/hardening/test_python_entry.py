@@ -295,3 +295,17 @@ def test_a_python_date_outside_1900_to_2099_is_refused(date: dt.date) -> None:
     assert [str(p) for p in info.value.errors] == [
         f"evaluation_date: {date.isoformat()} is outside 1900-01-01–2099-12-31"
     ]
+
+
+def test_unknown_keys_that_look_like_indexes_keep_their_dot() -> None:
+    """A key is joined with a dot even when its text starts with ``[``."""
+    document = json.loads(json.dumps(dump_case(_example())))
+    document["patient"]["["] = 1
+    document["[0]"] = 2
+    document["patient"]["weight"]["[x"] = 3
+    document["assessments"][0]["[1]"] = 4
+    with pytest.raises(CaseValidationError) as info:
+        load_case(document)
+    assert sorted(p.path for p in info.value.errors) == sorted(
+        ["[0]", "patient.[", "patient.weight.[x", "assessments[0].[1]"]
+    )
