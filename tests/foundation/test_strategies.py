@@ -18,7 +18,7 @@ from ascc_salvage import assess_status, dump_case, load_case
 from ascc_salvage import case as model
 from ascc_salvage.testing import strategies as cs
 from ascc_salvage.units import CASE_UNITS
-from ascc_salvage.vocabulary import DiseaseStatus, Site
+from ascc_salvage.vocabulary import DiseaseStatus, RadiotherapyRegion, Site
 
 from ._support import example_document
 
@@ -164,7 +164,9 @@ def test_generated_cases_keep_the_cross_field_rules(case: model.Case) -> None:
         assert therapy.end_date is not None or therapy.outcome == "ongoing"
     for course in case.prior_radiotherapy:
         assert course.end_date <= case.evaluation_date
-        assert 0.5 <= course.dose.canonical / course.fractions <= 25
+        # Other regions allow single-fraction SABR (validation P3: up to 40 Gy per fraction).
+        high = 40 if course.region is RadiotherapyRegion.OTHER else 25
+        assert 0.5 <= course.dose.canonical / course.fractions <= high
     if case.patient.karnofsky is not None:
         assert case.patient.karnofsky % 10 == 0
     if case.patient.conditions is not None:
