@@ -47,6 +47,7 @@ from ascc_salvage.knowledge._model import (
     Thresholds,
     Verification,
 )
+from ascc_salvage.knowledge._rules import RuleTable, load_rule_tables
 from ascc_salvage.vocabulary import SYSTEMIC_OPTIONS, OptionId
 
 __all__ = ["KnowledgeBase", "KnowledgeBaseError", "load_directory", "load_packaged"]
@@ -110,6 +111,8 @@ class KnowledgeBase:
     approval_absences: tuple[ApprovalAbsence, ...]
     option_evidence: Mapping[str, tuple[str, ...]]
     thresholds: Thresholds
+    #: The rule tables (``rules/*.toml``) by pathway section.
+    rules: Mapping[str, RuleTable] = attrs.field(factory=dict)
 
 
 # --------------------------------------------------------------------------- converter
@@ -577,6 +580,10 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
 
     option_evidence = _option_evidence(raw["options.toml"], known, regimens, schedules, problems)
     thresholds = _structure_thresholds(raw["thresholds.toml"], known, problems)
+    threshold_names = [
+        f.name for f in attrs.fields(Thresholds) if f.type in (Threshold, "Threshold")
+    ]
+    rules = load_rule_tables(root, known, threshold_names, problems)
 
     if problems.lines or thresholds is None:
         raise KnowledgeBaseError(problems.lines)
@@ -590,6 +597,7 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
         approval_absences=tuple(absence for _, absence in absences),
         option_evidence=option_evidence,
         thresholds=thresholds,
+        rules=rules,
     )
 
 
