@@ -18,7 +18,7 @@ This module is read by the knowledge-base loader (to reject unknown names) and b
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, NamedTuple
 
 import attrs
 
@@ -31,9 +31,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only (the engine imports this mod
 __all__ = ["CONDITIONS", "ROUTINES", "ConditionSpec", "ConditionValue"]
 
 
-@attrs.frozen
-class ConditionValue:
-    """A condition evaluated on one case.
+class ConditionValue(NamedTuple):
+    """A condition evaluated on one case (a named tuple: built on the hot path).
 
     Attributes:
         value: ``True``, ``False`` or ``None`` when unknown.
@@ -76,20 +75,22 @@ def _para_aortic_only(f: Facts) -> ConditionValue:
     return ConditionValue(value, "para-aortic nodes the only distant site")
 
 
-def _anal_margin_t1_n0_m0(f: Facts) -> ConditionValue:
+def _local_excision_max_size() -> float:
     from ascc_salvage.knowledge import thresholds
 
+    return float(thresholds().local_excision_max_size.value)
+
+
+def _anal_margin_t1_n0_m0(f: Facts) -> ConditionValue:
     primary = f.case.primary
     stage = primary.stage
-    limit = float(thresholds().local_excision_max_size.value)
     size = f.largest_local_size_cm
-    nodal = any(s.site in (Site.INGUINAL_NODES, Site.PELVIC_NODES) for s in f.sites)
     value = (
         primary.site is PrimarySite.ANAL_MARGIN
         and stage.t is TCategory.T1
         and stage.n is NCategory.N0
-        and not nodal
-        and (size is None or size <= limit)
+        and not any(s.site in (Site.INGUINAL_NODES, Site.PELVIC_NODES) for s in f.sites)
+        and (size is None or size <= _local_excision_max_size())
     )
     explanation = f"{primary.site}, {stage.t} {stage.n} {stage.m}" + (
         f", largest size {size:g} cm" if size is not None else ""

@@ -30,7 +30,8 @@ from ascc_salvage._conditions import CONDITIONS, ROUTINES, ConditionValue
 from ascc_salvage.engine._draft import Draft, criterion, merge
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.knowledge import rule_table, threshold_text
-from ascc_salvage.knowledge._rules import UNKNOWN, RuleOutcome, RuleRow, RuleTable, placeholders
+from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable, placeholders
+from ascc_salvage.vocabulary import Flag, OptionId, Tier
 
 __all__ = ["reason_text", "routine", "run_table", "template_text"]
 
@@ -90,13 +91,16 @@ def _select(
             continue
         unknown = ""
         for name, wanted in row.when.items():
-            got = forced[name] if name in forced else _value(f, name, values).value
-            if wanted == UNKNOWN:
-                if got is not None:
+            value = values.get(name)
+            if value is None:
+                value = values[name] = CONDITIONS[name].evaluate(f)
+            got = forced[name] if forced and name in forced else value.value
+            if wanted is True or wanted is False:
+                if got is None:
+                    unknown = unknown or name
+                elif got is not wanted:
                     break
-            elif got is None:
-                unknown = unknown or name
-            elif got is not wanted:
+            elif got is not None:  # the row is written for the unknown value
                 break
         else:
             if not unknown:
@@ -140,26 +144,40 @@ def _run(
     d.reirradiation_screen = merged.reirradiation_screen
 
 
+#: One option set by an outcome: option, tier, reason, flags, conditions reported as criteria.
+_Step = tuple[OptionId, Tier, str, tuple[Flag, ...], tuple[str, ...]]
+
+
+@functools.cache
+def _steps(outcomes: tuple[RuleOutcome, ...]) -> tuple[_Step, ...]:
+    """The outcomes flattened once per table (the reasons filled in)."""
+    return tuple(
+        (option, outcome.tier, reason_text(outcome), outcome.flags, outcome.criteria)
+        for outcome in outcomes
+        for option in outcome.options
+    )
+
+
 def _apply(
     d: Draft, f: Facts, table: RuleTable, row: RuleRow, values: dict[str, ConditionValue]
 ) -> None:
     rule = row.rule_id
     d.pathway = rule
-    for outcome in table.common:
-        _set(d, f, outcome, rule, values)
+    _set(d, f, _steps(table.common), rule, values)
     if row.route:
         IMPLEMENTATIONS[row.route](d, f)
-    for outcome in row.then:
-        _set(d, f, outcome, rule, values)
+    _set(d, f, _steps(row.then), rule, values)
 
 
 def _set(
-    d: Draft, f: Facts, outcome: RuleOutcome, rule: str, values: dict[str, ConditionValue]
+    d: Draft, f: Facts, steps: tuple[_Step, ...], rule: str, values: dict[str, ConditionValue]
 ) -> None:
-    reason = reason_text(outcome)
-    criteria = []
-    for name in outcome.criteria:
-        value = _value(f, name, values)
-        criteria.append(criterion(name, value.value, value.explanation, value.missing))
-    for option in outcome.options:
-        d.set(option, outcome.tier, rule, reason, outcome.flags, criteria)
+    options = d.options
+    for option, tier, reason, flags, names in steps:
+        entry = options[option]
+        entry.tier, entry.rule, entry.reason = tier, rule, reason
+        if flags:
+            entry.flags.update(flags)
+        for name in names:
+            value = _value(f, name, values)
+            entry.criteria[name] = criterion(name, value.value, value.explanation, value.missing)

@@ -42,7 +42,7 @@ class _Problems(Protocol):
     def add(self, file: str, item: str, message: str) -> None: ...
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)
 class RuleOutcome:
     """What a row does to one or more options.
 
