@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from ascc_salvage import knowledge
+from ascc_salvage._conditions import CONDITIONS
 from ascc_salvage.vocabulary import DiseaseStatus, Flag, OptionId, Tier, WarningCode
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
@@ -61,9 +63,11 @@ def _engine_criterion_ids() -> set[str]:
                     positions.setdefault(node.name, names.index("criterion_id"))
                 elif any(arg.arg == "criterion_id" for arg in node.args.kwonlyargs):
                     positions.setdefault(node.name, None)
-    ids: set[str] = set()
+    ids = _rule_table_criterion_ids()
     indirect: list[str] = []
     for filename, tree in trees.items():
+        if filename == "_rules.py":
+            continue  # the rule-table interpreter: its ids come from the tables (above)
         for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or _call_name(node) not in positions:
                 continue
@@ -79,6 +83,26 @@ def _engine_criterion_ids() -> set[str]:
                 ):
                     indirect.append(f"{filename}:{node.lineno}")
     assert not indirect, f"criterion ids that are not literals, not checked: {indirect}"
+    return ids
+
+
+def _rule_table_criterion_ids() -> set[str]:
+    """Criterion ids the rule tables produce.
+
+    The conditions an outcome lists as criteria, and ``<condition>_known`` for a condition
+    that can be unknown, that a row asks for and that no row is written for as unknown (the
+    interpreter branches on it).
+    """
+    ids: set[str] = set()
+    for table in knowledge.rule_tables():
+        outcomes = (*table.common, *(outcome for row in table.rows for outcome in row.then))
+        for outcome in outcomes:
+            ids.update(outcome.criteria)
+        asked = {name for row in table.rows for name in row.when}
+        written = {
+            name for row in table.rows for name, value in row.when.items() if value == "unknown"
+        }
+        ids.update(f"{name}_known" for name in asked - written if CONDITIONS[name].three_valued)
     return ids
 
 

@@ -9,6 +9,9 @@ It provides:
   :func:`ascc_salvage.knowledge.evidence_rows` at build time (never a copied table);
 * ``approvals-table`` — the regulatory approvals, from :mod:`ascc_salvage.knowledge`;
 * ``thresholds-table`` — the clinical thresholds, marking those that are library policy;
+* ``rule-table`` — one section of the clinical pathway, generated from its rule table in
+  the knowledge base (``knowledge/data/rules/*.toml``; never a hand-written copy);
+* ``condition-registry`` — the conditions and routines rule tables may name;
 * ``forest-plot`` — a forest plot drawn by :func:`ascc_salvage.plot.forest_plot`;
 * ``pathway-diagram`` — the decision diagram of the clinical pathway, drawn with
   matplotlib (see :mod:`pathway_diagram`);
@@ -27,7 +30,7 @@ import inspect
 import re
 from pathlib import Path
 from types import ModuleType
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Final
 
 from docutils import nodes
 from docutils.parsers.rst import directives
@@ -452,6 +455,147 @@ def _evidence_missing_reference(
     return None  # an unknown id with a knowledge base present is a real error
 
 
+_RULE_COLUMNS: Final = (
+    ("rule", "Rule", 3),
+    ("situation", "Situation (conditions)", 9),
+    ("preferred", "Preferred", 9),
+    ("alternative", "Alternative", 9),
+    ("other", "Undetermined / not recommended", 9),
+)
+
+
+def _outcome_items(outcomes: list[Any], template_text: Any) -> nodes.Node:
+    items = nodes.bullet_list()
+    for outcome in outcomes:
+        paragraph = nodes.paragraph()
+        for i, option in enumerate(outcome.options):
+            paragraph += nodes.Text(", " if i else "")
+            paragraph += nodes.literal(text=str(option))
+        if outcome.tier.value in ("undetermined", "not_recommended"):
+            paragraph += nodes.Text(f" ({outcome.tier.value})")
+        paragraph += nodes.Text(f": {template_text(outcome.reason)}")
+        if outcome.flags:
+            paragraph += nodes.Text("; flags ")
+            for i, flag in enumerate(outcome.flags):
+                paragraph += nodes.Text(", " if i else "")
+                paragraph += nodes.literal(text=str(flag))
+        if outcome.criteria:
+            paragraph += nodes.Text("; criteria ")
+            for i, name in enumerate(outcome.criteria):
+                paragraph += nodes.Text(", " if i else "")
+                paragraph += nodes.literal(text=name)
+        if outcome.evidence:
+            paragraph += nodes.Text(" (")
+            paragraph += _evidence_refs(tuple(outcome.evidence)).children
+            paragraph += nodes.Text(")")
+        items += nodes.list_item("", paragraph)
+    return items
+
+
+def _when(row: Any, template_text: Any) -> nodes.Node:
+    cell = nodes.container()
+    cell += nodes.paragraph(text=template_text(row.situation))
+    if row.when:
+        conditions = nodes.paragraph()
+        for i, (name, value) in enumerate(row.when.items()):
+            conditions += nodes.Text(", " if i else "")
+            conditions += nodes.literal(text=f"{name} = {str(value).lower()}")
+        cell += conditions
+    else:
+        cell += nodes.paragraph(text="default row: no other row matches")
+    return cell
+
+
+class RuleTable(SphinxDirective):
+    """Render one pathway section from its rule table; the argument is the section (``7``)."""
+
+    required_arguments = 1
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if knowledge is None:
+            return _pending("This table is generated from the knowledge-base rule tables.")
+        from ascc_salvage._conditions import ROUTINES
+        from ascc_salvage.engine._rules import template_text
+
+        table = knowledge.rule_table(self.arguments[0])
+        self.env.note_dependency(str(Path(knowledge.__file__).parent / "data" / table.file))
+        rows: list[list[nodes.Node]] = []
+        for row in table.rows:
+            by_tier: dict[str, list[Any]] = {"preferred": [], "alternative": [], "other": []}
+            for outcome in row.then:
+                by_tier.get(outcome.tier.value, by_tier["other"]).append(outcome)
+            preferred = _outcome_items(by_tier["preferred"], template_text)
+            if row.route:
+                routine = nodes.paragraph()
+                routine += nodes.literal(text=row.route)
+                routine += nodes.Text(f": {ROUTINES[row.route]}")
+                preferred.insert(0, nodes.list_item("", routine))
+            label = nodes.paragraph()
+            label += nodes.literal(text=row.rule_id)
+            if row.rule_id != row.id:
+                label += nodes.Text(f" (row {row.id})")
+            rows.append(
+                [
+                    label,
+                    _when(row, template_text),
+                    preferred,
+                    _outcome_items(by_tier["alternative"], template_text),
+                    _outcome_items(by_tier["other"], template_text),
+                ]
+            )
+        result: list[nodes.Node] = [_table(_RULE_COLUMNS, rows)]
+        if table.common:
+            note = nodes.paragraph(text="Whichever row applies (with that row's rule id):")
+            result += [note, _outcome_items(list(table.common), template_text)]
+        source = nodes.paragraph()
+        source += nodes.Text("Generated from ")
+        source += nodes.literal(text=f"knowledge/data/rules/{Path(table.file).name}")
+        source += nodes.Text(f" (knowledge base {knowledge.VERSION}).")
+        result.append(source)
+        return result
+
+
+class ConditionRegistry(SphinxDirective):
+    """Render the conditions and routines that rule tables may name."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        conditions = optional_module("ascc_salvage._conditions")
+        if conditions is None:
+            return _pending("The condition registry is generated from ascc_salvage.")
+        self.env.note_dependency(conditions.__file__)
+        rows: list[list[nodes.Node]] = []
+        for name, spec in conditions.CONDITIONS.items():
+            fields = nodes.paragraph()
+            for i, field in enumerate(spec.fields):
+                fields += nodes.Text(", " if i else "")
+                fields += nodes.literal(text=field)
+            rows.append(
+                [
+                    nodes.paragraph("", "", nodes.literal(text=name)),
+                    nodes.paragraph(text=spec.description.replace("``", "")),
+                    fields,
+                    nodes.paragraph(text="yes" if spec.three_valued else "no"),
+                ]
+            )
+        columns = (
+            ("name", "Condition", 4),
+            ("description", "States", 12),
+            ("fields", "Reads", 6),
+            ("unknown", "Can be unknown", 3),
+        )
+        routines = nodes.bullet_list()
+        for name, description in conditions.ROUTINES.items():
+            item = nodes.paragraph()
+            item += nodes.literal(text=name)
+            item += nodes.Text(f": {description}")
+            routines += nodes.list_item("", item)
+        return [_table(columns, rows), nodes.paragraph(text="Routines:"), routines]
+
+
 class ForestPlot(SphinxDirective):
     """Draw one outcome across evidence items with :func:`ascc_salvage.plot.forest_plot`.
 
@@ -523,6 +667,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("evidence-table", EvidenceTable)
     app.add_directive("approvals-table", ApprovalsTable)
     app.add_directive("thresholds-table", ThresholdsTable)
+    app.add_directive("rule-table", RuleTable)
+    app.add_directive("condition-registry", ConditionRegistry)
     app.add_directive("forest-plot", ForestPlot)
     app.add_directive("pathway-diagram", PathwayDiagram)
     app.connect("source-read", _expand_api_modules)

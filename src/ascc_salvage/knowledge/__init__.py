@@ -66,6 +66,7 @@ from ascc_salvage.knowledge._model import (
     VerificationScope,
     display_rank,
 )
+from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable
 from ascc_salvage.vocabulary import Jurisdiction, OptionId
 
 __all__ = [
@@ -99,6 +100,9 @@ __all__ = [
     "Regimen",
     "RegimenVariant",
     "Row",
+    "RuleOutcome",
+    "RuleRow",
+    "RuleTable",
     "Threshold",
     "Thresholds",
     "UnknownIdError",
@@ -119,6 +123,9 @@ __all__ = [
     "radiotherapy_schedules",
     "regimen",
     "regimens",
+    "rule_table",
+    "rule_tables",
+    "threshold_text",
     "thresholds",
     "to_csv",
 ]
@@ -504,3 +511,44 @@ def thresholds() -> Thresholds:
     True
     """
     return _kb().thresholds
+
+
+def rule_table(section: str) -> RuleTable:
+    """Return the rule table of a pathway section (``data/rules/*.toml``).
+
+    >>> table = rule_table("7")
+    >>> [row.rule_id for row in table.rows]
+    ['7a', '7a', '7b', '7b', '7c']
+
+    Raises:
+        UnknownIdError: No table for *section*.
+    """
+    tables = _kb().rules
+    try:
+        return tables[section]
+    except KeyError:
+        raise _unknown("rule table", section, tables) from None
+
+
+def rule_tables() -> tuple[RuleTable, ...]:
+    """Return every rule table, in pathway order.
+
+    >>> [table.section for table in rule_tables()]
+    ['7']
+    """
+    return tuple(_kb().rules.values())
+
+
+def threshold_text(name: str, knowledge: KnowledgeBase | None = None) -> str:
+    """Return a threshold as rule texts quote it: value and unit (``"2 cm"``).
+
+    Args:
+        name: The threshold's name in ``thresholds.toml``.
+        knowledge: The knowledge base to read (default: the bundled one).
+
+    >>> threshold_text("local_excision_max_size")
+    '2 cm'
+    """
+    threshold = getattr((knowledge or bundled()).thresholds, name)
+    assert isinstance(threshold, Threshold)
+    return f"{threshold.value:g}" + (f" {threshold.unit}" if threshold.unit else "")

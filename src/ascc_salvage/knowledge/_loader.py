@@ -50,6 +50,7 @@ from ascc_salvage.knowledge._model import (
     Thresholds,
     Verification,
 )
+from ascc_salvage.knowledge._rules import RuleTable, load_rule_tables
 from ascc_salvage.vocabulary import SYSTEMIC_OPTIONS, OptionId
 
 __all__ = ["KnowledgeBase", "KnowledgeBaseError", "load_directory", "load_packaged"]
@@ -128,6 +129,8 @@ class KnowledgeBase:
     thresholds: Thresholds
     indications: Mapping[Indication, IndicationScope]
     option_agents: Mapping[str, tuple[str, ...]]
+    #: The rule tables (``rules/*.toml``) by pathway section.
+    rules: Mapping[str, RuleTable] = attrs.field(factory=dict)
 
     # Identity hash (the mappings are unhashable); equal objects may hash apart, which only
     # costs a cache entry.
@@ -613,6 +616,10 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
 
     option_evidence = _option_evidence(raw["options.toml"], known, regimens, schedules, problems)
     thresholds = _structure_thresholds(raw["thresholds.toml"], known, problems)
+    threshold_names = [
+        f.name for f in attrs.fields(Thresholds) if f.type in (Threshold, "Threshold")
+    ]
+    rules = load_rule_tables(root, known, threshold_names, problems)
 
     if problems.lines or thresholds is None:
         raise KnowledgeBaseError(problems.lines)
@@ -628,6 +635,7 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
         thresholds=thresholds,
         indications=indications,
         option_agents=option_agents,
+        rules=rules,
     )
 
 

@@ -1,0 +1,185 @@
+"""The rule-table interpreter: runs a pathway section written as data (``rules/*.toml``).
+
+Semantics (``docs/rules.md``):
+
+1. The conditions a row names are evaluated on the facts, lazily and once per case, to
+   ``True``, ``False`` or ``None`` (unknown).
+2. A row *matches* when every condition has the value the row asks for (``"unknown"`` matches
+   ``None`` only). The rows are mutually exclusive (the loader checks it), so at most one
+   matches; it applies. Rows written for an unknown value thus come first (clinical pathway
+   §0.1 rule 1).
+3. Otherwise, if a row could match once an unknown condition is known, the table is evaluated
+   for each value of the first such condition (in row order) and the drafts are merged with
+   :func:`~ascc_salvage.engine._draft.merge`: an option with the same tier under both values
+   keeps it; the others become ``undetermined`` with a criterion ``<condition>_known`` naming
+   the fields (§0.1 rule 2). A missing value never promotes an option.
+4. Otherwise the default row (empty ``when``) applies.
+
+Applying a row: the table's common outcomes, then the row's routine (a named Python rule,
+:func:`routine`), then the row's outcomes, each setting its options' tier, reason, flags and
+criteria with the row's rule id.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Final
+
+from ascc_salvage._conditions import CONDITIONS, ROUTINES, ConditionValue
+from ascc_salvage.engine._draft import Draft, criterion, merge
+from ascc_salvage.engine._facts import Facts
+from ascc_salvage.knowledge import KnowledgeBase, threshold_text
+from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable, placeholders
+from ascc_salvage.vocabulary import Flag, OptionId, Tier
+
+__all__ = ["reason_text", "routine", "run_table", "template_text"]
+
+Routine = Callable[[Draft, Facts], None]
+
+#: Implementations of the routines declared in :data:`ascc_salvage._conditions.ROUTINES`.
+IMPLEMENTATIONS: Final[dict[str, Routine]] = {}
+
+
+def routine(name: str) -> Callable[[Routine], Routine]:
+    """Register the implementation of the routine *name* (declared in ``_conditions``)."""
+
+    def register(function: Routine) -> Routine:
+        assert name in ROUTINES, f"routine {name!r} is not declared"
+        IMPLEMENTATIONS[name] = function
+        return function
+
+    return register
+
+
+@functools.cache
+def template_text(template: str, knowledge: KnowledgeBase | None = None) -> str:
+    """Fill a template's ``{threshold}`` placeholders from a knowledge base (default: bundled)."""
+    return template.format_map(
+        {name: threshold_text(name, knowledge) for name in placeholders(template)}
+    )
+
+
+@functools.cache
+def reason_text(outcome: RuleOutcome, knowledge: KnowledgeBase | None = None) -> str:
+    """The reason an outcome gives: the filled template and its evidence ids in brackets."""
+    text = template_text(outcome.reason, knowledge)
+    return f"{text} [{', '.join(outcome.evidence)}]" if outcome.evidence else text
+
+
+def run_table(d: Draft, f: Facts, section: str) -> None:
+    """Apply the rule table of pathway *section*, from the case's knowledge base, to the draft."""
+    _run(d, f, f.kb.rules[section], {}, {})
+
+
+def _value(f: Facts, name: str, values: dict[str, ConditionValue]) -> ConditionValue:
+    value = values.get(name)
+    if value is None:
+        value = values[name] = CONDITIONS[name].evaluate(f)
+    return value
+
+
+def _select(
+    table: RuleTable,
+    f: Facts,
+    values: dict[str, ConditionValue],
+    forced: Mapping[str, bool],
+) -> RuleRow | str:
+    """The row that applies, or the unknown condition to branch on."""
+    branch_on = ""
+    default = table.rows[-1]
+    for row in table.rows:
+        if not row.when:
+            continue
+        unknown = ""
+        for name, wanted in row.when.items():
+            value = values.get(name)
+            if value is None:
+                value = values[name] = CONDITIONS[name].evaluate(f)
+            got = forced[name] if forced and name in forced else value.value
+            if wanted is True or wanted is False:
+                if got is None:
+                    unknown = unknown or name
+                elif got is not wanted:
+                    break
+            elif got is not None:  # the row is written for the unknown value
+                break
+        else:
+            if not unknown:
+                return row
+            branch_on = branch_on or unknown
+    if branch_on:
+        return branch_on
+    assert not default.when, "the loader checks that the rows cover every case"
+    return default
+
+
+def _run(
+    d: Draft,
+    f: Facts,
+    table: RuleTable,
+    values: dict[str, ConditionValue],
+    forced: Mapping[str, bool],
+) -> None:
+    chosen = _select(table, f, values, forced)
+    if isinstance(chosen, RuleRow):
+        _apply(d, f, table, chosen, values)
+        return
+    variants: list[tuple[str, Draft]] = []
+    for label, value in (("met", True), ("not met", False)):
+        variant = Draft(
+            pathway=d.pathway,
+            options={option: entry.copy() for option, entry in d.options.items()},
+            warnings=dict(d.warnings),
+            reirradiation_screen=d.reirradiation_screen,
+        )
+        _run(variant, f, table, values, {**forced, chosen: value})
+        variants.append((f"{chosen} {label}", variant))
+    unknown = _value(f, chosen, values)
+    merged = merge(
+        variants,
+        criterion_id=f"{chosen}_known",
+        missing=unknown.missing or CONDITIONS[chosen].fields,
+        what=f"whether {chosen}",
+    )
+    d.pathway, d.options, d.warnings = merged.pathway, merged.options, merged.warnings
+    d.reirradiation_screen = merged.reirradiation_screen
+
+
+#: One option set by an outcome: option, tier, reason, flags, conditions reported as criteria.
+_Step = tuple[OptionId, Tier, str, tuple[Flag, ...], tuple[str, ...]]
+
+
+@functools.cache
+def _steps(outcomes: tuple[RuleOutcome, ...], knowledge: KnowledgeBase) -> tuple[_Step, ...]:
+    """The outcomes flattened once per table and knowledge base (the reasons filled in)."""
+    return tuple(
+        (option, outcome.tier, reason_text(outcome, knowledge), outcome.flags, outcome.criteria)
+        for outcome in outcomes
+        for option in outcome.options
+    )
+
+
+def _apply(
+    d: Draft, f: Facts, table: RuleTable, row: RuleRow, values: dict[str, ConditionValue]
+) -> None:
+    rule = row.rule_id
+    d.pathway = rule
+    _set(d, f, _steps(table.common, f.kb), rule, values)
+    if row.route:
+        IMPLEMENTATIONS[row.route](d, f)
+    _set(d, f, _steps(row.then, f.kb), rule, values)
+
+
+def _set(
+    d: Draft, f: Facts, steps: tuple[_Step, ...], rule: str, values: dict[str, ConditionValue]
+) -> None:
+    options = d.options
+    for option, tier, reason, flags, names in steps:
+        entry = options[option]
+        entry.tier, entry.rule, entry.reason = tier, rule, reason
+        if flags:
+            entry.flags.update(flags)
+        for name in names:
+            value = _value(f, name, values)
+            entry.criteria[name] = criterion(name, value.value, value.explanation, value.missing)

@@ -1,0 +1,289 @@
+"""Rule tables: the tabular parts of the clinical pathway as data (``data/rules/*.toml``).
+
+One file per pathway section. Each row states a situation as named conditions
+(:data:`ascc_salvage._conditions.CONDITIONS`) and what it does to the options: a tier, a reason
+template, flags, evidence ids and the conditions reported as criteria. The format, the
+evaluation order and the three-valued semantics are described in ``docs/rules.md``.
+
+:func:`load_rule_tables` structures the files with the library's one converter and checks
+them; every problem names the file and the row. Checks: unknown keys, options, tiers and flags
+(the converter); unknown condition names, routines, evidence ids and threshold placeholders;
+an option set twice by one row; a row asking for ``"unknown"`` of a condition that is never
+unknown; overlapping rows; unreachable rows; and, without a default row, a combination of
+condition values that no row covers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import string
+from collections.abc import Iterable, Mapping
+from importlib.resources.abc import Traversable
+from typing import Any, Final, Protocol
+
+import attrs
+
+from ascc_salvage._conditions import CONDITIONS, ROUTINES
+from ascc_salvage._convert import converter
+from ascc_salvage.vocabulary import Flag, OptionId, Tier
+
+__all__ = ["RuleOutcome", "RuleRow", "RuleTable", "load_rule_tables"]
+
+#: The folder of the knowledge base holding the rule tables.
+RULES_DIR: Final = "rules"
+#: The value a row asks for when it is written for an unknown condition.
+UNKNOWN: Final = "unknown"
+_RULE_ID: Final = re.compile(r"\d+(\.[0-9a-z_]+|[a-z][0-9a-z_]*)*")
+_TABLE_KEYS: Final = frozenset({"section", "title", "common", "row"})
+
+
+class _Problems(Protocol):
+    def add(self, file: str, item: str, message: str) -> None: ...
+
+
+@attrs.frozen(cache_hash=True)
+class RuleOutcome:
+    """What a row does to one or more options.
+
+    Attributes:
+        options: The options it sets.
+        tier: Their tier.
+        reason: Reason template; ``{name}`` is replaced by the knowledge-base threshold
+            ``name`` with its unit, and the evidence ids are appended in brackets.
+        flags: Flags added to each option.
+        evidence: Evidence ids cited in the reason.
+        criteria: Conditions reported as criteria of each option (met / not met / unknown).
+    """
+
+    options: tuple[OptionId, ...]
+    tier: Tier
+    reason: str
+    flags: tuple[Flag, ...] = ()
+    evidence: tuple[str, ...] = ()
+    criteria: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class RuleRow:
+    """One row of a rule table.
+
+    Attributes:
+        id: Unique id of the row within its table.
+        situation: The situation in words (a template like the reasons), for the docs.
+        when: Condition name → ``True``, ``False`` or ``"unknown"``; all must hold. Empty for
+            the default row ("anything else").
+        then: The outcomes, applied in order after the table's common outcomes.
+        rule: The rule id reported with the outcomes (clinical pathway §0.2); defaults to
+            ``id``.
+        route: A registered routine run before the outcomes (``""`` for none).
+    """
+
+    id: str
+    situation: str
+    when: dict[str, Any] = attrs.field(factory=dict, hash=False)
+    then: tuple[RuleOutcome, ...] = ()
+    rule: str = ""
+    route: str = ""
+
+    @property
+    def rule_id(self) -> str:
+        """The rule id reported with this row's outcomes."""
+        return self.rule or self.id
+
+
+@attrs.frozen
+class RuleTable:
+    """One section of the pathway as a rule table.
+
+    Attributes:
+        section: The pathway section (``"7"``); the engine looks tables up by it.
+        title: The section title.
+        rows: The rows in order; a default row, if any, is last.
+        common: Outcomes applied whichever row matches, with that row's rule id.
+        file: The file it was read from.
+    """
+
+    section: str
+    title: str
+    rows: tuple[RuleRow, ...]
+    common: tuple[RuleOutcome, ...] = ()
+    file: str = ""
+
+    def row(self, row_id: str) -> RuleRow:
+        """Return the row with id *row_id*.
+
+        Raises:
+            KeyError: No such row.
+        """
+        for row in self.rows:
+            if row.id == row_id:
+                return row
+        raise KeyError(row_id)
+
+
+def placeholders(template: str) -> tuple[str, ...]:
+    """The ``{name}`` placeholders of a reason or situation template."""
+    return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name is not None)
+
+
+def _overlap(a: RuleRow, b: RuleRow) -> bool:
+    # Each row is a conjunction of "condition = value": two rows can both match one
+    # assignment of values exactly when they agree on every condition both name.
+    return all(b.when[name] == value for name, value in a.when.items() if name in b.when)
+
+
+def _matches(row: RuleRow, assignment: Mapping[str, bool]) -> bool:
+    return all(assignment[name] == value for name, value in row.when.items())
+
+
+def _check_parts(
+    templates: list[str],
+    outcomes: Iterable[RuleOutcome],
+    file: str,
+    label: str,
+    known: Mapping[str, object],
+    threshold_names: frozenset[str],
+    problems: _Problems,
+) -> None:
+    for outcome in outcomes:
+        templates.append(outcome.reason)
+        for ref in outcome.evidence:
+            if ref not in known:
+                problems.add(file, label, f"unknown evidence id {ref!r}")
+        for name in outcome.criteria:
+            if name not in CONDITIONS:
+                problems.add(file, label, f"unknown condition {name!r} in criteria")
+    for template in templates:
+        try:
+            names = placeholders(template)
+        except ValueError as exc:
+            problems.add(file, label, f"malformed template {template!r}: {exc}")
+            continue
+        for name in names:
+            if name not in threshold_names:
+                problems.add(file, label, f"unknown threshold {{{name}}} in {template!r}")
+
+
+def _check_table(table: RuleTable, problems: _Problems) -> None:
+    file = table.file
+    default = [row for row in table.rows if not row.when]
+    if len(default) > 1 or (default and table.rows[-1] is not default[0]):
+        problems.add(file, default[0].id, "unreachable: the default row (empty when) is last")
+    for row in table.rows:
+        for name, value in row.when.items():
+            spec = CONDITIONS.get(name)
+            if spec is None:
+                problems.add(file, row.id, f"unknown condition {name!r}")
+            elif value == UNKNOWN and not spec.three_valued:
+                problems.add(file, row.id, f"unreachable: condition {name!r} is never unknown")
+            elif value is not True and value is not False and value != UNKNOWN:
+                problems.add(file, row.id, f"condition {name!r}: expected true, false or 'unknown'")
+        if row.route and row.route not in ROUTINES:
+            problems.add(file, row.id, f"unknown routine {row.route!r}")
+        if not _RULE_ID.fullmatch(row.rule_id) or not row.rule_id.startswith(table.section):
+            problems.add(file, row.id, f"rule id {row.rule_id!r} is not a §{table.section} id")
+    explicit = [row for row in table.rows if row.when]
+    for a, b in itertools.combinations(explicit, 2):
+        if _overlap(a, b):
+            problems.add(file, b.id, f"overlaps row {a.id}: both match when {_union(a, b)}")
+    names = sorted({name for row in explicit for name in row.when})
+    if not set(names) <= set(CONDITIONS):
+        return  # coverage is undefined with an unknown condition (reported above)
+    uncovered = [
+        assignment
+        for values in itertools.product((True, False), repeat=len(names))
+        for assignment in [dict(zip(names, values, strict=True))]
+        if not any(_matches(row, assignment) for row in explicit)
+    ]
+    if default and not uncovered:
+        problems.add(file, default[0].id, "unreachable: the other rows cover every case")
+    if not default and uncovered:
+        problems.add(file, "-", f"no row covers {_words(uncovered[0])} (add a default row)")
+
+
+def _union(a: RuleRow, b: RuleRow) -> str:
+    return _words({**a.when, **b.when})
+
+
+def _words(assignment: Mapping[str, object]) -> str:
+    return ", ".join(f"{name} = {str(value).lower()}" for name, value in assignment.items())
+
+
+def load_rule_tables(
+    root: Traversable,
+    known: Mapping[str, object],
+    threshold_names: Iterable[str],
+    problems: _Problems,
+) -> dict[str, RuleTable]:
+    """Read and check every ``rules/*.toml`` file under *root*.
+
+    Args:
+        root: The knowledge-base directory.
+        known: Evidence ids (for the references).
+        threshold_names: Names a template may interpolate.
+        problems: Collects one ``file: row: message`` line per problem.
+
+    Returns:
+        The tables by section.
+    """
+    import tomllib
+
+    from ascc_salvage.knowledge._loader import _message
+
+    folder = root.joinpath(RULES_DIR)
+    if not folder.is_dir():
+        problems.add(RULES_DIR, "-", "folder is missing")
+        return {}
+    names = frozenset(threshold_names)
+    tables: dict[str, RuleTable] = {}
+    files = sorted(
+        (item for item in folder.iterdir() if item.name.endswith(".toml")),
+        key=lambda item: item.name,
+    )
+    for resource in files:
+        file = f"{RULES_DIR}/{resource.name}"
+        try:
+            raw = tomllib.loads(resource.read_bytes().decode("utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            problems.add(file, "-", f"not valid TOML: {exc}")
+            continue
+        extra = sorted(set(raw) - _TABLE_KEYS)
+        if extra:
+            problems.add(file, "-", f"unknown keys {extra}")
+        section, title = raw.get("section"), raw.get("title")
+        if not isinstance(section, str) or not isinstance(title, str):
+            problems.add(file, "-", "needs a section and a title (strings)")
+            continue
+        try:
+            common = converter.structure(raw.get("common", []), tuple[RuleOutcome, ...])
+        except Exception as exc:  # cattrs raises several types; each becomes a problem
+            problems.add(file, "common", _message(exc))
+            common = ()
+        _check_parts([], common, file, "common", known, names, problems)
+        rows: list[RuleRow] = []
+        raw_rows = raw.get("row", [])
+        for index, raw_row in enumerate(raw_rows if isinstance(raw_rows, list) else [raw_rows]):
+            label = raw_row.get("id") if isinstance(raw_row, dict) else None
+            label = label if isinstance(label, str) else f"#{index + 1}"
+            try:
+                row = converter.structure(raw_row, RuleRow)
+            except Exception as exc:  # cattrs raises several types; each becomes a problem
+                problems.add(file, label, _message(exc))
+                continue
+            if any(row.id == other.id for other in rows):
+                problems.add(file, row.id, "duplicate row id")
+            _check_parts([row.situation], row.then, file, row.id, known, names, problems)
+            options = [option for outcome in (*common, *row.then) for option in outcome.options]
+            for option in sorted({o for o in options if options.count(o) > 1}):
+                problems.add(file, row.id, f"option {option} is set twice")
+            rows.append(row)
+        if not rows:
+            problems.add(file, "-", "no valid rows")
+            continue
+        table = RuleTable(section, title, tuple(rows), common, file)
+        _check_table(table, problems)
+        if section in tables:
+            problems.add(file, "-", f"section {section} is also in {tables[section].file}")
+        tables[section] = table
+    return tables

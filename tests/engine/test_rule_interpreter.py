@@ -1,0 +1,121 @@
+"""The rule-table interpreter: explicit rows first, otherwise branch on the unknown and merge."""
+
+from __future__ import annotations
+
+import json
+import pathlib
+import shutil
+from importlib.resources import files
+
+import attrs
+import pytest
+
+from ascc_salvage import load_case, recommend
+from ascc_salvage._conditions import ROUTINES
+from ascc_salvage.case import Case
+from ascc_salvage.engine import _rules
+from ascc_salvage.knowledge import rule_table
+from ascc_salvage.knowledge._loader import load_directory
+from ascc_salvage.vocabulary import CriterionResult, OptionId, Tier
+
+from ._support import CASES_DIR
+
+DATA = pathlib.Path(str(files("ascc_salvage.knowledge").joinpath("data")))
+
+#: §7 rewritten without a row for unknown sphincter involvement: the interpreter must branch.
+BRANCHING = """
+section = "7"
+title = "Test"
+
+[[row]]
+id = "7a"
+situation = "sphincter not invaded"
+when = { sphincter_not_invaded = true }
+
+[[row.then]]
+options = ["local_excision"]
+tier = "preferred"
+reason = "excise"
+criteria = ["sphincter_not_invaded"]
+
+[[row.then]]
+options = ["primary_chemoradiotherapy"]
+tier = "preferred"
+reason = "chemoradiotherapy"
+
+[[row]]
+id = "7c"
+situation = "anything else"
+
+[[row.then]]
+options = ["local_excision"]
+tier = "not_recommended"
+reason = "no"
+
+[[row.then]]
+options = ["primary_chemoradiotherapy"]
+tier = "preferred"
+reason = "chemoradiotherapy"
+"""
+
+
+def _case(restaged: bool | None) -> Case:
+    document = json.loads((CASES_DIR / "s7_anal_margin_t1_local_excision.json").read_text())
+    case = load_case(json.dumps(document["case"]))
+    assert case.disease is not None
+    return attrs.evolve(case, disease=attrs.evolve(case.disease, restaged=restaged))
+
+
+@pytest.fixture
+def branching_table(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    (target / "rules" / "7_untreated_primary.toml").write_text(BRANCHING, encoding="utf-8")
+    table = load_directory(target).rules["7"]
+    monkeypatch.setattr(_rules, "rule_table", lambda section: table)
+
+
+def test_the_bundled_row_for_unknown_sphincter_applies_as_written() -> None:
+    result = recommend(_case(restaged=None))
+    by_id = {option.option: option for option in result.options}
+    excision = by_id[OptionId.LOCAL_EXCISION]
+    assert excision.tier is Tier.UNDETERMINED
+    assert excision.rules == ("7a",)
+    assert by_id[OptionId.PRIMARY_CHEMORADIOTHERAPY].tier is Tier.PREFERRED
+
+
+@pytest.mark.usefixtures("branching_table")
+def test_an_unknown_condition_without_its_row_is_branched_and_merged() -> None:
+    result = recommend(_case(restaged=None))
+    by_id = {option.option: option for option in result.options}
+    excision = by_id[OptionId.LOCAL_EXCISION]
+    assert excision.tier is Tier.UNDETERMINED
+    assert excision.rules == ("0.undetermined",)
+    (known,) = excision.criteria
+    assert known.id == "sphincter_not_invaded_known"
+    assert known.result is CriterionResult.UNKNOWN
+    assert known.missing == ("disease.restaged",)
+    assert "preferred if sphincter_not_invaded met" in known.explanation
+    # The same tier under both values: kept, never undetermined.
+    chemoradiotherapy = by_id[OptionId.PRIMARY_CHEMORADIOTHERAPY]
+    assert chemoradiotherapy.tier is Tier.PREFERRED
+    assert "disease.restaged" in {item.field for item in result.missing_information}
+
+
+@pytest.mark.usefixtures("branching_table")
+def test_a_known_condition_is_not_branched() -> None:
+    result = recommend(_case(restaged=True))
+    excision = next(o for o in result.options if o.option is OptionId.LOCAL_EXCISION)
+    assert excision.tier is Tier.PREFERRED
+    assert [item.result for item in excision.criteria] == [CriterionResult.MET]
+
+
+def test_reasons_interpolate_thresholds_and_cite_evidence() -> None:
+    row = rule_table("7").row("7a")
+    assert _rules.template_text(row.situation).startswith("anal margin, T1 (size ≤ 2 cm when")
+    assert _rules.reason_text(row.then[0]).endswith("[ROJI_2023, GAO_2020, S3_2020]")
+    assert _rules.reason_text(row.then[1]) == "primary chemoradiotherapy"
+
+
+def test_every_declared_routine_is_implemented() -> None:
+    assert set(_rules.IMPLEMENTATIONS) == set(ROUTINES)
