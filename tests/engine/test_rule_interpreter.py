@@ -14,7 +14,7 @@ from ascc_salvage import load_case, recommend
 from ascc_salvage._conditions import ROUTINES
 from ascc_salvage.case import Case
 from ascc_salvage.engine import _rules
-from ascc_salvage.knowledge import rule_table
+from ascc_salvage.knowledge import KnowledgeBase, rule_table
 from ascc_salvage.knowledge._loader import load_directory
 from ascc_salvage.vocabulary import CriterionResult, OptionId, Tier
 
@@ -67,12 +67,12 @@ def _case(restaged: bool | None) -> Case:
 
 
 @pytest.fixture
-def branching_table(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def branching_kb(tmp_path: pathlib.Path) -> KnowledgeBase:
+    """The bundled knowledge base with a §7 table that lacks the row for unknown sphincter."""
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
     (target / "rules" / "7_untreated_primary.toml").write_text(BRANCHING, encoding="utf-8")
-    table = load_directory(target).rules["7"]
-    monkeypatch.setattr(_rules, "rule_table", lambda section: table)
+    return load_directory(target)
 
 
 def test_the_bundled_row_for_unknown_sphincter_applies_as_written() -> None:
@@ -84,9 +84,10 @@ def test_the_bundled_row_for_unknown_sphincter_applies_as_written() -> None:
     assert by_id[OptionId.PRIMARY_CHEMORADIOTHERAPY].tier is Tier.PREFERRED
 
 
-@pytest.mark.usefixtures("branching_table")
-def test_an_unknown_condition_without_its_row_is_branched_and_merged() -> None:
-    result = recommend(_case(restaged=None))
+def test_an_unknown_condition_without_its_row_is_branched_and_merged(
+    branching_kb: KnowledgeBase,
+) -> None:
+    result = recommend(_case(restaged=None), knowledge=branching_kb)
     by_id = {option.option: option for option in result.options}
     excision = by_id[OptionId.LOCAL_EXCISION]
     assert excision.tier is Tier.UNDETERMINED
@@ -102,9 +103,8 @@ def test_an_unknown_condition_without_its_row_is_branched_and_merged() -> None:
     assert "disease.restaged" in {item.field for item in result.missing_information}
 
 
-@pytest.mark.usefixtures("branching_table")
-def test_a_known_condition_is_not_branched() -> None:
-    result = recommend(_case(restaged=True))
+def test_a_known_condition_is_not_branched(branching_kb: KnowledgeBase) -> None:
+    result = recommend(_case(restaged=True), knowledge=branching_kb)
     excision = next(o for o in result.options if o.option is OptionId.LOCAL_EXCISION)
     assert excision.tier is Tier.PREFERRED
     assert [item.result for item in excision.criteria] == [CriterionResult.MET]

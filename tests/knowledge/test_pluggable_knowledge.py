@@ -244,3 +244,29 @@ def test_an_indication_covers_only_the_options_that_contain_the_agent(
     kb = knowledge.load(directory)
     covered = option_approvals(kb, "US", datetime.date(2026, 1, 1))
     assert sorted(covered) == ["anti_pd1_monotherapy", "carboplatin_paclitaxel_retifanlimab"]
+
+
+def test_a_rule_table_threshold_changes_tier_and_text_together(tmp_path: pathlib.Path) -> None:
+    """§7a reads its size limit from the knowledge base it runs with, in the tier and the text."""
+    from ascc_salvage.examples import example
+
+    directory = _copy(tmp_path)
+    _edit(directory, "thresholds.toml", "[local_excision_max_size]\nvalue = 2\n",
+          "[local_excision_max_size]\nvalue = 1\n")  # fmt: skip
+    strict = knowledge.load(directory)
+    case = example("untreated_anal_margin_t1").load()  # a 1.5 cm anal-margin T1 N0 tumour
+    bundled = ascc_salvage.recommend(case).option(OptionId.LOCAL_EXCISION)
+    local = ascc_salvage.recommend(case, knowledge=strict).option(OptionId.LOCAL_EXCISION)
+    assert bundled.tier is Tier.PREFERRED
+    assert local.tier is Tier.NOT_RECOMMENDED
+    bundled_text = ascc_salvage.recommend(case).option(OptionId.PRIMARY_CHEMORADIOTHERAPY)
+    local_text = ascc_salvage.recommend(case, knowledge=strict).option(
+        OptionId.PRIMARY_CHEMORADIOTHERAPY
+    )
+    assert bundled_text.tier is Tier.ALTERNATIVE
+    assert local_text.tier is Tier.PREFERRED
+    from ascc_salvage.engine._rules import template_text
+
+    situation = strict.rules["7"].rows[0].situation
+    assert "≤ 1 cm" in template_text(situation, strict)
+    assert "≤ 2 cm" in template_text(situation)
