@@ -4,29 +4,21 @@
 from __future__ import annotations
 
 import pathlib
-import shutil
-from importlib.resources import files
 
 import pytest
 
 from ascc_salvage.knowledge import KnowledgeBaseError
 from ascc_salvage.knowledge._loader import FILES, load_directory, load_packaged, read_version
 
-DATA = pathlib.Path(str(files("ascc_salvage.knowledge").joinpath("data")))
+from ._support import DATA, copy_data, edit
 
 
 @pytest.fixture
 def data_copy(tmp_path: pathlib.Path) -> pathlib.Path:
-    target = tmp_path / "data"
-    shutil.copytree(DATA, target)
-    return target
+    return copy_data(tmp_path / "data")
 
 
-def _edit(directory: pathlib.Path, name: str, old: str, new: str) -> None:
-    path = directory / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+_edit = edit
 
 
 def _append(directory: pathlib.Path, name: str, text: str) -> None:

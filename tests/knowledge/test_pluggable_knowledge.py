@@ -6,7 +6,6 @@ import datetime
 import importlib.resources
 import json
 import pathlib
-import shutil
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from ascc_salvage.knowledge import KnowledgeBaseError
 from ascc_salvage.result import Result
 from ascc_salvage.vocabulary import Flag, OptionId, Tier, WarningCode
 
-DATA = pathlib.Path(str(importlib.resources.files("ascc_salvage.knowledge").joinpath("data")))
+from ._support import copy_data, edit
 
 #: TEST FIXTURE, not a real approval: an EU approval of pembrolizumab monotherapy after
 #: platinum, with an invented date, to show that any approval row is used. It cites
@@ -40,16 +39,10 @@ note = "test fixture: invented row, no real-world decision"
 
 
 def _copy(tmp_path: pathlib.Path) -> pathlib.Path:
-    target = tmp_path / "kb"
-    shutil.copytree(DATA, target)
-    return target
+    return copy_data(tmp_path / "kb")
 
 
-def _edit(directory: pathlib.Path, name: str, old: str, new: str) -> None:
-    path = directory / name
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {name}"
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+_edit = edit
 
 
 def _with_pembrolizumab_eu(tmp_path: pathlib.Path) -> knowledge.KnowledgeBase:
