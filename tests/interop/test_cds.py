@@ -10,8 +10,15 @@ from tests.interop._support import example_document
 
 from ascc_salvage import load_case
 from ascc_salvage.engine import recommend
-from ascc_salvage.fhir import result_to_cds_cards
-from ascc_salvage.fhir._cds import CARD_NAMESPACE, SUMMARY_LIMIT, _summary
+from ascc_salvage.fhir import cds_response, result_to_cds_cards
+from ascc_salvage.fhir._cds import (
+    MAX_EVIDENCE_LINKS,
+    OVERRIDE_REASON_SYSTEM,
+    SUMMARY_LIMIT,
+    _summary,
+    build_cards,
+)
+from ascc_salvage.fhir._labels import option_label
 from ascc_salvage.result import (
     Criterion,
     MissingInformation,
@@ -39,6 +46,7 @@ CARD_KEYS = {
     "selectionBehavior",
     "overrideReasons",
     "links",
+    "extension",
 }
 SOURCE_KEYS = {"label", "url", "icon", "topic"}
 SUGGESTION_KEYS = {"label", "uuid", "isRecommended", "actions"}
@@ -68,6 +76,17 @@ def check_card_schema(card: dict[str, Any]) -> None:
         assert isinstance(suggestion.get("isRecommended", False), bool)
         for action in suggestion.get("actions", []):
             assert action["type"] in {"create", "update", "delete"}
+    for link in card.get("links", []):
+        assert set(link) <= {"label", "url", "type", "appContext"}
+        assert link["type"] in {"absolute", "smart"}
+        assert link["url"].startswith("https://")
+    for reason in card.get("overrideReasons", []):
+        assert set(reason) == {"code", "system", "display"}
+    assert set(card["extension"]) == {
+        "ascc_salvage.input_digest",
+        "ascc_salvage.library_version",
+        "ascc_salvage.knowledge_base_version",
+    }
     json.dumps(card, allow_nan=False)
 
 
@@ -119,15 +138,66 @@ def test_engine_result_cards_follow_the_schema() -> None:
         check_card_schema(card)
     plan = cards[0]
     assert plan["source"]["label"].endswith(f"knowledge base {result.knowledge_base_version}")
-    assert [s["uuid"] for s in plan["suggestions"]] == [
-        str(uuid.uuid5(CARD_NAMESPACE, f"{result.input_digest}:option:{o}"))
-        for o in result.preferred
+    assert plan["extension"]["ascc_salvage.input_digest"] == result.input_digest
+    assert [s["label"] for s in plan["suggestions"]] == [
+        f"Propose: {option_label(o)}" for o in result.preferred
     ]
-    assert cards == result_to_cds_cards(result)  # deterministic
-    uuids = [c["uuid"] for c in cards] + [
-        s["uuid"] for c in cards for s in c.get("suggestions", [])
+    assert plan["summary"] == (
+        "Persistent: preferred Salvage abdominoperineal resection, Perineal flap reconstruction"
+    )
+    assert {r["system"] for r in plan["overrideReasons"]} == {OVERRIDE_REASON_SYSTEM}
+    again = result_to_cds_cards(result)
+    uuids = [c["uuid"] for c in cards + again] + [
+        s["uuid"] for c in cards + again for s in c.get("suggestions", [])
     ]
-    assert len(uuids) == len(set(uuids))
+    assert len(uuids) == len(set(uuids))  # fresh uuids on every call
+    assert [c["detail"] for c in again] == [c["detail"] for c in cards]
+    assert cds_response(result)["cards"][0]["summary"] == plan["summary"]
+
+
+def test_suggestions_create_valid_fhir_drafts() -> None:
+    from fhir.resources.R4B.careplan import CarePlan
+    from fhir.resources.R4B.servicerequest import ServiceRequest
+
+    result = _result(
+        (
+            _option(OptionId.BIOPSY_AND_RESTAGE, Tier.PREFERRED, ("KO_2019",)),
+            _option(OptionId.SALVAGE_APR, Tier.PREFERRED),
+        )
+    )
+    (card,) = build_cards(result, patient_id="example-patient")
+    check_card_schema(card)
+    (biopsy,), (apr,) = (s["actions"] for s in card["suggestions"])
+    assert biopsy["resource"]["resourceType"] == "ServiceRequest"
+    ServiceRequest.model_validate(biopsy["resource"])
+    assert apr["resource"]["resourceType"] == "CarePlan"
+    CarePlan.model_validate(apr["resource"])
+    assert apr["resource"]["subject"] == {"reference": "Patient/example-patient"}
+    (no_subject,) = result_to_cds_cards(result)
+    assert "subject" not in no_subject["suggestions"][0]["actions"][0]["resource"]
+
+
+def test_evidence_links_doi_pubmed_none_and_capped() -> None:
+    ids = ("RACINE_2025", "GERARD_2001", "WRIGHT_2011", "NOT_AN_ID", "RACINE_2025")
+    (card,) = result_to_cds_cards(_result((_option(OptionId.SALVAGE_APR, Tier.PREFERRED, ids),)))
+    urls = [link["url"] for link in card["links"]]
+    assert urls[0].startswith("https://doi.org/")
+    assert urls[1].startswith("https://pubmed.ncbi.nlm.nih.gov/")
+    assert len(urls) == 2
+    from ascc_salvage import knowledge
+
+    many = tuple(item.id for item in knowledge.evidence_items())
+    (card,) = result_to_cds_cards(_result((_option(OptionId.SALVAGE_APR, Tier.PREFERRED, many),)))
+    assert len(card["links"]) == MAX_EVIDENCE_LINKS
+    (card,) = result_to_cds_cards(_result((_option(OptionId.SALVAGE_APR, Tier.PREFERRED),)))
+    assert "links" not in card
+
+
+def test_option_labels() -> None:
+    assert option_label(OptionId.SALVAGE_APR) == "Salvage abdominoperineal resection"
+    assert option_label("defunctioning_stoma") == "Defunctioning stoma (colostomy)"
+    assert option_label("not_an_option") == "not an option"
+    assert all(option_label(o) != str(o).replace("_", " ") for o in OptionId)
 
 
 def test_detail_lists_inputs_criteria_and_graded_evidence() -> None:
@@ -142,7 +212,7 @@ def test_detail_lists_inputs_criteria_and_graded_evidence() -> None:
     (card,) = result_to_cds_cards(result)
     check_card_schema(card)
     assert card["indicator"] == "info"
-    assert card["summary"] == "Persistent: preferred salvage apr"
+    assert card["summary"] == "Persistent: preferred Salvage abdominoperineal resection"
     detail = card["detail"]
     assert "- evaluation date: 2026-11-26" in detail
     assert "- jurisdiction: US" in detail
@@ -154,7 +224,7 @@ def test_detail_lists_inputs_criteria_and_graded_evidence() -> None:
     assert "- `NOT_AN_ID`" in detail
     assert "Flags: `specialist_centre`" in detail
     assert "## Alternatives" in detail
-    assert "extended resection" in detail
+    assert "Extended (multivisceral) resection or pelvic exenteration: rule" in detail
     assert card["selectionBehavior"] == "any"
     assert card["suggestions"][0]["isRecommended"] is True
 
@@ -178,7 +248,8 @@ def test_no_preferred_option_missing_information_and_warnings() -> None:
     assert "suggestions" not in plan
     assert "not applicable" in plan["detail"]
     assert missing["summary"] == "1 missing input leave options undetermined"
-    assert "`patient.fit_for_major_surgery` — needed for salvage apr" in missing["detail"]
+    needed = "`patient.fit_for_major_surgery` — needed for Salvage abdominoperineal resection"
+    assert needed in missing["detail"]
     assert warning["summary"] == "HIV status unknown: test"
     assert "`hiv_test_recommended`" in warning["detail"]
 

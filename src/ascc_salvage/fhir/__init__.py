@@ -5,7 +5,8 @@
   :class:`MappingReport` of every field mapped, taken from base or left null, and of every
   resource or element not used.
 * :func:`case_to_bundle` writes the FHIR-mappable part of a case as an mCODE bundle.
-* :func:`result_to_cds_cards` turns a result into CDS Hooks cards.
+* :func:`result_to_cds_cards` turns a result into CDS Hooks cards, and :func:`cds_response`
+  into a whole CDS Hooks response.
 
 ``fhir.resources`` is imported only when a bundle is read, so importing this module and
 making cards need nothing beyond the library.
@@ -20,7 +21,7 @@ from ascc_salvage.fhir._bundle import (
     Unmapped,
     case_from_bundle,
 )
-from ascc_salvage.fhir._cds import result_to_cds_cards
+from ascc_salvage.fhir._cds import cds_response, result_to_cds_cards
 from ascc_salvage.fhir._export import case_to_bundle, example_bundle
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "Unmapped",
     "case_from_bundle",
     "case_to_bundle",
+    "cds_response",
     "example_bundle",
     "result_to_cds_cards",
 ]
