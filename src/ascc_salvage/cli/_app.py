@@ -43,6 +43,7 @@ from ascc_salvage.cli._common import (
 )
 from ascc_salvage.cli._quantity import AUC_BOUNDS, BoundedNumber, QuantityParam, patient_bounds
 from ascc_salvage.cli._render import render_markdown
+from ascc_salvage.cli._serve import serve
 from ascc_salvage.cli._views import dose_plan_blocks, evidence_blocks, result_blocks
 from ascc_salvage.errors import CaseValidationError
 from ascc_salvage.io import load_case
@@ -484,6 +485,7 @@ def examples_command(output_format: str) -> None:
 
 
 cli.add_command(batch)
+cli.add_command(serve)
 
 
 def main() -> None:
