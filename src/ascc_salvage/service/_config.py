@@ -90,9 +90,19 @@ def _strip_slash(value: str | None) -> str | None:
     return None if value is None else value.rstrip("/")
 
 
+def _jurisdiction(instance: Any, attribute: attrs.Attribute[Any], value: str | None) -> None:
+    if value is not None and value not in _JURISDICTIONS:
+        raise ConfigError(f"jurisdiction must be one of {', '.join(_JURISDICTIONS)} or absent")
+
+
 def _positive(instance: Any, attribute: attrs.Attribute[Any], value: int) -> None:
     if value <= 0:
         raise ConfigError(f"{attribute.name} must be positive (got {value})")
+
+
+def _not_negative(instance: Any, attribute: attrs.Attribute[Any], value: int) -> None:
+    if value < 0:
+        raise ConfigError(f"{attribute.name} must not be negative (got {value})")
 
 
 @attrs.frozen(kw_only=True)
@@ -125,13 +135,10 @@ class ServiceConfig:
     audit_log: Path | None = None
     max_body_bytes: int = attrs.field(default=1_000_000, validator=_positive)
     cors_origins: tuple[str, ...] = ("*",)
-    jurisdiction: str | None = attrs.field(
-        default=None,
-        validator=attrs.validators.optional(attrs.validators.in_(("US", "EU", "other"))),
-    )
+    jurisdiction: str | None = attrs.field(default=None, validator=_jurisdiction)
     form_ttl_seconds: int = attrs.field(default=3600, validator=_positive)
     max_token_lifetime_seconds: int = attrs.field(default=300, validator=_positive)
-    clock_skew_seconds: int = attrs.field(default=30, validator=attrs.validators.ge(0))
+    clock_skew_seconds: int = attrs.field(default=30, validator=_not_negative)
 
     def __attrs_post_init__(self) -> None:
         if self.issuers and self.public_url is None:
@@ -180,8 +187,6 @@ def load_config(source: str | Path | Mapping[str, Any]) -> ServiceConfig:
         raise ConfigError("the configuration must be an object (a table)")
     try:
         config = _converter.structure(document, ServiceConfig)
-    except ConfigError:
-        raise
     except cattrs.BaseValidationError as error:
         nested = [e for e in _leaves(error) if isinstance(e, ConfigError)]
         if nested:

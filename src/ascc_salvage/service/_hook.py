@@ -305,9 +305,8 @@ def _prefill(
         }
     else:
         document = dump_case(case)
-    for key in missing:
-        if key in scaffold:
-            document.pop(key, None)
+    for key in scaffold.keys() & set(missing):
+        document.pop(key, None)
     return document
 
 
