@@ -79,6 +79,8 @@ _EXTERNAL_PREFIXES = (
     "fhir",
     "dask",
     "distributed",
+    "fastapi",
+    "starlette",
     "hypothesis",
     "click",
     "rich",

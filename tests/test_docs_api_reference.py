@@ -35,6 +35,7 @@ PUBLIC_MODULES = (
     "ascc_salvage.calculators",
     "ascc_salvage.knowledge",
     "ascc_salvage.fhir",
+    "ascc_salvage.service",
     "ascc_salvage.plot",
     "ascc_salvage.cli",
     "ascc_salvage.testing.strategies",
@@ -67,6 +68,8 @@ def _import(name: str) -> ModuleType | None:
             return None
         if name == "ascc_salvage.fhir" and exc.name and exc.name.startswith("fhir"):
             pytest.skip("the fhir extra is not installed")
+        if name == "ascc_salvage.service" and exc.name in {"fastapi", "uvicorn", "jwt"}:
+            pytest.skip("the service extra is not installed")
         raise
 
 

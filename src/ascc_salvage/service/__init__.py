@@ -10,15 +10,28 @@ TOML or JSON file) sets the allowed clients, the audit log and the limits.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Final
+
+from ascc_salvage.service import _hook
 from ascc_salvage.service._app import create_app, is_loopback
 from ascc_salvage.service._config import ConfigError, Issuer, ServiceConfig, load_config
-from ascc_salvage.service._hook import (
-    BASE_EXTENSION,
-    DATE_EXTENSION,
-    HOOK,
-    PREFETCH,
-    SERVICE_ID,
-)
+
+#: The id of the service: its endpoint is ``/cds-services/ascc-salvage-patient-view``.
+SERVICE_ID: Final[str] = _hook.SERVICE_ID
+
+#: The hook the service answers (``patient-view``).
+HOOK: Final[str] = _hook.HOOK
+
+#: The prefetch templates by key (patient, conditions, observations, procedures, body
+#: structures, medication requests and administrations).
+PREFETCH: Final[Mapping[str, str]] = _hook.PREFETCH
+
+#: Hook-request extension: a partial case document with the clinician's judgements.
+BASE_EXTENSION: Final[str] = _hook.BASE_EXTENSION
+
+#: Hook-request extension: the evaluation date (ISO); the service's date by default.
+DATE_EXTENSION: Final[str] = _hook.DATE_EXTENSION
 
 __all__ = [
     "BASE_EXTENSION",

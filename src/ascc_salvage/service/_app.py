@@ -311,7 +311,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
             "The record does not give everything the recommendation needs. Complete the case "
             "document below and submit it; no recommendation is made until then."
         )
-        return _html(form_page(f"/case-form/{token}", entry.document, entry.problems, heading))
+        return _html(form_page(token, entry.document, entry.problems, heading))
 
     @app.post("/case-form/{token}")
     async def case_form_post(token: str, request: Request) -> Response:
@@ -336,7 +336,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
                     },
                     status_code=422,
                 )
-            return _html(form_page(f"/case-form/{token}", text, problems), 422)
+            return _html(form_page(token, text, problems), 422)
         result = await run_in_threadpool(recommend, case)
         service.audit.append({"event": "form", **_basis(result)})
         if is_json:

@@ -47,7 +47,8 @@ def form_page(
     """Return the case form: what is missing, and the case document to complete.
 
     Args:
-        action: The URL the form posts to.
+        action: The URL the form posts to (relative to the form's own URL, so the form works
+            behind a proxy that serves the service under a path prefix).
         document: The pre-filled case document (or the text the clinician posted).
         problems: ``path: message`` lines to show.
         heading: An introductory sentence.
