@@ -82,11 +82,18 @@ class _Eligibility:
 
 def _ici_eligibility(f: Facts) -> _Eligibility:
     """Checkpoint-inhibitor contraindications (5.1.ici) and HIV control (5.1.hiv)."""
-    criteria: list[Criterion] = []
-    for name in ("no_checkpoint_inhibitor_contraindication", "hiv_controlled"):
-        value = CONDITIONS[name].evaluate(f)
-        if value.applies:
-            criteria.append(criterion(name, value.value, value.explanation, value.missing))
+    found = CONDITIONS["no_checkpoint_inhibitor_contraindication"].evaluate(f)
+    criteria = [
+        criterion(
+            "no_checkpoint_inhibitor_contraindication",
+            found.value,
+            found.explanation,
+            found.missing,
+        )
+    ]
+    hiv = CONDITIONS["hiv_controlled"].evaluate(f)
+    if hiv.applies:
+        criteria.append(criterion("hiv_controlled", hiv.value, hiv.explanation, hiv.missing))
     allowed = CONDITIONS["checkpoint_inhibitor_allowed"].evaluate(f)
     if allowed.value is True:
         capped = bool(CONDITIONS["cd4_below_trial_threshold"].evaluate(f).value)
