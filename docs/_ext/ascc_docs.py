@@ -474,6 +474,8 @@ def _outcome_items(outcomes: list[Any], template_text: Any) -> nodes.Node:
         if outcome.tier.value in ("undetermined", "not_recommended"):
             paragraph += nodes.Text(f" ({outcome.tier.value})")
         paragraph += nodes.Text(f": {template_text(outcome.reason)}")
+        if getattr(outcome, "offer", False):
+            paragraph += nodes.Text("; if the shared criteria allow")
         if outcome.flags:
             paragraph += nodes.Text("; flags ")
             for i, flag in enumerate(outcome.flags):

@@ -119,3 +119,49 @@ def test_reasons_interpolate_thresholds_and_cite_evidence() -> None:
 
 def test_every_declared_routine_is_implemented() -> None:
     assert set(_rules.IMPLEMENTATIONS) == set(ROUTINES)
+
+
+#: A table whose outcomes are offered through the caller's hook, reporting HIV control.
+OFFERING = """
+section = "9"
+title = "Test"
+
+[[row]]
+id = "9a"
+situation = "always"
+
+[[row.then]]
+options = ["clinical_trial"]
+tier = "preferred"
+reason = "trial"
+offer = true
+criteria = ["hiv_controlled", "no_checkpoint_inhibitor_contraindication"]
+"""
+
+
+def test_offered_outcomes_go_through_the_hook_and_inapplicable_conditions_are_silent(
+    tmp_path: pathlib.Path,
+) -> None:
+    from ascc_salvage.engine._draft import Draft
+    from ascc_salvage.engine._facts import derive_facts
+    from ascc_salvage.status import assess_status
+    from ascc_salvage.vocabulary import Flag
+
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    (target / "rules" / "9_test.toml").write_text(OFFERING, encoding="utf-8")
+    kb = load_directory(target)
+    case = _case(restaged=True)
+    facts = derive_facts(case, assess_status(case, knowledge=kb), kb)
+    assert not facts.hiv_positive
+    offered: list[tuple[OptionId, Tier, str, str, tuple[Flag, ...]]] = []
+
+    def hook(option: OptionId, tier: Tier, rule: str, reason: str, flags: tuple[Flag, ...]) -> None:
+        offered.append((option, tier, rule, reason, flags))
+
+    d = Draft()
+    _rules.run_table(d, facts, "9", offer=hook)
+    assert offered == [(OptionId.CLINICAL_TRIAL, Tier.PREFERRED, "9a", "trial", ())]
+    entry = d.options[OptionId.CLINICAL_TRIAL]
+    assert entry.tier is None  # the hook decides the tier
+    assert set(entry.criteria) == {"no_checkpoint_inhibitor_contraindication"}

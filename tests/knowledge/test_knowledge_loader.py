@@ -556,6 +556,30 @@ CORRUPTIONS = [
         'version = "2026.12"\nauthor = "x"',
         "meta.toml: -: unknown keys ['author']",
     ),
+    (
+        "condition_sets.toml",
+        '"solid_organ_transplant",',
+        '"solid_organ_transplants",',
+        "condition_sets.toml: checkpoint_inhibitor_contraindications: unknown condition 'solid_organ_transplants'",
+    ),
+    (
+        "condition_sets.toml",
+        '"heart_failure_nyha_3_or_more",',
+        '"heart_failure_nyha_3_or_more", "hearing_loss_grade_2_or_more",',
+        "condition_sets.toml: cisplatin_limiting: 'hearing_loss_grade_2_or_more' is listed twice",
+    ),
+    (
+        "condition_sets.toml",
+        "fluoropyrimidine_exclusions = [",
+        "fluoropyrimidine_exclusion = [",
+        "condition_sets.toml: fluoropyrimidine_exclusion: unknown condition set",
+    ),
+    (
+        "condition_sets.toml",
+        "fluoropyrimidine_exclusions = [",
+        "fluoropyrimidine_exclusion = [",
+        "condition_sets.toml: fluoropyrimidine_exclusions: expected a list of condition names",
+    ),
 ]
 
 
@@ -569,6 +593,15 @@ def test_corruption_is_reported(
     assert any(expected in line for line in caught.value.problems), caught.value.problems
     assert expected.split(":")[0] in str(caught.value)
     assert isinstance(caught.value, ValueError)
+
+
+def test_condition_sets_are_read_into_the_knowledge_base() -> None:
+    from ascc_salvage.vocabulary import Condition
+
+    sets = load_packaged().condition_sets
+    assert Condition.SOLID_ORGAN_TRANSPLANT in sets.checkpoint_inhibitor_contraindications
+    assert Condition.HEARING_LOSS_GRADE_2_OR_MORE in sets.cisplatin_limiting
+    assert Condition.DPD_DEFICIENCY_COMPLETE in sets.fluoropyrimidine_exclusions
 
 
 def test_evidence_must_be_an_array_of_tables(data_copy: pathlib.Path) -> None:

@@ -124,7 +124,7 @@ def test_a_raised_threshold_changes_tier_and_explanation(tmp_path: pathlib.Path)
     case = _example("after_immunotherapy")
     cp = _option(ascc_salvage.recommend(case), OptionId.CARBOPLATIN_PACLITAXEL)
     assert cp.tier is Tier.ALTERNATIVE
-    assert "7 months (≥ 6)" in {c.explanation for c in cp.criteria}
+    assert "7 months (≥ 6 mo)" in {c.explanation for c in cp.criteria}
 
     directory = _copy(tmp_path)
     text = (directory / "thresholds.toml").read_text(encoding="utf-8")
@@ -136,8 +136,8 @@ def test_a_raised_threshold_changes_tier_and_explanation(tmp_path: pathlib.Path)
     kb = knowledge.load(directory)
     local = _option(ascc_salvage.recommend(case, knowledge=kb), OptionId.CARBOPLATIN_PACLITAXEL)
     assert local.tier is Tier.NOT_RECOMMENDED
-    assert "7 months (< 12)" in {c.explanation for c in local.criteria}
-    assert "(< 12)" in local.rationale
+    assert "7 months (< 12 mo)" in {c.explanation for c in local.criteria}
+    assert "(< 12 mo)" in local.rationale
 
 
 def test_the_result_records_the_loaded_version(tmp_path: pathlib.Path) -> None:

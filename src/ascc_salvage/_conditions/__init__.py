@@ -42,11 +42,14 @@ class ConditionValue(NamedTuple):
         value: ``True``, ``False`` or ``None`` when unknown.
         explanation: The value in words (the criterion's explanation).
         missing: Case fields that would decide an unknown value.
+        applies: Whether the condition concerns this case at all; one that does not (HIV
+            control for a patient without HIV) is not reported as a criterion.
     """
 
     value: bool | None
     explanation: str
     missing: tuple[str, ...] = ()
+    applies: bool = True
 
 
 @attrs.frozen
@@ -91,4 +94,5 @@ def declare_routines(**routines: str) -> None:
 
 # One module per pathway part declares its conditions and routines. Imported last: they
 # import the classes above.
-from ascc_salvage._conditions import primary  # noqa: E402, F401
+from ascc_salvage._conditions import primary  # noqa: E402, F401, I001
+from ascc_salvage._conditions import systemic  # noqa: E402, F401

@@ -61,24 +61,6 @@ PRESUMED_UNRESECTABLE: Final = frozenset(
         InvadedStructure.FEMORAL_VESSELS,
     }
 )
-ICI_CONTRAINDICATIONS: Final = frozenset(
-    {
-        Condition.SOLID_ORGAN_TRANSPLANT,
-        Condition.ACTIVE_AUTOIMMUNE_DISEASE,
-        Condition.INTERSTITIAL_LUNG_DISEASE,
-        Condition.PRIOR_SEVERE_IMMUNE_RELATED_ADVERSE_EVENT,
-    }
-)
-_CISPLATIN_CONDITIONS: Final = frozenset(
-    {
-        Condition.HEARING_LOSS_GRADE_2_OR_MORE,
-        Condition.PERIPHERAL_NEUROPATHY_GRADE_2_OR_MORE,
-        Condition.HEART_FAILURE_NYHA_3_OR_MORE,
-    }
-)
-FLUOROPYRIMIDINE_CONDITIONS: Final = frozenset(
-    {Condition.DPD_DEFICIENCY_COMPLETE, Condition.PRIOR_SEVERE_FLUOROPYRIMIDINE_TOXICITY}
-)
 _MAJOR_RESECTIONS: Final = frozenset(
     {SurgeryProcedure.SALVAGE_APR, SurgeryProcedure.EXTENDED_RESECTION}
 )

@@ -17,14 +17,16 @@ Semantics (``docs/rules.md``):
 
 Applying a row: the table's common outcomes, then the row's routine (a named Python rule,
 :func:`routine`), then the row's outcomes, each setting its options' tier, reason, flags and
-criteria with the row's rule id.
+criteria with the row's rule id. An outcome marked ``offer`` is handed to the caller's offer
+hook instead (the shared criteria of §5.1 decide whether its tier stands). A condition that
+does not apply to the case (``applies`` false) is not reported as a criterion.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from typing import Final
+from typing import Final, Protocol
 
 from ascc_salvage._conditions import CONDITIONS, ROUTINES, ConditionValue
 from ascc_salvage.engine._draft import Draft, criterion, merge
@@ -33,9 +35,19 @@ from ascc_salvage.knowledge import KnowledgeBase, threshold_text
 from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable, placeholders
 from ascc_salvage.vocabulary import Flag, OptionId, Tier
 
-__all__ = ["reason_text", "routine", "run_table", "template_text"]
+__all__ = ["Offer", "reason_text", "routine", "run_table", "template_text"]
 
 Routine = Callable[[Draft, Facts], None]
+
+
+class Offer(Protocol):
+    """Offers an option subject to shared criteria (the hook for outcomes marked ``offer``)."""
+
+    def __call__(
+        self, option: OptionId, tier: Tier, rule: str, reason: str, flags: tuple[Flag, ...]
+    ) -> None:
+        """Offer *option* at *tier* unless the shared criteria reject it or leave it open."""
+
 
 #: Implementations of the routines declared in :data:`ascc_salvage._conditions.ROUTINES`.
 IMPLEMENTATIONS: Final[dict[str, Routine]] = {}
@@ -67,9 +79,16 @@ def reason_text(outcome: RuleOutcome, knowledge: KnowledgeBase | None = None) ->
     return f"{text} [{', '.join(outcome.evidence)}]" if outcome.evidence else text
 
 
-def run_table(d: Draft, f: Facts, section: str) -> None:
-    """Apply the rule table of pathway *section*, from the case's knowledge base, to the draft."""
-    _run(d, f, f.kb.rules[section], {}, {})
+def run_table(d: Draft, f: Facts, section: str, *, offer: Offer | None = None) -> None:
+    """Apply the rule table of pathway *section*, from the case's knowledge base, to the draft.
+
+    Args:
+        d: The draft to write.
+        f: The case's facts.
+        section: The pathway section (``"7"``).
+        offer: The hook for outcomes marked ``offer`` (required when the table has any).
+    """
+    _run(d, f, f.kb.rules[section], {}, {}, offer)
 
 
 def _value(f: Facts, name: str, values: dict[str, ConditionValue]) -> ConditionValue:
@@ -120,10 +139,11 @@ def _run(
     table: RuleTable,
     values: dict[str, ConditionValue],
     forced: Mapping[str, bool],
+    offer: Offer | None,
 ) -> None:
     chosen = _select(table, f, values, forced)
     if isinstance(chosen, RuleRow):
-        _apply(d, f, table, chosen, values)
+        _apply(d, f, table, chosen, values, offer)
         return
     variants: list[tuple[str, Draft]] = []
     for label, value in (("met", True), ("not met", False)):
@@ -133,7 +153,7 @@ def _run(
             warnings=dict(d.warnings),
             reirradiation_screen=d.reirradiation_screen,
         )
-        _run(variant, f, table, values, {**forced, chosen: value})
+        _run(variant, f, table, values, {**forced, chosen: value}, offer)
         variants.append((f"{chosen} {label}", variant))
     unknown = _value(f, chosen, values)
     merged = merge(
@@ -146,40 +166,65 @@ def _run(
     d.reirradiation_screen = merged.reirradiation_screen
 
 
-#: One option set by an outcome: option, tier, reason, flags, conditions reported as criteria.
-_Step = tuple[OptionId, Tier, str, tuple[Flag, ...], tuple[str, ...]]
+#: One option set by an outcome: option, tier, reason, flags, conditions reported as
+#: criteria, whether it is offered through the hook.
+_Step = tuple[OptionId, Tier, str, tuple[Flag, ...], tuple[str, ...], bool]
 
 
 @functools.cache
 def _steps(outcomes: tuple[RuleOutcome, ...], knowledge: KnowledgeBase) -> tuple[_Step, ...]:
     """The outcomes flattened once per table and knowledge base (the reasons filled in)."""
     return tuple(
-        (option, outcome.tier, reason_text(outcome, knowledge), outcome.flags, outcome.criteria)
+        (
+            option,
+            outcome.tier,
+            reason_text(outcome, knowledge),
+            outcome.flags,
+            outcome.criteria,
+            outcome.offer,
+        )
         for outcome in outcomes
         for option in outcome.options
     )
 
 
 def _apply(
-    d: Draft, f: Facts, table: RuleTable, row: RuleRow, values: dict[str, ConditionValue]
+    d: Draft,
+    f: Facts,
+    table: RuleTable,
+    row: RuleRow,
+    values: dict[str, ConditionValue],
+    offer: Offer | None,
 ) -> None:
     rule = row.rule_id
     d.pathway = rule
-    _set(d, f, _steps(table.common, f.kb), rule, values)
+    _set(d, f, _steps(table.common, f.kb), rule, values, offer)
     if row.route:
         IMPLEMENTATIONS[row.route](d, f)
-    _set(d, f, _steps(row.then, f.kb), rule, values)
+    _set(d, f, _steps(row.then, f.kb), rule, values, offer)
 
 
 def _set(
-    d: Draft, f: Facts, steps: tuple[_Step, ...], rule: str, values: dict[str, ConditionValue]
+    d: Draft,
+    f: Facts,
+    steps: tuple[_Step, ...],
+    rule: str,
+    values: dict[str, ConditionValue],
+    offer: Offer | None,
 ) -> None:
     options = d.options
-    for option, tier, reason, flags, names in steps:
+    for option, tier, reason, flags, names, offered in steps:
         entry = options[option]
-        entry.tier, entry.rule, entry.reason = tier, rule, reason
-        if flags:
-            entry.flags.update(flags)
+        if offered:
+            assert offer is not None, f"{rule}: offered outcomes need the caller's offer hook"
+            offer(option, tier, rule, reason, flags)
+        else:
+            entry.tier, entry.rule, entry.reason = tier, rule, reason
+            if flags:
+                entry.flags.update(flags)
         for name in names:
             value = _value(f, name, values)
-            entry.criteria[name] = criterion(name, value.value, value.explanation, value.missing)
+            if value.applies:
+                entry.criteria[name] = criterion(
+                    name, value.value, value.explanation, value.missing
+                )

@@ -1,28 +1,30 @@
 """Systemic pathway (clinical pathway §5): metastatic or inoperable locally recurrent disease.
 
 Structure: the line of therapy picks a table (§5.2 first line, §5.3 after platinum, §5.4
-after anti-PD-(L)1); each table names a desired tier per option; the shared criteria of §5.1
-(checkpoint-inhibitor contraindications, HIV, cisplatin eligibility, fluoropyrimidine and
-hypersensitivity conditions) then confirm, reject (``not_recommended``) or leave open
-(``undetermined``) each offered option. Approvals add flags, never change tiers except where
-the first-line table says so.
+after anti-PD-(L)1). §5.2 and §5.4 are rule tables (``knowledge/data/rules/5.2_first_line.toml``,
+``5.4_after_checkpoint_inhibitor.toml``) run by the interpreter of :mod:`._rules`; their
+outcomes marked ``offer`` pass through :meth:`_Systemic.offer`. The shared criteria of §5.1
+(checkpoint-inhibitor contraindications ``5.1.ici``, HIV control ``5.1.hiv``, cisplatin
+eligibility, fluoropyrimidine and hypersensitivity conditions) combine rather than tabulate and
+stay Python: they confirm, reject (``not_recommended``, rule ``5.1``) or leave open
+(``undetermined``) each offered option. The taxane-hypersensitivity route of §5.1, the §5.3
+rules and the §5.4 list of unused chemotherapy are routines. Approvals add flags, never change
+tiers except where the first-line table says so.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Iterable
+from contextvars import ContextVar
 from typing import Final
 
 import attrs
 
+from ascc_salvage._conditions import CONDITIONS
 from ascc_salvage.engine._draft import Draft, criterion, merge
-from ascc_salvage.engine._facts import (
-    _CISPLATIN_CONDITIONS,
-    FLUOROPYRIMIDINE_CONDITIONS,
-    ICI_CONTRAINDICATIONS,
-    Facts,
-)
+from ascc_salvage.engine._facts import Facts
+from ascc_salvage.engine._rules import routine, run_table, template_text
 from ascc_salvage.knowledge import Approval, IndicationLine, KnowledgeBase, approvals_in_force
 from ascc_salvage.result import Criterion
 from ascc_salvage.vocabulary import (
@@ -79,64 +81,24 @@ class _Eligibility:
 
 
 def _ici_eligibility(f: Facts) -> _Eligibility:
-    """Checkpoint-inhibitor contraindications and HIV control (§5.1)."""
-    criteria: list[Criterion] = []
-    contraindicated = f.has_any(ICI_CONTRAINDICATIONS)
-    if contraindicated is None:
-        criteria.append(
-            criterion(
-                "no_checkpoint_inhibitor_contraindication",
-                None,
-                "conditions not recorded: transplant, autoimmune disease, ILD or prior severe "
-                "immune-related adverse event unknown",
-                ["patient.conditions"],
-            )
+    """Checkpoint-inhibitor contraindications (5.1.ici) and HIV control (5.1.hiv)."""
+    found = CONDITIONS["no_checkpoint_inhibitor_contraindication"].evaluate(f)
+    criteria = [
+        criterion(
+            "no_checkpoint_inhibitor_contraindication",
+            found.value,
+            found.explanation,
+            found.missing,
         )
-    else:
-        found = sorted(str(c) for c in (f.conditions or frozenset()) & ICI_CONTRAINDICATIONS)
-        criteria.append(
-            criterion(
-                "no_checkpoint_inhibitor_contraindication",
-                not contraindicated,
-                f"contraindication recorded: {', '.join(found)}"
-                if contraindicated
-                else "no checkpoint-inhibitor contraindication recorded",
-            )
-        )
-    capped = False
-    hiv_ok: bool | None = True
-    if f.hiv_positive:
-        hiv = f.case.patient.hiv
-        cd4_min = float(f.kb.thresholds.cd4_min_checkpoint_inhibitor.value)
-        missing = [
-            path
-            for path, value in (
-                ("patient.hiv.viral_load_undetectable", hiv.viral_load_undetectable),
-                ("patient.hiv.cd4_count", hiv.cd4_count),
-            )
-            if value is None
-        ]
-        if hiv.viral_load_undetectable is False:
-            hiv_ok = False
-            text = "HIV viral load detectable"
-        elif missing:
-            hiv_ok = None
-            text = "HIV control unknown (viral load or CD4 count not recorded)"
-        else:
-            assert hiv.cd4_count is not None
-            capped = hiv.cd4_count.canonical < cd4_min
-            text = (
-                f"HIV controlled: viral load undetectable, CD4 {hiv.cd4_count.canonical:g}/µL"
-                + (f" (below {cd4_min:g}/µL: outside trial populations)" if capped else "")
-            )
-        criteria.append(criterion("hiv_controlled", hiv_ok, text, missing))
-    if contraindicated is True:
-        return _Eligibility(False, tuple(criteria), "checkpoint-inhibitor contraindication")
-    if hiv_ok is False:
-        return _Eligibility(False, tuple(criteria), "HIV viral load detectable")
-    if contraindicated is None or hiv_ok is None:
-        return _Eligibility(None, tuple(criteria), "checkpoint-inhibitor eligibility unknown")
-    return _Eligibility(True, tuple(criteria), "", capped)
+    ]
+    hiv = CONDITIONS["hiv_controlled"].evaluate(f)
+    if hiv.applies:
+        criteria.append(criterion("hiv_controlled", hiv.value, hiv.explanation, hiv.missing))
+    allowed = CONDITIONS["checkpoint_inhibitor_allowed"].evaluate(f)
+    if allowed.value is True:
+        capped = bool(CONDITIONS["cd4_below_trial_threshold"].evaluate(f).value)
+        return _Eligibility(True, tuple(criteria), "", capped)
+    return _Eligibility(allowed.value, tuple(criteria), allowed.explanation)
 
 
 def _condition_check(
@@ -177,7 +139,7 @@ def cisplatin_eligibility(f: Facts) -> _Eligibility:
     )
     conditions_ok, item = _condition_check(
         f,
-        _CISPLATIN_CONDITIONS,
+        f.kb.condition_sets.cisplatin_limiting,
         "no_cisplatin_limiting_condition",
         "hearing loss, neuropathy (grade ≥ 2) or heart failure (NYHA ≥ III)",
     )
@@ -228,7 +190,7 @@ class _Systemic:
         if info.contains_fluoropyrimidine:
             ok, item = _condition_check(
                 self.f,
-                FLUOROPYRIMIDINE_CONDITIONS,
+                self.f.kb.condition_sets.fluoropyrimidine_exclusions,
                 "fluoropyrimidine_safe",
                 "complete DPD deficiency or prior severe fluoropyrimidine toxicity",
             )
@@ -246,7 +208,12 @@ class _Systemic:
     def offer(
         self, option: OptionId, tier: Tier, rule: str, reason: str, flags: Iterable[Flag] = ()
     ) -> None:
-        """Offer *option* at *tier* if its shared criteria allow it."""
+        """Offer *option* at *tier* if its shared criteria (§5.1) allow it.
+
+        Rejected: ``not_recommended`` under rule 5.1; unknown: ``undetermined``; a capped
+        checkpoint inhibitor (CD4 below the trial threshold) or ``alternatives_only``: at most
+        alternative. The context's flags are added to the systemic options.
+        """
         eligibility = self.eligibility(option)
         self.d.add_criteria(option, *eligibility.criteria)
         if eligibility.value is False:
@@ -279,59 +246,39 @@ class _Systemic:
         assert ecog <= int(t.ecog_max_clinical_trial.value), "ECOG ≥ 3 is routed by §2"
         platinum_hypersensitive = f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY)
         if f.prior_checkpoint_inhibitor:
-            self.after_checkpoint_inhibitor()
+            self.table("5.4")
         elif platinum_hypersensitive:
             self.after_platinum(hypersensitivity=True)
         elif f.platinum_pretreated:
             self.after_platinum(hypersensitivity=False)
         else:
-            self.first_line()
+            self.table("5.2")
         self.common_flags()
 
-    def first_line(self) -> None:
-        f, t = self.f, self.f.kb.thresholds
-        rule = "5.2"
-        assert f.ecog is not None
-        taxane_hypersensitive = f.has_condition(Condition.TAXANE_HYPERSENSITIVITY)
-        if taxane_hypersensitive:
-            for option in (CP, CPR, DCF):
-                self.offer(option, P, rule, "first line")  # rejected by the taxane criterion
-            if self.cisplatin.value is None:
-                self._both_cisplatin_branches()
-            elif self.cisplatin.value:
-                self._taxane_hypersensitive_eligible()
-            else:
-                self._taxane_hypersensitive_ineligible()
-            return
-        if f.ecog <= int(t.ecog_max_trial_population.value):
-            combo_tier, combo_flags, combo_reason = self._combination_tier()
-            combo = self.eligibility(CPR)
-            combo_preferred = combo_tier is P and combo.value is True and not combo.capped
-            cp_tier = A if combo_preferred and not self.ctx.alternatives_only else P
-            self.offer(CP, cp_tier, rule, "carboplatin–paclitaxel, first line [INTERAACT_2020]")
-            self.offer(CPR, combo_tier, rule, combo_reason, combo_flags)
-            self.offer(DCF, A, rule, "modified DCF if cisplatin-eligible")
-            self.d.set(
-                CF,
-                N,
-                rule,
-                "not as first choice: worse OS and more serious AEs than carboplatin–paclitaxel",
-            )
+    def table(self, section: str) -> None:
+        """Run the rule table of *section*, offering through :meth:`offer`.
+
+        The systemic pathway runs inside the calling rule's pathway, which the table leaves
+        as it was; the routines the table hands over to act on this run (``_RUNNER``).
+        """
+        pathway = self.d.pathway
+        token = _RUNNER.set(self)
+        try:
+            run_table(self.d, self.f, section, offer=self.offer)
+        finally:
+            _RUNNER.reset(token)
+        self.d.pathway = pathway
+
+    def taxane_hypersensitivity(self) -> None:
+        """5.1.hypersensitivity at first line: taxane regimens out, then by cisplatin."""
+        for option in (CP, CPR, DCF):
+            self.offer(option, P, "5.2", "first line")  # rejected by the taxane criterion
+        if self.cisplatin.value is None:
+            self._both_cisplatin_branches()
+        elif self.cisplatin.value:
+            self._taxane_hypersensitive_eligible()
         else:
-            self.offer(CP, P, rule, "carboplatin–paclitaxel (InterAACT enrolled ECOG 0–2)")
-            self.offer(
-                CPR,
-                A,
-                rule,
-                "ECOG 2 is outside POD1UM-303 (ECOG 0–1)",
-                [Flag.OUTSIDE_TRIAL_POPULATION],
-            )
-            self.d.set_many((DCF, CF), N, rule, "cisplatin regimens need ECOG ≤ 1")
-        self.offer(TRIAL, A, rule, "clinical trial")
-        self.d.set_many(
-            (PD1,), N, rule, "checkpoint-inhibitor monotherapy is not a first-line option"
-        )
-        self.d.set(NIVO_IPI, N, rule, "no gain over nivolumab alone [NCI9673B_2023]")
+            self._taxane_hypersensitive_ineligible()
 
     def _taxane_hypersensitive_eligible(self) -> None:
         self.offer(CF, P, "5.2", "taxane hypersensitivity: cisplatin–fluorouracil")
@@ -373,19 +320,6 @@ class _Systemic:
         )
         self.d.options = merged.options
 
-    def _combination_tier(self) -> tuple[Tier, list[Flag], str]:
-        """Tier of the retifanlimab combination at ECOG 0–1 (§5.2 rows 1–4)."""
-        if self.ici.value is not True:
-            return P, [], "first line with retifanlimab [POD1UM303_2025]"
-        status = self._approval_status(CPR)
-        if status == "not_approved":
-            return (
-                A,
-                [Flag.NOT_APPROVED_IN_JURISDICTION],
-                ("not approved for this indication in the jurisdiction as of the evaluation date"),
-            )
-        return P, [], "carboplatin–paclitaxel–retifanlimab, first line [POD1UM303_2025]"
-
     def after_platinum(self, *, hypersensitivity: bool, reason: str = "") -> None:
         f, t = self.f, self.f.kb.thresholds
         rule = "5.3"
@@ -393,6 +327,7 @@ class _Systemic:
         cps = f.case.patient.pd_l1_cps
         cps_cut = float(t.pd_l1_cps_positive.value)
         low_pd_l1 = cps is not None and cps < cps_cut
+        cps_low = template_text("PD-L1 CPS < {pd_l1_cps_positive}", f.kb)
         prefix = f"{reason}; " if reason else ""
         platinum_options = [
             o for o in (CP, CPR, CF, DCF) if f.kb.regimens[str(o)].contains_platinum
@@ -439,9 +374,9 @@ class _Systemic:
             return
         if self.ici.value is True:
             if low_pd_l1:
-                self.offer(TRIAL, P, rule, prefix + "PD-L1 CPS < 1: clinical trial first")
+                self.offer(TRIAL, P, rule, f"{prefix}{cps_low}: clinical trial first")
                 self.offer(
-                    PD1, A, rule, "PD-L1 CPS < 1 [KEYNOTE158_2022]", [Flag.LOW_EXPECTED_BENEFIT]
+                    PD1, A, rule, f"{cps_low} [KEYNOTE158_2022]", [Flag.LOW_EXPECTED_BENEFIT]
                 )
             else:
                 self.offer(PD1, P, rule, prefix + "anti-PD-1 after platinum")
@@ -467,13 +402,6 @@ class _Systemic:
             )
         self.d.set(BSC, A, rule, "best supportive care")
 
-    def after_checkpoint_inhibitor(self) -> None:
-        rule = "5.4"
-        self.d.set_many(ICI_OPTIONS, N, rule, "no evidence for checkpoint-inhibitor re-challenge")
-        self.offer(TRIAL, P, rule, "clinical trial after anti-PD-(L)1")
-        self.unused_chemotherapy(rule)
-        self.d.set(BSC, A, rule, "best supportive care")
-
     def unused_chemotherapy(self, rule: str) -> None:
         """Chemotherapy not yet used, and carboplatin–paclitaxel re-challenge (§5.4)."""
         f, t = self.f, self.f.kb.thresholds
@@ -483,7 +411,8 @@ class _Systemic:
             if f.used(option):
                 self.d.set(option, N, rule, "already given")
             elif f.ecog > cis_ecog:
-                self.d.set(option, N, rule, f"cisplatin regimens need ECOG ≤ {cis_ecog}")
+                reason = template_text("cisplatin regimens need ECOG ≤ {ecog_max_cisplatin}", f.kb)
+                self.d.set(option, N, rule, reason)
             else:
                 self.offer(option, A, rule, "chemotherapy not yet used")
         if not (f.used(CP) or f.used(CPR)):
@@ -491,6 +420,8 @@ class _Systemic:
             return
         months, refractory, missing = f.platinum_free_interval()
         minimum = int(t.platinum_free_interval_min_months.value)
+        at_least = template_text("≥ {platinum_free_interval_min_months}", f.kb)
+        below = template_text("< {platinum_free_interval_min_months}", f.kb)
         if refractory:
             self.d.set(CP, N, rule, "platinum-refractory: progression during platinum")
         elif months is None:
@@ -511,17 +442,15 @@ class _Systemic:
         elif months >= minimum:
             self.offer(CP, A, rule, f"re-challenge: platinum-free interval {months} months")
             self.d.add_criteria(
-                CP, criterion("platinum_free_interval", True, f"{months} months (≥ {minimum})")
+                CP, criterion("platinum_free_interval", True, f"{months} months ({at_least})")
             )
         else:
             self.d.set(
                 CP,
                 N,
                 rule,
-                f"platinum-free interval {months} months (< {minimum})",
-                criteria=[
-                    criterion("platinum_free_interval", False, f"{months} months (< {minimum})")
-                ],
+                f"platinum-free interval {months} months ({below})",
+                criteria=[criterion("platinum_free_interval", False, f"{months} months ({below})")],
             )
 
     # --- flags shared by every line ------------------------------------------------------
@@ -599,6 +528,24 @@ class _Systemic:
                     "EU marketing authorisation does not guarantee national reimbursement",
                     ("jurisdiction",),
                 )
+
+
+#: The run whose table is being interpreted (the routines below act on it).
+_RUNNER: ContextVar[_Systemic] = ContextVar("systemic_runner")
+
+
+@routine("systemic_taxane_hypersensitivity")
+def _taxane_hypersensitivity_routine(d: Draft, f: Facts) -> None:
+    runner = _RUNNER.get()
+    assert d is runner.d, "the §5.2 table never branches (each unknown has its row)"
+    runner.taxane_hypersensitivity()
+
+
+@routine("systemic_unused_chemotherapy")
+def _unused_chemotherapy_routine(d: Draft, f: Facts) -> None:
+    runner = _RUNNER.get()
+    assert d is runner.d, "the §5.4 table never branches (it has one row)"
+    runner.unused_chemotherapy(d.pathway)
 
 
 def option_approvals(

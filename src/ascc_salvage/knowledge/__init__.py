@@ -37,6 +37,7 @@ from ascc_salvage.knowledge._model import (
     DOSE_RULE_UNITS,
     Approval,
     ApprovalAbsence,
+    ConditionSets,
     DatePrecision,
     DoseRule,
     DrugDose,
@@ -74,6 +75,7 @@ __all__ = [
     "VERSION",
     "Approval",
     "ApprovalAbsence",
+    "ConditionSets",
     "DatePrecision",
     "DoseRule",
     "DrugDose",
@@ -534,7 +536,7 @@ def rule_tables() -> tuple[RuleTable, ...]:
     """Return every rule table, in pathway order.
 
     >>> [table.section for table in rule_tables()]
-    ['7']
+    ['5.2', '5.4', '7']
     """
     return tuple(_kb().rules.values())
 

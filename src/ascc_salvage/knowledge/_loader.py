@@ -36,6 +36,7 @@ from ascc_salvage.knowledge._model import (
     DOSE_RULE_UNITS,
     Approval,
     ApprovalAbsence,
+    ConditionSets,
     DatePrecision,
     DrugDose,
     EvidenceItem,
@@ -51,7 +52,7 @@ from ascc_salvage.knowledge._model import (
     Verification,
 )
 from ascc_salvage.knowledge._rules import RuleTable, load_rule_tables
-from ascc_salvage.vocabulary import SYSTEMIC_OPTIONS, OptionId
+from ascc_salvage.vocabulary import SYSTEMIC_OPTIONS, Condition, OptionId
 
 __all__ = ["KnowledgeBase", "KnowledgeBaseError", "load_directory", "load_packaged"]
 
@@ -67,6 +68,7 @@ FILES: Final = (
     "approvals.toml",
     "options.toml",
     "thresholds.toml",
+    "condition_sets.toml",
 )
 
 IDENTIFIER_PATTERNS: Final[Mapping[IdentifierKind, re.Pattern[str]]] = {
@@ -131,6 +133,8 @@ class KnowledgeBase:
     option_agents: Mapping[str, tuple[str, ...]]
     #: The rule tables (``rules/*.toml``) by pathway section.
     rules: Mapping[str, RuleTable] = attrs.field(factory=dict)
+    #: The clinical condition sets of §5.1 (``condition_sets.toml``).
+    condition_sets: ConditionSets = attrs.field(kw_only=True)
 
     # Identity hash (the mappings are unhashable); equal objects may hash apart, which only
     # costs a cache entry.
@@ -501,6 +505,31 @@ def _karnofsky(raw: object, problems: _Problems) -> tuple[tuple[KarnofskyEcogRow
     return rows, note
 
 
+# --------------------------------------------------------------------------- condition sets
+
+
+def _condition_sets(raw: Mapping[str, Any], problems: _Problems) -> ConditionSets:
+    """Structure ``condition_sets.toml``: each set a list of distinct ``Condition`` values."""
+    file = "condition_sets.toml"
+    names = [field.name for field in attrs.fields(ConditionSets)]
+    for name in sorted(set(raw) - set(names)):
+        problems.add(file, name, "unknown condition set")
+    known = {str(condition) for condition in Condition}
+    sets: dict[str, frozenset[Condition]] = {}
+    for name in names:
+        members = raw.get(name)
+        if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
+            problems.add(file, name, "expected a list of condition names")
+            members = []
+        for member in sorted({m for m in members if members.count(m) > 1}):
+            problems.add(file, name, f"{member!r} is listed twice")
+        for member in members:
+            if member not in known:
+                problems.add(file, name, f"unknown condition {member!r}")
+        sets[name] = frozenset(Condition(m) for m in members if m in known)
+    return ConditionSets(**sets)
+
+
 # --------------------------------------------------------------------------- assembly
 
 
@@ -620,6 +649,7 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
         f.name for f in attrs.fields(Thresholds) if f.type in (Threshold, "Threshold")
     ]
     rules = load_rule_tables(root, known, threshold_names, problems)
+    condition_sets = _condition_sets(raw["condition_sets.toml"], problems)
 
     if problems.lines or thresholds is None:
         raise KnowledgeBaseError(problems.lines)
@@ -636,6 +666,7 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
         indications=indications,
         option_agents=option_agents,
         rules=rules,
+        condition_sets=condition_sets,
     )
 
 

@@ -15,9 +15,12 @@ from typing import Final, NamedTuple
 
 import attrs
 
+from ascc_salvage.vocabulary import Condition
+
 __all__ = [
     "Approval",
     "ApprovalAbsence",
+    "ConditionSets",
     "DatePrecision",
     "DoseRule",
     "DrugDose",
@@ -711,6 +714,23 @@ class OrganLimit:
     sources: tuple[str, ...]
     policy: bool = True
     note: str = ""
+
+
+@attrs.frozen
+class ConditionSets:
+    """Clinical condition sets read by the shared criteria of §5.1 (``condition_sets.toml``).
+
+    Attributes:
+        checkpoint_inhibitor_contraindications: Any of these makes every
+            checkpoint-inhibitor option not recommended (rule 5.1.ici).
+        cisplatin_limiting: Any of these makes the patient ineligible for cisplatin.
+        fluoropyrimidine_exclusions: Any of these makes the fluoropyrimidine regimens not
+            recommended.
+    """
+
+    checkpoint_inhibitor_contraindications: frozenset[Condition]
+    cisplatin_limiting: frozenset[Condition]
+    fluoropyrimidine_exclusions: frozenset[Condition]
 
 
 class KarnofskyEcogRow(NamedTuple):

@@ -2,15 +2,17 @@
 
 One file per pathway section. Each row states a situation as named conditions
 (:data:`ascc_salvage._conditions.CONDITIONS`) and what it does to the options: a tier, a reason
-template, flags, evidence ids and the conditions reported as criteria. The format, the
+template, flags, evidence ids, the conditions reported as criteria, and whether the option is
+offered through the section's shared criteria (``offer``). The format, the
 evaluation order and the three-valued semantics are described in ``docs/rules.md``.
 
 :func:`load_rule_tables` structures the files with the library's one converter and checks
 them; every problem names the file and the row. Checks: unknown keys, options, tiers and flags
 (the converter); unknown condition names, routines, evidence ids and threshold placeholders;
-an option set twice by one row; a row asking for ``"unknown"`` of a condition that is never
-unknown; overlapping rows; unreachable rows; and, without a default row, a combination of
-condition values that no row covers.
+an option set twice by one row; an offered outcome that is not preferred or alternative; a
+row asking for ``"unknown"`` of a condition that is never unknown; overlapping rows;
+unreachable rows; and, without a default row, a combination of condition values that no row
+covers.
 """
 
 from __future__ import annotations
@@ -54,6 +56,9 @@ class RuleOutcome:
         flags: Flags added to each option.
         evidence: Evidence ids cited in the reason.
         criteria: Conditions reported as criteria of each option (met / not met / unknown).
+        offer: Offer the options through the section's shared criteria (the engine's offer
+            hook, e.g. §5.1) instead of setting the tier: the criteria may reject the option
+            or leave it undetermined. Only for the tiers preferred and alternative.
     """
 
     options: tuple[OptionId, ...]
@@ -62,6 +67,7 @@ class RuleOutcome:
     flags: tuple[Flag, ...] = ()
     evidence: tuple[str, ...] = ()
     criteria: tuple[str, ...] = ()
+    offer: bool = False
 
 
 @attrs.frozen
@@ -154,6 +160,10 @@ def _check_parts(
         for name in outcome.criteria:
             if name not in CONDITIONS:
                 problems.add(file, label, f"unknown condition {name!r} in criteria")
+        if outcome.offer and outcome.tier not in (Tier.PREFERRED, Tier.ALTERNATIVE):
+            problems.add(
+                file, label, f"offer = true needs tier preferred or alternative, not {outcome.tier}"
+            )
     for template in templates:
         try:
             names = placeholders(template)

@@ -1,0 +1,196 @@
+"""Conditions and routines of the systemic pathway (clinical pathway §5).
+
+The tables of §5.2 (first line) and §5.4 (after anti-PD-(L)1) are rule tables; the shared
+criteria of §5.1 combine rather than tabulate and stay Python in
+:mod:`ascc_salvage.engine.systemic`. The conditions below are the routing inputs of the tables;
+``no_checkpoint_inhibitor_contraindication`` and ``hiv_controlled`` are also the §5.1 criteria
+reported on the checkpoint-inhibitor options (rule ids ``5.1.ici`` and ``5.1.hiv``).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ascc_salvage._conditions import (
+    ConditionSpec,
+    ConditionValue,
+    declare_conditions,
+    declare_routines,
+)
+from ascc_salvage.vocabulary import Condition, Jurisdiction, OptionId
+
+if TYPE_CHECKING:  # pragma: no cover - typing only (the engine imports this package)
+    from ascc_salvage.engine._facts import Facts
+
+
+def _ecog_within_trial_populations(f: Facts) -> ConditionValue:
+    assert f.ecog is not None, "ECOG is resolved before the systemic pathway runs"
+    limit = int(f.kb.thresholds.ecog_max_trial_population.value)
+    return ConditionValue(f.ecog <= limit, f"ECOG {f.ecog} (trial populations ≤ {limit})")
+
+
+def _taxane_hypersensitivity_recorded(f: Facts) -> ConditionValue:
+    value = f.has_condition(Condition.TAXANE_HYPERSENSITIVITY) is True
+    return ConditionValue(value, f"taxane hypersensitivity recorded: {value}")
+
+
+def _no_checkpoint_inhibitor_contraindication(f: Facts) -> ConditionValue:
+    """Rule 5.1.ici: no checkpoint-inhibitor contraindication recorded."""
+    members = f.kb.condition_sets.checkpoint_inhibitor_contraindications
+    contraindicated = f.has_any(members)
+    if contraindicated is None:
+        return ConditionValue(
+            None,
+            "conditions not recorded: transplant, autoimmune disease, ILD or prior severe "
+            "immune-related adverse event unknown",
+            ("patient.conditions",),
+        )
+    if contraindicated:
+        found = sorted(str(c) for c in (f.conditions or frozenset()) & members)
+        return ConditionValue(False, f"contraindication recorded: {', '.join(found)}")
+    return ConditionValue(True, "no checkpoint-inhibitor contraindication recorded")
+
+
+def _hiv_controlled(f: Facts) -> ConditionValue:
+    """Rule 5.1.hiv: HIV controlled enough for a checkpoint inhibitor (HIV-positive only)."""
+    if not f.hiv_positive:
+        return ConditionValue(True, "HIV negative or unknown", (), applies=False)
+    hiv = f.case.patient.hiv
+    missing = tuple(
+        path
+        for path, value in (
+            ("patient.hiv.viral_load_undetectable", hiv.viral_load_undetectable),
+            ("patient.hiv.cd4_count", hiv.cd4_count),
+        )
+        if value is None
+    )
+    if hiv.viral_load_undetectable is False:
+        return ConditionValue(False, "HIV viral load detectable", missing)
+    if missing:
+        return ConditionValue(
+            None, "HIV control unknown (viral load or CD4 count not recorded)", missing
+        )
+    assert hiv.cd4_count is not None
+    cd4_min = float(f.kb.thresholds.cd4_min_checkpoint_inhibitor.value)
+    text = f"HIV controlled: viral load undetectable, CD4 {hiv.cd4_count.canonical:g}/µL"
+    if _cd4_below_trial_threshold(f).value:
+        text += f" (below {cd4_min:g}/µL: outside trial populations)"
+    return ConditionValue(True, text)
+
+
+def _checkpoint_inhibitor_allowed(f: Facts) -> ConditionValue:
+    contraindication = _no_checkpoint_inhibitor_contraindication(f)
+    hiv = _hiv_controlled(f)
+    if contraindication.value is False:
+        return ConditionValue(False, "checkpoint-inhibitor contraindication")
+    if hiv.value is False:
+        return ConditionValue(False, "HIV viral load detectable")
+    if contraindication.value is None or hiv.value is None:
+        missing = contraindication.missing + hiv.missing
+        return ConditionValue(None, "checkpoint-inhibitor eligibility unknown", missing)
+    return ConditionValue(True, "checkpoint inhibitors allowed")
+
+
+def _cd4_below_trial_threshold(f: Facts) -> ConditionValue:
+    hiv = f.case.patient.hiv
+    cd4_min = float(f.kb.thresholds.cd4_min_checkpoint_inhibitor.value)
+    value = (
+        f.hiv_positive
+        and hiv.viral_load_undetectable is True
+        and hiv.cd4_count is not None
+        and hiv.cd4_count.canonical < cd4_min
+    )
+    return ConditionValue(value, f"CD4 below {cd4_min:g}/µL: {value}")
+
+
+def _retifanlimab_combination_not_approved(f: Facts) -> ConditionValue:
+    from ascc_salvage.engine.systemic import option_approvals
+
+    jurisdiction = f.case.jurisdiction
+    option = OptionId.CARBOPLATIN_PACLITAXEL_RETIFANLIMAB
+    value = (
+        jurisdiction is not None
+        and jurisdiction is not Jurisdiction.OTHER
+        and not option_approvals(f.kb, str(jurisdiction), f.case.evaluation_date).get(option)
+    )
+    return ConditionValue(value, f"no approval in force in jurisdiction {jurisdiction}: {value}")
+
+
+declare_conditions(
+    ConditionSpec(
+        "ecog_within_trial_populations",
+        "ECOG at most the threshold ``ecog_max_trial_population`` (the ECOG 0–1 populations "
+        "of most anal-cancer systemic trials). ECOG is resolved (branched when unknown) "
+        "before the systemic pathway runs.",
+        ("patient.ecog", "patient.karnofsky"),
+        False,
+        _ecog_within_trial_populations,
+    ),
+    ConditionSpec(
+        "taxane_hypersensitivity_recorded",
+        "Taxane hypersensitivity is among the recorded conditions (conditions not recorded "
+        "route as first line; the taxane criterion then leaves the taxane regimens open).",
+        ("patient.conditions",),
+        False,
+        _taxane_hypersensitivity_recorded,
+    ),
+    ConditionSpec(
+        "no_checkpoint_inhibitor_contraindication",
+        "Rule 5.1.ici: none of the condition set ``checkpoint_inhibitor_contraindications`` "
+        "(``condition_sets.toml``) is recorded. Unknown when the conditions are not recorded.",
+        ("patient.conditions",),
+        True,
+        _no_checkpoint_inhibitor_contraindication,
+    ),
+    ConditionSpec(
+        "hiv_controlled",
+        "Rule 5.1.hiv: for a patient with HIV, viral load undetectable (CD4 recorded); false "
+        "when the viral load is detectable, unknown when either is not recorded. Not "
+        "reported for a patient without known HIV.",
+        ("patient.hiv.viral_load_undetectable", "patient.hiv.cd4_count"),
+        True,
+        _hiv_controlled,
+    ),
+    ConditionSpec(
+        "checkpoint_inhibitor_allowed",
+        "§5.1: no checkpoint-inhibitor contraindication and HIV controlled (both conditions "
+        "above); unknown when either is unknown and neither is false.",
+        ("patient.conditions", "patient.hiv.viral_load_undetectable", "patient.hiv.cd4_count"),
+        True,
+        _checkpoint_inhibitor_allowed,
+    ),
+    ConditionSpec(
+        "cd4_below_trial_threshold",
+        "HIV with undetectable viral load and a CD4 count below the threshold "
+        "``cd4_min_checkpoint_inhibitor``: checkpoint-inhibitor options are capped at "
+        "alternative (outside trial populations).",
+        ("patient.hiv.viral_load_undetectable", "patient.hiv.cd4_count"),
+        False,
+        _cd4_below_trial_threshold,
+    ),
+    ConditionSpec(
+        "retifanlimab_combination_not_approved",
+        "A jurisdiction (US or EU) is given and no approval covering "
+        "carboplatin–paclitaxel–retifanlimab is in force there on the evaluation date "
+        "(``approvals.toml``).",
+        ("jurisdiction", "evaluation_date"),
+        False,
+        _retifanlimab_combination_not_approved,
+    ),
+)
+
+declare_routines(
+    systemic_taxane_hypersensitivity=(
+        "Rule 5.1.hypersensitivity at first line: taxane regimens are rejected by their "
+        "criterion; cisplatin–fluorouracil is preferred if cisplatin-eligible, otherwise the "
+        "§5.3 rules apply. Unknown cisplatin eligibility evaluates both branches and merges "
+        "(criterion ``cisplatin_eligibility_known``)."
+    ),
+    systemic_unused_chemotherapy=(
+        "§5.4 list, also used by §5.3 when checkpoint inhibitors are not allowed: "
+        "cisplatin–fluorouracil and DCF if not yet used (ECOG ≤ ``ecog_max_cisplatin``, "
+        "§5.1 cisplatin criteria); carboplatin–paclitaxel if not yet used, else a re-challenge "
+        "by the platinum-free interval (≥ ``platinum_free_interval_min_months``; "
+        "platinum-refractory: not recommended; interval unknown: undetermined)."
+    ),
+)
