@@ -91,4 +91,4 @@ def declare_routines(**routines: str) -> None:
 
 # One module per pathway part declares its conditions and routines. Imported last: they
 # import the classes above.
-from ascc_salvage._conditions import primary  # noqa: E402, F401
+from ascc_salvage._conditions import assessment, primary, radiotherapy  # noqa: E402, F401

@@ -13,11 +13,14 @@ Semantics (``docs/rules.md``):
    :func:`~ascc_salvage.engine._draft.merge`: an option with the same tier under both values
    keeps it; the others become ``undetermined`` with a criterion ``<condition>_known`` naming
    the fields (§0.1 rule 2). A missing value never promotes an option.
-4. Otherwise the default row (empty ``when``) applies.
+4. Otherwise the default row (empty ``when``) applies; a *partial* table without a matching
+   row changes nothing (:func:`run_table` returns ``False``).
 
 Applying a row: the table's common outcomes, then the row's routine (a named Python rule,
 :func:`routine`), then the row's outcomes, each setting its options' tier, reason, flags and
-criteria with the row's rule id.
+criteria with the row's rule id (an outcome with ``remaining`` sets every option still without
+a tier), and the row's warnings. The row's rule id becomes the case's pathway rule unless the
+table does not route (``routes = false``).
 """
 
 from __future__ import annotations
@@ -67,9 +70,12 @@ def reason_text(outcome: RuleOutcome, knowledge: KnowledgeBase | None = None) ->
     return f"{text} [{', '.join(outcome.evidence)}]" if outcome.evidence else text
 
 
-def run_table(d: Draft, f: Facts, section: str) -> None:
-    """Apply the rule table of pathway *section*, from the case's knowledge base, to the draft."""
-    _run(d, f, f.kb.rules[section], {}, {})
+def run_table(d: Draft, f: Facts, section: str) -> bool:
+    """Apply the rule table of pathway *section*, from the case's knowledge base, to the draft.
+
+    Returns whether a row applied (always, except for a partial table without a matching row).
+    """
+    return _run(d, f, f.kb.rules[section], {}, {})
 
 
 def _value(f: Facts, name: str, values: dict[str, ConditionValue]) -> ConditionValue:
@@ -84,8 +90,8 @@ def _select(
     f: Facts,
     values: dict[str, ConditionValue],
     forced: Mapping[str, bool],
-) -> RuleRow | str:
-    """The row that applies, or the unknown condition to branch on."""
+) -> RuleRow | str | None:
+    """The row that applies, the unknown condition to branch on, or ``None`` (no row)."""
     branch_on = ""
     default = table.rows[-1]
     for row in table.rows:
@@ -110,6 +116,8 @@ def _select(
             branch_on = branch_on or unknown
     if branch_on:
         return branch_on
+    if table.partial:
+        return None
     assert not default.when, "the loader checks that the rows cover every case"
     return default
 
@@ -120,11 +128,13 @@ def _run(
     table: RuleTable,
     values: dict[str, ConditionValue],
     forced: Mapping[str, bool],
-) -> None:
+) -> bool:
     chosen = _select(table, f, values, forced)
+    if chosen is None:
+        return False
     if isinstance(chosen, RuleRow):
         _apply(d, f, table, chosen, values)
-        return
+        return True
     variants: list[tuple[str, Draft]] = []
     for label, value in (("met", True), ("not met", False)):
         variant = Draft(
@@ -144,10 +154,12 @@ def _run(
     )
     d.pathway, d.options, d.warnings = merged.pathway, merged.options, merged.warnings
     d.reirradiation_screen = merged.reirradiation_screen
+    return True
 
 
-#: One option set by an outcome: option, tier, reason, flags, conditions reported as criteria.
-_Step = tuple[OptionId, Tier, str, tuple[Flag, ...], tuple[str, ...]]
+#: One option set by an outcome: option (``None``: every option still without a tier), tier,
+#: reason, flags, conditions reported as criteria.
+_Step = tuple[OptionId | None, Tier, str, tuple[Flag, ...], tuple[str, ...]]
 
 
 @functools.cache
@@ -156,7 +168,7 @@ def _steps(outcomes: tuple[RuleOutcome, ...], knowledge: KnowledgeBase) -> tuple
     return tuple(
         (option, outcome.tier, reason_text(outcome, knowledge), outcome.flags, outcome.criteria)
         for outcome in outcomes
-        for option in outcome.options
+        for option in (outcome.options or (None,))
     )
 
 
@@ -164,11 +176,14 @@ def _apply(
     d: Draft, f: Facts, table: RuleTable, row: RuleRow, values: dict[str, ConditionValue]
 ) -> None:
     rule = row.rule_id
-    d.pathway = rule
+    if table.routes:
+        d.pathway = rule
     _set(d, f, _steps(table.common, f.kb), rule, values)
     if row.route:
         IMPLEMENTATIONS[row.route](d, f)
     _set(d, f, _steps(row.then, f.kb), rule, values)
+    for warning in row.warning:
+        d.warn(warning.code, template_text(warning.message, f.kb), warning.fields)
 
 
 def _set(
@@ -176,6 +191,10 @@ def _set(
 ) -> None:
     options = d.options
     for option, tier, reason, flags, names in steps:
+        if option is None:  # remaining: every option still without a tier
+            unset = [o for o, entry in options.items() if entry.tier is None]
+            _set(d, f, tuple((o, tier, reason, flags, names) for o in unset), rule, values)
+            continue
         entry = options[option]
         entry.tier, entry.rule, entry.reason = tier, rule, reason
         if flags:
