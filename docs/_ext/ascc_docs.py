@@ -471,6 +471,8 @@ def _outcome_items(outcomes: list[Any], template_text: Any) -> nodes.Node:
         for i, option in enumerate(outcome.options):
             paragraph += nodes.Text(", " if i else "")
             paragraph += nodes.literal(text=str(option))
+        if outcome.remaining:
+            paragraph += nodes.Text("every other option")
         if outcome.tier.value in ("undetermined", "not_recommended"):
             paragraph += nodes.Text(f" ({outcome.tier.value})")
         paragraph += nodes.Text(f": {template_text(outcome.reason)}")
@@ -503,6 +505,11 @@ def _when(row: Any, template_text: Any) -> nodes.Node:
         cell += conditions
     else:
         cell += nodes.paragraph(text="default row: no other row matches")
+    for warning in row.warning:
+        raised = nodes.paragraph(text="warning ")
+        raised += nodes.literal(text=str(warning.code))
+        raised += nodes.Text(f": {template_text(warning.message)}")
+        cell += raised
     return cell
 
 
@@ -546,6 +553,8 @@ class RuleTable(SphinxDirective):
                 ]
             )
         result: list[nodes.Node] = [_table(_RULE_COLUMNS, rows)]
+        if table.partial:
+            result.append(nodes.paragraph(text="When no row applies, the table changes nothing."))
         if table.common:
             note = nodes.paragraph(text="Whichever row applies (with that row's rule id):")
             result += [note, _outcome_items(list(table.common), template_text)]
