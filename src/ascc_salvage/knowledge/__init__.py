@@ -60,13 +60,14 @@ from ascc_salvage.knowledge._model import (
     RadiotherapySchedule,
     Regimen,
     RegimenVariant,
+    SiteSets,
     Threshold,
     Thresholds,
     Verification,
     VerificationScope,
     display_rank,
 )
-from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable
+from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable, RuleWarning
 from ascc_salvage.vocabulary import Jurisdiction, OptionId
 
 __all__ = [
@@ -103,6 +104,8 @@ __all__ = [
     "RuleOutcome",
     "RuleRow",
     "RuleTable",
+    "RuleWarning",
+    "SiteSets",
     "Threshold",
     "Thresholds",
     "UnknownIdError",
