@@ -11,7 +11,7 @@ import attrs
 import pytest
 
 from ascc_salvage import load_case, recommend
-from ascc_salvage._conditions import ROUTINES
+from ascc_salvage._conditions import CONDITIONS, ROUTINES
 from ascc_salvage.case import Case
 from ascc_salvage.engine import _rules
 from ascc_salvage.engine._draft import Draft
@@ -166,3 +166,15 @@ def test_a_row_raises_its_warnings_with_thresholds_filled_in() -> None:
     ((code, fields), message), *_ = draft.warnings.items()
     assert (code, fields) == (WarningCode.REASSESSMENT_OVERDUE, ("assessments",))
     assert "182 d" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("s2_too_early_regressing.json", False),
+        ("s2_assessment_due_regressing_week_11.json", None),
+        ("s4_1d_canal_r0.json", True),
+    ],
+)
+def test_the_26_week_response_is_assessed_by_status(name: str, value: bool | None) -> None:
+    assert CONDITIONS["response_assessed_at_26_weeks"].evaluate(_facts(name)).value is value
