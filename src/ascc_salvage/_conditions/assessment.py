@@ -27,9 +27,12 @@ def routing_input(f: Facts, name: str) -> Any:
 
     A condition built on a routing input is therefore never unknown itself.
     """
-    from ascc_salvage.engine._inputs import require
+    value = getattr(f, name)
+    if value is None:  # the rare path: the engine's signal, imported when raised
+        from ascc_salvage.engine._inputs import UnknownInput
 
-    return require(f, name)
+        raise UnknownInput(name)
+    return value
 
 
 def _status(*statuses: DiseaseStatus, text: str) -> Any:

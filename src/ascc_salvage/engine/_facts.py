@@ -19,7 +19,6 @@ from ascc_salvage.calculators.body_size import adjusted_body_weight_kg
 from ascc_salvage.calculators.renal import cockcroft_gault_ml_min
 from ascc_salvage.case import Case, DiseaseSite
 from ascc_salvage.knowledge import KnowledgeBase, bundled
-from ascc_salvage.knowledge._model import SiteSets
 from ascc_salvage.status import StatusAssessment, is_distant_site
 from ascc_salvage.vocabulary import (
     Condition,
@@ -85,11 +84,6 @@ class Facts:
     ecog_missing_field: str = "patient.ecog"
     #: The knowledge base every rule reads (thresholds, regimens, approvals, evidence).
     kb: KnowledgeBase = attrs.field(factory=bundled, kw_only=True)
-
-    @property
-    def site_sets(self) -> SiteSets:
-        """The knowledge base's named site sets (``anatomy.toml``)."""
-        return self.kb.site_sets
 
     # --- patient --------------------------------------------------------------------
     @property
@@ -185,7 +179,7 @@ class Facts:
     @cached_property
     def local_sites(self) -> tuple[DiseaseSite, ...]:
         """Anal canal and anal margin sites."""
-        return tuple(s for s in self.sites if s.site in self.site_sets.local_sites)
+        return tuple(s for s in self.sites if s.site in self.kb.site_sets.local_sites)
 
     @property
     def local(self) -> bool:
@@ -207,7 +201,7 @@ class Facts:
     @property
     def lateral_nodes(self) -> bool:
         """Lateral pelvic nodes present (internal iliac, obturator, external iliac, unknown)."""
-        lateral = self.site_sets.lateral_pelvic_stations
+        lateral = self.kb.site_sets.lateral_pelvic_stations
         return any(s.station is None or s.station in lateral for s in self.regional_pelvic_sites)
 
     @property
@@ -237,7 +231,7 @@ class Facts:
         if not self.distant:
             return False
         limit = int(self.kb.thresholds.oligometastatic_max_lesions.value)
-        counted = self.site_sets.oligometastatic_sites
+        counted = self.kb.site_sets.oligometastatic_sites
         if any(
             s.site not in counted and s.site is not Site.PELVIC_NODES for s in self.distant_sites
         ):
@@ -251,12 +245,12 @@ class Facts:
     @property
     def adjacent_organ_invasion(self) -> bool:
         """An adjacent organ needing multivisceral resection is invaded."""
-        return bool(self.invaded & self.site_sets.adjacent_organs)
+        return bool(self.invaded & self.kb.site_sets.adjacent_organs)
 
     @property
     def presumed_unresectable_structures(self) -> frozenset[InvadedStructure]:
         """Invaded structures that make disease presumed unresectable."""
-        return self.invaded & self.site_sets.presumed_unresectable
+        return self.invaded & self.kb.site_sets.presumed_unresectable
 
     @property
     def largest_local_size_cm(self) -> float | None:
@@ -311,7 +305,7 @@ class Facts:
 
     def used(self, option: OptionId) -> bool:
         """Whether *option* was given before for the disease (advanced/(neo)adjuvant)."""
-        settings = self.site_sets.treatment_settings
+        settings = self.kb.site_sets.treatment_settings
         return any(
             t.regimen is option and t.setting in settings for t in self.case.prior_systemic_therapy
         )
