@@ -9,6 +9,7 @@ It provides:
   :func:`ascc_salvage.knowledge.evidence_rows` at build time (never a copied table);
 * ``approvals-table`` — the regulatory approvals, from :mod:`ascc_salvage.knowledge`;
 * ``thresholds-table`` — the clinical thresholds, marking those that are library policy;
+* ``site-sets`` — the named site sets of ``anatomy.toml`` (§3).
 * ``rule-table`` — one section of the clinical pathway, generated from its rule table in
   the knowledge base (``knowledge/data/rules/*.toml``; never a hand-written copy);
 * ``condition-registry`` — the conditions and routines rule tables may name;
@@ -471,6 +472,8 @@ def _outcome_items(outcomes: list[Any], template_text: Any) -> nodes.Node:
         for i, option in enumerate(outcome.options):
             paragraph += nodes.Text(", " if i else "")
             paragraph += nodes.literal(text=str(option))
+        if outcome.remaining:
+            paragraph += nodes.Text("every other option")
         if outcome.tier.value in ("undetermined", "not_recommended"):
             paragraph += nodes.Text(f" ({outcome.tier.value})")
         paragraph += nodes.Text(f": {template_text(outcome.reason)}")
@@ -505,6 +508,11 @@ def _when(row: Any, template_text: Any) -> nodes.Node:
         cell += conditions
     else:
         cell += nodes.paragraph(text="default row: no other row matches")
+    for warning in row.warning:
+        raised = nodes.paragraph(text="warning ")
+        raised += nodes.literal(text=str(warning.code))
+        raised += nodes.Text(f": {template_text(warning.message)}")
+        cell += raised
     return cell
 
 
@@ -548,6 +556,8 @@ class RuleTable(SphinxDirective):
                 ]
             )
         result: list[nodes.Node] = [_table(_RULE_COLUMNS, rows)]
+        if table.partial:
+            result.append(nodes.paragraph(text="When no row applies, the table changes nothing."))
         if table.common:
             note = nodes.paragraph(text="Whichever row applies (with that row's rule id):")
             result += [note, _outcome_items(list(table.common), template_text)]
@@ -557,6 +567,42 @@ class RuleTable(SphinxDirective):
         source += nodes.Text(f" (knowledge base {knowledge.VERSION}).")
         result.append(source)
         return result
+
+
+class SiteSets(SphinxDirective):
+    """Render the named site sets of the knowledge base (``anatomy.toml``)."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if knowledge is None:
+            return _pending("The site sets are generated from the knowledge base.")
+        self.env.note_dependency(str(Path(knowledge.__file__).parent / "data" / "anatomy.toml"))
+        sets = knowledge.bundled().site_sets
+        rows: list[list[nodes.Node]] = []
+        for name, description in sets.descriptions.items():
+            members = nodes.paragraph()
+            for i, member in enumerate(sorted(str(m) for m in getattr(sets, name))):
+                members += nodes.Text(", " if i else "")
+                members += nodes.literal(text=member)
+            rows.append(
+                [
+                    nodes.paragraph("", "", nodes.literal(text=name)),
+                    nodes.paragraph(text=description),
+                    members,
+                ]
+            )
+        columns = (
+            ("name", "Set", 4),
+            ("description", "What it is", 10),
+            ("members", "Members", 10),
+        )
+        source = nodes.paragraph()
+        source += nodes.Text("Generated from ")
+        source += nodes.literal(text="knowledge/data/anatomy.toml")
+        source += nodes.Text(f" (knowledge base {knowledge.VERSION}).")
+        return [_table(columns, rows), source]
 
 
 class ConditionRegistry(SphinxDirective):
@@ -670,6 +716,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("approvals-table", ApprovalsTable)
     app.add_directive("thresholds-table", ThresholdsTable)
     app.add_directive("rule-table", RuleTable)
+    app.add_directive("site-sets", SiteSets)
     app.add_directive("condition-registry", ConditionRegistry)
     app.add_directive("forest-plot", ForestPlot)
     app.add_directive("pathway-diagram", PathwayDiagram)

@@ -38,7 +38,6 @@ from ascc_salvage.vocabulary import (
     Finding,
     NodalStation,
     Site,
-    SurgeryProcedure,
 )
 
 __all__ = [
@@ -61,9 +60,6 @@ _DISEASE_FINDINGS: Final = frozenset(
     {Finding.PROGRESSION, Finding.RECURRENCE, Finding.REGRESSING, Finding.STABLE}
 )
 _NON_MALIGNANT_BIOPSY: Final = frozenset({Biopsy.NEGATIVE, Biopsy.HSIL_ONLY, Biopsy.NON_VIABLE})
-_MAJOR_RESECTIONS: Final = frozenset(
-    {SurgeryProcedure.SALVAGE_APR, SurgeryProcedure.EXTENDED_RESECTION}
-)
 _DISTANT_SITES: Final = frozenset(
     {Site.PARA_AORTIC_NODES, Site.LIVER, Site.LUNG, Site.BONE, Site.PERITONEUM, Site.OTHER_DISTANT}
 )
@@ -376,7 +372,8 @@ def assess_status(case: Case, *, knowledge: KnowledgeBase | None = None) -> Stat
 
     kb = bundled() if knowledge is None else knowledge
     window = int(kb.thresholds.assessment_window_days.value)
-    after_surgery = any(s.procedure in _MAJOR_RESECTIONS for s in case.prior_salvage_surgery)
+    major = kb.site_sets.major_resections
+    after_surgery = any(s.procedure in major for s in case.prior_salvage_surgery)
     crt = case.primary.chemoradiotherapy
     if crt is None:  # §2.1 step 1
         return StatusAssessment(

@@ -11,12 +11,15 @@ import attrs
 import pytest
 
 from ascc_salvage import load_case, recommend
-from ascc_salvage._conditions import ROUTINES
+from ascc_salvage._conditions import CONDITIONS, ROUTINES
 from ascc_salvage.case import Case
 from ascc_salvage.engine import _rules
+from ascc_salvage.engine._draft import Draft
+from ascc_salvage.engine._facts import Facts, derive_facts
 from ascc_salvage.knowledge import KnowledgeBase, rule_table
 from ascc_salvage.knowledge._loader import load_directory
-from ascc_salvage.vocabulary import CriterionResult, OptionId, Tier
+from ascc_salvage.status import assess_status
+from ascc_salvage.vocabulary import CriterionResult, OptionId, Tier, WarningCode
 
 from ._support import CASES_DIR
 
@@ -165,3 +168,59 @@ def test_offered_outcomes_go_through_the_hook_and_inapplicable_conditions_are_si
     entry = d.options[OptionId.CLINICAL_TRIAL]
     assert entry.tier is None  # the hook decides the tier
     assert set(entry.criteria) == {"no_checkpoint_inhibitor_contraindication"}
+
+
+def _facts(name: str) -> Facts:
+    document = json.loads((CASES_DIR / name).read_text())
+    case = load_case(json.dumps(document["case"]))
+    return derive_facts(case, assess_status(case))
+
+
+def test_a_partial_table_without_a_matching_row_changes_nothing() -> None:
+    # Active disease without an overriding situation: no §2 row applies.
+    draft = Draft()
+    assert not _rules.run_table(draft, _facts("s4_1d_canal_r0.json"), "2")
+    assert draft.pathway == ""
+    assert all(entry.tier is None for entry in draft.options.values())
+
+
+def test_remaining_sets_only_the_options_without_a_tier() -> None:
+    draft = Draft()
+    draft.set(OptionId.SURVEILLANCE, Tier.NOT_RECOMMENDED, "2", "kept")
+    assert _rules.run_table(draft, _facts("override_declines_active_treatment.json"), "2")
+    assert draft.pathway == "2.override"
+    assert draft.options[OptionId.SURVEILLANCE].rule == "2"
+    assert draft.options[OptionId.BEST_SUPPORTIVE_CARE].tier is Tier.PREFERRED
+    salvage = draft.options[OptionId.SALVAGE_APR]
+    assert (salvage.tier, salvage.reason) == (
+        Tier.NOT_RECOMMENDED,
+        "patient choice: declines active treatment",
+    )
+
+
+def test_a_table_that_does_not_route_keeps_the_pathway_rule() -> None:
+    facts = _facts("s4_1e_iort_not_available.json")
+    draft = Draft(pathway="4.1")
+    assert _rules.run_table(draft, facts, "6")
+    assert draft.pathway == "4.1"
+    assert draft.options[OptionId.IORT].rule == "6.iort"
+
+
+def test_a_row_raises_its_warnings_with_thresholds_filled_in() -> None:
+    draft = Draft()
+    _rules.run_table(draft, _facts("s2_assessment_due_regressing_week_11.json"), "2")
+    ((code, fields), message), *_ = draft.warnings.items()
+    assert (code, fields) == (WarningCode.REASSESSMENT_OVERDUE, ("assessments",))
+    assert "182 d" in message
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("s2_too_early_regressing.json", False),
+        ("s2_assessment_due_regressing_week_11.json", None),
+        ("s4_1d_canal_r0.json", True),
+    ],
+)
+def test_the_26_week_response_is_assessed_by_status(name: str, value: bool | None) -> None:
+    assert CONDITIONS["response_assessed_at_26_weeks"].evaluate(_facts(name)).value is value

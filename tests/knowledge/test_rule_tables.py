@@ -81,7 +81,9 @@ def test_the_bundled_tables_load() -> None:
     with pytest.raises(UnknownIdError, match="rule table"):
         knowledge.rule_table("42")
     assert table in knowledge.rule_tables()
-    assert [t.section for t in knowledge.rule_tables()] == ["5.2", "5.4", "7"]
+    assert [t.section for t in knowledge.rule_tables()] == ["2", "5.2", "5.4", "6", "7"]
+    assert knowledge.rule_table("2").partial
+    assert not knowledge.rule_table("6").routes
 
 
 def test_conditions_are_documented() -> None:
@@ -94,7 +96,7 @@ def test_conditions_are_documented() -> None:
 def test_a_valid_extra_table_loads(data_copy: pathlib.Path) -> None:
     (data_copy / "rules" / "9_test.toml").write_text(TABLE, encoding="utf-8")
     kb = load_directory(data_copy)
-    assert sorted(kb.rules) == ["5.2", "5.4", "7", "9"]
+    assert sorted(kb.rules) == ["2", "5.2", "5.4", "6", "7", "9"]
     outcome = kb.rules["9"].rows[0].then[0]
     assert (outcome.options, outcome.tier) == ((OptionId.LOCAL_EXCISION,), Tier.PREFERRED)
 
@@ -205,6 +207,41 @@ CORRUPTIONS = [
     ),
     ('title = "Test"', "", "rules/9_test.toml: -: needs a section and a title"),
     (
+        'title = "Test"',
+        'title = "Test"\npartial = 1',
+        "rules/9_test.toml: -: partial and routes are",
+    ),
+    (
+        'title = "Test"',
+        'title = "Test"\npartial = true',
+        "rules/9_test.toml: 9c: a partial table has no default row",
+    ),
+    (
+        'reason = "excise"',
+        'reason = "excise"\nremaining = true',
+        "rules/9_test.toml: 9a: remaining = true: names no options and is the last outcome",
+    ),
+    (
+        'options = ["local_excision"]\n',
+        "",
+        "rules/9_test.toml: 9a: an outcome names its options (or remaining = true)",
+    ),
+    (
+        'options = ["iort"]',
+        "remaining = true",
+        "rules/9_test.toml: common: remaining = true is for a row's last outcome",
+    ),
+    (
+        'route = "systemic_first_line"',
+        'route = "systemic_first_line"\n[[row.warning]]\ncode = "overdue"\nmessage = "m"',
+        "rules/9_test.toml: 9b: 'overdue' is not a valid WarningCode",
+    ),
+    (
+        'route = "systemic_first_line"',
+        'route = "systemic_first_line"\n[[row.warning]]\ncode = "reassessment_overdue"\nmessage = "after {day}"',
+        "rules/9_test.toml: 9b: unknown threshold {day}",
+    ),
+    (
         'section = "9"',
         'section = "7"',
         "rules/9_test.toml: -: section 7 is also in rules/7_untreated_primary.toml",
@@ -271,4 +308,52 @@ def test_bundled_table_with_an_unknown_option(data_copy: pathlib.Path) -> None:
     assert any(
         line.startswith(f"rules/{FILE}: 7a: 'excision' is not a valid OptionId")
         for line in _problems(data_copy)
+    )
+
+
+#: A partial table: two-valued conditions, no default row; an uncovered case changes nothing.
+PARTIAL = """
+section = "9"
+title = "Test"
+partial = true
+routes = false
+
+[[row]]
+id = "9a"
+situation = "metastatic"
+when = { metastatic = true }
+
+[[row.warning]]
+code = "reassessment_overdue"
+message = "after {assessment_window_days}"
+fields = ["assessments"]
+
+[[row.then]]
+options = ["iort"]
+tier = "preferred"
+reason = "x"
+
+[[row.then]]
+remaining = true
+tier = "not_recommended"
+reason = "the rest"
+"""
+
+
+def test_a_partial_table_loads(data_copy: pathlib.Path) -> None:
+    (data_copy / "rules" / "9_test.toml").write_text(PARTIAL, encoding="utf-8")
+    table = load_directory(data_copy).rules["9"]
+    assert (table.partial, table.routes) == (True, False)
+    row = table.rows[0]
+    assert row.then[1].remaining
+    assert not row.then[1].options
+    assert row.warning[0].fields == ("assessments",)
+
+
+def test_a_partial_table_names_only_two_valued_conditions(data_copy: pathlib.Path) -> None:
+    text = PARTIAL.replace("{ metastatic = true }", "{ sphincter_not_invaded = true }")
+    (data_copy / "rules" / "9_test.toml").write_text(text, encoding="utf-8")
+    assert (
+        "rules/9_test.toml: -: a partial table: condition 'sphincter_not_invaded' can be unknown"
+        in _problems(data_copy)
     )

@@ -94,5 +94,9 @@ def declare_routines(**routines: str) -> None:
 
 # One module per pathway part declares its conditions and routines. Imported last: they
 # import the classes above.
-from ascc_salvage._conditions import primary  # noqa: E402, F401, I001
-from ascc_salvage._conditions import systemic  # noqa: E402, F401
+from ascc_salvage._conditions import (  # noqa: E402, F401
+    assessment,
+    primary,
+    radiotherapy,
+    systemic,
+)

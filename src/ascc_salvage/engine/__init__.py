@@ -24,12 +24,7 @@ from ascc_salvage.case import SCHEMA_VERSION, Case
 from ascc_salvage.engine._draft import ALL_OPTIONS, CATALOGUE_INDEX, TIER_ORDER, Draft, merge
 from ascc_salvage.engine._facts import Facts, derive_facts, ecog_from_karnofsky
 from ascc_salvage.engine._inputs import ROUTING_INPUTS, UnknownInput
-from ascc_salvage.engine.assessment import (
-    confirmation_gate,
-    extent_cross_check,
-    overriding_situation,
-    route_without_active_disease,
-)
+from ascc_salvage.engine.assessment import confirmation_gate, extent_cross_check, route_by_status
 from ascc_salvage.engine.catalogue import INTENT
 from ascc_salvage.engine.locoregional import route_distant, route_locoregional
 from ascc_salvage.engine.primary import route_untreated
@@ -123,18 +118,12 @@ def _evaluate(f: Facts) -> Draft:
 
 
 def _route(d: Draft, f: Facts) -> None:
-    status = f.status.status
-    if status is DiseaseStatus.UNTREATED_PRIMARY:
-        # An untreated primary is active disease: the overriding situations apply too.
-        if not overriding_situation(d, f):
-            route_untreated(d, f)
+    # §2 first: a status without active disease, or an overriding situation (an untreated
+    # primary is active disease: the overriding situations apply to it too).
+    if route_by_status(d, f):
         return
-    if status not in _ACTIVE:
-        route_without_active_disease(d, f)
-        return
-    for option in (OptionId.OBSERVE_AND_REASSESS, OptionId.SURVEILLANCE):
-        d.set(option, Tier.NOT_RECOMMENDED, "2", f"{status} disease needs a decision now")
-    if overriding_situation(d, f):
+    if f.status.status is DiseaseStatus.UNTREATED_PRIMARY:
+        route_untreated(d, f)
         return
     if f.case.disease is not None:
         if f.distant:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import cached_property
-from typing import Final
 
 import attrs
 
@@ -33,40 +32,6 @@ from ascc_salvage.vocabulary import (
     SurgeryProcedure,
     TherapyOutcome,
     TherapySetting,
-)
-
-LOCAL_SITES: Final = frozenset({Site.ANAL_CANAL, Site.ANAL_MARGIN})
-#: Distant sites that may count towards oligometastatic disease (library policy, §3).
-_OLIGO_COUNTED: Final = frozenset({Site.PARA_AORTIC_NODES, Site.LIVER, Site.LUNG, Site.BONE})
-_LATERAL_STATIONS: Final = frozenset(
-    {NodalStation.INTERNAL_ILIAC, NodalStation.OBTURATOR, NodalStation.EXTERNAL_ILIAC}
-)
-ADJACENT_ORGANS: Final = frozenset(
-    {
-        InvadedStructure.VAGINA,
-        InvadedStructure.UTERUS,
-        InvadedStructure.PROSTATE,
-        InvadedStructure.BLADDER,
-        InvadedStructure.URETHRA,
-        InvadedStructure.COCCYX,
-        InvadedStructure.SACRUM_LOW,
-    }
-)
-PRESUMED_UNRESECTABLE: Final = frozenset(
-    {
-        InvadedStructure.PELVIC_SIDEWALL,
-        InvadedStructure.EXTERNAL_ILIAC_VESSELS,
-        InvadedStructure.SCIATIC_NERVE,
-        InvadedStructure.SACRUM_HIGH,
-        InvadedStructure.FEMORAL_VESSELS,
-    }
-)
-_MAJOR_RESECTIONS: Final = frozenset(
-    {SurgeryProcedure.SALVAGE_APR, SurgeryProcedure.EXTENDED_RESECTION}
-)
-#: Settings in which an earlier regimen counts as "used" for later palliative lines.
-_TREATMENT_SETTINGS: Final = frozenset(
-    {TherapySetting.ADVANCED, TherapySetting.NEOADJUVANT, TherapySetting.ADJUVANT}
 )
 
 
@@ -194,7 +159,7 @@ class Facts:
     @cached_property
     def local_sites(self) -> tuple[DiseaseSite, ...]:
         """Anal canal and anal margin sites."""
-        return tuple(s for s in self.sites if s.site in LOCAL_SITES)
+        return tuple(s for s in self.sites if s.site in self.kb.site_sets.local_sites)
 
     @property
     def local(self) -> bool:
@@ -216,9 +181,8 @@ class Facts:
     @property
     def lateral_nodes(self) -> bool:
         """Lateral pelvic nodes present (internal iliac, obturator, external iliac, unknown)."""
-        return any(
-            s.station is None or s.station in _LATERAL_STATIONS for s in self.regional_pelvic_sites
-        )
+        lateral = self.kb.site_sets.lateral_pelvic_stations
+        return any(s.station is None or s.station in lateral for s in self.regional_pelvic_sites)
 
     @property
     def external_iliac_only_pelvic(self) -> bool:
@@ -247,9 +211,9 @@ class Facts:
         if not self.distant:
             return False
         limit = int(self.kb.thresholds.oligometastatic_max_lesions.value)
+        counted = self.kb.site_sets.oligometastatic_sites
         if any(
-            s.site not in _OLIGO_COUNTED and s.site is not Site.PELVIC_NODES
-            for s in self.distant_sites
+            s.site not in counted and s.site is not Site.PELVIC_NODES for s in self.distant_sites
         ):
             return False
         if self.distant_lesions > limit:
@@ -261,12 +225,12 @@ class Facts:
     @property
     def adjacent_organ_invasion(self) -> bool:
         """An adjacent organ needing multivisceral resection is invaded."""
-        return bool(self.invaded & ADJACENT_ORGANS)
+        return bool(self.invaded & self.kb.site_sets.adjacent_organs)
 
     @property
     def presumed_unresectable_structures(self) -> frozenset[InvadedStructure]:
         """Invaded structures that make disease presumed unresectable."""
-        return self.invaded & PRESUMED_UNRESECTABLE
+        return self.invaded & self.kb.site_sets.presumed_unresectable
 
     @property
     def largest_local_size_cm(self) -> float | None:
@@ -321,9 +285,9 @@ class Facts:
 
     def used(self, option: OptionId) -> bool:
         """Whether *option* was given before for the disease (advanced/(neo)adjuvant)."""
+        settings = self.kb.site_sets.treatment_settings
         return any(
-            t.regimen is option and t.setting in _TREATMENT_SETTINGS
-            for t in self.case.prior_systemic_therapy
+            t.regimen is option and t.setting in settings for t in self.case.prior_systemic_therapy
         )
 
     @cached_property

@@ -13,13 +13,16 @@ Semantics (``docs/rules.md``):
    :func:`~ascc_salvage.engine._draft.merge`: an option with the same tier under both values
    keeps it; the others become ``undetermined`` with a criterion ``<condition>_known`` naming
    the fields (§0.1 rule 2). A missing value never promotes an option.
-4. Otherwise the default row (empty ``when``) applies.
+4. Otherwise the default row (empty ``when``) applies; a *partial* table without a matching
+   row changes nothing (:func:`run_table` returns ``False``).
 
 Applying a row: the table's common outcomes, then the row's routine (a named Python rule,
 :func:`routine`), then the row's outcomes, each setting its options' tier, reason, flags and
-criteria with the row's rule id. An outcome marked ``offer`` is handed to the caller's offer
-hook instead (the shared criteria of §5.1 decide whether its tier stands). A condition that
-does not apply to the case (``applies`` false) is not reported as a criterion.
+criteria with the row's rule id (an outcome with ``remaining`` sets every option still without
+a tier), and the row's warnings. The row's rule id becomes the case's pathway rule unless the
+table does not route (``routes = false``). An outcome marked ``offer`` is handed to the
+caller's offer hook instead (the shared criteria of §5.1 decide whether its tier stands). A
+condition that does not apply to the case (``applies`` false) is not reported as a criterion.
 """
 
 from __future__ import annotations
@@ -79,7 +82,7 @@ def reason_text(outcome: RuleOutcome, knowledge: KnowledgeBase | None = None) ->
     return f"{text} [{', '.join(outcome.evidence)}]" if outcome.evidence else text
 
 
-def run_table(d: Draft, f: Facts, section: str, *, offer: Offer | None = None) -> None:
+def run_table(d: Draft, f: Facts, section: str, *, offer: Offer | None = None) -> bool:
     """Apply the rule table of pathway *section*, from the case's knowledge base, to the draft.
 
     Args:
@@ -87,8 +90,11 @@ def run_table(d: Draft, f: Facts, section: str, *, offer: Offer | None = None) -
         f: The case's facts.
         section: The pathway section (``"7"``).
         offer: The hook for outcomes marked ``offer`` (required when the table has any).
+
+    Returns:
+        Whether a row applied (always, except for a partial table without a matching row).
     """
-    _run(d, f, f.kb.rules[section], {}, {}, offer)
+    return _run(d, f, f.kb.rules[section], {}, {}, offer)
 
 
 def _value(f: Facts, name: str, values: dict[str, ConditionValue]) -> ConditionValue:
@@ -103,8 +109,8 @@ def _select(
     f: Facts,
     values: dict[str, ConditionValue],
     forced: Mapping[str, bool],
-) -> RuleRow | str:
-    """The row that applies, or the unknown condition to branch on."""
+) -> RuleRow | str | None:
+    """The row that applies, the unknown condition to branch on, or ``None`` (no row)."""
     branch_on = ""
     default = table.rows[-1]
     for row in table.rows:
@@ -129,6 +135,8 @@ def _select(
             branch_on = branch_on or unknown
     if branch_on:
         return branch_on
+    if table.partial:
+        return None
     assert not default.when, "the loader checks that the rows cover every case"
     return default
 
@@ -140,11 +148,13 @@ def _run(
     values: dict[str, ConditionValue],
     forced: Mapping[str, bool],
     offer: Offer | None,
-) -> None:
+) -> bool:
     chosen = _select(table, f, values, forced)
+    if chosen is None:
+        return False
     if isinstance(chosen, RuleRow):
         _apply(d, f, table, chosen, values, offer)
-        return
+        return True
     variants: list[tuple[str, Draft]] = []
     for label, value in (("met", True), ("not met", False)):
         variant = Draft(
@@ -164,11 +174,12 @@ def _run(
     )
     d.pathway, d.options, d.warnings = merged.pathway, merged.options, merged.warnings
     d.reirradiation_screen = merged.reirradiation_screen
+    return True
 
 
-#: One option set by an outcome: option, tier, reason, flags, conditions reported as
-#: criteria, whether it is offered through the hook.
-_Step = tuple[OptionId, Tier, str, tuple[Flag, ...], tuple[str, ...], bool]
+#: One option set by an outcome: option (``None``: every option still without a tier), tier,
+#: reason, flags, conditions reported as criteria, whether it is offered through the hook.
+_Step = tuple[OptionId | None, Tier, str, tuple[Flag, ...], tuple[str, ...], bool]
 
 
 @functools.cache
@@ -184,7 +195,7 @@ def _steps(outcomes: tuple[RuleOutcome, ...], knowledge: KnowledgeBase) -> tuple
             outcome.offer,
         )
         for outcome in outcomes
-        for option in outcome.options
+        for option in (outcome.options or (None,))
     )
 
 
@@ -197,11 +208,14 @@ def _apply(
     offer: Offer | None,
 ) -> None:
     rule = row.rule_id
-    d.pathway = rule
+    if table.routes:
+        d.pathway = rule
     _set(d, f, _steps(table.common, f.kb), rule, values, offer)
     if row.route:
         IMPLEMENTATIONS[row.route](d, f)
     _set(d, f, _steps(row.then, f.kb), rule, values, offer)
+    for warning in row.warning:
+        d.warn(warning.code, template_text(warning.message, f.kb), warning.fields)
 
 
 def _set(
@@ -214,6 +228,11 @@ def _set(
 ) -> None:
     options = d.options
     for option, tier, reason, flags, names, offered in steps:
+        if option is None:  # remaining: every option still without a tier
+            unset = [o for o, entry in options.items() if entry.tier is None]
+            remaining = tuple((o, tier, reason, flags, names, offered) for o in unset)
+            _set(d, f, remaining, rule, values, offer)
+            continue
         entry = options[option]
         if offered:
             assert offer is not None, f"{rule}: offered outcomes need the caller's offer hook"

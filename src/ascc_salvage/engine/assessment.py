@@ -1,7 +1,11 @@
 """Status-driven rules (clinical pathway §2).
 
-The 26-week clock, surveillance, equivocal findings, the confirmation gate and the
-overriding situations.
+What each status without active disease does, and the overriding situations of active
+disease, are the §2 rule table (``knowledge/data/rules/2_status.toml``), run by
+:func:`route_by_status`. The confirmation gate and the §2.1 extent cross-check stay Python:
+the gate reports each missing step as an unknown criterion on the options it holds and leaves
+the pathway rule to the extent rules; the cross-check writes warnings and flags from the
+status assessment.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from typing import Final
 
 from ascc_salvage.engine._draft import Draft, criterion
 from ascc_salvage.engine._facts import Facts
-from ascc_salvage.engine._inputs import require
+from ascc_salvage.engine._rules import run_table
 from ascc_salvage.status import ExtentEffect, NewSiteRule
 from ascc_salvage.vocabulary import (
     SYSTEMIC_OPTIONS,
@@ -38,119 +42,23 @@ ANTICANCER: Final = tuple(
         Opt.PRIMARY_CHEMORADIOTHERAPY,
     )
 )
-S = DiseaseStatus
+_ACTIVE: Final = frozenset(
+    {DiseaseStatus.PERSISTENT, DiseaseStatus.PROGRESSIVE, DiseaseStatus.RECURRENT}
+)
 
 
-def route_without_active_disease(d: Draft, f: Facts) -> None:
-    """Statuses before, or without, confirmed active disease (§2 table, rows 1–4)."""
+def route_by_status(d: Draft, f: Facts) -> bool:
+    """Apply §2: a status without active disease, or an overriding situation of active disease.
+
+    For persistent, progressive and recurrent disease, ``observe_and_reassess`` and
+    ``surveillance`` are not recommended first (rule 2; not for an untreated primary). Returns
+    whether a row of the §2 table applied; if not, the case is routed by extent.
+    """
     status = f.status.status
-    window = int(f.kb.thresholds.assessment_window_days.value)
-    if status is S.TOO_EARLY_TO_ASSESS:
-        d.pathway = "2.too_early"
-        d.set(
-            Opt.OBSERVE_AND_REASSESS,
-            P,
-            "2.too_early",
-            f"before week 26 (day {window}) and not progressing: reassess [ACT2_TIMING_2017]",
-        )
-        d.set(
-            Opt.BIOPSY_AND_RESTAGE,
-            N,
-            "2.too_early",
-            "a regressing residuum is not biopsied routinely before week 26",
-        )
-        return
-    if status is S.ASSESSMENT_DUE:
-        d.pathway = "2.assessment_due"
-        d.warn(
-            WarningCode.REASSESSMENT_OVERDUE,
-            f"no assessment at or after day {window} from the start of chemoradiotherapy "
-            "is recorded: the 26-week response assessment is overdue",
-            ("assessments",),
-        )
-        d.set(
-            Opt.BIOPSY_AND_RESTAGE,
-            P,
-            "2.assessment_due",
-            "the overdue 26-week assessment: examination, MRI, biopsy of any residuum",
-        )
-        item = criterion(
-            "response_assessed_at_26_weeks",
-            None,
-            "the 26-week response is not yet assessed",
-            ["assessments"],
-        )
-        for option in (*ANTICANCER, Opt.BEST_SUPPORTIVE_CARE, Opt.PALLIATIVE_RADIOTHERAPY):
-            d.set(
-                option,
-                U,
-                "2.assessment_due",
-                "decided by the overdue 26-week assessment",
-                criteria=[item],
-            )
-        return
-    if status in (S.COMPLETE_CLINICAL_RESPONSE, S.NO_EVIDENCE_OF_DISEASE):
-        d.pathway = "2.surveillance"
-        d.set(
-            Opt.SURVEILLANCE, P, "2.surveillance", "no evaluable disease: surveillance [ESMO_2021]"
-        )
-        d.set(Opt.BIOPSY_AND_RESTAGE, N, "2.surveillance", "no routine biopsy of a scar")
-        for option in ANTICANCER:
-            d.set(option, N, "2.surveillance", "no evaluable disease")
-        return
-    # Equivocal.
-    d.pathway = "2.equivocal"
-    d.set(
-        Opt.BIOPSY_AND_RESTAGE,
-        P,
-        "2.equivocal",
-        "repeat examination under anaesthesia, biopsies and MRI/PET-CT at a short interval",
-    )
-    d.set(Opt.OBSERVE_AND_REASSESS, A, "2.equivocal", "short-interval reassessment")
-    for option in ANTICANCER:
-        d.set(option, N, "2.equivocal", "never operate or treat on imaging alone")
-
-
-def overriding_situation(d: Draft, f: Facts) -> bool:
-    """Apply the overriding situations of §2; return whether one applied."""
-    t = f.kb.thresholds
-    ecog = require(f, "ecog")
-    rule = "2.override"
-    if ecog >= int(t.ecog_best_supportive_care_min.value):
-        d.pathway = rule
-        d.set(Opt.BEST_SUPPORTIVE_CARE, P, rule, f"ECOG {ecog}: best supportive care")
-        d.set(Opt.PALLIATIVE_RADIOTHERAPY, A, rule, "symptom control")
-        d.set(
-            Opt.BIOPSY_AND_RESTAGE,
-            A,
-            rule,
-            "only if the result would change management",
-            [Flag.INDIVIDUALISED],
-        )
-        for option in (*ANTICANCER, Opt.PRIMARY_CHEMORADIOTHERAPY):
-            d.set(option, N, rule, f"ECOG {ecog}: no trial enrolled ECOG ≥ 3")
-        return True
-    if f.case.patient.declines_active_treatment is True:
-        d.pathway = rule
-        d.set(Opt.BEST_SUPPORTIVE_CARE, P, rule, "patient choice: best supportive care")
-        d.set(Opt.PALLIATIVE_RADIOTHERAPY, A, rule, "symptom control")
-        for any_option in OptionId:
-            if d.tier(any_option) is None:
-                d.set(any_option, N, rule, "patient choice: declines active treatment")
-        return True
-    if f.ongoing_line:
-        d.pathway = rule
-        d.set(
-            Opt.OBSERVE_AND_REASSESS,
-            P,
-            rule,
-            "continue the current systemic line",
-            [Flag.CONTINUE_CURRENT_THERAPY],
-        )
-        for option in (*ANTICANCER, Opt.PRIMARY_CHEMORADIOTHERAPY):
-            d.set(option, N, rule, "current systemic line has not failed")
-        return True
-    return False
+    if status in _ACTIVE:
+        for option in (Opt.OBSERVE_AND_REASSESS, Opt.SURVEILLANCE):
+            d.set(option, N, "2", f"{status} disease needs a decision now")
+    return run_table(d, f, "2")
 
 
 def confirmation_gate(d: Draft, f: Facts) -> None:

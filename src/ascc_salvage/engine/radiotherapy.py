@@ -1,7 +1,11 @@
 """Radiotherapy after radiotherapy (clinical pathway §6): re-irradiation, IORT, groin RT.
 
-The cumulative-dose screen itself is :func:`ascc_salvage.calculators.reirradiation_feasibility`
-(float fast path ``assess_floats``); this module turns its verdict into tiers and flags.
+IORT beside a resection is the §6 rule table (``knowledge/data/rules/6_radiotherapy.toml``).
+The re-irradiation screen is :func:`ascc_salvage.calculators.reirradiation_feasibility`
+(float fast path ``assess_floats``; its interval bands and dose limits are knowledge-base
+data); :func:`offer_reirradiation` turns its verdict into a tier and stays Python because
+it combines: the calling §4 rule supplies the rule id and reason of a feasible screen, and an
+infeasible or undetermined screen reports the calculator's own reasons under rule 6.
 """
 
 from __future__ import annotations
@@ -16,10 +20,10 @@ from ascc_salvage.calculators.reirradiation import (
 )
 from ascc_salvage.engine._draft import Draft, criterion
 from ascc_salvage.engine._facts import Facts
+from ascc_salvage.engine._rules import run_table
 from ascc_salvage.vocabulary import Flag, Margin, OptionId, RadiotherapyRegion, Tier
 
 REIRRADIATION: Final = OptionId.REIRRADIATION
-IORT: Final = OptionId.IORT
 GROIN_RT: Final = OptionId.GROIN_RADIOTHERAPY
 
 
@@ -81,28 +85,10 @@ def offer_reirradiation(
 
 
 def offer_iort(d: Draft, f: Facts, margin: Margin) -> None:
-    """IORT (§6) beside a preferred resection: an alternative only if R1 is expected.
+    """IORT (§6) beside a preferred resection: the §6 rule table (an alternative only if R1).
 
-    Called only once a resection is preferred and the expected *margin* is resolved.
+    Called only once a resection is preferred and the expected *margin* (the routing input
+    ``Facts.expected_margin``, which the table's conditions read) is resolved.
     """
-    rule = "6.iort"
-    item = criterion("expected_margin_r1", margin is Margin.R1, f"expected margin {margin}")
-    if margin is Margin.R1:
-        flags = []
-        if f.case.facility.iort_available is not True:
-            flags.append(Flag.REQUIRES_IORT_CAPABLE_CENTRE)
-        d.set(
-            IORT,
-            Tier.ALTERNATIVE,
-            rule,
-            "resection with an expected R1 margin [HALLEMEIER_2014, WRIGHT_2011]",
-            flags,
-            [item],
-        )
-    else:
-        why = (
-            "no added value when R0 is expected"
-            if margin is Margin.R0
-            else ("no substitute for resection when R2 is expected")
-        )
-        d.set(IORT, Tier.NOT_RECOMMENDED, rule, why, criteria=[item])
+    assert margin is f.expected_margin
+    run_table(d, f, "6")

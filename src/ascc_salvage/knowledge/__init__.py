@@ -61,13 +61,14 @@ from ascc_salvage.knowledge._model import (
     RadiotherapySchedule,
     Regimen,
     RegimenVariant,
+    SiteSets,
     Threshold,
     Thresholds,
     Verification,
     VerificationScope,
     display_rank,
 )
-from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable
+from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable, RuleWarning
 from ascc_salvage.vocabulary import Jurisdiction, OptionId
 
 __all__ = [
@@ -105,6 +106,8 @@ __all__ = [
     "RuleOutcome",
     "RuleRow",
     "RuleTable",
+    "RuleWarning",
+    "SiteSets",
     "Threshold",
     "Thresholds",
     "UnknownIdError",
@@ -536,7 +539,7 @@ def rule_tables() -> tuple[RuleTable, ...]:
     """Return every rule table, in pathway order.
 
     >>> [table.section for table in rule_tables()]
-    ['5.2', '5.4', '7']
+    ['2', '5.2', '5.4', '6', '7']
     """
     return tuple(_kb().rules.values())
 

@@ -34,6 +34,7 @@ from cattrs.v import format_exception
 from ascc_salvage._convert import converter, partial_date
 from ascc_salvage.knowledge._model import (
     DOSE_RULE_UNITS,
+    SITE_SET_TYPES,
     Approval,
     ApprovalAbsence,
     ConditionSets,
@@ -47,6 +48,7 @@ from ascc_salvage.knowledge._model import (
     OrganLimit,
     RadiotherapySchedule,
     Regimen,
+    SiteSets,
     Threshold,
     Thresholds,
     Verification,
@@ -69,6 +71,7 @@ FILES: Final = (
     "options.toml",
     "thresholds.toml",
     "condition_sets.toml",
+    "anatomy.toml",
 )
 
 IDENTIFIER_PATTERNS: Final[Mapping[IdentifierKind, re.Pattern[str]]] = {
@@ -135,6 +138,8 @@ class KnowledgeBase:
     rules: Mapping[str, RuleTable] = attrs.field(factory=dict)
     #: The clinical condition sets of §5.1 (``condition_sets.toml``).
     condition_sets: ConditionSets = attrs.field(kw_only=True)
+    #: The named site sets of ``anatomy.toml``.
+    site_sets: SiteSets = attrs.field(kw_only=True)
 
     # Identity hash (the mappings are unhashable); equal objects may hash apart, which only
     # costs a cache entry.
@@ -650,8 +655,9 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
     ]
     rules = load_rule_tables(root, known, threshold_names, problems)
     condition_sets = _condition_sets(raw["condition_sets.toml"], problems)
+    site_sets = _structure_site_sets(raw["anatomy.toml"], problems)
 
-    if problems.lines or thresholds is None:
+    if problems.lines or thresholds is None or site_sets is None:
         raise KnowledgeBaseError(problems.lines)
     return KnowledgeBase(
         version=version,
@@ -667,7 +673,37 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
         option_agents=option_agents,
         rules=rules,
         condition_sets=condition_sets,
+        site_sets=site_sets,
     )
+
+
+def _structure_site_sets(raw: Mapping[str, Any], problems: _Problems) -> SiteSets | None:
+    """The site sets of ``anatomy.toml``: each a table with members and a description."""
+    file = "anatomy.toml"
+    for name in sorted(set(raw) - set(SITE_SET_TYPES)):
+        problems.add(file, name, "unknown set")
+    sets: dict[str, Any] = {}
+    descriptions: dict[str, str] = {}
+    for name, kind in SITE_SET_TYPES.items():
+        entry = raw.get(name)
+        if not isinstance(entry, dict):
+            problems.add(file, name, "missing: a table with members and description")
+            continue
+        extra = sorted(set(entry) - {"members", "description"})
+        if extra:
+            problems.add(file, name, f"unknown keys {extra}")
+        try:
+            members = converter.structure(entry.get("members"), list[kind])  # type: ignore[valid-type]
+            descriptions[name] = converter.structure(entry.get("description"), str)
+        except Exception as exc:  # cattrs raises several types; each becomes a problem
+            problems.add(file, name, _message(exc))
+            continue
+        if len(set(members)) != len(members):
+            problems.add(file, name, "a member is listed twice")
+        sets[name] = frozenset(members)
+    if len(sets) != len(SITE_SET_TYPES):
+        return None
+    return SiteSets(**sets, descriptions=descriptions)
 
 
 def _option_agents(

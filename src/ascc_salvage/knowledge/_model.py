@@ -15,9 +15,17 @@ from typing import Final, NamedTuple
 
 import attrs
 
-from ascc_salvage.vocabulary import Condition
+from ascc_salvage.vocabulary import (
+    Condition,
+    InvadedStructure,
+    NodalStation,
+    Site,
+    SurgeryProcedure,
+    TherapySetting,
+)
 
 __all__ = [
+    "SITE_SET_TYPES",
     "Approval",
     "ApprovalAbsence",
     "ConditionSets",
@@ -44,6 +52,7 @@ __all__ = [
     "RadiotherapySchedule",
     "Regimen",
     "RegimenVariant",
+    "SiteSets",
     "Threshold",
     "Thresholds",
     "Verification",
@@ -824,3 +833,44 @@ class Thresholds:
             if limit.organ == organ:
                 return limit
         raise KeyError(f"no re-irradiation limit for organ {organ!r}")
+
+
+@attrs.frozen
+class SiteSets:
+    """Named sets of anatomical sites, structures and treatment-history values the rules use.
+
+    Read from ``anatomy.toml``; each set's members are values of its vocabulary enum.
+
+    Attributes:
+        local_sites: Disease sites that are local disease (§3).
+        oligometastatic_sites: Distant sites that may count towards oligometastatic disease
+            (library policy, §3).
+        lateral_pelvic_stations: Pelvic nodal stations that are lateral (§4.1h, §4.5).
+        adjacent_organs: Invaded structures that need a multivisceral resection (§4.1c).
+        presumed_unresectable: Invaded structures that make disease presumed unresectable (§3).
+        major_resections: Salvage procedures that count as a major resection (§4.6).
+        treatment_settings: Settings in which an earlier regimen counts as used for later
+            palliative lines (§5).
+        descriptions: What each set is, by name (for the generated documentation).
+    """
+
+    local_sites: frozenset[Site]
+    oligometastatic_sites: frozenset[Site]
+    lateral_pelvic_stations: frozenset[NodalStation]
+    adjacent_organs: frozenset[InvadedStructure]
+    presumed_unresectable: frozenset[InvadedStructure]
+    major_resections: frozenset[SurgeryProcedure]
+    treatment_settings: frozenset[TherapySetting]
+    descriptions: Mapping[str, str] = attrs.field(factory=dict, eq=False)
+
+
+#: The vocabulary enum of each site set's members.
+SITE_SET_TYPES: Final[Mapping[str, type[enum.Enum]]] = {
+    "local_sites": Site,
+    "oligometastatic_sites": Site,
+    "lateral_pelvic_stations": NodalStation,
+    "adjacent_organs": InvadedStructure,
+    "presumed_unresectable": InvadedStructure,
+    "major_resections": SurgeryProcedure,
+    "treatment_settings": TherapySetting,
+}

@@ -28,28 +28,28 @@ import attrs
 
 from ascc_salvage._conditions import CONDITIONS, ROUTINES
 from ascc_salvage._convert import converter
-from ascc_salvage.vocabulary import Flag, OptionId, Tier
+from ascc_salvage.vocabulary import Flag, OptionId, Tier, WarningCode
 
-__all__ = ["RuleOutcome", "RuleRow", "RuleTable", "load_rule_tables"]
+__all__ = ["RuleOutcome", "RuleRow", "RuleTable", "RuleWarning", "load_rule_tables"]
 
 #: The folder of the knowledge base holding the rule tables.
 RULES_DIR: Final = "rules"
 #: The value a row asks for when it is written for an unknown condition.
 UNKNOWN: Final = "unknown"
 _RULE_ID: Final = re.compile(r"\d+(\.[0-9a-z_]+|[a-z][0-9a-z_]*)*")
-_TABLE_KEYS: Final = frozenset({"section", "title", "common", "row"})
+_TABLE_KEYS: Final = frozenset({"section", "title", "common", "row", "partial", "routes"})
 
 
 class _Problems(Protocol):
     def add(self, file: str, item: str, message: str) -> None: ...
 
 
-@attrs.frozen(cache_hash=True)
+@attrs.frozen(cache_hash=True, kw_only=True)
 class RuleOutcome:
     """What a row does to one or more options.
 
     Attributes:
-        options: The options it sets.
+        options: The options it sets (none when ``remaining``).
         tier: Their tier.
         reason: Reason template; ``{name}`` is replaced by the knowledge-base threshold
             ``name`` with its unit, and the evidence ids are appended in brackets.
@@ -59,15 +59,33 @@ class RuleOutcome:
         offer: Offer the options through the section's shared criteria (the engine's offer
             hook, e.g. §5.1) instead of setting the tier: the criteria may reject the option
             or leave it undetermined. Only for the tiers preferred and alternative.
+        remaining: Instead of ``options``: every option that no rule has given a tier yet
+            (the last outcome of its row).
     """
 
-    options: tuple[OptionId, ...]
     tier: Tier
     reason: str
+    options: tuple[OptionId, ...] = ()
     flags: tuple[Flag, ...] = ()
     evidence: tuple[str, ...] = ()
     criteria: tuple[str, ...] = ()
     offer: bool = False
+    remaining: bool = False
+
+
+@attrs.frozen
+class RuleWarning:
+    """A result-level warning a row raises.
+
+    Attributes:
+        code: The warning code (clinical pathway §9).
+        message: Message template (``{name}`` is a knowledge-base threshold, as in reasons).
+        fields: The case fields the warning is about.
+    """
+
+    code: WarningCode
+    message: str
+    fields: tuple[str, ...] = ()
 
 
 @attrs.frozen
@@ -83,6 +101,7 @@ class RuleRow:
         rule: The rule id reported with the outcomes (clinical pathway §0.2); defaults to
             ``id``.
         route: A registered routine run before the outcomes (``""`` for none).
+        warning: Result-level warnings the row raises.
     """
 
     id: str
@@ -91,6 +110,7 @@ class RuleRow:
     then: tuple[RuleOutcome, ...] = ()
     rule: str = ""
     route: str = ""
+    warning: tuple[RuleWarning, ...] = ()
 
     @property
     def rule_id(self) -> str:
@@ -108,6 +128,11 @@ class RuleTable:
         rows: The rows in order; a default row, if any, is last.
         common: Outcomes applied whichever row matches, with that row's rule id.
         file: The file it was read from.
+        partial: The rows need not cover every case: when none applies, the table changes
+            nothing (the engine goes on to the next rule). Its conditions are never unknown.
+        routes: Whether applying a row routes the case: its rule id becomes the rule of the
+            options no rule names. ``False`` for a table that refines options within another
+            rule's pathway (IORT beside a resection).
     """
 
     section: str
@@ -115,6 +140,8 @@ class RuleTable:
     rows: tuple[RuleRow, ...]
     common: tuple[RuleOutcome, ...] = ()
     file: str = ""
+    partial: bool = False
+    routes: bool = True
 
     def row(self, row_id: str) -> RuleRow:
         """Return the row with id *row_id*.
@@ -152,7 +179,12 @@ def _check_parts(
     threshold_names: frozenset[str],
     problems: _Problems,
 ) -> None:
-    for outcome in outcomes:
+    outcomes = tuple(outcomes)
+    for index, outcome in enumerate(outcomes):
+        if outcome.remaining and (outcome.options or index != len(outcomes) - 1):
+            problems.add(file, label, "remaining = true: names no options and is the last outcome")
+        elif not outcome.remaining and not outcome.options:
+            problems.add(file, label, "an outcome names its options (or remaining = true)")
         templates.append(outcome.reason)
         for ref in outcome.evidence:
             if ref not in known:
@@ -206,6 +238,13 @@ def _check_table(table: RuleTable, problems: _Problems) -> None:
         for assignment in [dict(zip(names, values, strict=True))]
         if not any(_matches(row, assignment) for row in explicit)
     ]
+    if table.partial:
+        if default:
+            problems.add(file, default[0].id, "a partial table has no default row")
+        for name in names:
+            if CONDITIONS[name].three_valued:
+                problems.add(file, "-", f"a partial table: condition {name!r} can be unknown")
+        return
     if default and not uncovered:
         problems.add(file, default[0].id, "unreachable: the other rows cover every case")
     if not default and uncovered:
@@ -265,12 +304,18 @@ def load_rule_tables(
         if not isinstance(section, str) or not isinstance(title, str):
             problems.add(file, "-", "needs a section and a title (strings)")
             continue
+        partial, routes = raw.get("partial", False), raw.get("routes", True)
+        if not isinstance(partial, bool) or not isinstance(routes, bool):
+            problems.add(file, "-", "partial and routes are true or false")
+            continue
         try:
             common = converter.structure(raw.get("common", []), tuple[RuleOutcome, ...])
         except Exception as exc:  # cattrs raises several types; each becomes a problem
             problems.add(file, "common", _message(exc))
             common = ()
         _check_parts([], common, file, "common", known, names, problems)
+        if any(outcome.remaining for outcome in common):
+            problems.add(file, "common", "remaining = true is for a row's last outcome")
         rows: list[RuleRow] = []
         raw_rows = raw.get("row", [])
         for index, raw_row in enumerate(raw_rows if isinstance(raw_rows, list) else [raw_rows]):
@@ -283,7 +328,8 @@ def load_rule_tables(
                 continue
             if any(row.id == other.id for other in rows):
                 problems.add(file, row.id, "duplicate row id")
-            _check_parts([row.situation], row.then, file, row.id, known, names, problems)
+            templates = [row.situation, *(warning.message for warning in row.warning)]
+            _check_parts(templates, row.then, file, row.id, known, names, problems)
             options = [option for outcome in (*common, *row.then) for option in outcome.options]
             for option in sorted({o for o in options if options.count(o) > 1}):
                 problems.add(file, row.id, f"option {option} is set twice")
@@ -291,7 +337,7 @@ def load_rule_tables(
         if not rows:
             problems.add(file, "-", "no valid rows")
             continue
-        table = RuleTable(section, title, tuple(rows), common, file)
+        table = RuleTable(section, title, tuple(rows), common, file, partial, routes)
         _check_table(table, problems)
         if section in tables:
             problems.add(file, "-", f"section {section} is also in {tables[section].file}")

@@ -1,0 +1,136 @@
+"""Conditions of the §2 rule table (disease status and the overriding situations)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from ascc_salvage._conditions import ConditionSpec, ConditionValue, declare_conditions
+from ascc_salvage.vocabulary import DiseaseStatus
+
+if TYPE_CHECKING:  # pragma: no cover - typing only (the engine imports this package)
+    from ascc_salvage.engine._facts import Facts
+
+S = DiseaseStatus
+_ACTIVE: Final = frozenset({S.PERSISTENT, S.PROGRESSIVE, S.RECURRENT, S.UNTREATED_PRIMARY})
+#: The case fields the disease status is derived from (clinical pathway §2).
+STATUS_FIELDS: Final = (
+    "primary.chemoradiotherapy",
+    "assessments",
+    "prior_salvage_surgery",
+    "disease.sites",
+    "evaluation_date",
+)
+
+
+def routing_input(f: Facts, name: str) -> Any:
+    """Routing input *name* of the facts; when unknown the engine evaluates each value (§0).
+
+    A condition built on a routing input is therefore never unknown itself.
+    """
+    value = getattr(f, name)
+    if value is None:  # the rare path: the engine's signal, imported when raised
+        from ascc_salvage.engine._inputs import UnknownInput
+
+        raise UnknownInput(name)
+    return value
+
+
+def _status(*statuses: DiseaseStatus, text: str) -> Any:
+    wanted = frozenset(statuses)
+
+    def evaluate(f: Facts) -> ConditionValue:
+        status = f.status.status
+        return ConditionValue(status in wanted, f"status {status}: {text}")
+
+    return evaluate
+
+
+def _response_assessed(f: Facts) -> ConditionValue:
+    status = f.status.status
+    if status is S.ASSESSMENT_DUE:
+        return ConditionValue(None, "the 26-week response is not yet assessed", ("assessments",))
+    if status is S.TOO_EARLY_TO_ASSESS:
+        return ConditionValue(False, "before week 26: the response is not yet assessable")
+    return ConditionValue(True, f"status {status}")
+
+
+def _poor_performance_status(f: Facts) -> ConditionValue:
+    ecog = int(routing_input(f, "ecog"))
+    limit = int(f.kb.thresholds.ecog_best_supportive_care_min.value)
+    return ConditionValue(ecog >= limit, f"ECOG {ecog}")
+
+
+def _declines_active_treatment(f: Facts) -> ConditionValue:
+    declines = f.case.patient.declines_active_treatment is True
+    return ConditionValue(declines, "declines active treatment" if declines else "not declined")
+
+
+def _ongoing_systemic_line(f: Facts) -> ConditionValue:
+    ongoing = f.ongoing_line
+    return ConditionValue(ongoing, "a systemic line is ongoing" if ongoing else "none ongoing")
+
+
+declare_conditions(
+    ConditionSpec(
+        "active_disease",
+        "Active disease: status persistent, progressive, recurrent or untreated primary.",
+        STATUS_FIELDS,
+        False,
+        _status(*_ACTIVE, text="active disease"),
+    ),
+    ConditionSpec(
+        "too_early_to_assess",
+        "Status too_early_to_assess: before week 26 and not progressing.",
+        STATUS_FIELDS,
+        False,
+        _status(S.TOO_EARLY_TO_ASSESS, text="before week 26"),
+    ),
+    ConditionSpec(
+        "assessment_due",
+        "Status assessment_due: past week 26 with no response assessment at or after it.",
+        STATUS_FIELDS,
+        False,
+        _status(S.ASSESSMENT_DUE, text="the 26-week assessment is overdue"),
+    ),
+    ConditionSpec(
+        "no_evaluable_disease",
+        "Status complete_clinical_response or no_evidence_of_disease.",
+        STATUS_FIELDS,
+        False,
+        _status(
+            S.COMPLETE_CLINICAL_RESPONSE, S.NO_EVIDENCE_OF_DISEASE, text="no evaluable disease"
+        ),
+    ),
+    ConditionSpec(
+        "response_assessed_at_26_weeks",
+        "The response is assessed at or after week 26. Unknown while that assessment is "
+        "overdue (status assessment_due); false before week 26.",
+        ("assessments",),
+        True,
+        _response_assessed,
+    ),
+    ConditionSpec(
+        "poor_performance_status",
+        "ECOG (or Karnofsky mapped to ECOG) at least the threshold "
+        "``ecog_best_supportive_care_min``. ECOG is a routing input: when it is unknown the "
+        "engine evaluates each value (§0), so the condition itself is never unknown.",
+        ("patient.ecog", "patient.karnofsky"),
+        False,
+        _poor_performance_status,
+    ),
+    ConditionSpec(
+        "declines_active_treatment",
+        "The patient declines active treatment (recorded true).",
+        ("patient.declines_active_treatment",),
+        False,
+        _declines_active_treatment,
+    ),
+    ConditionSpec(
+        "ongoing_systemic_line",
+        "A systemic line for this cancer is ongoing with no progression or recurrence "
+        "recorded after its start.",
+        ("prior_systemic_therapy", "assessments"),
+        False,
+        _ongoing_systemic_line,
+    ),
+)
