@@ -142,7 +142,7 @@ def test_detail_lists_inputs_criteria_and_graded_evidence() -> None:
     (card,) = result_to_cds_cards(result)
     check_card_schema(card)
     assert card["indicator"] == "info"
-    assert card["summary"] == "Persistent: preferred salvage apr"
+    assert card["summary"] == "Persistent: preferred salvage abdominoperineal resection"
     detail = card["detail"]
     assert "- evaluation date: 2026-11-26" in detail
     assert "- jurisdiction: US" in detail
@@ -154,7 +154,7 @@ def test_detail_lists_inputs_criteria_and_graded_evidence() -> None:
     assert "- `NOT_AN_ID`" in detail
     assert "Flags: `specialist_centre`" in detail
     assert "## Alternatives" in detail
-    assert "extended resection" in detail
+    assert "Extended (multivisceral) resection or pelvic exenteration" in detail
     assert card["selectionBehavior"] == "any"
     assert card["suggestions"][0]["isRecommended"] is True
 
@@ -178,7 +178,10 @@ def test_no_preferred_option_missing_information_and_warnings() -> None:
     assert "suggestions" not in plan
     assert "not applicable" in plan["detail"]
     assert missing["summary"] == "1 missing input leave options undetermined"
-    assert "`patient.fit_for_major_surgery` — needed for salvage apr" in missing["detail"]
+    assert (
+        "`patient.fit_for_major_surgery` — needed for salvage abdominoperineal resection"
+        in missing["detail"]
+    )
     assert warning["summary"] == "HIV status unknown: test"
     assert "`hiv_test_recommended`" in warning["detail"]
 

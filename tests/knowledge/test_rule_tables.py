@@ -122,6 +122,11 @@ CORRUPTIONS = [
         "rules/9_test.toml: 9a: unknown evidence id 'S3_2021'",
     ),
     (
+        'reason = "excise"',
+        'reason = "excise"\ncriteria = ["metastatic"]',
+        "rules/9_test.toml: 9a: criterion id 'metastatic' is not in ascc_salvage.vocabulary.CriterionId",
+    ),
+    (
         "when = { metastatic = true }",
         "when = { metastatic = true, tumour_small = true }",
         "rules/9_test.toml: 9b: unknown condition 'tumour_small'",
@@ -251,6 +256,21 @@ def test_malformed_files(data_copy: pathlib.Path, text: str, expected: str) -> N
     (data_copy / "rules" / "9_test.toml").write_text(text, encoding="utf-8")
     problems = _problems(data_copy)
     assert any(line.startswith(expected) for line in problems), problems
+
+
+def test_a_three_valued_condition_needs_a_known_criterion_id(
+    data_copy: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ascc_salvage.knowledge import _rules
+
+    monkeypatch.setattr(
+        _rules, "_CRITERION_IDS", _rules._CRITERION_IDS - {"sphincter_not_invaded_known"}
+    )
+    (data_copy / "rules" / "9_test.toml").write_text(TABLE, encoding="utf-8")
+    assert (
+        "rules/9_test.toml: 9a: criterion id 'sphincter_not_invaded_known' is not in "
+        "ascc_salvage.vocabulary.CriterionId" in _problems(data_copy)
+    )
 
 
 def test_the_rules_folder_is_required(data_copy: pathlib.Path) -> None:

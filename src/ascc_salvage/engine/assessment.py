@@ -62,12 +62,7 @@ def route_without_active_disease(d: Draft, f: Facts) -> None:
         return
     if status is S.ASSESSMENT_DUE:
         d.pathway = "2.assessment_due"
-        d.warn(
-            WarningCode.REASSESSMENT_OVERDUE,
-            f"no assessment at or after day {window} from the start of chemoradiotherapy "
-            "is recorded: the 26-week response assessment is overdue",
-            ("assessments",),
-        )
+        d.warn_from(f.kb, WarningCode.REASSESSMENT_OVERDUE, ("assessments",), window=window)
         d.set(
             Opt.BIOPSY_AND_RESTAGE,
             P,
@@ -260,10 +255,13 @@ def extent_cross_check(d: Draft, f: Facts) -> None:
             f"no assessment is recorded, but the restaged disease lists new disease: {sites}; "
             "progression is assumed at the evaluation date"
         )
-    d.warn(
+    d.warn_from(
+        f.kb,
         WarningCode.FINDING_CONTRADICTS_EXTENT,
-        f"{what} (rule {check.effect}, pathway §2.1); status {status.status}",
         check.fields,
+        contradiction=what,
+        effect=check.effect,
+        status=status.status,
     )
     if status.confirm_new_distant_site:
         for option in (*SYSTEMIC_OPTIONS, Opt.METASTASIS_DIRECTED_THERAPY):

@@ -35,6 +35,14 @@ def _label(option: object) -> str:
     return str(option).replace("_", " ")
 
 
+def _option_label(option: object, *, in_sentence: bool = True) -> str:
+    """The plain-language label of an option (``catalogue.toml``), lower case in a sentence."""
+    from ascc_salvage import knowledge
+
+    label = knowledge.catalogue_entry(str(option)).label
+    return label[0].lower() + label[1:] if in_sentence else label
+
+
 def _summary(text: str) -> str:
     """Cut *text* to fewer than :data:`SUMMARY_LIMIT` characters on a word boundary."""
     if len(text) < SUMMARY_LIMIT:
@@ -80,7 +88,8 @@ def _inputs(result: Result) -> list[str]:
 
 
 def _option_detail(option: OptionResult) -> list[str]:
-    lines = [f"### {_label(option.option)} ({_label(option.tier)}, {_label(option.intent)})", ""]
+    label = _option_label(option.option, in_sentence=False)
+    lines = [f"### {label} ({_label(option.tier)}, {_label(option.intent)})", ""]
     lines.append(option.rationale)
     lines += ["", "Criteria:", ""]
     lines += [f"- `{c.id}`: **{_label(c.result)}** — {c.explanation}" for c in option.criteria]
@@ -95,7 +104,7 @@ def _plan_card(result: Result) -> dict[str, Any]:
     preferred = result.by_tier(Tier.PREFERRED)
     status = _label(result.disease_status).capitalize()
     if preferred:
-        summary = f"{status}: preferred " + ", ".join(_label(o.option) for o in preferred)
+        summary = f"{status}: preferred " + ", ".join(_option_label(o.option) for o in preferred)
     else:
         undetermined = len(result.by_tier(Tier.UNDETERMINED))
         summary = f"{status}: no preferred option ({undetermined} undetermined)"
@@ -109,7 +118,9 @@ def _plan_card(result: Result) -> dict[str, Any]:
     alternatives = result.by_tier(Tier.ALTERNATIVE)
     if alternatives:
         lines += ["## Alternatives", ""]
-        lines += [f"- {_label(o.option)}: {o.rationale}" for o in alternatives]
+        lines += [
+            f"- {_option_label(o.option, in_sentence=False)}: {o.rationale}" for o in alternatives
+        ]
         lines.append("")
     lines.append(
         "Decision support for a multidisciplinary team; not a medical device. "
@@ -125,7 +136,7 @@ def _plan_card(result: Result) -> dict[str, Any]:
     if preferred:
         card["suggestions"] = [
             {
-                "label": _summary(f"Consider {_label(o.option)}"),
+                "label": _summary(f"Consider {_option_label(o.option)}"),
                 "uuid": _uuid(result, f"option:{o.option}"),
                 "isRecommended": True,
             }
@@ -139,7 +150,7 @@ def _missing_card(result: Result) -> dict[str, Any]:
     count = len(result.missing_information)
     lines = ["Supplying these case fields would settle undetermined criteria:", ""]
     lines += [
-        f"- `{item.field}` — needed for " + ", ".join(_label(o) for o in item.needed_for)
+        f"- `{item.field}` — needed for " + ", ".join(_option_label(o) for o in item.needed_for)
         for item in result.missing_information
     ]
     return {

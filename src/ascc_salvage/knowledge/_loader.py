@@ -36,6 +36,7 @@ from ascc_salvage.knowledge._model import (
     DOSE_RULE_UNITS,
     Approval,
     ApprovalAbsence,
+    CatalogueEntry,
     DatePrecision,
     DrugDose,
     EvidenceItem,
@@ -49,9 +50,10 @@ from ascc_salvage.knowledge._model import (
     Threshold,
     Thresholds,
     Verification,
+    WarningTemplate,
 )
-from ascc_salvage.knowledge._rules import RuleTable, load_rule_tables
-from ascc_salvage.vocabulary import SYSTEMIC_OPTIONS, OptionId
+from ascc_salvage.knowledge._rules import RuleTable, load_rule_tables, placeholders
+from ascc_salvage.vocabulary import SYSTEMIC_OPTIONS, OptionId, WarningCode
 
 __all__ = ["KnowledgeBase", "KnowledgeBaseError", "load_directory", "load_packaged"]
 
@@ -67,7 +69,13 @@ FILES: Final = (
     "approvals.toml",
     "options.toml",
     "thresholds.toml",
+    "catalogue.toml",
+    "warnings.toml",
 )
+
+#: Warning codes whose messages are not templates of ``warnings.toml``: the plausibility
+#: checks of :mod:`ascc_salvage.plausibility` word each ``implausible_value`` warning.
+UNTEMPLATED_WARNINGS: Final = frozenset({WarningCode.IMPLAUSIBLE_VALUE})
 
 IDENTIFIER_PATTERNS: Final[Mapping[IdentifierKind, re.Pattern[str]]] = {
     IdentifierKind.DOI: re.compile(r"10\.\d{4,9}/\S+"),
@@ -131,6 +139,10 @@ class KnowledgeBase:
     option_agents: Mapping[str, tuple[str, ...]]
     #: The rule tables (``rules/*.toml``) by pathway section.
     rules: Mapping[str, RuleTable] = attrs.field(factory=dict)
+    #: The option catalogue (``catalogue.toml``), in catalogue order.
+    catalogue: Mapping[OptionId, CatalogueEntry] = attrs.field(factory=dict)
+    #: The message templates of the result warnings (``warnings.toml``) by code.
+    warnings: Mapping[WarningCode, WarningTemplate] = attrs.field(factory=dict)
 
     # Identity hash (the mappings are unhashable); equal objects may hash apart, which only
     # costs a cache entry.
@@ -620,6 +632,8 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
         f.name for f in attrs.fields(Thresholds) if f.type in (Threshold, "Threshold")
     ]
     rules = load_rule_tables(root, known, threshold_names, problems)
+    catalogue = _catalogue(raw["catalogue.toml"], problems)
+    warnings = _warnings(raw["warnings.toml"], frozenset(threshold_names), problems)
 
     if problems.lines or thresholds is None:
         raise KnowledgeBaseError(problems.lines)
@@ -636,7 +650,74 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
         indications=indications,
         option_agents=option_agents,
         rules=rules,
+        catalogue=catalogue,
+        warnings=warnings,
     )
+
+
+def _keyed_items(
+    raw: Mapping[str, Any],
+    key: str,
+    field: str,
+    cls: type[_T],
+    file: str,
+    problems: _Problems,
+) -> list[tuple[str, _T]]:
+    """Structure the ``[[key]]`` tables of a file whose items are named by *field*."""
+    extra = sorted(set(raw) - {key})
+    if extra:
+        problems.add(file, "-", f"unknown keys {extra}")
+    return _structure_items(
+        _table_list(raw, key, file, problems),
+        cls,
+        file,
+        problems,
+        lambda item: str(item.get(field, "")),
+    )
+
+
+def _catalogue(raw: Mapping[str, Any], problems: _Problems) -> dict[OptionId, CatalogueEntry]:
+    """The option catalogue: every option once, returned in catalogue order."""
+    file = "catalogue.toml"
+    entries: dict[OptionId, CatalogueEntry] = {}
+    for label, entry in _keyed_items(raw, "option", "id", CatalogueEntry, file, problems):
+        if entry.id in entries:
+            problems.add(file, label, "option listed twice")
+        if not entry.label.strip() or not entry.description.strip() or not entry.kind.strip():
+            problems.add(file, label, "label, kind and description must not be empty")
+        entries[entry.id] = entry
+    for option in OptionId:
+        if option not in entries:
+            problems.add(file, str(option), "option is missing")
+    return {option: entries[option] for option in OptionId if option in entries}
+
+
+def _warnings(
+    raw: Mapping[str, Any], threshold_names: frozenset[str], problems: _Problems
+) -> dict[WarningCode, WarningTemplate]:
+    """The warning templates by code: one per code whose message the engine builds."""
+    file = "warnings.toml"
+    templates: dict[WarningCode, WarningTemplate] = {}
+    for label, item in _keyed_items(raw, "warning", "code", WarningTemplate, file, problems):
+        if item.code in templates:
+            problems.add(file, label, "code listed twice")
+        elif item.code in UNTEMPLATED_WARNINGS:
+            problems.add(file, label, "its messages come from the plausibility checks")
+        templates[item.code] = item
+        try:
+            names = set(placeholders(item.template))
+        except ValueError as exc:
+            problems.add(file, label, f"malformed template {item.template!r}: {exc}")
+            continue
+        for name in sorted(names - set(item.values) - threshold_names):
+            problems.add(file, label, f"unknown placeholder {{{name}}} (not in values)")
+        for name in item.values:
+            if name not in names:
+                problems.add(file, label, f"value {name!r} is not used by the template")
+    for code in WarningCode:
+        if code not in templates and code not in UNTEMPLATED_WARNINGS:
+            problems.add(file, str(code), "warning code has no template")
+    return templates
 
 
 def _option_agents(

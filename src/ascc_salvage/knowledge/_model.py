@@ -15,9 +15,12 @@ from typing import Final, NamedTuple
 
 import attrs
 
+from ascc_salvage.vocabulary import Intent, OptionId, WarningCode
+
 __all__ = [
     "Approval",
     "ApprovalAbsence",
+    "CatalogueEntry",
     "DatePrecision",
     "DoseRule",
     "DrugDose",
@@ -45,6 +48,7 @@ __all__ = [
     "Thresholds",
     "Verification",
     "VerificationScope",
+    "WarningTemplate",
     "display_rank",
 ]
 
@@ -335,6 +339,45 @@ class EvidenceItem:
         if self.verification_scope is None:
             return str(self.verification)
         return f"{self.verification} ({self.verification_scope})"
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+@attrs.frozen
+class CatalogueEntry:
+    """One option of the closed catalogue (clinical pathway §8, ``catalogue.toml``).
+
+    Attributes:
+        id: The option id.
+        label: The plain-language name shown to clinicians (e.g. ``Salvage abdominoperineal
+            resection``).
+        kind: The kind of treatment in words (``surgery``, ``systemic``, ...).
+        intent: The intent of the option.
+        description: What the option is, in one plain-language sentence.
+    """
+
+    id: OptionId
+    label: str
+    kind: str
+    intent: Intent
+    description: str
+
+
+@attrs.frozen
+class WarningTemplate:
+    """The message of one result-level warning (``warnings.toml``).
+
+    Attributes:
+        code: The warning code.
+        template: The message; ``{name}`` is a case value the engine supplies, or a
+            knowledge-base threshold (its value only, as in ``day {assessment_window_days}``).
+        values: The case values the engine supplies, in the order the template uses them.
+    """
+
+    code: WarningCode
+    template: str
+    values: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- regimens

@@ -26,7 +26,7 @@ import attrs
 
 from ascc_salvage._conditions import CONDITIONS, ROUTINES
 from ascc_salvage._convert import converter
-from ascc_salvage.vocabulary import Flag, OptionId, Tier
+from ascc_salvage.vocabulary import CriterionId, Flag, OptionId, Tier
 
 __all__ = ["RuleOutcome", "RuleRow", "RuleTable", "load_rule_tables"]
 
@@ -122,6 +122,14 @@ class RuleTable:
         raise KeyError(row_id)
 
 
+#: The criterion ids (the values of :class:`~ascc_salvage.vocabulary.CriterionId`).
+_CRITERION_IDS: Final = frozenset(str(member) for member in CriterionId)
+
+
+def _not_a_criterion(name: str) -> str:
+    return f"criterion id {name!r} is not in ascc_salvage.vocabulary.CriterionId"
+
+
 def placeholders(template: str) -> tuple[str, ...]:
     """The ``{name}`` placeholders of a reason or situation template."""
     return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name is not None)
@@ -154,6 +162,8 @@ def _check_parts(
         for name in outcome.criteria:
             if name not in CONDITIONS:
                 problems.add(file, label, f"unknown condition {name!r} in criteria")
+            elif name not in _CRITERION_IDS:
+                problems.add(file, label, _not_a_criterion(name))
     for template in templates:
         try:
             names = placeholders(template)
@@ -179,6 +189,8 @@ def _check_table(table: RuleTable, problems: _Problems) -> None:
                 problems.add(file, row.id, f"unreachable: condition {name!r} is never unknown")
             elif value is not True and value is not False and value != UNKNOWN:
                 problems.add(file, row.id, f"condition {name!r}: expected true, false or 'unknown'")
+            if spec is not None and spec.three_valued and f"{name}_known" not in _CRITERION_IDS:
+                problems.add(file, row.id, _not_a_criterion(f"{name}_known"))
         if row.route and row.route not in ROUTINES:
             problems.add(file, row.id, f"unknown routine {row.route!r}")
         if not _RULE_ID.fullmatch(row.rule_id) or not row.rule_id.startswith(table.section):
