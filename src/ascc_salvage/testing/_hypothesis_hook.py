@@ -1,18 +1,15 @@
-"""Hypothesis integration: registers the case strategies for ``st.from_type``, lazily.
+"""Hypothesis integration: registers the case strategies for ``st.from_type``.
 
 Hypothesis runs :func:`_hypothesis_setup_hook` (entry point ``hypothesis``) whenever it is
-imported in an environment where ``ascc_salvage`` is installed. Registering needs the model
-classes, and importing them builds the unit registry, which a project that merely has the
-library installed should not pay for. So the hook registers only if :mod:`ascc_salvage.case`
-is already imported; otherwise :mod:`ascc_salvage.case` calls :func:`register` itself at the
-end of its import when Hypothesis is loaded. Resolvers import the strategies module only when
-a strategy is first drawn.
+imported in an environment where ``ascc_salvage`` is installed; the hook imports the model
+(:mod:`ascc_salvage.case`) and registers a resolver per model class. The model itself knows
+nothing of testing. Resolvers import the strategies module only when a strategy is first
+drawn.
 """
 
 from __future__ import annotations
 
 import importlib
-import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -51,12 +48,11 @@ def register() -> None:
     """Register a resolver for every model class with :func:`st.register_type_strategy`."""
     from hypothesis import strategies as st
 
-    case_module = sys.modules["ascc_salvage.case"]
+    case_module = importlib.import_module("ascc_salvage.case")
     for class_name, factory_name in FACTORY_NAMES.items():
         st.register_type_strategy(getattr(case_module, class_name), _resolver(factory_name))
 
 
 def _hypothesis_setup_hook() -> None:
-    """Entry point: register now if the model is loaded, else when it is imported."""
-    if "ascc_salvage.case" in sys.modules:
-        register()
+    """Entry point of Hypothesis's plugin mechanism: register the model strategies."""
+    register()

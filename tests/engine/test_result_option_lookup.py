@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from _branch_support import base_document, run
+from ._documents import base_document, run
 
 from ascc_salvage.vocabulary import OptionId, Tier
 

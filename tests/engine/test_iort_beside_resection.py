@@ -1,8 +1,8 @@
-"""Branches of ``engine.radiotherapy`` (clinical pathway §6): IORT beside a resection."""
+"""IORT beside a resection (clinical pathway §6): the expected margin decides it."""
 
 from __future__ import annotations
 
-from _branch_support import base_document, criteria, run
+from ._documents import base_document, criteria, run
 
 from ascc_salvage.vocabulary import Flag, OptionId, Tier
 

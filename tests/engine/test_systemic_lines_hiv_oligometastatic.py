@@ -1,9 +1,9 @@
-"""Branches of ``engine.systemic`` (clinical pathway §5): lines, HIV cap, §5.5."""
+"""Systemic therapy (clinical pathway §5): lines of therapy, the HIV cap and §5.5."""
 
 from __future__ import annotations
 
 import pytest
-from _branch_support import criteria, metastatic_document, run, site, therapy, tiers
+from ._documents import criteria, metastatic_document, run, site, therapy, tiers
 
 from ascc_salvage.vocabulary import Flag, OptionId, Tier
 

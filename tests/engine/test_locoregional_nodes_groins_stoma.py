@@ -1,8 +1,8 @@
-"""Branches of ``engine.locoregional`` (clinical pathway §4): nodes, groins, declined stoma."""
+"""Locoregional salvage (clinical pathway §4): pelvic nodes, groins and a declined stoma."""
 
 from __future__ import annotations
 
-from _branch_support import base_document, criteria, run, site, therapy, tiers
+from ._documents import base_document, criteria, run, site, therapy, tiers
 
 from ascc_salvage.vocabulary import DiseaseStatus, Flag, OptionId, Tier
 

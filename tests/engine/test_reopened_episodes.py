@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from _branch_support import base_document, run
+from ._documents import base_document, run
 
 from ascc_salvage import load_case
 from ascc_salvage.status import assess_status
