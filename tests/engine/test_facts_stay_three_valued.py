@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import attrs
 import pytest
-from ._documents import base_document, therapy
 
 from ascc_salvage import load_case
 from ascc_salvage.engine._facts import Facts, derive_facts
 from ascc_salvage.status import assess_status
+
+from ._documents import base_document, therapy
 
 
 def _facts(document: dict[str, object]) -> Facts:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ._documents import base_document, criteria, run
-
 from ascc_salvage.vocabulary import Flag, OptionId, Tier
+
+from ._documents import base_document, criteria, run
 
 P, A, U, N = Tier.PREFERRED, Tier.ALTERNATIVE, Tier.UNDETERMINED, Tier.NOT_RECOMMENDED
 Opt = OptionId

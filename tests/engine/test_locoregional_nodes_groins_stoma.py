@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from ._documents import base_document, criteria, run, site, therapy, tiers
-
 from ascc_salvage.vocabulary import DiseaseStatus, Flag, OptionId, Tier
+
+from ._documents import base_document, criteria, run, site, therapy, tiers
 
 P, A, U, N = Tier.PREFERRED, Tier.ALTERNATIVE, Tier.UNDETERMINED, Tier.NOT_RECOMMENDED
 Opt = OptionId

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from ._documents import criteria, metastatic_document, run, site, therapy, tiers
 
 from ascc_salvage.vocabulary import Flag, OptionId, Tier
+
+from ._documents import criteria, metastatic_document, run, site, therapy, tiers
 
 P, A, U, N = Tier.PREFERRED, Tier.ALTERNATIVE, Tier.UNDETERMINED, Tier.NOT_RECOMMENDED
 Opt = OptionId

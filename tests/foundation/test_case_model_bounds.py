@@ -6,10 +6,11 @@ import math
 
 import attrs
 import pytest
-from ._support import example_document
 
 from ascc_salvage import CaseValidationError, load_case
 from ascc_salvage.case import Bounds, Dose, Length, Mass
+
+from ._support import example_document
 
 
 @pytest.mark.parametrize(

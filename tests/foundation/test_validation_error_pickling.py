@@ -5,10 +5,11 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from ._support import example_document
 
 from ascc_salvage import load_case
 from ascc_salvage.errors import CaseValidationError, Problem
+
+from ._support import example_document
 
 
 def test_case_validation_error_round_trips_through_pickle() -> None:

@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from ._support import example_document, therapy
 
 from ascc_salvage import load_case
 from ascc_salvage.errors import CaseValidationError, Problem
+
+from ._support import example_document, therapy
 
 
 def _problems(document: dict[str, Any]) -> list[Problem]:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from ._support import example_document
 
 from ascc_salvage import load_case
 from ascc_salvage.fhir import case_from_bundle, case_to_bundle
+
+from ._support import example_document
 
 
 def _crt_after_round_trip(groin: dict[str, Any]) -> Any:
