@@ -29,6 +29,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import string
 from pathlib import Path
 from types import ModuleType
 from typing import Any, ClassVar, Final
@@ -498,6 +499,8 @@ def _outcome_items(outcomes: list[Any], template_text: Any) -> nodes.Node:
 
 
 def _when(row: Any, template_text: Any) -> nodes.Node:
+    from ascc_salvage.knowledge import warning_text
+
     cell = nodes.container()
     cell += nodes.paragraph(text=template_text(row.situation))
     if row.when:
@@ -511,7 +514,7 @@ def _when(row: Any, template_text: Any) -> nodes.Node:
     for warning in row.warning:
         raised = nodes.paragraph(text="warning ")
         raised += nodes.literal(text=str(warning.code))
-        raised += nodes.Text(f": {template_text(warning.message)}")
+        raised += nodes.Text(f": {warning_text(warning.code)}")
         cell += raised
     return cell
 
@@ -644,6 +647,108 @@ class ConditionRegistry(SphinxDirective):
         return [_table(columns, rows), nodes.paragraph(text="Routines:"), routines]
 
 
+def _inline(text: str) -> nodes.paragraph:
+    """A paragraph of *text* with its ```code``` spans as literals."""
+    paragraph = nodes.paragraph()
+    for index, part in enumerate(text.replace("``", "`").split("`")):
+        if part:
+            paragraph += nodes.literal(text=part) if index % 2 else nodes.Text(part)
+    return paragraph
+
+
+class OptionCatalogue(SphinxDirective):
+    """Render the option catalogue of the knowledge base (``catalogue.toml``)."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if knowledge is None:
+            return _pending("The option catalogue is generated from ascc_salvage.knowledge.")
+        self.env.note_dependency(knowledge.__file__)
+        rows: list[list[nodes.Node]] = [
+            [
+                nodes.paragraph("", "", nodes.literal(text=str(entry.id))),
+                nodes.paragraph(text=entry.label),
+                nodes.paragraph(text=entry.description),
+                nodes.paragraph(text=entry.kind),
+                nodes.paragraph("", "", nodes.literal(text=str(entry.intent))),
+            ]
+            for entry in knowledge.catalogue()
+        ]
+        columns = (
+            ("id", "id", 5),
+            ("label", "label", 6),
+            ("description", "description", 12),
+            ("kind", "kind", 5),
+            ("intent", "intent", 4),
+        )
+        return [_table(columns, rows)]
+
+
+class CriteriaReference(SphinxDirective):
+    """Render :class:`ascc_salvage.vocabulary.CriterionId`: every criterion id and its meaning."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        vocabulary = optional_module("ascc_salvage.vocabulary")
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if vocabulary is None or knowledge is None:
+            return _pending("The criteria reference is generated from ascc_salvage.vocabulary.")
+        self.env.note_dependency(vocabulary.__file__)
+        rows: list[list[nodes.Node]] = []
+        for member in vocabulary.CriterionId:
+            names = [name for _, name, _, _ in string.Formatter().parse(member.meaning) if name]
+            meaning = member.meaning.format_map(
+                {name: knowledge.threshold_text(name) for name in names}
+            )
+            rows.append(
+                [
+                    nodes.paragraph("", "", nodes.literal(text=str(member))),
+                    nodes.paragraph(text=member.sections),
+                    _inline(meaning),
+                ]
+            )
+        columns = (
+            ("id", "criterion id", 6),
+            ("sections", "section", 2),
+            ("meaning", "meaning", 14),
+        )
+        return [_table(columns, rows)]
+
+
+class WarningTemplates(SphinxDirective):
+    """Render the message templates of the result warnings (``warnings.toml``)."""
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if knowledge is None:
+            return _pending("The warning messages are generated from ascc_salvage.knowledge.")
+        self.env.note_dependency(knowledge.__file__)
+        rows: list[list[nodes.Node]] = []
+        for code, template in knowledge.bundled().warnings.items():
+            values = nodes.paragraph()
+            for index, name in enumerate(template.values):
+                values += nodes.Text(", " if index else "")
+                values += nodes.literal(text=name)
+            rows.append(
+                [
+                    nodes.paragraph("", "", nodes.literal(text=str(code))),
+                    nodes.paragraph(text=template.template),
+                    values,
+                ]
+            )
+        columns = (
+            ("code", "warning", 5),
+            ("template", "message", 14),
+            ("values", "case values", 4),
+        )
+        return [_table(columns, rows)]
+
+
 class ForestPlot(SphinxDirective):
     """Draw one outcome across evidence items with :func:`ascc_salvage.plot.forest_plot`.
 
@@ -718,6 +823,9 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("rule-table", RuleTable)
     app.add_directive("site-sets", SiteSets)
     app.add_directive("condition-registry", ConditionRegistry)
+    app.add_directive("option-catalogue", OptionCatalogue)
+    app.add_directive("criteria-reference", CriteriaReference)
+    app.add_directive("warning-templates", WarningTemplates)
     app.add_directive("forest-plot", ForestPlot)
     app.add_directive("pathway-diagram", PathwayDiagram)
     app.connect("source-read", _expand_api_modules)

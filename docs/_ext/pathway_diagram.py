@@ -2,7 +2,8 @@
 
 It is generated at build time by the ``pathway-diagram`` directive (see ``ascc_docs``),
 so it needs neither graphviz nor a browser-side renderer. Section numbers refer to the
-*Clinical pathway* page.
+*Clinical pathway* page. Each box names the rule ids that results report for its branch:
+read from the knowledge base's rule table where the section is one (:data:`RULES`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 from matplotlib.patches import FancyBboxPatch
+
+from ascc_salvage import knowledge
 
 # Box styles: (face colour, edge colour).
 STYLES = {
@@ -39,9 +42,9 @@ BOXES: dict[str, tuple[float, float, float, float, str, str]] = {
     ),
     "untreated": (
         9,
-        78,
+        77.5,
         18,
-        10,
+        12,
         "status",
         "untreated_primary\n→ §7 scope boundary:\nlocal excision (small\n"
         "anal-margin T1), §5.2 (M1),\notherwise\nprimary_chemoradiotherapy",
@@ -180,6 +183,41 @@ BOXES: dict[str, tuple[float, float, float, float, str, str]] = {
     ),
 }
 
+#: The rule ids of each box's branch (as results report them, "rule 4.4"). Where the section
+#: is a rule table of the knowledge base, each id stands for the ids of the table's rows that
+#: start with it (so "7" lists 7a, 7b, 7c); otherwise the ids are shown as written here.
+RULES: dict[str, tuple[str, ...]] = {
+    "untreated": ("7",),
+    "early": ("2.too_early",),
+    "due": ("2.assessment_due",),
+    "ccr": ("2.surveillance",),
+    "equivocal": ("2.equivocal",),
+    "active": ("2",),
+    "gate": ("2.gate",),
+    "override": ("2.override",),
+    "extent": ("3",),
+    "both": ("4.7",),
+    "resect": ("4.1", "4.1a–h", "4.1.declined"),
+    "unres": ("4.2", "4.3"),
+    "groin": ("4.4", "4.5", "4.6"),
+    "lines": ("5.1", "5.2", "5.3", "5.4", "5.5"),
+    "reirr": ("6", "6.iort"),
+}
+
+
+def rule_ids(box: str) -> tuple[str, ...]:
+    """The rule ids shown in *box*: from the rule tables where they exist, else as written."""
+    tables = {table.section: table for table in knowledge.rule_tables()}
+    shown: list[str] = []
+    for rule in RULES.get(box, ()):
+        table = tables.get(rule.split(".")[0].rstrip("abcdefghijklmnopqrstuvwxyz–"))
+        if table is None:
+            shown.append(rule)
+            continue
+        shown += [row.rule_id for row in table.rows if row.rule_id.startswith(rule)]
+    return tuple(dict.fromkeys(shown))
+
+
 ARROWS: list[tuple[str, str, str]] = [
     ("case", "status", ""),
     ("status", "untreated", ""),
@@ -213,8 +251,13 @@ def draw() -> plt.Figure:
     axes.set_xlim(-1, 104)
     axes.set_ylim(-4, 100)
     axes.axis("off")
-    for x, y, w, h, style, text in BOXES.values():
+    for name, (x, y, w, h, style, text) in BOXES.items():
         face, edge = STYLES[style]
+        rules = rule_ids(name)
+        if rules:
+            separator = " · " if h <= 5 else "\n"
+            word = "rule" if len(rules) == 1 else "rules"
+            text = f"{text}{separator}{word} {', '.join(rules)}"
         axes.add_patch(
             FancyBboxPatch(
                 (x - w / 2, y - h / 2),

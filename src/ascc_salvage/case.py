@@ -13,7 +13,6 @@ expose the magnitude in the canonical unit of their kind as :attr:`Measurement.c
 from __future__ import annotations
 
 import datetime as _dt
-import sys
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
 
@@ -461,10 +460,3 @@ class Case(_CaseObject):
 # The cross-field rules register themselves on the classes above: import them with the model,
 # so that an object built from Python is checked by every rule even before io is imported.
 from ascc_salvage import validation as _validation  # noqa: E402, F401
-
-# Hypothesis may have been imported before this module: register the case strategies now
-# (see ascc_salvage.testing._hypothesis_hook for why registration waits for this module).
-if "hypothesis.strategies" in sys.modules:  # pragma: no branch - depends on import order
-    from ascc_salvage.testing._hypothesis_hook import register as _register_strategies
-
-    _register_strategies()

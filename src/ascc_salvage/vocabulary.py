@@ -10,6 +10,7 @@ import enum
 __all__ = [
     "Biopsy",
     "Condition",
+    "CriterionId",
     "CriterionResult",
     "DiseaseStatus",
     "Finding",
@@ -319,3 +320,220 @@ class WarningCode(enum.StrEnum):
     ECOG_KARNOFSKY_MISMATCH = "ecog_karnofsky_mismatch"
     FINDING_CONTRADICTS_EXTENT = "finding_contradicts_extent"
     IMPLAUSIBLE_VALUE = "implausible_value"
+
+
+class CriterionId(enum.StrEnum):
+    """Every criterion id the engine can emit (the ``id`` of a result criterion).
+
+    Each member carries the pathway sections that use it (:attr:`sections`) and its meaning in
+    one line (:attr:`meaning`); a ``{name}`` in a meaning is a knowledge-base threshold, filled
+    in by the generated documentation. The ids ending in ``_known`` are reported ``unknown``
+    when a routing input or a three-valued condition is missing and decides the option. The
+    condition names of the rule tables that are reported as criteria are members too (the
+    knowledge-base loader checks it), and the engine refuses to build a criterion whose id is
+    not a member.
+    """
+
+    _value_: str
+    sections: str
+    meaning: str
+
+    def __new__(cls, value: str, sections: str, meaning: str) -> CriterionId:  # noqa: D102
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.sections = sections
+        member.meaning = meaning
+        return member
+
+    PERFORMANCE_STATUS_KNOWN = (
+        "performance_status_known",
+        "any",
+        "ECOG/Karnofsky not recorded and the option's tier differs between ECOG 0, 1, 2 and 3 "
+        "(always `unknown`)",
+    )
+    FITNESS_FOR_MAJOR_SURGERY_KNOWN = (
+        "fitness_for_major_surgery_known",
+        "4",
+        "fitness for major surgery not recorded and it decides the option (always `unknown`)",
+    )
+    RESECTABILITY_KNOWN = (
+        "resectability_known",
+        "3, 4",
+        "resectability not recorded and it decides the option (always `unknown`)",
+    )
+    EXPECTED_MARGIN_KNOWN = (
+        "expected_margin_known",
+        "3, 4, 6",
+        "expected margin not recorded and the tier differs between R0, R1 and R2 "
+        "(always `unknown`)",
+    )
+    STOMA_CONSENT_KNOWN = (
+        "stoma_consent_known",
+        "4.1",
+        "consent to a permanent colostomy not recorded and it decides the option "
+        "(always `unknown`)",
+    )
+    GROIN_IRRADIATION_KNOWN = (
+        "groin_irradiation_known",
+        "4.1f, 4.4, 6",
+        "whether the groins were irradiated is not recorded and it decides the option "
+        "(always `unknown`)",
+    )
+    CISPLATIN_ELIGIBILITY_KNOWN = (
+        "cisplatin_eligibility_known",
+        "5.1, 5.2",
+        "taxane hypersensitivity with unknown cisplatin eligibility: the tier differs between "
+        "the eligible and ineligible branches (always `unknown`)",
+    )
+    RESPONSE_ASSESSED_AT_26_WEEKS = (
+        "response_assessed_at_26_weeks",
+        "2",
+        "status `assessment_due`: the 26-week response is not yet assessed (always `unknown`; "
+        "missing `assessments`)",
+    )
+    HISTOLOGICALLY_CONFIRMED = (
+        "histologically_confirmed",
+        "2 (gate)",
+        "a positive biopsy (or node cytology) is recorded in the current episode",
+    )
+    RESTAGED = (
+        "restaged",
+        "2 (gate)",
+        "pelvic MRI plus CT of chest, abdomen and pelvis, or PET-CT, recorded as done "
+        "(`disease.restaged`)",
+    )
+    ANAL_MARGIN_ONLY = (
+        "anal_margin_only",
+        "4.1a–b",
+        "all current disease is at the anal margin (local excision)",
+    )
+    SIZE_AT_MOST_2_CM = (
+        "size_at_most_2_cm",
+        "4.1a–b",
+        "the largest anal-margin lesion is at most {local_excision_max_size} (local excision)",
+    )
+    SPHINCTER_NOT_INVADED = (
+        "sphincter_not_invaded",
+        "4.1a–b, 7",
+        "the sphincter is not invaded (local excision; for an untreated primary `unknown` "
+        "until restaged)",
+    )
+    SPHINCTER_NOT_INVADED_KNOWN = (
+        "sphincter_not_invaded_known",
+        "7",
+        "whether the sphincter is invaded is unknown and decides the option, where a rule table "
+        "has no row for the unknown value (always `unknown`)",
+    )
+    CHECKPOINT_INHIBITOR_ALLOWED_KNOWN = (
+        "checkpoint_inhibitor_allowed_known",
+        "5.2",
+        "whether a checkpoint inhibitor is allowed (contraindications, HIV control) is unknown "
+        "and decides the option, where the rule table has no row for the unknown value "
+        "(always `unknown`)",
+    )
+    EXPECTED_MARGIN_R0 = (
+        "expected_margin_r0",
+        "4.1a–b",
+        "an R0 margin is expected (local excision)",
+    )
+    NO_PREVIOUS_LOCAL_EXCISION = (
+        "no_previous_local_excision",
+        "4.1a–b",
+        "no earlier local excision at the site",
+    )
+    ANAL_MARGIN_T1_N0_M0 = (
+        "anal_margin_t1_n0_m0",
+        "7",
+        "untreated anal-margin tumour T1 N0 M0, at most {local_excision_max_size} when the size "
+        "is recorded, no nodal site",
+    )
+    EXENTERATION_CENTRE_OPINION = (
+        "exenteration_centre_opinion",
+        "3",
+        "structures presumed unresectable are invaded and no exenteration-centre opinion "
+        "(`disease.resectable`) is recorded (`extended_resection`)",
+    )
+    GROIN_RESECTABLE = (
+        "groin_resectable",
+        "4.4",
+        "groin disease fixed to the femoral vessels: resectability presumed absent, no MDT "
+        "opinion recorded",
+    )
+    EXPECTED_MARGIN_R1 = (
+        "expected_margin_r1",
+        "6",
+        "an R1 margin is expected (`iort`)",
+    )
+    REIRRADIATION_SCREEN = (
+        "reirradiation_screen",
+        "6",
+        "the re-irradiation screen: status, interval, cumulative dose (pelvis) or prior groin "
+        "dose (groin), ECOG",
+    )
+    NO_CHECKPOINT_INHIBITOR_CONTRAINDICATION = (
+        "no_checkpoint_inhibitor_contraindication",
+        "5.1",
+        "no transplant, active autoimmune disease, interstitial lung disease or prior severe "
+        "immune-related adverse event (ICI options)",
+    )
+    HIV_CONTROLLED = (
+        "hiv_controlled",
+        "5.1",
+        "HIV positive: viral load undetectable and CD4 recorded (CD4 below "
+        "{cd4_min_checkpoint_inhibitor} caps ICI options at alternative)",
+    )
+    NO_PLATINUM_HYPERSENSITIVITY = (
+        "no_platinum_hypersensitivity",
+        "5.1",
+        "no platinum hypersensitivity recorded (platinum regimens)",
+    )
+    NO_TAXANE_HYPERSENSITIVITY = (
+        "no_taxane_hypersensitivity",
+        "5.1",
+        "no taxane hypersensitivity recorded (taxane regimens)",
+    )
+    FLUOROPYRIMIDINE_SAFE = (
+        "fluoropyrimidine_safe",
+        "5.1",
+        "no complete DPD deficiency or prior severe fluoropyrimidine toxicity "
+        "(fluoropyrimidine regimens)",
+    )
+    CREATININE_CLEARANCE_FOR_CISPLATIN = (
+        "creatinine_clearance_for_cisplatin",
+        "5.1",
+        "Cockcroft–Gault creatinine clearance at least {cisplatin_min_creatinine_clearance} "
+        "(cisplatin regimens)",
+    )
+    ECOG_FOR_CISPLATIN = (
+        "ecog_for_cisplatin",
+        "5.1",
+        "ECOG at most {ecog_max_cisplatin} (cisplatin regimens)",
+    )
+    NO_CISPLATIN_LIMITING_CONDITION = (
+        "no_cisplatin_limiting_condition",
+        "5.1",
+        "no hearing loss or peripheral neuropathy grade 2 or more, no heart failure NYHA III "
+        "or IV (cisplatin regimens)",
+    )
+    PLATINUM_FREE_INTERVAL = (
+        "platinum_free_interval",
+        "5.4",
+        "platinum-free interval at least {platinum_free_interval_min_months} for a "
+        "carboplatin–paclitaxel re-challenge",
+    )
+    OLIGOMETASTATIC = (
+        "oligometastatic",
+        "5.5",
+        "at most {oligometastatic_max_lesions} counted distant lesions, every one locally "
+        "treatable",
+    )
+    ECOG_FOR_METASTASIS_DIRECTED_THERAPY = (
+        "ecog_for_metastasis_directed_therapy",
+        "5.5",
+        "ECOG at most {ecog_max_metastasis_directed}",
+    )
+    LOCOREGIONAL_DISEASE_CONTROLLED_OR_RESECTABLE = (
+        "locoregional_disease_controlled_or_resectable",
+        "5.5",
+        "local and nodal disease absent or resectable",
+    )

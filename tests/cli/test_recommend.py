@@ -85,11 +85,12 @@ def test_text_view_shows_status_plan_evidence_and_dose_plans() -> None:
         "weeks from CRT start (latest assessment): 27.0",
         "next assessment date: —",
         "Recommended plan (preferred)",
-        "carboplatin_paclitaxel_retifanlimab (palliative)",
+        "Carboplatin, paclitaxel and retifanlimab (carboplatin_paclitaxel_retifanlimab, "
+        "palliative)",
         "flags: reassess_resectability_after_response",
         "Alternatives",
         "Not recommended",
-        "salvage_apr (curative)",
+        "Salvage abdominoperineal resection (salvage_apr, curative)",
         "POD1UM303_2025",
         "moderate",
         "per administration",
@@ -103,7 +104,7 @@ def test_text_view_shows_status_plan_evidence_and_dose_plans() -> None:
 def test_text_view_shows_the_clock_before_day_182() -> None:
     out = run("recommend", "--example", "too_early").stdout
     assert "next assessment date: 2027-01-04" in out
-    assert "observe_and_reassess (assessment)" in out
+    assert "Observe and reassess response (observe_and_reassess, assessment)" in out
 
 
 def test_text_view_lists_undetermined_options_with_missing_fields(tmp_path: Path) -> None:
@@ -147,7 +148,7 @@ def test_markdown_is_a_tumour_board_summary() -> None:
     out = result.stdout
     assert out.startswith("## Tumour board summary")
     assert "### Recommended plan (preferred)" in out
-    assert "- `anti_pd1_monotherapy` (palliative)" in out
+    assert "- Anti-PD-1 immunotherapy alone (`anti_pd1_monotherapy`, palliative)" in out
     assert "| id | citation | OCEBM | GRADE |" in out
     assert "|---|---|---|---|" in out
     assert "| drug | dose rule | route | days | per administration | per cycle |" in out

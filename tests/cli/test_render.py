@@ -130,10 +130,13 @@ def test_undetermined_option_without_named_fields() -> None:
         "flags": [],
         "evidence": ["KO_2019"],
     }
-    assert _option_item(option, [], markdown=False) == ("salvage_apr (curative): r", ())
+    assert _option_item(option, [], markdown=False) == (
+        "Salvage abdominoperineal resection (salvage_apr, curative): r",
+        (),
+    )
     option["criteria"] = [{"id": "fit", "result": "unknown", "explanation": ""}]
     option["dose_plan"] = {"undetermined": ["patient.weight"]}
     assert _option_item(option, ["patient.weight"], markdown=True) == (
-        "`salvage_apr` (curative): r",
+        "Salvage abdominoperineal resection (`salvage_apr`, curative): r",
         ("missing: `patient.weight`", "unknown criteria: fit"),
     )

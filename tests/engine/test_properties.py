@@ -17,9 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ascc_salvage import dump_case, load_case, recommend, result_to_dict
+from ascc_salvage import dump_case, knowledge, load_case, recommend, result_to_dict
 from ascc_salvage.case import Assessment, Case
-from ascc_salvage.engine.catalogue import INTENT
 from ascc_salvage.result import Result
 from ascc_salvage.testing.strategies import cases
 from ascc_salvage.vocabulary import (
@@ -64,7 +63,8 @@ def test_every_option_once_ordered_by_tier_then_catalogue(case: Case) -> None:
     assert sorted(ids, key=CATALOGUE.index) == CATALOGUE
     keys = [(TIER_ORDER.index(o.tier), CATALOGUE.index(o.option)) for o in result.options]
     assert keys == sorted(keys)
-    assert all(option.intent is INTENT[option.option] for option in result.options)
+    catalogue = knowledge.bundled().catalogue
+    assert all(option.intent is catalogue[option.option].intent for option in result.options)
 
 
 @given(mixed_cases())

@@ -76,3 +76,16 @@ def paths_of(error: Exception) -> list[str]:
 def names_path(error: Exception, path: str) -> bool:
     """Whether some problem is at *path* or below it."""
     return any(p == path or p.startswith((path + ".", path + "[")) for p in paths_of(error))
+
+
+def therapy(
+    regimen: str, setting: str, start: str, end: str | None, outcome: str
+) -> dict[str, Any]:
+    """A prior systemic therapy entry of a case document."""
+    return {
+        "regimen": regimen,
+        "setting": setting,
+        "start_date": start,
+        "end_date": end,
+        "outcome": outcome,
+    }

@@ -195,7 +195,6 @@ def test_evidence_links_doi_pubmed_none_and_capped() -> None:
 
 def test_option_labels() -> None:
     assert option_label(OptionId.SALVAGE_APR) == "Salvage abdominoperineal resection"
-    assert option_label("defunctioning_stoma") == "Defunctioning stoma (colostomy)"
     assert option_label("not_an_option") == "not an option"
     assert all(option_label(o) != str(o).replace("_", " ") for o in OptionId)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import pathlib
 
 import pytest
 
@@ -21,6 +22,8 @@ from ascc_salvage.knowledge import (
     display_rank,
 )
 from ascc_salvage.vocabulary import OptionId
+
+from ._support import copy_data, edit
 
 EVIDENCE_ROW_KEYS = {
     "id",
@@ -159,3 +162,34 @@ def test_to_csv_quotes_carriage_returns() -> None:
     text = knowledge.to_csv([{"a": "x\ry", "b": 1}])
     assert text == '"a","b"\n"x\ry","1"\n'
     assert list(csv.DictReader(io.StringIO(text, newline=""))) == [{"a": "x\ry", "b": "1"}]
+
+
+def test_the_catalogue_lists_every_option_once_in_order() -> None:
+    from ascc_salvage.vocabulary import Intent, OptionId
+
+    entries = knowledge.catalogue()
+    assert [entry.id for entry in entries] == list(OptionId)
+    assert knowledge.catalogue_entry(OptionId.CLINICAL_TRIAL).intent is Intent.ANY
+    assert all(entry.description.endswith(".") for entry in entries)
+    with pytest.raises(knowledge.UnknownIdError, match="did you mean salvage_apr"):
+        knowledge.catalogue_entry("salvage_ap")
+
+
+def test_warning_texts_fill_case_values_and_thresholds(tmp_path: pathlib.Path) -> None:
+    text = knowledge.warning_text("reassessment_overdue")  # a threshold, filled in
+    assert text.startswith("no assessment at or after 182 d from the start")
+    values = knowledge.warning_text("ecog_karnofsky_mismatch", ecog=1, karnofsky=60, mapped=2)
+    assert values.startswith("ECOG 1 and Karnofsky 60")
+    with pytest.raises(TypeError, match=r"needs the values \['ecog', 'karnofsky', 'mapped'\]"):
+        knowledge.warning_text("ecog_karnofsky_mismatch", ecog=1)
+    with pytest.raises(knowledge.UnknownIdError, match="warning template"):
+        knowledge.warning_text("implausible_value", message="x")
+    data = copy_data(tmp_path / "data")
+    edit(
+        data,
+        "warnings.toml",
+        "does not guarantee",
+        "(from {cd4_min_checkpoint_inhibitor}) does not guarantee",
+    )
+    kb = knowledge.load(data)
+    assert "(from 200 cells/uL)" in knowledge.warning_text("check_national_reimbursement", kb)

@@ -580,6 +580,96 @@ CORRUPTIONS = [
         "fluoropyrimidine_exclusion = [",
         "condition_sets.toml: fluoropyrimidine_exclusions: expected a list of condition names",
     ),
+    (
+        "catalogue.toml",
+        'intent = "assessment"',
+        'intent = "diagnostic"',
+        "catalogue.toml: observe_and_reassess: 'diagnostic' is not a valid Intent",
+    ),
+    (
+        "catalogue.toml",
+        'kind = "diagnostic"',
+        'kind = "diagnostic"\nicon = "eye"',
+        "catalogue.toml: observe_and_reassess: extra fields found (icon)",
+    ),
+    (
+        "catalogue.toml",
+        'id = "surveillance"',
+        'id = "observe_and_reassess"',
+        "catalogue.toml: observe_and_reassess: option listed twice",
+    ),
+    (
+        "catalogue.toml",
+        'id = "surveillance"',
+        'id = "observe_and_reassess"',
+        "catalogue.toml: surveillance: option is missing",
+    ),
+    (
+        "catalogue.toml",
+        'id = "iort"',
+        'id = "iort_boost"',
+        "catalogue.toml: iort_boost: 'iort_boost' is not a valid OptionId",
+    ),
+    (
+        "catalogue.toml",
+        'label = "Clinical trial"',
+        'label = " "',
+        "catalogue.toml: clinical_trial: label, kind and description must not be empty",
+    ),
+    (
+        "catalogue.toml",
+        "[[option]]",
+        "version = 1\n\n[[option]]",
+        "catalogue.toml: -: unknown keys ['version']",
+    ),
+    (
+        "warnings.toml",
+        'code = "hiv_test_recommended"',
+        'code = "hiv_test_advised"',
+        "warnings.toml: hiv_test_advised: 'hiv_test_advised' is not a valid WarningCode",
+    ),
+    (
+        "warnings.toml",
+        'code = "hiv_test_recommended"',
+        'code = "hiv_test_advised"',
+        "warnings.toml: hiv_test_recommended: warning code has no template",
+    ),
+    (
+        "warnings.toml",
+        'code = "hiv_test_recommended"',
+        'code = "check_national_reimbursement"',
+        "warnings.toml: check_national_reimbursement: code listed twice",
+    ),
+    (
+        "warnings.toml",
+        'code = "hiv_test_recommended"',
+        'code = "implausible_value"',
+        "warnings.toml: implausible_value: its messages come from the plausibility checks",
+    ),
+    (
+        "warnings.toml",
+        "ECOG {ecog} and",
+        "ECOG {ecog_grade} and",
+        "warnings.toml: ecog_karnofsky_mismatch: unknown placeholder {ecog_grade} (not in values)",
+    ),
+    (
+        "warnings.toml",
+        "ECOG {ecog} and",
+        "ECOG and",
+        "warnings.toml: ecog_karnofsky_mismatch: value 'ecog' is not used by the template",
+    ),
+    (
+        "warnings.toml",
+        "ECOG {ecog} and",
+        "ECOG {ecog and",
+        "warnings.toml: ecog_karnofsky_mismatch: malformed template",
+    ),
+    (
+        "warnings.toml",
+        'template = "EU marketing',
+        'severity = "low"\ntemplate = "EU marketing',
+        "warnings.toml: check_national_reimbursement: extra fields found (severity)",
+    ),
 ]
 
 

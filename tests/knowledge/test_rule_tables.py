@@ -125,6 +125,11 @@ CORRUPTIONS = [
         "rules/9_test.toml: 9a: unknown evidence id 'S3_2021'",
     ),
     (
+        'reason = "excise"',
+        'reason = "excise"\ncriteria = ["metastatic"]',
+        "rules/9_test.toml: 9a: criterion id 'metastatic' is not in ascc_salvage.vocabulary.CriterionId",
+    ),
+    (
         "when = { metastatic = true }",
         "when = { metastatic = true, tumour_small = true }",
         "rules/9_test.toml: 9b: unknown condition 'tumour_small'",
@@ -233,13 +238,13 @@ CORRUPTIONS = [
     ),
     (
         'route = "systemic_first_line"',
-        'route = "systemic_first_line"\n[[row.warning]]\ncode = "overdue"\nmessage = "m"',
+        'route = "systemic_first_line"\n[[row.warning]]\ncode = "overdue"',
         "rules/9_test.toml: 9b: 'overdue' is not a valid WarningCode",
     ),
     (
         'route = "systemic_first_line"',
-        'route = "systemic_first_line"\n[[row.warning]]\ncode = "reassessment_overdue"\nmessage = "after {day}"',
-        "rules/9_test.toml: 9b: unknown threshold {day}",
+        'route = "systemic_first_line"\n[[row.warning]]\ncode = "ecog_karnofsky_mismatch"',
+        "rules/9_test.toml: 9b: warning ecog_karnofsky_mismatch needs case values",
     ),
     (
         'section = "9"',
@@ -296,6 +301,21 @@ def test_malformed_files(data_copy: pathlib.Path, text: str, expected: str) -> N
     assert any(line.startswith(expected) for line in problems), problems
 
 
+def test_a_three_valued_condition_needs_a_known_criterion_id(
+    data_copy: pathlib.Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ascc_salvage.knowledge import _rules
+
+    monkeypatch.setattr(
+        _rules, "_CRITERION_IDS", _rules._CRITERION_IDS - {"sphincter_not_invaded_known"}
+    )
+    (data_copy / "rules" / "9_test.toml").write_text(TABLE, encoding="utf-8")
+    assert (
+        "rules/9_test.toml: 9a: criterion id 'sphincter_not_invaded_known' is not in "
+        "ascc_salvage.vocabulary.CriterionId" in _problems(data_copy)
+    )
+
+
 def test_the_rules_folder_is_required(data_copy: pathlib.Path) -> None:
     shutil.rmtree(data_copy / "rules")
     assert _problems(data_copy) == ("rules: -: folder is missing",)
@@ -325,7 +345,6 @@ when = { metastatic = true }
 
 [[row.warning]]
 code = "reassessment_overdue"
-message = "after {assessment_window_days}"
 fields = ["assessments"]
 
 [[row.then]]

@@ -54,6 +54,11 @@ def _code(text: str, markdown: bool) -> str:
     return f"`{text}`" if markdown else text
 
 
+def _option_label(option_id: str) -> str:
+    """The plain-language label of an option (``catalogue.toml``)."""
+    return knowledge.catalogue_entry(option_id).label
+
+
 def _missing_by_option(document: Mapping[str, Any]) -> dict[str, list[str]]:
     missing: dict[str, list[str]] = {}
     for item in document["missing_information"]:
@@ -65,7 +70,10 @@ def _missing_by_option(document: Mapping[str, Any]) -> dict[str, list[str]]:
 def _option_item(
     option: Mapping[str, Any], missing: Sequence[str], markdown: bool
 ) -> tuple[str, tuple[str, ...]]:
-    head = f"{_code(option['option'], markdown)} ({option['intent']}): {option['rationale']}"
+    head = (
+        f"{_option_label(option['option'])} ({_code(option['option'], markdown)}, "
+        f"{option['intent']}): {option['rationale']}"
+    )
     details: list[str] = []
     if option["tier"] == "undetermined":
         fields = list(missing)
@@ -218,6 +226,8 @@ def result_blocks(document: Mapping[str, Any], *, markdown: bool = False) -> lis
     Args:
         document: The result document (``result_to_dict``).
         markdown: Build the tumour-board summary (option ids as code spans).
+
+    Options are named by their catalogue label, followed by their id.
     """
     jurisdiction = document["jurisdiction"] or "unspecified"
     title = (
@@ -251,7 +261,8 @@ def result_blocks(document: Mapping[str, Any], *, markdown: bool = False) -> lis
         if tier in ("preferred", "alternative"):
             for option in options:
                 cited += [e for e in option["evidence"] if e not in cited]
-                plans += dose_plan_blocks(f"{option['option']} ({tier})", option["dose_plan"])
+                title = f"{_option_label(option['option'])} ({tier})"
+                plans += dose_plan_blocks(title, option["dose_plan"])
     flagged = sorted(
         {
             flag

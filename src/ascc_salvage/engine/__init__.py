@@ -11,7 +11,9 @@ bundled one by default), never from module-level state.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Final
 
 import attrs
@@ -25,7 +27,6 @@ from ascc_salvage.engine._draft import ALL_OPTIONS, CATALOGUE_INDEX, TIER_ORDER,
 from ascc_salvage.engine._facts import Facts, derive_facts, ecog_from_karnofsky
 from ascc_salvage.engine._inputs import ROUTING_INPUTS, UnknownInput
 from ascc_salvage.engine.assessment import confirmation_gate, extent_cross_check, route_by_status
-from ascc_salvage.engine.catalogue import INTENT
 from ascc_salvage.engine.locoregional import route_distant, route_locoregional
 from ascc_salvage.engine.primary import route_untreated
 from ascc_salvage.engine.systemic import approved_agents, option_approvals
@@ -140,20 +141,17 @@ def _route(d: Draft, f: Facts) -> None:
 def _warnings(case: Case, f: Facts, d: Draft) -> None:
     patient = case.patient
     if patient.hiv.status is HivStatus.UNKNOWN:
-        d.warn(
-            WarningCode.HIV_TEST_RECOMMENDED,
-            "HIV status unknown: test for HIV (it changes checkpoint-inhibitor eligibility "
-            "and antiretroviral interactions)",
-            ("patient.hiv.status",),
-        )
+        d.warn_from(f.kb, WarningCode.HIV_TEST_RECOMMENDED, ("patient.hiv.status",))
     if patient.ecog is not None and patient.karnofsky is not None:
         mapped = ecog_from_karnofsky(patient.karnofsky, f.kb)
         if mapped != patient.ecog:
-            d.warn(
+            d.warn_from(
+                f.kb,
                 WarningCode.ECOG_KARNOFSKY_MISMATCH,
-                f"ECOG {patient.ecog} and Karnofsky {patient.karnofsky} (ECOG {mapped} by "
-                "the mapping table) disagree: ECOG is used",
                 ("patient.ecog", "patient.karnofsky"),
+                ecog=patient.ecog,
+                karnofsky=patient.karnofsky,
+                mapped=mapped,
             )
     # Plausibility warnings W1-W10 of the case format: reported, never a tier change.
     for item in plausibility.implausible_values(case, knowledge=f.kb):
@@ -198,13 +196,21 @@ _PREFERRED: Final = Tier.PREFERRED
 _ALTERNATIVE: Final = Tier.ALTERNATIVE
 _NOT_RECOMMENDED: Final = Tier.NOT_RECOMMENDED
 _UNKNOWN: Final = CriterionResult.UNKNOWN
-_CURATIVE_OPTIONS: Final = frozenset(o for o in ALL_OPTIONS if INTENT[o] in _CURATIVE)
+
+
+@functools.cache
+def _intents(kb: KnowledgeBase) -> tuple[Mapping[OptionId, Intent], frozenset[OptionId]]:
+    """The intent of each option in *kb*'s catalogue, and the options of curative intent."""
+    intents = {option: entry.intent for option, entry in kb.catalogue.items()}
+    return intents, frozenset(o for o, intent in intents.items() if intent in _CURATIVE)
 
 
 def _finish(case: Case, f: Facts, d: Draft) -> Result:
     status = f.status
     entries = d.options
     fallback_rule = d.pathway or "0"
+    kb = f.kb
+    intents, curative_options = _intents(kb)
     curative_preferred = False
     for option, entry in entries.items():
         if entry.tier is None:
@@ -213,7 +219,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
                 "not part of this pathway",
                 fallback_rule,
             )
-        elif entry.tier is _PREFERRED and option in _CURATIVE_OPTIONS:
+        elif entry.tier is _PREFERRED and option in curative_options:
             curative_preferred = True
     active = status.status in _ACTIVE or status.status is DiseaseStatus.UNTREATED_PRIMARY
     bsc = entries[OptionId.BEST_SUPPORTIVE_CARE]
@@ -225,7 +231,6 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
     extent_cross_check(d, f)
     _warnings(case, f, d)
-    kb = f.kb
     plans = _plans(case, d, kb)
     option_evidence = kb.option_evidence
 
@@ -249,7 +254,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
             OptionResult(
                 option,
                 tier,
-                INTENT[option],
+                intents[option],
                 criteria,
                 tuple(sorted(flags, key=_FLAG_ORDER.__getitem__))
                 if len(flags) > 1

@@ -12,26 +12,38 @@ from typing import Final
 
 import attrs
 
+from ascc_salvage.knowledge import KnowledgeBase, warning_text
 from ascc_salvage.result import Criterion
-from ascc_salvage.vocabulary import CriterionResult, Flag, OptionId, Tier, WarningCode
+from ascc_salvage.vocabulary import CriterionId, CriterionResult, Flag, OptionId, Tier, WarningCode
 
 TIER_ORDER: Final = {tier: index for index, tier in enumerate(Tier)}
 #: The catalogue in order (iterating an enum class is slow on the hot path).
 ALL_OPTIONS: Final = tuple(OptionId)
 CATALOGUE_INDEX: Final = {option: index for index, option in enumerate(ALL_OPTIONS)}
+#: Criterion ids by value (a dict lookup is faster than calling the enum on the hot path).
+_CRITERION_IDS: Final[dict[str, str]] = {str(member): str(member) for member in CriterionId}
 
 
 def criterion(
-    criterion_id: str,
+    criterion_id: CriterionId | str,
     value: bool | None,
     explanation: str,
     missing: Iterable[str] = (),
 ) -> Criterion:
-    """Build a criterion from a three-valued fact (``None`` = unknown, names *missing*)."""
+    """Build a criterion from a three-valued fact (``None`` = unknown, names *missing*).
+
+    Raises:
+        AssertionError: *criterion_id* is not a :class:`~ascc_salvage.vocabulary.CriterionId`.
+    """
+    name = _CRITERION_IDS.get(criterion_id)
+    if name is None:
+        raise AssertionError(
+            f"unknown criterion id {criterion_id!r}: add it to ascc_salvage.vocabulary.CriterionId"
+        )
     if value is None:
-        return Criterion(criterion_id, CriterionResult.UNKNOWN, explanation, tuple(missing))
+        return Criterion(name, CriterionResult.UNKNOWN, explanation, tuple(missing))
     result = CriterionResult.MET if value else CriterionResult.NOT_MET
-    return Criterion(criterion_id, result, explanation)
+    return Criterion(name, result, explanation)
 
 
 @attrs.define
@@ -120,6 +132,23 @@ class Draft:
         """
         self.warnings.setdefault((code, tuple(fields)), message)
 
+    def warn_from(
+        self,
+        knowledge: KnowledgeBase,
+        code: WarningCode,
+        fields: Iterable[str] = (),
+        **values: object,
+    ) -> None:
+        """Raise warning *code* with the message of *knowledge* (``warnings.toml``).
+
+        Args:
+            knowledge: The case's knowledge base.
+            code: The warning code.
+            fields: The case paths the warning is about.
+            values: The case values its template names.
+        """
+        self.warn(code, warning_text(code, knowledge, **values), fields)
+
     def effective_tier(self, option: OptionId) -> Tier:
         """The tier *option* will have (unassigned options end not recommended)."""
         return self.options[option].tier or Tier.NOT_RECOMMENDED
@@ -128,7 +157,7 @@ class Draft:
 def merge(
     variants: Sequence[tuple[str, Draft]],
     *,
-    criterion_id: str,
+    criterion_id: CriterionId | str,
     missing: Sequence[str],
     what: str,
 ) -> Draft:

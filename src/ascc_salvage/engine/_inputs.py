@@ -15,7 +15,7 @@ from typing import Any, Final
 import attrs
 
 from ascc_salvage.engine._facts import Facts
-from ascc_salvage.vocabulary import Margin
+from ascc_salvage.vocabulary import CriterionId, Margin
 
 
 @attrs.frozen
@@ -24,7 +24,7 @@ class RoutingInput:
 
     fields: tuple[str, ...]
     label: str
-    criterion_id: str
+    criterion_id: CriterionId
     values: tuple[tuple[str, Any], ...]
 
 
@@ -32,37 +32,37 @@ ROUTING_INPUTS: Final[Mapping[str, RoutingInput]] = {
     "ecog": RoutingInput(
         ("patient.ecog",),
         "performance status (ECOG or Karnofsky)",
-        "performance_status_known",
+        CriterionId.PERFORMANCE_STATUS_KNOWN,
         tuple((f"ECOG {grade}", grade) for grade in (0, 1, 2, 3)),
     ),
     "fit_for_major_surgery": RoutingInput(
         ("patient.fit_for_major_surgery",),
         "fitness for major surgery",
-        "fitness_for_major_surgery_known",
+        CriterionId.FITNESS_FOR_MAJOR_SURGERY_KNOWN,
         (("fit", True), ("unfit", False)),
     ),
     "resectable": RoutingInput(
         ("disease.resectable",),
         "resectability (MDT judgement)",
-        "resectability_known",
+        CriterionId.RESECTABILITY_KNOWN,
         (("resectable", True), ("unresectable", False)),
     ),
     "expected_margin": RoutingInput(
         ("disease.expected_margin",),
         "the expected resection margin",
-        "expected_margin_known",
+        CriterionId.EXPECTED_MARGIN_KNOWN,
         (("R0 expected", Margin.R0), ("R1 expected", Margin.R1), ("R2 expected", Margin.R2)),
     ),
     "accepts_colostomy": RoutingInput(
         ("patient.accepts_permanent_colostomy",),
         "consent to a permanent colostomy",
-        "stoma_consent_known",
+        CriterionId.STOMA_CONSENT_KNOWN,
         (("colostomy accepted", True), ("colostomy declined", False)),
     ),
     "groins_irradiated": RoutingInput(
         ("primary.chemoradiotherapy.groins_irradiated",),
         "whether the groins were irradiated",
-        "groin_irradiation_known",
+        CriterionId.GROIN_IRRADIATION_KNOWN,
         (("groins irradiated", True), ("groins not irradiated", False)),
     ),
 }

@@ -215,7 +215,7 @@ def _apply(
         IMPLEMENTATIONS[row.route](d, f)
     _set(d, f, _steps(row.then, f.kb), rule, values, offer)
     for warning in row.warning:
-        d.warn(warning.code, template_text(warning.message, f.kb), warning.fields)
+        d.warn_from(f.kb, warning.code, warning.fields)
 
 
 def _set(

@@ -168,10 +168,13 @@ def extent_cross_check(d: Draft, f: Facts) -> None:
             f"no assessment is recorded, but the restaged disease lists new disease: {sites}; "
             "progression is assumed at the evaluation date"
         )
-    d.warn(
+    d.warn_from(
+        f.kb,
         WarningCode.FINDING_CONTRADICTS_EXTENT,
-        f"{what} (rule {check.effect}, pathway §2.1); status {status.status}",
         check.fields,
+        contradiction=what,
+        effect=check.effect,
+        status=status.status,
     )
     if status.confirm_new_distant_site:
         for option in (*SYSTEMIC_OPTIONS, Opt.METASTASIS_DIRECTED_THERAPY):

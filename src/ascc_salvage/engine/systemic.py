@@ -523,10 +523,8 @@ class _Systemic:
             if self.ctx.label_interpretation:
                 self.d.flag(option, Flag.LABEL_INTERPRETATION)
             if self.f.case.jurisdiction is Jurisdiction.EU and self.d.is_offered(option):
-                self.d.warn(
-                    WarningCode.CHECK_NATIONAL_REIMBURSEMENT,
-                    "EU marketing authorisation does not guarantee national reimbursement",
-                    ("jurisdiction",),
+                self.d.warn_from(
+                    self.f.kb, WarningCode.CHECK_NATIONAL_REIMBURSEMENT, ("jurisdiction",)
                 )
 
 

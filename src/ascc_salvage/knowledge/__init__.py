@@ -37,6 +37,7 @@ from ascc_salvage.knowledge._model import (
     DOSE_RULE_UNITS,
     Approval,
     ApprovalAbsence,
+    CatalogueEntry,
     ConditionSets,
     DatePrecision,
     DoseRule,
@@ -66,16 +67,24 @@ from ascc_salvage.knowledge._model import (
     Thresholds,
     Verification,
     VerificationScope,
+    WarningTemplate,
     display_rank,
 )
-from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable, RuleWarning
-from ascc_salvage.vocabulary import Jurisdiction, OptionId
+from ascc_salvage.knowledge._rules import (
+    RuleOutcome,
+    RuleRow,
+    RuleTable,
+    RuleWarning,
+    placeholders,
+)
+from ascc_salvage.vocabulary import Jurisdiction, OptionId, WarningCode
 
 __all__ = [
     "DOSE_RULE_UNITS",
     "VERSION",
     "Approval",
     "ApprovalAbsence",
+    "CatalogueEntry",
     "ConditionSets",
     "DatePrecision",
     "DoseRule",
@@ -113,10 +122,13 @@ __all__ = [
     "UnknownIdError",
     "Verification",
     "VerificationScope",
+    "WarningTemplate",
     "approval_absences",
     "approvals",
     "approvals_in_force",
     "bundled",
+    "catalogue",
+    "catalogue_entry",
     "display_rank",
     "evidence",
     "evidence_for_option",
@@ -133,6 +145,7 @@ __all__ = [
     "threshold_text",
     "thresholds",
     "to_csv",
+    "warning_text",
 ]
 
 #: Version of the knowledge-base content (``YYYY.MM`` with an optional ``.N``).
@@ -170,8 +183,9 @@ def load(directory: str | os.PathLike[str]) -> KnowledgeBase:
 
     The directory holds the same TOML files as ``ascc_salvage/knowledge/data``
     (``meta.toml``, ``evidence.toml``, ``drugs.toml``, ``regimens.toml``,
-    ``radiotherapy.toml``, ``approvals.toml``, ``options.toml``, ``thresholds.toml``); they
-    are checked by the same strict loader as the bundled ones. Pass the result to
+    ``radiotherapy.toml``, ``approvals.toml``, ``options.toml``, ``thresholds.toml``,
+    ``catalogue.toml``, ``warnings.toml`` and the rule tables of ``rules/``); they are checked
+    by the same strict loader as the bundled ones. Pass the result to
     :func:`ascc_salvage.recommend` (``knowledge=``); the result records its version.
 
     Args:
@@ -557,3 +571,66 @@ def threshold_text(name: str, knowledge: KnowledgeBase | None = None) -> str:
     threshold = getattr((knowledge or bundled()).thresholds, name)
     assert isinstance(threshold, Threshold)
     return f"{threshold.value:g}" + (f" {threshold.unit}" if threshold.unit else "")
+
+
+def catalogue() -> tuple[CatalogueEntry, ...]:
+    """Return the option catalogue (clinical pathway §8), in catalogue order.
+
+    >>> [entry.label for entry in catalogue()][:2]
+    ['Observe and reassess response', 'Surveillance (follow-up)']
+    """
+    return tuple(_kb().catalogue.values())
+
+
+def catalogue_entry(option_id: OptionId | str) -> CatalogueEntry:
+    """Return the catalogue entry of one option: label, description, kind and intent.
+
+    Args:
+        option_id: An :class:`~ascc_salvage.vocabulary.OptionId` or its string value.
+
+    Raises:
+        UnknownIdError: Not an option id.
+
+    >>> entry = catalogue_entry("salvage_apr")
+    >>> entry.label, entry.kind, str(entry.intent)
+    ('Salvage abdominoperineal resection', 'surgery', 'curative')
+    """
+    table = _kb().catalogue
+    try:
+        return table[OptionId(option_id)]
+    except ValueError:
+        raise _unknown("option", option_id, map(str, table)) from None
+
+
+def warning_text(
+    code: WarningCode | str, knowledge: KnowledgeBase | None = None, **values: object
+) -> str:
+    """Return the message of a result warning, its template filled in (``warnings.toml``).
+
+    Args:
+        code: The warning code.
+        knowledge: The knowledge base to read (default: the bundled one).
+        values: The case values the template names (exactly its ``values``); a threshold
+            placeholder is filled from *knowledge*.
+
+    Raises:
+        UnknownIdError: The code has no template (``implausible_value``, or not a code).
+        TypeError: *values* are not exactly the template's values.
+
+    >>> warning_text("ecog_karnofsky_mismatch", ecog=1, karnofsky=60, mapped=2)
+    'ECOG 1 and Karnofsky 60 (ECOG 2 by the mapping table) disagree: ECOG is used'
+    """
+    kb = knowledge or bundled()
+    template = kb.warnings.get(code)  # type: ignore[arg-type]  # a str finds its member
+    if template is None:
+        raise _unknown("warning template", code, map(str, kb.warnings))
+    if set(values) != set(template.values):
+        raise TypeError(
+            f"warning {code} needs the values {list(template.values)}, got {sorted(values)}"
+        )
+    filled: dict[str, object] = {
+        name: threshold_text(name, kb)
+        for name in placeholders(template.template)
+        if name not in values
+    }
+    return template.template.format_map({**filled, **values})

@@ -37,6 +37,7 @@ from ascc_salvage.knowledge._model import (
     SITE_SET_TYPES,
     Approval,
     ApprovalAbsence,
+    CatalogueEntry,
     ConditionSets,
     DatePrecision,
     DrugDose,
@@ -52,9 +53,10 @@ from ascc_salvage.knowledge._model import (
     Threshold,
     Thresholds,
     Verification,
+    WarningTemplate,
 )
-from ascc_salvage.knowledge._rules import RuleTable, load_rule_tables
-from ascc_salvage.vocabulary import SYSTEMIC_OPTIONS, Condition, OptionId
+from ascc_salvage.knowledge._rules import RuleTable, load_rule_tables, placeholders
+from ascc_salvage.vocabulary import SYSTEMIC_OPTIONS, Condition, OptionId, WarningCode
 
 __all__ = ["KnowledgeBase", "KnowledgeBaseError", "load_directory", "load_packaged"]
 
@@ -72,7 +74,13 @@ FILES: Final = (
     "thresholds.toml",
     "condition_sets.toml",
     "anatomy.toml",
+    "catalogue.toml",
+    "warnings.toml",
 )
+
+#: Warning codes whose messages are not templates of ``warnings.toml``: the plausibility
+#: checks of :mod:`ascc_salvage.plausibility` word each ``implausible_value`` warning.
+UNTEMPLATED_WARNINGS: Final = frozenset({WarningCode.IMPLAUSIBLE_VALUE})
 
 IDENTIFIER_PATTERNS: Final[Mapping[IdentifierKind, re.Pattern[str]]] = {
     IdentifierKind.DOI: re.compile(r"10\.\d{4,9}/\S+"),
@@ -140,6 +148,10 @@ class KnowledgeBase:
     condition_sets: ConditionSets = attrs.field(kw_only=True)
     #: The named site sets of ``anatomy.toml``.
     site_sets: SiteSets = attrs.field(kw_only=True)
+    #: The option catalogue (``catalogue.toml``), in catalogue order.
+    catalogue: Mapping[OptionId, CatalogueEntry] = attrs.field(factory=dict)
+    #: The message templates of the result warnings (``warnings.toml``) by code.
+    warnings: Mapping[WarningCode, WarningTemplate] = attrs.field(factory=dict)
 
     # Identity hash (the mappings are unhashable); equal objects may hash apart, which only
     # costs a cache entry.
@@ -656,6 +668,19 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
     rules = load_rule_tables(root, known, threshold_names, problems)
     condition_sets = _condition_sets(raw["condition_sets.toml"], problems)
     site_sets = _structure_site_sets(raw["anatomy.toml"], problems)
+    catalogue = _catalogue(raw["catalogue.toml"], problems)
+    warnings = _warnings(raw["warnings.toml"], frozenset(threshold_names), problems)
+    # A row's warning takes its message from warnings.toml: it must need no case values.
+    for table in rules.values():
+        for row in table.rows:
+            for warning in row.warning:
+                template = warnings.get(warning.code)
+                if template is not None and template.values:
+                    problems.add(
+                        table.file,
+                        row.id,
+                        f"warning {warning.code} needs case values {list(template.values)}",
+                    )
 
     if problems.lines or thresholds is None or site_sets is None:
         raise KnowledgeBaseError(problems.lines)
@@ -674,6 +699,8 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
         rules=rules,
         condition_sets=condition_sets,
         site_sets=site_sets,
+        catalogue=catalogue,
+        warnings=warnings,
     )
 
 
@@ -704,6 +731,71 @@ def _structure_site_sets(raw: Mapping[str, Any], problems: _Problems) -> SiteSet
     if len(sets) != len(SITE_SET_TYPES):
         return None
     return SiteSets(**sets, descriptions=descriptions)
+
+
+def _keyed_items(
+    raw: Mapping[str, Any],
+    key: str,
+    field: str,
+    cls: type[_T],
+    file: str,
+    problems: _Problems,
+) -> list[tuple[str, _T]]:
+    """Structure the ``[[key]]`` tables of a file whose items are named by *field*."""
+    extra = sorted(set(raw) - {key})
+    if extra:
+        problems.add(file, "-", f"unknown keys {extra}")
+    return _structure_items(
+        _table_list(raw, key, file, problems),
+        cls,
+        file,
+        problems,
+        lambda item: str(item.get(field, "")),
+    )
+
+
+def _catalogue(raw: Mapping[str, Any], problems: _Problems) -> dict[OptionId, CatalogueEntry]:
+    """The option catalogue: every option once, returned in catalogue order."""
+    file = "catalogue.toml"
+    entries: dict[OptionId, CatalogueEntry] = {}
+    for label, entry in _keyed_items(raw, "option", "id", CatalogueEntry, file, problems):
+        if entry.id in entries:
+            problems.add(file, label, "option listed twice")
+        if not entry.label.strip() or not entry.description.strip() or not entry.kind.strip():
+            problems.add(file, label, "label, kind and description must not be empty")
+        entries[entry.id] = entry
+    for option in OptionId:
+        if option not in entries:
+            problems.add(file, str(option), "option is missing")
+    return {option: entries[option] for option in OptionId if option in entries}
+
+
+def _warnings(
+    raw: Mapping[str, Any], threshold_names: frozenset[str], problems: _Problems
+) -> dict[WarningCode, WarningTemplate]:
+    """The warning templates by code: one per code whose message the engine builds."""
+    file = "warnings.toml"
+    templates: dict[WarningCode, WarningTemplate] = {}
+    for label, item in _keyed_items(raw, "warning", "code", WarningTemplate, file, problems):
+        if item.code in templates:
+            problems.add(file, label, "code listed twice")
+        elif item.code in UNTEMPLATED_WARNINGS:
+            problems.add(file, label, "its messages come from the plausibility checks")
+        templates[item.code] = item
+        try:
+            names = set(placeholders(item.template))
+        except ValueError as exc:
+            problems.add(file, label, f"malformed template {item.template!r}: {exc}")
+            continue
+        for name in sorted(names - set(item.values) - threshold_names):
+            problems.add(file, label, f"unknown placeholder {{{name}}} (not in values)")
+        for name in item.values:
+            if name not in names:
+                problems.add(file, label, f"value {name!r} is not used by the template")
+    for code in WarningCode:
+        if code not in templates and code not in UNTEMPLATED_WARNINGS:
+            problems.add(file, str(code), "warning code has no template")
+    return templates
 
 
 def _option_agents(

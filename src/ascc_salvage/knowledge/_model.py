@@ -17,17 +17,21 @@ import attrs
 
 from ascc_salvage.vocabulary import (
     Condition,
+    Intent,
     InvadedStructure,
     NodalStation,
+    OptionId,
     Site,
     SurgeryProcedure,
     TherapySetting,
+    WarningCode,
 )
 
 __all__ = [
     "SITE_SET_TYPES",
     "Approval",
     "ApprovalAbsence",
+    "CatalogueEntry",
     "ConditionSets",
     "DatePrecision",
     "DoseRule",
@@ -57,6 +61,7 @@ __all__ = [
     "Thresholds",
     "Verification",
     "VerificationScope",
+    "WarningTemplate",
     "display_rank",
 ]
 
@@ -347,6 +352,45 @@ class EvidenceItem:
         if self.verification_scope is None:
             return str(self.verification)
         return f"{self.verification} ({self.verification_scope})"
+
+
+# --------------------------------------------------------------------------- catalogue
+
+
+@attrs.frozen
+class CatalogueEntry:
+    """One option of the closed catalogue (clinical pathway §8, ``catalogue.toml``).
+
+    Attributes:
+        id: The option id.
+        label: The plain-language name shown to clinicians (e.g. ``Salvage abdominoperineal
+            resection``).
+        kind: The kind of treatment in words (``surgery``, ``systemic``, ...).
+        intent: The intent of the option.
+        description: What the option is, in one plain-language sentence.
+    """
+
+    id: OptionId
+    label: str
+    kind: str
+    intent: Intent
+    description: str
+
+
+@attrs.frozen
+class WarningTemplate:
+    """The message of one result-level warning (``warnings.toml``).
+
+    Attributes:
+        code: The warning code.
+        template: The message; ``{name}`` is a case value the engine supplies, or a
+            knowledge-base threshold (its value only, as in ``day {assessment_window_days}``).
+        values: The case values the engine supplies, in the order the template uses them.
+    """
+
+    code: WarningCode
+    template: str
+    values: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- regimens

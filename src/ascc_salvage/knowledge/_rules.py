@@ -28,7 +28,7 @@ import attrs
 
 from ascc_salvage._conditions import CONDITIONS, ROUTINES
 from ascc_salvage._convert import converter
-from ascc_salvage.vocabulary import Flag, OptionId, Tier, WarningCode
+from ascc_salvage.vocabulary import CriterionId, Flag, OptionId, Tier, WarningCode
 
 __all__ = ["RuleOutcome", "RuleRow", "RuleTable", "RuleWarning", "load_rule_tables"]
 
@@ -77,14 +77,15 @@ class RuleOutcome:
 class RuleWarning:
     """A result-level warning a row raises.
 
+    Its message is the code's template in ``warnings.toml`` (one source for every warning
+    text); the loader checks that the template needs no case values.
+
     Attributes:
         code: The warning code (clinical pathway §9).
-        message: Message template (``{name}`` is a knowledge-base threshold, as in reasons).
         fields: The case fields the warning is about.
     """
 
     code: WarningCode
-    message: str
     fields: tuple[str, ...] = ()
 
 
@@ -155,6 +156,14 @@ class RuleTable:
         raise KeyError(row_id)
 
 
+#: The criterion ids (the values of :class:`~ascc_salvage.vocabulary.CriterionId`).
+_CRITERION_IDS: Final = frozenset(str(member) for member in CriterionId)
+
+
+def _not_a_criterion(name: str) -> str:
+    return f"criterion id {name!r} is not in ascc_salvage.vocabulary.CriterionId"
+
+
 def placeholders(template: str) -> tuple[str, ...]:
     """The ``{name}`` placeholders of a reason or situation template."""
     return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name is not None)
@@ -192,6 +201,8 @@ def _check_parts(
         for name in outcome.criteria:
             if name not in CONDITIONS:
                 problems.add(file, label, f"unknown condition {name!r} in criteria")
+            elif name not in _CRITERION_IDS:
+                problems.add(file, label, _not_a_criterion(name))
         if outcome.offer and outcome.tier not in (Tier.PREFERRED, Tier.ALTERNATIVE):
             problems.add(
                 file, label, f"offer = true needs tier preferred or alternative, not {outcome.tier}"
@@ -221,6 +232,8 @@ def _check_table(table: RuleTable, problems: _Problems) -> None:
                 problems.add(file, row.id, f"unreachable: condition {name!r} is never unknown")
             elif value is not True and value is not False and value != UNKNOWN:
                 problems.add(file, row.id, f"condition {name!r}: expected true, false or 'unknown'")
+            if spec is not None and spec.three_valued and f"{name}_known" not in _CRITERION_IDS:
+                problems.add(file, row.id, _not_a_criterion(f"{name}_known"))
         if row.route and row.route not in ROUTINES:
             problems.add(file, row.id, f"unknown routine {row.route!r}")
         if not _RULE_ID.fullmatch(row.rule_id) or not row.rule_id.startswith(table.section):
@@ -328,7 +341,7 @@ def load_rule_tables(
                 continue
             if any(row.id == other.id for other in rows):
                 problems.add(file, row.id, "duplicate row id")
-            templates = [row.situation, *(warning.message for warning in row.warning)]
+            templates = [row.situation]
             _check_parts(templates, row.then, file, row.id, known, names, problems)
             options = [option for outcome in (*common, *row.then) for option in outcome.options]
             for option in sorted({o for o in options if options.count(o) > 1}):

@@ -5,14 +5,15 @@ from __future__ import annotations
 import pickle
 
 import pytest
-from _branch_support import base_document
 
 from ascc_salvage import load_case
 from ascc_salvage.errors import CaseValidationError, Problem
 
+from ._support import example_document
+
 
 def test_case_validation_error_round_trips_through_pickle() -> None:
-    document = base_document()
+    document = example_document()
     document["patient"]["ecog"] = 9
     document["patient"]["age_years"] = 12
     with pytest.raises(CaseValidationError) as error_info:

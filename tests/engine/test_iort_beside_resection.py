@@ -1,10 +1,10 @@
-"""Branches of ``engine.radiotherapy`` (clinical pathway §6): IORT beside a resection."""
+"""IORT beside a resection (clinical pathway §6): the expected margin decides it."""
 
 from __future__ import annotations
 
-from _branch_support import base_document, criteria, run
-
 from ascc_salvage.vocabulary import Flag, OptionId, Tier
+
+from ._documents import base_document, criteria, run
 
 P, A, U, N = Tier.PREFERRED, Tier.ALTERNATIVE, Tier.UNDETERMINED, Tier.NOT_RECOMMENDED
 Opt = OptionId

@@ -1,10 +1,10 @@
-"""Branches of ``engine.locoregional`` (clinical pathway §4): nodes, groins, declined stoma."""
+"""Locoregional salvage (clinical pathway §4): pelvic nodes, groins and a declined stoma."""
 
 from __future__ import annotations
 
-from _branch_support import base_document, criteria, run, site, therapy, tiers
-
 from ascc_salvage.vocabulary import DiseaseStatus, Flag, OptionId, Tier
+
+from ._documents import base_document, criteria, run, site, therapy, tiers
 
 P, A, U, N = Tier.PREFERRED, Tier.ALTERNATIVE, Tier.UNDETERMINED, Tier.NOT_RECOMMENDED
 Opt = OptionId

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _branch_support import base_document
 
 from ascc_salvage import load_case
 from ascc_salvage.fhir import case_from_bundle, case_to_bundle
 
+from ._support import example_document
+
 
 def _crt_after_round_trip(groin: dict[str, Any]) -> Any:
-    document = base_document()
+    document = example_document()
     document["primary"]["chemoradiotherapy"].update(groin)
     case = load_case(document)
     bundle = case_to_bundle(case)

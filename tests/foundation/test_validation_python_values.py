@@ -1,4 +1,4 @@
-"""Branches of ``ascc_salvage.validation``: Python values that JSON cannot hold, date order."""
+"""Validation refuses Python values that JSON cannot hold, and dates out of order."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from _branch_support import base_document, therapy
 
 from ascc_salvage import load_case
 from ascc_salvage.errors import CaseValidationError, Problem
+
+from ._support import example_document, therapy
 
 
 def _problems(document: dict[str, Any]) -> list[Problem]:
@@ -20,7 +21,7 @@ def _problems(document: dict[str, Any]) -> list[Problem]:
 
 def test_non_json_python_values_are_named_by_their_type() -> None:
     """A mapping built in Python may hold values JSON cannot: the message names the type."""
-    document = base_document()
+    document = example_document()
     document["patient"]["fit_for_major_surgery"] = dt.date(2025, 1, 1)
     document["assessments"] = tuple(document["assessments"])
     assert _problems(document) == [
@@ -30,7 +31,7 @@ def test_non_json_python_values_are_named_by_their_type() -> None:
 
 
 def test_json_values_are_named_by_their_json_type() -> None:
-    document = base_document()
+    document = example_document()
     document["patient"]["fit_for_major_surgery"] = [True]
     document["facility"]["iort_available"] = {"value": True}
     assert _problems(document) == [
@@ -42,7 +43,7 @@ def test_json_values_are_named_by_their_json_type() -> None:
 def _platinum(platinum_end: str) -> dict[str, Any]:
     entry = therapy("carboplatin_paclitaxel", "advanced", "2025-08-04", "2025-10-06", "completed")
     entry["platinum_end_date"] = platinum_end
-    document = base_document()
+    document = example_document()
     document["prior_systemic_therapy"] = [entry]
     return document
 

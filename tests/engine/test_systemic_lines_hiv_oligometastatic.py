@@ -1,11 +1,12 @@
-"""Branches of ``engine.systemic`` (clinical pathway §5): lines, HIV cap, §5.5."""
+"""Systemic therapy (clinical pathway §5): lines of therapy, the HIV cap and §5.5."""
 
 from __future__ import annotations
 
 import pytest
-from _branch_support import criteria, metastatic_document, run, site, therapy, tiers
 
 from ascc_salvage.vocabulary import Flag, OptionId, Tier
+
+from ._documents import criteria, metastatic_document, run, site, therapy, tiers
 
 P, A, U, N = Tier.PREFERRED, Tier.ALTERNATIVE, Tier.UNDETERMINED, Tier.NOT_RECOMMENDED
 Opt = OptionId

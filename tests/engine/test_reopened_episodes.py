@@ -5,11 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from _branch_support import base_document, run
-
 from ascc_salvage import load_case
 from ascc_salvage.status import assess_status
 from ascc_salvage.vocabulary import DiseaseStatus, Finding, OptionId, Tier
+
+from ._documents import base_document, run
 
 
 def _progression_then_apr(*later: dict[str, Any], disease: bool = True) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Branches of the case model: ``Bounds``, the attrs bounds validator, ``Measurement``."""
+"""The case model checks bounds (``Bounds``, the attrs bounds validator, ``Measurement``)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import math
 
 import attrs
 import pytest
-from _branch_support import base_document
 
 from ascc_salvage import CaseValidationError, load_case
 from ascc_salvage.case import Bounds, Dose, Length, Mass
+
+from ._support import example_document
 
 
 @pytest.mark.parametrize(
@@ -31,7 +32,7 @@ def test_bounds_problem(bounds: Bounds, value: float, unit: str, problem: str | 
 
 
 def test_model_construction_checks_bounds() -> None:
-    patient = load_case(base_document()).patient
+    patient = load_case(example_document()).patient
     with pytest.raises(CaseValidationError, match=r"^ecog: must be at most 5$"):
         attrs.evolve(patient, ecog=7, karnofsky=None)
     with pytest.raises(CaseValidationError, match=r"^weight.value: must be at least 20 kg$"):
@@ -41,7 +42,7 @@ def test_model_construction_checks_bounds() -> None:
 
 def test_the_model_checks_types_too() -> None:
     """The model refuses what ``load_case`` refuses: no coercion of ``"61"`` or ``True``."""
-    patient = load_case(base_document()).patient
+    patient = load_case(example_document()).patient
     with pytest.raises(CaseValidationError) as info:
         attrs.evolve(patient, age_years="61", ecog=True)
     assert [p.path for p in info.value.errors] == ["age_years", "ecog"]
@@ -73,7 +74,7 @@ def test_the_invalid_marker_has_a_readable_repr() -> None:
 def test_python_values_of_the_wrong_shape_are_named() -> None:
     from ascc_salvage.case import Length as LengthClass
 
-    case = load_case(base_document())
+    case = load_case(example_document())
     patient = case.patient
     with pytest.raises(CaseValidationError) as info:
         attrs.evolve(
@@ -94,7 +95,7 @@ def test_a_quantity_with_a_decimal_magnitude_keeps_its_value() -> None:
 
     from ascc_salvage.units import Q_
 
-    patient = load_case(base_document()).patient
+    patient = load_case(example_document()).patient
     built = attrs.evolve(patient, weight=Q_(Decimal("68.5"), "kg"))
     assert built.weight == Mass(68.5, "kg")
     assert type(built.weight.value) is float

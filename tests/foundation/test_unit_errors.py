@@ -1,4 +1,4 @@
-"""Error branches of ``ascc_salvage.units``."""
+"""Unit parsing and conversion errors of ``ascc_salvage.units``."""
 
 from __future__ import annotations
 

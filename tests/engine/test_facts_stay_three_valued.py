@@ -1,14 +1,15 @@
-"""Branches of ``engine._facts`` that the rules never ask for (the facts stay three-valued)."""
+"""Derived facts stay three-valued, including values the current rules never ask for."""
 
 from __future__ import annotations
 
 import attrs
 import pytest
-from _branch_support import base_document, therapy
 
 from ascc_salvage import load_case
 from ascc_salvage.engine._facts import Facts, derive_facts
 from ascc_salvage.status import assess_status
+
+from ._documents import base_document, therapy
 
 
 def _facts(document: dict[str, object]) -> Facts:

@@ -1,4 +1,4 @@
-"""Builders for the branch-coverage tests: small cases derived from a packaged example."""
+"""Case documents for engine tests: small variations of a packaged example, and readers."""
 
 from __future__ import annotations
 

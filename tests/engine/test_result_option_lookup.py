@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from _branch_support import base_document, run
 
 from ascc_salvage.vocabulary import OptionId, Tier
+
+from ._documents import base_document, run
 
 
 def test_option_lookup() -> None:
