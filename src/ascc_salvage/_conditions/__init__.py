@@ -59,6 +59,8 @@ class ConditionSpec:
         fields: The case fields it reads.
         three_valued: Whether it can be unknown (only then may a row ask for ``"unknown"``).
         evaluate: The function computing it on the engine's facts.
+        criterion: The id of the criterion it reports, when not its name: two conditions
+            may state one criterion differently in different sections (``""``: its name).
     """
 
     name: str
@@ -66,6 +68,12 @@ class ConditionSpec:
     fields: tuple[str, ...]
     three_valued: bool
     evaluate: Callable[[Facts], ConditionValue] = attrs.field(repr=False)
+    criterion: str = attrs.field(default="", kw_only=True)
+
+    @property
+    def criterion_id(self) -> str:
+        """The id of the criterion this condition reports."""
+        return self.criterion or self.name
 
 
 #: Every condition a rule table may name (filled by the section modules below).
@@ -91,4 +99,5 @@ def declare_routines(**routines: str) -> None:
 
 # One module per pathway part declares its conditions and routines. Imported last: they
 # import the classes above.
+import ascc_salvage._conditions.locoregional  # noqa: E402, F401
 from ascc_salvage._conditions import primary  # noqa: E402, F401

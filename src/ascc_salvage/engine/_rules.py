@@ -16,8 +16,9 @@ Semantics (``docs/rules.md``):
 4. Otherwise the default row (empty ``when``) applies.
 
 Applying a row: the table's common outcomes, then the row's routine (a named Python rule,
-:func:`routine`), then the row's outcomes, each setting its options' tier, reason, flags and
-criteria with the row's rule id.
+:func:`routine`), then the table the row hands over to, then the row's outcomes, each setting
+its options' tier, reason, flags and criteria with the row's rule id, then the row's ``after``
+routine. An outcome with a ``screen`` offers re-irradiation only if the §6 screen allows it.
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from typing import Final
 from ascc_salvage._conditions import CONDITIONS, ROUTINES, ConditionValue
 from ascc_salvage.engine._draft import Draft, criterion, merge
 from ascc_salvage.engine._facts import Facts
+from ascc_salvage.engine.radiotherapy import offer_reirradiation
 from ascc_salvage.knowledge import KnowledgeBase, threshold_text
 from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable, placeholders
-from ascc_salvage.vocabulary import Flag, OptionId, Tier
+from ascc_salvage.vocabulary import Flag, OptionId, RadiotherapyRegion, Tier
 
 __all__ = ["reason_text", "routine", "run_table", "template_text"]
 
@@ -123,7 +125,7 @@ def _run(
 ) -> None:
     chosen = _select(table, f, values, forced)
     if isinstance(chosen, RuleRow):
-        _apply(d, f, table, chosen, values)
+        _apply(d, f, table, chosen, values, forced)
         return
     variants: list[tuple[str, Draft]] = []
     for label, value in (("met", True), ("not met", False)):
@@ -146,40 +148,69 @@ def _run(
     d.reirradiation_screen = merged.reirradiation_screen
 
 
-#: One option set by an outcome: option, tier, reason, flags, conditions reported as criteria.
-_Step = tuple[OptionId, Tier, str, tuple[Flag, ...], tuple[str, ...]]
+#: One option set by an outcome: option, tier, reason, flags, the conditions reported as
+#: criteria (condition, criterion id), and the §6 screen region ("" for none).
+_Step = tuple[OptionId, Tier, str, tuple[Flag, ...], tuple[tuple[str, str], ...], str]
+
+_REGIONS: Final = {"pelvis": RadiotherapyRegion.PELVIS, "groin": RadiotherapyRegion.GROIN}
 
 
 @functools.cache
 def _steps(outcomes: tuple[RuleOutcome, ...], knowledge: KnowledgeBase) -> tuple[_Step, ...]:
     """The outcomes flattened once per table and knowledge base (the reasons filled in)."""
     return tuple(
-        (option, outcome.tier, reason_text(outcome, knowledge), outcome.flags, outcome.criteria)
+        (
+            option,
+            outcome.tier,
+            reason_text(outcome, knowledge),
+            outcome.flags,
+            tuple((name, CONDITIONS[name].criterion_id) for name in outcome.criteria),
+            outcome.screen,
+        )
         for outcome in outcomes
         for option in outcome.options
     )
 
 
 def _apply(
-    d: Draft, f: Facts, table: RuleTable, row: RuleRow, values: dict[str, ConditionValue]
+    d: Draft,
+    f: Facts,
+    table: RuleTable,
+    row: RuleRow,
+    values: dict[str, ConditionValue],
+    forced: Mapping[str, bool],
 ) -> None:
     rule = row.rule_id
-    d.pathway = rule
+    d.pathway = table.pathway or rule
     _set(d, f, _steps(table.common, f.kb), rule, values)
     if row.route:
         IMPLEMENTATIONS[row.route](d, f)
+    if row.table:
+        _run(d, f, f.kb.rules[row.table], values, forced)
     _set(d, f, _steps(row.then, f.kb), rule, values)
+    if row.after:
+        IMPLEMENTATIONS[row.after](d, f)
 
 
 def _set(
     d: Draft, f: Facts, steps: tuple[_Step, ...], rule: str, values: dict[str, ConditionValue]
 ) -> None:
     options = d.options
-    for option, tier, reason, flags, names in steps:
+    for option, tier, reason, flags, names, screen in steps:
+        if screen:
+            region = _REGIONS.get(screen) or (
+                RadiotherapyRegion.PELVIS
+                if f.local or f.regional_pelvic_sites
+                else RadiotherapyRegion.GROIN
+            )
+            offer_reirradiation(d, f, region, rule, reason, flags)
+            continue
         entry = options[option]
         entry.tier, entry.rule, entry.reason = tier, rule, reason
         if flags:
             entry.flags.update(flags)
-        for name in names:
+        for name, criterion_id in names:
             value = _value(f, name, values)
-            entry.criteria[name] = criterion(name, value.value, value.explanation, value.missing)
+            entry.criteria[criterion_id] = criterion(
+                criterion_id, value.value, value.explanation, value.missing
+            )

@@ -534,7 +534,7 @@ def rule_tables() -> tuple[RuleTable, ...]:
     """Return every rule table, in pathway order.
 
     >>> [table.section for table in rule_tables()]
-    ['7']
+    ['3', '4', '4.1', '4.1.resection', '4.2', '4.3', '4.4', '4.5', '4.6', '4.7', '7']
     """
     return tuple(_kb().rules.values())
 

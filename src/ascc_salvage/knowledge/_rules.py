@@ -35,7 +35,9 @@ RULES_DIR: Final = "rules"
 #: The value a row asks for when it is written for an unknown condition.
 UNKNOWN: Final = "unknown"
 _RULE_ID: Final = re.compile(r"\d+(\.[0-9a-z_]+|[a-z][0-9a-z_]*)*")
-_TABLE_KEYS: Final = frozenset({"section", "title", "common", "row"})
+_TABLE_KEYS: Final = frozenset({"section", "title", "pathway", "common", "row"})
+#: Where an outcome's re-irradiation is screened (§6): a region, or that of the disease.
+SCREENS: Final = ("pelvis", "groin", "disease")
 
 
 class _Problems(Protocol):
@@ -54,6 +56,10 @@ class RuleOutcome:
         flags: Flags added to each option.
         evidence: Evidence ids cited in the reason.
         criteria: Conditions reported as criteria of each option (met / not met / unknown).
+        screen: For ``reirradiation`` offered as an alternative: the region the §6 screen
+            checks (``pelvis``, ``groin``, or ``disease``: the pelvis for local or pelvic
+            nodal disease, else the groin). The option is an alternative only if the screen
+            allows it; otherwise the screen's tier and reason apply. ``""``: no screen.
     """
 
     options: tuple[OptionId, ...]
@@ -62,6 +68,7 @@ class RuleOutcome:
     flags: tuple[Flag, ...] = ()
     evidence: tuple[str, ...] = ()
     criteria: tuple[str, ...] = ()
+    screen: str = ""
 
 
 @attrs.frozen
@@ -77,6 +84,10 @@ class RuleRow:
         rule: The rule id reported with the outcomes (clinical pathway §0.2); defaults to
             ``id``.
         route: A registered routine run before the outcomes (``""`` for none).
+        table: The section of another rule table applied after the routine and before the
+            outcomes (``""`` for none): a row hands over to a sub-section.
+        after: A registered routine run after the outcomes (``""`` for none): modifiers
+            that combine with whatever the row set.
     """
 
     id: str
@@ -85,6 +96,8 @@ class RuleRow:
     then: tuple[RuleOutcome, ...] = ()
     rule: str = ""
     route: str = ""
+    table: str = ""
+    after: str = ""
 
     @property
     def rule_id(self) -> str:
@@ -102,6 +115,10 @@ class RuleTable:
         rows: The rows in order; a default row, if any, is last.
         common: Outcomes applied whichever row matches, with that row's rule id.
         file: The file it was read from.
+        pathway: The pathway section recorded as routing the case when a row applies (the
+            rule id of options no rule names) and whose rule ids the rows report; ``""``:
+            each row's own rule id. A table for part of a section (``4.1.resection``) names
+            its section (``4.1``).
     """
 
     section: str
@@ -109,6 +126,7 @@ class RuleTable:
     rows: tuple[RuleRow, ...]
     common: tuple[RuleOutcome, ...] = ()
     file: str = ""
+    pathway: str = ""
 
     def row(self, row_id: str) -> RuleRow:
         """Return the row with id *row_id*.
@@ -154,6 +172,17 @@ def _check_parts(
         for name in outcome.criteria:
             if name not in CONDITIONS:
                 problems.add(file, label, f"unknown condition {name!r} in criteria")
+        if outcome.screen and (
+            outcome.screen not in SCREENS
+            or outcome.options != (OptionId.REIRRADIATION,)
+            or outcome.tier is not Tier.ALTERNATIVE
+        ):
+            problems.add(
+                file,
+                label,
+                f"screen {outcome.screen!r}: only reirradiation offered as an alternative is "
+                f"screened, in one of {', '.join(SCREENS)}",
+            )
     for template in templates:
         try:
             names = placeholders(template)
@@ -179,10 +208,12 @@ def _check_table(table: RuleTable, problems: _Problems) -> None:
                 problems.add(file, row.id, f"unreachable: condition {name!r} is never unknown")
             elif value is not True and value is not False and value != UNKNOWN:
                 problems.add(file, row.id, f"condition {name!r}: expected true, false or 'unknown'")
-        if row.route and row.route not in ROUTINES:
-            problems.add(file, row.id, f"unknown routine {row.route!r}")
-        if not _RULE_ID.fullmatch(row.rule_id) or not row.rule_id.startswith(table.section):
-            problems.add(file, row.id, f"rule id {row.rule_id!r} is not a §{table.section} id")
+        for routine in (row.route, row.after):
+            if routine and routine not in ROUTINES:
+                problems.add(file, row.id, f"unknown routine {routine!r}")
+        section = table.pathway or table.section
+        if not _RULE_ID.fullmatch(row.rule_id) or not row.rule_id.startswith(section):
+            problems.add(file, row.id, f"rule id {row.rule_id!r} is not a §{section} id")
     explicit = [row for row in table.rows if row.when]
     for a, b in itertools.combinations(explicit, 2):
         if _overlap(a, b):
@@ -208,6 +239,33 @@ def _union(a: RuleRow, b: RuleRow) -> str:
 
 def _words(assignment: Mapping[str, object]) -> str:
     return ", ".join(f"{name} = {str(value).lower()}" for name, value in assignment.items())
+
+
+def _pathway_order(name: str) -> tuple[tuple[int, ...], str]:
+    """Sort key of a rule file: its section in pathway order (``4`` before ``4.1``)."""
+    prefix = name.split("_", 1)[0]
+    numbers = tuple(int(part) for part in prefix.split(".") if part.isdigit())
+    return numbers, name
+
+
+def _check_hand_overs(tables: Mapping[str, RuleTable], problems: _Problems) -> None:
+    """Every table a row hands over to exists, and no chain of hand-overs returns."""
+    for table in tables.values():
+        for row in table.rows:
+            if row.table and row.table not in tables:
+                problems.add(table.file, row.id, f"unknown table {row.table!r}")
+    for start in tables.values():
+        seen, todo = {start.section}, [start]
+        while todo:
+            for row in todo.pop().rows:
+                target = tables.get(row.table)
+                if target is None:
+                    continue
+                if target.section == start.section:
+                    problems.add(start.file, "-", f"hands over to itself through row {row.id}")
+                elif target.section not in seen:
+                    seen.add(target.section)
+                    todo.append(target)
 
 
 def load_rule_tables(
@@ -239,7 +297,7 @@ def load_rule_tables(
     tables: dict[str, RuleTable] = {}
     files = sorted(
         (item for item in folder.iterdir() if item.name.endswith(".toml")),
-        key=lambda item: item.name,
+        key=lambda item: _pathway_order(item.name),
     )
     for resource in files:
         file = f"{RULES_DIR}/{resource.name}"
@@ -255,6 +313,10 @@ def load_rule_tables(
         if not isinstance(section, str) or not isinstance(title, str):
             problems.add(file, "-", "needs a section and a title (strings)")
             continue
+        pathway = raw.get("pathway", "")
+        if not isinstance(pathway, str) or not section.startswith(pathway):
+            problems.add(file, "-", f"pathway {pathway!r} is not the section {section} or above")
+            pathway = ""
         try:
             common = converter.structure(raw.get("common", []), tuple[RuleOutcome, ...])
         except Exception as exc:  # cattrs raises several types; each becomes a problem
@@ -281,9 +343,10 @@ def load_rule_tables(
         if not rows:
             problems.add(file, "-", "no valid rows")
             continue
-        table = RuleTable(section, title, tuple(rows), common, file)
+        table = RuleTable(section, title, tuple(rows), common, file, pathway)
         _check_table(table, problems)
         if section in tables:
             problems.add(file, "-", f"section {section} is also in {tables[section].file}")
         tables[section] = table
+    _check_hand_overs(tables, problems)
     return tables
