@@ -131,7 +131,7 @@ def test_a_row_hands_over_to_a_table_before_its_outcomes() -> None:
     by_id = {option.option: option for option in result.options}
     extended = by_id[OptionId.EXTENDED_RESECTION]
     assert (extended.tier, extended.rules) == (Tier.UNDETERMINED, ("3",))
-    assert [item.id for item in extended.criteria][0] == "exenteration_centre_opinion"
+    assert extended.criteria[0].id == "exenteration_centre_opinion"
     assert by_id[OptionId.SALVAGE_APR].rules == ("4.2",)
 
 
