@@ -11,11 +11,13 @@ import attrs
 import pytest
 
 from ascc_salvage import load_case, recommend
-from ascc_salvage._conditions import ROUTINES
+from ascc_salvage._conditions import CONDITIONS, ROUTINES
 from ascc_salvage.case import Case
 from ascc_salvage.engine import _rules
+from ascc_salvage.engine._facts import derive_facts
 from ascc_salvage.knowledge import KnowledgeBase, rule_table
 from ascc_salvage.knowledge._loader import load_directory
+from ascc_salvage.status import assess_status
 from ascc_salvage.vocabulary import CriterionResult, OptionId, Tier
 
 from ._support import CASES_DIR
@@ -152,3 +154,10 @@ def test_a_condition_reports_its_criterion_under_its_criterion_id() -> None:
     assert unnamed.rules == ("2",)
     trial = next(o for o in result.options if o.option is OptionId.CLINICAL_TRIAL)
     assert trial.rules == ("4.1",)
+
+
+def test_without_presumed_unresectable_structures_no_opinion_is_needed() -> None:
+    case = _engine_case("s4_1d_canal_r0")
+    facts = derive_facts(case, assess_status(case))
+    value = CONDITIONS["exenteration_centre_opinion"].evaluate(facts)
+    assert value == (False, "no structure presumed unresectable is invaded", ())
