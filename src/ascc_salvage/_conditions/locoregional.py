@@ -11,7 +11,8 @@ name them in the order of the pathway (fitness, resectability, margin, groin irr
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final
 
 from ascc_salvage._conditions import (
     ConditionSpec,
@@ -25,34 +26,62 @@ if TYPE_CHECKING:  # pragma: no cover - typing only (the engine imports this pac
     from ascc_salvage.engine._facts import Facts
 
 
-def _require(f: Facts, name: str) -> object:
-    # Imported here: the engine imports this package.
-    from ascc_salvage.engine._inputs import require
+# Enum members bound once: attribute access on an enum class is slow on the hot path.
+_ANAL_MARGIN: Final = Site.ANAL_MARGIN
+_FEMORAL: Final = InvadedStructure.FEMORAL_VESSELS
+_SPHINCTER: Final = InvadedStructure.SPHINCTER
+_PERSISTENT: Final = DiseaseStatus.PERSISTENT
+_R0: Final = Margin.R0
+_R2: Final = Margin.R2
+_REQUIRE: list[Callable[[Facts, str], Any]] = []
 
-    return require(f, name)
+
+def _pair(when_true: str, when_false: str | None = None) -> tuple[ConditionValue, ...]:
+    """The two values of a condition with a fixed explanation, built once (index by bool)."""
+    return ConditionValue(False, when_false or when_true), ConditionValue(True, when_true)
+
+
+def _require(f: Facts, name: str) -> Any:
+    if not _REQUIRE:  # imported on first use: the engine imports this package
+        from ascc_salvage.engine._inputs import require
+
+        _REQUIRE.append(require)
+    return _REQUIRE[0](f, name)
+
+
+_THRESHOLD_TEXT: list[Callable[..., str]] = []
 
 
 def _threshold(f: Facts, name: str) -> str:
-    from ascc_salvage.knowledge import threshold_text
+    if not _THRESHOLD_TEXT:  # imported on first use, like require
+        from ascc_salvage.knowledge import threshold_text
 
-    return threshold_text(name, f.kb)
+        _THRESHOLD_TEXT.append(threshold_text)
+    return _THRESHOLD_TEXT[0](name, f.kb)
 
 
 # --- routing by site (§4) ---------------------------------------------------------------
 
 
+_RE_RECURRENCE: Final = _pair("local or pelvic nodal disease after a salvage resection")
+_LOCAL: Final = _pair("anal canal or anal margin disease")
+_ISOLATED_INGUINAL: Final = _pair("inguinal nodes, with pelvic nodes at most external iliac")
+
+
 def _re_recurrence_in_operated_field(f: Facts) -> ConditionValue:
-    value = f.after_major_resection and bool(f.local or f.regional_pelvic_sites)
-    return ConditionValue(value, "local or pelvic nodal disease after a salvage resection")
+    return _RE_RECURRENCE[f.after_major_resection and bool(f.local or f.regional_pelvic_sites)]
 
 
 def _local_disease(f: Facts) -> ConditionValue:
-    return ConditionValue(f.local, "anal canal or anal margin disease")
+    return _LOCAL[f.local]
 
 
 def _isolated_inguinal(f: Facts) -> ConditionValue:
-    value = f.inguinal and (not f.regional_pelvic_sites or f.external_iliac_only_pelvic)
-    return ConditionValue(value, "inguinal nodes, with pelvic nodes at most external iliac")
+    inguinal = f.inguinal and (not f.regional_pelvic_sites or f.external_iliac_only_pelvic)
+    return _ISOLATED_INGUINAL[inguinal]
+
+
+_FIT: Final = _pair("fit for major surgery", "unfit for major surgery")
 
 
 def _fit_for_major_surgery(f: Facts) -> ConditionValue:
@@ -62,19 +91,21 @@ def _fit_for_major_surgery(f: Facts) -> ConditionValue:
     if fitness is None:
         _require(f, "fit_for_major_surgery")
     assert fitness is not None
-    return ConditionValue(fitness, f"fitness for major surgery {fitness}")
+    return _FIT[fitness]
 
 
 # --- unfit (§4.3) -----------------------------------------------------------------------
 
 
+_FRAIL: Final = _pair("frailty recorded", "no frailty recorded")
+
+
 def _frail(f: Facts) -> ConditionValue:
-    return ConditionValue(f.frail, "frailty recorded" if f.frail else "no frailty recorded")
+    return _FRAIL[f.frail]
 
 
 def _ecog(f: Facts) -> int:
-    ecog = _require(f, "ecog")
-    assert isinstance(ecog, int)
+    ecog: int = _require(f, "ecog")
     return ecog
 
 
@@ -94,11 +125,14 @@ def _ecog_outside_trial_populations(f: Facts) -> ConditionValue:
 
 
 def _presumed(f: Facts) -> bool:
-    return bool(f.presumed_unresectable_structures - {InvadedStructure.FEMORAL_VESSELS})
+    return bool(f.presumed_unresectable_structures - {_FEMORAL})
+
+
+_PRESUMED: Final = _pair("structures presumed unresectable are invaded")
 
 
 def _presumed_unresectable(f: Facts) -> ConditionValue:
-    return ConditionValue(_presumed(f), "structures presumed unresectable are invaded")
+    return _PRESUMED[_presumed(f)]
 
 
 _NO_OPINION = (
@@ -120,7 +154,7 @@ def _salvage_resectable(f: Facts) -> ConditionValue:
     if not _require(f, "resectable"):
         return ConditionValue(False, "unresectable (MDT judgement)")
     margin = _require(f, "expected_margin")
-    return ConditionValue(margin is not Margin.R2, f"resectable, expected margin {margin}")
+    return ConditionValue(margin is not _R2, f"resectable, expected margin {margin.value}")
 
 
 def _resectable(f: Facts) -> ConditionValue:
@@ -131,9 +165,11 @@ def _resectable(f: Facts) -> ConditionValue:
 # --- selection of the resection (§4.1 rows a–d) ----------------------------------------
 
 
+_ANAL_MARGIN_ONLY: Final = _pair("all current disease at the anal margin")
+
+
 def _anal_margin_only(f: Facts) -> ConditionValue:
-    value = bool(f.local_sites) and all(s.site is Site.ANAL_MARGIN for s in f.sites)
-    return ConditionValue(value, "all current disease at the anal margin")
+    return _ANAL_MARGIN_ONLY[bool(f.local_sites) and all(s.site is _ANAL_MARGIN for s in f.sites)]
 
 
 def _size_at_most_2_cm(f: Facts) -> ConditionValue:
@@ -147,49 +183,50 @@ def _size_at_most_2_cm(f: Facts) -> ConditionValue:
     return ConditionValue(size <= limit, f"largest size {size:g} cm (limit {limit_text})")
 
 
+_SPHINCTER_FREE: Final = _pair("sphincter not invaded", "sphincter invasion recorded")
+
+
 def _sphincter_invasion_not_recorded(f: Facts) -> ConditionValue:
-    invaded = InvadedStructure.SPHINCTER in f.invaded
-    return ConditionValue(
-        not invaded, "sphincter invasion recorded" if invaded else "sphincter not invaded"
-    )
+    return _SPHINCTER_FREE[_SPHINCTER not in f.invaded]
 
 
 def _expected_margin_r0(f: Facts) -> ConditionValue:
     margin = _require(f, "expected_margin")
-    return ConditionValue(margin is Margin.R0, f"expected margin {margin}")
+    return ConditionValue(margin is _R0, "expected margin " + margin.value)
+
+
+_NO_EXCISION: Final = _pair("no earlier local excision", "earlier local excision recorded")
+_AFTER_CR: Final = _pair("recurrent after a documented complete response")
+_PERSISTENT_VALUE: Final = _pair("persistent disease")
+_ADJACENT: Final = _pair("an adjacent organ is invaded")
+_CENTRE: Final = _pair("the facility is an exenteration centre")
 
 
 def _no_previous_local_excision(f: Facts) -> ConditionValue:
-    earlier = f.prior_local_excision
-    return ConditionValue(
-        not earlier, "earlier local excision recorded" if earlier else "no earlier local excision"
-    )
+    return _NO_EXCISION[not f.prior_local_excision]
 
 
 def _recurrent_after_complete_response(f: Facts) -> ConditionValue:
-    return ConditionValue(
-        f.recurrent_after_complete_response, "recurrent after a documented complete response"
-    )
+    return _AFTER_CR[f.recurrent_after_complete_response]
 
 
 def _persistent(f: Facts) -> ConditionValue:
-    return ConditionValue(f.status.status is DiseaseStatus.PERSISTENT, "persistent disease")
+    return _PERSISTENT_VALUE[f.status.status is _PERSISTENT]
 
 
 def _adjacent_organ_invasion(f: Facts) -> ConditionValue:
-    return ConditionValue(f.adjacent_organ_invasion, "an adjacent organ is invaded")
+    return _ADJACENT[f.adjacent_organ_invasion]
 
 
 def _exenteration_centre(f: Facts) -> ConditionValue:
-    value = f.case.facility.exenteration_centre is True
-    return ConditionValue(value, "the facility is an exenteration centre")
+    return _CENTRE[f.case.facility.exenteration_centre is True]
 
 
 # --- inguinal and pelvic nodes (§4.4, §4.5) --------------------------------------------
 
 
 def _groin_resectable(f: Facts) -> ConditionValue:
-    if InvadedStructure.FEMORAL_VESSELS in f.invaded and f.resectable is not True:
+    if _FEMORAL in f.invaded and f.resectable is not True:
         if f.resectable is None:
             return ConditionValue(
                 None,
@@ -207,12 +244,16 @@ def _groins_irradiated(f: Facts) -> ConditionValue:
     return ConditionValue(value, f"groins irradiated {value}")
 
 
+_EXTERNAL_ILIAC: Final = _pair("every pelvic nodal site is external iliac")
+_LATERAL: Final = _pair("lateral pelvic nodes (or an unknown station)")
+
+
 def _external_iliac_only(f: Facts) -> ConditionValue:
-    return ConditionValue(f.external_iliac_only_pelvic, "every pelvic nodal site is external iliac")
+    return _EXTERNAL_ILIAC[f.external_iliac_only_pelvic]
 
 
 def _lateral_nodes(f: Facts) -> ConditionValue:
-    return ConditionValue(f.lateral_nodes, "lateral pelvic nodes (or an unknown station)")
+    return _LATERAL[f.lateral_nodes]
 
 
 _RESECTABLE = ("disease.resectable",)

@@ -182,7 +182,8 @@ def _apply(
 ) -> None:
     rule = row.rule_id
     d.pathway = table.pathway or rule
-    _set(d, f, _steps(table.common, f.kb), rule, values)
+    if table.common:
+        _set(d, f, _steps(table.common, f.kb), rule, values)
     if row.route:
         IMPLEMENTATIONS[row.route](d, f)
     if row.table:
