@@ -70,13 +70,15 @@ def test_the_routing_inputs_and_three_valued_conditions_have_known_ids() -> None
     # A three-valued condition that decides a row (named in a `when`) is branched on when
     # unknown, which reports `<name>_known`.
     for table in knowledge.rule_tables():
+        written = {n for row in table.rows for n, v in row.when.items() if v == "unknown"}
         for row in table.rows:
             for name in row.when:
-                if CONDITIONS[name].three_valued:
+                if CONDITIONS[name].three_valued and name not in written:
                     assert f"{name}_known" in set(CriterionId), (table.file, row.id, name)
 
 
 def test_every_condition_reported_as_a_criterion_is_an_id() -> None:
     for table in knowledge.rule_tables():
         for outcome in (*table.common, *(o for row in table.rows for o in row.then)):
-            assert set(outcome.criteria) <= set(CriterionId), table.file
+            reported = {CONDITIONS[name].criterion_id for name in outcome.criteria}
+            assert reported <= set(CriterionId), table.file

@@ -485,6 +485,8 @@ def _outcome_items(outcomes: list[Any], template_text: Any) -> nodes.Node:
             for i, flag in enumerate(outcome.flags):
                 paragraph += nodes.Text(", " if i else "")
                 paragraph += nodes.literal(text=str(flag))
+        if outcome.screen:
+            paragraph += nodes.Text(f"; only if the §6 screen allows it ({outcome.screen})")
         if outcome.criteria:
             paragraph += nodes.Text("; criteria ")
             for i, name in enumerate(outcome.criteria):
@@ -540,11 +542,25 @@ class RuleTable(SphinxDirective):
             for outcome in row.then:
                 by_tier.get(outcome.tier.value, by_tier["other"]).append(outcome)
             preferred = _outcome_items(by_tier["preferred"], template_text)
+            steps: list[nodes.Node] = []
             if row.route:
                 routine = nodes.paragraph()
                 routine += nodes.literal(text=row.route)
                 routine += nodes.Text(f": {ROUTINES[row.route]}")
-                preferred.insert(0, nodes.list_item("", routine))
+                steps.append(routine)
+            if row.table:
+                hand_over = nodes.paragraph()
+                hand_over += nodes.Text("continues with the table of §")
+                hand_over += nodes.literal(text=row.table)
+                steps.append(hand_over)
+            for index, step in enumerate(steps):
+                preferred.insert(index, nodes.list_item("", step))
+            if row.after:
+                after = nodes.paragraph()
+                after += nodes.Text("then ")
+                after += nodes.literal(text=row.after)
+                after += nodes.Text(f": {ROUTINES[row.after]}")
+                preferred += nodes.list_item("", after)
             label = nodes.paragraph()
             label += nodes.literal(text=row.rule_id)
             if row.rule_id != row.id:

@@ -224,3 +224,43 @@ def test_a_row_raises_its_warnings_with_thresholds_filled_in() -> None:
 )
 def test_the_26_week_response_is_assessed_by_status(name: str, value: bool | None) -> None:
     assert CONDITIONS["response_assessed_at_26_weeks"].evaluate(_facts(name)).value is value
+
+
+def _engine_case(name: str) -> Case:
+    return load_case(json.dumps(json.loads((CASES_DIR / f"{name}.json").read_text())["case"]))
+
+
+def test_a_row_hands_over_to_a_table_before_its_outcomes() -> None:
+    """§3: the §4.2 table applies, then the row's own outcome for the extended resection."""
+    result = recommend(_engine_case("s3_presumed_unresectable_sidewall_opinion_missing"))
+    by_id = {option.option: option for option in result.options}
+    extended = by_id[OptionId.EXTENDED_RESECTION]
+    assert (extended.tier, extended.rules) == (Tier.UNDETERMINED, ("3",))
+    assert extended.criteria[0].id == "exenteration_centre_opinion"
+    assert by_id[OptionId.SALVAGE_APR].rules == ("4.2",)
+
+
+def test_a_condition_reports_its_criterion_under_its_criterion_id() -> None:
+    result = recommend(_engine_case("s4_1d_canal_r0"))
+    excision = next(o for o in result.options if o.option is OptionId.LOCAL_EXCISION)
+    ids = [item.id for item in excision.criteria]
+    assert ids[:5] == [
+        "anal_margin_only",
+        "size_at_most_2_cm",
+        "sphincter_not_invaded",
+        "expected_margin_r0",
+        "no_previous_local_excision",
+    ]
+    assert excision.rules == ("4.1d",)
+    # Options no rule names report the table's pathway, not the row's rule id.
+    unnamed = next(o for o in result.options if o.option is OptionId.SURVEILLANCE)
+    assert unnamed.rules == ("2",)
+    trial = next(o for o in result.options if o.option is OptionId.CLINICAL_TRIAL)
+    assert trial.rules == ("4.1",)
+
+
+def test_without_presumed_unresectable_structures_no_opinion_is_needed() -> None:
+    case = _engine_case("s4_1d_canal_r0")
+    facts = derive_facts(case, assess_status(case))
+    value = CONDITIONS["exenteration_centre_opinion"].evaluate(facts)
+    assert value == (False, "no structure presumed unresectable is invaded", ())

@@ -62,6 +62,8 @@ class ConditionSpec:
         fields: The case fields it reads.
         three_valued: Whether it can be unknown (only then may a row ask for ``"unknown"``).
         evaluate: The function computing it on the engine's facts.
+        criterion: The id of the criterion it reports, when not its name: two conditions
+            may state one criterion differently in different sections (``""``: its name).
     """
 
     name: str
@@ -69,6 +71,12 @@ class ConditionSpec:
     fields: tuple[str, ...]
     three_valued: bool
     evaluate: Callable[[Facts], ConditionValue] = attrs.field(repr=False)
+    criterion: str = attrs.field(default="", kw_only=True)
+
+    @property
+    def criterion_id(self) -> str:
+        """The id of the criterion this condition reports."""
+        return self.criterion or self.name
 
 
 #: Every condition a rule table may name (filled by the section modules below).
@@ -96,6 +104,7 @@ def declare_routines(**routines: str) -> None:
 # import the classes above.
 from ascc_salvage._conditions import (  # noqa: E402, F401
     assessment,
+    locoregional,
     primary,
     radiotherapy,
     systemic,

@@ -36,13 +36,6 @@ declare_conditions(
         _margin(Margin.R1),
     ),
     ConditionSpec(
-        "expected_margin_r0",
-        "An R0 resection margin is expected (a routing input, as ``expected_margin_r1``).",
-        ("disease.expected_margin",),
-        False,
-        _margin(Margin.R0),
-    ),
-    ConditionSpec(
         "iort_on_site",
         "The facility offers IORT (recorded true; unknown counts as not on site).",
         ("facility.iort_available",),

@@ -19,10 +19,13 @@ Semantics (``docs/rules.md``):
 Applying a row: the table's common outcomes, then the row's routine (a named Python rule,
 :func:`routine`), then the row's outcomes, each setting its options' tier, reason, flags and
 criteria with the row's rule id (an outcome with ``remaining`` sets every option still without
-a tier), and the row's warnings. The row's rule id becomes the case's pathway rule unless the
-table does not route (``routes = false``). An outcome marked ``offer`` is handed to the
-caller's offer hook instead (the shared criteria of §5.1 decide whether its tier stands). A
-condition that does not apply to the case (``applies`` false) is not reported as a criterion.
+a tier), then the row's ``after`` routine and its warnings. A row may hand over to another
+table (``table``) after its routine and before its outcomes. The row's rule id (or the
+table's ``pathway``) becomes the case's pathway rule unless the table does not route
+(``routes = false``). An outcome marked ``offer`` is handed to the caller's offer hook instead
+(the shared criteria of §5.1 decide whether its tier stands); an outcome with a ``screen``
+offers re-irradiation only if the §6 screen allows it. A condition that does not apply to the
+case (``applies`` false) is not reported as a criterion.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ from ascc_salvage.engine._draft import Draft, criterion, merge
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.knowledge import KnowledgeBase, threshold_text
 from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable, placeholders
-from ascc_salvage.vocabulary import Flag, OptionId, Tier
+from ascc_salvage.vocabulary import Flag, OptionId, RadiotherapyRegion, Tier
 
 __all__ = ["Offer", "reason_text", "routine", "run_table", "template_text"]
 
@@ -153,7 +156,7 @@ def _run(
     if chosen is None:
         return False
     if isinstance(chosen, RuleRow):
-        _apply(d, f, table, chosen, values, offer)
+        _apply(d, f, table, chosen, values, forced, offer)
         return True
     variants: list[tuple[str, Draft]] = []
     for label, value in (("met", True), ("not met", False)):
@@ -178,8 +181,11 @@ def _run(
 
 
 #: One option set by an outcome: option (``None``: every option still without a tier), tier,
-#: reason, flags, conditions reported as criteria, whether it is offered through the hook.
-_Step = tuple[OptionId | None, Tier, str, tuple[Flag, ...], tuple[str, ...], bool]
+#: reason, flags, the conditions reported as criteria (condition, criterion id), whether it is
+#: offered through the hook, and the §6 screen region ("" for none).
+_Step = tuple[OptionId | None, Tier, str, tuple[Flag, ...], tuple[tuple[str, str], ...], bool, str]
+
+_REGIONS: Final = {"pelvis": RadiotherapyRegion.PELVIS, "groin": RadiotherapyRegion.GROIN}
 
 
 @functools.cache
@@ -191,8 +197,9 @@ def _steps(outcomes: tuple[RuleOutcome, ...], knowledge: KnowledgeBase) -> tuple
             outcome.tier,
             reason_text(outcome, knowledge),
             outcome.flags,
-            outcome.criteria,
+            tuple((name, CONDITIONS[name].criterion_id) for name in outcome.criteria),
             outcome.offer,
+            outcome.screen,
         )
         for outcome in outcomes
         for option in (outcome.options or (None,))
@@ -205,15 +212,21 @@ def _apply(
     table: RuleTable,
     row: RuleRow,
     values: dict[str, ConditionValue],
+    forced: Mapping[str, bool],
     offer: Offer | None,
 ) -> None:
     rule = row.rule_id
     if table.routes:
-        d.pathway = rule
-    _set(d, f, _steps(table.common, f.kb), rule, values, offer)
+        d.pathway = table.pathway or rule
+    if table.common:
+        _set(d, f, _steps(table.common, f.kb), rule, values, offer)
     if row.route:
         IMPLEMENTATIONS[row.route](d, f)
+    if row.table:
+        _run(d, f, f.kb.rules[row.table], values, forced, offer)
     _set(d, f, _steps(row.then, f.kb), rule, values, offer)
+    if row.after:
+        IMPLEMENTATIONS[row.after](d, f)
     for warning in row.warning:
         d.warn_from(f.kb, warning.code, warning.fields)
 
@@ -227,11 +240,22 @@ def _set(
     offer: Offer | None,
 ) -> None:
     options = d.options
-    for option, tier, reason, flags, names, offered in steps:
+    for option, tier, reason, flags, names, offered, screen in steps:
         if option is None:  # remaining: every option still without a tier
             unset = [o for o, entry in options.items() if entry.tier is None]
-            remaining = tuple((o, tier, reason, flags, names, offered) for o in unset)
+            remaining = tuple((o, tier, reason, flags, names, offered, screen) for o in unset)
             _set(d, f, remaining, rule, values, offer)
+            continue
+        if screen:
+            # Imported here: the radiotherapy rules run rule tables themselves.
+            from ascc_salvage.engine.radiotherapy import offer_reirradiation
+
+            region = _REGIONS.get(screen) or (
+                RadiotherapyRegion.PELVIS
+                if f.local or f.regional_pelvic_sites
+                else RadiotherapyRegion.GROIN
+            )
+            offer_reirradiation(d, f, region, rule, reason, flags)
             continue
         entry = options[option]
         if offered:
@@ -241,9 +265,9 @@ def _set(
             entry.tier, entry.rule, entry.reason = tier, rule, reason
             if flags:
                 entry.flags.update(flags)
-        for name in names:
+        for name, criterion_id in names:
             value = _value(f, name, values)
             if value.applies:
-                entry.criteria[name] = criterion(
-                    name, value.value, value.explanation, value.missing
+                entry.criteria[criterion_id] = criterion(
+                    criterion_id, value.value, value.explanation, value.missing
                 )

@@ -37,7 +37,11 @@ RULES_DIR: Final = "rules"
 #: The value a row asks for when it is written for an unknown condition.
 UNKNOWN: Final = "unknown"
 _RULE_ID: Final = re.compile(r"\d+(\.[0-9a-z_]+|[a-z][0-9a-z_]*)*")
-_TABLE_KEYS: Final = frozenset({"section", "title", "common", "row", "partial", "routes"})
+_TABLE_KEYS: Final = frozenset(
+    {"section", "title", "pathway", "common", "row", "partial", "routes"}
+)
+#: Where an outcome's re-irradiation is screened (§6): a region, or that of the disease.
+SCREENS: Final = ("pelvis", "groin", "disease")
 
 
 class _Problems(Protocol):
@@ -61,6 +65,10 @@ class RuleOutcome:
             or leave it undetermined. Only for the tiers preferred and alternative.
         remaining: Instead of ``options``: every option that no rule has given a tier yet
             (the last outcome of its row).
+        screen: For ``reirradiation`` offered as an alternative: the region the §6 screen
+            checks (``pelvis``, ``groin``, or ``disease``: the pelvis for local or pelvic
+            nodal disease, else the groin). The option is an alternative only if the screen
+            allows it; otherwise the screen's tier and reason apply. ``""``: no screen.
     """
 
     tier: Tier
@@ -71,6 +79,7 @@ class RuleOutcome:
     criteria: tuple[str, ...] = ()
     offer: bool = False
     remaining: bool = False
+    screen: str = ""
 
 
 @attrs.frozen
@@ -103,6 +112,10 @@ class RuleRow:
             ``id``.
         route: A registered routine run before the outcomes (``""`` for none).
         warning: Result-level warnings the row raises.
+        table: The section of another rule table applied after the routine and before the
+            outcomes (``""`` for none): a row hands over to a sub-section.
+        after: A registered routine run after the outcomes (``""`` for none): modifiers
+            that combine with whatever the row set.
     """
 
     id: str
@@ -112,6 +125,8 @@ class RuleRow:
     rule: str = ""
     route: str = ""
     warning: tuple[RuleWarning, ...] = ()
+    table: str = ""
+    after: str = ""
 
     @property
     def rule_id(self) -> str:
@@ -134,6 +149,10 @@ class RuleTable:
         routes: Whether applying a row routes the case: its rule id becomes the rule of the
             options no rule names. ``False`` for a table that refines options within another
             rule's pathway (IORT beside a resection).
+        pathway: The pathway section recorded as routing the case when a row applies (the
+            rule id of options no rule names) and whose rule ids the rows report; ``""``:
+            each row's own rule id. A table for part of a section (``4.1.resection``) names
+            its section (``4.1``).
     """
 
     section: str
@@ -143,6 +162,7 @@ class RuleTable:
     file: str = ""
     partial: bool = False
     routes: bool = True
+    pathway: str = ""
 
     def row(self, row_id: str) -> RuleRow:
         """Return the row with id *row_id*.
@@ -201,11 +221,22 @@ def _check_parts(
         for name in outcome.criteria:
             if name not in CONDITIONS:
                 problems.add(file, label, f"unknown condition {name!r} in criteria")
-            elif name not in _CRITERION_IDS:
-                problems.add(file, label, _not_a_criterion(name))
+            elif CONDITIONS[name].criterion_id not in _CRITERION_IDS:
+                problems.add(file, label, _not_a_criterion(CONDITIONS[name].criterion_id))
         if outcome.offer and outcome.tier not in (Tier.PREFERRED, Tier.ALTERNATIVE):
             problems.add(
                 file, label, f"offer = true needs tier preferred or alternative, not {outcome.tier}"
+            )
+        if outcome.screen and (
+            outcome.screen not in SCREENS
+            or outcome.options != (OptionId.REIRRADIATION,)
+            or outcome.tier is not Tier.ALTERNATIVE
+        ):
+            problems.add(
+                file,
+                label,
+                f"screen {outcome.screen!r}: only reirradiation offered as an alternative is "
+                f"screened, in one of {', '.join(SCREENS)}",
             )
     for template in templates:
         try:
@@ -223,6 +254,9 @@ def _check_table(table: RuleTable, problems: _Problems) -> None:
     default = [row for row in table.rows if not row.when]
     if len(default) > 1 or (default and table.rows[-1] is not default[0]):
         problems.add(file, default[0].id, "unreachable: the default row (empty when) is last")
+    # An unknown condition with no row written for its unknown value is branched on, which
+    # reports the criterion `<name>_known` (it must be an id).
+    written_for_unknown = {n for row in table.rows for n, v in row.when.items() if v == UNKNOWN}
     for row in table.rows:
         for name, value in row.when.items():
             spec = CONDITIONS.get(name)
@@ -232,12 +266,19 @@ def _check_table(table: RuleTable, problems: _Problems) -> None:
                 problems.add(file, row.id, f"unreachable: condition {name!r} is never unknown")
             elif value is not True and value is not False and value != UNKNOWN:
                 problems.add(file, row.id, f"condition {name!r}: expected true, false or 'unknown'")
-            if spec is not None and spec.three_valued and f"{name}_known" not in _CRITERION_IDS:
+            if (
+                spec is not None
+                and spec.three_valued
+                and name not in written_for_unknown
+                and f"{name}_known" not in _CRITERION_IDS
+            ):
                 problems.add(file, row.id, _not_a_criterion(f"{name}_known"))
-        if row.route and row.route not in ROUTINES:
-            problems.add(file, row.id, f"unknown routine {row.route!r}")
-        if not _RULE_ID.fullmatch(row.rule_id) or not row.rule_id.startswith(table.section):
-            problems.add(file, row.id, f"rule id {row.rule_id!r} is not a §{table.section} id")
+        for routine in (row.route, row.after):
+            if routine and routine not in ROUTINES:
+                problems.add(file, row.id, f"unknown routine {routine!r}")
+        section = table.pathway or table.section
+        if not _RULE_ID.fullmatch(row.rule_id) or not row.rule_id.startswith(section):
+            problems.add(file, row.id, f"rule id {row.rule_id!r} is not a §{section} id")
     explicit = [row for row in table.rows if row.when]
     for a, b in itertools.combinations(explicit, 2):
         if _overlap(a, b):
@@ -272,6 +313,33 @@ def _words(assignment: Mapping[str, object]) -> str:
     return ", ".join(f"{name} = {str(value).lower()}" for name, value in assignment.items())
 
 
+def _pathway_order(name: str) -> tuple[tuple[int, ...], str]:
+    """Sort key of a rule file: its section in pathway order (``4`` before ``4.1``)."""
+    prefix = name.split("_", 1)[0]
+    numbers = tuple(int(part) for part in prefix.split(".") if part.isdigit())
+    return numbers, name
+
+
+def _check_hand_overs(tables: Mapping[str, RuleTable], problems: _Problems) -> None:
+    """Every table a row hands over to exists, and no chain of hand-overs returns."""
+    for table in tables.values():
+        for row in table.rows:
+            if row.table and row.table not in tables:
+                problems.add(table.file, row.id, f"unknown table {row.table!r}")
+    for start in tables.values():
+        seen, todo = {start.section}, [start]
+        while todo:
+            for row in todo.pop().rows:
+                target = tables.get(row.table)
+                if target is None:
+                    continue
+                if target.section == start.section:
+                    problems.add(start.file, "-", f"hands over to itself through row {row.id}")
+                elif target.section not in seen:
+                    seen.add(target.section)
+                    todo.append(target)
+
+
 def load_rule_tables(
     root: Traversable,
     known: Mapping[str, object],
@@ -301,7 +369,7 @@ def load_rule_tables(
     tables: dict[str, RuleTable] = {}
     files = sorted(
         (item for item in folder.iterdir() if item.name.endswith(".toml")),
-        key=lambda item: item.name,
+        key=lambda item: _pathway_order(item.name),
     )
     for resource in files:
         file = f"{RULES_DIR}/{resource.name}"
@@ -321,6 +389,10 @@ def load_rule_tables(
         if not isinstance(partial, bool) or not isinstance(routes, bool):
             problems.add(file, "-", "partial and routes are true or false")
             continue
+        pathway = raw.get("pathway", "")
+        if not isinstance(pathway, str) or not section.startswith(pathway):
+            problems.add(file, "-", f"pathway {pathway!r} is not the section {section} or above")
+            pathway = ""
         try:
             common = converter.structure(raw.get("common", []), tuple[RuleOutcome, ...])
         except Exception as exc:  # cattrs raises several types; each becomes a problem
@@ -350,9 +422,10 @@ def load_rule_tables(
         if not rows:
             problems.add(file, "-", "no valid rows")
             continue
-        table = RuleTable(section, title, tuple(rows), common, file, partial, routes)
+        table = RuleTable(section, title, tuple(rows), common, file, partial, routes, pathway)
         _check_table(table, problems)
         if section in tables:
             problems.add(file, "-", f"section {section} is also in {tables[section].file}")
         tables[section] = table
+    _check_hand_overs(tables, problems)
     return tables
