@@ -263,4 +263,4 @@ def test_without_presumed_unresectable_structures_no_opinion_is_needed() -> None
     case = _engine_case("s4_1d_canal_r0")
     facts = derive_facts(case, assess_status(case))
     value = CONDITIONS["exenteration_centre_opinion"].evaluate(facts)
-    assert value == (False, "no structure presumed unresectable is invaded", ())
+    assert value[:3] == (False, "no structure presumed unresectable is invaded", ())
