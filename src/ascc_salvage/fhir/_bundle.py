@@ -868,8 +868,9 @@ class _Mapper:
             if is_group:
                 edition = self.edition(obs)
                 for member in obs.hasMember or []:
-                    if edition is not None and member.reference:
-                        methods[member.reference] = edition
+                    target = self.resolve(member, obs)
+                    if edition is not None and target is not None:
+                        methods[_key(target)] = edition
                 self.skip(
                     key,
                     "stage group is derived from T, N and M by ascc_salvage.staging "

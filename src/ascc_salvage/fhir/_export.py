@@ -49,7 +49,7 @@ from ascc_salvage.fhir._bundle import (
     _number,
 )
 
-__all__ = ["case_to_bundle", "example_bundle"]
+__all__ = ["EXAMPLE_BUNDLES", "case_to_bundle", "example_bundle"]
 
 _SITE_CODES: Final = {"anal_canal": "C21.1", "anal_margin": "C44.520"}
 _SITE_DISPLAY: Final = {
@@ -416,13 +416,22 @@ def case_to_bundle(
     return {"resourceType": "Bundle", "type": "collection", "entry": builder.entries}
 
 
+#: Names of the packaged example bundles (``fhir/examples/<name>_bundle.json``).
+EXAMPLE_BUNDLES: Final = ("persistent_resectable",)
+
+
 def example_bundle(name: str = "persistent_resectable") -> dict[str, Any]:
-    """Return a packaged example mCODE bundle (``fhir/examples/<name>_bundle.json``).
+    """Return a packaged example mCODE bundle; *name* is one of :data:`EXAMPLE_BUNDLES`.
 
     >>> bundle = example_bundle()
     >>> bundle["resourceType"], bundle["type"]
     ('Bundle', 'collection')
+
+    Raises:
+        ValueError: *name* is not a packaged example (no paths are accepted).
     """
+    if name not in EXAMPLE_BUNDLES:
+        raise ValueError(f"unknown example bundle {name!r}; known: {', '.join(EXAMPLE_BUNDLES)}")
     text = (
         resources.files("ascc_salvage.fhir")
         .joinpath("examples", f"{name}_bundle.json")

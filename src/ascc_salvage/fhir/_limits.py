@@ -62,16 +62,15 @@ def check_bundle(document: object, *, name: str = "bundle") -> None:
             )
     level: list[Any] = [document]
     depth = 1
-    nodes = 0
+    nodes = 1
     while level:
-        nodes += len(level)
-        if nodes > MAX_NODES:
-            raise CaseValidationError([Problem(name, f"has more than {MAX_NODES} JSON values")])
         below: list[Any] = []
         for node in level:
             children = node.values() if isinstance(node, Mapping) else node
+            nodes += len(children)
             below.extend(v for v in children if isinstance(v, Mapping | list))
-            nodes += sum(1 for v in children if not isinstance(v, Mapping | list))
+        if nodes > MAX_NODES:
+            raise CaseValidationError([Problem(name, f"has more than {MAX_NODES} JSON values")])
         if below and depth >= MAX_DEPTH:
             raise CaseValidationError(
                 [Problem(name, f"nested deeper than {MAX_DEPTH} levels of objects and arrays")]
