@@ -48,18 +48,17 @@ def parse_json(text: str | bytes | bytearray) -> Any:
         raise _refuse(f"invalid JSON: {exc}") from None
 
 
-def check_bundle(document: object, *, name: str = "bundle") -> None:
+def check_bundle(document: Mapping[str, Any], *, name: str = "bundle") -> None:
     """Refuse a parsed document that is too deep, too large or has too many entries.
 
     Raises:
         CaseValidationError: At path *name*, naming the limit.
     """
-    if isinstance(document, Mapping):
-        entries = document.get("entry")
-        if isinstance(entries, list) and len(entries) > MAX_ENTRIES:
-            raise CaseValidationError(
-                [Problem(name, f"has {len(entries)} entries; at most {MAX_ENTRIES} are read")]
-            )
+    entries = document.get("entry")
+    if isinstance(entries, list) and len(entries) > MAX_ENTRIES:
+        raise CaseValidationError(
+            [Problem(name, f"has {len(entries)} entries; at most {MAX_ENTRIES} are read")]
+        )
     level: list[Any] = [document]
     depth = 1
     nodes = 1

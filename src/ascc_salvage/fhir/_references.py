@@ -60,8 +60,6 @@ class Graph:
                 absolute = source_match["base"] + key
                 if absolute in self.by_url:
                     return self.by_url[absolute]
-        elif match["base"] + key in self.by_url:
-            return self.by_url[match["base"] + key]
         candidates = [r for r in self.by_key.get(key, []) if id(r) not in self.url_of]
         if match["base"] is None:
             candidates = candidates or self.by_key.get(key, [])
