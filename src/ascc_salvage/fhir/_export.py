@@ -421,7 +421,7 @@ EXAMPLE_BUNDLES: Final = ("persistent_resectable",)
 
 
 def example_bundle(name: str = "persistent_resectable") -> dict[str, Any]:
-    """Return a packaged example mCODE bundle; *name* is one of :data:`EXAMPLE_BUNDLES`.
+    """Return a packaged example mCODE bundle; *name* is one of ``EXAMPLE_BUNDLES``.
 
     >>> bundle = example_bundle()
     >>> bundle["resourceType"], bundle["type"]
