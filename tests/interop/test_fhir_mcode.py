@@ -527,3 +527,10 @@ def test_exported_systemic_therapy_uses_requests_and_administrations() -> None:
         if e["resource"]["resourceType"] == "MedicationAdministration"
     )
     assert LUNG_URL not in json.dumps(bundle)
+
+
+def test_a_reference_outside_the_bundle_ties_nothing() -> None:
+    builder = McodeBundle()
+    builder.resources["lung-m"]["focus"] = [{"reference": "urn:uuid:not-in-this-bundle"}]
+    _, report = run(builder.build())
+    assert "Observation/lung-m: staging not tied to the anal primary" in reasons(report)
