@@ -47,10 +47,23 @@ import attrs
 
 from ascc_salvage.case import Case
 from ascc_salvage.errors import CaseValidationError, Problem
+from ascc_salvage.fhir._data import MAPPING_DATA
+from ascc_salvage.fhir._diagnosis import (
+    ICD10_AMBIGUOUS,
+    ICD10_SITES,
+    Diagnosis,
+    anal_codes,
+    classify,
+)
+from ascc_salvage.fhir._limits import check_bundle, parse_json
+from ascc_salvage.fhir._medications import Course, Dose, group_courses, group_lines
+from ascc_salvage.fhir._references import Graph
 from ascc_salvage.io import load_case
 from ascc_salvage.units import CASE_UNITS, UnitKind
 
 __all__ = [
+    "ICD10_AMBIGUOUS",
+    "ICD10_SITES",
     "FhirMappingError",
     "MappedField",
     "MappingReport",
@@ -103,16 +116,6 @@ GROIN_SITES: Final = frozenset({"8928004", "279763008"})
 PELVIC_SITES: Final = frozenset(
     {"12921003", SNOMED_ANAL_CANAL, "245294005", "118645006", "65349008", "245357003"}
 )
-
-#: ICD-10-CM condition codes → primary site. C21.2 (cloacogenic zone) is the anal transitional
-#: zone, which lies in the anal canal.
-ICD10_SITES: Final[Mapping[str, str]] = {
-    "C21.1": "anal_canal",
-    "C21.2": "anal_canal",
-    "C44.520": "anal_margin",
-}
-#: ICD-10-CM codes of anal cancer whose subsite is not determined.
-ICD10_AMBIGUOUS: Final = frozenset({"C21.0", "C21.8"})
 
 #: Staging method → edition.
 METHOD_EDITIONS: Final[Mapping[tuple[str, str], str]] = {
@@ -248,6 +251,26 @@ _UNIT_ALIASES: Final[Mapping[str, str]] = {
     "/mm3": "cells/mm3",
 }
 _FINAL_STATUSES: Final = frozenset({"final", "amended", "corrected"})
+#: Elements of medication resources that the mapping reads.
+_MEDICATION_ELEMENTS: Final = (
+    "medicationCodeableConcept",
+    "medicationReference",
+    "effectivePeriod",
+    "effectiveDateTime",
+    "statusReason",
+    "extension",
+    "reasonReference",
+    "reasonCode",
+    "dosage",
+    "dosageInstruction",
+    "category",
+    "request",
+    "identifier",
+    "basedOn",
+    "partOf",
+    "intent",
+    "authoredOn",
+)
 
 
 @attrs.frozen
@@ -385,6 +408,13 @@ def _concept_text(concept: Any) -> str:
     return " ".join(parts).lower()
 
 
+def _code_text(condition: Any) -> str:
+    pairs = _codings(condition.code)
+    if pairs:
+        return ", ".join(f"{system.rsplit('/', 1)[-1]} {code}" for system, code in pairs)
+    return f"text {condition.code.text!r}" if condition.code is not None else "no code"
+
+
 def _has_profile(resource: Any, url: str) -> bool:
     meta = resource.meta
     return meta is not None and any(str(p).split("|")[0] == url for p in (meta.profile or []))
@@ -396,6 +426,18 @@ def _extensions(element: Any, url: str) -> list[Any]:
 
 def _sub(extension: Any, name: str) -> Any:
     return next((e for e in (extension.extension or []) if e.url == name), None)
+
+
+#: Observation kinds read as single values → the case field each fills.
+_SINGLE_PATHS: Final[Mapping[str, str]] = {
+    LOINC_ECOG: "patient.ecog",
+    LOINC_KARNOFSKY: "patient.karnofsky",
+    LOINC_WEIGHT: "patient.weight",
+    LOINC_HEIGHT: "patient.height",
+    "creatinine": "patient.serum_creatinine",
+    LOINC_CD4: "patient.hiv.cd4_count",
+    LOINC_HIV_VIRAL_LOAD: "patient.hiv.viral_load_undetectable",
+}
 
 
 def _effective(resource: Any) -> dt.date | None:
@@ -450,22 +492,23 @@ def _get(document: Mapping[str, Any], path: str) -> Any:
 # --------------------------------------------------------------------------- the mapper
 
 
-@attrs.define
-class _Drug:
-    resource: Any
-    name: str
-    source: str
-    start: dt.date
-    end: dt.date | None
-    outcome: str | None
-    intent: str | None
-    reason_refs: tuple[str, ...]
+PRIMARY: Final = "primary"
+#: Reference elements followed from a resource to what it is about (its owner).
+_OWNER_LINKS: Final = ("focus", "reasonReference", "partOf", "basedOn", "request")
+#: Clinical statuses of a primary cancer condition that the report draws attention to.
+_QUIET_CLINICAL: Final = frozenset({"active", "recurrence", "relapse"})
+
+
+def _references(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
 
 
 @attrs.define
 class _Mapper:
     evaluation_date: dt.date
-    index: dict[str, Any] = attrs.Factory(dict)
+    graph: Graph
     values: dict[str, tuple[Any, tuple[str, ...], str]] = attrs.Factory(dict)
     unmapped: list[Unmapped] = attrs.Factory(list)
     notes: list[str] = attrs.Factory(list)
@@ -475,6 +518,9 @@ class _Mapper:
     crt_period: tuple[dt.date, dt.date] | None = None
     hiv_evidence: list[tuple[str, dt.date | None, str]] = attrs.Factory(list)
     consumed: set[str] = attrs.Factory(set)
+    owner: dict[int, str] = attrs.Factory(dict)
+    stale: dict[str, str] = attrs.Factory(dict)
+    position: dict[int, int] = attrs.Factory(dict)
 
     # -- bookkeeping
 
@@ -494,14 +540,27 @@ class _Mapper:
                 "elements not part of the case format",
             )
 
-    def resolve(self, reference: Any) -> Any:
-        if reference is None or not reference.reference:
-            return None
-        return self.index.get(reference.reference)
+    def resolve(self, reference: Any, source: Any) -> Any:
+        return self.graph.resolve(reference, source)
+
+    def owner_of(self, resource: Any) -> str | None:
+        """``primary``, another cancer's key, or ``None`` (not tied to a cancer)."""
+        return self.owner.get(id(resource))
+
+    def not_tied(self, resource: Any) -> str:
+        """Why a staging or treatment resource is not used for the anal primary."""
+        owner = self.owner_of(resource)
+        if owner is None:
+            return (
+                "not tied to the anal primary: no focus, hasMember, Condition.stage.assessment, "
+                "reasonReference, partOf or basedOn chain reaches it"
+            )
+        return f"belongs to {owner}, another cancer, not the anal primary"
 
     # -- dispatch
 
     def run(self, resources: list[Any]) -> None:
+        self.position = {id(r): n for n, r in enumerate(resources)}
         by_type: dict[str, list[Any]] = {}
         for resource in resources:
             by_type.setdefault(resource.get_resource_type(), []).append(resource)
@@ -512,16 +571,17 @@ class _Mapper:
             )
         for patient in patients[:1]:
             self.patient(patient)
-        for condition in by_type.pop("Condition", []):
-            self.condition(condition)
+        self.conditions(by_type.pop("Condition", []))
+        self.tie(resources)
         observations = by_type.pop("Observation", [])
         self.observations(observations)
         procedures = by_type.pop("Procedure", [])
         self.procedures(procedures)
-        medications = by_type.pop("MedicationStatement", []) + by_type.pop(
-            "MedicationAdministration", []
+        self.medications(
+            by_type.pop("MedicationRequest", []),
+            by_type.pop("MedicationAdministration", []),
+            by_type.pop("MedicationStatement", []),
         )
-        self.medications(medications)
         referenced = self.referenced_keys()
         for kind in sorted(by_type):
             for resource in by_type[kind]:
@@ -534,6 +594,40 @@ class _Mapper:
         for value in self.values.values():
             keys.update(value[1])
         return keys | self.consumed
+
+    def tie(self, resources: list[Any]) -> None:
+        """Find, for every resource, the cancer condition its references reach.
+
+        A resource belongs to a condition when one of ``focus``, ``reasonReference``,
+        ``partOf``, ``basedOn`` or ``request`` resolves to the condition or to a resource that
+        belongs to it; the members (``hasMember``) of a resource and the assessments
+        (``Condition.stage.assessment``) of a condition belong to it too. Breadth first over
+        the reversed links, so each resource is visited once.
+        """
+        followers: dict[int, list[Any]] = {}
+        for resource in resources:
+            for name in _OWNER_LINKS:
+                for reference in _references(getattr(resource, name, None)):
+                    target = self.resolve(reference, resource)
+                    if target is not None:
+                        followers.setdefault(id(target), []).append(resource)
+            for reference in _references(getattr(resource, "hasMember", None)):
+                member = self.resolve(reference, resource)
+                if member is not None:
+                    followers.setdefault(id(resource), []).append(member)
+            if resource.get_resource_type() == "Condition":
+                for stage in resource.stage or []:
+                    for reference in stage.assessment or []:
+                        target = self.resolve(reference, resource)
+                        if target is not None:
+                            followers.setdefault(id(resource), []).append(target)
+        queue = [r for r in resources if id(r) in self.owner]
+        while queue:
+            resource = queue.pop(0)
+            for follower in followers.get(id(resource), []):
+                if id(follower) not in self.owner:
+                    self.owner[id(follower)] = self.owner[id(resource)]
+                    queue.append(follower)
 
     # -- Patient
 
@@ -563,44 +657,111 @@ class _Mapper:
 
     # -- Conditions
 
-    def condition(self, condition: Any) -> None:
-        key = _key(condition)
-        codings = _codings(condition.code)
-        verification = _codings(condition.verificationStatus)
-        if any(code in ("refuted", "entered-in-error") for _, code in verification):
-            self.skip(key, "verification status refuted or entered-in-error")
-            return
-        if any(system == SNOMED and code in SNOMED_HIV for system, code in codings):
-            self.hiv_evidence.append(("positive", None, key))
-            self.unused(condition, ["code", "verificationStatus", "clinicalStatus"])
-            return
-        icd = [code for system, code in codings if system == ICD10CM]
-        anal = [c for c in icd if c in ICD10_SITES or c in ICD10_AMBIGUOUS]
-        is_primary = _has_profile(condition, PROFILE_PRIMARY)
-        if not anal and not (is_primary and self.body_site(condition)):
-            self.skip(
-                key,
-                "not an anal primary cancer condition (comorbid conditions are not mapped; "
-                "give patient.conditions in base)",
+    def conditions(self, conditions: list[Any]) -> None:
+        anal: list[tuple[Any, Diagnosis]] = []
+        others: list[tuple[Any, Diagnosis]] = []
+        for condition in conditions:
+            key = _key(condition)
+            diagnosis = classify(condition)
+            if diagnosis.excluded:
+                self.skip(
+                    key,
+                    f"verification status {diagnosis.excluded}: the diagnosis is not "
+                    "established, so the condition is not used",
+                )
+                continue
+            codings = _codings(condition.code)
+            if any(system == SNOMED and code in SNOMED_HIV for system, code in codings):
+                self.hiv_evidence.append(("positive", None, key))
+                self.unused(condition, ["code", "verificationStatus", "clinicalStatus"])
+            elif diagnosis.kind == "anal":
+                anal.append((condition, diagnosis))
+            elif diagnosis.kind == "cancer":
+                others.append((condition, diagnosis))
+                self.owner[id(condition)] = key
+            else:
+                self.skip(
+                    key,
+                    "not an anal primary cancer condition (comorbid conditions are not mapped; "
+                    "give patient.conditions in base)",
+                )
+        for condition, _ in others:
+            reason = (
+                f"{_key(condition)} is a cancer that is not anal ({_code_text(condition)}); "
+                "it and the staging and treatments tied to it are not used for the primary"
             )
+            if anal:
+                self.skip(_key(condition), reason)
+        if not anal:
+            if others:
+                self.problems.append(
+                    Problem(
+                        "primary",
+                        "no anal squamous cell carcinoma in the bundle: "
+                        + "; ".join(
+                            f"{_key(c)} ({_code_text(c)}) is not an anal cancer" for c, _ in others
+                        ),
+                    )
+                )
             return
-        if self.primary_key is not None:
+        self.primary(anal)
+
+    def primary(self, anal: list[tuple[Any, Diagnosis]]) -> None:
+        """Choose the anal primary among conditions recording it (duplicates allowed)."""
+        sites = {d.site for _, d in anal if d.site is not None}
+        if len(sites) > 1:
+            keys = ", ".join(_key(c) for c, _ in anal)
             self.problems.append(
-                Problem("primary", f"two primary cancer conditions: {self.primary_key}, {key}")
+                Problem("primary", f"two primary cancer conditions: {keys} ({sorted(sites)})")
             )
             return
+        for condition, _ in anal:
+            self.owner[id(condition)] = PRIMARY
+
+        def rank(item: tuple[Any, Diagnosis]) -> tuple[int, ...]:
+            condition, diagnosis = item
+            return (
+                -_has_profile(condition, PROFILE_PRIMARY),
+                -(diagnosis.morphology != "none"),
+                -(diagnosis.code_site is not None),
+                -(diagnosis.body_site is not None),
+            )
+
+        chosen, diagnosis = min(anal, key=rank)
+        key = _key(chosen)
         self.primary_key = key
-        self.primary_condition(condition, key, anal)
+        for condition, _ in anal:
+            if condition is not chosen:
+                self.skip(
+                    _key(condition),
+                    f"records the same anal primary as {key}, which is used (duplicate)",
+                )
+                self.notes.append(
+                    f"{_key(condition)} and {key} record the same diagnosis; {key} is used"
+                )
+        refused = [(c, d) for c, d in anal if d.morphology == "other"]
+        if refused:
+            condition, other = refused[0]
+            self.problems.append(
+                Problem(
+                    "primary",
+                    f"{_key(condition)}: histology {', '.join(other.morphology_codes)} is not "
+                    "squamous cell carcinoma; the library covers anal squamous cell carcinoma "
+                    "only",
+                )
+            )
+            return
+        self.primary_condition(chosen, key, diagnosis, [d for _, d in anal])
 
-    def body_site(self, condition: Any) -> str | None:
-        for concept in condition.bodySite or []:
-            if (SNOMED, SNOMED_ANAL_CANAL) in _codings(concept):
-                return "anal_canal"
-        return None
-
-    def primary_condition(self, condition: Any, key: str, icd: list[str]) -> None:
-        from_code = next((ICD10_SITES[c] for c in icd if c in ICD10_SITES), None)
-        from_site = self.body_site(condition)
+    def primary_condition(
+        self, condition: Any, key: str, diagnosis: Diagnosis, all_records: list[Diagnosis]
+    ) -> None:
+        from_code = diagnosis.code_site or next(
+            (d.code_site for d in all_records if d.code_site), None
+        )
+        from_site = diagnosis.body_site or next(
+            (d.body_site for d in all_records if d.body_site), None
+        )
         if from_code and from_site and from_code != from_site:
             self.problems.append(
                 Problem(
@@ -609,41 +770,38 @@ class _Mapper:
                 )
             )
         elif from_code or from_site:
-            note = "from ICD-10-CM code" if from_code else "from bodySite (SNOMED 34381000)"
+            note = "from the condition code" if from_code else "from bodySite (SNOMED 34381000)"
             self.put("primary.site", from_code or from_site, [key], note)
         else:
             self.skip(
                 f"{key}.code",
-                f"ICD-10-CM {', '.join(icd)} does not say anal canal or anal margin",
+                f"{_code_text(condition)} does not say anal canal or anal margin",
             )
-        self.histology(condition, key)
+        if all(d.morphology == "none" for d in all_records):
+            self.notes.append(
+                f"{key}: no morphology coded; squamous cell carcinoma assumed (the library "
+                "covers anal squamous cell carcinoma only)"
+            )
+        else:
+            self.consumed.add(key)
+        status = [code for _, code in _codings(condition.clinicalStatus)]
+        if status and not set(status) & _QUIET_CLINICAL:
+            self.notes.append(f"{key}: clinical status {', '.join(status)}")
         self.unused(
             condition,
-            ["code", "bodySite", "extension", "verificationStatus", "clinicalStatus", "category"],
+            [
+                "code",
+                "bodySite",
+                "extension",
+                "verificationStatus",
+                "clinicalStatus",
+                "category",
+                "stage",
+                "identifier",
+                "onsetDateTime",
+                "recordedDate",
+            ],
         )
-
-    def histology(self, condition: Any, key: str) -> None:
-        extensions = _extensions(condition, EXT_HISTOLOGY)
-        if not extensions:
-            self.notes.append(
-                f"{key}: no histology recorded; the library covers squamous cell carcinoma only"
-            )
-            return
-        codings = _codings(extensions[0].valueCodeableConcept)
-        morphology = [code for system, code in codings if system == ICDO3]
-        if any(re.fullmatch(r"80(7[0-8]|83)/3", code) for code in morphology):
-            self.consumed.add(key)
-            return
-        if morphology:
-            self.problems.append(
-                Problem(
-                    "primary",
-                    f"{key}: histology ICD-O-3 {morphology[0]} is not squamous cell carcinoma; "
-                    "the library covers anal squamous cell carcinoma only",
-                )
-            )
-            return
-        self.notes.append(f"{key}: histology not coded in ICD-O-3; squamous histology assumed")
 
     # -- Observations
 
@@ -700,14 +858,19 @@ class _Mapper:
             category = next(
                 (TNM_CATEGORY_CODES[c] for c in codings if c in TNM_CATEGORY_CODES), None
             )
+            is_group = any(c in STAGE_GROUP_CODES for c in codings)
+            if (category is not None or is_group) and self.owner_of(obs) != PRIMARY:
+                self.skip(key, "staging " + self.not_tied(obs))
+                continue
             if category is not None:
                 staging.append((when, category[0], category[1], key, obs))
                 continue
-            if any(c in STAGE_GROUP_CODES for c in codings):
+            if is_group:
                 edition = self.edition(obs)
                 for member in obs.hasMember or []:
-                    if edition is not None and member.reference:
-                        methods[member.reference] = edition
+                    target = self.resolve(member, obs)
+                    if edition is not None and target is not None:
+                        methods[_key(target)] = edition
                 self.skip(
                     key,
                     "stage group is derived from T, N and M by ascc_salvage.staging "
@@ -716,6 +879,17 @@ class _Mapper:
                 continue
             self.skip(key, "observation code not used by the case format")
         for name, (when, obs) in latest.items():
+            path = _SINGLE_PATHS[name]
+            window = MAPPING_DATA.windows[path]
+            age = (self.evaluation_date - when).days
+            if age > window.days:
+                self.skip(
+                    _key(obs),
+                    f"stale: observed {when.isoformat()}, {age} days before the evaluation date; "
+                    f"{path} is read only within {window.days} days ({window.reason})",
+                )
+                self.stale[path] = f"{_key(obs)} of {when.isoformat()}"
+                continue
             self.single(name, obs, when)
         self.stage(staging, methods)
 
@@ -728,11 +902,30 @@ class _Mapper:
         key = _key(obs)
         used = ["code", "effectiveDateTime", "effectivePeriod", "valueInteger", "valueQuantity"]
         if name in (LOINC_ECOG, LOINC_KARNOFSKY):
-            path = "patient.ecog" if name == LOINC_ECOG else "patient.karnofsky"
-            if obs.valueInteger is None:
-                self.skip(key, "performance status without valueInteger")
+            path = _SINGLE_PATHS[name]
+            answers = (
+                MAPPING_DATA.ecog_answers if name == LOINC_ECOG else MAPPING_DATA.karnofsky_answers
+            )
+            coded = {
+                answers[code]
+                for concept in [obs.valueCodeableConcept, *(obs.interpretation or [])]
+                for system, code in _codings(concept)
+                if system == LOINC and code in answers
+            }
+            values = coded | ({obs.valueInteger} if obs.valueInteger is not None else set())
+            if len(values) != 1:
+                self.skip(
+                    key,
+                    "performance status without valueInteger or a LOINC answer code"
+                    if not values
+                    else f"performance status values disagree: {sorted(values)}",
+                )
                 return
-            self.put(path, obs.valueInteger, [key], f"observed {when.isoformat()}")
+            note = f"observed {when.isoformat()}"
+            if obs.valueInteger is None:
+                note += "; from the LOINC answer code"
+            self.put(path, values.pop(), [key], note)
+            used += ["valueCodeableConcept"]
         elif name == LOINC_HIV_VIRAL_LOAD:
             self.viral_load(obs, key, when)
             used += ["valueCodeableConcept"]
@@ -962,23 +1155,19 @@ class _Mapper:
                 "radiotherapy courses other than the primary CRT (the bundle is taken as complete)",
             )
 
-    def treats_primary(self, procedure: Any) -> bool:
-        """Whether a course names the anal primary as its reason."""
-        if self.primary_key is not None and any(
-            r.reference == self.primary_key for r in procedure.reasonReference or []
-        ):
+    def treats_primary(self, resource: Any) -> bool:
+        """Whether a treatment's references reach the anal primary, or its reasonCode is anal."""
+        if self.owner_of(resource) == PRIMARY:
             return True
-        return any(
-            system == ICD10CM and (code in ICD10_SITES or code in ICD10_AMBIGUOUS)
-            for concept in procedure.reasonCode or []
-            for system, code in _codings(concept)
+        return self.primary_key is not None and any(
+            anal_codes(_codings(concept))[0] for concept in resource.reasonCode or []
         )
 
     def _volume_keys(self, procedure: Any) -> list[str]:
         keys = []
         for ext in _extensions(procedure, EXT_DOSE_TO_VOLUME):
             volume = _sub(ext, "volume")
-            target = self.resolve(volume.valueReference) if volume is not None else None
+            target = self.resolve(volume.valueReference, procedure) if volume is not None else None
             if target is not None:
                 keys.append(_key(target))
         return keys
@@ -991,7 +1180,7 @@ class _Mapper:
         doses: list[tuple[dict[str, Any], int | None, set[str]]] = []
         for ext in _extensions(procedure, EXT_DOSE_TO_VOLUME):
             volume = _sub(ext, "volume")
-            target = self.resolve(volume.valueReference) if volume is not None else None
+            target = self.resolve(volume.valueReference, procedure) if volume is not None else None
             sites: set[str] = set()
             if target is not None:
                 sites = {code for system, code in _codings(target.location) if system == SNOMED}
@@ -1096,28 +1285,47 @@ class _Mapper:
 
     # -- Medications
 
-    def medications(self, resources: list[Any]) -> None:
-        if not resources:
+    def medications(self, requests: list[Any], given: list[Any], statements: list[Any]) -> None:
+        """Map requests, administrations and statements to ``prior_systemic_therapy``."""
+        if not (requests or given or statements):
             return
-        drugs: list[_Drug] = []
-        for resource in resources:
-            drug = self.drug(resource)
-            if drug is not None:
-                drugs.append(drug)
-        drugs.sort(key=lambda d: (d.start, d.name))
-        groups: list[list[_Drug]] = []
-        for drug in drugs:
-            if groups and drug.start <= max((d.end or self.evaluation_date) for d in groups[-1]):
-                groups[-1].append(drug)
+        order = self.position
+        fulfilled: dict[int, str] = {}
+        doses: list[Dose] = []
+        for resource in given:
+            request = self.resolve(resource.request, resource)
+            if request is not None and request.get_resource_type() == "MedicationRequest":
+                fulfilled[id(request)] = _key(request)
             else:
-                groups.append([drug])
-        order = {id(resource): n for n, resource in enumerate(resources)}
-        groups.sort(key=lambda g: min(order[id(d.resource)] for d in g))  # bundle order
+                request = None
+            dose = self.dose(resource, order[id(resource)], request)
+            if dose is not None:
+                doses.append(dose)
+        outcomes: dict[str, str | None] = {}
+        for request in requests:
+            key = _key(request)
+            if id(request) in fulfilled:
+                outcome = self.outcome(request)
+                if outcome != "skip":
+                    outcomes[key] = outcome
+                self.consumed.add(key)
+                self.unused(request, [*_MEDICATION_ELEMENTS, "intent", "authoredOn", "requester"])
+                continue
+            dose = self.dose(request, order[id(request)], None)
+            if dose is not None:
+                doses.append(dose)
+        for statement in statements:
+            dose = self.dose(statement, order[id(statement)], None)
+            if dose is not None:
+                doses.append(dose)
+        courses = group_courses(
+            doses, max_gap_days=MAPPING_DATA.course_gap_days, request_outcomes=outcomes
+        )
         items: list[dict[str, Any]] = []
         sources: list[str] = []
-        for group in groups:
-            item = self.regimen(group)
-            sources.extend(d.source for d in group)
+        for line in group_lines(courses, evaluation_date=self.evaluation_date):
+            item = self.regimen(line)
+            sources.extend(d.key for course in line for d in course.doses)
             if item is not None:
                 items.append(item)
         if "prior_systemic_therapy" not in self.untrusted_lists:
@@ -1125,16 +1333,17 @@ class _Mapper:
                 "prior_systemic_therapy",
                 items,
                 sources,
-                "drugs grouped by overlapping periods (the bundle is taken as complete)",
+                "administrations grouped into courses (by MedicationRequest, else by drug with "
+                f"gaps up to {MAPPING_DATA.course_gap_days} days) and overlapping courses into "
+                "lines (the bundle is taken as complete)",
             )
 
-    def drug(self, resource: Any) -> _Drug | None:
-        key = _key(resource)
+    def drug_name(self, resource: Any) -> str | None:
         concept = resource.medicationCodeableConcept
         if concept is None and resource.medicationReference is not None:
-            medication = self.resolve(resource.medicationReference)
-            concept = medication.code if medication is not None else None
-            if medication is not None:
+            medication = self.resolve(resource.medicationReference, resource)
+            if medication is not None and medication.get_resource_type() == "Medication":
+                concept = medication.code
                 self.consumed.add(_key(medication))
         names = {
             RXNORM_INGREDIENTS[code]
@@ -1143,76 +1352,111 @@ class _Mapper:
         }
         text = _concept_text(concept)
         names |= {name for name in _DRUG_NAMES if name in text}
-        if len(names) != 1:
+        return names.pop() if len(names) == 1 else None
+
+    def outcome(self, resource: Any) -> str | None:
+        """Outcome a medication resource's status implies; ``"skip"`` if nothing was given."""
+        status = resource.status
+        if status in ("active", "in-progress", "on-hold"):
+            return "ongoing"
+        if status == "completed":
+            return "completed"
+        if status == "stopped":
+            reasons = [
+                TERMINATION_OUTCOMES[code]
+                for concept in _references(resource.statusReason)
+                for system, code in _codings(concept)
+                if system == SNOMED and code in TERMINATION_OUTCOMES
+            ]
+            return reasons[0] if reasons else None
+        return "skip"
+
+    def period(self, resource: Any) -> tuple[dt.date | None, dt.date | None]:
+        kind = resource.get_resource_type()
+        if kind == "MedicationRequest":
+            bounds = next(
+                (
+                    d.timing.repeat.boundsPeriod
+                    for d in resource.dosageInstruction or []
+                    if d.timing is not None
+                    and d.timing.repeat is not None
+                    and d.timing.repeat.boundsPeriod is not None
+                ),
+                None,
+            )
+            if bounds is not None:
+                start = _as_date(bounds.start)
+                return start, _as_date(bounds.end) or start
+            start = _as_date(resource.authoredOn)
+            return start, start
+        period = resource.effectivePeriod
+        if period is not None:
+            start = _as_date(period.start)
+            return start, _as_date(period.end) or start
+        start = _as_date(resource.effectiveDateTime)
+        return start, start
+
+    def dose(self, resource: Any, order: int, request: Any) -> Dose | None:
+        key = _key(resource)
+        name = self.drug_name(resource)
+        if name is None:
             self.skip(key, "medication is not one recognised anticancer ingredient")
             self.untrusted_lists["prior_systemic_therapy"] = key
             return None
-        period = resource.effectivePeriod
-        start = (
-            _as_date(period.start) if period is not None else _as_date(resource.effectiveDateTime)
-        )
-        end = _as_date(period.end) if period is not None else start
+        outcome = self.outcome(resource)
+        if outcome == "skip":
+            self.skip(key, f"status {resource.status!r}: not a therapy given")
+            return None
+        start, end = self.period(resource)
         if start is None:
             self.skip(key, "medication without an effective date")
             self.untrusted_lists["prior_systemic_therapy"] = key
             return None
-        status = resource.status
-        outcome: str | None
-        if status in ("active", "in-progress"):
-            outcome, end = "ongoing", None
-        elif status == "completed":
-            outcome = "completed"
-        elif status == "stopped":
-            reasons = [
-                TERMINATION_OUTCOMES[code]
-                for concept in (resource.statusReason or [])
-                for system, code in _codings(concept)
-                if system == SNOMED and code in TERMINATION_OUTCOMES
-            ]
-            outcome = reasons[0] if reasons else None
-        else:
-            self.skip(key, f"status {status!r}: not a therapy given")
-            return None
+        carriers = [resource] if request is None else [resource, request]
         intent = next(
             (
                 code
-                for ext in _extensions(resource, EXT_INTENT)
+                for carrier in carriers
+                for ext in _extensions(carrier, EXT_INTENT)
                 for system, code in _codings(ext.valueCodeableConcept)
                 if system == SNOMED
             ),
             None,
         )
-        reason_refs = tuple(r.reference for r in (resource.reasonReference or []) if r.reference)
-        self.unused(
-            resource,
-            [
-                "medicationCodeableConcept",
-                "medicationReference",
-                "effectivePeriod",
-                "effectiveDateTime",
-                "statusReason",
-                "extension",
-                "reasonReference",
-                "reasonCode",
-                "dosage",
-                "category",
-            ],
+        owner = (
+            PRIMARY if any(self.treats_primary(c) for c in carriers) else self.owner_of(resource)
         )
-        return _Drug(resource, next(iter(names)), key, start, end, outcome, intent, reason_refs)
+        if owner is None:
+            self.skip(key, "treatment " + self.not_tied(resource))
+            self.untrusted_lists["prior_systemic_therapy"] = key
+            return None
+        self.unused(resource, _MEDICATION_ELEMENTS)
+        return Dose(
+            key,
+            name,
+            start,
+            None if outcome == "ongoing" else end,
+            None if request is None else _key(request),
+            outcome,
+            intent,
+            owner,
+            order,
+        )
 
-    def regimen(self, group: list[_Drug]) -> dict[str, Any] | None:
-        names = frozenset(d.name for d in group)
-        keys = ", ".join(d.source for d in group)
-        if len(names) < len(group):
+    def regimen(self, line: list[Course]) -> dict[str, Any] | None:
+        names = frozenset(c.drug for c in line)
+        keys = ", ".join(d.key for c in line for d in c.doses)
+        if len(names) < len(line):
             self.skip(keys, "the same drug twice in overlapping periods: regimens are ambiguous")
             self.untrusted_lists["prior_systemic_therapy"] = keys
             return None
-        start = min(d.start for d in group)
-        ends = [d.end for d in group]
+        start = min(c.start for c in line)
+        ends = [c.end for c in line]
         end = None if None in ends else max(e for e in ends if e is not None)
         crt = self.crt_period
         overlaps_crt = crt is not None and start <= crt[1] and (end or start) >= crt[0]
-        if overlaps_crt and names in RADIOSENSITISING:
+        owners = {d.owner for c in line for d in c.doses}
+        if overlaps_crt and names in RADIOSENSITISING and owners == {PRIMARY}:
             self.notes.append(
                 f"{keys}: radiosensitising chemotherapy of the primary chemoradiotherapy "
                 "(recorded by primary.chemoradiotherapy, not prior_systemic_therapy)"
@@ -1223,14 +1467,8 @@ class _Mapper:
             self.skip(keys, f"drug combination {sorted(names)} is not a systemic option")
             self.untrusted_lists["prior_systemic_therapy"] = keys
             return None
-        other_cancer = any(
-            ref != self.primary_key
-            for d in group
-            for ref in d.reason_refs
-            if ref.startswith("Condition/")
-        )
-        intents = {d.intent for d in group} - {None}
-        if other_cancer:
+        intents = {d.intent for c in line for d in c.doses} - {None}
+        if owners - {PRIMARY}:
             setting = "other_cancer"
         elif intents == {SNOMED_PALLIATIVE}:
             setting = "advanced"
@@ -1244,7 +1482,7 @@ class _Mapper:
             )
             self.untrusted_lists["prior_systemic_therapy"] = keys
             return None
-        outcomes = {d.outcome for d in group}
+        outcomes = {c.outcome for c in line}
         if None in outcomes:
             self.skip(keys, "stopped without a mapped termination reason")
             self.untrusted_lists["prior_systemic_therapy"] = keys
@@ -1303,15 +1541,60 @@ _REQUIRED_HINT: Final[Mapping[str, str]] = {
 }
 
 
+def _entry_problems(bundle: Mapping[str, Any]) -> list[Problem]:
+    """Problems with the ``resourceType`` of each entry, found before the model is built.
+
+    fhir.resources builds a bare ``Resource`` for an entry without ``resourceType`` and fails
+    with ``KeyError``/``TypeError`` on unknown or non-string ones.
+    """
+    from fhir.resources.R4B import get_fhir_model_class
+    from fhir.resources.R4B.domainresource import DomainResource
+    from fhir.resources.R4B.resource import Resource
+
+    problems: list[Problem] = []
+    entries = bundle.get("entry")
+    for position, entry in enumerate(entries if isinstance(entries, list) else []):
+        if not isinstance(entry, Mapping) or "resource" not in entry:
+            continue
+        path = f"bundle.entry[{position}].resource"
+        resource = entry["resource"]
+        kind = resource.get("resourceType") if isinstance(resource, Mapping) else None
+        if not isinstance(resource, Mapping):
+            problems.append(Problem(path, "not a JSON object"))
+        elif not isinstance(kind, str):
+            problems.append(Problem(f"{path}.resourceType", "missing or not a string"))
+        else:
+            try:
+                model = get_fhir_model_class(kind)
+            except (ValueError, KeyError):
+                model = None
+            if (
+                model is None
+                or not issubclass(model, Resource)
+                or model
+                in (
+                    Resource,
+                    DomainResource,
+                )
+            ):
+                problems.append(
+                    Problem(f"{path}.resourceType", f"{kind!r} is not a FHIR R4 resource type")
+                )
+    return problems
+
+
 def _parse(bundle: Any) -> Any:
     if isinstance(bundle, str | bytes | bytearray):
-        try:
-            bundle = json.loads(bundle)
-        except (ValueError, RecursionError) as exc:
-            raise CaseValidationError([Problem("bundle", f"invalid JSON: {exc}")]) from None
+        bundle = parse_json(bundle)
     if not isinstance(bundle, Mapping) or bundle.get("resourceType") != "Bundle":
         raise CaseValidationError([Problem("bundle", "not a FHIR Bundle resource")])
+    check_bundle(bundle)
+    if not all(isinstance(key, str) for key in bundle):
+        raise CaseValidationError([Problem("bundle", "object keys must be strings")])
     model = _require_r4b()
+    problems = _entry_problems(bundle)
+    if problems:
+        raise CaseValidationError(problems)
     try:
         return model.model_validate(dict(bundle))
     except ValueError as exc:
@@ -1324,11 +1607,17 @@ def _parse(bundle: Any) -> Any:
             for e in (errors() if callable(errors) else [])
         ] or [Problem("bundle", str(exc))]
         raise CaseValidationError(problems) from None
+    except (TypeError, KeyError, AttributeError, RecursionError) as exc:
+        # fhir.resources raises these for shapes pydantic does not catch (a non-string key or
+        # resourceType deep inside, an unknown type in ``contained``)
+        raise CaseValidationError(
+            [Problem("bundle", f"not a valid FHIR R4 bundle ({type(exc).__name__}: {exc})")]
+        ) from None
 
 
-def _resources(parsed: Any) -> tuple[list[Any], dict[str, Any]]:
+def _resources(parsed: Any) -> tuple[list[Any], Graph]:
     resources: list[Any] = []
-    index: dict[str, Any] = {}
+    entries: list[tuple[str | None, Any]] = []
     for position, entry in enumerate(parsed.entry or []):
         resource = entry.resource
         if resource is None:
@@ -1336,10 +1625,46 @@ def _resources(parsed: Any) -> tuple[list[Any], dict[str, Any]]:
         if not resource.id:
             resource.id = f"entry{position}"
         resources.append(resource)
-        index[_key(resource)] = resource
-        if entry.fullUrl:
-            index[str(entry.fullUrl)] = resource
-    return resources, index
+        entries.append((str(entry.fullUrl) if entry.fullUrl else None, resource))
+    return resources, Graph(entries)
+
+
+def _evaluation_date(value: object) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise CaseValidationError([Problem("evaluation_date", f"not an ISO date: {value!r}")])
+
+
+def _comparable(value: Any) -> Any:
+    """*value* with every measurement in its kind's canonical unit (for comparisons)."""
+    if isinstance(value, Mapping):
+        unit = value.get("unit")
+        number = value.get("value")
+        if (
+            set(value) == {"value", "unit"}
+            and isinstance(unit, str)
+            and unit in CASE_UNITS
+            and isinstance(number, int | float)
+            and not isinstance(number, bool)
+        ):
+            entry = CASE_UNITS[unit]
+            return (str(entry.kind), round(float(number) * entry.to_canonical, 9))
+        return {key: _comparable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_comparable(item) for item in value]
+    return value
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False, default=str)
+    return text if len(text) <= 300 else text[:297] + "..."
 
 
 def _base_crt_period(base: Mapping[str, Any] | None) -> tuple[dt.date, dt.date] | None:
@@ -1389,14 +1714,14 @@ def case_from_bundle(
         CaseValidationError: The bundle is not valid FHIR R4 JSON (problems at ``bundle…``).
         ImportError: ``fhir.resources`` is not installed (extra ``fhir``).
     """
-    when = (
-        dt.date.fromisoformat(evaluation_date)
-        if isinstance(evaluation_date, str)
-        else evaluation_date
-    )
+    when = _evaluation_date(evaluation_date)
+    if base is not None:
+        if not isinstance(base, Mapping):
+            raise CaseValidationError([Problem("base", "not a case document (JSON object)")])
+        check_bundle(base, name="base")
     parsed = _parse(bundle)
-    resources, index = _resources(parsed)
-    mapper = _Mapper(when, index)
+    resources, graph = _resources(parsed)
+    mapper = _Mapper(when, graph)
     mapper.crt_period = _base_crt_period(base)
     mapper.run(resources)
     mapper.resolve_hiv()
@@ -1420,13 +1745,28 @@ def case_from_bundle(
         if path in mapper.values:
             value, sources, note = mapper.values[path]
             previous = _get(base_doc, path)
-            if previous is not _MISSING and previous != value:
-                notes.append(f"{path}: bundle value replaces the base value")
+            if previous is not _MISSING and _comparable(previous) != _comparable(value):
+                problems.append(
+                    Problem(
+                        path,
+                        f"the bundle ({', '.join(sources)}) gives {_show(value)}, base gives "
+                        f"{_show(previous)}: resolve the contradiction in one of them",
+                    )
+                )
             _set(document, path, value)
             mapped.append(MappedField(path, sources, note))
             continue
         if _get(base_doc, path) is not _MISSING:
             from_base.append(path)
+            if path in mapper.untrusted_lists:
+                notes.append(
+                    f"{path}: taken from base because the bundle's "
+                    f"{mapper.untrusted_lists[path]} cannot be mapped"
+                )
+            elif path in mapper.stale:
+                notes.append(
+                    f"{path}: taken from base; the bundle's {mapper.stale[path]} is too old"
+                )
             continue
         if path in mapper.untrusted_lists:
             problems.append(
@@ -1439,6 +1779,11 @@ def case_from_bundle(
         elif nullable:
             _set(document, path, None)
             left_null.append(path)
+            if path in mapper.stale:
+                notes.append(
+                    f"{path}: left null; the most recent observation, {mapper.stale[path]}, "
+                    "is older than the recency window"
+                )
         elif path == "patient.hiv.status":
             _set(document, path, "unknown")
             left_null.append(path)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 from decimal import Decimal
 from importlib import resources
 from typing import Any, Final
@@ -48,7 +49,7 @@ from ascc_salvage.fhir._bundle import (
     _number,
 )
 
-__all__ = ["case_to_bundle", "example_bundle"]
+__all__ = ["EXAMPLE_BUNDLES", "case_to_bundle", "example_bundle"]
 
 _SITE_CODES: Final = {"anal_canal": "C21.1", "anal_margin": "C44.520"}
 _SITE_DISPLAY: Final = {
@@ -92,26 +93,54 @@ def _cgy(dose: Dose) -> dict[str, Any]:
     return _ucum(_number((Decimal(str(dose.value)) * 100).normalize()), "cGy")
 
 
+#: Namespace of the name-based UUIDs of exported resources (stable for the same case).
+_UUID_NAMESPACE: Final = uuid.uuid5(uuid.NAMESPACE_URL, "https://pypi.org/project/ascc-salvage/")
+#: Identifier system of exported resources (their ``Type/id`` within the bundle).
+IDENTIFIER_SYSTEM: Final = "urn:ietf:rfc:3986"
+_OBSERVATION_CATEGORY: Final = "http://terminology.hl7.org/CodeSystem/observation-category"
+_CONDITION_CLINICAL: Final = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+_CONDITION_VERIFICATION: Final = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+_CONDITION_CATEGORY: Final = "http://terminology.hl7.org/CodeSystem/condition-category"
+#: Observation category of each exported observation code (FHIR R4 observation-category).
+_CATEGORIES: Final = {
+    LOINC_ECOG: "survey",
+    LOINC_KARNOFSKY: "survey",
+    LOINC_WEIGHT: "vital-signs",
+    LOINC_HEIGHT: "vital-signs",
+}
+
+
 class _Builder:
     def __init__(self, case: Case, patient_id: str) -> None:
         self.case = case
-        self.patient = f"Patient/{patient_id}"
+        self.patient_id = patient_id
+        self.patient = self.url("Patient", patient_id)
         self.entries: list[dict[str, Any]] = []
 
+    def url(self, kind: str, ident: str) -> str:
+        """The entry's ``urn:uuid`` fullUrl, derived from the patient id and ``Type/id``."""
+        name = f"{self.patient_id}/{kind}/{ident}"
+        return f"urn:uuid:{uuid.uuid5(_UUID_NAMESPACE, name)}"
+
     def add(self, resource: dict[str, Any]) -> str:
-        resource.setdefault("subject", {"reference": self.patient})
-        if resource["resourceType"] == "BodyStructure":
+        kind = resource["resourceType"]
+        if kind != "Patient":
+            resource.setdefault("subject", {"reference": self.patient})
+        if kind == "BodyStructure":
             resource["patient"] = resource.pop("subject")
-        key = f"{resource['resourceType']}/{resource['id']}"
-        self.entries.append({"fullUrl": f"urn:ascc-salvage:{key}", "resource": resource})
-        return key
+        url = self.url(kind, resource["id"])
+        resource.setdefault("identifier", [{"system": IDENTIFIER_SYSTEM, "value": url}])
+        self.entries.append({"fullUrl": url, "resource": resource})
+        return url
 
     def observation(self, ident: str, code: str, when: dt.date, value: dict[str, Any]) -> None:
+        category = _CATEGORIES.get(code, "laboratory")
         self.add(
             {
                 "resourceType": "Observation",
                 "id": ident,
                 "status": "final",
+                "category": [_coding(_OBSERVATION_CATEGORY, category)],
                 "code": _coding(LOINC, code),
                 "effectiveDateTime": when.isoformat(),
                 **value,
@@ -133,6 +162,7 @@ def _stage(builder: _Builder, condition: str, when: dt.date) -> None:
             "resourceType": "Observation",
             "id": f"tnm-{letter.lower()}",
             "status": "final",
+            "category": [_coding(_OBSERVATION_CATEGORY, "laboratory")],
             "code": _coding(LOINC, _CATEGORY_LOINC[(letter, code_prefix)]),
             "focus": [{"reference": condition}],
             "effectiveDateTime": when.isoformat(),
@@ -201,37 +231,59 @@ def _exportable(item: PriorSystemicTherapy) -> bool:
 
 
 def _systemic(builder: _Builder, condition: str) -> None:
+    """One MedicationRequest per drug and line, with administrations on its first and last day.
+
+    mCODE's Cancer-Related Medication Request and Administration; the administrations name
+    their request, so each drug of a line is one course when read back.
+    """
     items = builder.case.prior_systemic_therapy
     if not all(_exportable(item) for item in items):
         return  # a partial list would read as complete: leave the whole list to base
     drug_sets = {regimen: names for names, regimen in REGIMENS.items()}
     for n, item in enumerate(items):
+        outcome = str(item.outcome)
         for drug in sorted(drug_sets[str(item.regimen)]):
             code = _INGREDIENT_CODES.get(drug)
             medication = _coding(RXNORM, code, drug) if code else {"text": drug}
-            resource: dict[str, Any] = {
-                "resourceType": "MedicationStatement",
+            bounds: dict[str, str] = {"start": item.start_date.isoformat()}
+            if item.end_date is not None:
+                bounds["end"] = item.end_date.isoformat()
+            request: dict[str, Any] = {
+                "resourceType": "MedicationRequest",
                 "id": f"systemic-{n}-{drug}",
+                "status": {"ongoing": "active", "completed": "completed"}.get(outcome, "stopped"),
+                "intent": "order",
                 "medicationCodeableConcept": medication,
                 "reasonReference": [{"reference": condition}],
-                "effectivePeriod": {"start": item.start_date.isoformat()},
+                "authoredOn": item.start_date.isoformat(),
+                "dosageInstruction": [{"timing": {"repeat": {"boundsPeriod": bounds}}}],
             }
-            if item.end_date is not None:
-                resource["effectivePeriod"]["end"] = item.end_date.isoformat()
-            outcome = str(item.outcome)
-            resource["status"] = {"ongoing": "active", "completed": "completed"}.get(
-                outcome, "stopped"
-            )
             if outcome in _OUTCOME_REASON:
-                resource["statusReason"] = [_coding(SNOMED, _OUTCOME_REASON[outcome])]
+                request["statusReason"] = _coding(SNOMED, _OUTCOME_REASON[outcome])
             if str(item.setting) == "advanced":
-                resource["extension"] = [
+                request["extension"] = [
                     {
                         "url": EXT_INTENT,
                         "valueCodeableConcept": _coding(SNOMED, SNOMED_PALLIATIVE),
                     }
                 ]
-            builder.add(resource)
+            request_url = builder.add(request)
+            days = [item.start_date]
+            if item.end_date is not None and item.end_date != item.start_date:
+                days.append(item.end_date)
+            for day in days:
+                last = day == days[-1]
+                builder.add(
+                    {
+                        "resourceType": "MedicationAdministration",
+                        "id": f"systemic-{n}-{drug}-{day.isoformat()}",
+                        "status": "in-progress" if outcome == "ongoing" and last else "completed",
+                        "medicationCodeableConcept": medication,
+                        "request": {"reference": request_url},
+                        "reasonReference": [{"reference": condition}],
+                        "effectiveDateTime": day.isoformat(),
+                    }
+                )
 
 
 def case_to_bundle(
@@ -265,14 +317,15 @@ def case_to_bundle(
         if patient_doc.age_years is not None and age != patient_doc.age_years:
             raise ValueError(f"birth_date gives age {age}, the case says {patient_doc.age_years}")
         resource["birthDate"] = birth_date.isoformat()
-    builder.entries.append(
-        {"fullUrl": f"urn:ascc-salvage:Patient/{patient_id}", "resource": resource}
-    )
+    builder.add(resource)
     code = _SITE_CODES[str(case.primary.site)]
     condition: dict[str, Any] = {
         "resourceType": "Condition",
         "id": "primary-cancer",
         "meta": {"profile": [PROFILE_PRIMARY]},
+        "clinicalStatus": _coding(_CONDITION_CLINICAL, "active"),
+        "verificationStatus": _coding(_CONDITION_VERIFICATION, "confirmed"),
+        "category": [_coding(_CONDITION_CATEGORY, "problem-list-item")],
         "code": _coding(ICD10CM, code, _SITE_DISPLAY[code]),
         "extension": [
             {
@@ -363,13 +416,22 @@ def case_to_bundle(
     return {"resourceType": "Bundle", "type": "collection", "entry": builder.entries}
 
 
+#: Names of the packaged example bundles (``fhir/examples/<name>_bundle.json``).
+EXAMPLE_BUNDLES: Final = ("persistent_resectable",)
+
+
 def example_bundle(name: str = "persistent_resectable") -> dict[str, Any]:
-    """Return a packaged example mCODE bundle (``fhir/examples/<name>_bundle.json``).
+    """Return a packaged example mCODE bundle; *name* is one of ``EXAMPLE_BUNDLES``.
 
     >>> bundle = example_bundle()
     >>> bundle["resourceType"], bundle["type"]
     ('Bundle', 'collection')
+
+    Raises:
+        ValueError: *name* is not a packaged example (no paths are accepted).
     """
+    if name not in EXAMPLE_BUNDLES:
+        raise ValueError(f"unknown example bundle {name!r}; known: {', '.join(EXAMPLE_BUNDLES)}")
     text = (
         resources.files("ascc_salvage.fhir")
         .joinpath("examples", f"{name}_bundle.json")
