@@ -31,7 +31,7 @@ from ascc_salvage.calculators import (
 from ascc_salvage.calculators.reirradiation import GROINS_IRRADIATED_FIELD, case_courses
 from ascc_salvage.case import Case
 from ascc_salvage.engine._facts import Facts, derive_facts
-from ascc_salvage.engine.radiotherapy import screen
+from ascc_salvage.engine._radiotherapy import screen
 from ascc_salvage.errors import CaseValidationError
 from ascc_salvage.knowledge import thresholds
 from ascc_salvage.status import assess_status

@@ -225,7 +225,7 @@ def test_approvals_in_force_reads_the_given_knowledge_base(tmp_path: pathlib.Pat
 def test_an_indication_covers_only_the_options_that_contain_the_agent(
     tmp_path: pathlib.Path,
 ) -> None:
-    from ascc_salvage.engine.systemic import option_approvals
+    from ascc_salvage.engine._systemic import option_approvals
 
     directory = _copy(tmp_path)
     _edit(

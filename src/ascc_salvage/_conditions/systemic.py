@@ -2,7 +2,7 @@
 
 The tables of §5.2 (first line) and §5.4 (after anti-PD-(L)1) are rule tables; the shared
 criteria of §5.1 combine rather than tabulate and stay Python in
-:mod:`ascc_salvage.engine.systemic`. The conditions below are the routing inputs of the tables;
+:mod:`ascc_salvage.engine._systemic`. The conditions below are the routing inputs of the tables;
 ``no_checkpoint_inhibitor_contraindication`` and ``hiv_controlled`` are also the §5.1 criteria
 reported on the checkpoint-inhibitor options (rule ids ``5.1.ici`` and ``5.1.hiv``).
 """
@@ -104,7 +104,7 @@ def _cd4_below_trial_threshold(f: Facts) -> ConditionValue:
 
 
 def _retifanlimab_combination_not_approved(f: Facts) -> ConditionValue:
-    from ascc_salvage.engine.systemic import option_approvals
+    from ascc_salvage.engine._systemic import option_approvals
 
     jurisdiction = f.case.jurisdiction
     option = OptionId.CARBOPLATIN_PACLITAXEL_RETIFANLIMAB

@@ -1,12 +1,15 @@
 """The recommendation engine: :func:`recommend` evaluates every catalogue option for a case.
 
 Data flows one way: the validated :class:`~ascc_salvage.case.Case` → disease status
-(:mod:`ascc_salvage.status`) → facts (:mod:`._facts`) → the pathway rules, one module per
-part of the clinical pathway (:mod:`.assessment` §2, :mod:`.locoregional` §4,
-:mod:`.systemic` §5, :mod:`.radiotherapy` §6, :mod:`.primary` §7) writing a draft →
-:func:`_finish` → an immutable :class:`~ascc_salvage.result.Result`. Rules read thresholds,
-regimens, approvals and evidence from the knowledge base passed to :func:`recommend` (the
-bundled one by default), never from module-level state.
+(:mod:`ascc_salvage.status`) → facts (:mod:`._facts`) → the pathway: the rule tables of the
+knowledge base (``knowledge/data/rules/*.toml``, one per pathway section), run by the
+interpreter of :mod:`._rules`, and the routines that combine rather than tabulate, one
+private module per part of the clinical pathway (``_assessment`` §2, ``_locoregional`` §3–4,
+``_systemic`` §5, ``_radiotherapy`` §6, ``_primary`` §7) writing a draft → :func:`_finish` →
+an immutable :class:`~ascc_salvage.result.Result`. Rules read thresholds, regimens,
+approvals, evidence and rule tables from the knowledge base passed to :func:`recommend` (the
+bundled one by default), never from module-level state. The only public name is
+:func:`recommend`.
 """
 
 from __future__ import annotations
@@ -23,13 +26,13 @@ from ascc_salvage._version import __version__
 from ascc_salvage.calculators.dose_plan import plan_from_floats, radiotherapy_plan
 from ascc_salvage.calculators.reirradiation import ReirradiationAssessment
 from ascc_salvage.case import SCHEMA_VERSION, Case
+from ascc_salvage.engine._assessment import confirmation_gate, extent_cross_check, route_by_status
 from ascc_salvage.engine._draft import ALL_OPTIONS, CATALOGUE_INDEX, TIER_ORDER, Draft, merge
 from ascc_salvage.engine._facts import Facts, derive_facts, ecog_from_karnofsky
 from ascc_salvage.engine._inputs import ROUTING_INPUTS, UnknownInput
-from ascc_salvage.engine.assessment import confirmation_gate, extent_cross_check, route_by_status
-from ascc_salvage.engine.locoregional import route_distant, route_locoregional
-from ascc_salvage.engine.primary import route_untreated
-from ascc_salvage.engine.systemic import approved_agents, option_approvals
+from ascc_salvage.engine._locoregional import route_distant, route_locoregional
+from ascc_salvage.engine._primary import route_untreated
+from ascc_salvage.engine._systemic import approved_agents, option_approvals
 from ascc_salvage.io import case_digest
 from ascc_salvage.knowledge import KnowledgeBase, bundled
 from ascc_salvage.result import (

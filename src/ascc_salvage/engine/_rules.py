@@ -248,7 +248,7 @@ def _set(
             continue
         if screen:
             # Imported here: the radiotherapy rules run rule tables themselves.
-            from ascc_salvage.engine.radiotherapy import offer_reirradiation
+            from ascc_salvage.engine._radiotherapy import offer_reirradiation
 
             region = _REGIONS.get(screen) or (
                 RadiotherapyRegion.PELVIS

@@ -11,7 +11,7 @@ from ascc_salvage.engine._draft import Draft
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.engine._inputs import require
 from ascc_salvage.engine._rules import routine, run_table
-from ascc_salvage.engine.systemic import SystemicContext, systemic_pathway
+from ascc_salvage.engine._systemic import SystemicContext, systemic_pathway
 
 
 def route_untreated(d: Draft, f: Facts) -> None:

@@ -21,9 +21,9 @@ from typing import Final
 from ascc_salvage.engine._draft import Draft
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.engine._inputs import require
+from ascc_salvage.engine._radiotherapy import offer_iort, offer_reirradiation
 from ascc_salvage.engine._rules import routine, run_table
-from ascc_salvage.engine.radiotherapy import offer_iort, offer_reirradiation
-from ascc_salvage.engine.systemic import (
+from ascc_salvage.engine._systemic import (
     SystemicContext,
     metastasis_directed_therapy,
     offer_systemic,
