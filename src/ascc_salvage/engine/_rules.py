@@ -107,6 +107,27 @@ def _value(f: Facts, name: str, values: dict[str, ConditionValue]) -> ConditionV
     return value
 
 
+#: A row compiled for matching: the row and its conditions as (name, wanted value or
+#: ``"unknown"``, the condition's function).
+_CompiledRow = tuple[RuleRow, tuple[tuple[str, object, Callable[[Facts], ConditionValue]], ...]]
+
+#: Compiled rows by table identity (the table is kept, so its id is never reused).
+_COMPILED: Final[dict[int, tuple[RuleTable, tuple[_CompiledRow, ...]]]] = {}
+
+
+def _compiled(table: RuleTable) -> tuple[_CompiledRow, ...]:
+    """The rows of *table* that name conditions, compiled once per table object."""
+    entry = _COMPILED.get(id(table))
+    if entry is None or entry[0] is not table:
+        rows = tuple(
+            (row, tuple((n, w, CONDITIONS[n].evaluate) for n, w in row.when.items()))
+            for row in table.rows
+            if row.when
+        )
+        entry = _COMPILED[id(table)] = (table, rows)
+    return entry[1]
+
+
 def _select(
     table: RuleTable,
     f: Facts,
@@ -115,22 +136,17 @@ def _select(
 ) -> RuleRow | str | None:
     """The row that applies, the unknown condition to branch on, or ``None`` (no row)."""
     branch_on = ""
-    default = table.rows[-1]
-    for row in table.rows:
-        if not row.when:
-            continue
+    for row, conditions in _compiled(table):
         unknown = ""
-        for name, wanted in row.when.items():
+        for name, wanted, evaluate in conditions:
             value = values.get(name)
             if value is None:
-                value = values[name] = CONDITIONS[name].evaluate(f)
+                value = values[name] = evaluate(f)
             got = forced[name] if forced and name in forced else value.value
-            if wanted is True or wanted is False:
-                if got is None:
+            if got is None:
+                if wanted is True or wanted is False:
                     unknown = unknown or name
-                elif got is not wanted:
-                    break
-            elif got is not None:  # the row is written for the unknown value
+            elif got is not wanted:  # also when the row is written for the unknown value
                 break
         else:
             if not unknown:
@@ -140,6 +156,7 @@ def _select(
         return branch_on
     if table.partial:
         return None
+    default = table.rows[-1]
     assert not default.when, "the loader checks that the rows cover every case"
     return default
 
