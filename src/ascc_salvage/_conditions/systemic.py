@@ -1,6 +1,7 @@
 """Conditions and routines of the systemic pathway (clinical pathway §5).
 
-The tables of §5.2 (first line) and §5.4 (after anti-PD-(L)1) are rule tables; the shared
+The tables of §5.2 (first line), §5.3 (after platinum) and §5.4 (after anti-PD-(L)1) are
+rule tables; the shared
 criteria of §5.1 combine rather than tabulate and stay Python in
 :mod:`ascc_salvage.engine.systemic`. The conditions below are the routing inputs of the tables;
 ``no_checkpoint_inhibitor_contraindication`` and ``hiv_controlled`` are also the §5.1 criteria
@@ -32,6 +33,32 @@ def _ecog_within_trial_populations(f: Facts) -> ConditionValue:
 def _taxane_hypersensitivity_recorded(f: Facts) -> ConditionValue:
     value = f.has_condition(Condition.TAXANE_HYPERSENSITIVITY) is True
     return ConditionValue(value, f"taxane hypersensitivity recorded: {value}")
+
+
+def _platinum_hypersensitivity_recorded(f: Facts) -> ConditionValue:
+    value = f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY) is True
+    return ConditionValue(value, f"platinum hypersensitivity recorded: {value}")
+
+
+def _platinum_pretreated(f: Facts) -> ConditionValue:
+    value = f.platinum_pretreated
+    return ConditionValue(value, f"platinum-pretreated: {value}")
+
+
+def _platinum_given(f: Facts) -> ConditionValue:
+    regimens = f.kb.regimens
+    value = any(
+        regimens[str(therapy.regimen)].contains_platinum
+        for therapy in f.case.prior_systemic_therapy
+    )
+    return ConditionValue(value, f"platinum given in any setting: {value}")
+
+
+def _pd_l1_cps_low(f: Facts) -> ConditionValue:
+    cps = f.case.patient.pd_l1_cps
+    cut = float(f.kb.thresholds.pd_l1_cps_positive.value)
+    value = cps is not None and cps < cut
+    return ConditionValue(value, f"PD-L1 CPS {cps} (low below {cut:g}): {value}")
 
 
 def _no_checkpoint_inhibitor_contraindication(f: Facts) -> ConditionValue:
@@ -135,6 +162,41 @@ declare_conditions(
         _taxane_hypersensitivity_recorded,
     ),
     ConditionSpec(
+        "platinum_hypersensitivity_recorded",
+        "Platinum hypersensitivity is among the recorded conditions: the case is routed by the "
+        "platinum-hypersensitivity rows of §5.3 at any line (conditions not recorded route by "
+        "the line of therapy).",
+        ("patient.conditions",),
+        False,
+        _platinum_hypersensitivity_recorded,
+    ),
+    ConditionSpec(
+        "platinum_pretreated",
+        "Platinum was given for advanced disease, or in another setting within "
+        "``prior_platinum_recent_months`` (§5.2). In §5.3 a case that is neither "
+        "platinum-pretreated nor platinum-hypersensitive was handed over by the first-line "
+        "taxane-hypersensitivity routine (not cisplatin-eligible).",
+        ("prior_systemic_therapy",),
+        False,
+        _platinum_pretreated,
+    ),
+    ConditionSpec(
+        "platinum_given",
+        "A platinum-containing regimen is recorded in any setting and at any time (the "
+        "platinum-hypersensitivity label interpretation of §5.3 applies when none is).",
+        ("prior_systemic_therapy",),
+        False,
+        _platinum_given,
+    ),
+    ConditionSpec(
+        "pd_l1_cps_low",
+        "PD-L1 CPS is recorded and below the threshold ``pd_l1_cps_positive``. PD-L1 is "
+        "never required: an unrecorded CPS counts as not low.",
+        ("patient.pd_l1_cps",),
+        False,
+        _pd_l1_cps_low,
+    ),
+    ConditionSpec(
         "no_checkpoint_inhibitor_contraindication",
         "Rule 5.1.ici: none of the condition set ``checkpoint_inhibitor_contraindications`` "
         "(``condition_sets.toml``) is recorded. Unknown when the conditions are not recorded.",
@@ -185,6 +247,11 @@ declare_routines(
         "criterion; cisplatin–fluorouracil is preferred if cisplatin-eligible, otherwise the "
         "§5.3 rules apply. Unknown cisplatin eligibility evaluates both branches and merges "
         "(criterion ``cisplatin_eligibility_known``)."
+    ),
+    systemic_checkpoint_inhibitor_not_allowed=(
+        "§5.3 when checkpoint inhibitors are not allowed: anti-PD-1 monotherapy is not "
+        "recommended under rule 5.1, with the reason they are not allowed (a contraindication "
+        "or a detectable HIV viral load)."
     ),
     systemic_unused_chemotherapy=(
         "§5.4 list, also used by §5.3 when checkpoint inhibitors are not allowed: "
