@@ -61,6 +61,36 @@ def _pd_l1_cps_low(f: Facts) -> ConditionValue:
     return ConditionValue(value, f"PD-L1 CPS {cps} (low below {cut:g}): {value}")
 
 
+def _oligometastatic(f: Facts) -> ConditionValue:
+    value = f.oligometastatic
+    return ConditionValue(
+        value,
+        f"{f.distant_lesions} distant lesion(s); every lesion locally treatable: "
+        f"{'unknown' if value is None else value}",
+        () if value is not None else ("disease.all_lesions_locally_treatable",),
+    )
+
+
+def _ecog_for_metastasis_directed_therapy(f: Facts) -> ConditionValue:
+    assert f.ecog is not None, "ECOG is resolved before metastasis-directed therapy"
+    limit = int(f.kb.thresholds.ecog_max_metastasis_directed.value)
+    return ConditionValue(f.ecog <= limit, f"ECOG {f.ecog}")
+
+
+def _locoregional_disease_controlled_or_resectable(f: Facts) -> ConditionValue:
+    locoregional = f.local or f.inguinal or f.regional_pelvic_sites
+    return ConditionValue(
+        f.resectable if locoregional else True,
+        "local and nodal disease absent or resectable",
+        ("disease.resectable",),
+    )
+
+
+def _single_metachronous_distant_lesion(f: Facts) -> ConditionValue:
+    value = f.distant_lesions == 1 and not (f.local or f.inguinal or f.regional_pelvic_sites)
+    return ConditionValue(value, f"a single distant lesion and no other disease: {value}")
+
+
 def _no_checkpoint_inhibitor_contraindication(f: Facts) -> ConditionValue:
     """Rule 5.1.ici: no checkpoint-inhibitor contraindication recorded."""
     members = f.kb.condition_sets.checkpoint_inhibitor_contraindications
@@ -195,6 +225,38 @@ declare_conditions(
         ("patient.pd_l1_cps",),
         False,
         _pd_l1_cps_low,
+    ),
+    ConditionSpec(
+        "oligometastatic",
+        "§3: 1 to ``oligometastatic_max_lesions`` distant lesions at counted sites, each "
+        "locally treatable; unknown when the treatability is not recorded (§5.5).",
+        ("disease.sites", "disease.all_lesions_locally_treatable"),
+        True,
+        _oligometastatic,
+    ),
+    ConditionSpec(
+        "ecog_for_metastasis_directed_therapy",
+        "ECOG at most the threshold ``ecog_max_metastasis_directed`` (§5.5). ECOG is resolved "
+        "(branched when unknown) before the distant pathway runs.",
+        ("patient.ecog", "patient.karnofsky"),
+        False,
+        _ecog_for_metastasis_directed_therapy,
+    ),
+    ConditionSpec(
+        "locoregional_disease_controlled_or_resectable",
+        "No local or nodal disease (§5), or local or nodal disease that the MDT judges "
+        "resectable (§4.7; unknown when resectability is not recorded).",
+        ("disease.sites", "disease.resectable"),
+        True,
+        _locoregional_disease_controlled_or_resectable,
+    ),
+    ConditionSpec(
+        "single_metachronous_distant_lesion",
+        "One distant lesion and no local or nodal disease: metastasis-directed therapy need "
+        "not wait for a response to systemic therapy (§5.5).",
+        ("disease.sites",),
+        False,
+        _single_metachronous_distant_lesion,
     ),
     ConditionSpec(
         "no_checkpoint_inhibitor_contraindication",
