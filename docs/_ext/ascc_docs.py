@@ -487,6 +487,10 @@ def _outcome_items(outcomes: list[Any], template_text: Any) -> nodes.Node:
                 paragraph += nodes.literal(text=str(flag))
         if outcome.screen:
             paragraph += nodes.Text(f"; only if the §6 screen allows it ({outcome.screen})")
+        if getattr(outcome, "unless_preferred", None) is not None:
+            paragraph += nodes.Text("; unless ")
+            paragraph += nodes.literal(text=str(outcome.unless_preferred))
+            paragraph += nodes.Text(" ends preferred")
         if outcome.criteria:
             paragraph += nodes.Text("; criteria ")
             for i, name in enumerate(outcome.criteria):

@@ -264,3 +264,21 @@ def test_without_presumed_unresectable_structures_no_opinion_is_needed() -> None
     facts = derive_facts(case, assess_status(case))
     value = CONDITIONS["exenteration_centre_opinion"].evaluate(facts)
     assert value[:3] == (False, "no structure presumed unresectable is invaded", ())
+
+
+def test_an_outcome_unless_preferred_applies_only_if_the_option_is_not_preferred() -> None:
+    """§5.3 hypersensitivity: best supportive care only when anti-PD-1 does not end preferred."""
+    case = _engine_case("s5_1_platinum_hypersensitivity_first_line")
+    by_id = {option.option: option for option in recommend(case).options}
+    assert by_id[OptionId.ANTI_PD1_MONOTHERAPY].tier is Tier.PREFERRED
+    assert by_id[OptionId.BEST_SUPPORTIVE_CARE].rules != ("5.3",)
+    draft = Draft(pathway="5")
+    facts = derive_facts(case, assess_status(case))
+    draft.set(OptionId.ANTI_PD1_MONOTHERAPY, Tier.ALTERNATIVE, "5.3", "capped")
+    steps = _rules._steps(rule_table("5.3").row("5.3.hypersensitivity").then[-1:], facts.kb)
+    _rules._set(draft, facts, steps, "5.3", {}, None)
+    assert draft.options[OptionId.BEST_SUPPORTIVE_CARE].tier is Tier.ALTERNATIVE
+    draft.set(OptionId.ANTI_PD1_MONOTHERAPY, Tier.PREFERRED, "5.3", "preferred")
+    draft.set(OptionId.BEST_SUPPORTIVE_CARE, Tier.NOT_RECOMMENDED, "5.3", "kept")
+    _rules._set(draft, facts, steps, "5.3", {}, None)
+    assert draft.options[OptionId.BEST_SUPPORTIVE_CARE].tier is Tier.NOT_RECOMMENDED

@@ -84,6 +84,8 @@ def test_the_bundled_tables_load() -> None:
     assert [t.section for t in knowledge.rule_tables()][:4] == ["2", "3", "4", "4.1"]
     assert knowledge.rule_table("2").partial
     assert not knowledge.rule_table("6").routes
+    supportive = knowledge.rule_table("5.3").row("5.3.hypersensitivity").then[-1]
+    assert supportive.unless_preferred is OptionId.ANTI_PD1_MONOTHERAPY
 
 
 def test_conditions_are_documented() -> None:
@@ -246,6 +248,16 @@ CORRUPTIONS = [
         'reason = "excise"',
         'reason = "excise"\nscreen = "pelvis"',
         "rules/9_test.toml: 9a: screen 'pelvis': only reirradiation offered as an alternative",
+    ),
+    (
+        'reason = "excise"',
+        'reason = "excise"\nunless_preferred = "clinical_trial"',
+        "rules/9_test.toml: 9a: unless_preferred clinical_trial: not set by an earlier outcome",
+    ),
+    (
+        'reason = "common"',
+        'reason = "common"\nunless_preferred = "iort"',
+        "rules/9_test.toml: common: unless_preferred iort: not set by an earlier outcome",
     ),
     (
         'title = "Test"',

@@ -486,8 +486,4 @@ declare_routines(
         "allows and not already offered), then §4.1 modifier f (inguinal nodes) and the "
         "declined colostomy, as in resection_modifiers."
     ),
-    metastasis_directed_locoregional=(
-        "Metastasis-directed therapy (§5.5) with locoregional disease counted as controlled "
-        "when the MDT judges it resectable."
-    ),
 )

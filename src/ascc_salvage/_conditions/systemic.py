@@ -1,6 +1,7 @@
 """Conditions and routines of the systemic pathway (clinical pathway §5).
 
-The tables of §5.2 (first line) and §5.4 (after anti-PD-(L)1) are rule tables; the shared
+The tables of §5.2 (first line), §5.3 (after platinum) and §5.4 (after anti-PD-(L)1) are
+rule tables; the shared
 criteria of §5.1 combine rather than tabulate and stay Python in
 :mod:`ascc_salvage.engine._systemic`. The conditions below are the routing inputs of the tables;
 ``no_checkpoint_inhibitor_contraindication`` and ``hiv_controlled`` are also the §5.1 criteria
@@ -32,6 +33,62 @@ def _ecog_within_trial_populations(f: Facts) -> ConditionValue:
 def _taxane_hypersensitivity_recorded(f: Facts) -> ConditionValue:
     value = f.has_condition(Condition.TAXANE_HYPERSENSITIVITY) is True
     return ConditionValue(value, f"taxane hypersensitivity recorded: {value}")
+
+
+def _platinum_hypersensitivity_recorded(f: Facts) -> ConditionValue:
+    value = f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY) is True
+    return ConditionValue(value, f"platinum hypersensitivity recorded: {value}")
+
+
+def _platinum_pretreated(f: Facts) -> ConditionValue:
+    value = f.platinum_pretreated
+    return ConditionValue(value, f"platinum-pretreated: {value}")
+
+
+def _platinum_given(f: Facts) -> ConditionValue:
+    regimens = f.kb.regimens
+    value = any(
+        regimens[str(therapy.regimen)].contains_platinum
+        for therapy in f.case.prior_systemic_therapy
+    )
+    return ConditionValue(value, f"platinum given in any setting: {value}")
+
+
+def _pd_l1_cps_low(f: Facts) -> ConditionValue:
+    cps = f.case.patient.pd_l1_cps
+    cut = float(f.kb.thresholds.pd_l1_cps_positive.value)
+    value = cps is not None and cps < cut
+    return ConditionValue(value, f"PD-L1 CPS {cps} (low below {cut:g}): {value}")
+
+
+def _oligometastatic(f: Facts) -> ConditionValue:
+    value = f.oligometastatic
+    return ConditionValue(
+        value,
+        f"{f.distant_lesions} distant lesion(s); every lesion locally treatable: "
+        f"{'unknown' if value is None else value}",
+        () if value is not None else ("disease.all_lesions_locally_treatable",),
+    )
+
+
+def _ecog_for_metastasis_directed_therapy(f: Facts) -> ConditionValue:
+    assert f.ecog is not None, "ECOG is resolved before metastasis-directed therapy"
+    limit = int(f.kb.thresholds.ecog_max_metastasis_directed.value)
+    return ConditionValue(f.ecog <= limit, f"ECOG {f.ecog}")
+
+
+def _locoregional_disease_controlled_or_resectable(f: Facts) -> ConditionValue:
+    locoregional = f.local or f.inguinal or f.regional_pelvic_sites
+    return ConditionValue(
+        f.resectable if locoregional else True,
+        "local and nodal disease absent or resectable",
+        ("disease.resectable",),
+    )
+
+
+def _single_metachronous_distant_lesion(f: Facts) -> ConditionValue:
+    value = f.distant_lesions == 1 and not (f.local or f.inguinal or f.regional_pelvic_sites)
+    return ConditionValue(value, f"a single distant lesion and no other disease: {value}")
 
 
 def _no_checkpoint_inhibitor_contraindication(f: Facts) -> ConditionValue:
@@ -135,6 +192,73 @@ declare_conditions(
         _taxane_hypersensitivity_recorded,
     ),
     ConditionSpec(
+        "platinum_hypersensitivity_recorded",
+        "Platinum hypersensitivity is among the recorded conditions: the case is routed by the "
+        "platinum-hypersensitivity rows of §5.3 at any line (conditions not recorded route by "
+        "the line of therapy).",
+        ("patient.conditions",),
+        False,
+        _platinum_hypersensitivity_recorded,
+    ),
+    ConditionSpec(
+        "platinum_pretreated",
+        "Platinum was given for advanced disease, or in another setting within "
+        "``prior_platinum_recent_months`` (§5.2). In §5.3 a case that is neither "
+        "platinum-pretreated nor platinum-hypersensitive was handed over by the first-line "
+        "taxane-hypersensitivity routine (not cisplatin-eligible).",
+        ("prior_systemic_therapy",),
+        False,
+        _platinum_pretreated,
+    ),
+    ConditionSpec(
+        "platinum_given",
+        "A platinum-containing regimen is recorded in any setting and at any time (the "
+        "platinum-hypersensitivity label interpretation of §5.3 applies when none is).",
+        ("prior_systemic_therapy",),
+        False,
+        _platinum_given,
+    ),
+    ConditionSpec(
+        "pd_l1_cps_low",
+        "PD-L1 CPS is recorded and below the threshold ``pd_l1_cps_positive``. PD-L1 is "
+        "never required: an unrecorded CPS counts as not low.",
+        ("patient.pd_l1_cps",),
+        False,
+        _pd_l1_cps_low,
+    ),
+    ConditionSpec(
+        "oligometastatic",
+        "§3: 1 to ``oligometastatic_max_lesions`` distant lesions at counted sites, each "
+        "locally treatable; unknown when the treatability is not recorded (§5.5).",
+        ("disease.sites", "disease.all_lesions_locally_treatable"),
+        True,
+        _oligometastatic,
+    ),
+    ConditionSpec(
+        "ecog_for_metastasis_directed_therapy",
+        "ECOG at most the threshold ``ecog_max_metastasis_directed`` (§5.5). ECOG is resolved "
+        "(branched when unknown) before the distant pathway runs.",
+        ("patient.ecog", "patient.karnofsky"),
+        False,
+        _ecog_for_metastasis_directed_therapy,
+    ),
+    ConditionSpec(
+        "locoregional_disease_controlled_or_resectable",
+        "No local or nodal disease (§5), or local or nodal disease that the MDT judges "
+        "resectable (§4.7; unknown when resectability is not recorded).",
+        ("disease.sites", "disease.resectable"),
+        True,
+        _locoregional_disease_controlled_or_resectable,
+    ),
+    ConditionSpec(
+        "single_metachronous_distant_lesion",
+        "One distant lesion and no local or nodal disease: metastasis-directed therapy need "
+        "not wait for a response to systemic therapy (§5.5).",
+        ("disease.sites",),
+        False,
+        _single_metachronous_distant_lesion,
+    ),
+    ConditionSpec(
         "no_checkpoint_inhibitor_contraindication",
         "Rule 5.1.ici: none of the condition set ``checkpoint_inhibitor_contraindications`` "
         "(``condition_sets.toml``) is recorded. Unknown when the conditions are not recorded.",
@@ -185,6 +309,11 @@ declare_routines(
         "criterion; cisplatin–fluorouracil is preferred if cisplatin-eligible, otherwise the "
         "§5.3 rules apply. Unknown cisplatin eligibility evaluates both branches and merges "
         "(criterion ``cisplatin_eligibility_known``)."
+    ),
+    systemic_checkpoint_inhibitor_not_allowed=(
+        "§5.3 when checkpoint inhibitors are not allowed: anti-PD-1 monotherapy is not "
+        "recommended under rule 5.1, with the reason they are not allowed (a contraindication "
+        "or a detectable HIV viral load)."
     ),
     systemic_unused_chemotherapy=(
         "§5.4 list, also used by §5.3 when checkpoint inhibitors are not allowed: "

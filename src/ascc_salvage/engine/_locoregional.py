@@ -25,7 +25,6 @@ from ascc_salvage.engine._radiotherapy import offer_iort, offer_reirradiation
 from ascc_salvage.engine._rules import routine, run_table
 from ascc_salvage.engine._systemic import (
     SystemicContext,
-    metastasis_directed_therapy,
     offer_systemic,
     systemic_pathway,
 )
@@ -60,7 +59,7 @@ def route_distant(d: Draft, f: Facts) -> None:
     d.pathway = "5"
     require(f, "ecog")
     systemic_pathway(d, f, SystemicContext("5"))
-    metastasis_directed_therapy(d, f, locoregional_controlled=True)
+    run_table(d, f, "5.5")
 
 
 # --- the systemic hand-offs (§5 under the row's context) -------------------------------
@@ -102,12 +101,6 @@ def systemic_reassess_resectability(d: Draft, f: Facts) -> None:
 def systemic_label_interpretation(d: Draft, f: Facts) -> None:
     """§4.6: inoperability is an interpretation, so approved agents are flagged."""
     systemic_pathway(d, f, SystemicContext(d.pathway, label_interpretation=True))
-
-
-@routine("metastasis_directed_locoregional")
-def metastasis_directed_locoregional(d: Draft, f: Facts) -> None:
-    """§4.7: metastasis-directed therapy, locoregional disease controlled when resectable."""
-    metastasis_directed_therapy(d, f, locoregional_controlled=f.resectable)
 
 
 # --- IORT and the modifiers of §4.1 and §4.5 -------------------------------------------

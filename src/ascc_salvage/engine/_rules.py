@@ -24,7 +24,8 @@ table (``table``) after its routine and before its outcomes. The row's rule id (
 table's ``pathway``) becomes the case's pathway rule unless the table does not route
 (``routes = false``). An outcome marked ``offer`` is handed to the caller's offer hook instead
 (the shared criteria of §5.1 decide whether its tier stands); an outcome with a ``screen``
-offers re-irradiation only if the §6 screen allows it. A condition that does not apply to the
+offers re-irradiation only if the §6 screen allows it; an outcome with ``unless_preferred``
+applies only if the option it names did not end preferred. A condition that does not apply to the
 case (``applies`` false) is not reported as a criterion.
 """
 
@@ -199,8 +200,18 @@ def _run(
 
 #: One option set by an outcome: option (``None``: every option still without a tier), tier,
 #: reason, flags, the conditions reported as criteria (condition, criterion id), whether it is
-#: offered through the hook, and the §6 screen region ("" for none).
-_Step = tuple[OptionId | None, Tier, str, tuple[Flag, ...], tuple[tuple[str, str], ...], bool, str]
+#: offered through the hook, the §6 screen region ("" for none), and the option whose
+#: preferred tier makes the step a no-op (``unless_preferred``; ``None`` for none).
+_Step = tuple[
+    OptionId | None,
+    Tier,
+    str,
+    tuple[Flag, ...],
+    tuple[tuple[str, str], ...],
+    bool,
+    str,
+    OptionId | None,
+]
 
 _REGIONS: Final = {"pelvis": RadiotherapyRegion.PELVIS, "groin": RadiotherapyRegion.GROIN}
 
@@ -217,6 +228,7 @@ def _steps(outcomes: tuple[RuleOutcome, ...], knowledge: KnowledgeBase) -> tuple
             tuple((name, CONDITIONS[name].criterion_id) for name in outcome.criteria),
             outcome.offer,
             outcome.screen,
+            outcome.unless_preferred,
         )
         for outcome in outcomes
         for option in (outcome.options or (None,))
@@ -257,10 +269,14 @@ def _set(
     offer: Offer | None,
 ) -> None:
     options = d.options
-    for option, tier, reason, flags, names, offered, screen in steps:
+    for option, tier, reason, flags, names, offered, screen, unless in steps:
+        if unless is not None and options[unless].tier is Tier.PREFERRED:
+            continue
         if option is None:  # remaining: every option still without a tier
             unset = [o for o, entry in options.items() if entry.tier is None]
-            remaining = tuple((o, tier, reason, flags, names, offered, screen) for o in unset)
+            remaining = tuple(
+                (o, tier, reason, flags, names, offered, screen, unless) for o in unset
+            )
             _set(d, f, remaining, rule, values, offer)
             continue
         if screen:

@@ -1,15 +1,16 @@
 """Systemic pathway (clinical pathway §5): metastatic or inoperable locally recurrent disease.
 
-Structure: the line of therapy picks a table (§5.2 first line, §5.3 after platinum, §5.4
-after anti-PD-(L)1). §5.2 and §5.4 are rule tables (``knowledge/data/rules/5.2_first_line.toml``,
-``5.4_after_checkpoint_inhibitor.toml``) run by the interpreter of :mod:`._rules`; their
-outcomes marked ``offer`` pass through :meth:`_Systemic.offer`. The shared criteria of §5.1
+Structure: the line of therapy picks a rule table (§5.2 first line, §5.3 after platinum or
+with platinum hypersensitivity, §5.4 after anti-PD-(L)1; ``knowledge/data/rules/5.*.toml``)
+run by the interpreter of :mod:`._rules`; their outcomes marked ``offer`` pass through
+:meth:`_Systemic.offer`. The shared criteria of §5.1
 (checkpoint-inhibitor contraindications ``5.1.ici``, HIV control ``5.1.hiv``, cisplatin
 eligibility, fluoropyrimidine and hypersensitivity conditions) combine rather than tabulate and
 stay Python: they confirm, reject (``not_recommended``, rule ``5.1``) or leave open
-(``undetermined``) each offered option. The taxane-hypersensitivity route of §5.1, the §5.3
-rules and the §5.4 list of unused chemotherapy are routines. Approvals add flags, never change
-tiers except where the first-line table says so.
+(``undetermined``) each offered option. The taxane-hypersensitivity route of §5.1 (which
+hands over to §5.3 when the patient is not cisplatin-eligible), the rejection of anti-PD-1
+under rule 5.1 in §5.3 and the §5.4 list of unused chemotherapy are routines. Approvals add
+flags, never change tiers except where the first-line table says so.
 """
 
 from __future__ import annotations
@@ -244,13 +245,10 @@ class _Systemic:
         assert ecog is not None, "ECOG is resolved before the systemic pathway runs"
         # ECOG ≥ 3 is an overriding situation (§2): best supportive care, never this pathway.
         assert ecog <= int(t.ecog_max_clinical_trial.value), "ECOG ≥ 3 is routed by §2"
-        platinum_hypersensitive = f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY)
         if f.prior_checkpoint_inhibitor:
             self.table("5.4")
-        elif platinum_hypersensitive:
-            self.after_platinum(hypersensitivity=True)
-        elif f.platinum_pretreated:
-            self.after_platinum(hypersensitivity=False)
+        elif f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY) or f.platinum_pretreated:
+            self.table("5.3")
         else:
             self.table("5.2")
         self.common_flags()
@@ -287,10 +285,8 @@ class _Systemic:
 
     def _taxane_hypersensitive_ineligible(self) -> None:
         self.d.set(CF, N, "5.2", "taxane hypersensitivity and not cisplatin-eligible")
-        self.after_platinum(
-            hypersensitivity=False,
-            reason="taxane hypersensitivity, not cisplatin-eligible: §5.3 rules",
-        )
+        # Handed over to §5.3: its rows for a case that is not platinum-pretreated.
+        self.table("5.3")
 
     def _both_cisplatin_branches(self) -> None:
         """Taxane hypersensitivity with unknown cisplatin eligibility.
@@ -319,88 +315,6 @@ class _Systemic:
             what="cisplatin eligibility",
         )
         self.d.options = merged.options
-
-    def after_platinum(self, *, hypersensitivity: bool, reason: str = "") -> None:
-        f, t = self.f, self.f.kb.thresholds
-        rule = "5.3"
-        assert f.ecog is not None
-        cps = f.case.patient.pd_l1_cps
-        cps_cut = float(t.pd_l1_cps_positive.value)
-        low_pd_l1 = cps is not None and cps < cps_cut
-        cps_low = template_text("PD-L1 CPS < {pd_l1_cps_positive}", f.kb)
-        prefix = f"{reason}; " if reason else ""
-        platinum_options = [
-            o for o in (CP, CPR, CF, DCF) if f.kb.regimens[str(o)].contains_platinum
-        ]
-        if hypersensitivity and f.ecog <= int(t.ecog_max_trial_population.value):
-            self.d.set_many(platinum_options, N, rule, "platinum hypersensitivity")
-            self.d.set(NIVO_IPI, N, rule, "no gain over nivolumab alone [NCI9673B_2023]")
-            if self.ici.value is False:
-                self.d.set(PD1, N, "5.1", f"not recommended: {self.ici.reason}")
-                self.offer(TRIAL, P, rule, "platinum hypersensitivity, ICI not allowed")
-                self.d.set(BSC, A, rule, "best supportive care")
-                return
-            before_platinum = not any(
-                f.kb.regimens[str(x.regimen)].contains_platinum
-                for x in f.case.prior_systemic_therapy
-            )
-            flags = [Flag.LABEL_INTERPRETATION] if before_platinum else []
-            self.offer(PD1, P, rule, prefix + "platinum hypersensitivity: anti-PD-1", flags)
-            self.offer(TRIAL, A, rule, "clinical trial")
-            if self.d.tier(PD1) is not P:
-                self.d.set(BSC, A, rule, "best supportive care")
-            return
-        self.d.set(NIVO_IPI, N, rule, "no gain over nivolumab alone [NCI9673B_2023]")
-        no_platinum = (
-            "platinum hypersensitivity"
-            if hypersensitivity
-            else "first-line combination; platinum already given"
-        )
-        self.d.set_many((CPR,), N, rule, no_platinum)
-        if f.ecog > int(t.ecog_max_trial_population.value):
-            # ECOG 2 (the hypersensitivity rows are for ECOG 0–1): nothing preferred.
-            flags = [Flag.OUTSIDE_TRIAL_POPULATION, Flag.SHARED_DECISION]
-            if low_pd_l1:
-                flags.append(Flag.LOW_EXPECTED_BENEFIT)
-            self.offer(PD1, A, rule, prefix + "ECOG 2: anti-PD-1 as a shared decision", flags)
-            self.d.set(BSC, A, rule, "best supportive care", [Flag.SHARED_DECISION])
-            self.offer(TRIAL, A, rule, "clinical trial", [Flag.SHARED_DECISION])
-            self.d.set_many(
-                (CP, CF, DCF),
-                N,
-                rule,
-                "platinum hypersensitivity" if hypersensitivity else "ECOG 2 after platinum",
-            )
-            return
-        if self.ici.value is True:
-            if low_pd_l1:
-                self.offer(TRIAL, P, rule, f"{prefix}{cps_low}: clinical trial first")
-                self.offer(
-                    PD1, A, rule, f"{cps_low} [KEYNOTE158_2022]", [Flag.LOW_EXPECTED_BENEFIT]
-                )
-            else:
-                self.offer(PD1, P, rule, prefix + "anti-PD-1 after platinum")
-                self.offer(TRIAL, A, rule, "clinical trial")
-            self.d.set_many((CP, CF, DCF), N, rule, "anti-PD-1 is the next line")
-            return
-        if self.ici.value is False:
-            self.d.set(PD1, N, "5.1", f"not recommended: {self.ici.reason}")
-            self.offer(TRIAL, P, rule, prefix + "ICI not allowed: clinical trial")
-            self.unused_chemotherapy(rule)
-            self.d.set(BSC, A, rule, "best supportive care")
-            return
-        # Checkpoint-inhibitor eligibility unknown: the trial is offered either way.
-        self.offer(PD1, A, rule, "anti-PD-1 after platinum")  # undetermined by the criterion
-        self.offer(TRIAL, P, rule, prefix + "clinical trial while ICI eligibility is unknown")
-        for option in (CP, CF, DCF):
-            self.d.set(
-                option,
-                U,
-                rule,
-                "an option only if checkpoint inhibitors are not allowed",
-                criteria=self.ici.criteria,
-            )
-        self.d.set(BSC, A, rule, "best supportive care")
 
     def unused_chemotherapy(self, rule: str) -> None:
         """Chemotherapy not yet used, and carboplatin–paclitaxel re-challenge (§5.4)."""
@@ -542,8 +456,15 @@ def _taxane_hypersensitivity_routine(d: Draft, f: Facts) -> None:
 @routine("systemic_unused_chemotherapy")
 def _unused_chemotherapy_routine(d: Draft, f: Facts) -> None:
     runner = _RUNNER.get()
-    assert d is runner.d, "the §5.4 table never branches (it has one row)"
+    assert d is runner.d, "the §5.3 and §5.4 tables never branch (each unknown has its row)"
     runner.unused_chemotherapy(d.pathway)
+
+
+@routine("systemic_checkpoint_inhibitor_not_allowed")
+def _checkpoint_inhibitor_not_allowed_routine(d: Draft, f: Facts) -> None:
+    allowed = CONDITIONS["checkpoint_inhibitor_allowed"].evaluate(f)
+    assert allowed.value is False, "the §5.3 rows run it only when ICIs are not allowed"
+    d.set(PD1, N, "5.1", f"not recommended: {allowed.explanation}")
 
 
 def option_approvals(
@@ -589,51 +510,3 @@ def offer_systemic(
     runner = _Systemic(d, f, ctx)
     runner.offer(option, tier, rule, reason, flags)
     runner.common_flags()
-
-
-def metastasis_directed_therapy(
-    d: Draft, f: Facts, *, locoregional_controlled: bool | None
-) -> None:
-    """§5.5: an alternative for oligometastatic disease at ECOG 0–1."""
-    t = f.kb.thresholds
-    assert f.ecog is not None
-    rule = "5.5"
-    oligo = f.oligometastatic
-    missing = [] if oligo is not None else ["disease.all_lesions_locally_treatable"]
-    ecog_ok = f.ecog <= int(t.ecog_max_metastasis_directed.value)
-    criteria = [
-        criterion(
-            "oligometastatic",
-            oligo,
-            f"{f.distant_lesions} distant lesion(s); every lesion locally treatable: "
-            f"{'unknown' if oligo is None else oligo}",
-            missing,
-        ),
-        criterion("ecog_for_metastasis_directed_therapy", ecog_ok, f"ECOG {f.ecog}"),
-        criterion(
-            "locoregional_disease_controlled_or_resectable",
-            locoregional_controlled,
-            "local and nodal disease absent or resectable",
-            ["disease.resectable"],
-        ),
-    ]
-    values = (oligo, ecog_ok, locoregional_controlled)
-    if False in values:
-        d.set(
-            MDT,
-            N,
-            rule,
-            "not oligometastatic, ECOG > 1 or locoregional disease uncontrolled",
-            criteria=criteria,
-        )
-        return
-    if None in values:
-        d.set(MDT, U, rule, "depends on lesion treatability or resectability", criteria=criteria)
-        return
-    single_metachronous = f.distant_lesions == 1 and not (
-        f.local or f.inguinal or f.regional_pelvic_sites
-    )
-    flags = [Flag.VERY_LOW_EVIDENCE]
-    if not single_metachronous:
-        flags.append(Flag.AFTER_RESPONSE_TO_SYSTEMIC_THERAPY)
-    d.set(MDT, A, rule, "oligometastatic disease [LIEVENS_2020]", flags, criteria)

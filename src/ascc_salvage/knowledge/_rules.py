@@ -9,7 +9,8 @@ evaluation order and the three-valued semantics are described in ``docs/rules.md
 :func:`load_rule_tables` structures the files with the library's one converter and checks
 them; every problem names the file and the row. Checks: unknown keys, options, tiers and flags
 (the converter); unknown condition names, routines, evidence ids and threshold placeholders;
-an option set twice by one row; an offered outcome that is not preferred or alternative; a
+an option set twice by one row; an offered outcome that is not preferred or alternative; an
+``unless_preferred`` naming an option no earlier outcome of the row sets; a
 row asking for ``"unknown"`` of a condition that is never unknown; overlapping rows;
 unreachable rows; and, without a default row, a combination of condition values that no row
 covers.
@@ -69,6 +70,9 @@ class RuleOutcome:
             checks (``pelvis``, ``groin``, or ``disease``: the pelvis for local or pelvic
             nodal disease, else the groin). The option is an alternative only if the screen
             allows it; otherwise the screen's tier and reason apply. ``""``: no screen.
+        unless_preferred: An option an earlier outcome of the row sets (or offers): this
+            outcome applies only if that option did not end preferred (best supportive care
+            when anti-PD-1 is capped, left open or offered as an alternative only).
     """
 
     tier: Tier
@@ -80,6 +84,7 @@ class RuleOutcome:
     offer: bool = False
     remaining: bool = False
     screen: str = ""
+    unless_preferred: OptionId | None = None
 
 
 @attrs.frozen
@@ -207,9 +212,18 @@ def _check_parts(
     known: Mapping[str, object],
     threshold_names: frozenset[str],
     problems: _Problems,
+    before: Iterable[OptionId] = (),
 ) -> None:
     outcomes = tuple(outcomes)
+    earlier: set[OptionId] = set(before)
     for index, outcome in enumerate(outcomes):
+        if outcome.unless_preferred is not None and outcome.unless_preferred not in earlier:
+            problems.add(
+                file,
+                label,
+                f"unless_preferred {outcome.unless_preferred}: not set by an earlier outcome",
+            )
+        earlier.update(outcome.options)
         if outcome.remaining and (outcome.options or index != len(outcomes) - 1):
             problems.add(file, label, "remaining = true: names no options and is the last outcome")
         elif not outcome.remaining and not outcome.options:
@@ -414,7 +428,8 @@ def load_rule_tables(
             if any(row.id == other.id for other in rows):
                 problems.add(file, row.id, "duplicate row id")
             templates = [row.situation]
-            _check_parts(templates, row.then, file, row.id, known, names, problems)
+            before = (option for outcome in common for option in outcome.options)
+            _check_parts(templates, row.then, file, row.id, known, names, problems, before)
             options = [option for outcome in (*common, *row.then) for option in outcome.options]
             for option in sorted({o for o in options if options.count(o) > 1}):
                 problems.add(file, row.id, f"option {option} is set twice")
