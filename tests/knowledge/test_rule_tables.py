@@ -128,6 +128,26 @@ def test_a_table_for_part_of_a_section(data_copy: pathlib.Path) -> None:
 CORRUPTIONS = [
     # (old, new, expected message): applied to the valid test table
     (
+        'reason = "excise"',
+        'reason = "excise ({schedule.groin_radiotherapy.dose})"',
+        "rules/9_test.toml: 9a: unknown schedule value {schedule.groin_radiotherapy.dose}",
+    ),
+    (
+        'reason = "excise"',
+        'reason = "excise ({schedule.brachytherapy.total_dose_gy})"',
+        "rules/9_test.toml: 9a: unknown schedule value {schedule.brachytherapy.total_dose_gy}",
+    ),
+    (
+        'reason = "excise"',
+        'reason = "excise ({evidence.KO_2019.cure_rate})"',
+        "rules/9_test.toml: 9a: unknown evidence outcome {evidence.KO_2019.cure_rate}",
+    ),
+    (
+        'reason = "excise"',
+        'reason = "excise ({trial.KO_2019})"',
+        "rules/9_test.toml: 9a: unknown placeholder {trial.KO_2019}",
+    ),
+    (
         'options = ["local_excision"]',
         'options = ["local_excision_plus"]',
         "rules/9_test.toml: 9a: 'local_excision_plus' is not a valid OptionId",
@@ -435,3 +455,24 @@ def test_a_partial_table_names_only_two_valued_conditions(data_copy: pathlib.Pat
         "rules/9_test.toml: -: a partial table: condition 'sphincter_not_invaded' can be unknown"
         in _problems(data_copy)
     )
+
+
+def test_reasons_quote_schedule_and_evidence_values(data_copy: pathlib.Path) -> None:
+    """A dose or an effect size in a reason comes from the knowledge base: change it there."""
+    from ascc_salvage.engine._rules import template_text
+
+    template = (
+        "about {schedule.groin_radiotherapy.total_dose_gy}; "
+        "5-year OS {evidence.KO_2019.overall_survival_5y}"
+    )
+    assert template_text(template) == (
+        "about 50 Gy; 5-year OS 45 % (persistent disease), 51 % (recurrent disease)"
+    )
+    radiotherapy = data_copy / "radiotherapy.toml"
+    text = radiotherapy.read_text(encoding="utf-8")
+    radiotherapy.write_text(text.replace("total_dose_gy = 50\n", "total_dose_gy = 45\n", 1))
+    kb = load_directory(data_copy)
+    assert template_text(template, kb).startswith("about 45 Gy;")
+    assert knowledge.placeholder_text("schedule.reirradiation.fractions", kb) == "26"
+    with pytest.raises(KeyError, match="unknown threshold"):
+        knowledge.placeholder_text("no_such_threshold")

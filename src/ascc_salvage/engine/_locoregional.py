@@ -22,7 +22,7 @@ from ascc_salvage.engine._draft import Draft
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.engine._inputs import require
 from ascc_salvage.engine._radiotherapy import offer_iort, offer_reirradiation
-from ascc_salvage.engine._rules import routine, run_table
+from ascc_salvage.engine._rules import routine, run_table, template_text
 from ascc_salvage.engine._systemic import (
     SystemicContext,
     offer_systemic,
@@ -178,7 +178,14 @@ def _groin_modifier(d: Draft, f: Facts) -> None:
     irradiated = require(f, "groins_irradiated")
     if not irradiated:
         d.set(
-            GROIN_RT, P, "4.1f", "groin not irradiated: about 50 Gy after dissection [GERARD_2001]"
+            GROIN_RT,
+            P,
+            "4.1f",
+            template_text(
+                "groin not irradiated: about {schedule.groin_radiotherapy.total_dose_gy} after "
+                "dissection [GERARD_2001]",
+                f.kb,
+            ),
         )
         return
     d.set(GROIN_RT, N, "4.1f", "full-dose radiotherapy to an irradiated groin")

@@ -38,8 +38,8 @@ from typing import Final, Protocol
 from ascc_salvage._conditions import CONDITIONS, ROUTINES, ConditionValue
 from ascc_salvage.engine._draft import Draft, criterion, merge
 from ascc_salvage.engine._facts import Facts
-from ascc_salvage.knowledge import KnowledgeBase, threshold_text
-from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable, placeholders
+from ascc_salvage.knowledge import KnowledgeBase, bundled, placeholder_text
+from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable, fill_template
 from ascc_salvage.vocabulary import Flag, OptionId, RadiotherapyRegion, Tier
 
 __all__ = ["Offer", "reason_text", "routine", "run_table", "template_text"]
@@ -73,10 +73,13 @@ def routine(name: str) -> Callable[[Routine], Routine]:
 
 @functools.cache
 def template_text(template: str, knowledge: KnowledgeBase | None = None) -> str:
-    """Fill a template's ``{threshold}`` placeholders from a knowledge base (default: bundled)."""
-    return template.format_map(
-        {name: threshold_text(name, knowledge) for name in placeholders(template)}
-    )
+    """Fill a template's placeholders from a knowledge base (default: the bundled one).
+
+    See :func:`ascc_salvage.knowledge.placeholder_text`: thresholds, schedule values and
+    evidence outcomes.
+    """
+    kb = knowledge or bundled()
+    return fill_template(template, lambda name: placeholder_text(name, kb))
 
 
 @functools.cache

@@ -75,6 +75,7 @@ from ascc_salvage.knowledge._rules import (
     RuleRow,
     RuleTable,
     RuleWarning,
+    knowledge_value_text,
     placeholders,
 )
 from ascc_salvage.vocabulary import Jurisdiction, OptionId, WarningCode
@@ -136,6 +137,7 @@ __all__ = [
     "evidence_rows",
     "load",
     "outcome_rows",
+    "placeholder_text",
     "radiotherapy_schedule",
     "radiotherapy_schedules",
     "regimen",
@@ -571,6 +573,32 @@ def threshold_text(name: str, knowledge: KnowledgeBase | None = None) -> str:
     threshold = getattr((knowledge or bundled()).thresholds, name)
     assert isinstance(threshold, Threshold)
     return f"{threshold.value:g}" + (f" {threshold.unit}" if threshold.unit else "")
+
+
+def placeholder_text(name: str, knowledge: KnowledgeBase | None = None) -> str:
+    """Return what a rule-table placeholder ``{name}`` stands for in a knowledge base.
+
+    A threshold name gives its value and unit; ``schedule.<id>.<field>`` a number of a
+    radiotherapy schedule (``total_dose_gy``, ``fractions``, ``fractions_per_day``);
+    ``evidence.<ID>.<outcome>`` every value of that outcome of an evidence item, with its
+    population or arm. Reasons quote the knowledge base this way, never a copied number.
+
+    Args:
+        name: The placeholder without braces.
+        knowledge: The knowledge base to read (default: the bundled one).
+
+    Raises:
+        KeyError: The knowledge base has no such value.
+
+    >>> placeholder_text("local_excision_max_size")
+    '2 cm'
+    >>> placeholder_text("schedule.groin_radiotherapy.total_dose_gy")
+    '50 Gy'
+    >>> placeholder_text("evidence.KO_2019.overall_survival_5y")
+    '45 % (persistent disease), 51 % (recurrent disease)'
+    """
+    kb = knowledge or bundled()
+    return knowledge_value_text(name, kb.thresholds, kb.schedules, kb.evidence)
 
 
 def catalogue() -> tuple[CatalogueEntry, ...]:

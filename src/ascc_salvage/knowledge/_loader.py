@@ -55,7 +55,12 @@ from ascc_salvage.knowledge._model import (
     Verification,
     WarningTemplate,
 )
-from ascc_salvage.knowledge._rules import RuleTable, load_rule_tables, placeholders
+from ascc_salvage.knowledge._rules import (
+    RuleTable,
+    knowledge_value_text,
+    load_rule_tables,
+    placeholders,
+)
 from ascc_salvage.vocabulary import SYSTEMIC_OPTIONS, Condition, OptionId, WarningCode
 
 __all__ = ["KnowledgeBase", "KnowledgeBaseError", "load_directory", "load_packaged"]
@@ -670,6 +675,8 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
     site_sets = _structure_site_sets(raw["anatomy.toml"], problems)
     catalogue = _catalogue(raw["catalogue.toml"], problems)
     warnings = _warnings(raw["warnings.toml"], frozenset(threshold_names), problems)
+    if thresholds is not None:
+        _check_knowledge_values(rules, thresholds, schedules, evidence, problems)
     # A row's warning takes its message from warnings.toml: it must need no case values.
     for table in rules.values():
         for row in table.rows:
@@ -702,6 +709,33 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
         catalogue=catalogue,
         warnings=warnings,
     )
+
+
+def _check_knowledge_values(
+    rules: Mapping[str, RuleTable],
+    thresholds: Thresholds,
+    schedules: Mapping[str, RadiotherapySchedule],
+    evidence: Mapping[str, EvidenceItem],
+    problems: _Problems,
+) -> None:
+    """Every ``{schedule.…}`` and ``{evidence.…}`` placeholder of the rule tables exists."""
+    for table in rules.values():
+        labelled = [("common", outcome.reason) for outcome in table.common] + [
+            (row.id, template)
+            for row in table.rows
+            for template in (row.situation, *(outcome.reason for outcome in row.then))
+        ]
+        for label, template in labelled:
+            try:
+                names = placeholders(template)
+            except ValueError:
+                continue  # a malformed template is reported with its table
+            for name in names:
+                if "." in name:
+                    try:
+                        knowledge_value_text(name, thresholds, schedules, evidence)
+                    except KeyError as exc:
+                        problems.add(table.file, label, str(exc.args[0]))
 
 
 def _structure_site_sets(raw: Mapping[str, Any], problems: _Problems) -> SiteSets | None:

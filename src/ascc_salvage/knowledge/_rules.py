@@ -21,7 +21,7 @@ from __future__ import annotations
 import itertools
 import re
 import string
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from importlib.resources.abc import Traversable
 from typing import Any, Final, Protocol
 
@@ -29,6 +29,13 @@ import attrs
 
 from ascc_salvage._conditions import CONDITIONS, ROUTINES
 from ascc_salvage._convert import converter
+from ascc_salvage.knowledge._model import (
+    EvidenceItem,
+    Outcome,
+    RadiotherapySchedule,
+    Threshold,
+    Thresholds,
+)
 from ascc_salvage.vocabulary import CriterionId, Flag, OptionId, Tier, WarningCode
 
 __all__ = ["RuleOutcome", "RuleRow", "RuleTable", "RuleWarning", "load_rule_tables"]
@@ -189,6 +196,67 @@ def _not_a_criterion(name: str) -> str:
     return f"criterion id {name!r} is not in ascc_salvage.vocabulary.CriterionId"
 
 
+#: Schedule fields a template may quote: ``{schedule.<id>.<field>}``.
+SCHEDULE_FIELDS: Final = ("total_dose_gy", "fractions", "fractions_per_day")
+_OUTCOME_UNITS: Final = {"percent": " %", "months": " mo", "weeks": " wk", "Gy": " Gy"}
+
+
+def fill_template(template: str, text_of: Callable[[str], str]) -> str:
+    """Replace each ``{name}`` of *template* by ``text_of(name)`` (names may contain dots)."""
+    parts: list[str] = []
+    for literal, name, _, _ in string.Formatter().parse(template):
+        parts.append(literal)
+        if name is not None:
+            parts.append(text_of(name))
+    return "".join(parts)
+
+
+def knowledge_value_text(
+    name: str,
+    thresholds: Thresholds,
+    schedules: Mapping[str, RadiotherapySchedule],
+    evidence: Mapping[str, EvidenceItem],
+) -> str:
+    """The text a template placeholder stands for.
+
+    ``{threshold}`` is a threshold with its unit; ``{schedule.<id>.<field>}`` a number of a
+    radiotherapy schedule (a dose with "Gy"); ``{evidence.<ID>.<outcome>}`` every value of that
+    outcome of the evidence item, with its unit and population or arm.
+
+    Raises:
+        KeyError: The placeholder names nothing in the knowledge base (the message says why).
+    """
+    kind, _, rest = name.partition(".")
+    if not rest:
+        threshold = getattr(thresholds, name, None)
+        if not isinstance(threshold, Threshold):
+            raise KeyError(f"unknown threshold {{{name}}}")
+        return f"{threshold.value:g}" + (f" {threshold.unit}" if threshold.unit else "")
+    if kind == "schedule":
+        schedule_id, _, field = rest.partition(".")
+        schedule = schedules.get(schedule_id)
+        value = getattr(schedule, field, None) if field in SCHEDULE_FIELDS else None
+        if schedule is None or value is None:
+            raise KeyError(
+                f"unknown schedule value {{{name}}} (fields: {', '.join(SCHEDULE_FIELDS)})"
+            )
+        return f"{value:g}" + (" Gy" if field.endswith("_gy") else "")
+    if kind == "evidence":
+        item_id, _, outcome_name = rest.partition(".")
+        item = evidence.get(item_id)
+        found = [o for o in item.outcomes if o.name == outcome_name] if item is not None else []
+        if not found:
+            raise KeyError(f"unknown evidence outcome {{{name}}}")
+        return ", ".join(_outcome_text(outcome) for outcome in found)
+    raise KeyError(f"unknown placeholder {{{name}}}")
+
+
+def _outcome_text(outcome: Outcome) -> str:
+    text = f"{outcome.value:g}{_OUTCOME_UNITS.get(str(outcome.unit), '')}"
+    qualifier = outcome.population or outcome.arm
+    return f"{text} ({qualifier})" if qualifier else text
+
+
 def placeholders(template: str) -> tuple[str, ...]:
     """The ``{name}`` placeholders of a reason or situation template."""
     return tuple(name for _, name, _, _ in string.Formatter().parse(template) if name is not None)
@@ -259,7 +327,8 @@ def _check_parts(
             problems.add(file, label, f"malformed template {template!r}: {exc}")
             continue
         for name in names:
-            if name not in threshold_names:
+            # Schedule and evidence values are checked once those files are loaded.
+            if "." not in name and name not in threshold_names:
                 problems.add(file, label, f"unknown threshold {{{name}}} in {template!r}")
 
 
