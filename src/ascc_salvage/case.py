@@ -366,7 +366,7 @@ class GlomerularFiltrationRate(Measurement):
     Units: ``mL/min``; indexed ``mL/min/{1.73_m2}`` or ``mL/min/1.73m2``.
 
     Absolute and indexed rates cannot be converted into each other without the body surface
-    area, so :attr:`canonical` is the value in the unit it was given; :attr:`indexed` says
+    area, so ``canonical`` is the value in the unit it was given; :attr:`indexed` says
     which.
 
     >>> GlomerularFiltrationRate(62, "mL/min/{1.73_m2}").indexed

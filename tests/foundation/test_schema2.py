@@ -604,3 +604,17 @@ def test_default_cases_are_honoured_by_the_engine(case: model.Case) -> None:
 def test_schema_1_documents_refuse_unsupported_values() -> None:
     with pytest.raises(ValueError, match="schema 1"):
         schema_1_documents(unsupported=True)
+
+
+def test_p6_applies_to_schema_2_cases_only_for_now() -> None:
+    """A schema 1 case has no perineum site: an anal site after an APR is read as today."""
+    doc = example_document()
+    doc["prior_salvage_surgery"] = [
+        {"date": "2025-09-01", "procedure": "salvage_apr", "margin": "r0"}
+    ]
+    doc["evaluation_date"] = "2026-11-26"
+    case = load_case(doc)
+    assert case.schema_version == 1
+    with pytest.raises(CaseValidationError) as info:
+        load_case(dump_case(case))
+    assert paths_of(info.value) == ["disease.sites[0].site"]

@@ -88,8 +88,8 @@ def recommend(case: Case, *, knowledge: KnowledgeBase | None = None) -> Result:
 
     Raises:
         UnsupportedCaseError: The case holds schema 2 values that this engine (clinical
-            pathway v2) cannot honour yet; the error lists their paths
-            (:func:`ascc_salvage._engine_support.unsupported_fields`).
+            pathway v2) cannot honour yet; the error lists their paths (case format,
+            "Values the engine does not honour yet").
 
     >>> import importlib.resources, ascc_salvage
     >>> text = importlib.resources.files("ascc_salvage.examples").joinpath(
