@@ -183,7 +183,7 @@ def test_generated_cases_keep_the_cross_field_rules(case: model.Case) -> None:
 @given(cs.cases(full_inputs=True))
 def test_full_inputs_fill_every_patient_field(case: model.Case) -> None:
     for field in attrs.fields(model.Patient):
-        if field.metadata["since"] == 1:  # schema 2 fields hold what the engine honours
+        if field.metadata["since"] == 1:  # schema 2 fields keep their defaults
             assert getattr(case.patient, field.name) is not None, field.name
     assert case.patient.hiv.cd4_count is not None
     assert case.patient.hiv.viral_load_undetectable is not None

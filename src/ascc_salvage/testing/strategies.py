@@ -9,13 +9,12 @@ lists, station only for pelvic nodes …), so that
 Quantities draw their unit from the case-format allow-list and a value that lies within the
 field's bounds *after* conversion to the canonical unit.
 
-Schema 2 fields are drawn too. By default they take only values the recommendation engine
-honours (defaults, and values that restate what it reads, such as an upgraded ``pd_l1_cps``
-or a DPYD activity score of 2), so that every generated case can be passed to
-:func:`ascc_salvage.recommend`; ``unsupported=True`` draws every valid value, including those
-for which :func:`~ascc_salvage.recommend` raises
-:class:`~ascc_salvage.errors.UnsupportedCaseError`. :func:`schema_1_documents` draws schema 1
-documents, for the upgrade path.
+By default the schema 2 fields keep their defaults (a ``pd_l1_cps`` is also recorded as its
+upgraded PD-L1 test, as :func:`ascc_salvage.load_case` records it), so that every generated
+case means what a schema 1 case means and can be passed to :func:`ascc_salvage.recommend`;
+``unsupported=True`` draws every valid value of the schema 2 fields, including those for which
+:func:`~ascc_salvage.recommend` raises :class:`~ascc_salvage.errors.UnsupportedCaseError`.
+:func:`schema_1_documents` draws schema 1 documents, for the upgrade path.
 
 >>> from hypothesis import given, settings
 >>> from ascc_salvage import dump_case, load_case
@@ -410,20 +409,18 @@ def _schema_2_patient(draw: st.DrawFn, patient: Patient, *, unsupported: bool) -
             or (Condition.DPD_DEFICIENCY_PARTIAL in conditions and (score <= 0.5 or score == 2))
         )
     ]
-    score = draw(_nullable(st.sampled_from(scores))) if scores else None
-    scale = draw(_nullable(st.integers(1, 9) if unsupported else st.integers(1, 4)))
+    score = draw(_nullable(st.sampled_from(scores))) if scores and unsupported else None
+    scale = draw(_nullable(st.integers(1, 9))) if unsupported else None
     frail = patient.frail
     if scale is not None and scale >= FRAIL_CFS and frail is False:  # P16
-        frail = None if unsupported else True
-    if not unsupported and draw(st.booleans()):
-        scale, frail = (FRAIL_CFS, True) if frail is True else (scale, frail)
+        frail = None
     # Tests with their provenance are drawn with the case (their dates depend on it).
     cps = patient.pd_l1_cps
     tests = () if cps is None else (PdL1Test(cps, None, None, None),)  # the upgraded form
     markers = Biomarkers(
         pd_l1=tests,
-        hpv=draw(_nullable(st.sampled_from(MarkerStatus))),
-        p16=draw(_nullable(st.sampled_from(MarkerStatus))),
+        hpv=draw(_nullable(st.sampled_from(MarkerStatus))) if unsupported else None,
+        p16=draw(_nullable(st.sampled_from(MarkerStatus))) if unsupported else None,
         mmr_msi=draw(_nullable(st.sampled_from(MismatchRepair))) if unsupported else None,
         tmb_mut_per_mb=(
             draw(_nullable(st.floats(0, 1000, allow_nan=False))) if unsupported else None
@@ -442,9 +439,9 @@ def _schema_2_patient(draw: st.DrawFn, patient: Patient, *, unsupported: bool) -
         dpyd_activity_score=score,
         clinical_frailty_scale=scale,
         declines=draw(_unique_enums(tuple(Modality))) if unsupported else (),
-        prefers_clinical_trial=draw(_nullable(st.booleans() if unsupported else st.just(False))),
+        prefers_clinical_trial=draw(_nullable(st.booleans())) if unsupported else None,
         measured_gfr=gfr,
-        dialysis=draw(_nullable(st.booleans() if unsupported else st.just(False))),
+        dialysis=draw(_nullable(st.booleans())) if unsupported else None,
         hepatic_function=liver,
         biomarkers=markers,
     )
@@ -681,8 +678,8 @@ def diseases(
 ) -> SearchStrategy[Disease]:
     """Current disease (at least one site).
 
-    Symptoms are null or ``[]`` unless *unsupported*, which also draws symptoms (at listed
-    sites, P18) and the sites new in schema 2.
+    Symptoms are null (not recorded) unless *unsupported*, which also draws symptoms (at
+    listed sites, P18) and the sites new in schema 2.
     """
     site_tuples = (
         sites
@@ -718,7 +715,7 @@ def _symptoms(
 ) -> SearchStrategy[tuple[DiseaseSymptom, ...] | None]:
     """Symptoms at the listed sites of *disease*, no pair twice (P18)."""
     if not unsupported:
-        return _nullable(st.just(()))
+        return st.none()
     pairs = st.builds(
         DiseaseSymptom,
         symptom=st.sampled_from(Symptom),
@@ -780,7 +777,10 @@ def _prior_systemic_therapies(
     if unsupported:
         regimens = (*SYSTEMIC_OPTIONS, OtherRegimen.OTHER)
     chosen = regimen if regimen is not None else draw(st.sampled_from(regimens))
-    agents = None
+    agents = cycles = best_response = None
+    if unsupported:
+        cycles = draw(_nullable(st.integers(1, 100)))
+        best_response = draw(_nullable(st.sampled_from(BestResponse)))
     if chosen is OtherRegimen.OTHER:
         agents = draw(
             st.lists(st.sampled_from(SystemicAgent), min_size=1, max_size=4, unique=True).map(tuple)
@@ -793,8 +793,8 @@ def _prior_systemic_therapies(
         outcome=outcome,
         platinum_end_date=platinum_end,
         agents=agents,
-        cycles=draw(_nullable(st.integers(1, 100))),
-        best_response=draw(_nullable(st.sampled_from(BestResponse))),
+        cycles=cycles,
+        best_response=best_response,
     )
 
 
@@ -816,10 +816,7 @@ def _prior_radiotherapies(
     draw: st.DrawFn, *, latest: dt.date, unsupported: bool
 ) -> PriorRadiotherapy:
     region = draw(st.sampled_from(RadiotherapyRegion))
-    techniques = (
-        tuple(RadiotherapyTechnique) if unsupported else (RadiotherapyTechnique.CONVENTIONAL,)
-    )
-    technique = draw(_nullable(st.sampled_from(techniques)))
+    technique = draw(_nullable(st.sampled_from(RadiotherapyTechnique))) if unsupported else None
     if technique is RadiotherapyTechnique.LDR_BRACHYTHERAPY:  # P3: one fraction, ≤ 160 Gy
         dose, fractions = draw(doses(max_gy=LDR_MAX_TOTAL_GY)), 1
     else:
@@ -843,10 +840,9 @@ def _prior_radiotherapies(
 def facilities(*, unsupported: bool = False) -> SearchStrategy[Facility]:
     """What the facility offers (each flag true, false or unknown).
 
-    Trial availability and re-irradiation expertise are true or unknown unless
-    *unsupported*.
+    Trial availability and re-irradiation expertise are unknown (null) unless *unsupported*.
     """
-    new = _nullable(st.booleans() if unsupported else st.just(True))
+    new = _nullable(st.booleans()) if unsupported else st.none()
     return st.builds(
         Facility,
         iort_available=_nullable(st.booleans()),
