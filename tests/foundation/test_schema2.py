@@ -191,7 +191,7 @@ def test_values_that_restate_what_v2_reads_pass() -> None:
     doc = _v2()
     doc["patient"].update(
         dpyd_activity_score=2, clinical_frailty_scale=6, frail=True, dialysis=False,
-        prefers_clinical_trial=False, pd_l1_cps=7,
+        prefers_clinical_trial=False, pd_l1_cps=7, conditions=["taxane_hypersensitivity"],
     )  # fmt: skip
     doc["patient"]["biomarkers"].update(hpv="negative", p16="negative")
     doc["disease"]["symptoms"] = []
@@ -618,3 +618,23 @@ def test_p6_applies_to_schema_2_cases_only_for_now() -> None:
     with pytest.raises(CaseValidationError) as info:
         load_case(dump_case(case))
     assert paths_of(info.value) == ["disease.sites[0].site"]
+
+
+def test_the_unsupported_error_pickles_with_its_fields() -> None:
+    import pickle
+
+    error = UnsupportedCaseError(["patient.dialysis"])
+    again = pickle.loads(pickle.dumps(error))
+    assert type(again) is UnsupportedCaseError
+    assert again.fields == ("patient.dialysis",)
+
+
+def test_shifting_a_case_moves_its_biomarker_dates() -> None:
+    from ascc_salvage.testing.strategies import _shift_case
+
+    case = load_case(_spec_example())
+    moved = _shift_case(case, 10)
+    before, after = case.patient.biomarkers.pd_l1[0].date, moved.patient.biomarkers.pd_l1[0].date
+    assert before is not None
+    assert after is not None
+    assert (after - before).days == 10

@@ -411,9 +411,8 @@ def _schema_2_patient(draw: st.DrawFn, patient: Patient, *, unsupported: bool) -
     ]
     score = draw(_nullable(st.sampled_from(scores))) if scores and unsupported else None
     scale = draw(_nullable(st.integers(1, 9))) if unsupported else None
-    frail = patient.frail
-    if scale is not None and scale >= FRAIL_CFS and frail is False:  # P16
-        frail = None
+    contradicts = scale is not None and scale >= FRAIL_CFS and patient.frail is False  # P16
+    frail = None if contradicts else patient.frail
     # Tests with their provenance are drawn with the case (their dates depend on it).
     cps = patient.pd_l1_cps
     tests = () if cps is None else (PdL1Test(cps, None, None, None),)  # the upgraded form
@@ -591,9 +590,12 @@ def _phases(
     first = draw(st.integers(1, fractions))
     first_gy = dose.canonical * first / fractions
     phases = [RadiotherapyPhase(1, technique, PhaseTarget.PRIMARY, Dose(first_gy, "Gy"), first)]
-    if first < fractions:
-        rest = Dose(dose.canonical - first_gy, "Gy")
-        phases.append(RadiotherapyPhase(2, technique, PhaseTarget.PRIMARY, rest, fractions - first))
+    rest = Dose(dose.canonical - first_gy, "Gy") if first < fractions else None
+    phases += [
+        RadiotherapyPhase(2, technique, PhaseTarget.PRIMARY, r, fractions - first)
+        for r in [rest]
+        if r
+    ]
     if groins and draw(st.booleans()):
         groin_gy = draw(st.floats(0.5 * first, 2.5 * first, allow_nan=False))
         phases.insert(
