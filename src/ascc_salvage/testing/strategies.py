@@ -1191,10 +1191,9 @@ def _no_anus_after_apr(
     sites = tuple(item for item in disease.sites if item.site not in _ANAL_SITES)
     if not sites:
         return None
-    symptoms = disease.symptoms
-    if symptoms is not None:  # P18: symptoms only at listed sites
-        symptoms = tuple(x for x in symptoms if x.site not in _ANAL_SITES)
-    return attrs.evolve(disease, sites=sites, symptoms=symptoms)
+    symptoms = disease.symptoms  # P18: symptoms only at listed sites
+    kept = None if symptoms is None else tuple(x for x in symptoms if x.site not in _ANAL_SITES)
+    return attrs.evolve(disease, sites=sites, symptoms=kept)
 
 
 @st.composite
