@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ascc_salvage.batch import recommend_many
     from ascc_salvage.case import Case
     from ascc_salvage.engine import recommend
-    from ascc_salvage.errors import CaseValidationError, Problem
+    from ascc_salvage.errors import CaseValidationError, Problem, UnsupportedCaseError
     from ascc_salvage.io import dump_case, load_case, load_result
     from ascc_salvage.result import Result, result_to_dict
     from ascc_salvage.status import StatusAssessment, assess_status
@@ -30,6 +30,7 @@ __all__ = [
     "Problem",
     "Result",
     "StatusAssessment",
+    "UnsupportedCaseError",
     "__version__",
     "assess_status",
     "dump_case",
@@ -46,6 +47,7 @@ _LAZY = {
     "Problem": "ascc_salvage.errors",
     "Result": "ascc_salvage.result",
     "StatusAssessment": "ascc_salvage.status",
+    "UnsupportedCaseError": "ascc_salvage.errors",
     "assess_status": "ascc_salvage.status",
     "dump_case": "ascc_salvage.io",
     "load_case": "ascc_salvage.io",

@@ -79,7 +79,7 @@ class Bounds:
     low: float | None = None
     high: float | None = None
     low_exclusive: bool = False
-    step: int | None = None
+    step: float | None = None
 
     def problem(self, value: float, unit: str = "") -> str | None:
         """Return a message if *value* is outside the bounds, else ``None``."""
@@ -92,7 +92,7 @@ class Bounds:
         if self.high is not None and value > self.high:
             return f"must be at most {_num(self.high)}{suffix}"
         if self.step is not None and value % self.step != 0:
-            return f"must be a multiple of {self.step}"
+            return f"must be a multiple of {_num(self.step)}"
         return None
 
 
@@ -150,7 +150,14 @@ def _spec(
     choices: tuple[enum.Enum, ...] | None = None,
 ) -> FieldSpec:
     if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        (inner,) = [a for a in typing.get_args(tp) if a is not type(None)]
+        inners = [a for a in typing.get_args(tp) if a is not type(None)]
+        if len(inners) > 1:  # a union of enums: the members listed in choices
+            assert choices is not None, f"{name}: a union of enums needs choices"
+            lookup = {member.value: member for member in choices}
+            return FieldSpec(
+                name, "enum", inners[0], lookup=lookup, nullable=nullable, optional=optional
+            )
+        (inner,) = inners
         return _spec(
             name, inner, nullable=nullable, optional=optional, bounds=bounds, choices=choices
         )
@@ -352,7 +359,7 @@ def _date(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
 def _enum(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
     if type(raw) is spec.target and raw in spec.members:  # already a member (hashable)
         return raw
-    if isinstance(raw, str):
+    if isinstance(raw, str):  # a JSON value, or a member of another enum of a union
         member = spec.lookup.get(raw)
         if member is not None:
             return member

@@ -1,9 +1,14 @@
-"""The typed case model (schema version 1): frozen attrs value objects.
+"""The typed case model (case schema 2; schema 1 documents are upgraded): frozen attrs objects.
 
 Each class mirrors one object of the case format (``case-format.md``). Field metadata
 (:func:`_field`) records what the JSON document may hold — nullable, optional (may be
-omitted), numeric bounds — so that the document validator in :mod:`ascc_salvage.validation`
-and the attrs validators here share one source of truth.
+omitted, with its default), numeric bounds, and the schema version that introduced the
+key — so that the document validator in :mod:`ascc_salvage.validation` and the attrs
+validators here share one source of truth.
+
+Fields new in schema 2 come after the schema 1 fields of each class and all have defaults,
+so that constructors written for schema 1 keep working; a case built without them means
+what the schema 1 case meant.
 
 Measurements keep the value and unit exactly as received (for an exact round trip) and
 expose the magnitude in the canonical unit of their kind as :attr:`Measurement.canonical`
@@ -12,6 +17,7 @@ expose the magnitude in the canonical unit of their kind as :attr:`Measurement.c
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 from collections.abc import Mapping
 from typing import Any, ClassVar, Final
@@ -35,6 +41,7 @@ from ascc_salvage.units import (
     CANONICAL_UNIT,
     CASE_UNITS,
     Q_,
+    Kinds,
     Quantity,
     UnitKind,
     as_quantity,
@@ -44,6 +51,7 @@ from ascc_salvage.units import (
 )
 from ascc_salvage.vocabulary import (
     SYSTEMIC_OPTIONS,
+    BestResponse,
     Biopsy,
     Condition,
     Finding,
@@ -51,21 +59,37 @@ from ascc_salvage.vocabulary import (
     InvadedStructure,
     Jurisdiction,
     Laterality,
+    LesionFinding,
     Margin,
+    MarkerStatus,
+    MismatchRepair,
+    Modality,
     NodalStation,
     OptionId,
+    OtherRegimen,
+    PdL1Assay,
+    PdL1Specimen,
+    PhaseTarget,
+    PhaseTechnique,
     PrimarySite,
+    RadiosensitisingAgent,
     RadiotherapyRegion,
+    RadiotherapyTechnique,
     Sex,
     Site,
     SurgeryProcedure,
+    Symptom,
+    SystemicAgent,
     TherapyOutcome,
     TherapySetting,
 )
 
 __all__ = [
+    "CASE_SCHEMA_VERSION",
+    "CASE_SCHEMA_VERSIONS",
     "SCHEMA_VERSION",
     "Assessment",
+    "Biomarkers",
     "Bounds",
     "Case",
     "CellCount",
@@ -73,21 +97,32 @@ __all__ = [
     "Creatinine",
     "Disease",
     "DiseaseSite",
+    "DiseaseSymptom",
     "Dose",
     "Facility",
+    "GlomerularFiltrationRate",
+    "HepaticFunction",
     "Hiv",
     "Length",
     "Mass",
     "Measurement",
     "Patient",
+    "PdL1Test",
     "Primary",
     "PriorRadiotherapy",
     "PriorSalvageSurgery",
     "PriorSystemicTherapy",
+    "RadiotherapyPhase",
+    "SiteFinding",
     "Stage",
 ]
 
-#: The case-format schema version this library reads and writes.
+#: The case schema version :func:`~ascc_salvage.dump_case` writes.
+CASE_SCHEMA_VERSION: Final = 2
+#: The case schema versions :func:`~ascc_salvage.load_case` reads (schema 1 is upgraded).
+CASE_SCHEMA_VERSIONS: Final = (1, 2)
+#: The result schema version :func:`~ascc_salvage.recommend` writes. Result schema 2 comes
+#: with pathway v3; until then results stay in schema 1 whichever case version was read.
 SCHEMA_VERSION: Final = 1
 
 
@@ -98,20 +133,41 @@ def _field(
     bounds: Bounds | None = None,
     choices: tuple[Any, ...] | None = None,
     default: Any = attrs.NOTHING,
+    since: int = 1,
+    optional_since: int | None = None,
+    eq: bool = True,
 ) -> Any:
     """Declare a model field with its document rules as metadata (checked at construction).
 
-    ``choices`` restricts an enum field to some of its members.
+    Args:
+        nullable: ``None`` is allowed.
+        optional: The document key may be omitted; it then takes *default* (``None`` unless
+            another default is given; an optional field without one is nullable).
+        bounds: Numeric bounds (canonical unit for measurements).
+        choices: Restricts an enum field to some of its members.
+        default: The default of an optional field (a value or an :func:`attrs.Factory`).
+        since: The schema version that introduced the key (a later key in an earlier
+            document is an unknown key).
+        optional_since: The schema version from which a required key may be omitted
+            (omitted = null).
+        eq: Whether the field takes part in equality.
     """
     metadata = {
-        "nullable": nullable or optional,
+        "nullable": nullable or (optional and default is attrs.NOTHING),
         "optional": optional,
         "bounds": bounds,
         "choices": choices,
+        "since": since,
+        "optional_since": optional_since,
     }
     if optional and default is attrs.NOTHING:
         default = None
-    return attrs.field(default=default, metadata=metadata)
+    return attrs.field(default=default, metadata=metadata, eq=eq)
+
+
+def _new(**kwargs: Any) -> Any:
+    """An optional field new in schema 2 (see :func:`_field`)."""
+    return _field(optional=True, since=2, **kwargs)
 
 
 class _CaseObject:
@@ -303,6 +359,46 @@ class Dose(Measurement):
 
 
 @attrs.frozen
+class GlomerularFiltrationRate(Measurement):
+    """A measured glomerular filtration rate (schema 2), absolute or indexed to 1.73 m².
+
+    Units: ``mL/min``; indexed ``mL/min/{1.73_m2}`` or ``mL/min/1.73m2``.
+
+    Absolute and indexed rates cannot be converted into each other without the body surface
+    area, so ``canonical`` is the value in the unit it was given; :attr:`indexed` says
+    which.
+
+    >>> GlomerularFiltrationRate(62, "mL/min/{1.73_m2}").indexed
+    True
+    """
+
+    KIND: ClassVar[UnitKind] = UnitKind.GLOMERULAR_FILTRATION_RATE
+    CANONICAL_LABEL: ClassVar[str] = ""
+    CANONICAL_TEXT: ClassVar[str] = "mL/min"
+
+    @property
+    def indexed(self) -> bool:
+        """Whether the rate is indexed to a body surface area of 1.73 m²."""
+        return self.unit != "mL/min"
+
+    @property
+    def quantity(self) -> Quantity:
+        """The rate as a pint quantity (mL/min, or mL/min per 1.73 m² when indexed)."""
+        return Q_(self.value, CASE_UNITS[self.unit].pint_expression)
+
+    @classmethod
+    def _from_quantity(cls, raw: object, path: str, problems: list[Problem]) -> Measurement | None:
+        for kind, text in (
+            (Kinds.CLEARANCE, "mL/min"),
+            (Kinds.INDEXED_CLEARANCE, "mL/min/{1.73_m2}"),
+        ):
+            with contextlib.suppress(TypeError, ValueError):
+                return cls(magnitude(raw, kind, path), text)
+        problems.append(Problem(path, "expected a finite rate in mL/min or mL/min per 1.73 m²"))
+        return None
+
+
+@attrs.frozen
 class Hiv(_CaseObject):
     """HIV status and, for people with HIV, immune and virological control."""
 
@@ -312,8 +408,94 @@ class Hiv(_CaseObject):
 
 
 @attrs.frozen
+class HepaticFunction(_CaseObject):
+    """Liver tests as multiples of the laboratory's upper limit of normal (schema 2).
+
+    Plain numbers without a unit: every dosing rule used is written in × ULN, and ULNs
+    differ between laboratories. ``None`` is not recorded.
+    """
+
+    bilirubin_x_uln: float | None = _field(nullable=True, bounds=Bounds(0, 50))
+    ast_x_uln: float | None = _field(nullable=True, bounds=Bounds(0, 50))
+    alt_x_uln: float | None = _field(nullable=True, bounds=Bounds(0, 50))
+    alp_x_uln: float | None = _field(nullable=True, bounds=Bounds(0, 50))
+
+
+@attrs.frozen
+class PdL1Test(_CaseObject):
+    """One PD-L1 test with its provenance (schema 2).
+
+    A schema 1 ``pd_l1_cps`` is upgraded to a test whose assay, specimen and date are
+    unknown.
+    """
+
+    cps: float = _field(bounds=Bounds(0, 100))
+    assay: PdL1Assay | None = _field(nullable=True)
+    specimen: PdL1Specimen | None = _field(nullable=True)
+    date: _dt.date | None = _field(nullable=True)
+
+    @property
+    def upgraded(self) -> bool:
+        """Whether the test carries only a CPS (the form an upgraded ``pd_l1_cps`` takes)."""
+        return self.assay is None and self.specimen is None and self.date is None
+
+
+#: Rank of a PD-L1 specimen for the effective CPS (clinical pathway §5.1): higher first.
+_SPECIMEN_RANK: Final[Mapping[PdL1Specimen | None, int]] = {
+    PdL1Specimen.RECURRENCE: 2,
+    PdL1Specimen.METASTASIS: 2,
+    PdL1Specimen.PRIMARY: 1,
+    None: 0,
+}
+
+
+@attrs.frozen
+class Biomarkers(_CaseObject):
+    """Tumour biomarkers (schema 2); every key may be omitted."""
+
+    pd_l1: tuple[PdL1Test, ...] = _field(optional=True, default=())
+    hpv: MarkerStatus | None = _field(optional=True)
+    p16: MarkerStatus | None = _field(optional=True)
+    mmr_msi: MismatchRepair | None = _field(optional=True)
+    tmb_mut_per_mb: float | None = _field(optional=True, bounds=Bounds(0, 1000))
+
+    @property
+    def effective_pd_l1(self) -> PdL1Test | None:
+        """The test whose CPS counts (clinical pathway §5.1), or ``None`` without tests.
+
+        The most recent test on a recurrence or metastasis specimen; else the most recent on
+        a primary specimen; else the most recent with unknown specimen. Undated tests rank
+        below dated ones; ties on date go to the highest CPS.
+
+        >>> tests = [PdL1Test(8, None, None, None), PdL1Test(3, "22C3", "primary", None)]
+        >>> Biomarkers(pd_l1=tests).effective_pd_l1.cps
+        3
+        """
+        if not self.pd_l1:
+            return None
+        return max(
+            self.pd_l1,
+            key=lambda test: (
+                _SPECIMEN_RANK[test.specimen],
+                test.date is not None,
+                test.date or _dt.date.min,
+                test.cps,
+            ),
+        )
+
+
+_NO_LIVER_TESTS: Final = HepaticFunction(None, None, None, None)
+_NO_BIOMARKERS: Final = Biomarkers()
+
+
+@attrs.frozen
 class Patient(_CaseObject):
-    """The patient at the evaluation date."""
+    """The patient at the evaluation date.
+
+    ``pd_l1_cps`` may be omitted from a schema 2 document. Given together with
+    ``biomarkers.pd_l1`` it must equal the effective CPS (:attr:`Biomarkers.effective_pd_l1`);
+    :func:`~ascc_salvage.load_case` fills in whichever of the two a document left out.
+    """
 
     age_years: int | None = _field(nullable=True, bounds=Bounds(18, 120))
     sex: Sex | None = _field(nullable=True)
@@ -325,10 +507,19 @@ class Patient(_CaseObject):
     fit_for_major_surgery: bool | None = _field(nullable=True)
     accepts_permanent_colostomy: bool | None = _field(nullable=True)
     hiv: Hiv = _field()
-    pd_l1_cps: float | None = _field(nullable=True, bounds=Bounds(0, 100))
+    pd_l1_cps: float | None = _field(nullable=True, bounds=Bounds(0, 100), optional_since=2)
     conditions: tuple[Condition, ...] | None = _field(nullable=True)
     frail: bool | None = _field(optional=True)
     declines_active_treatment: bool | None = _field(optional=True)
+    # schema 2
+    dpyd_activity_score: float | None = _new(bounds=Bounds(0, 2, step=0.5))
+    clinical_frailty_scale: int | None = _new(bounds=Bounds(1, 9))
+    declines: tuple[Modality, ...] = _new(default=())
+    prefers_clinical_trial: bool | None = _new()
+    measured_gfr: GlomerularFiltrationRate | None = _new(bounds=Bounds(1, 200))
+    dialysis: bool | None = _new()
+    hepatic_function: HepaticFunction = _new(default=_NO_LIVER_TESTS)
+    biomarkers: Biomarkers = _new(default=_NO_BIOMARKERS)
 
 
 @attrs.frozen
@@ -343,6 +534,21 @@ class Stage(_CaseObject):
 
 
 @attrs.frozen
+class RadiotherapyPhase(_CaseObject):
+    """One phase of the primary radiotherapy (schema 2).
+
+    Phases with the same ``sequence`` run simultaneously (a simultaneous integrated boost);
+    different sequences run one after another.
+    """
+
+    sequence: int = _field(bounds=Bounds(1))
+    technique: PhaseTechnique = _field()
+    target: PhaseTarget = _field()
+    dose: Dose = _field(bounds=Bounds(0, low_exclusive=True))
+    fractions: int = _field(bounds=Bounds(1))
+
+
+@attrs.frozen
 class Chemoradiotherapy(_CaseObject):
     """The primary chemoradiotherapy course."""
 
@@ -353,6 +559,9 @@ class Chemoradiotherapy(_CaseObject):
     groins_irradiated: bool | None = _field(nullable=True)
     groin_dose: Dose | None = _field(optional=True, bounds=Bounds(0, 70, low_exclusive=True))
     groin_fractions: int | None = _field(optional=True, bounds=Bounds(1))
+    # schema 2
+    agents: tuple[RadiosensitisingAgent, ...] | None = _new()
+    phases: tuple[RadiotherapyPhase, ...] = _new(default=())
 
     @property
     def dose_per_fraction_gy(self) -> float:
@@ -370,12 +579,25 @@ class Primary(_CaseObject):
 
 
 @attrs.frozen
+class SiteFinding(_CaseObject):
+    """The finding at one site of an assessment (schema 2)."""
+
+    site: Site = _field()
+    finding: LesionFinding = _field()
+    biopsy: Biopsy = _field()
+    laterality: Laterality | None = _field(optional=True)
+    station: NodalStation | None = _field(optional=True)
+
+
+@attrs.frozen
 class Assessment(_CaseObject):
     """One response or follow-up assessment."""
 
     date: _dt.date = _field()
     finding: Finding = _field()
     biopsy: Biopsy = _field()
+    # schema 2
+    site_findings: tuple[SiteFinding, ...] = _new(default=())
 
 
 @attrs.frozen
@@ -390,6 +612,14 @@ class DiseaseSite(_CaseObject):
 
 
 @attrs.frozen
+class DiseaseSymptom(_CaseObject):
+    """A symptom of current disease and the site it comes from (schema 2)."""
+
+    symptom: Symptom = _field()
+    site: Site = _field()
+
+
+@attrs.frozen
 class Disease(_CaseObject):
     """Current extent of disease at the evaluation date."""
 
@@ -399,6 +629,8 @@ class Disease(_CaseObject):
     resectable: bool | None = _field(nullable=True)
     expected_margin: Margin | None = _field(nullable=True)
     all_lesions_locally_treatable: bool | None = _field(optional=True)
+    # schema 2: null = not recorded, () = asymptomatic
+    symptoms: tuple[DiseaseSymptom, ...] | None = _new()
 
 
 @attrs.frozen
@@ -412,24 +644,37 @@ class PriorSalvageSurgery(_CaseObject):
 
 @attrs.frozen
 class PriorSystemicTherapy(_CaseObject):
-    """A systemic therapy in the history (``regimen`` is a systemic option id)."""
+    """A systemic therapy in the history.
 
-    regimen: OptionId = _field(choices=SYSTEMIC_OPTIONS)
+    ``regimen`` is a systemic option id, or (schema 2) ``"other"`` with its ``agents``.
+    """
+
+    regimen: OptionId | OtherRegimen = _field(choices=(*SYSTEMIC_OPTIONS, OtherRegimen.OTHER))
     setting: TherapySetting = _field()
     start_date: _dt.date = _field()
     end_date: _dt.date | None = _field(nullable=True)
     outcome: TherapyOutcome = _field()
     platinum_end_date: _dt.date | None = _field(optional=True)
+    # schema 2
+    agents: tuple[SystemicAgent, ...] | None = _new()
+    cycles: int | None = _new(bounds=Bounds(1, 100))
+    best_response: BestResponse | None = _new()
 
 
 @attrs.frozen
 class PriorRadiotherapy(_CaseObject):
-    """A radiotherapy course other than the primary chemoradiotherapy."""
+    """A radiotherapy course other than the primary chemoradiotherapy.
+
+    The total dose is at most 90 Gy, or 160 Gy for LDR brachytherapy (checked with the
+    technique, P3).
+    """
 
     region: RadiotherapyRegion = _field()
     end_date: _dt.date = _field()
-    dose: Dose = _field(bounds=Bounds(0, 90, low_exclusive=True))
+    dose: Dose = _field(bounds=Bounds(0, 160, low_exclusive=True))
     fractions: int = _field(bounds=Bounds(1, 70))
+    # schema 2
+    technique: RadiotherapyTechnique | None = _new()
 
 
 @attrs.frozen
@@ -438,13 +683,23 @@ class Facility(_CaseObject):
 
     iort_available: bool | None = _field(nullable=True)
     exenteration_centre: bool | None = _field(nullable=True)
+    # schema 2
+    clinical_trial_available: bool | None = _new()
+    reirradiation_expertise: bool | None = _new()
 
 
 @attrs.frozen
 class Case(_CaseObject):
-    """One patient's situation at an evaluation date (the root of the case format)."""
+    """One patient's situation at an evaluation date (the root of the case format).
 
-    schema_version: int = _field(bounds=Bounds(SCHEMA_VERSION, SCHEMA_VERSION))
+    ``schema_version`` records the version of the document read (1 or 2). It is not part of
+    equality: a schema 1 document and its schema 2 upgrade describe the same case, and
+    :func:`~ascc_salvage.dump_case` writes both as schema 2.
+    """
+
+    schema_version: int = _field(
+        bounds=Bounds(CASE_SCHEMA_VERSIONS[0], CASE_SCHEMA_VERSIONS[-1]), eq=False
+    )
     evaluation_date: _dt.date = _field()
     jurisdiction: Jurisdiction | None = _field(nullable=True)
     patient: Patient = _field()

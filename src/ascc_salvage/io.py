@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import hashlib
 import json
 import math
@@ -34,6 +35,7 @@ from ascc_salvage._modelcheck import (
     _DATE_RE,
     check_values,
     field_specs,
+    join,
     key_path,
     prefixed,
     short,
@@ -87,15 +89,16 @@ converter.register_unstructure_hook_func(
 
 
 def _register_model(cls: type) -> None:
-    overrides = {
-        field.name: override(omit_if_default=True)
-        for field in attrs.fields(cls)
-        if field.metadata.get("optional")
-    }
+    # Every key is written, optional ones included (null, [] or the default), in field order.
     converter.register_unstructure_hook(
         cls,
-        make_dict_unstructure_fn(cls, converter, **overrides),  # type: ignore[arg-type]
+        make_dict_unstructure_fn(cls, converter),
     )
+
+
+def _default_of(cls: type, name: str) -> Any:
+    """The value an omitted optional key takes (its field default)."""
+    return attrs.fields_dict(cls)[name].default
 
 
 def _is_case_class(tp: Any) -> bool:
@@ -174,7 +177,7 @@ def _partial_problems(
         if spec.name in failed:
             continue
         if spec.name not in raw:  # an omitted optional key (a missing required one failed)
-            values[spec.name] = None
+            values[spec.name] = _default_of(cls, spec.name)
         elif spec.name in nested:
             values[spec.name] = converter.structure(raw[spec.name], nested[spec.name])
         else:
@@ -217,12 +220,18 @@ converter.register_structure_hook_factory(_is_case_list, _items_hook)
 
 for _cls in (
     model.Hiv,
+    model.HepaticFunction,
+    model.PdL1Test,
+    model.Biomarkers,
     model.Patient,
     model.Stage,
+    model.RadiotherapyPhase,
     model.Chemoradiotherapy,
     model.Primary,
+    model.SiteFinding,
     model.Assessment,
     model.DiseaseSite,
+    model.DiseaseSymptom,
     model.Disease,
     model.PriorSalvageSurgery,
     model.PriorSystemicTherapy,
@@ -326,16 +335,108 @@ def load_case(source: CaseSource) -> model.Case:
     problems = check_limits(document)
     if problems:
         raise CaseValidationError(problems)
-    return _at_root(converter.structure, document, model.Case)  # type: ignore[no-any-return]
+    problems = []
+    document = _versioned_keys(document, model.Case, "$", _version_of(document), problems)
+    try:
+        case: model.Case = _at_root(converter.structure, document, model.Case)
+    except CaseValidationError as error:
+        raise CaseValidationError([*problems, *error.errors]) from None
+    if problems:
+        raise CaseValidationError(problems)
+    return _with_effective_pd_l1(case)
+
+
+def _version_of(document: Mapping[str, Any]) -> int:
+    """The schema version a document declares (2 when it is not a valid version)."""
+    version = document.get("schema_version")
+    return 1 if type(version) is int and version == 1 else model.CASE_SCHEMA_VERSION
+
+
+@functools.cache
+def _version_plan(cls: type) -> tuple[frozenset[str], frozenset[str], tuple[Any, ...]]:
+    """Per case class: keys new in schema 2, keys optional from schema 2, nested fields."""
+    fields = attrs.fields(cls)
+    later = frozenset(f.name for f in fields if f.metadata.get("since", 1) > 1)
+    optional_later = frozenset(f.name for f in fields if f.metadata.get("optional_since"))
+    nested = tuple(
+        (spec.name, spec.target, spec.kind == "list")
+        for spec in field_specs(cls)
+        if spec.kind in ("object", "list") and _is_case_class(spec.target)
+    )
+    return later, optional_later, nested
+
+
+def _versioned_keys(raw: Any, cls: type, path: str, version: int, problems: list[Problem]) -> Any:
+    """Apply the key rules of the document's schema version to *raw* (a *cls* object).
+
+    In a schema 1 document a schema 2 key is an unknown key (reported, then dropped so that
+    the rest is still checked); in a schema 2 document a key that became optional in
+    schema 2 (``patient.pd_l1_cps``) may be omitted (it is filled in as null).
+    """
+    if not isinstance(raw, dict):
+        return raw  # reported by the class hook
+    later, optional_later, nested = _version_plan(cls)
+    out = raw
+    if version == 1:
+        if not later.isdisjoint(raw):
+            problems.extend(Problem(join(path, key), "unknown key") for key in raw if key in later)
+            out = {key: value for key, value in raw.items() if key not in later}
+    elif not optional_later <= raw.keys():
+        out = {**raw, **{key: None for key in optional_later if key not in raw}}
+    for name, target, is_list in nested:
+        value = out.get(name)
+        where = join(path, name)
+        if is_list and isinstance(value, list):
+            items = [
+                _versioned_keys(item, target, f"{where}[{i}]", version, problems)
+                for i, item in enumerate(value)
+            ]
+            changed = any(new is not old for new, old in zip(items, value, strict=True))
+        else:
+            items = _versioned_keys(value, target, where, version, problems)
+            changed = items is not value
+        if changed:
+            if out is raw:
+                out = dict(raw)
+            out[name] = items
+    return out
+
+
+def _with_effective_pd_l1(case: model.Case) -> model.Case:
+    """*case* with ``pd_l1_cps`` and ``biomarkers.pd_l1`` both filled in when one is given.
+
+    ``pd_l1_cps`` alone (every schema 1 document) becomes a test of unknown assay, specimen
+    and date; tests alone set ``pd_l1_cps`` to the effective CPS (clinical pathway §5.1).
+    """
+    patient = case.patient
+    tests = patient.biomarkers.pd_l1
+    if tests:
+        if patient.pd_l1_cps is not None:
+            return case  # equal to the effective CPS (checked)
+        effective = patient.biomarkers.effective_pd_l1
+        assert effective is not None
+        patient = attrs.evolve(patient, pd_l1_cps=effective.cps)
+    elif patient.pd_l1_cps is None:
+        return case
+    else:
+        upgraded = model.PdL1Test(patient.pd_l1_cps, None, None, None)
+        patient = attrs.evolve(
+            patient, biomarkers=attrs.evolve(patient.biomarkers, pd_l1=(upgraded,))
+        )
+    return attrs.evolve(case, patient=patient)
 
 
 def dump_case(case: model.Case) -> dict[str, Any]:
-    """Return the JSON-ready document of *case* (the exact inverse of :func:`load_case`).
+    """Return the JSON-ready schema 2 document of *case* (the inverse of :func:`load_case`).
 
-    Measurements keep their value and unit as received; optional keys that are null are
-    omitted (omitted and null mean the same).
+    Every key is written, optional ones included (null, ``[]`` or the default), in the
+    order of the case format. Measurements keep their value and unit as received.
+    ``patient.pd_l1_cps`` is the effective CPS, and a CPS given without tests is written
+    as a test of unknown assay, specimen and date (the schema 1 upgrade), so that a schema 1
+    document and its schema 2 equivalent give the same document.
     """
-    document: dict[str, Any] = converter.unstructure(case, model.Case)
+    document: dict[str, Any] = converter.unstructure(_with_effective_pd_l1(case), model.Case)
+    document["schema_version"] = model.CASE_SCHEMA_VERSION
     return document
 
 

@@ -100,6 +100,7 @@ class UnitKind(enum.StrEnum):
     CREATININE = "creatinine"
     CELL_COUNT = "cell_count"
     RADIATION_DOSE = "radiation_dose"
+    GLOMERULAR_FILTRATION_RATE = "glomerular_filtration_rate"
 
 
 @attrs.frozen
@@ -126,7 +127,13 @@ CANONICAL_UNIT: Final[Mapping[UnitKind, str]] = {
     UnitKind.CREATININE: "mg/dL",
     UnitKind.CELL_COUNT: "1/uL",
     UnitKind.RADIATION_DOSE: "Gy",
+    # Absolute (mL/min) and indexed (mL/min per 1.73 m²) rates cannot be converted into each
+    # other without the body surface area: a GFR keeps the value in the unit it was given.
+    UnitKind.GLOMERULAR_FILTRATION_RATE: "mL/min",
 }
+
+#: Pint expression of the GFR per 1.73 m² (the registry's standard body surface area).
+_INDEXED_GFR: Final = "mL/min/standard_body_surface_area"
 
 _UMOL_PER_L_TO_MG_PER_DL: Final = CREATININE_MOLAR_MASS_G_PER_MOL / 10_000.0
 
@@ -151,10 +158,15 @@ def _allow_list() -> dict[str, CaseUnit]:
         ("cells/mm3", UnitKind.CELL_COUNT, "1/mm**3"),
         ("Gy", UnitKind.RADIATION_DOSE, "Gy"),
         ("cGy", UnitKind.RADIATION_DOSE, "cGy"),
+        ("mL/min", UnitKind.GLOMERULAR_FILTRATION_RATE, "mL/min"),
+        ("mL/min/{1.73_m2}", UnitKind.GLOMERULAR_FILTRATION_RATE, _INDEXED_GFR),
+        ("mL/min/1.73m2", UnitKind.GLOMERULAR_FILTRATION_RATE, _INDEXED_GFR),
     ]
     table: dict[str, CaseUnit] = {}
     for text, kind, expression in raw:
-        if kind is UnitKind.CREATININE and "mol" in expression:
+        if kind is UnitKind.GLOMERULAR_FILTRATION_RATE:
+            factor = 1.0  # kept in its own unit (absolute or indexed)
+        elif kind is UnitKind.CREATININE and "mol" in expression:
             factor = ureg.Quantity(1.0, expression).m_as("umol/L") * _UMOL_PER_L_TO_MG_PER_DL
         else:
             factor = ureg.Quantity(1.0, expression).m_as(CANONICAL_UNIT[kind])
@@ -194,6 +206,7 @@ _KIND_NOUN: Final[Mapping[UnitKind, str]] = {
     UnitKind.CREATININE: "creatinine",
     UnitKind.CELL_COUNT: "cell count",
     UnitKind.RADIATION_DOSE: "radiation dose",
+    UnitKind.GLOMERULAR_FILTRATION_RATE: "glomerular filtration rate",
 }
 
 
@@ -267,6 +280,7 @@ CALCULATOR_KIND: Final[Mapping[UnitKind, Kind]] = {
     UnitKind.CREATININE: Kinds.CREATININE,
     UnitKind.CELL_COUNT: Kinds.CELL_COUNT,
     UnitKind.RADIATION_DOSE: Kinds.DOSE,
+    UnitKind.GLOMERULAR_FILTRATION_RATE: Kinds.CLEARANCE,
 }
 
 

@@ -8,8 +8,10 @@ under the object's path in the document. A rule runs as soon as every field it r
 its own checks, so a document with a bad ECOG still has its dates compared.
 
 Rules of the plausibility table "impossible → validation error" (``case-format.md``) carry
-their number (P1–P15) in a comment. Field bounds (P2's 80 Gy and 60 fractions, P3's totals,
-P8's size and lesion limits) are declared on the fields in :mod:`ascc_salvage.case`.
+their number (P1–P18) in a comment. Field bounds (P2's 80 Gy and 60 fractions, P3's fraction
+count, P8's size and lesion limits) are declared on the fields in :mod:`ascc_salvage.case`.
+The rules apply to schema 1 and schema 2 documents alike, except P6 (an anal site after an
+APR), which applies to schema 2 cases only until the engine reads post-APR sites.
 """
 
 from __future__ import annotations
@@ -24,24 +26,36 @@ from ascc_salvage._modelcheck import INVALID, join, key_text, rule
 from ascc_salvage.errors import Problem
 from ascc_salvage.vocabulary import (
     Biopsy,
+    Condition,
     Finding,
     HivStatus,
+    LesionFinding,
     Margin,
+    OtherRegimen,
+    PdL1Specimen,
+    PhaseTarget,
     RadiotherapyRegion,
+    RadiotherapyTechnique,
+    Sex,
     Site,
+    SurgeryProcedure,
     TherapyOutcome,
 )
 
 __all__ = [
     "BMI_RANGE",
     "DOSE_PER_FRACTION_GY",
+    "FRAIL_CFS",
+    "LDR_MAX_TOTAL_GY",
     "MAX_CRT_SPAN_DAYS",
     "MAX_CUMULATIVE_PELVIC_GY",
     "MAX_DEPTH",
     "MAX_DOCUMENT_BYTES",
     "MAX_FRACTIONS_PER_DAY",
     "MAX_LIST_ENTRIES",
+    "MAX_PRIOR_TOTAL_GY",
     "OTHER_DOSE_PER_FRACTION_GY",
+    "PHASE_DOSE_TOLERANCE_GY",
     "check_limits",
 ]
 
@@ -49,8 +63,8 @@ __all__ = [
 MAX_DOCUMENT_BYTES: Final = 1024 * 1024
 #: Largest list accepted anywhere in a case document.
 MAX_LIST_ENTRIES: Final = 500
-#: Deepest nesting the schema has (root → disease → sites → site → size).
-MAX_DEPTH: Final = 5
+#: Deepest nesting the schema has (root → primary → chemoradiotherapy → phases → phase → dose).
+MAX_DEPTH: Final = 6
 
 #: Dose per fraction of the primary CRT and of pelvic or groin courses, Gy (case format).
 DOSE_PER_FRACTION_GY: Final = (0.5, 25.0)
@@ -64,6 +78,24 @@ MAX_FRACTIONS_PER_DAY: Final = 2
 MAX_CUMULATIVE_PELVIC_GY: Final = 200.0
 #: BMI range, kg/m² (P9: outside it, almost certainly a unit or entry error).
 BMI_RANGE: Final = (10.0, 100.0)
+#: Total dose of a prior course other than LDR brachytherapy, Gy (P3).
+MAX_PRIOR_TOTAL_GY: Final = 90.0
+#: Total dose of a prior LDR brachytherapy course, Gy (P3: I-125 prostate monotherapy 145 Gy).
+LDR_MAX_TOTAL_GY: Final = 160.0
+#: Clinical frailty scale from which a patient is frail (P16; clinical pathway §2.4).
+FRAIL_CFS: Final = 6
+#: Tolerance of the phase doses' sum against the CRT dose, Gy (case format, phases).
+PHASE_DOSE_TOLERANCE_GY: Final = 0.01
+#: Salvage procedures that excise the anus (P6).
+_ANUS_EXCISED_BY: Final = (SurgeryProcedure.SALVAGE_APR, SurgeryProcedure.EXTENDED_RESECTION)
+#: DPD conditions the CPIC activity score rules out (P16).
+_DPD_RULED_OUT: Final = {
+    2.0: (Condition.DPD_DEFICIENCY_COMPLETE, Condition.DPD_DEFICIENCY_PARTIAL),
+    1.5: (Condition.DPD_DEFICIENCY_COMPLETE,),
+    1.0: (Condition.DPD_DEFICIENCY_COMPLETE,),
+    0.5: (Condition.DPD_DEFICIENCY_PARTIAL,),
+    0.0: (Condition.DPD_DEFICIENCY_PARTIAL,),
+}
 #: ECOG and the ECOG mapped from Karnofsky may differ by less than this (P7).
 _ECOG_KARNOFSKY_MAX_GAP: Final = 2
 
@@ -124,6 +156,48 @@ def _bmi_is_human(patient: model.Patient) -> Iterator[Problem]:  # P9
         )
 
 
+@rule(model.Patient, "sex", "conditions")
+def _pregnancy_needs_female(patient: model.Patient) -> Iterator[Problem]:  # P16
+    if patient.sex is Sex.MALE and patient.conditions:
+        for i, condition in enumerate(patient.conditions):
+            if condition is Condition.PREGNANCY:
+                yield Problem(f"conditions[{i}]", "pregnancy is recorded for a male patient")
+
+
+@rule(model.Patient, "frail", "clinical_frailty_scale")
+def _frailty_agrees_with_scale(patient: model.Patient) -> Iterator[Problem]:  # P16
+    scale = patient.clinical_frailty_scale
+    if patient.frail is False and scale is not None and scale >= FRAIL_CFS:
+        yield Problem(
+            "frail", f"false contradicts clinical frailty scale {scale} (frail from {FRAIL_CFS})"
+        )
+
+
+@rule(model.Patient, "conditions", "dpyd_activity_score")
+def _dpd_agrees_with_score(patient: model.Patient) -> Iterator[Problem]:  # P16
+    score = patient.dpyd_activity_score
+    if score is None or not patient.conditions:
+        return
+    contradicted = [c for c in _DPD_RULED_OUT[float(score)] if c in patient.conditions]
+    if contradicted:
+        yield Problem(
+            "dpyd_activity_score",
+            f"activity score {score:g} contradicts condition {', '.join(contradicted)}",
+        )
+
+
+@rule(model.Patient, "pd_l1_cps", "biomarkers")
+def _cps_is_the_effective_one(patient: model.Patient) -> Iterator[Problem]:
+    effective = patient.biomarkers.effective_pd_l1
+    cps = patient.pd_l1_cps
+    if cps is not None and effective is not None and cps != effective.cps:
+        yield Problem(
+            "pd_l1_cps",
+            f"{cps:g} differs from the effective CPS {effective.cps:g} of biomarkers.pd_l1 "
+            "(give one of the two, or both equal)",
+        )
+
+
 # --- primary treatment -----------------------------------------------------------------------
 
 
@@ -168,6 +242,82 @@ def _crt_groins(crt: model.Chemoradiotherapy) -> Iterator[Problem]:
         yield Problem("groin_dose", "groin dose given but groins_irradiated is false")
 
 
+@rule(model.Chemoradiotherapy, "phases", "dose", "fractions")
+def _phases_sum_to_the_prescription(crt: model.Chemoradiotherapy) -> Iterator[Problem]:
+    primary = [phase for phase in crt.phases if phase.target is PhaseTarget.PRIMARY]
+    if not crt.phases:
+        return
+    dose = sum(phase.dose.canonical for phase in primary)
+    fractions = sum(phase.fractions for phase in primary)
+    if abs(dose - crt.dose.canonical) > PHASE_DOSE_TOLERANCE_GY:
+        yield Problem(
+            "phases",
+            f"the primary phases sum to {dose:g} Gy, not the course dose {crt.dose.canonical:g} Gy",
+        )
+    if fractions != crt.fractions:
+        yield Problem(
+            "phases",
+            f"the primary phases sum to {fractions} fractions, not the course's {crt.fractions}",
+        )
+
+
+@rule(model.Chemoradiotherapy, "phases")
+def _phases_are_consistent(crt: model.Chemoradiotherapy) -> Iterator[Problem]:
+    seen: set[tuple[int, PhaseTarget]] = set()
+    first: dict[int, model.RadiotherapyPhase] = {}
+    for i, phase in enumerate(crt.phases):
+        key = (phase.sequence, phase.target)
+        if key in seen:
+            yield Problem(
+                "phases", f"phases[{i}]: a second {phase.target} phase in sequence {phase.sequence}"
+            )
+        seen.add(key)
+        same = first.setdefault(phase.sequence, phase)
+        if (same.technique, same.fractions) != (phase.technique, phase.fractions):
+            yield Problem(
+                "phases",
+                f"phases[{i}]: phases of sequence {phase.sequence} must share technique and "
+                "fractions",
+            )
+
+
+@rule(model.Chemoradiotherapy, "phases", "groins_irradiated", "groin_dose", "groin_fractions")
+def _groin_phases(crt: model.Chemoradiotherapy) -> Iterator[Problem]:
+    groin = [phase for phase in crt.phases if phase.target is PhaseTarget.GROINS]
+    if not groin:
+        return
+    if crt.groins_irradiated is False:
+        yield Problem("phases", "groin phases given but groins_irradiated is false")
+    dose = sum(phase.dose.canonical for phase in groin)
+    if crt.groin_dose is not None and abs(dose - crt.groin_dose.canonical) > (
+        PHASE_DOSE_TOLERANCE_GY
+    ):
+        yield Problem("phases", f"the groin phases sum to {dose:g} Gy, not groin_dose")
+    fractions = sum(phase.fractions for phase in groin)
+    if crt.groin_fractions is not None and fractions != crt.groin_fractions:
+        yield Problem(
+            "phases", f"the groin phases sum to {fractions} fractions, not groin_fractions"
+        )
+
+
+@rule(model.SiteFinding, "site", "station")
+def _site_finding_station(finding: model.SiteFinding) -> Iterator[Problem]:  # P14
+    if finding.station is not None and finding.site is not Site.PELVIC_NODES:
+        yield Problem("station", "a nodal station applies to pelvic_nodes only")
+
+
+@rule(model.Assessment, "finding", "site_findings")
+def _complete_response_everywhere(assessment: model.Assessment) -> Iterator[Problem]:  # P11
+    if assessment.finding is not Finding.COMPLETE_RESPONSE:
+        return
+    for j, item in enumerate(assessment.site_findings):
+        if item.finding is not LesionFinding.COMPLETE_RESPONSE:
+            yield Problem(
+                f"site_findings[{j}].finding",
+                f"a site finding {item.finding} contradicts a complete response",
+            )
+
+
 @rule(model.Assessment, "finding", "biopsy")
 def _complete_response_is_not_positive(assessment: model.Assessment) -> Iterator[Problem]:  # P11
     if assessment.finding is Finding.COMPLETE_RESPONSE and assessment.biopsy is Biopsy.POSITIVE:
@@ -202,6 +352,18 @@ def _sites_listed_once(disease: model.Disease) -> Iterator[Problem]:
             seen[key] = j
 
 
+@rule(model.Disease, "sites", "symptoms")
+def _symptoms_at_listed_sites(disease: model.Disease) -> Iterator[Problem]:  # P18
+    listed = {item.site for item in disease.sites}
+    seen: set[tuple[object, object]] = set()
+    for i, item in enumerate(disease.symptoms or ()):
+        if item.site not in listed:
+            yield Problem(f"symptoms[{i}].site", f"{item.site} is not listed in disease.sites")
+        if (item.symptom, item.site) in seen:
+            yield Problem(f"symptoms[{i}]", "duplicate symptom and site")
+        seen.add((item.symptom, item.site))
+
+
 @rule(model.Disease, "resectable", "expected_margin")
 def _margin_only_when_resectable(disease: model.Disease) -> Iterator[Problem]:  # P12
     if disease.resectable is False and disease.expected_margin in (Margin.R0, Margin.R1):
@@ -227,8 +389,31 @@ def _systemic_dates(therapy: model.PriorSystemicTherapy) -> Iterator[Problem]:
         yield Problem("end_date", "may be null only when the outcome is ongoing")
 
 
-@rule(model.PriorRadiotherapy, "region", "dose", "fractions")
+@rule(model.PriorSystemicTherapy, "regimen", "agents")
+def _agents_only_for_other(therapy: model.PriorSystemicTherapy) -> Iterator[Problem]:
+    if therapy.regimen is OtherRegimen.OTHER:
+        if not therapy.agents:
+            yield Problem("agents", 'required (at least one agent) when the regimen is "other"')
+    elif therapy.agents is not None:
+        yield Problem(
+            "agents",
+            f'given only for regimen "other" (the regimen {therapy.regimen} implies its agents)',
+        )
+
+
+@rule(model.PriorRadiotherapy, "region", "dose", "fractions", "technique")
 def _prior_course(course: model.PriorRadiotherapy) -> Iterator[Problem]:  # P3
+    if course.technique is RadiotherapyTechnique.LDR_BRACHYTHERAPY:
+        if course.fractions != 1:
+            yield Problem("fractions", "an LDR brachytherapy course is recorded as one fraction")
+        return  # total at most 160 Gy (field bound); no per-fraction bound
+    if course.dose.canonical > MAX_PRIOR_TOTAL_GY:
+        yield Problem(
+            "dose.value",
+            f"must be at most {MAX_PRIOR_TOTAL_GY:g} Gy (up to {LDR_MAX_TOTAL_GY:g} Gy for "
+            "ldr_brachytherapy)",
+        )
+        return
     bounds = (
         OTHER_DOSE_PER_FRACTION_GY
         if course.region is RadiotherapyRegion.OTHER
@@ -270,8 +455,17 @@ def _dated_radiotherapy(case: Any) -> Iterator[tuple[str, dt.date]]:
         yield f"prior_radiotherapy[{i}].end_date", course.end_date
 
 
+def _dated_biomarkers(case: Any) -> Iterator[tuple[str, dt.date]]:
+    if not isinstance(case.patient, model.Patient):  # a wrong Python value, reported
+        return
+    for i, test in enumerate(case.patient.biomarkers.pd_l1):
+        if test.date is not None:
+            yield f"patient.biomarkers.pd_l1[{i}].date", test.date
+
+
 #: The dated records of a case, by the field that holds them.
 _DATED: Final = {
+    "patient": _dated_biomarkers,
     "primary": _dated_crt,
     "assessments": _dated_assessments,
     "prior_salvage_surgery": _dated_surgery,
@@ -288,6 +482,9 @@ def _earliest_birth_date(evaluation: dt.date, age: int) -> dt.date:
     return dt.date(year, evaluation.month, day) + dt.timedelta(days=1)
 
 
+_CRT_END: Final = "primary.chemoradiotherapy.end_date"
+
+
 def _available(case: Any) -> Iterator[tuple[str, dt.date]]:
     """The dated records of every field of *case* that passed its own checks."""
     for field, dated in _DATED.items():
@@ -298,9 +495,10 @@ def _available(case: Any) -> Iterator[tuple[str, dt.date]]:
 # The two date rules read each dated field only when it is valid (see _available), so one bad
 # record does not hide another's dates; they declare only the fields they cannot do without.
 @rule(model.Case, "evaluation_date")
-def _not_after_the_evaluation(case: model.Case) -> Iterator[Problem]:
+def _not_after_the_evaluation(case: model.Case) -> Iterator[Problem]:  # and P17
     for path, date in _available(case):
-        yield from _after(path, date, case.evaluation_date, "the evaluation date")
+        if path != _CRT_END:  # an evaluation during CRT is allowed (CRT in progress)
+            yield from _after(path, date, case.evaluation_date, "the evaluation date")
 
 
 @rule(model.Case, "evaluation_date", "patient")
@@ -326,15 +524,52 @@ def _assessments_in_order(case: model.Case) -> Iterator[Problem]:
 
 
 @rule(model.Case, "primary", "assessments")
-def _assessments_follow_crt(case: model.Case) -> Iterator[Problem]:
+def _assessments_follow_crt_start(case: model.Case) -> Iterator[Problem]:
     crt = case.primary.chemoradiotherapy
     if crt is None:
         return
-    for i, assessment in enumerate(case.assessments):
-        if assessment.date < crt.end_date:
+    for i, assessment in enumerate(case.assessments):  # during CRT is allowed
+        if assessment.date < crt.start_date:
             yield Problem(
                 f"assessments[{i}].date",
-                f"{assessment.date.isoformat()} is before the end of chemoradiotherapy",
+                f"{assessment.date.isoformat()} is before the start of chemoradiotherapy",
+            )
+
+
+@rule(model.Case, "primary", "patient")
+def _recurrence_specimens_follow_crt(case: model.Case) -> Iterator[Problem]:  # P17
+    crt = case.primary.chemoradiotherapy
+    if crt is None:
+        return
+    for i, test in enumerate(case.patient.biomarkers.pd_l1):
+        if (
+            test.specimen in (PdL1Specimen.RECURRENCE, PdL1Specimen.METASTASIS)
+            and test.date is not None
+            and test.date < crt.start_date
+        ):
+            yield Problem(
+                f"patient.biomarkers.pd_l1[{i}].date",
+                f"a {test.specimen} specimen is taken after the start of chemoradiotherapy "
+                f"({crt.start_date.isoformat()})",
+            )
+
+
+@rule(model.Case, "schema_version", "disease", "prior_salvage_surgery")
+def _no_anus_after_apr(case: model.Case) -> Iterator[Problem]:  # P6
+    # Interim: schema 1 has no perineum site, so a schema 1 case records a perineal
+    # re-recurrence after APR at the anal site, and the engine (pathway v2, §4.6) reads it
+    # there. P6 applies to schema 1 cases when the engine reads post-APR sites (pathway v3).
+    if case.schema_version == 1:
+        return
+    if case.disease is None or not any(
+        surgery.procedure in _ANUS_EXCISED_BY for surgery in case.prior_salvage_surgery
+    ):
+        return
+    for j, item in enumerate(case.disease.sites):
+        if item.site in (Site.ANAL_CANAL, Site.ANAL_MARGIN):
+            yield Problem(
+                f"disease.sites[{j}].site",
+                "the anus was excised by the prior APR; record the site as perineum",
             )
 
 

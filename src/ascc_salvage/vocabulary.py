@@ -1,4 +1,4 @@
-"""Closed vocabularies of the case and result formats (schema version 1).
+"""Closed vocabularies of the case and result formats (case schema 2; schema 1 is a subset).
 
 Every enum is an :class:`enum.StrEnum`, so ``str(member)`` is its JSON value.
 """
@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 
 __all__ = [
+    "BestResponse",
     "Biopsy",
     "Condition",
     "CriterionId",
@@ -20,14 +21,27 @@ __all__ = [
     "InvadedStructure",
     "Jurisdiction",
     "Laterality",
+    "LesionFinding",
     "Margin",
+    "MarkerStatus",
+    "MismatchRepair",
+    "Modality",
     "NodalStation",
     "OptionId",
+    "OtherRegimen",
+    "PdL1Assay",
+    "PdL1Specimen",
+    "PhaseTarget",
+    "PhaseTechnique",
     "PrimarySite",
+    "RadiosensitisingAgent",
     "RadiotherapyRegion",
+    "RadiotherapyTechnique",
     "Sex",
     "Site",
     "SurgeryProcedure",
+    "Symptom",
+    "SystemicAgent",
     "TherapyOutcome",
     "TherapySetting",
     "Tier",
@@ -72,6 +86,17 @@ class Condition(enum.StrEnum):
     TAXANE_HYPERSENSITIVITY = "taxane_hypersensitivity"
     DPD_DEFICIENCY_COMPLETE = "dpd_deficiency_complete"
     PRIOR_SEVERE_FLUOROPYRIMIDINE_TOXICITY = "prior_severe_fluoropyrimidine_toxicity"
+    # schema 2
+    DPD_DEFICIENCY_PARTIAL = "dpd_deficiency_partial"
+    PRIOR_MODERATE_IMMUNE_RELATED_ADVERSE_EVENT = "prior_moderate_immune_related_adverse_event"
+    HEPATITIS_B_CHRONIC = "hepatitis_b_chronic"
+    HEPATITIS_C_VIRAEMIC = "hepatitis_c_viraemic"
+    PREGNANCY = "pregnancy"
+    EXISTING_COLOSTOMY = "existing_colostomy"
+
+
+#: The conditions of case schema 1 (the others are new in schema 2).
+SCHEMA_1_CONDITIONS: tuple[Condition, ...] = tuple(Condition)[:11]
 
 
 class PrimarySite(enum.StrEnum):
@@ -115,6 +140,164 @@ class Site(enum.StrEnum):
     BONE = "bone"
     PERITONEUM = "peritoneum"
     OTHER_DISTANT = "other_distant"
+    # schema 2
+    PERINEUM = "perineum"
+    ISCHIORECTAL_FOSSA = "ischiorectal_fossa"
+    PRESACRAL = "presacral"
+
+
+#: The sites of case schema 1 (the others are new in schema 2).
+SCHEMA_1_SITES: tuple[Site, ...] = tuple(Site)[:10]
+
+
+class LesionFinding(enum.StrEnum):
+    """Finding at one site of an assessment (schema 2): the assessment findings plus ``new``."""
+
+    COMPLETE_RESPONSE = "complete_response"
+    REGRESSING = "regressing"
+    STABLE = "stable"
+    PROGRESSION = "progression"
+    RECURRENCE = "recurrence"
+    EQUIVOCAL = "equivocal"
+    NEW = "new"
+
+
+class Symptom(enum.StrEnum):
+    """A symptom of current disease (schema 2)."""
+
+    BLEEDING = "bleeding"
+    PAIN = "pain"
+    OBSTRUCTION = "obstruction"
+    FISTULA = "fistula"
+    INCONTINENCE = "incontinence"
+    ULCERATION = "ulceration"
+    LYMPHOEDEMA = "lymphoedema"
+
+
+class Modality(enum.StrEnum):
+    """A treatment modality a patient may decline (schema 2)."""
+
+    CHEMOTHERAPY = "chemotherapy"
+    IMMUNOTHERAPY = "immunotherapy"
+    SURGERY = "surgery"
+    RADIOTHERAPY = "radiotherapy"
+
+
+class RadiosensitisingAgent(enum.StrEnum):
+    """A radiosensitising agent of the primary chemoradiotherapy (schema 2)."""
+
+    MITOMYCIN = "mitomycin"
+    FLUOROURACIL = "fluorouracil"
+    CAPECITABINE = "capecitabine"
+    CISPLATIN = "cisplatin"
+    CARBOPLATIN = "carboplatin"
+    OTHER = "other"
+
+
+class PhaseTechnique(enum.StrEnum):
+    """Technique of one phase of the primary radiotherapy (schema 2)."""
+
+    EBRT = "ebrt"
+    BRACHYTHERAPY = "brachytherapy"
+
+
+class PhaseTarget(enum.StrEnum):
+    """Target of one phase of the primary radiotherapy (schema 2)."""
+
+    PRIMARY = "primary"
+    GROINS = "groins"
+    PELVIC_NODES = "pelvic_nodes"
+
+
+class RadiotherapyTechnique(enum.StrEnum):
+    """Technique of a prior radiotherapy course (schema 2)."""
+
+    CONVENTIONAL = "conventional"
+    SABR = "sabr"
+    HDR_BRACHYTHERAPY = "hdr_brachytherapy"
+    LDR_BRACHYTHERAPY = "ldr_brachytherapy"
+    IORT = "iort"
+
+
+class SystemicAgent(enum.StrEnum):
+    """The closed drug vocabulary of a prior regimen ``"other"`` (schema 2)."""
+
+    CISPLATIN = "cisplatin"
+    CARBOPLATIN = "carboplatin"
+    OXALIPLATIN = "oxaliplatin"
+    PACLITAXEL = "paclitaxel"
+    NAB_PACLITAXEL = "nab_paclitaxel"
+    DOCETAXEL = "docetaxel"
+    FLUOROURACIL = "fluorouracil"
+    CAPECITABINE = "capecitabine"
+    MITOMYCIN = "mitomycin"
+    IRINOTECAN = "irinotecan"
+    CETUXIMAB = "cetuximab"
+    PANITUMUMAB = "panitumumab"
+    RETIFANLIMAB = "retifanlimab"
+    NIVOLUMAB = "nivolumab"
+    PEMBROLIZUMAB = "pembrolizumab"
+    DOSTARLIMAB = "dostarlimab"
+    CEMIPLIMAB = "cemiplimab"
+    TISLELIZUMAB = "tislelizumab"
+    TORIPALIMAB = "toripalimab"
+    ATEZOLIZUMAB = "atezolizumab"
+    DURVALUMAB = "durvalumab"
+    AVELUMAB = "avelumab"
+    OTHER_ANTI_PD1_PDL1 = "other_anti_pd1_pdl1"
+    IPILIMUMAB = "ipilimumab"
+    TREMELIMUMAB = "tremelimumab"
+    OTHER_CYTOTOXIC = "other_cytotoxic"
+    INVESTIGATIONAL = "investigational"
+
+
+class OtherRegimen(enum.StrEnum):
+    """A prior regimen outside the option catalogue, described by its agents (schema 2)."""
+
+    OTHER = "other"
+
+
+class BestResponse(enum.StrEnum):
+    """Best RECIST response to a prior systemic therapy (schema 2)."""
+
+    COMPLETE_RESPONSE = "complete_response"
+    PARTIAL_RESPONSE = "partial_response"
+    STABLE_DISEASE = "stable_disease"
+    PROGRESSIVE_DISEASE = "progressive_disease"
+    NOT_EVALUABLE = "not_evaluable"
+
+
+class PdL1Assay(enum.StrEnum):
+    """PD-L1 immunohistochemistry assay (clone) of a test (schema 2)."""
+
+    CLONE_22C3 = "22C3"
+    CLONE_28_8 = "28-8"
+    SP263 = "SP263"
+    SP142 = "SP142"
+    CLONE_73_10 = "73-10"
+    OTHER = "other"
+
+
+class PdL1Specimen(enum.StrEnum):
+    """Specimen a PD-L1 test was done on (schema 2)."""
+
+    PRIMARY = "primary"
+    RECURRENCE = "recurrence"
+    METASTASIS = "metastasis"
+
+
+class MarkerStatus(enum.StrEnum):
+    """Result of a positive/negative biomarker (HPV, p16; schema 2)."""
+
+    POSITIVE = "positive"
+    NEGATIVE = "negative"
+
+
+class MismatchRepair(enum.StrEnum):
+    """Mismatch-repair / microsatellite status (schema 2)."""
+
+    DMMR_OR_MSI_HIGH = "dmmr_or_msi_high"
+    PMMR_AND_MSS = "pmmr_and_mss"
 
 
 class Laterality(enum.StrEnum):

@@ -96,7 +96,7 @@ def test_status_of_a_file(tmp_path: Path) -> None:
 
 
 def test_status_of_an_invalid_case(tmp_path: Path) -> None:
-    path = write_case(tmp_path / "case.json", {"schema_version": 2})
+    path = write_case(tmp_path / "case.json", {"schema_version": 3})
     result = run("status", str(path))
     assert result.exit_code == 2
     assert "schema_version" in result.stderr

@@ -89,3 +89,72 @@ def therapy(
         "end_date": end,
         "outcome": outcome,
     }
+
+
+# --- the schema 1 → schema 2 upgrade, written from the case format (not from the model) ------
+
+#: Schema 2 keys of each object with their defaults, in the order ``dump_case`` writes them:
+#: the schema 1 keys (example order, then the schema 1 optional keys), then the schema 2 keys
+#: in the order of the field reference.
+_LIVER = {"bilirubin_x_uln": None, "ast_x_uln": None, "alt_x_uln": None, "alp_x_uln": None}
+_BIOMARKERS = {"pd_l1": [], "hpv": None, "p16": None, "mmr_msi": None, "tmb_mut_per_mb": None}
+SCHEMA_2_KEYS: dict[str, dict[str, Any]] = {
+    "patient": {
+        "frail": None,
+        "declines_active_treatment": None,
+        "dpyd_activity_score": None,
+        "clinical_frailty_scale": None,
+        "declines": [],
+        "prefers_clinical_trial": None,
+        "measured_gfr": None,
+        "dialysis": None,
+        "hepatic_function": _LIVER,
+        "biomarkers": _BIOMARKERS,
+    },
+    "chemoradiotherapy": {
+        "groin_dose": None,
+        "groin_fractions": None,
+        "agents": None,
+        "phases": [],
+    },
+    "assessment": {"site_findings": []},
+    "site": {"station": None},
+    "disease": {"all_lesions_locally_treatable": None, "symptoms": None},
+    "systemic": {"platinum_end_date": None, "agents": None, "cycles": None, "best_response": None},
+    "radiotherapy": {"technique": None},
+    "facility": {"clinical_trial_available": None, "reirradiation_expertise": None},
+}
+
+
+def _complete(obj: dict[str, Any], kind: str) -> dict[str, Any]:
+    """*obj* with every schema 2 key of *kind* (missing ones at their defaults), in order."""
+    extra = SCHEMA_2_KEYS[kind]
+    first = {key: value for key, value in obj.items() if key not in extra}
+    return {**first, **{key: copy.deepcopy(obj.get(key, value)) for key, value in extra.items()}}
+
+
+def schema_2_document(document: dict[str, Any]) -> dict[str, Any]:
+    """The schema 2 equivalent of a schema 1 *document*, as ``dump_case`` writes it."""
+    doc = copy.deepcopy(document)
+    doc["schema_version"] = 2
+    patient = _complete(doc["patient"], "patient")
+    cps = patient["pd_l1_cps"]
+    if cps is not None and not patient["biomarkers"]["pd_l1"]:
+        patient["biomarkers"]["pd_l1"] = [
+            {"cps": cps, "assay": None, "specimen": None, "date": None}
+        ]
+    doc["patient"] = patient
+    crt = doc["primary"]["chemoradiotherapy"]
+    if crt is not None:
+        doc["primary"]["chemoradiotherapy"] = _complete(crt, "chemoradiotherapy")
+    doc["assessments"] = [_complete(a, "assessment") for a in doc["assessments"]]
+    if doc["disease"] is not None:
+        disease = _complete(doc["disease"], "disease")
+        disease["sites"] = [_complete(s, "site") for s in disease["sites"]]
+        doc["disease"] = disease
+    doc["prior_systemic_therapy"] = [
+        _complete(t, "systemic") for t in doc["prior_systemic_therapy"]
+    ]
+    doc["prior_radiotherapy"] = [_complete(r, "radiotherapy") for r in doc["prior_radiotherapy"]]
+    doc["facility"] = _complete(doc["facility"], "facility")
+    return doc

@@ -18,18 +18,19 @@ from ascc_salvage.io import case_digest
 from ascc_salvage.testing.strategies import cases
 from ascc_salvage.units import Q_, Kinds, as_quantity, magnitude, ureg
 
-from ._support import example_document, example_text
+from ._support import example_document, example_text, schema_2_document
 
 # --- the bundled example -----------------------------------------------------------------------
 
 
 def test_the_example_loads_dumps_identically_and_reloads_equal() -> None:
+    # Schema 2: the schema 1 example is written as its schema 2 upgrade (was: written as read).
     text = example_text()
     case = load_case(text)
     document = dump_case(case)
-    assert document == json.loads(text)
-    # the same keys in the same order, ints stay ints
-    assert json.dumps(document) == json.dumps(json.loads(text))
+    assert document == schema_2_document(json.loads(text))
+    # every key in the documented order, ints stay ints
+    assert json.dumps(document) == json.dumps(schema_2_document(json.loads(text)))
     assert isinstance(document["patient"]["weight"]["value"], int)
     assert load_case(document) == case
     assert load_case(json.dumps(document)) == case
@@ -53,6 +54,8 @@ def test_values_and_units_are_written_back_exactly_as_received() -> None:
     doc["patient"]["serum_creatinine"] = {"value": 79.56, "unit": "\u03bcmol/L"}
     doc["patient"]["hiv"]["cd4_count"] = {"value": 350, "unit": "cells/mm3"}
     doc["primary"]["chemoradiotherapy"]["dose"] = {"value": 5040, "unit": "cGy"}
+    doc = schema_2_document(doc)
+    doc["patient"]["measured_gfr"] = {"value": 62, "unit": "mL/min/{1.73_m2}"}
     assert dump_case(load_case(json.dumps(doc, ensure_ascii=False))) == doc
 
 

@@ -203,7 +203,13 @@ def test_salvage_resection_with_disease_null_is_no_evidence_of_disease(
 
 
 def test_resection_with_current_disease_recorded_is_not_no_evidence_of_disease() -> None:
-    case = with_timeline([(182, "stable", "positive")], surgery=((230, "salvage_apr"),))
+    # After an APR the anus is gone (P6): the disease is recorded in a groin.
+    groin = attrs.evolve(BASE.disease.sites[0], site="inguinal_nodes", laterality="left")
+    case = with_timeline(
+        [(182, "stable", "positive")],
+        surgery=((230, "salvage_apr"),),
+        disease=attrs.evolve(BASE.disease, sites=(groin,)),
+    )
     result = assess_status(case)
     assert result.status is not DiseaseStatus.NO_EVIDENCE_OF_DISEASE
     assert result.after_salvage_surgery is True

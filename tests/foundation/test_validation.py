@@ -16,7 +16,15 @@ from ascc_salvage.case import Case
 from ascc_salvage.testing.strategies import cases
 from ascc_salvage.units import CASE_UNITS
 
-from ._support import delete_at, example_document, names_path, nodes, paths_of, set_at
+from ._support import (
+    delete_at,
+    example_document,
+    names_path,
+    nodes,
+    paths_of,
+    schema_2_document,
+    set_at,
+)
 
 INTEGER_FIELDS = {"schema_version", "age_years", "ecog", "karnofsky", "fractions", "lesions",
                   "groin_fractions"}  # fmt: skip
@@ -29,6 +37,32 @@ OPTIONAL_KEYS = {
     "station",
     "all_lesions_locally_treatable",
     "platinum_end_date",
+}
+#: Keys a schema 2 document may also omit (every schema 2 key, and ``patient.pd_l1_cps``).
+SCHEMA_2_OPTIONAL_KEYS = OPTIONAL_KEYS | {
+    "pd_l1_cps",
+    "dpyd_activity_score",
+    "clinical_frailty_scale",
+    "declines",
+    "prefers_clinical_trial",
+    "measured_gfr",
+    "dialysis",
+    "hepatic_function",
+    "biomarkers",
+    "pd_l1",
+    "hpv",
+    "p16",
+    "mmr_msi",
+    "tmb_mut_per_mb",
+    "agents",
+    "phases",
+    "site_findings",
+    "symptoms",
+    "cycles",
+    "best_response",
+    "technique",
+    "clinical_trial_available",
+    "reirradiation_expertise",
 }
 
 
@@ -47,7 +81,7 @@ def _key(path: str) -> str:
 
 def test_ten_different_errors_are_reported_in_one_exception() -> None:
     doc = example_document()
-    doc["schema_version"] = 2
+    doc["schema_version"] = 3
     doc["evaluation_date"] = "2026-13-01"
     doc["jurisdiction"] = "UK"
     doc["patient"]["age_years"] = 61.0
@@ -263,7 +297,7 @@ def test_optional_keys_may_be_omitted_or_null_or_given() -> None:
     assert crt is not None
     assert crt.groin_dose is not None
     assert crt.groin_dose.canonical == pytest.approx(45.0)
-    assert dump_case(case) == given_doc
+    assert dump_case(case) == schema_2_document(given_doc)  # written as schema 2
 
 
 def _crt(**changes: Any) -> Any:
@@ -332,7 +366,7 @@ CRT = "primary.chemoradiotherapy"
             _crt(start_date="2026-11-27", end_date="2026-11-28", fractions=2, dose=_q(4, "Gy")),
             f"{CRT}.start_date",
         ),
-        (_assessment(0, "2025-02-13"), "assessments[0].date"),  # before the end of CRT
+        (_assessment(0, "2025-01-05"), "assessments[0].date"),  # before the start of CRT
         (_assessment(1, "2026-11-27"), "assessments[1].date"),  # after the evaluation
         (_assessment(1, "2025-03-23"), "assessments[1].date"),  # out of order
         (_history("prior_salvage_surgery", date="2026-11-27", procedure="salvage_apr",
@@ -387,11 +421,12 @@ def test_every_allowed_unit_string_is_accepted_for_its_kind() -> None:
         "creatinine": ("patient", "serum_creatinine"),
         "cell_count": ("patient", "hiv", "cd4_count"),
         "radiation_dose": ("primary", "chemoradiotherapy", "dose"),
+        "glomerular_filtration_rate": ("patient", "measured_gfr"),
     }
     values = {"length": 2.5, "mass": 68, "creatinine": 1.0, "cell_count": 350,
-              "radiation_dose": 50.4}  # fmt: skip
+              "radiation_dose": 50.4, "glomerular_filtration_rate": 62}  # fmt: skip
     for text, entry in CASE_UNITS.items():
-        doc = example_document()
+        doc = schema_2_document(example_document())
         node: Any = doc
         *parents, last = fields[str(entry.kind)]
         for step in parents:
@@ -546,7 +581,9 @@ def test_integers_as_floats_strings_or_booleans_are_rejected(
 @given(case=_CASES, data=st.data())
 def test_missing_required_and_unknown_keys_are_reported(case: Case, data: st.DataObject) -> None:
     doc = dump_case(case)
-    required = [p for p, _ in nodes(doc) if not p.endswith("]") and _key(p) not in OPTIONAL_KEYS]
+    required = [
+        p for p, _ in nodes(doc) if not p.endswith("]") and _key(p) not in SCHEMA_2_OPTIONAL_KEYS
+    ]
     path = data.draw(st.sampled_from(required), label="required")
     missing = copy.deepcopy(doc)
     delete_at(missing, path)

@@ -105,16 +105,63 @@ def check_error_shape(error: CaseValidationError) -> None:
     assert str(error).splitlines() == [f"{p.path}: {p.message}" for p in error.errors]
 
 
+def _defaults() -> dict[str, Any]:
+    """The default each optional key takes when omitted, as a document value, by key name."""
+    from ascc_salvage.io import converter
+
+    return {
+        field.name: converter.unstructure(field.default)
+        for cls in vars(model).values()
+        if isinstance(cls, type) and attrs.has(cls)
+        for field in attrs.fields(cls)
+        if field.metadata.get("optional") and field.default is not None
+    }
+
+
+#: Non-null defaults of optional keys (``declines: []``, ``biomarkers: {…}`` …).
+OPTIONAL_DEFAULTS: Final = _defaults()
+
+
 def without_null_optionals(document: Any) -> Any:
-    """*document* with optional keys that are null removed (omitted and null are the same)."""
+    """*document* in a form that loading and dumping keep, for comparisons.
+
+    Optional keys that are null or at their default are removed (omitted, null and the
+    default are the same), ``schema_version`` is dropped (``dump_case`` writes 2), and
+    ``patient.pd_l1_cps`` is replaced by the PD-L1 test it stands for (the schema 1
+    upgrade; with tests it is the effective CPS, derived).
+    """
     if isinstance(document, dict):
-        return {
-            key: without_null_optionals(value)
-            for key, value in document.items()
-            if not (key in OPTIONAL_KEYS and value is None)
-        }
+        document = dict(document)
+        document.pop("schema_version", None)
+        patient = document.get("patient")
+        if isinstance(patient, dict) and "pd_l1_cps" in patient:
+            patient = dict(patient)
+            cps = patient.pop("pd_l1_cps")
+            markers = patient.get("biomarkers")
+            markers = dict(markers) if isinstance(markers, dict) else {}
+            if cps is not None and not markers.get("pd_l1"):
+                test = {"cps": cps, "assay": None, "specimen": None, "date": None}
+                markers["pd_l1"] = [test]
+                patient["biomarkers"] = markers
+            document["patient"] = patient
+        return _strip(document)
+    return document
+
+
+def _strip(document: Any) -> Any:
+    if isinstance(document, dict):
+        kept = {}
+        for key, value in document.items():
+            value = _strip(value)
+            if key in OPTIONAL_KEYS and (
+                value is None
+                or (key in OPTIONAL_DEFAULTS and value == _strip(OPTIONAL_DEFAULTS[key]))
+            ):
+                continue
+            kept[key] = value
+        return kept
     if isinstance(document, list):
-        return [without_null_optionals(item) for item in document]
+        return [_strip(item) for item in document]
     return document
 
 

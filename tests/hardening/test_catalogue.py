@@ -144,9 +144,9 @@ def test_a_self_referencing_parsed_document_is_refused_not_walked_forever() -> N
 @pytest.mark.parametrize(
     ("where", "value"),
     [
-        ("facility.iort_available", [[[[]]]]),  # depth 6; the schema is 5 deep
-        ("disease.sites[0].size.value", [1]),
-        ("patient.hiv.cd4_count", {"value": {"value": {"value": 1}}, "unit": "cells/uL"}),
+        ("facility.iort_available", [[[[[]]]]]),  # depth 7; the schema is 6 deep
+        ("disease.sites[0].size.value", [[1]]),
+        ("patient.hiv.cd4_count", {"value": {"value": {"value": {"value": 1}}}, "unit": "/uL"}),
     ],
 )
 def test_nesting_deeper_than_the_schema_is_refused_at_the_root(where: str, value: Any) -> None:

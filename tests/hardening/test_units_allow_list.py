@@ -28,6 +28,7 @@ FIELDS = {
     UnitKind.CREATININE: ("patient.serum_creatinine", 0.9),
     UnitKind.CELL_COUNT: ("patient.hiv.cd4_count", 350.0),
     UnitKind.RADIATION_DOSE: ("primary.chemoradiotherapy.dose", 50.4),
+    UnitKind.GLOMERULAR_FILTRATION_RATE: ("patient.measured_gfr", 62.0),
 }
 
 
@@ -71,7 +72,7 @@ def test_the_spy_intercepts_pint_parsing(pint_calls: list[tuple[str, Any]]) -> N
 def test_every_allowed_unit_loads_without_pint(text: str, pint_calls: list[Any]) -> None:
     entry = CASE_UNITS[text]
     path, canonical = FIELDS[entry.kind]
-    document = example_document()
+    document = dump_case(load_case(example_document()))  # schema 2: every key written
     set_at(document, path, {"value": canonical / entry.to_canonical, "unit": text})
     case = load_case(document)
     assert dump_case(case) == document
@@ -138,7 +139,11 @@ def test_the_precomputed_factors_agree_with_pint() -> None:
     mg_dl_per_umol_l = units_module.CREATININE_MOLAR_MASS_G_PER_MOL / 10_000
     for text, entry in CASE_UNITS.items():
         quantity = units_module.Q_(1.0, entry.pint_expression)
-        if entry.kind is UnitKind.CREATININE and "mol" in entry.pint_expression:
+        if entry.kind is UnitKind.GLOMERULAR_FILTRATION_RATE:
+            # a GFR keeps its unit (absolute or per 1.73 m²): the factor is 1 in that unit
+            indexed = "standard_body_surface_area" in entry.pint_expression
+            expected = quantity.m_as("mL/min/standard_body_surface_area" if indexed else "mL/min")
+        elif entry.kind is UnitKind.CREATININE and "mol" in entry.pint_expression:
             expected = quantity.m_as("umol/L") * mg_dl_per_umol_l
         else:
             expected = quantity.m_as(units_module.CANONICAL_UNIT[entry.kind])

@@ -878,7 +878,7 @@ def test_palliative_regimen_and_ongoing_immunotherapy() -> None:
         ),
     )
     case_doc, _report = run(b)
-    assert case_doc["prior_systemic_therapy"] == [
+    assert case_doc["prior_systemic_therapy"] == _written(
         {
             "regimen": "carboplatin_paclitaxel",
             "setting": "advanced",
@@ -893,7 +893,7 @@ def test_palliative_regimen_and_ongoing_immunotherapy() -> None:
             "end_date": None,
             "outcome": "ongoing",
         },
-    ]
+    )
 
 
 def test_medication_reference_other_cancer_and_radiosensitising() -> None:
@@ -1029,7 +1029,7 @@ def test_date_only_medication_and_intolerance() -> None:
     )
     b["entry"][-1]["resource"].pop("effectivePeriod")
     case_doc, _ = run(b)
-    assert case_doc["prior_systemic_therapy"] == [
+    assert case_doc["prior_systemic_therapy"] == _written(
         {
             "regimen": "anti_pd1_monotherapy",
             "setting": "advanced",
@@ -1037,7 +1037,7 @@ def test_date_only_medication_and_intolerance() -> None:
             "end_date": "2026-02-01",
             "outcome": "intolerance",
         }
-    ]
+    )
 
 
 def test_dangling_references() -> None:
@@ -1081,3 +1081,9 @@ def test_unprefixed_categories_take_the_prefix_from_base() -> None:
     case_doc, report = run(b, base_doc)
     assert case_doc["primary"]["stage"]["prefix"] == "c"
     assert "primary.stage.prefix" in report.from_base
+
+
+def _written(*therapies: dict[str, Any]) -> list[dict[str, Any]]:
+    """Prior therapies as ``dump_case`` writes them (schema 2: every key, at its default)."""
+    defaults = {"platinum_end_date": None, "agents": None, "cycles": None, "best_response": None}
+    return [{**therapy, **defaults} for therapy in therapies]

@@ -22,6 +22,7 @@ from typing import Final
 import attrs
 
 from ascc_salvage import plausibility
+from ascc_salvage._engine_support import check_supported
 from ascc_salvage._version import __version__
 from ascc_salvage.calculators.dose_plan import plan_from_floats, radiotherapy_plan
 from ascc_salvage.calculators.reirradiation import ReirradiationAssessment
@@ -84,6 +85,11 @@ def recommend(case: Case, *, knowledge: KnowledgeBase | None = None) -> Result:
         The result: disease status, every option with tier, criteria, flags, evidence,
         rationale and dose plan, missing information and warnings.
 
+    Raises:
+        UnsupportedCaseError: The case holds schema 2 values that this engine (clinical
+            pathway v2) cannot honour yet; the error lists their paths (case format,
+            "Values the engine does not honour yet").
+
     >>> import importlib.resources, ascc_salvage
     >>> text = importlib.resources.files("ascc_salvage.examples").joinpath(
     ...     "persistent_resectable.json").read_text()
@@ -100,6 +106,7 @@ def recommend(case: Case, *, knowledge: KnowledgeBase | None = None) -> Result:
             "knowledge must be a KnowledgeBase from ascc_salvage.knowledge.load, not "
             f"{type(knowledge).__name__}"
         )
+    check_supported(case)  # pathway v2 must not silently ignore a schema 2 value
     status = assess_status(case, knowledge=kb)
     facts = derive_facts(case, status, kb)
     draft = _evaluate(facts)

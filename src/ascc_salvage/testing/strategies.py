@@ -1,4 +1,4 @@
-"""Hypothesis strategies for every case type and for whole, valid cases.
+"""Hypothesis strategies for every case type and for whole, valid cases (case schema 2).
 
 Every object these strategies generate is valid: it satisfies the bounds of the case format
 (which :func:`hypothesis.strategies.builds` would ignore, since it skips attrs validators) and
@@ -8,6 +8,13 @@ lists, station only for pelvic nodes …), so that
 
 Quantities draw their unit from the case-format allow-list and a value that lies within the
 field's bounds *after* conversion to the canonical unit.
+
+By default the schema 2 fields keep their defaults (a ``pd_l1_cps`` is also recorded as its
+upgraded PD-L1 test, as :func:`ascc_salvage.load_case` records it), so that every generated
+case means what a schema 1 case means and can be passed to :func:`ascc_salvage.recommend`;
+``unsupported=True`` draws every valid value of the schema 2 fields, including those for which
+:func:`~ascc_salvage.recommend` raises :class:`~ascc_salvage.errors.UnsupportedCaseError`.
+:func:`schema_1_documents` draws schema 1 documents, for the upgrade path.
 
 >>> from hypothesis import given, settings
 >>> from ascc_salvage import dump_case, load_case
@@ -31,25 +38,32 @@ from typing import Any, Final, TypeVar
 import attrs
 
 from ascc_salvage.case import (
-    SCHEMA_VERSION,
+    CASE_SCHEMA_VERSION,
     Assessment,
+    Biomarkers,
     Case,
     CellCount,
     Chemoradiotherapy,
     Creatinine,
     Disease,
     DiseaseSite,
+    DiseaseSymptom,
     Dose,
     Facility,
+    GlomerularFiltrationRate,
+    HepaticFunction,
     Hiv,
     Length,
     Mass,
     Measurement,
     Patient,
+    PdL1Test,
     Primary,
     PriorRadiotherapy,
     PriorSalvageSurgery,
     PriorSystemicTherapy,
+    RadiotherapyPhase,
+    SiteFinding,
     Stage,
 )
 from ascc_salvage.staging import Edition, MCategory, NCategory, StagePrefix, TCategory
@@ -57,13 +71,19 @@ from ascc_salvage.units import CASE_UNITS, UnitKind
 from ascc_salvage.validation import (
     BMI_RANGE,
     DOSE_PER_FRACTION_GY,
+    FRAIL_CFS,
+    LDR_MAX_TOTAL_GY,
     MAX_CRT_SPAN_DAYS,
     MAX_CUMULATIVE_PELVIC_GY,
     MAX_FRACTIONS_PER_DAY,
+    MAX_PRIOR_TOTAL_GY,
     OTHER_DOSE_PER_FRACTION_GY,
 )
 from ascc_salvage.vocabulary import (
+    SCHEMA_1_CONDITIONS,
+    SCHEMA_1_SITES,
     SYSTEMIC_OPTIONS,
+    BestResponse,
     Biopsy,
     Condition,
     DiseaseStatus,
@@ -72,14 +92,27 @@ from ascc_salvage.vocabulary import (
     InvadedStructure,
     Jurisdiction,
     Laterality,
+    LesionFinding,
     Margin,
+    MarkerStatus,
+    MismatchRepair,
+    Modality,
     NodalStation,
     OptionId,
+    OtherRegimen,
+    PdL1Assay,
+    PdL1Specimen,
+    PhaseTarget,
+    PhaseTechnique,
     PrimarySite,
+    RadiosensitisingAgent,
     RadiotherapyRegion,
+    RadiotherapyTechnique,
     Sex,
     Site,
     SurgeryProcedure,
+    Symptom,
+    SystemicAgent,
     TherapyOutcome,
     TherapySetting,
 )
@@ -104,6 +137,7 @@ __all__ = [
     "prior_salvage_surgeries",
     "prior_systemic_therapies",
     "register_type_strategies",
+    "schema_1_documents",
     "stages",
 ]
 
@@ -302,12 +336,14 @@ def hivs(*, full_inputs: bool = False) -> SearchStrategy[Hiv]:
     )
 
 
-def patients(*, full_inputs: bool = False) -> SearchStrategy[Patient]:
+def patients(*, full_inputs: bool = False, unsupported: bool = False) -> SearchStrategy[Patient]:
     """Valid patients.
 
     Args:
-        full_inputs: Every field non-null (optional ones included, and the HIV details):
-            the most demanding input for calculators and rules, used by benchmarks.
+        full_inputs: Every schema 1 field non-null (optional ones included, and the HIV
+            details): the most demanding input for calculators and rules, used by benchmarks.
+        unsupported: Also draw the schema 2 values the recommendation engine refuses (new
+            conditions, declined modalities, liver tests, measured GFR, dialysis …).
     """
     nullable = not full_inputs
 
@@ -317,23 +353,122 @@ def patients(*, full_inputs: bool = False) -> SearchStrategy[Patient]:
     numbers: SearchStrategy[float] = st.integers(0, 100) | st.floats(
         0, 100, allow_nan=False, allow_infinity=False
     )
-    return st.builds(
-        Patient,
-        age_years=maybe(st.integers(18, 120)),
-        sex=maybe(st.sampled_from(Sex)),
-        ecog=st.just(None),
-        karnofsky=st.just(None),
-        weight=st.just(None),
-        height=st.just(None),
-        serum_creatinine=maybe(creatinines()),
-        fit_for_major_surgery=maybe(st.booleans()),
-        accepts_permanent_colostomy=maybe(st.booleans()),
-        hiv=hivs(full_inputs=full_inputs),
-        pd_l1_cps=maybe(numbers),
-        conditions=maybe(_unique_enums(tuple(Condition))),
-        frail=maybe(st.booleans()),
-        declines_active_treatment=maybe(st.booleans()),
-    ).flatmap(lambda patient: _performance_and_size(patient, nullable=nullable))
+    # Pregnancy is added with the sex in view (P16).
+    conditions = (
+        tuple(c for c in Condition if c is not Condition.PREGNANCY)
+        if unsupported
+        else SCHEMA_1_CONDITIONS
+    )
+    return (
+        st.builds(
+            Patient,
+            age_years=maybe(st.integers(18, 120)),
+            sex=maybe(st.sampled_from(Sex)),
+            ecog=st.just(None),
+            karnofsky=st.just(None),
+            weight=st.just(None),
+            height=st.just(None),
+            serum_creatinine=maybe(creatinines()),
+            fit_for_major_surgery=maybe(st.booleans()),
+            accepts_permanent_colostomy=maybe(st.booleans()),
+            hiv=hivs(full_inputs=full_inputs),
+            pd_l1_cps=maybe(numbers),
+            conditions=maybe(_unique_enums(conditions)),
+            frail=maybe(st.booleans()),
+            declines_active_treatment=maybe(st.booleans()),
+        )
+        .flatmap(lambda patient: _performance_and_size(patient, nullable=nullable))
+        .flatmap(lambda patient: _schema_2_patient(patient, unsupported=unsupported))
+    )
+
+
+#: Conditions a DPYD activity score rules out (P16), by score.
+_DPD_CONDITIONS: Final = (Condition.DPD_DEFICIENCY_COMPLETE, Condition.DPD_DEFICIENCY_PARTIAL)
+
+
+@st.composite
+def _schema_2_patient(draw: st.DrawFn, patient: Patient, *, unsupported: bool) -> Patient:
+    """*patient* with the schema 2 fields drawn, consistent with the schema 1 ones (P16)."""
+    conditions = patient.conditions or ()
+    if (
+        unsupported
+        and patient.conditions is not None
+        and patient.sex is not Sex.MALE  # P16
+        and draw(st.booleans())
+    ):
+        conditions = (*conditions, Condition.PREGNANCY)
+        patient = attrs.evolve(patient, conditions=conditions)
+    scores: list[float] = [2.0]
+    if unsupported:
+        scores = [0.0, 0.5, 1.0, 1.5, 2.0]
+    scores = [
+        score
+        for score in scores
+        if not (
+            (Condition.DPD_DEFICIENCY_COMPLETE in conditions and score >= 1)
+            or (Condition.DPD_DEFICIENCY_PARTIAL in conditions and (score <= 0.5 or score == 2))
+        )
+    ]
+    score = draw(_nullable(st.sampled_from(scores))) if scores and unsupported else None
+    scale = draw(_nullable(st.integers(1, 9))) if unsupported else None
+    contradicts = scale is not None and scale >= FRAIL_CFS and patient.frail is False  # P16
+    frail = None if contradicts else patient.frail
+    # Tests with their provenance are drawn with the case (their dates depend on it).
+    cps = patient.pd_l1_cps
+    tests = () if cps is None else (PdL1Test(cps, None, None, None),)  # the upgraded form
+    markers = Biomarkers(
+        pd_l1=tests,
+        hpv=draw(_nullable(st.sampled_from(MarkerStatus))) if unsupported else None,
+        p16=draw(_nullable(st.sampled_from(MarkerStatus))) if unsupported else None,
+        mmr_msi=draw(_nullable(st.sampled_from(MismatchRepair))) if unsupported else None,
+        tmb_mut_per_mb=(
+            draw(_nullable(st.floats(0, 1000, allow_nan=False))) if unsupported else None
+        ),
+    )
+    liver = HepaticFunction(None, None, None, None)
+    if unsupported:
+        ratio = _nullable(st.floats(0, 50, allow_nan=False) | st.integers(0, 50))
+        liver = HepaticFunction(draw(ratio), draw(ratio), draw(ratio), draw(ratio))
+    gfr = None
+    if unsupported:
+        gfr = draw(_nullable(_measurements(GlomerularFiltrationRate, low=1, high=200)))
+    return attrs.evolve(
+        patient,
+        frail=frail,
+        dpyd_activity_score=score,
+        clinical_frailty_scale=scale,
+        declines=draw(_unique_enums(tuple(Modality))) if unsupported else (),
+        prefers_clinical_trial=draw(_nullable(st.booleans())) if unsupported else None,
+        measured_gfr=gfr,
+        dialysis=draw(_nullable(st.booleans())) if unsupported else None,
+        hepatic_function=liver,
+        biomarkers=markers,
+    )
+
+
+def pd_l1_tests(
+    *, latest: dt.date = MAX_DATE, crt_start: dt.date | None = None
+) -> SearchStrategy[PdL1Test]:
+    """PD-L1 tests dated at most on *latest*.
+
+    Recurrence and metastasis specimens are dated on or after *crt_start* (P17).
+    """
+    return _pd_l1_tests(latest=latest, crt_start=crt_start)
+
+
+@st.composite
+def _pd_l1_tests(draw: st.DrawFn, *, latest: dt.date, crt_start: dt.date | None) -> PdL1Test:
+    specimen = draw(_nullable(st.sampled_from(PdL1Specimen)))
+    earliest = MIN_DATE
+    if specimen in (PdL1Specimen.RECURRENCE, PdL1Specimen.METASTASIS) and crt_start:
+        earliest = crt_start
+    date = draw(_nullable(case_dates(min_value=earliest, max_value=latest)))
+    return PdL1Test(
+        cps=draw(st.integers(0, 100) | st.floats(0, 100, allow_nan=False)),
+        assay=draw(_nullable(st.sampled_from(PdL1Assay))),
+        specimen=specimen,
+        date=date,
+    )
 
 
 @st.composite
@@ -382,6 +517,7 @@ def chemoradiotherapies(
     *,
     start_date: SearchStrategy[dt.date] | None = None,
     max_duration_days: int = 70,
+    unsupported: bool = False,
 ) -> SearchStrategy[Chemoradiotherapy]:
     """Chemoradiotherapy courses (end ≥ start, dose per fraction 0.5–25 Gy).
 
@@ -391,13 +527,21 @@ def chemoradiotherapies(
     Args:
         start_date: Strategy for the start date (default :func:`case_dates`).
         max_duration_days: Largest number of days from start to end.
+        unsupported: Also draw radiosensitising agents and radiotherapy phases (schema 2;
+            the phases add up to the course as the case format requires).
     """
-    return _chemoradiotherapies(start_date=start_date, max_duration_days=max_duration_days)
+    return _chemoradiotherapies(
+        start_date=start_date, max_duration_days=max_duration_days, unsupported=unsupported
+    )
 
 
 @st.composite
 def _chemoradiotherapies(
-    draw: st.DrawFn, *, start_date: SearchStrategy[dt.date] | None, max_duration_days: int
+    draw: st.DrawFn,
+    *,
+    start_date: SearchStrategy[dt.date] | None,
+    max_duration_days: int,
+    unsupported: bool,
 ) -> Chemoradiotherapy:
     start = draw(
         start_date if start_date is not None else case_dates(max_value=dt.date(2055, 1, 1))
@@ -415,6 +559,12 @@ def _chemoradiotherapies(
             groin_dose, groin_fractions = draw(_course(max_fractions=most, max_total_gy=groin_most))
         else:
             groin_dose = draw(doses(max_gy=_bound(Chemoradiotherapy, "groin_dose")))
+    agents = None
+    phases: tuple[RadiotherapyPhase, ...] = ()
+    if unsupported:
+        agents = draw(_nullable(_unique_enums(tuple(RadiosensitisingAgent))))
+        if draw(st.booleans()):
+            phases = draw(_phases(dose, fractions, groins=groins is not False and not groin_dose))
     return Chemoradiotherapy(
         start_date=start,
         end_date=end,
@@ -423,7 +573,35 @@ def _chemoradiotherapies(
         groins_irradiated=groins,
         groin_dose=groin_dose,
         groin_fractions=groin_fractions,
+        agents=agents,
+        phases=phases,
     )
+
+
+@st.composite
+def _phases(
+    draw: st.DrawFn, dose: Dose, fractions: int, *, groins: bool
+) -> tuple[RadiotherapyPhase, ...]:
+    """Phases adding up to *dose* in *fractions* (one or two sequences on the primary).
+
+    With *groins*, a groin phase may run beside the first (a simultaneous integrated boost).
+    """
+    technique = draw(st.sampled_from(PhaseTechnique))
+    first = draw(st.integers(1, fractions))
+    first_gy = dose.canonical * first / fractions
+    phases = [RadiotherapyPhase(1, technique, PhaseTarget.PRIMARY, Dose(first_gy, "Gy"), first)]
+    rest = Dose(dose.canonical - first_gy, "Gy") if first < fractions else None
+    phases += [
+        RadiotherapyPhase(2, technique, PhaseTarget.PRIMARY, r, fractions - first)
+        for r in [rest]
+        if r
+    ]
+    if groins and draw(st.booleans()):
+        groin_gy = draw(st.floats(0.5 * first, 2.5 * first, allow_nan=False))
+        phases.insert(
+            1, RadiotherapyPhase(1, technique, PhaseTarget.GROINS, Dose(groin_gy, "Gy"), first)
+        )
+    return tuple(phases)
 
 
 def primaries(
@@ -466,18 +644,22 @@ def _compatible(finding: Finding, biopsy: Biopsy) -> bool:
 # --- current disease ---------------------------------------------------------------------
 
 
-def disease_sites(*, site: Site | None = None) -> SearchStrategy[DiseaseSite]:
+def disease_sites(
+    *, site: Site | None = None, unsupported: bool = False
+) -> SearchStrategy[DiseaseSite]:
     """Sites of current disease (a nodal station only for ``pelvic_nodes``).
 
     Args:
-        site: Fix the site (default: any).
+        site: Fix the site (default: any schema 1 site).
+        unsupported: Also draw the sites new in schema 2 (``perineum`` …).
     """
-    return _disease_sites(site=site)
+    return _disease_sites(site=site, unsupported=unsupported)
 
 
 @st.composite
-def _disease_sites(draw: st.DrawFn, *, site: Site | None) -> DiseaseSite:
-    chosen = site if site is not None else draw(st.sampled_from(Site))
+def _disease_sites(draw: st.DrawFn, *, site: Site | None, unsupported: bool) -> DiseaseSite:
+    choices = tuple(Site) if unsupported else SCHEMA_1_SITES
+    chosen = site if site is not None else draw(st.sampled_from(choices))
     station = (
         draw(_nullable(st.sampled_from(NodalStation))) if chosen is Site.PELVIC_NODES else None
     )
@@ -491,14 +673,21 @@ def _disease_sites(draw: st.DrawFn, *, site: Site | None) -> DiseaseSite:
 
 
 def diseases(
-    *, sites: SearchStrategy[tuple[DiseaseSite, ...]] | None = None, max_sites: int = 4
+    *,
+    sites: SearchStrategy[tuple[DiseaseSite, ...]] | None = None,
+    max_sites: int = 4,
+    unsupported: bool = False,
 ) -> SearchStrategy[Disease]:
-    """Current disease (at least one site)."""
+    """Current disease (at least one site).
+
+    Symptoms are null (not recorded) unless *unsupported*, which also draws symptoms (at
+    listed sites, P18) and the sites new in schema 2.
+    """
     site_tuples = (
         sites
         if sites is not None
         else st.lists(
-            disease_sites(),
+            disease_sites(unsupported=unsupported),
             min_size=1,
             max_size=max_sites,
             unique_by=lambda s: (s.site, s.laterality, s.station),  # P13
@@ -513,10 +702,29 @@ def diseases(
         expected_margin=st.just(None),
         all_lesions_locally_treatable=_nullable(st.booleans()),
     ).flatmap(
-        lambda disease: _nullable(
-            # A margin is expected only for resectable disease (P12).
-            st.sampled_from(tuple(Margin) if disease.resectable is not False else (Margin.R2,))
-        ).map(lambda margin: attrs.evolve(disease, expected_margin=margin))
+        lambda disease: st.tuples(
+            _nullable(
+                # A margin is expected only for resectable disease (P12).
+                st.sampled_from(tuple(Margin) if disease.resectable is not False else (Margin.R2,))
+            ),
+            _symptoms(disease, unsupported=unsupported),
+        ).map(lambda drawn: attrs.evolve(disease, expected_margin=drawn[0], symptoms=drawn[1]))
+    )
+
+
+def _symptoms(
+    disease: Disease, *, unsupported: bool
+) -> SearchStrategy[tuple[DiseaseSymptom, ...] | None]:
+    """Symptoms at the listed sites of *disease*, no pair twice (P18)."""
+    if not unsupported:
+        return st.none()
+    pairs = st.builds(
+        DiseaseSymptom,
+        symptom=st.sampled_from(Symptom),
+        site=st.sampled_from([item.site for item in disease.sites]),
+    )
+    return _nullable(
+        st.lists(pairs, max_size=3, unique_by=lambda x: (x.symptom, x.site)).map(tuple)
     )
 
 
@@ -536,23 +744,28 @@ def prior_salvage_surgeries(
 
 
 def prior_systemic_therapies(
-    *, latest: dt.date = MAX_DATE, regimen: OptionId | None = None
+    *,
+    latest: dt.date = MAX_DATE,
+    regimen: OptionId | OtherRegimen | None = None,
+    unsupported: bool = False,
 ) -> SearchStrategy[PriorSystemicTherapy]:
     """Prior systemic therapies with every date at most *latest*.
 
     ``end_date`` is null only when the outcome is ``ongoing``; ``platinum_end_date`` lies
-    between start and end.
+    between start and end; ``agents`` are given exactly for the regimen ``"other"``.
 
     Args:
         latest: Latest date allowed (the evaluation date of the case).
-        regimen: Fix the regimen (default: any systemic option id).
+        regimen: Fix the regimen (default: any systemic option id, or with *unsupported*
+            also ``"other"``).
+        unsupported: Also draw the regimen ``"other"`` (schema 2).
     """
-    return _prior_systemic_therapies(latest=latest, regimen=regimen)
+    return _prior_systemic_therapies(latest=latest, regimen=regimen, unsupported=unsupported)
 
 
 @st.composite
 def _prior_systemic_therapies(
-    draw: st.DrawFn, *, latest: dt.date, regimen: OptionId | None
+    draw: st.DrawFn, *, latest: dt.date, regimen: OptionId | OtherRegimen | None, unsupported: bool
 ) -> PriorSystemicTherapy:
     start = draw(case_dates(max_value=latest))
     outcome = draw(st.sampled_from(TherapyOutcome))
@@ -562,48 +775,82 @@ def _prior_systemic_therapies(
     platinum_end = None
     if draw(st.booleans()):
         platinum_end = draw(case_dates(min_value=start, max_value=end or latest))
+    regimens: tuple[OptionId | OtherRegimen, ...] = SYSTEMIC_OPTIONS
+    if unsupported:
+        regimens = (*SYSTEMIC_OPTIONS, OtherRegimen.OTHER)
+    chosen = regimen if regimen is not None else draw(st.sampled_from(regimens))
+    agents = cycles = best_response = None
+    if unsupported:
+        cycles = draw(_nullable(st.integers(1, 100)))
+        best_response = draw(_nullable(st.sampled_from(BestResponse)))
+    if chosen is OtherRegimen.OTHER:
+        agents = draw(
+            st.lists(st.sampled_from(SystemicAgent), min_size=1, max_size=4, unique=True).map(tuple)
+        )
     return PriorSystemicTherapy(
-        regimen=regimen if regimen is not None else draw(st.sampled_from(SYSTEMIC_OPTIONS)),
+        regimen=chosen,
         setting=draw(st.sampled_from(TherapySetting)),
         start_date=start,
         end_date=end,
         outcome=outcome,
         platinum_end_date=platinum_end,
+        agents=agents,
+        cycles=cycles,
+        best_response=best_response,
     )
 
 
-def prior_radiotherapies(*, latest: dt.date = MAX_DATE) -> SearchStrategy[PriorRadiotherapy]:
+def prior_radiotherapies(
+    *, latest: dt.date = MAX_DATE, unsupported: bool = False
+) -> SearchStrategy[PriorRadiotherapy]:
     """Radiotherapy courses other than the primary CRT, ended at most on *latest*.
 
     Args:
         latest: Latest end date allowed (the evaluation date of the case).
+        unsupported: Also draw techniques other than ``conventional`` (schema 2): SABR,
+            brachytherapy, IORT; an LDR course is one fraction of up to 160 Gy (P3).
     """
-    return _prior_radiotherapies(latest=latest)
+    return _prior_radiotherapies(latest=latest, unsupported=unsupported)
 
 
 @st.composite
-def _prior_radiotherapies(draw: st.DrawFn, *, latest: dt.date) -> PriorRadiotherapy:
+def _prior_radiotherapies(
+    draw: st.DrawFn, *, latest: dt.date, unsupported: bool
+) -> PriorRadiotherapy:
     region = draw(st.sampled_from(RadiotherapyRegion))
-    per_fraction = (
-        OTHER_DOSE_PER_FRACTION_GY if region is RadiotherapyRegion.OTHER else DOSE_PER_FRACTION_GY
-    )
-    dose, fractions = draw(  # P3
-        _course(max_total_gy=_bound(PriorRadiotherapy, "dose"), per_fraction_gy=per_fraction)
-    )
+    technique = draw(_nullable(st.sampled_from(RadiotherapyTechnique))) if unsupported else None
+    if technique is RadiotherapyTechnique.LDR_BRACHYTHERAPY:  # P3: one fraction, ≤ 160 Gy
+        dose, fractions = draw(doses(max_gy=LDR_MAX_TOTAL_GY)), 1
+    else:
+        per_fraction = (
+            OTHER_DOSE_PER_FRACTION_GY
+            if region is RadiotherapyRegion.OTHER
+            else DOSE_PER_FRACTION_GY
+        )
+        dose, fractions = draw(  # P3
+            _course(max_total_gy=MAX_PRIOR_TOTAL_GY, per_fraction_gy=per_fraction)
+        )
     return PriorRadiotherapy(
         region=region,
         end_date=draw(case_dates(max_value=latest)),
         dose=dose,
         fractions=fractions,
+        technique=technique,
     )
 
 
-def facilities() -> SearchStrategy[Facility]:
-    """What the facility offers (each flag true, false or unknown)."""
+def facilities(*, unsupported: bool = False) -> SearchStrategy[Facility]:
+    """What the facility offers (each flag true, false or unknown).
+
+    Trial availability and re-irradiation expertise are unknown (null) unless *unsupported*.
+    """
+    new = _nullable(st.booleans()) if unsupported else st.none()
     return st.builds(
         Facility,
         iort_available=_nullable(st.booleans()),
         exenteration_centre=_nullable(st.booleans()),
+        clinical_trial_available=new,
+        reirradiation_expertise=new,
     )
 
 
@@ -765,8 +1012,9 @@ def cases(
     jurisdiction: SearchStrategy[Jurisdiction | None] | None = None,
     max_history: int = 3,
     calendar: tuple[dt.date, dt.date] | None = None,
+    unsupported: bool = False,
 ) -> SearchStrategy[Case]:
-    """Whole valid cases, optionally steered to one disease status.
+    """Whole valid schema 2 cases, optionally steered to one disease status.
 
     Cross-field rules hold: CRT start ≤ end ≤ every assessment (in date order) ≤ evaluation
     date; every therapy, radiotherapy and surgery date ≤ evaluation date; dose per fraction
@@ -799,10 +1047,16 @@ def cases(
             date of a case falls on the lower bound or its latest date on the upper one,
             e.g. ``(datetime.date.min, datetime.date.max)`` for the ends of the calendar. A
             drawn case longer than the bounds allow is rejected.
+        unsupported: Also draw the schema 2 values that :func:`ascc_salvage.recommend`
+            refuses (:class:`~ascc_salvage.errors.UnsupportedCaseError`): site findings,
+            symptoms, new sites and conditions, PD-L1 tests with provenance, phases,
+            regimen ``"other"`` … Without it every schema 2 field holds a value the engine
+            honours.
     """
     if calendar is not None and calendar[0] > calendar[1]:
         raise ValueError(f"empty calendar {calendar[0]} – {calendar[1]}")
     return _cases(
+        unsupported=unsupported,
         status_hint=status_hint,
         patient=patient,
         disease=disease,
@@ -824,6 +1078,7 @@ def _cases(
     jurisdiction: SearchStrategy[Jurisdiction | None] | None,
     max_history: int,
     calendar: tuple[dt.date, dt.date] | None,
+    unsupported: bool,
 ) -> Case:
     hint = status_hint
     if hint is None and draw(st.booleans()):
@@ -832,9 +1087,9 @@ def _cases(
     if hint is DiseaseStatus.UNTREATED_PRIMARY:
         crt = None
     elif hint is None:
-        crt = draw(_nullable(chemoradiotherapies()))
+        crt = draw(_nullable(chemoradiotherapies(unsupported=unsupported)))
     else:
-        crt = draw(chemoradiotherapies())
+        crt = draw(chemoradiotherapies(unsupported=unsupported))
 
     if hint is None or crt is None:
         evaluation, items, surgeries = draw(_free_timeline(crt))
@@ -844,16 +1099,48 @@ def _cases(
     if hint in (DiseaseStatus.NO_EVIDENCE_OF_DISEASE, DiseaseStatus.COMPLETE_CLINICAL_RESPONSE):
         current: Disease | None = None  # any listed site contradicts these (§2.1)
     else:
-        current = draw(_strategy_of(disease, _nullable(diseases())))
+        current = draw(_strategy_of(disease, _nullable(diseases(unsupported=unsupported))))
+    current = _no_anus_after_apr(current, surgeries)
+    if unsupported:
+        items = [draw(_with_site_findings(item)) for item in items]
     primary = draw(primaries(chemoradiotherapy=st.just(crt)))
     if hint in _WITHOUT_EPISODE and current is not None:
         primary = attrs.evolve(primary, stage=_stage_consistent_with(draw, primary.stage, current))
 
-    therapies = draw(st.lists(prior_systemic_therapies(latest=evaluation), max_size=max_history))
-    courses = _within_pelvic_budget(
-        crt, draw(st.lists(prior_radiotherapies(latest=evaluation), max_size=max_history))
+    therapies = draw(
+        st.lists(
+            prior_systemic_therapies(latest=evaluation, unsupported=unsupported),
+            max_size=max_history,
+        )
     )
-    drawn_patient = draw(_strategy_of(patient, patients(full_inputs=full_inputs)))
+    courses = _within_pelvic_budget(
+        crt,
+        draw(
+            st.lists(
+                prior_radiotherapies(latest=evaluation, unsupported=unsupported),
+                max_size=max_history,
+            )
+        ),
+    )
+    drawn_patient = draw(
+        _strategy_of(patient, patients(full_inputs=full_inputs, unsupported=unsupported))
+    )
+    if unsupported and patient is None and draw(st.booleans()):
+        crt_start = None if crt is None else crt.start_date
+        tests = tuple(
+            draw(
+                st.lists(
+                    pd_l1_tests(latest=evaluation, crt_start=crt_start), min_size=1, max_size=3
+                )
+            )
+        )
+        markers = attrs.evolve(drawn_patient.biomarkers, pd_l1=tests)
+        effective = markers.effective_pd_l1
+        drawn_patient = attrs.evolve(
+            drawn_patient,
+            pd_l1_cps=None if effective is None else effective.cps,
+            biomarkers=markers,
+        )
     earliest = min(
         [
             *([crt.start_date] if crt is not None else []),
@@ -861,11 +1148,12 @@ def _cases(
             *(s.date for s in surgeries),
             *(t.start_date for t in therapies),
             *(c.end_date for c in courses),
+            *(t.date for t in drawn_patient.biomarkers.pd_l1 if t.date is not None),
         ],
         default=evaluation,
     )
     case = Case(
-        schema_version=SCHEMA_VERSION,
+        schema_version=CASE_SCHEMA_VERSION,
         evaluation_date=evaluation,
         jurisdiction=draw(_strategy_of(jurisdiction, _nullable(st.sampled_from(Jurisdiction)))),
         patient=_old_enough(drawn_patient, earliest, evaluation, fixed=patient is not None),
@@ -875,7 +1163,7 @@ def _cases(
         prior_salvage_surgery=tuple(surgeries),
         prior_systemic_therapy=tuple(therapies),
         prior_radiotherapy=tuple(courses),
-        facility=draw(facilities()),
+        facility=draw(facilities(unsupported=unsupported)),
     )
     if calendar is None:
         return case
@@ -885,6 +1173,47 @@ def _cases(
     assume(low <= high)  # the case does not fit the calendar
     offset = draw(st.sampled_from((low, high)) | st.integers(low, high))
     return _shift_case(case, offset)
+
+
+_ANAL_SITES: Final = (Site.ANAL_CANAL, Site.ANAL_MARGIN)
+
+
+def _no_anus_after_apr(
+    disease: Disease | None, surgeries: Sequence[PriorSalvageSurgery]
+) -> Disease | None:
+    """*disease* without anal sites once an APR or extended resection excised the anus (P6).
+
+    Dropping every site leaves no evaluable disease (null).
+    """
+    excised = (SurgeryProcedure.SALVAGE_APR, SurgeryProcedure.EXTENDED_RESECTION)
+    if disease is None or not any(s.procedure in excised for s in surgeries):
+        return disease
+    sites = tuple(item for item in disease.sites if item.site not in _ANAL_SITES)
+    if not sites:
+        return None
+    symptoms = disease.symptoms  # P18: symptoms only at listed sites
+    kept = None if symptoms is None else tuple(x for x in symptoms if x.site not in _ANAL_SITES)
+    return attrs.evolve(disease, sites=sites, symptoms=kept)
+
+
+@st.composite
+def _with_site_findings(draw: st.DrawFn, assessment: Assessment) -> Assessment:
+    """*assessment* with per-site findings (schema 2); a complete response only CR (P11)."""
+    complete = assessment.finding is Finding.COMPLETE_RESPONSE
+    findings = (LesionFinding.COMPLETE_RESPONSE,) if complete else tuple(LesionFinding)
+    site = draw(st.sampled_from(Site))
+    item = SiteFinding(
+        site=site,
+        finding=draw(st.sampled_from(findings)),
+        biopsy=draw(st.sampled_from(Biopsy)),
+        laterality=draw(_nullable(st.sampled_from(Laterality))),
+        station=(
+            draw(_nullable(st.sampled_from(NodalStation))) if site is Site.PELVIC_NODES else None
+        ),
+    )
+    if draw(st.booleans()):
+        return assessment
+    return attrs.evolve(assessment, site_findings=(item,))
 
 
 def _bound(cls: type, name: str) -> Any:
@@ -954,6 +1283,7 @@ def _case_dates_of(case: Case) -> list[dt.date]:
     for therapy in case.prior_systemic_therapy:
         dates += [therapy.start_date, therapy.end_date, therapy.platinum_end_date]
     dates += [r.end_date for r in case.prior_radiotherapy]
+    dates += [t.date for t in case.patient.biomarkers.pd_l1]
     return [d for d in dates if d is not None]
 
 
@@ -973,9 +1303,14 @@ def _shift_case(case: Case, days: int) -> Case:
                 crt, start_date=crt.start_date + delta, end_date=crt.end_date + delta
             ),
         )
+    patient = case.patient
+    if any(t.date is not None for t in patient.biomarkers.pd_l1):
+        tests = tuple(attrs.evolve(t, date=move(t.date)) for t in patient.biomarkers.pd_l1)
+        patient = attrs.evolve(patient, biomarkers=attrs.evolve(patient.biomarkers, pd_l1=tests))
     return attrs.evolve(
         case,
         evaluation_date=case.evaluation_date + delta,
+        patient=patient,
         primary=primary,
         assessments=tuple(attrs.evolve(a, date=a.date + delta) for a in case.assessments),
         prior_salvage_surgery=tuple(
@@ -994,3 +1329,49 @@ def _shift_case(case: Case, days: int) -> Case:
             attrs.evolve(r, end_date=r.end_date + delta) for r in case.prior_radiotherapy
         ),
     )
+
+
+# --- schema 1 documents --------------------------------------------------------------------
+
+
+def schema_1_documents(**kwargs: Any) -> SearchStrategy[dict[str, Any]]:
+    """Valid schema 1 case documents (for the upgrade path), JSON-ready.
+
+    Drawn as :func:`cases` (keyword arguments are passed on; *unsupported* is not allowed:
+    its values have no schema 1 form) and written without the schema 2 keys; the schema 1
+    optional keys that are null are sometimes omitted.
+    """
+    if kwargs.get("unsupported"):
+        raise ValueError("schema 1 documents cannot hold unsupported schema 2 values")
+    return st.tuples(cases(**kwargs), st.booleans()).map(
+        lambda drawn: _schema_1_document(drawn[0], omit_nulls=drawn[1])
+    )
+
+
+def _schema_1_document(case: Case, *, omit_nulls: bool) -> dict[str, Any]:
+    from ascc_salvage.io import dump_case
+
+    document = _schema_1_keys(dump_case(case), Case, omit_nulls=omit_nulls)
+    document["schema_version"] = 1
+    return document
+
+
+def _schema_1_keys(document: dict[str, Any], cls: type, *, omit_nulls: bool) -> dict[str, Any]:
+    """*document* (a *cls* object) without its schema 2 keys, recursively."""
+    from ascc_salvage._modelcheck import field_specs
+
+    fields = attrs.fields_dict(cls)
+    kept: dict[str, Any] = {}
+    for spec in field_specs(cls):
+        field = fields[spec.name]
+        value = document[spec.name]
+        if field.metadata["since"] > 1 or (
+            omit_nulls and field.metadata["optional"] and value is None
+        ):
+            continue
+        if spec.kind == "object" and attrs.has(spec.target) and isinstance(value, dict):
+            value = _schema_1_keys(value, spec.target, omit_nulls=omit_nulls)
+        elif spec.kind == "list" and attrs.has(spec.target):
+            value = [_schema_1_keys(v, spec.target, omit_nulls=omit_nulls) for v in value]
+        kept[spec.name] = value
+    return kept
