@@ -928,4 +928,7 @@ def _at_root(structure: Callable[[Any, Any], Any], document: Any, cls: type) -> 
     try:
         return structure(document, cls)
     except CaseValidationError as error:
-        raise CaseValidationError(prefixed(error.errors, "$")) from None
+        problems = prefixed(error.errors, "$")
+    # Raised outside the handler: no __context__ chain of converter errors travels with the
+    # exception (pickling helpers such as tblib, which Dask installs, would carry it along).
+    raise CaseValidationError(problems)

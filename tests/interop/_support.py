@@ -28,7 +28,7 @@ def example_document(name: str = "persistent_resectable") -> dict[str, Any]:
     return document
 
 
-def _schema_1(node: Any, cls: type) -> Any:
+def schema_1(node: Any, cls: type) -> Any:
     """*node* (a *cls* object, possibly partial) without its schema 2 keys, recursively."""
     if not isinstance(node, dict):
         return node
@@ -41,9 +41,9 @@ def _schema_1(node: Any, cls: type) -> Any:
         spec = specs.get(key)
         if spec is not None and spec.kind in ("object", "list") and attrs.has(spec.target):
             if spec.kind == "list" and isinstance(value, list):
-                value = [_schema_1(item, spec.target) for item in value]
+                value = [schema_1(item, spec.target) for item in value]
             else:
-                value = _schema_1(value, spec.target)
+                value = schema_1(value, spec.target)
         kept[key] = value
     return kept
 
@@ -51,10 +51,10 @@ def _schema_1(node: Any, cls: type) -> Any:
 def base_for(document: dict[str, Any], *extra: str) -> dict[str, Any]:
     """The non-FHIR part of a case document (plus *extra* top-level keys), in schema 1.
 
-    The mapper writes schema 1 documents, so the schema 2 keys of a ``dump_case`` document
-    are left out (they are at their defaults in these tests).
+    The schema 2 keys of a ``dump_case`` document are left out (they are at their defaults in
+    these tests), so the base is what a schema 1 sender would give.
     """
-    document = _schema_1(document, Case)
+    document = schema_1(document, Case)
     keys = ("assessments", "disease", "prior_salvage_surgery", "facility", "jurisdiction", *extra)
     base: dict[str, Any] = {key: document[key] for key in keys if key in document}
     base["patient"] = {k: document["patient"][k] for k in BASE_PATIENT_KEYS}

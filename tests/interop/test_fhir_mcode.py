@@ -13,9 +13,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.interop._mcode import LUNG_URL, SCT, VERIFICATION, McodeBundle, cc, ref
-from tests.interop._support import base_for, example_document, normalised
+from tests.interop._support import base_for, example_document, normalised, schema_1
 
 from ascc_salvage import CaseValidationError, dump_case, load_case
+from ascc_salvage.case import Case
 from ascc_salvage.fhir import (
     FhirMappingError,
     MappingReport,
@@ -41,7 +42,7 @@ def run(
     case, report = case_from_bundle(
         bundle, evaluation_date=WHEN, base=base() if base_doc is None else base_doc
     )
-    return dump_case(case), report
+    return schema_1(dump_case(case), Case), report
 
 
 def fails(bundle: Any, **kw: Any) -> FhirMappingError:
@@ -88,6 +89,7 @@ def test_treatments_follow_their_condition() -> None:
             "start_date": "2018-02-01",
             "end_date": "2018-03-15",
             "outcome": "completed",
+            "platinum_end_date": None,
         },
         {
             "regimen": "carboplatin_paclitaxel",
@@ -95,6 +97,7 @@ def test_treatments_follow_their_condition() -> None:
             "start_date": "2025-09-01",
             "end_date": "2025-11-10",
             "outcome": "progression",
+            "platinum_end_date": None,
         },
     ]
     assert case["primary"]["chemoradiotherapy"]["dose"] == {"value": 5040, "unit": "cGy"}

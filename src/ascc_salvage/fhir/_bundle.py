@@ -1656,7 +1656,11 @@ def _comparable(value: Any) -> Any:
         ):
             entry = CASE_UNITS[unit]
             return (str(entry.kind), round(float(number) * entry.to_canonical, 9))
-        return {key: _comparable(item) for key, item in value.items()}
+        # An optional key at its default (null, or an empty list) says nothing the bundle
+        # could contradict: a schema 2 base carries them, the mapping does not.
+        return {
+            key: _comparable(item) for key, item in value.items() if item is not None and item != []
+        }
     if isinstance(value, list):
         return [_comparable(item) for item in value]
     return value
@@ -1727,7 +1731,8 @@ def case_from_bundle(
     mapper.resolve_hiv()
     base_doc: Mapping[str, Any] = base if base is not None else {}
     document: dict[str, Any] = copy.deepcopy(dict(base_doc))
-    document["schema_version"] = 1
+    # Schema 2 reads every schema 1 key, so a base document of either version fits.
+    document["schema_version"] = 2
     document["evaluation_date"] = when.isoformat()
     mapped: list[MappedField] = []
     from_base: list[str] = []
