@@ -389,3 +389,39 @@ def test_main_reconfigures_streams_to_utf8(monkeypatch: pytest.MonkeyPatch) -> N
         _app.main()
     assert exit_info.value.code == 0
     assert Stream.reconfigured == {"encoding": "utf-8"}
+
+
+# ------------------------------------------------------- schema 2 values before pathway v3
+
+
+def _declining_case() -> dict[str, object]:
+    document = example_document()
+    document["schema_version"] = 2
+    document["patient"]["declines"] = ["surgery"]  # type: ignore[index]
+    return document
+
+
+def test_recommend_refuses_a_value_the_engine_does_not_honour_yet(tmp_path: Path) -> None:
+    path = write_case(tmp_path / "case.json", _declining_case())
+    result = run("recommend", str(path))
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "patient.declines: not honoured by the pathway v2 engine yet" in result.stderr
+
+
+def test_batch_reports_a_refused_case_as_an_invalid_line(tmp_path: Path) -> None:
+    good = json.dumps(example_document())
+    path = tmp_path / "cases.jsonl"
+    path.write_text(good + "\n" + json.dumps(_declining_case()) + "\n", encoding="utf-8")
+    out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
+    result = run("batch", str(path), "--out", str(out), "--errors", str(errors))
+    assert result.exit_code == 2
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
+    (record,) = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
+    assert record["line"] == 2
+    assert record["errors"] == [
+        {
+            "path": "patient.declines",
+            "message": "not honoured by the pathway v2 engine yet (schema 2 value)",
+        }
+    ]

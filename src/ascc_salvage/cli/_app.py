@@ -37,6 +37,7 @@ from ascc_salvage.cli._common import (
     load_knowledge,
     os_reason,
     read_case_document,
+    unsupported_problems,
     write_blocks,
     write_json,
     write_text,
@@ -45,7 +46,7 @@ from ascc_salvage.cli._quantity import AUC_BOUNDS, BoundedNumber, QuantityParam,
 from ascc_salvage.cli._render import render_markdown
 from ascc_salvage.cli._serve import serve
 from ascc_salvage.cli._views import dose_plan_blocks, evidence_blocks, result_blocks
-from ascc_salvage.errors import CaseValidationError
+from ascc_salvage.errors import CaseValidationError, UnsupportedCaseError
 from ascc_salvage.io import load_case
 from ascc_salvage.result import result_to_dict
 from ascc_salvage.staging import Edition, MCategory, NCategory, TCategory, stage_group
@@ -244,7 +245,10 @@ def recommend(
         overrides["evaluation_date"] = as_of.date().isoformat()
     kb = load_knowledge(knowledge_dir)
     source, document = _case_document(case_file, example_name, overrides=overrides)
-    result = run(_load(source, document), knowledge=kb)
+    try:
+        result = run(_load(source, document), knowledge=kb)
+    except UnsupportedCaseError as error:
+        raise InvalidCase(source, unsupported_problems(error)) from None
     result_document = result_to_dict(result)
     if output_format == "json":
         write_json(result_document)

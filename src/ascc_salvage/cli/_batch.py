@@ -47,9 +47,10 @@ from ascc_salvage.cli._common import (
     load_knowledge,
     os_reason,
     stdin_bytes,
+    unsupported_problems,
     writing_stdout,
 )
-from ascc_salvage.errors import CaseValidationError
+from ascc_salvage.errors import CaseValidationError, UnsupportedCaseError
 from ascc_salvage.io import load_case
 from ascc_salvage.result import result_to_dict
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES
@@ -133,11 +134,15 @@ def _process(item: Item, knowledge_dir: str | None = None) -> Outcome:
         return Outcome(item.line, item.size, None, None, None, problems)
     from ascc_salvage.engine import recommend
 
-    result = (
-        recommend(case)
-        if knowledge_dir is None
-        else recommend(case, knowledge=_knowledge(knowledge_dir))
-    )
+    try:
+        result = (
+            recommend(case)
+            if knowledge_dir is None
+            else recommend(case, knowledge=_knowledge(knowledge_dir))
+        )
+    except UnsupportedCaseError as error:
+        problems = tuple((p.path, p.message) for p in unsupported_problems(error))
+        return Outcome(item.line, item.size, None, None, None, problems)
     document = result_to_dict(result)
     text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     plan = " + ".join(str(option) for option in result.preferred) or "(nothing preferred)"

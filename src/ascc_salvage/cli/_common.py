@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 
 from ascc_salvage.cli._render import Block, render_plain, render_rich
-from ascc_salvage.errors import CaseValidationError, Problem
+from ascc_salvage.errors import CaseValidationError, Problem, UnsupportedCaseError
 from ascc_salvage.io import parse_json
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES
 
@@ -35,6 +35,7 @@ __all__ = [
     "os_reason",
     "read_case_document",
     "stdin_bytes",
+    "unsupported_problems",
     "write_blocks",
     "write_json",
     "write_text",
@@ -231,3 +232,11 @@ def load_knowledge(directory: Path | None) -> KnowledgeBase | None:
         raise InputError(
             f"--knowledge: invalid knowledge base in {display_path(directory)}:\n{lines}"
         ) from None
+
+
+def unsupported_problems(error: UnsupportedCaseError) -> list[Problem]:
+    """One problem per case value the engine refuses (schema 2 values before pathway v3)."""
+    return [
+        Problem(field, "not honoured by the pathway v2 engine yet (schema 2 value)")
+        for field in error.fields
+    ]
