@@ -78,19 +78,6 @@ def names_path(error: Exception, path: str) -> bool:
     return any(p == path or p.startswith((path + ".", path + "[")) for p in paths_of(error))
 
 
-def therapy(
-    regimen: str, setting: str, start: str, end: str | None, outcome: str
-) -> dict[str, Any]:
-    """A prior systemic therapy entry of a case document."""
-    return {
-        "regimen": regimen,
-        "setting": setting,
-        "start_date": start,
-        "end_date": end,
-        "outcome": outcome,
-    }
-
-
 # --- the schema 1 → schema 2 upgrade, written from the case format (not from the model) ------
 
 #: Schema 2 keys of each object with their defaults, in the order ``dump_case`` writes them:

@@ -6,11 +6,12 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from tests.engine._documents import therapy
 
 from ascc_salvage import load_case
 from ascc_salvage.errors import CaseValidationError, Problem
 
-from ._support import example_document, therapy
+from ._support import example_document
 
 
 def _problems(document: dict[str, Any]) -> list[Problem]:

@@ -11,6 +11,7 @@ import attrs
 from ascc_salvage import dump_case
 from ascc_salvage._modelcheck import field_specs
 from ascc_salvage.case import Case
+from ascc_salvage.fhir import MappingReport
 from ascc_salvage.units import CASE_UNITS
 
 #: The fields that FHIR does not carry: a base document gives them.
@@ -81,3 +82,12 @@ def normalised(case: Case) -> Any:
         return str(node) if isinstance(node, str) else node
 
     return walk(json.loads(json.dumps(dump_case(case))))
+
+
+def reasons(report: MappingReport) -> str:
+    """The unmapped sources with their reasons, then the notes, one per line."""
+    return (
+        "\n".join(f"{u.source}: {u.reason}" for u in report.unmapped)
+        + "\n"
+        + "\n".join(report.notes)
+    )

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from tests.interop._support import base_for, example_document
+from tests.interop._support import base_for, example_document, reasons
 
 from ascc_salvage import CaseValidationError, dump_case
 from ascc_salvage.fhir import FhirMappingError, MappingReport, case_from_bundle, example_bundle
@@ -96,14 +96,6 @@ def fails(b: dict[str, Any], base_doc: dict[str, Any] | None = None) -> FhirMapp
     with pytest.raises(FhirMappingError) as info:
         case_from_bundle(b, evaluation_date=WHEN, base=base() if base_doc is None else base_doc)
     return info.value
-
-
-def reasons(report: MappingReport) -> str:
-    return (
-        "\n".join(f"{u.source}: {u.reason}" for u in report.unmapped)
-        + "\n"
-        + "\n".join(report.notes)
-    )
 
 
 # ------------------------------------------------------------------ input handling

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tests.interop._mcode import LUNG_URL, SCT, VERIFICATION, McodeBundle, cc, ref
-from tests.interop._support import base_for, example_document, normalised, schema_1
+from tests.interop._support import base_for, example_document, normalised, reasons, schema_1
 
 from ascc_salvage import CaseValidationError, dump_case, load_case
 from ascc_salvage.case import Case
@@ -49,14 +49,6 @@ def fails(bundle: Any, **kw: Any) -> FhirMappingError:
     with pytest.raises(FhirMappingError) as info:
         case_from_bundle(bundle, evaluation_date=WHEN, base=kw.get("base", base()))
     return info.value
-
-
-def reasons(report: MappingReport) -> str:
-    return (
-        "\n".join(f"{u.source}: {u.reason}" for u in report.unmapped)
-        + "\n"
-        + "\n".join(report.notes)
-    )
 
 
 # ------------------------------------------------------------------ the anal primary
