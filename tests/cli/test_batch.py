@@ -9,6 +9,7 @@ import os
 import signal
 import stat
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -476,3 +477,45 @@ def test_workers_have_a_maximum(tmp_path: Path, workers: str) -> None:
         f"Error: Invalid value for '--workers': {workers} is not in the range 1<=x<=64. "
         "Use 1 to 64 worker processes.\n"
     )
+
+
+def test_ctrl_c_while_the_temporary_file_is_created_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The interrupt arrives right after the temporary file is created: it is held until the
+    # file is recorded, so the run discards it and says so.
+    made = tempfile.mkstemp
+
+    def interrupted(*args: object, **kwargs: object) -> tuple[int, str]:
+        result = made(*args, **kwargs)  # type: ignore[call-overload]
+        os.kill(os.getpid(), signal.SIGINT)
+        return result  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted)
+    sinks: list[_batch._Sink] = []
+    with pytest.raises(KeyboardInterrupt):
+        _batch._File(tmp_path / "out.jsonl", "--out", sinks)
+    (sink,) = sinks
+    assert sink.discard() == (
+        f"batch: stopped before the end; --out {tmp_path / 'out.jsonl'} was not written "
+        "(no file was created)"
+    )
+    assert _listing(tmp_path) == []
+
+
+def test_interrupts_are_deferred_only_on_the_main_thread() -> None:
+    import threading
+
+    outcome: list[str] = []
+
+    def elsewhere() -> None:
+        with _batch._interrupt_deferred():
+            outcome.append("ran")
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert outcome == ["ran"]
+    with _batch._interrupt_deferred():  # no interrupt: nothing raised
+        outcome.append("main")
+    assert outcome == ["ran", "main"]

@@ -25,6 +25,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager, suppress
@@ -238,11 +239,13 @@ class _File:
     that exists and is not a regular file (``/dev/null``, a FIFO) is written in place.
     """
 
-    def __init__(self, path: Path, option: str) -> None:
+    def __init__(self, path: Path, option: str, sinks: list[_Sink] | None = None) -> None:
         self.name = f"{option} {display_path(path)}"
         self.target = Path(os.path.realpath(path))
         self.temporary: Path | None = None
         self.existed = False
+        if sinks is not None:  # registered first: an interrupt from here on discards it
+            sinks.append(self)
         try:
             self.handle = self._open()
         except OSError as error:
@@ -258,10 +261,11 @@ class _File:
         if status is not None and not stat.S_ISREG(status.st_mode):
             return open(self.target, "w", encoding="utf-8", newline="\n")
         self.existed = status is not None
-        descriptor, name = tempfile.mkstemp(
-            prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent
-        )
-        self.temporary = Path(name)
+        with _interrupt_deferred():  # the temporary file exists only once it is recorded
+            descriptor, name = tempfile.mkstemp(
+                prefix=f".{self.target.name}.", suffix=".tmp", dir=self.target.parent
+            )
+            self.temporary = Path(name)
         if status is not None:  # keep the permissions of the file it replaces
             mode = stat.S_IMODE(status.st_mode)
         else:  # what open() would have created
@@ -291,8 +295,10 @@ class _File:
 
     def discard(self) -> str | None:
         """Close and remove the temporary file; return a note for stderr, if any."""
-        with suppress(OSError):  # what is still buffered cannot be written: it is discarded
-            self.handle.close()
+        handle: IO[str] | None = getattr(self, "handle", None)  # None: interrupted opening
+        if handle is not None:
+            with suppress(OSError):  # what is still buffered cannot be written: discarded
+                handle.close()
         if self.temporary is None:
             return None
         with suppress(FileNotFoundError):  # someone else removed it meanwhile
@@ -300,6 +306,22 @@ class _File:
         self.temporary = None
         state = "the previous file is unchanged" if self.existed else "no file was created"
         return f"batch: stopped before the end; {self.name} was not written ({state})"
+
+
+@contextmanager
+def _interrupt_deferred() -> Iterator[None]:
+    """Hold Ctrl-C (SIGINT) until the block ends, then raise it (main thread only)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    received: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        raise KeyboardInterrupt
 
 
 def _identity(path: Path) -> os.stat_result | None:
@@ -538,11 +560,10 @@ def batch(
         directory = str(knowledge_dir.absolute())
     sinks: list[_Sink] = []
     try:
-        out: _Sink = _Stdout() if out_path is None else _File(out_path, "--out")
-        sinks.append(out)
-        errors_out = None if errors_path is None else _File(errors_path, "--errors")
-        if errors_out is not None:
-            sinks.append(errors_out)
+        out: _Sink = _Stdout() if out_path is None else _File(out_path, "--out", sinks)
+        if out_path is None:
+            sinks.append(out)
+        errors_out = None if errors_path is None else _File(errors_path, "--errors", sinks)
         reporter = _run(cases_file, out, errors_out, workers, directory)
         for sink in sinks:
             sink.commit()
