@@ -34,3 +34,32 @@ def test_a_range_without_integers_draws_floats_inside_it(length: Length) -> None
     assert length.unit == "cm"
     assert 0.1 < length.value <= 0.5
     assert isinstance(length.value, float)
+
+
+def test_the_schema_2_strategies_reach_their_rarer_shapes() -> None:
+    # Found deterministically, so that coverage does not depend on the random draws of a run.
+    from hypothesis import find
+    from hypothesis import settings as hypothesis_settings
+
+    from ascc_salvage.testing import strategies as strategies_module
+    from ascc_salvage.vocabulary import PhaseTarget, RadiotherapyTechnique
+
+    search = hypothesis_settings(max_examples=5000, database=None, derandomize=True)
+    other = find(
+        strategies_module.prior_systemic_therapies(unsupported=True),
+        lambda therapy: str(therapy.regimen) == "other",
+        settings=search,
+    )
+    assert other.agents
+    ldr = find(
+        strategies_module.prior_radiotherapies(unsupported=True),
+        lambda course: course.technique is RadiotherapyTechnique.LDR_BRACHYTHERAPY,
+        settings=search,
+    )
+    assert ldr.fractions == 1
+    boosted = find(
+        strategies_module.chemoradiotherapies(unsupported=True),
+        lambda crt: any(phase.target is PhaseTarget.GROINS for phase in crt.phases),
+        settings=search,
+    )
+    assert boosted.phases[1].target is PhaseTarget.GROINS
