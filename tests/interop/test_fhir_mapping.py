@@ -14,7 +14,8 @@ from tests.interop._support import base_for, example_document, reasons
 
 from ascc_salvage import CaseValidationError, dump_case
 from ascc_salvage.fhir import FhirMappingError, MappingReport, case_from_bundle, example_bundle
-from ascc_salvage.fhir._bundle import EXT_HISTOLOGY, EXT_INTENT, RXNORM, SNOMED, _number
+from ascc_salvage.fhir._bundle import EXT_INTENT, RXNORM, _number
+from ascc_salvage.fhir._diagnosis import EXT_HISTOLOGY, SNOMED
 
 WHEN = dt.date(2026, 11, 26)
 LOINC = "http://loinc.org"

@@ -51,6 +51,9 @@ from ascc_salvage.fhir._data import MAPPING_DATA
 from ascc_salvage.fhir._diagnosis import (
     ICD10_AMBIGUOUS,
     ICD10_SITES,
+    MCODE,
+    PROFILE_PRIMARY,
+    SNOMED,
     Diagnosis,
     anal_codes,
     classify,
@@ -72,20 +75,14 @@ __all__ = [
 ]
 
 LOINC: Final = "http://loinc.org"
-SNOMED: Final = "http://snomed.info/sct"
 UCUM: Final = "http://unitsofmeasure.org"
-ICD10CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
-ICDO3: Final = "http://terminology.hl7.org/CodeSystem/icd-o-3"
 RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
 AJCC: Final = "http://cancerstaging.org"
-MCODE: Final = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
 
-EXT_HISTOLOGY: Final = MCODE + "mcode-histology-morphology-behavior"
 EXT_DOSE_TO_VOLUME: Final = MCODE + "mcode-radiotherapy-dose-delivered-to-volume"
 EXT_SESSIONS: Final = MCODE + "mcode-radiotherapy-sessions"
 EXT_INTENT: Final = MCODE + "mcode-procedure-intent"
 
-PROFILE_PRIMARY: Final = MCODE + "mcode-primary-cancer-condition"
 PROFILE_RT_COURSE: Final = MCODE + "mcode-radiotherapy-course-summary"
 
 #: LOINC codes of single-value observations and the case field each fills.

@@ -18,6 +18,12 @@ from ascc_salvage.fhir._data import MAPPING_DATA
 
 __all__ = [
     "EXCLUDED_VERIFICATION",
+    "EXT_HISTOLOGY",
+    "ICD10CM",
+    "ICDO3",
+    "MCODE",
+    "PROFILE_PRIMARY",
+    "SNOMED",
     "Diagnosis",
     "classify",
 ]
@@ -25,10 +31,10 @@ __all__ = [
 SNOMED: Final = "http://snomed.info/sct"
 ICD10CM: Final = "http://hl7.org/fhir/sid/icd-10-cm"
 ICDO3: Final = "http://terminology.hl7.org/CodeSystem/icd-o-3"
-_MCODE: Final = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
-EXT_HISTOLOGY: Final = _MCODE + "mcode-histology-morphology-behavior"
-PROFILE_PRIMARY: Final = _MCODE + "mcode-primary-cancer-condition"
-PROFILE_SECONDARY: Final = _MCODE + "mcode-secondary-cancer-condition"
+MCODE: Final = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
+EXT_HISTOLOGY: Final = MCODE + "mcode-histology-morphology-behavior"
+PROFILE_PRIMARY: Final = MCODE + "mcode-primary-cancer-condition"
+PROFILE_SECONDARY: Final = MCODE + "mcode-secondary-cancer-condition"
 SNOMED_ANAL_CANAL: Final = "34381000"
 
 #: ICD-10-CM condition codes → primary site. C21.2 (cloacogenic zone) is the anal transitional

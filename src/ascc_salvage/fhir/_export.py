@@ -19,11 +19,8 @@ from ascc_salvage.case import Case, Chemoradiotherapy, Dose, PriorSystemicTherap
 from ascc_salvage.fhir._bundle import (
     AJCC,
     EXT_DOSE_TO_VOLUME,
-    EXT_HISTOLOGY,
     EXT_INTENT,
     EXT_SESSIONS,
-    ICD10CM,
-    ICDO3,
     LOINC,
     LOINC_CD4,
     LOINC_CREATININE_MASS,
@@ -34,12 +31,10 @@ from ascc_salvage.fhir._bundle import (
     LOINC_KARNOFSKY,
     LOINC_WEIGHT,
     METHOD_EDITIONS,
-    PROFILE_PRIMARY,
     PROFILE_RT_COURSE,
     REGIMENS,
     RXNORM,
     RXNORM_INGREDIENTS,
-    SNOMED,
     SNOMED_ANAL_CANAL,
     SNOMED_PALLIATIVE,
     SNOMED_RT_COURSE,
@@ -47,6 +42,13 @@ from ascc_salvage.fhir._bundle import (
     TERMINATION_OUTCOMES,
     UCUM,
     _number,
+)
+from ascc_salvage.fhir._diagnosis import (
+    EXT_HISTOLOGY,
+    ICD10CM,
+    ICDO3,
+    PROFILE_PRIMARY,
+    SNOMED,
 )
 
 __all__ = ["EXAMPLE_BUNDLES", "case_to_bundle", "example_bundle"]
