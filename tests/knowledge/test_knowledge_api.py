@@ -65,7 +65,7 @@ def test_unknown_ids_raise_a_clear_key_error(call: object, argument: str, fragme
 
 def test_evidence_rows() -> None:
     rows = knowledge.evidence_rows()
-    assert len(rows) == len(knowledge.evidence_items()) == 46
+    assert len(rows) == len(knowledge.evidence_items()) == 56
     assert all(set(row) >= EVIDENCE_ROW_KEYS for row in rows)
     by_id = {row["id"]: row for row in rows}
     assert by_id["KEYNOTE158_2022"]["identifiers_not_verified"] == "pmid"
