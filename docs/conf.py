@@ -25,6 +25,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "myst_parser",
+    # MathJax copied into _static/mathjax instead of loaded from a CDN: the built site works
+    # offline and on an intranet (the package's import name has hyphens).
+    "sphinx-mathjax-offline",
     # Local extensions in docs/_ext/.
     "ascc_docs",
 ]

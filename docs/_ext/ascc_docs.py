@@ -2,9 +2,11 @@
 
 It provides:
 
-* ``api-modules`` — a fenced block in ``api.md`` listing public modules, one per line,
-  expanded before parsing into one section per module (``automodule`` with ``:members:``);
-  a module that does not exist yet is shown as planned;
+* ``api-module`` — a fenced block naming one public module, the body of that module's page
+  in ``docs/api/`` (one short file per module), expanded before parsing (``automodule``
+  with ``:members:``); a name re-exported from another public module is documented once,
+  where it is defined, and linked from the re-exporting page; a module that does not exist
+  yet is shown as planned;
 * ``evidence-table`` — the evidence table, generated from
   :func:`ascc_salvage.knowledge.evidence_rows` at build time (never a copied table);
 * ``approvals-table`` — the regulatory approvals, from :mod:`ascc_salvage.knowledge`;
@@ -90,64 +92,197 @@ def _save_svg(figure: Any, path: Path) -> None:
     figure.savefig(path, format="svg", bbox_inches="tight", metadata={"Date": None})
 
 
-# -- api-modules -----------------------------------------------------------------------
+# -- API reference: one page per public module ---------------------------------------------
 
-_API_BLOCK = re.compile(r"^```\{api-modules\}[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)
+#: The folder of the API reference: one page per public module, named after the module.
+API_DIR: Final = "api"
+
+_API_BLOCK = re.compile(r"^```\{api-module\}[ \t]+(?P<name>[\w.]+)[ \t]*\n```[ \t]*$", re.M)
 
 
-def api_module_names(text: str) -> list[str]:
-    """Return the module names listed in the ``api-modules`` blocks of *text*."""
-    names: list[str] = []
-    for match in _API_BLOCK.finditer(text):
-        for line in match.group("body").splitlines():
-            line = line.strip()
-            if line and not line.startswith("#"):
-                names.append(line)
-    return names
+def api_pages(srcdir: str | Path) -> dict[str, str]:
+    """Map each module with a page in ``docs/api/`` to that page's docname.
+
+    A page is a Markdown file whose ``api-module`` block names the module it documents.
+    """
+    pages: dict[str, str] = {}
+    for path in sorted((Path(srcdir) / API_DIR).glob("*.md")):
+        for match in _API_BLOCK.finditer(path.read_text(encoding="utf-8")):
+            pages[match.group("name")] = f"{API_DIR}/{path.stem}"
+    return pages
 
 
 def _is_data(value: object) -> bool:
     return not (inspect.isclass(value) or inspect.isroutine(value) or inspect.ismodule(value))
 
 
-def _api_section(name: str, module: ModuleType) -> str:
-    """reStructuredText documenting every name in the module's ``__all__``.
+_ASSIGNED: dict[str, frozenset[str]] = {}
+
+
+def _assigned_names(module: ModuleType) -> frozenset[str]:
+    """The names a module's own source assigns at top level (not the names it imports)."""
+    if module.__name__ not in _ASSIGNED:
+        import ast
+
+        names: set[str] = set()
+        try:
+            tree = ast.parse(inspect.getsource(module))
+        except (OSError, TypeError):  # no source: nothing is defined here as far as we know
+            tree = ast.Module(body=[], type_ignores=[])
+        for statement in tree.body:
+            if isinstance(statement, ast.Assign):
+                targets = statement.targets
+            elif isinstance(statement, ast.AnnAssign):
+                targets = [statement.target]
+            elif type(statement).__name__ == "TypeAlias":  # ``type X = ...`` (Python 3.12+)
+                targets = [statement.name]  # type: ignore[attr-defined]
+            else:
+                continue
+            names.update(target.id for target in targets if isinstance(target, ast.Name))
+        _ASSIGNED[module.__name__] = frozenset(names)
+    return _ASSIGNED[module.__name__]
+
+
+def canonical_names(module_names: list[str]) -> dict[str, str]:
+    """Map every public name ``module.attr`` to the full name it is documented under.
+
+    A name exported by several public modules (the package root re-exports ``Case`` from
+    ``ascc_salvage.case``) is documented once, in its *home*: the module that defines it if
+    that module is public, else the nearest public parent of the defining module that exports
+    it, else the most specific module that exports it. Data (constants, aliases) count as
+    defined where the module's source assigns them. Every other module lists the name as a
+    re-export linking to the home.
+    """
+    # Objects exported by several modules, grouped by identity: classes and functions have
+    # one; data are grouped by name too (two modules may export the same small int).
+    groups: dict[tuple[str, int], list[tuple[str, str, object]]] = {}
+    for name in module_names:
+        module = optional_module(name)
+        if module is None:
+            continue
+        for attr in getattr(module, "__all__", ()):
+            value = getattr(module, attr)
+            key = (attr if _is_data(value) else "", id(value))
+            groups.setdefault(key, []).append((name, attr, value))
+    homes: dict[str, str] = {}
+    for (data_name, _), exporters in groups.items():
+        names = [name for name, _, _ in exporters]
+        home: tuple[str, str, object] | None = None
+        if data_name:
+            defining = [e for e in exporters if data_name in _assigned_names(_module(e[0]))]
+            home = defining[0] if len(defining) == 1 else None
+        else:
+            candidate = getattr(exporters[0][2], "__module__", "") or ""
+            while candidate and home is None:
+                if candidate in names:
+                    home = exporters[names.index(candidate)]
+                candidate = candidate.rpartition(".")[0]
+        if home is None:
+            home = max(exporters, key=lambda exporter: exporter[0].count("."))
+        for name, attr, _ in exporters:
+            homes[f"{name}.{attr}"] = f"{home[0]}.{home[1]}"
+    return homes
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(name)
+
+
+_CANONICAL: dict[str, dict[str, str]] = {}
+
+
+def _homes(srcdir: str | Path) -> dict[str, str]:
+    key = str(srcdir)
+    if key not in _CANONICAL:
+        _CANONICAL[key] = canonical_names(list(api_pages(srcdir)))
+    return _CANONICAL[key]
+
+
+def _api_page(name: str, module: ModuleType, homes: dict[str, str]) -> str:
+    """MyST Markdown documenting the names of the module's ``__all__`` that live here.
 
     ``automodule :members:`` documents the classes and functions. autodoc skips data
     (constants, type aliases, ``__version__``) that a module imports from elsewhere, so
     every data name is documented by its own ``autodata`` directive instead; simple values
-    are shown, large ones are not.
+    are shown, large ones are not. Names documented in another module are listed with a link.
     """
     exported = list(getattr(module, "__all__", ()))
-    data = [attr for attr in exported if _is_data(getattr(module, attr, None))]
+    here = [attr for attr in exported if homes.get(f"{name}.{attr}") == f"{name}.{attr}"]
+    elsewhere = [attr for attr in exported if attr not in here]
+    data = [attr for attr in here if _is_data(getattr(module, attr, None))]
     lines = [
         f".. automodule:: {name}",
         "   :members:",
         "   :undoc-members:",
         "   :show-inheritance:",
     ]
-    if data:
-        lines.append(f"   :exclude-members: {', '.join(data)}")
+    if data or elsewhere:
+        lines.append(f"   :exclude-members: {', '.join(data + elsewhere)}")
     for attr in data:
         lines += ["", f".. autodata:: {name}.{attr}"]
         if not isinstance(getattr(module, attr), (str, int, float)):
             lines.append("   :no-value:")
-    return "\n".join(lines)
+    # autodoc emits reStructuredText, so the directives run inside eval-rst.
+    parts = [f"```{{eval-rst}}\n{chr(10).join(lines)}\n```\n"]
+    if elsewhere:
+        parts.append(
+            f"## Re-exported names\n\nThese names are importable from `{name}` and documented "
+            "where they are defined.\n\n| name | documented as |\n|---|---|"
+        )
+        parts += [
+            f"| `{attr}` | {{py:obj}}`{homes[f'{name}.{attr}']}` |" for attr in sorted(elsewhere)
+        ]
+        parts.append("")
+    return "\n".join(parts)
 
 
-def _api_markdown(names: list[str]) -> str:
-    parts: list[str] = []
-    for name in names:
-        parts.append(f"## `{name}`\n")
+def _expand_api_module(app: Sphinx, docname: str, source: list[str]) -> None:
+    if not docname.startswith(f"{API_DIR}/"):
+        return
+    text = source[0]
+
+    def expand(match: re.Match[str]) -> str:
+        name = match.group("name")
         module = optional_module(name)
         if module is None:
-            parts.append(
-                ":::{note}\nThis module is planned and not part of this version yet.\n:::\n"
-            )
-            continue
-        # autodoc emits reStructuredText, so the directives run inside eval-rst.
-        parts.append(f"```{{eval-rst}}\n{_api_section(name, module)}\n```\n")
-    return "\n".join(parts)
+            return ":::{note}\nThis module is planned and not part of this version yet.\n:::\n"
+        return _api_page(name, module, _homes(app.srcdir))
+
+    source[0] = _API_BLOCK.sub(expand, text)
+
+
+def _resolve_reexport(
+    app: Sphinx, env: Any, node: nodes.Element, contnode: nodes.Element
+) -> nodes.Node | None:
+    """Resolve a reference to a re-exported name (``ascc_salvage.Case``) to its home."""
+    if node.get("refdomain") != "py":
+        return None
+    target = node.get("reftarget", "")
+    home = _homes(app.srcdir).get(target)
+    if home is None or home == target:
+        return None
+    domain = env.get_domain("py")
+    for role in (node["reftype"], "obj"):
+        found = domain.resolve_xref(
+            env, node.get("refdoc", ""), app.builder, role, home, node, contnode
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def _note_aliases(
+    app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]
+) -> None:
+    """End the documentation of a re-exported object with the other names it has."""
+    if what not in {"class", "exception", "function", "data"}:
+        return
+    aliases = sorted(
+        alias for alias, home in _homes(app.srcdir).items() if home == name and alias != name
+    )
+    if aliases:
+        names = ", ".join(f"``{alias}``" for alias in aliases)
+        lines += ["", f"Also importable as {names}."]
 
 
 def _data_docstring(
@@ -180,43 +315,6 @@ def _data_docstring(
         if ("", attr) in docs:
             lines.extend(docs[("", attr)])
             return
-
-
-def _expand_api_modules(app: Sphinx, docname: str, source: list[str]) -> None:
-    text = source[0]
-    if "{api-modules}" not in text:
-        return
-    source[0] = _API_BLOCK.sub(lambda m: _api_markdown(api_module_names(m.group(0))), text)
-
-
-def _prefer_defining_modules(app: Sphinx, env: Any) -> None:
-    """Let short cross-references resolve to the module that defines a re-exported name.
-
-    The package root re-exports names such as ``Case`` that are documented again under
-    their own module (``ascc_salvage.case.Case``). An unqualified reference (``Case`` in a
-    type annotation) would then find two targets. The re-exported entry is marked as an alias,
-    as autodoc does for ``:canonical:`` names, so it stays in the index and explicit
-    references to it still resolve, while an ambiguous reference picks the defining module.
-    """
-    import sys
-
-    objects = env.get_domain("py").objects
-    by_object: dict[int, list[str]] = {}
-    for fullname, entry in objects.items():
-        modname, _, attr = fullname.rpartition(".")
-        module = sys.modules.get(modname)
-        if entry.aliased or module is None or attr not in getattr(module, "__all__", ()):
-            continue
-        value = getattr(module, attr, None)
-        if not _is_data(value):  # classes and functions have one identity to compare
-            by_object.setdefault(id(value), []).append(fullname)
-    for names in by_object.values():
-        if len(names) < 2:
-            continue
-        home = max(names, key=lambda name: name.count("."))  # the most specific module
-        for name in names:
-            if name != home and home.startswith(name.rpartition(".")[0] + "."):
-                objects[name] = objects[name]._replace(aliased=True)
 
 
 # -- changelog ---------------------------------------------------------------------------
@@ -848,10 +946,11 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("warning-templates", WarningTemplates)
     app.add_directive("forest-plot", ForestPlot)
     app.add_directive("pathway-diagram", PathwayDiagram)
-    app.connect("source-read", _expand_api_modules)
+    app.connect("source-read", _expand_api_module)
     app.connect("source-read", _changelog)
     app.connect("missing-reference", _evidence_missing_reference)
     app.connect("autodoc-process-docstring", _data_docstring)
+    app.connect("autodoc-process-docstring", _note_aliases)
+    app.connect("missing-reference", _resolve_reexport)
     app.connect("autodoc-process-bases", _public_bases)
-    app.connect("env-check-consistency", _prefer_defining_modules)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
