@@ -160,4 +160,8 @@ nitpick_ignore += [
 # -- HTML ----------------------------------------------------------------------
 html_theme = "furo"
 html_title = f"ascc_salvage {release}"
-# No html_static_path: there are no static files (an untracked empty _static/ fails -W).
+# Local static files only: the built site loads nothing from the network (see
+# tools/check_offline_assets.py, run after the build by .ci/run and by the test suite).
+html_static_path = ["_static"]
+html_css_files = ["ascc.css"]
+html_js_files = ["sortable-tables.js"]

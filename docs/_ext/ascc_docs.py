@@ -7,8 +7,9 @@ It provides:
   with ``:members:``); a name re-exported from another public module is documented once,
   where it is defined, and linked from the re-exporting page; a module that does not exist
   yet is shown as planned;
-* ``evidence-table`` — the evidence table, generated from
-  :func:`ascc_salvage.knowledge.evidence_rows` at build time (never a copied table);
+* ``evidence-table`` — the evidence items as a compact, sortable overview table, and
+  ``evidence-details`` — one block per item with its identifiers as links and its outcomes,
+  both generated from :mod:`ascc_salvage.knowledge` at build time (never a copied table);
 * ``approvals-table`` — the regulatory approvals, from :mod:`ascc_salvage.knowledge`;
 * ``thresholds-table`` — the clinical thresholds, marking those that are library policy;
 * ``site-sets`` — the named site sets of ``anatomy.toml`` (§3).
@@ -18,7 +19,7 @@ It provides:
 * ``forest-plot`` — a forest plot drawn by :func:`ascc_salvage.plot.forest_plot`;
 * ``pathway-diagram`` — the decision diagram of the clinical pathway, drawn with
   matplotlib (see :mod:`pathway_diagram`);
-* the ``{evidence}`` role, linking an evidence id to its row in the evidence table;
+* the ``{evidence}`` role, linking an evidence id to its detail block on the evidence page;
 * the changelog page, which includes ``../CHANGELOG.md`` when the file exists.
 
 Generated images go to ``docs/_generated/`` (not tracked). While a module the docs draw
@@ -333,19 +334,27 @@ def _changelog(app: Sphinx, docname: str, source: list[str]) -> None:
 # -- evidence ------------------------------------------------------------------------------
 
 _EVIDENCE_COLUMNS = (
-    ("id", "Id", 14),
-    ("citation", "Citation", 30),
-    ("identifiers", "Identifiers", 22),
-    ("design", "Design", 18),
-    ("n", "n", 5),
-    ("ocebm", "OCEBM 2011", 6),
-    ("grade", "GRADE", 8),
-    ("verification", "Status", 9),
+    ("id", "Id", 12),
+    ("study", "Study", 12),
+    ("design", "Design", 16),
+    ("n", "n", 4),
+    ("ocebm", "OCEBM", 4),
+    ("grade", "GRADE", 6),
 )
+
+#: Where each identifier of an evidence item links to, by the key of its evidence row.
+IDENTIFIER_LINKS: Final = (
+    ("doi", "DOI", "https://doi.org/{}"),
+    ("pmid", "PMID", "https://pubmed.ncbi.nlm.nih.gov/{}/"),
+    ("pmcid", "PMCID", "https://www.ncbi.nlm.nih.gov/pmc/articles/{}/"),
+    ("nct", "ClinicalTrials.gov", "https://clinicaltrials.gov/study/{}"),
+)
+
+_OUTCOME_UNITS: Final = {"percent": " %", "months": " months", "weeks": " weeks", "Gy": " Gy"}
 
 
 def evidence_node_id(evidence_id: str) -> str:
-    """The HTML id of an evidence item's row."""
+    """The HTML id of an evidence item's detail block."""
     return nodes.make_id(f"evidence-{evidence_id}")
 
 
@@ -357,14 +366,145 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _identifiers(row: dict[str, Any]) -> str:
-    labels = (("doi", "doi:"), ("pmid", "PMID "), ("pmcid", ""), ("nct", ""))
-    not_verified = {k.strip() for k in _text(row.get("identifiers_not_verified")).split(",")}
-    return "; ".join(
-        f"{prefix}{row[key]}" + (" (not verified)" if key in not_verified else "")
-        for key, prefix in labels
-        if row.get(key)
-    )
+def _grade(value: Any) -> str:
+    return _text(value).replace("_", " ")
+
+
+def _identifier_links(item: Any) -> nodes.paragraph:
+    """The identifiers the knowledge base holds for *item*, as links, with their status.
+
+    Only identifiers recorded in the knowledge base are shown (never one built from the
+    citation); one whose status is recorded is marked with it.
+    """
+    status = {str(entry.kind): str(entry.status) for entry in item.identifier_status}
+    paragraph = nodes.paragraph()
+    shown = 0
+    for key, label, url in IDENTIFIER_LINKS:
+        value = getattr(item, key)
+        if not value:
+            continue
+        paragraph += nodes.Text("; " if shown else "")
+        paragraph += nodes.Text(f"{label} ")
+        paragraph += nodes.reference(value, value, refuri=url.format(value))
+        if key in status:
+            paragraph += nodes.Text(f" ({status[key]})")
+        shown += 1
+    if not shown:
+        paragraph += nodes.Text("none recorded")
+    if item.identifier_note:
+        paragraph += nodes.Text(f" — {item.identifier_note}")
+    return paragraph
+
+
+def _outcome_text(outcome: Any) -> str:
+    unit = str(outcome.unit)
+    value = f"{outcome.value:g}" + _OUTCOME_UNITS.get(unit, f" ({unit})")
+    if outcome.ci_low is not None and outcome.ci_high is not None:
+        value += f", 95 % CI {outcome.ci_low:g}–{outcome.ci_high:g}"
+    context = [part for part in (outcome.arm, outcome.population, outcome.timepoint) if part]
+    text = f"{outcome.name.replace('_', ' ')}: {value}"
+    if context:
+        text += f" — {', '.join(context)}"
+    if outcome.note:
+        text += f"; {outcome.note}"
+    return text
+
+
+def _field(name: str, body: nodes.Node | str) -> nodes.field:
+    value = nodes.paragraph(text=body) if isinstance(body, str) else body
+    return nodes.field("", nodes.field_name(text=name), nodes.field_body("", value))
+
+
+class EvidenceTable(SphinxDirective):
+    """The evidence items as a compact overview table, sortable in the browser.
+
+    One row per item (id, study, design, n, OCEBM level, GRADE certainty); the id links to the
+    item's detail block (``evidence-details``). The table reads as it is without JavaScript;
+    ``_static/sortable-tables.js`` sorts it by a column when its header is clicked.
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if knowledge is None:
+            return _pending(
+                "The evidence table is generated from ascc_salvage.knowledge.evidence_rows() "
+                "at build time; that module is not part of this version yet."
+            )
+        from ascc_salvage.plot import study_label
+
+        self.env.note_dependency(knowledge.__file__)
+        rows: list[list[nodes.Node]] = []
+        for item in knowledge.evidence_items():
+            first = nodes.paragraph()
+            link = nodes.reference("", "", internal=True, refid=evidence_node_id(item.id))
+            link += nodes.literal(text=item.id)
+            first += link
+            rows.append(
+                [
+                    first,
+                    nodes.paragraph(text=study_label(item)),
+                    nodes.paragraph(text=item.design),
+                    nodes.paragraph(text=_text(item.n) or "–"),
+                    nodes.paragraph(text=_text(item.ocebm)),
+                    nodes.paragraph(text=_grade(item.grade) or "–"),
+                ]
+            )
+        table = _table(_EVIDENCE_COLUMNS, rows)
+        table["classes"] = ["sortable", "evidence-overview"]
+        return [table]
+
+
+class EvidenceDetails(SphinxDirective):
+    """One block per evidence item: citation, linked identifiers, grades, status, outcomes.
+
+    Each block is the target of the item's ``{evidence}`` references and of its row in the
+    overview table (``evidence-table``).
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if knowledge is None:
+            return _pending("The evidence items are generated from ascc_salvage.knowledge.")
+        from ascc_salvage.plot import study_label
+
+        self.env.note_dependency(knowledge.__file__)
+        std = self.env.get_domain("std")
+        status = {row["id"]: _status(dict(row)) for row in knowledge.evidence_rows()}
+        blocks: list[nodes.Node] = []
+        for item in knowledge.evidence_items():
+            node_id = evidence_node_id(item.id)
+            block = nodes.container(classes=["evidence-item"], ids=[node_id])
+            title = nodes.paragraph(classes=["evidence-item-title"])
+            title += nodes.literal(text=item.id)
+            title += nodes.Text(f" — {study_label(item)}")
+            block += title
+            fields = nodes.field_list()
+            fields += _field("Citation", item.citation)
+            fields += _field("Identifiers", _identifier_links(item))
+            design = item.design + (f", n = {item.n}" if item.n is not None else "")
+            fields += _field("Design", design)
+            fields += _field("Population", item.population)
+            grades = f"OCEBM 2011 level {_text(item.ocebm)}"
+            if item.grade is not None:
+                grades += f"; GRADE {_grade(item.grade)}"
+            fields += _field("Grades", grades)
+            fields += _field("Verification", status[item.id])
+            if item.interventions:
+                fields += _field("Interventions", ", ".join(item.interventions))
+            fields += _field("Summary", item.summary)
+            if item.outcomes:
+                outcomes = nodes.bullet_list()
+                for outcome in item.outcomes:
+                    outcomes += nodes.list_item("", nodes.paragraph(text=_outcome_text(outcome)))
+                fields += _field("Outcomes", outcomes)
+            block += fields
+            std.note_object("evidence", item.id, node_id, location=(self.env.docname, self.lineno))
+            blocks.append(block)
+        return blocks
 
 
 def _status(row: dict[str, Any]) -> str:
@@ -393,40 +533,6 @@ def _table(columns: tuple[tuple[str, str, int], ...], rows: list[list[nodes.Node
             row += nodes.entry("", cell)
         body += row
     return table
-
-
-class EvidenceTable(SphinxDirective):
-    """Render the evidence items of the knowledge base as a table."""
-
-    has_content = False
-
-    def run(self) -> list[nodes.Node]:
-        knowledge = optional_module("ascc_salvage.knowledge")
-        if knowledge is None:
-            return _pending(
-                "The evidence table is generated from ascc_salvage.knowledge.evidence_rows() "
-                "at build time; that module is not part of this version yet."
-            )
-        self.env.note_dependency(knowledge.__file__)
-        std = self.env.get_domain("std")
-        rows: list[list[nodes.Node]] = []
-        for row in knowledge.evidence_rows():
-            values = dict(row)
-            values["identifiers"] = _identifiers(values)
-            values["verification"] = _status(values)
-            evidence_id = _text(values["id"])
-            node_id = evidence_node_id(evidence_id)
-            first = nodes.paragraph()
-            first += nodes.target("", "", ids=[node_id])
-            first += nodes.literal(text=evidence_id)
-            std.note_object(
-                "evidence", evidence_id, node_id, location=(self.env.docname, self.lineno)
-            )
-            cells: list[nodes.Node] = [first]
-            for key, _, _ in _EVIDENCE_COLUMNS[1:]:
-                cells.append(nodes.paragraph(text=_text(values.get(key))))
-            rows.append(cells)
-        return [_table(_EVIDENCE_COLUMNS, rows)]
 
 
 _APPROVAL_COLUMNS = (
@@ -936,6 +1042,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives, role and event handlers."""
     app.add_crossref_type("evidence", "evidence", objname="evidence item")
     app.add_directive("evidence-table", EvidenceTable)
+    app.add_directive("evidence-details", EvidenceDetails)
     app.add_directive("approvals-table", ApprovalsTable)
     app.add_directive("thresholds-table", ThresholdsTable)
     app.add_directive("rule-table", RuleTable)
