@@ -19,6 +19,8 @@ It provides:
 * ``forest-plot`` — a forest plot drawn by :func:`ascc_salvage.plot.forest_plot`;
 * ``pathway-diagram`` — the decision diagram of the clinical pathway, drawn with
   matplotlib (see :mod:`pathway_diagram`);
+* ``cli-excerpt`` — the first lines of an ``ascc-salvage`` command's output, run at build
+  time (the landing page's rendering of a result);
 * the ``{evidence}`` role, linking an evidence id to its detail block on the evidence page;
 * the changelog page, which includes ``../CHANGELOG.md`` when the file exists.
 
@@ -1033,6 +1035,50 @@ class PathwayDiagram(SphinxDirective):
         return [_image(f"/{GENERATED}/pathway_diagram.svg", alt, width="100%")]
 
 
+class CliExcerpt(SphinxDirective):
+    """Run an ``ascc-salvage`` command at build time and show the start of its output.
+
+    The argument is the command line after ``ascc-salvage``; ``:lines:`` is how many lines
+    of the output to show (all by default) and ``:columns:`` the terminal width the command
+    sees (80 by default). The output is never copied by hand, so it follows the library; a
+    command that fails fails the build.
+    """
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = False
+    option_spec: ClassVar[dict[str, Any]] = {
+        "lines": directives.positive_int,
+        "columns": directives.positive_int,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        import shlex
+
+        from click.testing import CliRunner
+
+        from ascc_salvage.cli import cli
+
+        command = self.arguments[0]
+        columns = self.options.get("columns", 80)
+        runner = CliRunner()
+        outcome = runner.invoke(
+            cli, shlex.split(command), env={"COLUMNS": str(columns)}, terminal_width=columns
+        )
+        if outcome.exit_code != 0:
+            raise self.error(
+                f"ascc-salvage {command} exited with status {outcome.exit_code}: "
+                f"{outcome.output[-500:]}"
+            )
+        lines = outcome.output.rstrip("\n").splitlines()
+        shown = self.options.get("lines", len(lines))
+        text = "\n".join([f"$ ascc-salvage {command}", *lines[:shown]])
+        if shown < len(lines):
+            text += f"\n… ({len(lines) - shown} more lines)"
+        block = nodes.literal_block(text, text, language="text")
+        return [nodes.container("", block, classes=["cli-excerpt"])]
+
+
 def _public_bases(app: Sphinx, name: str, obj: Any, options: Any, bases: list[type]) -> None:
     """Leave private base classes (``_CaseObject``) out of "Bases:": they are not documented."""
     bases[:] = [base for base in bases if not base.__name__.startswith("_")] or [object]
@@ -1053,6 +1099,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("warning-templates", WarningTemplates)
     app.add_directive("forest-plot", ForestPlot)
     app.add_directive("pathway-diagram", PathwayDiagram)
+    app.add_directive("cli-excerpt", CliExcerpt)
     app.connect("source-read", _expand_api_module)
     app.connect("source-read", _changelog)
     app.connect("missing-reference", _evidence_missing_reference)
