@@ -17,8 +17,8 @@ It provides:
   the knowledge base (``knowledge/data/rules/*.toml``; never a hand-written copy);
 * ``condition-registry`` — the conditions and routines rule tables may name;
 * ``forest-plot`` — a forest plot drawn by :func:`ascc_salvage.plot.forest_plot`;
-* ``pathway-diagram`` — the decision diagram of the clinical pathway, drawn with
-  matplotlib (see :mod:`pathway_diagram`);
+* ``pathway-diagram`` — one of the decision diagrams of the clinical pathway (assessment,
+  locoregional, distant), drawn with matplotlib (see :mod:`pathway_diagram`);
 * ``cli-excerpt`` — the first lines of an ``ascc-salvage`` command's output, run at build
   time (the landing page's rendering of a result);
 * the ``{evidence}`` role, linking an evidence id to its detail block on the evidence page;
@@ -1018,21 +1018,34 @@ class ForestPlot(SphinxDirective):
 
 
 class PathwayDiagram(SphinxDirective):
-    """Draw the decision diagram of the clinical pathway."""
+    """Draw one decision diagram of the clinical pathway; the argument names it.
 
+    The names are those of :data:`pathway_diagram.FIGURES` (``assessment``,
+    ``locoregional``, ``distant``); each is shown at the page width with its number and
+    title as the caption.
+    """
+
+    required_arguments = 1
     has_content = False
 
     def run(self) -> list[nodes.Node]:
         import pathway_diagram
 
         self.env.note_dependency(pathway_diagram.__file__)
-        path = _generated_dir(self.env.srcdir) / "pathway_diagram.svg"
-        pathway_diagram.write_svg(path)
-        alt = (
-            "Decision diagram: case, disease status, confirmation gate, overriding situations, "
-            "extent of disease, treatment pathways"
-        )
-        return [_image(f"/{GENERATED}/pathway_diagram.svg", alt, width="100%")]
+        name = self.arguments[0]
+        if name not in pathway_diagram.FIGURES:
+            raise self.error(
+                f"unknown pathway diagram {name!r}; one of {', '.join(pathway_diagram.FIGURES)}"
+            )
+        spec = pathway_diagram.FIGURES[name]
+        number = list(pathway_diagram.FIGURES).index(name) + 1
+        filename = f"pathway_{name}.svg"
+        pathway_diagram.write_svg(name, _generated_dir(self.env.srcdir) / filename)
+        caption = f"Figure {number}. {spec.title}"
+        figure = nodes.figure(ids=[nodes.make_id(f"pathway-figure-{name}")])
+        figure += _image(f"/{GENERATED}/{filename}", f"Decision diagram: {spec.title}", "100%")
+        figure += nodes.caption(caption, caption)
+        return [figure]
 
 
 class CliExcerpt(SphinxDirective):
