@@ -25,6 +25,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "myst_parser",
+    # MathJax copied into _static/mathjax instead of loaded from a CDN: the built site works
+    # offline and on an intranet (the package's import name has hyphens).
+    "sphinx-mathjax-offline",
     # Local extensions in docs/_ext/.
     "ascc_docs",
 ]
@@ -157,4 +160,8 @@ nitpick_ignore += [
 # -- HTML ----------------------------------------------------------------------
 html_theme = "furo"
 html_title = f"ascc_salvage {release}"
-# No html_static_path: there are no static files (an untracked empty _static/ fails -W).
+# Local static files only: the built site loads nothing from the network (see
+# tools/check_offline_assets.py, run after the build by .ci/run and by the test suite).
+html_static_path = ["_static"]
+html_css_files = ["ascc.css"]
+html_js_files = ["sortable-tables.js"]

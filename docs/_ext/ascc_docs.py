@@ -2,11 +2,14 @@
 
 It provides:
 
-* ``api-modules`` — a fenced block in ``api.md`` listing public modules, one per line,
-  expanded before parsing into one section per module (``automodule`` with ``:members:``);
-  a module that does not exist yet is shown as planned;
-* ``evidence-table`` — the evidence table, generated from
-  :func:`ascc_salvage.knowledge.evidence_rows` at build time (never a copied table);
+* ``api-module`` — a fenced block naming one public module, the body of that module's page
+  in ``docs/api/`` (one short file per module), expanded before parsing (``automodule``
+  with ``:members:``); a name re-exported from another public module is documented once,
+  where it is defined, and linked from the re-exporting page; a module that does not exist
+  yet is shown as planned;
+* ``evidence-table`` — the evidence items as a compact, sortable overview table, and
+  ``evidence-details`` — one block per item with its identifiers as links and its outcomes,
+  both generated from :mod:`ascc_salvage.knowledge` at build time (never a copied table);
 * ``approvals-table`` — the regulatory approvals, from :mod:`ascc_salvage.knowledge`;
 * ``thresholds-table`` — the clinical thresholds, marking those that are library policy;
 * ``site-sets`` — the named site sets of ``anatomy.toml`` (§3).
@@ -14,9 +17,11 @@ It provides:
   the knowledge base (``knowledge/data/rules/*.toml``; never a hand-written copy);
 * ``condition-registry`` — the conditions and routines rule tables may name;
 * ``forest-plot`` — a forest plot drawn by :func:`ascc_salvage.plot.forest_plot`;
-* ``pathway-diagram`` — the decision diagram of the clinical pathway, drawn with
-  matplotlib (see :mod:`pathway_diagram`);
-* the ``{evidence}`` role, linking an evidence id to its row in the evidence table;
+* ``pathway-diagram`` — one of the decision diagrams of the clinical pathway (assessment,
+  locoregional, distant), drawn with matplotlib (see :mod:`pathway_diagram`);
+* ``cli-excerpt`` — the first lines of an ``ascc-salvage`` command's output, run at build
+  time (the landing page's rendering of a result);
+* the ``{evidence}`` role, linking an evidence id to its detail block on the evidence page;
 * the changelog page, which includes ``../CHANGELOG.md`` when the file exists.
 
 Generated images go to ``docs/_generated/`` (not tracked). While a module the docs draw
@@ -90,64 +95,197 @@ def _save_svg(figure: Any, path: Path) -> None:
     figure.savefig(path, format="svg", bbox_inches="tight", metadata={"Date": None})
 
 
-# -- api-modules -----------------------------------------------------------------------
+# -- API reference: one page per public module ---------------------------------------------
 
-_API_BLOCK = re.compile(r"^```\{api-modules\}[^\n]*\n(?P<body>.*?)^```[ \t]*$", re.M | re.S)
+#: The folder of the API reference: one page per public module, named after the module.
+API_DIR: Final = "api"
+
+_API_BLOCK = re.compile(r"^```\{api-module\}[ \t]+(?P<name>[\w.]+)[ \t]*\n```[ \t]*$", re.M)
 
 
-def api_module_names(text: str) -> list[str]:
-    """Return the module names listed in the ``api-modules`` blocks of *text*."""
-    names: list[str] = []
-    for match in _API_BLOCK.finditer(text):
-        for line in match.group("body").splitlines():
-            line = line.strip()
-            if line and not line.startswith("#"):
-                names.append(line)
-    return names
+def api_pages(srcdir: str | Path) -> dict[str, str]:
+    """Map each module with a page in ``docs/api/`` to that page's docname.
+
+    A page is a Markdown file whose ``api-module`` block names the module it documents.
+    """
+    pages: dict[str, str] = {}
+    for path in sorted((Path(srcdir) / API_DIR).glob("*.md")):
+        for match in _API_BLOCK.finditer(path.read_text(encoding="utf-8")):
+            pages[match.group("name")] = f"{API_DIR}/{path.stem}"
+    return pages
 
 
 def _is_data(value: object) -> bool:
     return not (inspect.isclass(value) or inspect.isroutine(value) or inspect.ismodule(value))
 
 
-def _api_section(name: str, module: ModuleType) -> str:
-    """reStructuredText documenting every name in the module's ``__all__``.
+_ASSIGNED: dict[str, frozenset[str]] = {}
+
+
+def _assigned_names(module: ModuleType) -> frozenset[str]:
+    """The names a module's own source assigns at top level (not the names it imports)."""
+    if module.__name__ not in _ASSIGNED:
+        import ast
+
+        names: set[str] = set()
+        try:
+            tree = ast.parse(inspect.getsource(module))
+        except (OSError, TypeError):  # no source: nothing is defined here as far as we know
+            tree = ast.Module(body=[], type_ignores=[])
+        for statement in tree.body:
+            if isinstance(statement, ast.Assign):
+                targets = statement.targets
+            elif isinstance(statement, ast.AnnAssign):
+                targets = [statement.target]
+            elif type(statement).__name__ == "TypeAlias":  # ``type X = ...`` (Python 3.12+)
+                targets = [statement.name]  # type: ignore[attr-defined]
+            else:
+                continue
+            names.update(target.id for target in targets if isinstance(target, ast.Name))
+        _ASSIGNED[module.__name__] = frozenset(names)
+    return _ASSIGNED[module.__name__]
+
+
+def canonical_names(module_names: list[str]) -> dict[str, str]:
+    """Map every public name ``module.attr`` to the full name it is documented under.
+
+    A name exported by several public modules (the package root re-exports ``Case`` from
+    ``ascc_salvage.case``) is documented once, in its *home*: the module that defines it if
+    that module is public, else the nearest public parent of the defining module that exports
+    it, else the most specific module that exports it. Data (constants, aliases) count as
+    defined where the module's source assigns them. Every other module lists the name as a
+    re-export linking to the home.
+    """
+    # Objects exported by several modules, grouped by identity: classes and functions have
+    # one; data are grouped by name too (two modules may export the same small int).
+    groups: dict[tuple[str, int], list[tuple[str, str, object]]] = {}
+    for name in module_names:
+        module = optional_module(name)
+        if module is None:
+            continue
+        for attr in getattr(module, "__all__", ()):
+            value = getattr(module, attr)
+            key = (attr if _is_data(value) else "", id(value))
+            groups.setdefault(key, []).append((name, attr, value))
+    homes: dict[str, str] = {}
+    for (data_name, _), exporters in groups.items():
+        names = [name for name, _, _ in exporters]
+        home: tuple[str, str, object] | None = None
+        if data_name:
+            defining = [e for e in exporters if data_name in _assigned_names(_module(e[0]))]
+            home = defining[0] if len(defining) == 1 else None
+        else:
+            candidate = getattr(exporters[0][2], "__module__", "") or ""
+            while candidate and home is None:
+                if candidate in names:
+                    home = exporters[names.index(candidate)]
+                candidate = candidate.rpartition(".")[0]
+        if home is None:
+            home = max(exporters, key=lambda exporter: exporter[0].count("."))
+        for name, attr, _ in exporters:
+            homes[f"{name}.{attr}"] = f"{home[0]}.{home[1]}"
+    return homes
+
+
+def _module(name: str) -> ModuleType:
+    return importlib.import_module(name)
+
+
+_CANONICAL: dict[str, dict[str, str]] = {}
+
+
+def _homes(srcdir: str | Path) -> dict[str, str]:
+    key = str(srcdir)
+    if key not in _CANONICAL:
+        _CANONICAL[key] = canonical_names(list(api_pages(srcdir)))
+    return _CANONICAL[key]
+
+
+def _api_page(name: str, module: ModuleType, homes: dict[str, str]) -> str:
+    """MyST Markdown documenting the names of the module's ``__all__`` that live here.
 
     ``automodule :members:`` documents the classes and functions. autodoc skips data
     (constants, type aliases, ``__version__``) that a module imports from elsewhere, so
     every data name is documented by its own ``autodata`` directive instead; simple values
-    are shown, large ones are not.
+    are shown, large ones are not. Names documented in another module are listed with a link.
     """
     exported = list(getattr(module, "__all__", ()))
-    data = [attr for attr in exported if _is_data(getattr(module, attr, None))]
+    here = [attr for attr in exported if homes.get(f"{name}.{attr}") == f"{name}.{attr}"]
+    elsewhere = [attr for attr in exported if attr not in here]
+    data = [attr for attr in here if _is_data(getattr(module, attr, None))]
     lines = [
         f".. automodule:: {name}",
         "   :members:",
         "   :undoc-members:",
         "   :show-inheritance:",
     ]
-    if data:
-        lines.append(f"   :exclude-members: {', '.join(data)}")
+    if data or elsewhere:
+        lines.append(f"   :exclude-members: {', '.join(data + elsewhere)}")
     for attr in data:
         lines += ["", f".. autodata:: {name}.{attr}"]
         if not isinstance(getattr(module, attr), (str, int, float)):
             lines.append("   :no-value:")
-    return "\n".join(lines)
+    # autodoc emits reStructuredText, so the directives run inside eval-rst.
+    parts = [f"```{{eval-rst}}\n{chr(10).join(lines)}\n```\n"]
+    if elsewhere:
+        parts.append(
+            f"## Re-exported names\n\nThese names are importable from `{name}` and documented "
+            "where they are defined.\n\n| name | documented as |\n|---|---|"
+        )
+        parts += [
+            f"| `{attr}` | {{py:obj}}`{homes[f'{name}.{attr}']}` |" for attr in sorted(elsewhere)
+        ]
+        parts.append("")
+    return "\n".join(parts)
 
 
-def _api_markdown(names: list[str]) -> str:
-    parts: list[str] = []
-    for name in names:
-        parts.append(f"## `{name}`\n")
+def _expand_api_module(app: Sphinx, docname: str, source: list[str]) -> None:
+    if not docname.startswith(f"{API_DIR}/"):
+        return
+    text = source[0]
+
+    def expand(match: re.Match[str]) -> str:
+        name = match.group("name")
         module = optional_module(name)
         if module is None:
-            parts.append(
-                ":::{note}\nThis module is planned and not part of this version yet.\n:::\n"
-            )
-            continue
-        # autodoc emits reStructuredText, so the directives run inside eval-rst.
-        parts.append(f"```{{eval-rst}}\n{_api_section(name, module)}\n```\n")
-    return "\n".join(parts)
+            return ":::{note}\nThis module is planned and not part of this version yet.\n:::\n"
+        return _api_page(name, module, _homes(app.srcdir))
+
+    source[0] = _API_BLOCK.sub(expand, text)
+
+
+def _resolve_reexport(
+    app: Sphinx, env: Any, node: nodes.Element, contnode: nodes.Element
+) -> nodes.Node | None:
+    """Resolve a reference to a re-exported name (``ascc_salvage.Case``) to its home."""
+    if node.get("refdomain") != "py":
+        return None
+    target = node.get("reftarget", "")
+    home = _homes(app.srcdir).get(target)
+    if home is None or home == target:
+        return None
+    domain = env.get_domain("py")
+    for role in (node["reftype"], "obj"):
+        found = domain.resolve_xref(
+            env, node.get("refdoc", ""), app.builder, role, home, node, contnode
+        )
+        if found is not None:
+            return found
+    return None
+
+
+def _note_aliases(
+    app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]
+) -> None:
+    """End the documentation of a re-exported object with the other names it has."""
+    if what not in {"class", "exception", "function", "data"}:
+        return
+    aliases = sorted(
+        alias for alias, home in _homes(app.srcdir).items() if home == name and alias != name
+    )
+    if aliases:
+        names = ", ".join(f"``{alias}``" for alias in aliases)
+        lines += ["", f"Also importable as {names}."]
 
 
 def _data_docstring(
@@ -182,43 +320,6 @@ def _data_docstring(
             return
 
 
-def _expand_api_modules(app: Sphinx, docname: str, source: list[str]) -> None:
-    text = source[0]
-    if "{api-modules}" not in text:
-        return
-    source[0] = _API_BLOCK.sub(lambda m: _api_markdown(api_module_names(m.group(0))), text)
-
-
-def _prefer_defining_modules(app: Sphinx, env: Any) -> None:
-    """Let short cross-references resolve to the module that defines a re-exported name.
-
-    The package root re-exports names such as ``Case`` that are documented again under
-    their own module (``ascc_salvage.case.Case``). An unqualified reference (``Case`` in a
-    type annotation) would then find two targets. The re-exported entry is marked as an alias,
-    as autodoc does for ``:canonical:`` names, so it stays in the index and explicit
-    references to it still resolve, while an ambiguous reference picks the defining module.
-    """
-    import sys
-
-    objects = env.get_domain("py").objects
-    by_object: dict[int, list[str]] = {}
-    for fullname, entry in objects.items():
-        modname, _, attr = fullname.rpartition(".")
-        module = sys.modules.get(modname)
-        if entry.aliased or module is None or attr not in getattr(module, "__all__", ()):
-            continue
-        value = getattr(module, attr, None)
-        if not _is_data(value):  # classes and functions have one identity to compare
-            by_object.setdefault(id(value), []).append(fullname)
-    for names in by_object.values():
-        if len(names) < 2:
-            continue
-        home = max(names, key=lambda name: name.count("."))  # the most specific module
-        for name in names:
-            if name != home and home.startswith(name.rpartition(".")[0] + "."):
-                objects[name] = objects[name]._replace(aliased=True)
-
-
 # -- changelog ---------------------------------------------------------------------------
 
 
@@ -235,19 +336,27 @@ def _changelog(app: Sphinx, docname: str, source: list[str]) -> None:
 # -- evidence ------------------------------------------------------------------------------
 
 _EVIDENCE_COLUMNS = (
-    ("id", "Id", 14),
-    ("citation", "Citation", 30),
-    ("identifiers", "Identifiers", 22),
-    ("design", "Design", 18),
-    ("n", "n", 5),
-    ("ocebm", "OCEBM 2011", 6),
-    ("grade", "GRADE", 8),
-    ("verification", "Status", 9),
+    ("id", "Id", 12),
+    ("study", "Study", 12),
+    ("design", "Design", 16),
+    ("n", "n", 4),
+    ("ocebm", "OCEBM", 4),
+    ("grade", "GRADE", 6),
 )
+
+#: Where each identifier of an evidence item links to, by the key of its evidence row.
+IDENTIFIER_LINKS: Final = (
+    ("doi", "DOI", "https://doi.org/{}"),
+    ("pmid", "PMID", "https://pubmed.ncbi.nlm.nih.gov/{}/"),
+    ("pmcid", "PMCID", "https://www.ncbi.nlm.nih.gov/pmc/articles/{}/"),
+    ("nct", "ClinicalTrials.gov", "https://clinicaltrials.gov/study/{}"),
+)
+
+_OUTCOME_UNITS: Final = {"percent": " %", "months": " months", "weeks": " weeks", "Gy": " Gy"}
 
 
 def evidence_node_id(evidence_id: str) -> str:
-    """The HTML id of an evidence item's row."""
+    """The HTML id of an evidence item's detail block."""
     return nodes.make_id(f"evidence-{evidence_id}")
 
 
@@ -259,14 +368,145 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _identifiers(row: dict[str, Any]) -> str:
-    labels = (("doi", "doi:"), ("pmid", "PMID "), ("pmcid", ""), ("nct", ""))
-    not_verified = {k.strip() for k in _text(row.get("identifiers_not_verified")).split(",")}
-    return "; ".join(
-        f"{prefix}{row[key]}" + (" (not verified)" if key in not_verified else "")
-        for key, prefix in labels
-        if row.get(key)
-    )
+def _grade(value: Any) -> str:
+    return _text(value).replace("_", " ")
+
+
+def _identifier_links(item: Any) -> nodes.paragraph:
+    """The identifiers the knowledge base holds for *item*, as links, with their status.
+
+    Only identifiers recorded in the knowledge base are shown (never one built from the
+    citation); one whose status is recorded is marked with it.
+    """
+    status = {str(entry.kind): str(entry.status) for entry in item.identifier_status}
+    paragraph = nodes.paragraph()
+    shown = 0
+    for key, label, url in IDENTIFIER_LINKS:
+        value = getattr(item, key)
+        if not value:
+            continue
+        paragraph += nodes.Text("; " if shown else "")
+        paragraph += nodes.Text(f"{label} ")
+        paragraph += nodes.reference(value, value, refuri=url.format(value))
+        if key in status:
+            paragraph += nodes.Text(f" ({status[key]})")
+        shown += 1
+    if not shown:
+        paragraph += nodes.Text("none recorded")
+    if item.identifier_note:
+        paragraph += nodes.Text(f" — {item.identifier_note}")
+    return paragraph
+
+
+def _outcome_text(outcome: Any) -> str:
+    unit = str(outcome.unit)
+    value = f"{outcome.value:g}" + _OUTCOME_UNITS.get(unit, f" ({unit})")
+    if outcome.ci_low is not None and outcome.ci_high is not None:
+        value += f", 95 % CI {outcome.ci_low:g}–{outcome.ci_high:g}"
+    context = [part for part in (outcome.arm, outcome.population, outcome.timepoint) if part]
+    text = f"{outcome.name.replace('_', ' ')}: {value}"
+    if context:
+        text += f" — {', '.join(context)}"
+    if outcome.note:
+        text += f"; {outcome.note}"
+    return text
+
+
+def _field(name: str, body: nodes.Node | str) -> nodes.field:
+    value = nodes.paragraph(text=body) if isinstance(body, str) else body
+    return nodes.field("", nodes.field_name(text=name), nodes.field_body("", value))
+
+
+class EvidenceTable(SphinxDirective):
+    """The evidence items as a compact overview table, sortable in the browser.
+
+    One row per item (id, study, design, n, OCEBM level, GRADE certainty); the id links to the
+    item's detail block (``evidence-details``). The table reads as it is without JavaScript;
+    ``_static/sortable-tables.js`` sorts it by a column when its header is clicked.
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if knowledge is None:
+            return _pending(
+                "The evidence table is generated from ascc_salvage.knowledge.evidence_rows() "
+                "at build time; that module is not part of this version yet."
+            )
+        from ascc_salvage.plot import study_label
+
+        self.env.note_dependency(knowledge.__file__)
+        rows: list[list[nodes.Node]] = []
+        for item in knowledge.evidence_items():
+            first = nodes.paragraph()
+            link = nodes.reference("", "", internal=True, refid=evidence_node_id(item.id))
+            link += nodes.literal(text=item.id)
+            first += link
+            rows.append(
+                [
+                    first,
+                    nodes.paragraph(text=study_label(item)),
+                    nodes.paragraph(text=item.design),
+                    nodes.paragraph(text=_text(item.n) or "–"),
+                    nodes.paragraph(text=_text(item.ocebm)),
+                    nodes.paragraph(text=_grade(item.grade) or "–"),
+                ]
+            )
+        table = _table(_EVIDENCE_COLUMNS, rows)
+        table["classes"] = ["sortable", "evidence-overview"]
+        return [table]
+
+
+class EvidenceDetails(SphinxDirective):
+    """One block per evidence item: citation, linked identifiers, grades, status, outcomes.
+
+    Each block is the target of the item's ``{evidence}`` references and of its row in the
+    overview table (``evidence-table``).
+    """
+
+    has_content = False
+
+    def run(self) -> list[nodes.Node]:
+        knowledge = optional_module("ascc_salvage.knowledge")
+        if knowledge is None:
+            return _pending("The evidence items are generated from ascc_salvage.knowledge.")
+        from ascc_salvage.plot import study_label
+
+        self.env.note_dependency(knowledge.__file__)
+        std = self.env.get_domain("std")
+        status = {row["id"]: _status(dict(row)) for row in knowledge.evidence_rows()}
+        blocks: list[nodes.Node] = []
+        for item in knowledge.evidence_items():
+            node_id = evidence_node_id(item.id)
+            block = nodes.container(classes=["evidence-item"], ids=[node_id])
+            title = nodes.paragraph(classes=["evidence-item-title"])
+            title += nodes.literal(text=item.id)
+            title += nodes.Text(f" — {study_label(item)}")
+            block += title
+            fields = nodes.field_list()
+            fields += _field("Citation", item.citation)
+            fields += _field("Identifiers", _identifier_links(item))
+            design = item.design + (f", n = {item.n}" if item.n is not None else "")
+            fields += _field("Design", design)
+            fields += _field("Population", item.population)
+            grades = f"OCEBM 2011 level {_text(item.ocebm)}"
+            if item.grade is not None:
+                grades += f"; GRADE {_grade(item.grade)}"
+            fields += _field("Grades", grades)
+            fields += _field("Verification", status[item.id])
+            if item.interventions:
+                fields += _field("Interventions", ", ".join(item.interventions))
+            fields += _field("Summary", item.summary)
+            if item.outcomes:
+                outcomes = nodes.bullet_list()
+                for outcome in item.outcomes:
+                    outcomes += nodes.list_item("", nodes.paragraph(text=_outcome_text(outcome)))
+                fields += _field("Outcomes", outcomes)
+            block += fields
+            std.note_object("evidence", item.id, node_id, location=(self.env.docname, self.lineno))
+            blocks.append(block)
+        return blocks
 
 
 def _status(row: dict[str, Any]) -> str:
@@ -295,40 +535,6 @@ def _table(columns: tuple[tuple[str, str, int], ...], rows: list[list[nodes.Node
             row += nodes.entry("", cell)
         body += row
     return table
-
-
-class EvidenceTable(SphinxDirective):
-    """Render the evidence items of the knowledge base as a table."""
-
-    has_content = False
-
-    def run(self) -> list[nodes.Node]:
-        knowledge = optional_module("ascc_salvage.knowledge")
-        if knowledge is None:
-            return _pending(
-                "The evidence table is generated from ascc_salvage.knowledge.evidence_rows() "
-                "at build time; that module is not part of this version yet."
-            )
-        self.env.note_dependency(knowledge.__file__)
-        std = self.env.get_domain("std")
-        rows: list[list[nodes.Node]] = []
-        for row in knowledge.evidence_rows():
-            values = dict(row)
-            values["identifiers"] = _identifiers(values)
-            values["verification"] = _status(values)
-            evidence_id = _text(values["id"])
-            node_id = evidence_node_id(evidence_id)
-            first = nodes.paragraph()
-            first += nodes.target("", "", ids=[node_id])
-            first += nodes.literal(text=evidence_id)
-            std.note_object(
-                "evidence", evidence_id, node_id, location=(self.env.docname, self.lineno)
-            )
-            cells: list[nodes.Node] = [first]
-            for key, _, _ in _EVIDENCE_COLUMNS[1:]:
-                cells.append(nodes.paragraph(text=_text(values.get(key))))
-            rows.append(cells)
-        return [_table(_EVIDENCE_COLUMNS, rows)]
 
 
 _APPROVAL_COLUMNS = (
@@ -812,21 +1018,78 @@ class ForestPlot(SphinxDirective):
 
 
 class PathwayDiagram(SphinxDirective):
-    """Draw the decision diagram of the clinical pathway."""
+    """Draw one decision diagram of the clinical pathway; the argument names it.
 
+    The names are those of :data:`pathway_diagram.FIGURES` (``assessment``,
+    ``locoregional``, ``distant``); each is shown at the page width with its number and
+    title as the caption.
+    """
+
+    required_arguments = 1
     has_content = False
 
     def run(self) -> list[nodes.Node]:
         import pathway_diagram
 
         self.env.note_dependency(pathway_diagram.__file__)
-        path = _generated_dir(self.env.srcdir) / "pathway_diagram.svg"
-        pathway_diagram.write_svg(path)
-        alt = (
-            "Decision diagram: case, disease status, confirmation gate, overriding situations, "
-            "extent of disease, treatment pathways"
+        name = self.arguments[0]
+        if name not in pathway_diagram.FIGURES:
+            raise self.error(
+                f"unknown pathway diagram {name!r}; one of {', '.join(pathway_diagram.FIGURES)}"
+            )
+        spec = pathway_diagram.FIGURES[name]
+        number = list(pathway_diagram.FIGURES).index(name) + 1
+        filename = f"pathway_{name}.svg"
+        pathway_diagram.write_svg(name, _generated_dir(self.env.srcdir) / filename)
+        caption = f"Figure {number}. {spec.title}"
+        figure = nodes.figure(ids=[nodes.make_id(f"pathway-figure-{name}")])
+        figure += _image(f"/{GENERATED}/{filename}", f"Decision diagram: {spec.title}", "100%")
+        figure += nodes.caption(caption, caption)
+        return [figure]
+
+
+class CliExcerpt(SphinxDirective):
+    """Run an ``ascc-salvage`` command at build time and show the start of its output.
+
+    The argument is the command line after ``ascc-salvage``; ``:lines:`` is how many lines
+    of the output to show (all by default) and ``:columns:`` the terminal width the command
+    sees (80 by default). The output is never copied by hand, so it follows the library; a
+    command that fails fails the build.
+    """
+
+    required_arguments = 1
+    final_argument_whitespace = True
+    has_content = False
+    option_spec: ClassVar[dict[str, Any]] = {
+        "lines": directives.positive_int,
+        "columns": directives.positive_int,
+    }
+
+    def run(self) -> list[nodes.Node]:
+        import shlex
+
+        from click.testing import CliRunner
+
+        from ascc_salvage.cli import cli
+
+        command = self.arguments[0]
+        columns = self.options.get("columns", 80)
+        runner = CliRunner()
+        outcome = runner.invoke(
+            cli, shlex.split(command), env={"COLUMNS": str(columns)}, terminal_width=columns
         )
-        return [_image(f"/{GENERATED}/pathway_diagram.svg", alt, width="100%")]
+        if outcome.exit_code != 0:
+            raise self.error(
+                f"ascc-salvage {command} exited with status {outcome.exit_code}: "
+                f"{outcome.output[-500:]}"
+            )
+        lines = outcome.output.rstrip("\n").splitlines()
+        shown = self.options.get("lines", len(lines))
+        text = "\n".join([f"$ ascc-salvage {command}", *lines[:shown]])
+        if shown < len(lines):
+            text += f"\n… ({len(lines) - shown} more lines)"
+        block = nodes.literal_block(text, text, language="text")
+        return [nodes.container("", block, classes=["cli-excerpt"])]
 
 
 def _public_bases(app: Sphinx, name: str, obj: Any, options: Any, bases: list[type]) -> None:
@@ -838,6 +1101,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the directives, role and event handlers."""
     app.add_crossref_type("evidence", "evidence", objname="evidence item")
     app.add_directive("evidence-table", EvidenceTable)
+    app.add_directive("evidence-details", EvidenceDetails)
     app.add_directive("approvals-table", ApprovalsTable)
     app.add_directive("thresholds-table", ThresholdsTable)
     app.add_directive("rule-table", RuleTable)
@@ -848,10 +1112,12 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.add_directive("warning-templates", WarningTemplates)
     app.add_directive("forest-plot", ForestPlot)
     app.add_directive("pathway-diagram", PathwayDiagram)
-    app.connect("source-read", _expand_api_modules)
+    app.add_directive("cli-excerpt", CliExcerpt)
+    app.connect("source-read", _expand_api_module)
     app.connect("source-read", _changelog)
     app.connect("missing-reference", _evidence_missing_reference)
     app.connect("autodoc-process-docstring", _data_docstring)
+    app.connect("autodoc-process-docstring", _note_aliases)
+    app.connect("missing-reference", _resolve_reexport)
     app.connect("autodoc-process-bases", _public_bases)
-    app.connect("env-check-consistency", _prefer_defining_modules)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

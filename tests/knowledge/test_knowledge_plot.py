@@ -9,7 +9,7 @@ import pytest
 
 from ascc_salvage import knowledge
 from ascc_salvage.knowledge import Outcome, OutcomeUnit
-from ascc_salvage.plot import forest_plot, forest_rows
+from ascc_salvage.plot import forest_plot, forest_rows, format_estimate, study_label
 
 # matplotlib is the optional extra ``plot``: skip (visibly) when it cannot be imported.
 matplotlib = pytest.importorskip("matplotlib", exc_type=ImportError)
@@ -26,18 +26,18 @@ def _close_figures() -> Iterator[None]:
 def test_rows_of_response_rates() -> None:
     rows = forest_rows("objective_response_rate")
     labels = [row[0] for row in rows]
-    assert "POD1UM202_2022 · retifanlimab" in labels
-    assert "KEYNOTE158_2022 · pembrolizumab · PD-L1 CPS ≥ 1" in labels
+    assert "Rao 2022 · retifanlimab" in labels
+    assert "Marabelle 2022 · pembrolizumab · PD-L1 CPS ≥ 1" in labels
     assert {row[4] for row in rows} == {"percent"}
-    assert ("NCI9673A_2017 · nivolumab", 24.0, 15.0, 33.0, "percent") in rows
+    assert ("Morris 2017 · nivolumab", 24.0, 15.0, 33.0, "percent") in rows
 
 
 def test_rows_from_selected_items_and_objects() -> None:
     item = knowledge.evidence("KEYNOTE028_2017")
     rows = forest_rows("objective_response_rate", items=[item, "NCI9673A_2017"])
     assert [row[0] for row in rows] == [
-        "KEYNOTE028_2017 · pembrolizumab · SCC histology",
-        "NCI9673A_2017 · nivolumab",
+        "Ott 2017 · pembrolizumab · SCC histology",
+        "Morris 2017 · nivolumab",
     ]
 
 
@@ -79,3 +79,42 @@ def test_points_without_interval_are_drawn() -> None:
     _, ax = forest_plot("median_overall_survival", items=["INTERAACT_2020"])
     # two arms, no intervals: two markers, no interval lines
     assert len(ax.get_lines()) == 2
+
+
+@pytest.mark.parametrize(
+    ("evidence_id", "label"),
+    [
+        ("ACT2_TIMING_2017", "Glynne-Jones 2017"),  # hyphenated surname, "et al."
+        ("RACINE_2025", "Racine 2025"),  # an author list
+        ("CATCH_IT_2023", "El Zarif 2023"),  # a two-word surname
+        ("NCI9673B_2023", "Morris 2023"),  # the year of the id, not the first in the citation
+        ("NIS_HIV_APR_2016", "NIS_HIV_APR_2016"),  # a journal, no author: the id
+        ("S3_2020", "S3_2020"),  # a guideline: the id
+    ],
+)
+def test_study_labels_are_author_and_year(evidence_id: str, label: str) -> None:
+    assert study_label(knowledge.evidence(evidence_id)) == label
+
+
+def test_study_label_year_from_the_citation_when_the_id_has_none() -> None:
+    item = attrs.evolve(knowledge.evidence("MULLEN_2007"), id="MULLEN")
+    assert study_label(item) == "Mullen 2007"
+    undated = attrs.evolve(item, citation="Mullen JT et al. Ann Surg Oncol")
+    assert study_label(undated) == "MULLEN"
+
+
+def test_estimates_with_and_without_interval() -> None:
+    assert format_estimate(61.0, 43.0, 75.0) == "61 [43–75]"
+    assert format_estimate(0.62, 0.45, None) == "0.62"
+    assert format_estimate(41.6) == "41.6"
+
+
+def test_plot_has_value_and_n_columns() -> None:
+    _, ax = forest_plot("overall_survival_5y", items=["SUNESEN_2009", "KO_2019"])
+    texts = [t.get_text() for t in ax.texts]
+    assert texts[:2] == ["61 [43–75]", "49"]  # value with its interval, n of the study
+    assert "45" in texts
+    assert "–" in texts  # KO_2019 records no n
+    assert texts[-2:] == ["value [95 % CI]", "n"]
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["Sunesen 2009", "Ko 2019 · persistent disease", "Ko 2019 · recurrent disease"]
