@@ -77,7 +77,7 @@ def test_validate_stdin() -> None:
 
 
 def test_status_of_an_example() -> None:
-    result = run("status", "--example", "too_early")
+    result = run("status", "--example", "too_early", "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
         "disease_status": "too_early_to_assess",
@@ -90,9 +90,21 @@ def test_status_of_an_example() -> None:
 
 def test_status_of_a_file(tmp_path: Path) -> None:
     path = write_case(tmp_path / "case.json", example_document())
-    document = json.loads(run("status", str(path)).stdout)
+    document = json.loads(run("status", str(path), "--format", "json").stdout)
     assert document["disease_status"] == "persistent"
     assert document["next_assessment_date"] is None
+
+
+def test_status_text_is_the_default() -> None:
+    result = run("status", "--example", "too_early")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "  Disease status: too early to assess\n"
+        "  Histologically confirmed: no\n"
+        "  After salvage surgery: no\n"
+        "  Weeks from CRT start (latest assessment): 11.0\n"
+        "  Next assessment date: 2027-01-04\n"
+    )
 
 
 def test_status_of_an_invalid_case(tmp_path: Path) -> None:

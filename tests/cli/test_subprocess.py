@@ -109,7 +109,7 @@ def test_stdin_to_stdout_pipeline() -> None:
 
 def test_status_and_examples_from_files(tmp_path: Path) -> None:
     path = write_case(tmp_path / "case.json", example_document("complete_response"))
-    status = run_process("status", str(path))
+    status = run_process("status", str(path), "--format", "json")
     assert json.loads(status.stdout)["disease_status"] == "complete_clinical_response"
     listed = run_process("examples", "--format", "json")
     assert "persistent_resectable" in [entry["name"] for entry in json.loads(listed.stdout)]
