@@ -19,8 +19,9 @@ def test_readme_quickstart_command() -> None:
     process = run_process("recommend", "--example", "persistent_resectable")
     assert process.returncode == 0, process.stderr
     out = process.stdout.decode("utf-8")
-    assert "disease status: persistent" in out
+    assert "Disease status: persistent" in out
     assert "salvage_apr" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
     assert b"\x1b[" not in process.stdout
     assert process.stderr == b""
 

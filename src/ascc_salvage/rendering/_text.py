@@ -94,17 +94,11 @@ def fit_table(
     ]
     floors = []
     for index in range(count):
-        longest_word = max(
-            (
-                len(word)
-                for cell in [columns[index], *(r[index] for r in rows)]
-                for word in cell.split()
-            ),
-            default=1,
-        )
-        floors.append(
-            natural[index] if index in keep else min(natural[index], max(6, min(longest_word, 16)))
-        )
+        cells = [r[index] for r in rows]
+        longest = max((len(word) for cell in cells for word in cell.split()), default=1)
+        header = max((len(word) for word in columns[index].split()), default=1)
+        floor = max(header, min(longest, 8), 4)
+        floors.append(natural[index] if index in keep else min(natural[index], floor))
     widths = list(natural)
     while sum(widths) + 2 * (count - 1) > width:
         shrinkable = [index for index in range(count) if widths[index] > floors[index]]

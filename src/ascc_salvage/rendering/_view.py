@@ -407,7 +407,7 @@ def _history(case: Case, kb: KnowledgeBase) -> tuple[str, ...]:
     for therapy in case.prior_systemic_therapy:
         end = "ongoing" if therapy.end_date is None else therapy.end_date.isoformat()
         lines.append(
-            f"{words(therapy.setting)} {option_label(str(therapy.regimen), kb)} "
+            f"{option_label(str(therapy.regimen), kb)} ({words(therapy.setting)} setting) "
             f"{therapy.start_date.isoformat()} to {end}: {words(therapy.outcome)}"
         )
     lines += [
