@@ -265,12 +265,11 @@ def recommend(
     if output_format == "json":
         write_json(result_to_dict(result))
     else:
-        view_format = "markdown" if output_format == "markdown" else "text"
         write_text(
             render(
                 result,
                 case,
-                format=view_format,
+                format="markdown" if output_format == "markdown" else "text",
                 width=terminal_width(),
                 all_options=all_options,
                 knowledge=kb,

@@ -36,10 +36,8 @@ if TYPE_CHECKING:
     from ascc_salvage.knowledge import KnowledgeBase
     from ascc_salvage.result import Result
 
-__all__ = ["FORMATS", "Format", "render"]
+__all__ = ["FORMATS", "render"]
 
-#: What :func:`render` writes.
-Format = Literal["text", "markdown", "html"]
 #: The formats of :func:`render`, in the order the command line lists them.
 FORMATS: Final = ("text", "markdown", "html")
 
@@ -48,7 +46,7 @@ def render(
     result: Result,
     case: Case | None = None,
     *,
-    format: Format = "text",
+    format: Literal["text", "markdown", "html"] = "text",
     width: int = DEFAULT_WIDTH,
     all_options: bool = False,
     knowledge: KnowledgeBase | None = None,

@@ -481,8 +481,8 @@ def build_view(result: Result, case: Case | None, kb: KnowledgeBase) -> ReportVi
         cited += [e.id for e in option.evidence if e.id not in cited]
     flags = sorted({flag for option in shown for flag in option.flags})
     rules: list[str] = []
-    for option in result.options:
-        rules += [rule for rule in option.rules if rule not in rules]
+    for evaluated in result.options:
+        rules += [rule for rule in evaluated.rules if rule not in rules]
     return ReportView(
         evaluation_date=result.evaluation_date.isoformat(),
         jurisdiction="unspecified" if result.jurisdiction is None else str(result.jurisdiction),
