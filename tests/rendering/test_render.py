@@ -211,6 +211,8 @@ def test_evidence_outside_the_knowledge_base() -> None:
     text = _words(render(changed, case))
     assert "NOT_AN_ID (not in the knowledge base)" in text
     assert "NOT_AN_ID not in the knowledge base" in text
+    uncited = attrs.evolve(result, options=(attrs.evolve(option, evidence=()),))
+    assert "Evidence:" not in render(uncited, case)
 
 
 def test_numbers_quantities_and_tables() -> None:

@@ -217,11 +217,13 @@ def pathway_nodes(kb: KnowledgeBase, rules: Sequence[str]) -> tuple[PathwayNode,
     if _ROOT in tables and rules:
         lit.add(_ROOT)
 
-    def ancestors(section: str, seen: frozenset[str] = frozenset()) -> set[str]:
+    def ancestors(section: str) -> set[str]:
         found: set[str] = set()
-        for parent in parents[section]:
-            if parent not in seen:
-                found |= {parent} | ancestors(parent, seen | {section})
+        stack = list(parents[section])
+        while stack:
+            parent = stack.pop()
+            found.add(parent)
+            stack += [grand for grand in parents[parent] if grand not in found]
         return found
 
     changed = True
