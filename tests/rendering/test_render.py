@@ -9,7 +9,13 @@ import ascc_salvage
 from ascc_salvage import load_result, render, result_to_dict
 from ascc_salvage.knowledge import Outcome, OutcomeUnit, bundled
 from ascc_salvage.rendering import FORMATS
-from ascc_salvage.rendering._text import Writer, dose_plan_lines, fit_table, number_text, quantity_text
+from ascc_salvage.rendering._text import (
+    Writer,
+    dose_plan_lines,
+    fit_table,
+    number_text,
+    quantity_text,
+)
 from ascc_salvage.rendering._view import EvidenceGrade, build_view, outcome_text, words
 from ascc_salvage.vocabulary import Tier
 
@@ -77,7 +83,8 @@ def test_undetermined_options_say_what_is_missing() -> None:
     result = ascc_salvage.recommend(case)
     assert result.by_tier(Tier.UNDETERMINED)
     text = render(result, case)
-    section = text.split("Undetermined (missing information decides)")[1].split("Not recommended")[0]
+    undetermined = text.split("Undetermined (missing information decides)")[1]
+    section = undetermined.split("Not recommended")[0]
     assert "Missing: patient.fit_for_major_surgery" in section
     assert "Missing information" in text
     markdown = render(result, case, format="markdown")
@@ -93,7 +100,8 @@ def test_undetermined_dose_plan_fields_are_missing_too() -> None:
     view = build_view(result, case, bundled())
     options = [o for _, tier in view.tiers for o in tier]
     undetermined = [o for o in options if o.tier == "undetermined"]
-    assert undetermined and all("patient.weight" in o.missing for o in undetermined)
+    assert undetermined
+    assert all("patient.weight" in o.missing for o in undetermined)
 
 
 def test_not_recommended_one_line_per_reason_or_all() -> None:
@@ -252,14 +260,16 @@ def test_dose_plan_views() -> None:
     dose_plan_lines(writer, "reirradiation", radiotherapy)
     text = writer.text()
     assert "reirradiation: 39 Gy in 26 fractions of 1.5 Gy (nominal LQ values)" in text
-    assert "small_bowel" in text and "91.2 Gy" in text
+    assert "small_bowel" in text
+    assert "91.2 Gy" in text
     markdown = Writer(80, markdown=True)
     dose_plan_lines(markdown, "reirradiation", radiotherapy)
     assert "- small_bowel: α/β 3 Gy; cumulative EQD2 91.2 Gy; limit 90.0 Gy" in markdown.text()
     plan = {
         "variant": "retifanlimab_500mg_q4w",
         "basis": {
-            "bsa": None, "bsa_formula": None, "creatinine_clearance": {"value": 50, "unit": "mL/min"},
+            "bsa": None, "bsa_formula": None,
+            "creatinine_clearance": {"value": 50, "unit": "mL/min"},
             "creatinine_floor_applied": True, "gfr_capped": True, "weight_basis": "actual",
         },
         "cycles": None,

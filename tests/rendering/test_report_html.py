@@ -141,7 +141,8 @@ def test_no_external_asset(name: str) -> None:
     assert not {"script", "link", "img", "iframe", "object", "embed"} & set(report.tags)
     for tag, attribute, value in report.urls:
         if _EXTERNAL.match(value):
-            assert tag == "a" and attribute == "href" and _CONTENT_LINKS.match(value), value
+            assert (tag, attribute) == ("a", "href"), value  # a link to content, not an asset
+            assert _CONTENT_LINKS.match(value), value
         else:
             assert value.startswith("#"), value  # in-page anchors only
     css = "\n".join(report.styles)
@@ -162,7 +163,7 @@ def test_autoescaping() -> None:
 
 
 def test_without_case_rules_or_clock() -> None:
-    case, result = case_and_result()
+    _case, result = case_and_result()
     loaded = load_result(result_to_dict(result))
     report = _parse(render(loaded, format="html"))
     assert "The case was not given: no patient header." in report.text("patient")
@@ -209,8 +210,11 @@ def test_evidence_links() -> None:
 def test_pathway_branches() -> None:
     kb = bundled()
     nodes = {node.section: node for node in pathway_nodes(kb, ["4.2", "5.2", "2"])}
-    assert nodes["4.2"].lit and nodes["4"].lit and nodes["5.2"].lit
-    assert not nodes["3"].lit and not nodes["4.5"].lit  # two routes lead to §4.2
+    assert nodes["4.2"].lit
+    assert nodes["4"].lit
+    assert nodes["5.2"].lit
+    assert not nodes["3"].lit
+    assert not nodes["4.5"].lit
     assert nodes["4.2"].also_from == ("4.5",)
     assert nodes["6"].fired == ()  # §6 does not route: its section id is not its rule
     # a knowledge base whose routing table is missing: every table is drawn, none under §2
@@ -221,7 +225,9 @@ def test_pathway_branches() -> None:
     assert {node.depth for node in drawn if node.parent == ""} == {0}
     orphans = attrs.evolve(kb, rules={s: t for s, t in kb.rules.items() if s != "4"})
     placed = {node.section: node for node in pathway_nodes(orphans, ["4.4"])}
-    assert placed["4.4"].depth == 1 and placed["4.4"].parent == "" and placed["4.4"].lit
+    assert placed["4.4"].depth == 1
+    assert placed["4.4"].parent == ""
+    assert placed["4.4"].lit
     figure = pathway_figure(kb, [])
     assert figure.description.endswith("highlighted: none.")
 
