@@ -27,6 +27,7 @@ PUBLIC_MODULES = (
     "ascc_salvage.status",
     "ascc_salvage.plausibility",
     "ascc_salvage.result",
+    "ascc_salvage.rendering",
     "ascc_salvage.batch",
     "ascc_salvage.examples",
     "ascc_salvage.units",

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ascc_salvage.engine import recommend
     from ascc_salvage.errors import CaseValidationError, Problem, UnsupportedCaseError
     from ascc_salvage.io import dump_case, load_case, load_result
+    from ascc_salvage.rendering import render
     from ascc_salvage.result import Result, result_to_dict
     from ascc_salvage.status import StatusAssessment, assess_status
 
@@ -38,6 +39,7 @@ __all__ = [
     "load_result",
     "recommend",
     "recommend_many",
+    "render",
     "result_to_dict",
 ]
 
@@ -54,6 +56,7 @@ _LAZY = {
     "load_result": "ascc_salvage.io",
     "recommend": "ascc_salvage.engine",
     "recommend_many": "ascc_salvage.batch",
+    "render": "ascc_salvage.rendering",
     "result_to_dict": "ascc_salvage.result",
 }
 

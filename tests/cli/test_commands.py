@@ -77,7 +77,7 @@ def test_validate_stdin() -> None:
 
 
 def test_status_of_an_example() -> None:
-    result = run("status", "--example", "too_early")
+    result = run("status", "--example", "too_early", "--format", "json")
     assert result.exit_code == 0
     assert json.loads(result.stdout) == {
         "disease_status": "too_early_to_assess",
@@ -90,9 +90,21 @@ def test_status_of_an_example() -> None:
 
 def test_status_of_a_file(tmp_path: Path) -> None:
     path = write_case(tmp_path / "case.json", example_document())
-    document = json.loads(run("status", str(path)).stdout)
+    document = json.loads(run("status", str(path), "--format", "json").stdout)
     assert document["disease_status"] == "persistent"
     assert document["next_assessment_date"] is None
+
+
+def test_status_text_is_the_default() -> None:
+    result = run("status", "--example", "too_early")
+    assert result.exit_code == 0
+    assert result.stdout == (
+        "  Disease status: too early to assess\n"
+        "  Histologically confirmed: no\n"
+        "  After salvage surgery: no\n"
+        "  Weeks from CRT start (latest assessment): 11.0\n"
+        "  Next assessment date: 2027-01-04\n"
+    )
 
 
 def test_status_of_an_invalid_case(tmp_path: Path) -> None:
@@ -164,7 +176,7 @@ def _patient(creatinine: Creatinine | None = None) -> Patient:
 def test_dose_text_shows_mg_to_one_decimal() -> None:
     result = run("dose", "carboplatin_paclitaxel", *PATIENT_ARGS)
     assert result.exit_code == 0
-    out = result.stdout
+    out = " ".join(result.stdout.split())
     assert "BSA 1.82 m² (Mosteller)" in out
     assert "creatinine clearance 77.8 mL/min" in out
     plan = dose_plan("carboplatin_paclitaxel", patient=_patient())
@@ -208,7 +220,8 @@ def test_dose_variant_and_agent() -> None:
     nivolumab = run("dose", "anti_pd1_monotherapy", "--agent", "nivolumab")
     assert nivolumab.exit_code == 0
     assert "variant nivolumab_240mg_q2w" in nivolumab.stdout
-    assert "retifanlimab (alternative: retifanlimab_500mg_q4w)" in nivolumab.stdout
+    assert "retifanlimab (alternative:" in nivolumab.stdout
+    assert "retifanlimab_500mg_q4w)" in nivolumab.stdout
     weight_based = run("dose", "anti_pd1_monotherapy", "--variant", "nivolumab_3mg_kg_q2w")
     assert weight_based.exit_code == 2
     assert "needs --weight" in weight_based.stderr
@@ -298,12 +311,29 @@ def test_evidence_csv() -> None:
     assert len(rows) == len(knowledge.evidence_rows())
 
 
-def test_evidence_table_has_grades() -> None:
+def test_evidence_piped_is_tsv_with_full_ids() -> None:
     result = run("evidence")
     assert result.exit_code == 0
-    header = result.stdout.splitlines()[0]
-    assert header.split() == ["id", "citation", "design", "n", "OCEBM", "GRADE", "verification"]
-    assert "POD1UM303_2025" in result.stdout
+    lines = result.stdout.splitlines()
+    assert lines[0].split("\t") == ["id", "citation", "OCEBM", "GRADE"]
+    ids = [line.split("\t")[0] for line in lines[1:]]
+    assert ids == [row["id"] for row in knowledge.evidence_rows()]
+    assert all(len(line.split("\t")) == 4 for line in lines)
+    wide = run("evidence", "--wide").stdout.splitlines()
+    assert wide[0].split("\t") == [
+        "id", "citation", "design", "n", "OCEBM", "GRADE", "verification"
+    ]  # fmt: skip
+    assert "POD1UM303_2025\tRao S et al." in result.stdout
+
+
+def test_evidence_on_a_terminal_fits_and_never_cuts_ids(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ascc_salvage.cli._app.is_terminal", lambda stream: True)
+    monkeypatch.setenv("COLUMNS", "80")
+    for args in ((), ("--wide",)):
+        out = run("evidence", *args).stdout
+        assert max(len(line) for line in out.splitlines()) <= 80
+        first_column = {line.split("  ")[0] for line in out.splitlines()}
+        assert {row["id"] for row in knowledge.evidence_rows()} <= first_column
 
 
 def test_one_evidence_item() -> None:

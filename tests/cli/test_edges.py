@@ -24,7 +24,6 @@ import pytest
 from ascc_salvage.cli import _app, _common, cli
 from ascc_salvage.cli._common import InputError
 from ascc_salvage.cli._quantity import AUC_BOUNDS, BoundedNumber
-from ascc_salvage.cli._render import Line
 from ascc_salvage.examples import example
 
 from ._support import run
@@ -391,18 +390,12 @@ def test_system_error_with_debug_raises(monkeypatch: pytest.MonkeyPatch) -> None
 
 def test_failed_write_to_stdout_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     class Full(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
         def write(self, text: str) -> int:
             raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(sys, "stdout", Full())
     with pytest.raises(InputError, match=r"^cannot write to stdout: No space left on device$"):
-        _common.write_blocks([Line("styled on a terminal")])
-    monkeypatch.setattr(Full, "isatty", lambda self: False)
-    with pytest.raises(InputError, match=r"^cannot write to stdout: No space left on device$"):
-        _common.write_blocks([Line("plain text")])
+        _common.write_text("a view")
 
 
 # ----------------------------------------------------------------------------- file names

@@ -104,11 +104,27 @@ def test_examples_command_json() -> None:
 
 def test_examples_command_aligns_names_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("ascc_salvage.cli._app.is_terminal", lambda stream: True)
+    monkeypatch.setenv("COLUMNS", "200")
     result = run("examples")
     width = max(len(entry.name) for entry in examples())
     assert result.stdout.splitlines()[0] == f"{'too_early'.ljust(width)}  " + (
         examples()[0].description
     )
+    monkeypatch.setenv("COLUMNS", "80")
+    lines = run("examples").stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert len(lines) > len(examples())  # wrapped, with a hanging indent
+    assert all(line.startswith(" " * (width + 2)) for line in lines if line[0] == " ")
+
+
+def test_examples_name_prints_the_case_json() -> None:
+    result = run("examples", "persistent_resectable")
+    assert result.exit_code == 0
+    assert result.stdout == example("persistent_resectable").text()
+    assert json.loads(result.stdout)["schema_version"] in (1, 2)
+    unknown = run("examples", "persistent")
+    assert unknown.exit_code == 2
+    assert "did you mean persistent_resectable?" in unknown.stderr
 
 
 @pytest.mark.parametrize("name", list(EXPECTED))

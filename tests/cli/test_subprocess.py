@@ -19,8 +19,9 @@ def test_readme_quickstart_command() -> None:
     process = run_process("recommend", "--example", "persistent_resectable")
     assert process.returncode == 0, process.stderr
     out = process.stdout.decode("utf-8")
-    assert "disease status: persistent" in out
+    assert "Disease status: persistent" in out
     assert "salvage_apr" in out
+    assert max(len(line) for line in out.splitlines()) <= 80
     assert b"\x1b[" not in process.stdout
     assert process.stderr == b""
 
@@ -109,7 +110,7 @@ def test_stdin_to_stdout_pipeline() -> None:
 
 def test_status_and_examples_from_files(tmp_path: Path) -> None:
     path = write_case(tmp_path / "case.json", example_document("complete_response"))
-    status = run_process("status", str(path))
+    status = run_process("status", str(path), "--format", "json")
     assert json.loads(status.stdout)["disease_status"] == "complete_clinical_response"
     listed = run_process("examples", "--format", "json")
     assert "persistent_resectable" in [entry["name"] for entry in json.loads(listed.stdout)]

@@ -18,7 +18,7 @@ from ascc_salvage.fhir._cds import (
     _summary,
     build_cards,
 )
-from ascc_salvage.fhir._labels import option_label
+from ascc_salvage.knowledge import option_label
 from ascc_salvage.result import (
     Criterion,
     MissingInformation,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any, Final, NoReturn
 
@@ -37,17 +38,19 @@ from ascc_salvage.cli._common import (
     load_knowledge,
     os_reason,
     read_case_document,
+    terminal_width,
     unsupported_problems,
-    write_blocks,
     write_json,
     write_text,
 )
 from ascc_salvage.cli._quantity import AUC_BOUNDS, BoundedNumber, QuantityParam, patient_bounds
-from ascc_salvage.cli._render import render_markdown
+from ascc_salvage.cli._report import write_report
 from ascc_salvage.cli._serve import serve
-from ascc_salvage.cli._views import dose_plan_blocks, evidence_blocks, result_blocks
 from ascc_salvage.errors import CaseValidationError, UnsupportedCaseError
 from ascc_salvage.io import load_case
+from ascc_salvage.rendering import render
+from ascc_salvage.rendering._text import Writer, dose_plan_lines
+from ascc_salvage.rendering._view import Fact, status_facts
 from ascc_salvage.result import result_to_dict
 from ascc_salvage.staging import Edition, MCategory, NCategory, TCategory, stage_group
 from ascc_salvage.status import assess_status
@@ -211,6 +214,12 @@ _EXAMPLE_OPTION = click.option(
     help="text: a view for people; json: the result document; markdown: a tumour-board summary.",
 )
 @click.option(
+    "--all",
+    "all_options",
+    is_flag=True,
+    help="Show every option not recommended in full (default: one line per reason).",
+)
+@click.option(
     "--jurisdiction",
     type=click.Choice([str(j) for j in Jurisdiction]),
     help="Replace the case's jurisdiction (before validation and the input digest).",
@@ -227,14 +236,17 @@ def recommend(
     case_file: Path | None,
     example_name: str | None,
     output_format: str,
+    all_options: bool,
     jurisdiction: str | None,
     as_of: dt.datetime | None,
     knowledge_dir: Path | None,
 ) -> None:
     """Recommend for one case: every option by tier, with criteria, evidence and dose plans.
 
-    The case comes from CASE.json ('-' reads stdin) or from --example NAME. The exit status
-    is 0 whenever a result is produced, also when some options are undetermined.
+    The case comes from CASE.json ('-' reads stdin) or from --example NAME. The text view
+    shows the preferred, alternative and undetermined options in full and the others one
+    line per reason (--all: in full), wrapped to the terminal (COLUMNS). The exit status is
+    0 whenever a result is produced, also when some options are undetermined.
     """
     from ascc_salvage.engine import recommend as run
 
@@ -245,17 +257,62 @@ def recommend(
         overrides["evaluation_date"] = as_of.date().isoformat()
     kb = load_knowledge(knowledge_dir)
     source, document = _case_document(case_file, example_name, overrides=overrides)
+    case = _load(source, document)
     try:
-        result = run(_load(source, document), knowledge=kb)
+        result = run(case, knowledge=kb)
     except UnsupportedCaseError as error:
         raise InvalidCase(source, unsupported_problems(error)) from None
-    result_document = result_to_dict(result)
     if output_format == "json":
-        write_json(result_document)
-    elif output_format == "markdown":
-        write_text(render_markdown(result_blocks(result_document, markdown=True)))
+        write_json(result_to_dict(result))
     else:
-        write_blocks(result_blocks(result_document))
+        write_text(
+            render(
+                result,
+                case,
+                format="markdown" if output_format == "markdown" else "text",
+                width=terminal_width(),
+                all_options=all_options,
+                knowledge=kb,
+            )
+        )
+
+
+# --------------------------------------------------------------------------- report
+
+
+@cli.command()
+@_CASE_ARGUMENT
+@_EXAMPLE_OPTION
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    metavar="REPORT.html",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The HTML file to write (replaced atomically; never the input).",
+)
+@KNOWLEDGE_OPTION
+def report(
+    case_file: Path | None, example_name: str | None, out: Path, knowledge_dir: Path | None
+) -> None:
+    """Write the tumour-board report of a case: one self-contained HTML page.
+
+    The page (inline CSS and SVG, nothing from the network, printable on A4) shows the
+    patient, the 26-week clock, the pathway with the branch this case took, the options by
+    tier with their reasons, the evidence with effect sizes and links, the versions and the
+    input digest.
+    """
+    from ascc_salvage.engine import recommend as run
+
+    kb = load_knowledge(knowledge_dir)
+    source, document = _case_document(case_file, example_name)
+    case = _load(source, document)
+    try:
+        result = run(case, knowledge=kb)
+    except UnsupportedCaseError as error:
+        raise InvalidCase(source, unsupported_problems(error)) from None
+    write_report(out, render(result, case, format="html", knowledge=kb), case_file)
+    click.echo(f"{display_path(out)}: report written", err=True)
 
 
 # --------------------------------------------------------------------------- validate, status
@@ -289,11 +346,30 @@ def validate(case_file: Path) -> None:
 @cli.command()
 @_CASE_ARGUMENT
 @_EXAMPLE_OPTION
-def status(case_file: Path | None, example_name: str | None) -> None:
-    """Print the disease status and the 26-week clock of a case as JSON."""
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+def status(case_file: Path | None, example_name: str | None, output_format: str) -> None:
+    """Print the disease status and the 26-week clock of a case."""
     source, document = _case_document(case_file, example_name)
     assessment = assess_status(_load(source, document))
     next_date = assessment.next_assessment_date
+    if output_format == "text":
+        writer = Writer(terminal_width())
+        for fact in status_facts(
+            assessment.status,
+            assessment.histologically_confirmed,
+            assessment.after_salvage_surgery,
+            assessment.weeks_from_crt_start,
+            next_date,
+        ):
+            writer.fact(fact)
+        write_text(writer.text())
+        return
     write_json(
         {
             "disease_status": str(assessment.status),
@@ -430,10 +506,20 @@ def dose(
     if output_format == "json":
         write_json(plan.to_dict())
     else:
-        write_blocks(dose_plan_blocks(regimen, plan.to_dict()))
+        writer = Writer(terminal_width())
+        dose_plan_lines(writer, regimen, plan.to_dict())
+        write_text(writer.text())
 
 
 # --------------------------------------------------------------------------- evidence
+
+#: Columns of the evidence list: the compact default, and ``--wide``.
+_EVIDENCE_COLUMNS: Final = ("id", "citation", "ocebm", "grade")
+_EVIDENCE_WIDE: Final = ("id", "citation", "design", "n", "ocebm", "grade", "verification")
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else " ".join(str(value).split())
 
 
 @cli.command()
@@ -444,10 +530,18 @@ def dose(
     type=click.Choice(["table", "csv", "json"]),
     default="table",
     show_default=True,
-    help="json: evidence_rows() as an array (one object with ID); csv: one row per item.",
+    help="table: for people (TSV when stdout is not a terminal); json: evidence_rows() as an "
+    "array (one object with ID); csv: one row per item.",
 )
-def evidence(evidence_id: str | None, output_format: str) -> None:
-    """List the knowledge base's evidence items with their OCEBM level and GRADE, or one item."""
+@click.option(
+    "--wide", is_flag=True, help="Add the design, n and verification columns to the table."
+)
+def evidence(evidence_id: str | None, output_format: str, wide: bool) -> None:
+    """List the knowledge base's evidence items with their OCEBM level and GRADE, or one item.
+
+    The table fits the terminal (ids are never cut); piped, it is tab-separated values with
+    a header row.
+    """
     rows = knowledge.evidence_rows()
     if evidence_id is not None:
         try:
@@ -459,33 +553,68 @@ def evidence(evidence_id: str | None, output_format: str) -> None:
         write_json(rows[0] if evidence_id is not None else rows)
     elif output_format == "csv":
         write_text(knowledge.to_csv(rows))
+    elif evidence_id is not None:
+        writer = Writer(terminal_width())
+        for key, value in rows[0].items():
+            writer.fact(Fact(key, _cell(value)))
+        write_text(writer.text())
     else:
-        write_blocks(evidence_blocks(rows, single=evidence_id is not None))
+        columns = _EVIDENCE_WIDE if wide else _EVIDENCE_COLUMNS
+        cells = [[_cell(row[column]) for column in columns] for row in rows]
+        header = [column.upper() if column in ("ocebm", "grade") else column for column in columns]
+        if is_terminal(sys.stdout):
+            writer = Writer(terminal_width())
+            numeric = frozenset({columns.index("n")}) if "n" in columns else frozenset()
+            writer.table(header, cells, numeric=numeric, keep=frozenset({0}))
+            write_text(writer.text())
+        else:
+            write_text("".join("\t".join(line) + "\n" for line in [header, *cells]))
 
 
 # --------------------------------------------------------------------------- examples
 
 
 @cli.command("examples")
+@click.argument("name", metavar="[NAME]", required=False)
 @click.option(
     "--format",
     "output_format",
     type=click.Choice(["text", "json"]),
     default="text",
     show_default=True,
+    help="For the list (without NAME).",
 )
-def examples_command(output_format: str) -> None:
-    """List the bundled example cases ('recommend --example NAME' runs one)."""
+def examples_command(name: str | None, output_format: str) -> None:
+    """List the bundled example cases, or print one case (NAME) as JSON.
+
+    'ascc-salvage examples NAME > case.json' saves an example to edit; 'recommend --example
+    NAME' runs one.
+    """
+    if name is not None:
+        try:
+            entry = bundled.example(name)
+        except bundled.UnknownExampleError as error:
+            raise InputError(f"{error} (list them with: ascc-salvage examples)") from None
+        write_text(entry.text())
+        return
     entries = bundled.examples()
     if output_format == "json":
         write_json([{"name": e.name, "description": e.description} for e in entries])
         return
     if is_terminal(sys.stdout):
+        writer = Writer(terminal_width())
         width = max(len(e.name) for e in entries)
-        lines = [f"{e.name.ljust(width)}  {e.description}" for e in entries]
+        indent = width + 2 if width + 2 <= writer.width // 2 else 4
+        for entry in entries:
+            writer.lines += textwrap.wrap(
+                f"{entry.name.ljust(width)}  {entry.description}",
+                width=writer.width,
+                subsequent_indent=" " * indent,
+                break_on_hyphens=False,
+            )
+        write_text(writer.text())
     else:
-        lines = [f"{e.name}  {e.description}" for e in entries]
-    write_text("\n".join(lines) + "\n")
+        write_text("".join(f"{e.name}  {e.description}\n" for e in entries))
 
 
 cli.add_command(batch)

@@ -11,9 +11,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
 import click
-from rich.console import Console
 
-from ascc_salvage.cli._render import Block, render_plain, render_rich
 from ascc_salvage.errors import CaseValidationError, Problem, UnsupportedCaseError
 from ascc_salvage.io import parse_json
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES
@@ -35,8 +33,8 @@ __all__ = [
     "os_reason",
     "read_case_document",
     "stdin_bytes",
+    "terminal_width",
     "unsupported_problems",
-    "write_blocks",
     "write_json",
     "write_text",
     "writing_stdout",
@@ -156,14 +154,17 @@ def write_json(document: object) -> None:
     write_text(json.dumps(document, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
 
 
-def write_blocks(blocks: Iterable[Block]) -> None:
-    """Write a view to stdout: styled on a terminal, plain text otherwise."""
+def terminal_width() -> int:
+    """The width the text views fit: ``COLUMNS`` if set, else the terminal's, else 80."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
     if is_terminal(sys.stdout):
-        with writing_stdout():
-            render_rich(blocks, Console(file=sys.stdout, highlight=False))
-            sys.stdout.flush()
-    else:
-        write_text(render_plain(blocks))
+        try:
+            return os.get_terminal_size(sys.stdout.fileno()).columns
+        except (AttributeError, OSError, ValueError):  # no descriptor (an in-memory stream)
+            pass
+    return 80
 
 
 def stdin_bytes() -> IO[bytes]:

@@ -4,7 +4,7 @@ Cards carry the basis of the recommendation so that a clinician can review it in
 the inputs the result derived, every criterion of the preferred options with its result, the
 evidence with its OCEBM level and GRADE certainty (and links to it), what is missing, and the
 library and knowledge-base versions in ``source.label`` and in the card's ``extension``.
-Options are named in plain language (:func:`~ascc_salvage.fhir._labels.option_label`).
+Options are named in plain language (:func:`~ascc_salvage.knowledge.option_label`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from typing import Any, Final
 
-from ascc_salvage.fhir._labels import option_label
+from ascc_salvage.knowledge import option_label
 from ascc_salvage.result import OptionResult, Result
 from ascc_salvage.vocabulary import DiseaseStatus, OptionId, Tier
 

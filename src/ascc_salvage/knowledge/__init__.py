@@ -136,6 +136,7 @@ __all__ = [
     "evidence_items",
     "evidence_rows",
     "load",
+    "option_label",
     "outcome_rows",
     "placeholder_text",
     "radiotherapy_schedule",
@@ -628,6 +629,27 @@ def catalogue_entry(option_id: OptionId | str) -> CatalogueEntry:
         return table[OptionId(option_id)]
     except ValueError:
         raise _unknown("option", option_id, map(str, table)) from None
+
+
+def option_label(option_id: OptionId | str, knowledge: KnowledgeBase | None = None) -> str:
+    """Return the plain-language name of an option, as shown to clinicians (``catalogue.toml``).
+
+    The one place the renderers, the CDS cards and the service's pages name options for
+    people. An id outside the catalogue is returned with its underscores as spaces, so a label
+    is always shown.
+
+    Args:
+        option_id: An :class:`~ascc_salvage.vocabulary.OptionId` or its string value.
+        knowledge: The knowledge base to read (default: the bundled one).
+
+    >>> option_label("salvage_apr")
+    'Salvage abdominoperineal resection'
+    >>> option_label("not_an_option")
+    'not an option'
+    """
+    key = str(option_id)
+    entry = (knowledge or bundled()).catalogue.get(key)  # type: ignore[call-overload]  # a str finds its member
+    return entry.label if entry is not None else key.replace("_", " ")
 
 
 def warning_text(

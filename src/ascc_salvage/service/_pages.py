@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any, Final
 
-from ascc_salvage.fhir._labels import option_label
+from ascc_salvage.knowledge import option_label
 from ascc_salvage.result import Result, result_to_dict
 from ascc_salvage.service._hook import JUDGEMENT_FIELDS
 from ascc_salvage.vocabulary import Tier

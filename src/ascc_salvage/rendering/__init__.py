@@ -1,0 +1,89 @@
+"""Render a result for people: plain text, a Markdown summary, or the tumour-board report.
+
+:func:`render` is the one renderer of the library; the command line uses it too
+(``recommend --format text|markdown``, ``report``). Options are named by their plain-language
+catalogue label; the preferred and alternative options show the criteria that decided them
+and their evidence with its OCEBM level and GRADE certainty; undetermined options say what is
+missing. Given the case, a rendering starts with the patient: age, sex, performance status,
+site and stage, chemoradiotherapy dates and dose, the assessment timeline and the current
+extent.
+
+``format="html"`` is the tumour-board report: one self-contained HTML page (inline CSS and
+SVG, no script, nothing loaded from the network; printable on A4) with the 26-week clock as a
+timeline, the pathway diagram with the branch this case took highlighted, the options by
+tier, the evidence with its effect sizes and DOI/PubMed links, the versions and input digest,
+and the intended-use statement.
+
+>>> import ascc_salvage
+>>> from ascc_salvage.examples import example
+>>> case = ascc_salvage.load_case(example("persistent_resectable").text())
+>>> text = ascc_salvage.render(ascc_salvage.recommend(case), case)
+>>> print(text.splitlines()[0])
+Anal SCC after chemoradiotherapy: recommendation
+>>> max(len(line) for line in text.splitlines()) <= 80
+True
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Final, Literal
+
+from ascc_salvage.rendering._text import DEFAULT_WIDTH, render_markdown, render_text
+from ascc_salvage.rendering._view import build_view
+
+if TYPE_CHECKING:
+    from ascc_salvage.case import Case
+    from ascc_salvage.knowledge import KnowledgeBase
+    from ascc_salvage.result import Result
+
+__all__ = ["FORMATS", "render"]
+
+#: The formats of :func:`render`, in the order the command line lists them.
+FORMATS: Final = ("text", "markdown", "html")
+
+
+def render(
+    result: Result,
+    case: Case | None = None,
+    *,
+    format: Literal["text", "markdown", "html"] = "text",
+    width: int = DEFAULT_WIDTH,
+    all_options: bool = False,
+    knowledge: KnowledgeBase | None = None,
+) -> str:
+    """Render *result* (and the *case* it was computed for) for people.
+
+    Args:
+        result: A result of :func:`ascc_salvage.recommend` or
+            :func:`ascc_salvage.load_result` (a loaded result has no rule ids: the report's
+            pathway diagram then highlights nothing and says why).
+        case: The case of *result*; when given, the rendering starts with the patient
+            header (and the report draws the 26-week clock).
+        format: ``text`` (plain text), ``markdown`` (a tumour-board summary to paste into a
+            document) or ``html`` (the self-contained tumour-board report).
+        width: For text and Markdown: the width every line fits (at least 40 columns),
+            with hanging indents.
+        all_options: For text and Markdown: show every option not recommended in full;
+            by default they are one line per reason.
+        knowledge: The knowledge base for labels and evidence (default: the bundled one;
+            give the one the result was computed with).
+
+    Returns:
+        The rendering, ending with a newline.
+
+    Raises:
+        ValueError: *format* is not one of ``text``, ``markdown``, ``html``.
+    """
+    from ascc_salvage.knowledge import bundled
+
+    if format not in FORMATS:
+        raise ValueError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    kb = knowledge or bundled()
+    view = build_view(result, case, kb)
+    if format == "text":
+        return render_text(view, width=width, all_options=all_options)
+    if format == "markdown":
+        return render_markdown(view, width=width, all_options=all_options)
+    from ascc_salvage.rendering._html import render_html
+
+    return render_html(view, result, kb)

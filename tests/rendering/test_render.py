@@ -1,0 +1,284 @@
+"""``ascc_salvage.render``: text and Markdown views of a result and its case."""
+
+from __future__ import annotations
+
+import attrs
+import pytest
+
+import ascc_salvage
+from ascc_salvage import load_result, render, result_to_dict
+from ascc_salvage.knowledge import Outcome, OutcomeUnit, bundled
+from ascc_salvage.rendering import FORMATS
+from ascc_salvage.rendering._text import (
+    Writer,
+    dose_plan_lines,
+    fit_table,
+    number_text,
+    quantity_text,
+)
+from ascc_salvage.rendering._view import EvidenceGrade, build_view, outcome_text, words
+from ascc_salvage.vocabulary import Tier
+
+from ._support import EXAMPLES, case_and_result, document
+
+
+def _words(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+@pytest.mark.parametrize("output", ["text", "markdown"])
+def test_every_line_fits_the_width(name: str, output: str) -> None:
+    case, result = case_and_result(name)
+    for width in (80, 60):
+        text = render(result, case, format=output, width=width)  # type: ignore[arg-type]
+        assert max(len(line) for line in text.splitlines()) <= width
+        assert text.endswith("\n")
+
+
+def test_patient_header_restates_the_case() -> None:
+    case, result = case_and_result()
+    text = _words(render(result, case))
+    for expected in (
+        "Age and sex: 61 years, female",
+        "Performance status: ECOG 1",
+        "Primary: anal canal; cT3 N1a M0 (AJCC8); stage IIIC",
+        "Chemoradiotherapy: 2025-01-06 to 2025-02-14, 50.4 Gy in 28 fractions; groins "
+        "irradiated: yes",
+        "2025-03-24 (day 77, week 11.0): regressing; biopsy not done",
+        "2025-07-07 (day 182, week 26.0): stable; biopsy positive",
+        "Current extent: anal canal, 2.5 cm, 1 lesion",
+        "restaged: yes; resectable: yes; expected margin: R0",
+    ):
+        assert expected in text, expected
+    assert "Patient" not in render(result).splitlines()  # no case: no header
+
+
+def test_options_show_labels_criteria_grades_and_rules() -> None:
+    case, result = case_and_result()
+    text = _words(render(result, case))
+    assert "* Salvage abdominoperineal resection (salvage_apr; curative)" in text
+    assert "Rules: 4.1d" in text
+    assert "[met] histologically_confirmed: positive biopsy in the current episode" in text
+    assert "Evidence: KO_2019 (OCEBM 4, GRADE very low);" in text
+    assert "ESMO_2021 (OCEBM 5, GRADE —)" in text
+
+
+def test_a_loaded_result_has_no_rules_and_renders_the_same_otherwise() -> None:
+    case, result = case_and_result()
+    loaded = load_result(result_to_dict(result))
+    assert all(not option.rules for option in loaded.options)
+    text = render(loaded, case)
+    assert "Rules:" not in text
+    assert text.replace("      Rules: 4.1d\n", "") == render(result, case).replace(
+        "      Rules: 4.1d\n", ""
+    )
+
+
+def test_undetermined_options_say_what_is_missing() -> None:
+    data = document("persistent_resectable")
+    data["patient"]["fit_for_major_surgery"] = None
+    data["disease"]["resectable"] = None
+    case = ascc_salvage.load_case(data)
+    result = ascc_salvage.recommend(case)
+    assert result.by_tier(Tier.UNDETERMINED)
+    text = render(result, case)
+    undetermined = text.split("Undetermined (missing information decides)")[1]
+    section = undetermined.split("Not recommended")[0]
+    assert "Missing: patient.fit_for_major_surgery" in section
+    assert "Missing information" in text
+    markdown = render(result, case, format="markdown")
+    assert "Missing: `patient.fit_for_major_surgery`" in markdown
+    assert "- `patient.fit_for_major_surgery`: needed for" in markdown
+
+
+def test_undetermined_dose_plan_fields_are_missing_too() -> None:
+    data = document("first_line_metastatic")
+    data["patient"]["weight"] = None
+    case = ascc_salvage.load_case(data)
+    result = ascc_salvage.recommend(case)
+    view = build_view(result, case, bundled())
+    options = [o for _, tier in view.tiers for o in tier]
+    undetermined = [o for o in options if o.tier == "undetermined"]
+    assert undetermined
+    assert all("patient.weight" in o.missing for o in undetermined)
+
+
+def test_not_recommended_one_line_per_reason_or_all() -> None:
+    case, result = case_and_result("unresectable")
+    short = _words(render(result, case))
+    assert "Not considered in this pathway (rule 4.2): Biopsy and restaging; Groin" in short
+    assert "(iort; curative)" not in short
+    full = _words(render(result, case, all_options=True))
+    assert "* Intra-operative radiotherapy (iort; curative)" in full
+    assert "Why: no substitute for resection (rule 4.2)" in full
+
+
+def test_empty_tiers_and_sections_say_none() -> None:
+    case, result = case_and_result("too_early")
+    only = attrs.evolve(result, options=result.by_tier(Tier.PREFERRED))
+    text = render(only, case)
+    assert "Not recommended\n---------------\nnone" in text
+    assert "Evidence (preferred and alternative options)\n" in text
+    nothing = attrs.evolve(result, options=())
+    text = render(nothing, case)
+    assert "Evidence (preferred and alternative options)\n" + "-" * 44 + "\nnone" in text
+    assert "Dose plans (preferred and alternative options)\n" + "-" * 46 + "\nnone" in text
+
+
+def test_markdown_is_a_summary_without_tables() -> None:
+    case, result = case_and_result("first_line_metastatic")
+    markdown = render(result, case, format="markdown")
+    assert markdown.startswith("# Tumour board summary: anal SCC after chemoradiotherapy\n")
+    assert "\n## Recommended plan (preferred)\n\n- Carboplatin, paclitaxel and retifanlimab" in (
+        markdown
+    )
+    assert "- POD1UM303_2025: Rao S et al." in markdown
+    assert "|" not in markdown
+
+
+def test_unknown_format_and_the_formats() -> None:
+    case, result = case_and_result()
+    assert FORMATS == ("text", "markdown", "html")
+    with pytest.raises(ValueError, match="unknown format 'pdf'; use one of text, markdown, html"):
+        render(result, case, format="pdf")  # type: ignore[arg-type]
+
+
+def test_render_is_exported_from_the_root() -> None:
+    assert ascc_salvage.render is render
+    assert "render" in ascc_salvage.__all__
+
+
+def test_history_and_extent_details() -> None:
+    data = document("after_immunotherapy")
+    data["patient"]["ecog"] = None
+    data["patient"]["karnofsky"] = 80
+    data["patient"]["age_years"] = None
+    data["patient"]["weight"] = None
+    data["prior_salvage_surgery"] = [
+        {"date": "2025-09-01", "procedure": "salvage_apr", "margin": None},
+    ]
+    data["prior_radiotherapy"] = [
+        {"region": "pelvis", "end_date": "2024-06-14", "dose": {"value": 50.4, "unit": "Gy"},
+         "fractions": 28},
+    ]  # fmt: skip
+    data["prior_systemic_therapy"][-1]["end_date"] = None
+    data["prior_systemic_therapy"][-1]["outcome"] = "ongoing"
+    text = _words(render(ascc_salvage.recommend(ascc_salvage.load_case(data)),
+                         ascc_salvage.load_case(data)))  # fmt: skip
+    assert "Age and sex: age not recorded," in text
+    assert "Performance status: Karnofsky 80" in text
+    assert "Weight, height, creatinine: not recorded," in text
+    assert "salvage surgery 2025-09-01: salvage apr, margin not recorded" in text
+    assert "radiotherapy to the pelvis, 50.4 Gy in 28 fractions, ended 2024-06-14" in text
+    assert "(advanced setting) 2025-10-06 to ongoing: ongoing" in text
+    data["patient"]["karnofsky"] = None
+    data["disease"] = None
+    case = ascc_salvage.load_case(data)
+    text = _words(render(ascc_salvage.recommend(case), case))
+    assert "Performance status: not recorded" in text
+    assert "Current extent: no current disease recorded" in text
+
+
+def test_extent_with_laterality_and_invasion() -> None:
+    data = document("persistent_resectable")
+    data["disease"]["sites"][0]["laterality"] = "left"
+    data["disease"]["sites"][0]["lesions"] = 2
+    data["disease"]["sites"][0]["size"] = None
+    data["disease"]["invaded_structures"] = ["vagina"]
+    data["disease"]["expected_margin"] = None
+    case = ascc_salvage.load_case(data)
+    text = _words(render(ascc_salvage.recommend(case), case))
+    assert "anal canal left, 2 lesions" in text
+    assert "invades vagina" in text
+    assert "expected margin: not recorded" in text
+
+
+def test_no_chemoradiotherapy() -> None:
+    case, result = case_and_result("untreated_anal_margin_t1")
+    assert "Chemoradiotherapy: none recorded" in render(result, case)
+
+
+def test_view_helpers() -> None:
+    assert words(None) == "—"
+    assert words(True) == "yes"
+    assert words("anal_canal") == "anal canal"
+    assert EvidenceGrade("NOPE", "—", "—", known=False).text == "NOPE (not in the knowledge base)"
+    outcome = Outcome("overall_survival_5y", 45.0, OutcomeUnit.PERCENT, ci_low=40, ci_high=50)
+    assert outcome_text(outcome) == "overall survival 5y: 45 % [95 % CI 40–50]"
+    hazard = Outcome("hazard_ratio", 0.7, OutcomeUnit.RATIO, arm="A vs B", population="all")
+    assert outcome_text(hazard) == "hazard ratio: 0.7 (A vs B; all)"
+
+
+def test_evidence_outside_the_knowledge_base() -> None:
+    case, result = case_and_result()
+    option = result.options[0]
+    changed = attrs.evolve(
+        result, options=(attrs.evolve(option, evidence=("NOT_AN_ID",)), *result.options[1:])
+    )
+    text = _words(render(changed, case))
+    assert "NOT_AN_ID (not in the knowledge base)" in text
+    assert "NOT_AN_ID not in the knowledge base" in text
+    uncited = attrs.evolve(result, options=(attrs.evolve(option, evidence=()),))
+    assert "Evidence:" not in render(uncited, case)
+
+
+def test_numbers_quantities_and_tables() -> None:
+    assert quantity_text(None) == "—"
+    assert quantity_text({"value": 1.81811, "unit": "m2"}, 2) == "1.82 m²"
+    assert quantity_text({"value": 5, "unit": "mg.min/mL"}) == "5 mg·min/mL"
+    assert quantity_text(2.5) == "2.5"
+    assert number_text(True) == "True"
+    assert number_text(3.0) == "3"
+    assert number_text(0.125) == "0.125"
+    lines = fit_table(("id", "text"), [("LONG_ID_KEPT", "word " * 20)], 40, keep=frozenset({0}))
+    assert all(len(line) <= 40 for line in lines)
+    assert lines[2].startswith("LONG_ID_KEPT  word")
+    narrow = fit_table(("a", "b"), [("x" * 30, "y" * 30)], 40, keep=frozenset({0, 1}))
+    assert len(narrow[2]) > 40  # nothing may shrink: the table is as wide as it must be
+    assert Writer(10).width == 40
+
+
+def test_dose_plan_views() -> None:
+    writer = Writer(80)
+    dose_plan_lines(writer, "x", None)
+    assert writer.lines == []
+    radiotherapy = {
+        "total_dose": {"value": 39.0, "unit": "Gy"},
+        "fractions": 26,
+        "dose_per_fraction": {"value": 1.5, "unit": "Gy"},
+        "nominal": True,
+        "cumulative_eqd2": [
+            {
+                "organ": "small_bowel",
+                "alpha_beta": {"value": 3, "unit": "Gy"},
+                "value": {"value": 91.234, "unit": "Gy"},
+                "limit": {"value": 90, "unit": "Gy"},
+            }
+        ],
+    }
+    dose_plan_lines(writer, "reirradiation", radiotherapy)
+    text = writer.text()
+    assert "reirradiation: 39 Gy in 26 fractions of 1.5 Gy (nominal LQ values)" in text
+    assert "small_bowel" in text
+    assert "91.2 Gy" in text
+    markdown = Writer(80, markdown=True)
+    dose_plan_lines(markdown, "reirradiation", radiotherapy)
+    assert "- small_bowel: α/β 3 Gy; cumulative EQD2 91.2 Gy; limit 90.0 Gy" in markdown.text()
+    plan = {
+        "variant": "retifanlimab_500mg_q4w",
+        "basis": {
+            "bsa": None, "bsa_formula": None,
+            "creatinine_clearance": {"value": 50, "unit": "mL/min"},
+            "creatinine_floor_applied": True, "gfr_capped": True, "weight_basis": "actual",
+        },
+        "cycles": None,
+        "cycle_length": {"value": 28, "unit": "d"},
+        "drugs": [],
+        "alternatives": [{"variant": None, "undetermined": ["patient.weight"]}],
+    }  # fmt: skip
+    writer = Writer(80)
+    dose_plan_lines(writer, "anti_pd1_monotherapy", plan)
+    text = _words(writer.text())
+    assert "creatinine floor applied, GFR capped" in text
+    assert "(alternative) undetermined" in text
