@@ -191,6 +191,11 @@ def test_the_highest_accepted_value_is_exact(high: float, factor: float) -> None
     assert value * factor <= high < math.nextafter(value, math.inf) * factor
 
 
+def test_bounds_with_an_upper_limit_only() -> None:
+    assert schema_module._plain_bounds(Bounds(high=5)) == {"maximum": 5}
+    assert schema_module._converted_bounds(Bounds(high=80), 0.01) == {"maximum": 8000}
+
+
 def test_a_step_that_division_cannot_check_exactly_is_refused() -> None:
     assert schema_module._plain_bounds(Bounds(0, 2, step=0.25))["multipleOf"] == 0.25
     with pytest.raises(ValueError, match=r"a step of 0\.1 cannot be checked exactly"):

@@ -356,9 +356,8 @@ class _CaseSchema:
         return _ref(spec.target.__name__)
 
     def _define(self, cls: type) -> None:
-        if cls.__name__ not in self.defs:
-            self.defs[cls.__name__] = {}  # reserved: the class may be reached again
-            self.defs[cls.__name__] = self._class(cls)
+        # The model is a tree: a class reached twice would be defined twice, identically.
+        self.defs[cls.__name__] = self._class(cls)
 
     def _measurement(self, cls: type[model.Measurement], bounds: Bounds | None) -> JsonSchema:
         name = cls.__name__
@@ -588,9 +587,8 @@ class _ResultSchema:
             return _enum(tp, _description(tp))
         if tp is dt.date:
             return _date()
-        if attrs.has(tp):
-            if tp.__name__ not in self.defs:
-                self.defs[tp.__name__] = self._class(tp)
+        if attrs.has(tp):  # the result is a tree too: each class is reached once
+            self.defs[tp.__name__] = self._class(tp)
             return _ref(tp.__name__)
         return {"type": _JSON_TYPES[tp]}
 
