@@ -257,14 +257,16 @@ def _nullable(schema: JsonSchema) -> JsonSchema:
     return wrapped
 
 
-def _array(items: JsonSchema, *, unique: bool = False, length: int | None = None) -> JsonSchema:
+def _array(
+    items: JsonSchema, *, unique: bool = False, min_items: int = 0, max_items: int | None = None
+) -> JsonSchema:
     schema: JsonSchema = {"type": "array", "items": items}
     if unique:
         schema["uniqueItems"] = True
-    if length is None:
-        schema["maxItems"] = MAX_LIST_ENTRIES
-    else:
-        schema["minItems"] = schema["maxItems"] = length
+    if min_items:
+        schema["minItems"] = min_items
+    if max_items is not None:
+        schema["maxItems"] = max_items
     return schema
 
 
@@ -333,7 +335,8 @@ class _CaseSchema:
                 "description": "The case schema version of the document.",
             }
         if spec.item is not None:  # a list
-            schema = _array(self._value(spec.item), unique=spec.item.kind == "enum")
+            item = self._value(spec.item)
+            schema = _array(item, unique=spec.item.kind == "enum", max_items=MAX_LIST_ENTRIES)
         else:
             schema = self._value(spec)
         return _nullable(schema) if spec.nullable else schema
@@ -569,7 +572,8 @@ class _ResultSchema:
         if cls is res.Result and name == "input_digest":
             return dict(_DIGEST)
         if cls is res.Result and name == "options":
-            return _array(self._type(res.OptionResult), length=len(OptionId))
+            count = len(OptionId)  # every catalogue option
+            return _array(self._type(res.OptionResult), min_items=count, max_items=count)
         if cls is res.OptionResult and name == "dose_plan":
             return _plans("DosePlan", "UndeterminedDosePlan", "RadiotherapyPlan")
         return self._type(tp)
