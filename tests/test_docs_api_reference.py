@@ -22,6 +22,7 @@ PUBLIC_MODULES = (
     "ascc_salvage",
     "ascc_salvage.case",
     "ascc_salvage.io",
+    "ascc_salvage.schema",
     "ascc_salvage.validation",
     "ascc_salvage.errors",
     "ascc_salvage.status",
