@@ -14,6 +14,7 @@ bundled one by default), never from module-level state. The only public name is
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from collections import defaultdict
 from collections.abc import Mapping
@@ -170,35 +171,51 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
 
 def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, Plan]:
     patient = case.patient
-    plans: dict[OptionId, Plan] = {}
-    jurisdiction = case.jurisdiction
-    held = (
-        option_approvals(kb, str(jurisdiction), case.evaluation_date)
-        if jurisdiction is Jurisdiction.US or jurisdiction is Jurisdiction.EU
-        else {}
-    )
-    for option in SYSTEMIC_OPTIONS:
-        # Approved agents first (§5.3): the agents of the approvals that cover the option.
-        approved = approved_agents(kb, option, held.get(option, ()))
-        plans[option] = plan_from_floats(
-            str(option),
-            weight_kg=None if patient.weight is None else patient.weight.canonical,
-            height_cm=None if patient.height is None else patient.height.canonical,
-            creatinine_mg_dl=(
-                None if patient.serum_creatinine is None else patient.serum_creatinine.canonical
-            ),
-            age_years=patient.age_years,
-            sex=patient.sex,
+    weight = None if patient.weight is None else patient.weight.canonical
+    height = None if patient.height is None else patient.height.canonical
+    creatinine = None if patient.serum_creatinine is None else patient.serum_creatinine.canonical
+    age, sex = patient.age_years, patient.sex
+    plans: dict[OptionId, Plan] = {
+        option: plan_from_floats(
+            option,
+            weight_kg=weight,
+            height_cm=height,
+            creatinine_mg_dl=creatinine,
+            age_years=age,
+            sex=sex,
             approved_agents=approved,
             knowledge=kb,
         )
+        for option, approved in _approved_agents(kb, case.jurisdiction, case.evaluation_date)
+    }
+    screen = d.reirradiation_screen
     for option in _RADIOTHERAPY_PLANS:
-        screen = d.reirradiation_screen
         if option is OptionId.REIRRADIATION and isinstance(screen, ReirradiationAssessment):
             plans[option] = radiotherapy_plan(str(option), reirradiation=screen, knowledge=kb)
         else:
-            plans[option] = radiotherapy_plan(str(option), knowledge=kb)
+            plans[option] = _schedule_plan(option, kb)
     return plans
+
+
+@functools.lru_cache(maxsize=256)
+def _approved_agents(
+    kb: KnowledgeBase, jurisdiction: Jurisdiction | None, as_of: dt.date
+) -> tuple[tuple[OptionId, tuple[str, ...]], ...]:
+    """Each systemic option with the agents of the approvals in force that cover it (§5.3)."""
+    held = (
+        option_approvals(kb, str(jurisdiction), as_of)
+        if jurisdiction is Jurisdiction.US or jurisdiction is Jurisdiction.EU
+        else {}
+    )
+    return tuple(
+        (option, approved_agents(kb, option, held.get(option, ()))) for option in SYSTEMIC_OPTIONS
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _schedule_plan(option: OptionId, kb: KnowledgeBase) -> Plan:
+    """The knowledge base's default schedule of a radiotherapy option (no screen)."""
+    return radiotherapy_plan(str(option), knowledge=kb)
 
 
 # Enum members bound once: attribute access on an enum class is slow in a hot loop.
