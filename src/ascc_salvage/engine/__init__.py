@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import weakref
 from collections import defaultdict
-from collections.abc import Mapping
 from typing import Final
 
 import attrs
@@ -218,6 +218,23 @@ def _schedule_plan(option: OptionId, kb: KnowledgeBase) -> Plan:
     return radiotherapy_plan(str(option), knowledge=kb)
 
 
+#: Input digests by case object. A case is immutable, so its digest is computed once however
+#: often it is recommended (a service, several knowledge bases). Keyed by identity, with a weak
+#: reference: an entry is dropped with its case, and an id reused later is never mistaken.
+_DIGESTS: Final[dict[int, tuple[weakref.ref[Case], str]]] = {}
+
+
+def _digest(case: Case) -> str:
+    key = id(case)
+    entry = _DIGESTS.get(key)
+    if entry is not None and entry[0]() is case:
+        return entry[1]
+    digest = case_digest(case)
+    # The callback runs when the case is freed, before its id can be reused.
+    _DIGESTS[key] = (weakref.ref(case, lambda _: _DIGESTS.pop(key, None)), digest)
+    return digest
+
+
 # Enum members bound once: attribute access on an enum class is slow in a hot loop.
 _PREFERRED: Final = Tier.PREFERRED
 _ALTERNATIVE: Final = Tier.ALTERNATIVE
@@ -226,10 +243,14 @@ _UNKNOWN: Final = CriterionResult.UNKNOWN
 
 
 @functools.cache
-def _intents(kb: KnowledgeBase) -> tuple[Mapping[OptionId, Intent], frozenset[OptionId]]:
-    """The intent of each option in *kb*'s catalogue, and the options of curative intent."""
-    intents = {option: entry.intent for option, entry in kb.catalogue.items()}
-    return intents, frozenset(o for o, intent in intents.items() if intent in _CURATIVE)
+def _catalogue(
+    kb: KnowledgeBase,
+) -> tuple[tuple[tuple[OptionId, Intent, tuple[str, ...]], ...], frozenset[OptionId]]:
+    """The options of *kb* in catalogue order with intent and evidence; the curative ones."""
+    rows = tuple(
+        (option, kb.catalogue[option].intent, kb.option_evidence[option]) for option in ALL_OPTIONS
+    )
+    return rows, frozenset(option for option, intent, _ in rows if intent in _CURATIVE)
 
 
 def _finish(case: Case, f: Facts, d: Draft) -> Result:
@@ -237,7 +258,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
     entries = d.options
     fallback_rule = d.pathway or "0"
     kb = f.kb
-    intents, curative_options = _intents(kb)
+    catalogue, curative_options = _catalogue(kb)
     curative_preferred = False
     for option, entry in entries.items():
         if entry.tier is None:
@@ -259,11 +280,10 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
     extent_cross_check(d, f)
     _warnings(case, f, d)
     plans = _plans(case, d, kb)
-    option_evidence = kb.option_evidence
 
     missing: dict[str, set[OptionId]] = defaultdict(set)
     by_tier: dict[Tier, list[OptionResult]] = {tier: [] for tier in TIER_ORDER}
-    for option in ALL_OPTIONS:
+    for option, intent, evidence in catalogue:
         entry = entries[option]
         tier = entry.tier
         assert tier is not None
@@ -277,19 +297,20 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
             for field in getattr(plan, "missing", ()):
                 missing[field].add(option)
         flags = entry.flags
+        rule = entry.rule
         by_tier[tier].append(
             OptionResult(
                 option,
                 tier,
-                intents[option],
+                intent,
                 criteria,
                 tuple(sorted(flags, key=_FLAG_ORDER.__getitem__))
                 if len(flags) > 1
                 else tuple(flags),
-                option_evidence[option],
-                f"{entry.reason} (rule {entry.rule})" if entry.rule else entry.reason,
+                evidence,
+                f"{entry.reason} (rule {rule})" if rule else entry.reason,
                 plan,
-                (entry.rule,) if entry.rule else (),
+                (rule,) if rule else (),
             )
         )
     options = [option for tier_options in by_tier.values() for option in tier_options]
@@ -299,7 +320,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         knowledge_base_version=kb.version,
         evaluation_date=case.evaluation_date,
         jurisdiction=case.jurisdiction,
-        input_digest=case_digest(case),
+        input_digest=_digest(case),
         disease_status=status.status,
         histologically_confirmed=status.histologically_confirmed,
         after_salvage_surgery=status.after_salvage_surgery,
