@@ -18,6 +18,8 @@ import datetime as dt
 import functools
 import weakref
 from collections import defaultdict
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final
 
 import attrs
@@ -36,7 +38,7 @@ from ascc_salvage.engine._locoregional import route_distant, route_locoregional
 from ascc_salvage.engine._primary import route_untreated
 from ascc_salvage.engine._systemic import approved_agents, option_approvals
 from ascc_salvage.io import case_digest
-from ascc_salvage.knowledge import KnowledgeBase, bundled
+from ascc_salvage.knowledge import Approval, KnowledgeBase, bundled
 from ascc_salvage.result import (
     Criterion,
     MissingInformation,
@@ -55,6 +57,7 @@ from ascc_salvage.vocabulary import (
     Intent,
     Jurisdiction,
     OptionId,
+    Sex,
     Tier,
     WarningCode,
 )
@@ -171,23 +174,18 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
 
 def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, Plan]:
     patient = case.patient
-    weight = None if patient.weight is None else patient.weight.canonical
-    height = None if patient.height is None else patient.height.canonical
-    creatinine = None if patient.serum_creatinine is None else patient.serum_creatinine.canonical
-    age, sex = patient.age_years, patient.sex
-    plans: dict[OptionId, Plan] = {
-        option: plan_from_floats(
-            option,
-            weight_kg=weight,
-            height_cm=height,
-            creatinine_mg_dl=creatinine,
-            age_years=age,
-            sex=sex,
-            approved_agents=approved,
-            knowledge=kb,
+    plans = dict(
+        _systemic_plans(
+            kb,
+            case.jurisdiction,
+            case.evaluation_date,
+            None if patient.weight is None else patient.weight.canonical,
+            None if patient.height is None else patient.height.canonical,
+            None if patient.serum_creatinine is None else patient.serum_creatinine.canonical,
+            patient.age_years,
+            patient.sex,
         )
-        for option, approved in _approved_agents(kb, case.jurisdiction, case.evaluation_date)
-    }
+    )
     screen = d.reirradiation_screen
     for option in _RADIOTHERAPY_PLANS:
         if option is OptionId.REIRRADIATION and isinstance(screen, ReirradiationAssessment):
@@ -197,18 +195,43 @@ def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, Plan]:
     return plans
 
 
-@functools.lru_cache(maxsize=256)
-def _approved_agents(
-    kb: KnowledgeBase, jurisdiction: Jurisdiction | None, as_of: dt.date
-) -> tuple[tuple[OptionId, tuple[str, ...]], ...]:
-    """Each systemic option with the agents of the approvals in force that cover it (§5.3)."""
+_NO_APPROVALS: Final[Mapping[str, tuple[Approval, ...]]] = MappingProxyType({})
+
+
+# One lookup for the six systemic plans of a patient; a miss still finds each regimen's plan
+# in the cache of plan_from_floats (keyed on the inputs that regimen reads).
+@functools.lru_cache(maxsize=1024, typed=True)
+def _systemic_plans(
+    kb: KnowledgeBase,
+    jurisdiction: Jurisdiction | None,
+    as_of: dt.date,
+    weight: float | None,
+    height: float | None,
+    creatinine: float | None,
+    age: int | None,
+    sex: Sex | None,
+) -> tuple[tuple[OptionId, Plan], ...]:
+    """The plan of each systemic option, its approved agents first (§5.3)."""
     held = (
         option_approvals(kb, str(jurisdiction), as_of)
         if jurisdiction is Jurisdiction.US or jurisdiction is Jurisdiction.EU
-        else {}
+        else _NO_APPROVALS
     )
     return tuple(
-        (option, approved_agents(kb, option, held.get(option, ()))) for option in SYSTEMIC_OPTIONS
+        (
+            option,
+            plan_from_floats(
+                option,
+                weight_kg=weight,
+                height_cm=height,
+                creatinine_mg_dl=creatinine,
+                age_years=age,
+                sex=sex,
+                approved_agents=approved_agents(kb, option, held.get(option, ())),
+                knowledge=kb,
+            ),
+        )
+        for option in SYSTEMIC_OPTIONS
     )
 
 
