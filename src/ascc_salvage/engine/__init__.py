@@ -276,6 +276,47 @@ def _catalogue(
     return rows, frozenset(option for option, intent, _ in rows if intent in _CURATIVE)
 
 
+# The engine builds an OptionResult per option per case. attrs' __init__ of a frozen class
+# sets each field through object.__setattr__; writing the slots directly is about a third
+# faster. Valid only while OptionResult has no defaults computed at init, validators,
+# converters or hooks, which the assertion checks.
+_OPTION_FIELDS: Final = (
+    "option", "tier", "intent", "criteria", "flags", "evidence", "rationale", "dose_plan", "rules"
+)  # fmt: skip
+assert tuple(a.name for a in attrs.fields(OptionResult)) == _OPTION_FIELDS
+assert not any(a.validator or a.converter for a in attrs.fields(OptionResult))
+assert set(vars(OptionResult)["__slots__"]) == {*_OPTION_FIELDS, "__weakref__"}
+assert not hasattr(OptionResult, "__attrs_post_init__")
+(_OPTION, _TIER, _INTENT, _CRITERIA, _FLAGS, _EVIDENCE, _RATIONALE, _PLAN, _RULES) = (
+    getattr(OptionResult, name).__set__ for name in _OPTION_FIELDS
+)
+
+
+def _option_result(
+    option: OptionId,
+    tier: Tier,
+    intent: Intent,
+    criteria: tuple[Criterion, ...],
+    flags: tuple[Flag, ...],
+    evidence: tuple[str, ...],
+    rationale: str,
+    plan: Plan | None,
+    rules: tuple[str, ...],
+) -> OptionResult:
+    """``OptionResult(option, tier, …)``, the slots written directly."""
+    result: OptionResult = object.__new__(OptionResult)
+    _OPTION(result, option)
+    _TIER(result, tier)
+    _INTENT(result, intent)
+    _CRITERIA(result, criteria)
+    _FLAGS(result, flags)
+    _EVIDENCE(result, evidence)
+    _RATIONALE(result, rationale)
+    _PLAN(result, plan)
+    _RULES(result, rules)
+    return result
+
+
 def _finish(case: Case, f: Facts, d: Draft) -> Result:
     status = f.status
     entries = d.options
@@ -322,7 +363,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         flags = entry.flags
         rule = entry.rule
         by_tier[tier].append(
-            OptionResult(
+            _option_result(
                 option,
                 tier,
                 intent,
