@@ -323,23 +323,16 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
     fallback_rule = d.pathway or "0"
     kb = f.kb
     catalogue, curative_options = _catalogue(kb)
-    curative_preferred = False
-    for option, entry in entries.items():
-        if entry.tier is None:
-            entry.tier, entry.reason, entry.rule = (
-                _NOT_RECOMMENDED,
-                "not part of this pathway",
-                fallback_rule,
-            )
-        elif entry.tier is _PREFERRED and option in curative_options:
-            curative_preferred = True
+    # An option without a tier ends not recommended under the pathway rule (below).
+    curative_preferred = any(entries[option].tier is _PREFERRED for option in curative_options)
     active = status.status in _ACTIVE or status.status is DiseaseStatus.UNTREATED_PRIMARY
     bsc = entries[OptionId.BEST_SUPPORTIVE_CARE]
-    if active and not curative_preferred and bsc.tier is _NOT_RECOMMENDED:
+    if active and not curative_preferred and bsc.tier in (None, _NOT_RECOMMENDED):
         bsc.tier, bsc.rule = _ALTERNATIVE, "0"
         bsc.reason = "best supportive care is always an option without curative intent"
     palliative = entries[OptionId.PALLIATIVE_RADIOTHERAPY]
-    if case.primary.chemoradiotherapy is not None and palliative.tier is not _NOT_RECOMMENDED:
+    offered = palliative.tier not in (None, _NOT_RECOMMENDED)
+    if offered and case.primary.chemoradiotherapy is not None:
         palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
     extent_cross_check(d, f)
     _warnings(case, f, d)
@@ -350,7 +343,10 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
     for option, intent, evidence in catalogue:
         entry = entries[option]
         tier = entry.tier
-        assert tier is not None
+        if tier is None:
+            tier, rule, reason = _NOT_RECOMMENDED, fallback_rule, "not part of this pathway"
+        else:
+            rule, reason = entry.rule, entry.reason
         criteria: tuple[Criterion, ...] = tuple(entry.criteria.values())
         for item in criteria:
             if item.result is _UNKNOWN:
@@ -361,7 +357,6 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
             for field in getattr(plan, "missing", ()):
                 missing[field].add(option)
         flags = entry.flags
-        rule = entry.rule
         by_tier[tier].append(
             _option_result(
                 option,
@@ -372,7 +367,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
                 if len(flags) > 1
                 else tuple(flags),
                 evidence,
-                f"{entry.reason} (rule {rule})" if rule else entry.reason,
+                f"{reason} (rule {rule})" if rule else reason,
                 plan,
                 (rule,) if rule else (),
             )
