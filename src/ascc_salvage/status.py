@@ -368,9 +368,11 @@ def assess_status(case: Case, *, knowledge: KnowledgeBase | None = None) -> Stat
     >>> assessment.status, assessment.weeks_from_crt_start, assessment.histologically_confirmed
     (<DiseaseStatus.PERSISTENT: 'persistent'>, 26.0, True)
     """
-    from ascc_salvage.knowledge import bundled  # deferred: the knowledge base loads once
+    if knowledge is None:
+        from ascc_salvage.knowledge import bundled  # deferred: the knowledge base loads once
 
-    kb = bundled() if knowledge is None else knowledge
+        knowledge = bundled()
+    kb = knowledge
     window = int(kb.thresholds.assessment_window_days.value)
     major = kb.site_sets.major_resections
     after_surgery = any(s.procedure in major for s in case.prior_salvage_surgery)

@@ -364,6 +364,8 @@ class _Compiled:
     agent: str | None
     variant: RegimenVariant
     needs: tuple[str, ...]
+    #: Whether any variant of the regimen reads each input of ``_FIELD_ORDER``.
+    reads: tuple[bool, ...]
     has_auc: bool
     other_agents: tuple[str, ...]
     drugs: tuple[tuple[DoseRule, float, DrugDose], ...]
@@ -380,12 +382,14 @@ def _compile(
     regimen = _regimen(regimen_id, kb)
     chosen = _choose_variant(regimen, variant, agent, approved_agents)
     needs = _needs(regimen, chosen.id)
+    read = {field for v in regimen.variants for drug in v.drugs for field in _RULE_NEEDS[drug.rule]}
     return _Compiled(
         regimen_id=regimen.id,
         label=chosen.id if len(regimen.variants) > 1 else None,
         agent=chosen.agent,
         variant=chosen,
         needs=needs,
+        reads=tuple(field in read for field in _FIELD_ORDER),
         has_auc=any(drug.rule is DoseRule.AUC for drug in chosen.drugs),
         other_agents=(
             tuple(_agent_order(regimen, chosen.agent, approved_agents))
@@ -437,10 +441,48 @@ def plan_from_floats(
             AUC-dosed drug.
     """
     kb = bundled() if knowledge is None else knowledge
-    compiled = _compile(regimen_id, variant, agent, tuple(approved_agents), kb)
-    chosen = compiled.variant
+    approved = tuple(approved_agents)
+    compiled = _compile(regimen_id, variant, agent, approved, kb)
     if auc is not None and not compiled.has_auc:
         raise ValueError(f"regimen {compiled.regimen_id!r} has no AUC-dosed drug")
+    # A plan depends only on the inputs that the regimen's dose rules read (any variant's,
+    # so the alternatives' too): the others are left out of the cache key, so a flat-dose
+    # regimen is planned once, and a per-m² one once per height and weight.
+    reads = compiled.reads
+    return _plan(
+        regimen_id,
+        variant,
+        agent,
+        approved,
+        kb,
+        auc,
+        alternatives,
+        weight_kg if reads[0] else None,
+        height_cm if reads[1] else None,
+        creatinine_mg_dl if reads[2] else None,
+        age_years if reads[3] else None,
+        sex if reads[4] else None,
+    )
+
+
+# Plans are immutable, so results may share them.
+@functools.lru_cache(maxsize=4096, typed=True)
+def _plan(
+    regimen_id: str,
+    variant: str | None,
+    agent: str | None,
+    approved_agents: tuple[str, ...],
+    kb: KnowledgeBase,
+    auc: float | None,
+    alternatives: bool,
+    weight_kg: float | None,
+    height_cm: float | None,
+    creatinine_mg_dl: float | None,
+    age_years: int | None,
+    sex: Sex | None,
+) -> DosePlan | UndeterminedDosePlan:
+    compiled = _compile(regimen_id, variant, agent, approved_agents, kb)
+    chosen = compiled.variant
     if compiled.needs:
         values = {
             FIELD_WEIGHT: weight_kg,

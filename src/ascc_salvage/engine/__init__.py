@@ -14,9 +14,12 @@ bundled one by default), never from module-level state. The only public name is
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
+import weakref
 from collections import defaultdict
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Final
 
 import attrs
@@ -35,7 +38,7 @@ from ascc_salvage.engine._locoregional import route_distant, route_locoregional
 from ascc_salvage.engine._primary import route_untreated
 from ascc_salvage.engine._systemic import approved_agents, option_approvals
 from ascc_salvage.io import case_digest
-from ascc_salvage.knowledge import KnowledgeBase, bundled
+from ascc_salvage.knowledge import Approval, KnowledgeBase, bundled
 from ascc_salvage.result import (
     Criterion,
     MissingInformation,
@@ -54,6 +57,7 @@ from ascc_salvage.vocabulary import (
     Intent,
     Jurisdiction,
     OptionId,
+    Sex,
     Tier,
     WarningCode,
 )
@@ -170,35 +174,88 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
 
 def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, Plan]:
     patient = case.patient
-    plans: dict[OptionId, Plan] = {}
-    jurisdiction = case.jurisdiction
-    held = (
-        option_approvals(kb, str(jurisdiction), case.evaluation_date)
-        if jurisdiction is Jurisdiction.US or jurisdiction is Jurisdiction.EU
-        else {}
-    )
-    for option in SYSTEMIC_OPTIONS:
-        # Approved agents first (§5.3): the agents of the approvals that cover the option.
-        approved = approved_agents(kb, option, held.get(option, ()))
-        plans[option] = plan_from_floats(
-            str(option),
-            weight_kg=None if patient.weight is None else patient.weight.canonical,
-            height_cm=None if patient.height is None else patient.height.canonical,
-            creatinine_mg_dl=(
-                None if patient.serum_creatinine is None else patient.serum_creatinine.canonical
-            ),
-            age_years=patient.age_years,
-            sex=patient.sex,
-            approved_agents=approved,
-            knowledge=kb,
+    plans = dict(
+        _systemic_plans(
+            kb,
+            case.jurisdiction,
+            case.evaluation_date,
+            None if patient.weight is None else patient.weight.canonical,
+            None if patient.height is None else patient.height.canonical,
+            None if patient.serum_creatinine is None else patient.serum_creatinine.canonical,
+            patient.age_years,
+            patient.sex,
         )
+    )
+    screen = d.reirradiation_screen
     for option in _RADIOTHERAPY_PLANS:
-        screen = d.reirradiation_screen
         if option is OptionId.REIRRADIATION and isinstance(screen, ReirradiationAssessment):
             plans[option] = radiotherapy_plan(str(option), reirradiation=screen, knowledge=kb)
         else:
-            plans[option] = radiotherapy_plan(str(option), knowledge=kb)
+            plans[option] = _schedule_plan(option, kb)
     return plans
+
+
+_NO_APPROVALS: Final[Mapping[str, tuple[Approval, ...]]] = MappingProxyType({})
+
+
+# One lookup for the six systemic plans of a patient; a miss still finds each regimen's plan
+# in the cache of plan_from_floats (keyed on the inputs that regimen reads).
+@functools.lru_cache(maxsize=1024, typed=True)
+def _systemic_plans(
+    kb: KnowledgeBase,
+    jurisdiction: Jurisdiction | None,
+    as_of: dt.date,
+    weight: float | None,
+    height: float | None,
+    creatinine: float | None,
+    age: int | None,
+    sex: Sex | None,
+) -> tuple[tuple[OptionId, Plan], ...]:
+    """The plan of each systemic option, its approved agents first (§5.3)."""
+    held = (
+        option_approvals(kb, str(jurisdiction), as_of)
+        if jurisdiction is Jurisdiction.US or jurisdiction is Jurisdiction.EU
+        else _NO_APPROVALS
+    )
+    return tuple(
+        (
+            option,
+            plan_from_floats(
+                option,
+                weight_kg=weight,
+                height_cm=height,
+                creatinine_mg_dl=creatinine,
+                age_years=age,
+                sex=sex,
+                approved_agents=approved_agents(kb, option, held.get(option, ())),
+                knowledge=kb,
+            ),
+        )
+        for option in SYSTEMIC_OPTIONS
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _schedule_plan(option: OptionId, kb: KnowledgeBase) -> Plan:
+    """The knowledge base's default schedule of a radiotherapy option (no screen)."""
+    return radiotherapy_plan(str(option), knowledge=kb)
+
+
+#: Input digests by case object. A case is immutable, so its digest is computed once however
+#: often it is recommended (a service, several knowledge bases). Keyed by identity, with a weak
+#: reference: an entry is dropped with its case, and an id reused later is never mistaken.
+_DIGESTS: Final[dict[int, tuple[weakref.ref[Case], str]]] = {}
+
+
+def _digest(case: Case) -> str:
+    key = id(case)
+    entry = _DIGESTS.get(key)
+    if entry is not None and entry[0]() is case:
+        return entry[1]
+    digest = case_digest(case)
+    # The callback runs when the case is freed, before its id can be reused.
+    _DIGESTS[key] = (weakref.ref(case, lambda _: _DIGESTS.pop(key, None)), digest)
+    return digest
 
 
 # Enum members bound once: attribute access on an enum class is slow in a hot loop.
@@ -209,10 +266,55 @@ _UNKNOWN: Final = CriterionResult.UNKNOWN
 
 
 @functools.cache
-def _intents(kb: KnowledgeBase) -> tuple[Mapping[OptionId, Intent], frozenset[OptionId]]:
-    """The intent of each option in *kb*'s catalogue, and the options of curative intent."""
-    intents = {option: entry.intent for option, entry in kb.catalogue.items()}
-    return intents, frozenset(o for o, intent in intents.items() if intent in _CURATIVE)
+def _catalogue(
+    kb: KnowledgeBase,
+) -> tuple[tuple[tuple[OptionId, Intent, tuple[str, ...]], ...], frozenset[OptionId]]:
+    """The options of *kb* in catalogue order with intent and evidence; the curative ones."""
+    rows = tuple(
+        (option, kb.catalogue[option].intent, kb.option_evidence[option]) for option in ALL_OPTIONS
+    )
+    return rows, frozenset(option for option, intent, _ in rows if intent in _CURATIVE)
+
+
+# The engine builds an OptionResult per option per case. attrs' __init__ of a frozen class
+# sets each field through object.__setattr__; writing the slots directly is about a third
+# faster. Valid only while OptionResult has no defaults computed at init, validators,
+# converters or hooks, which the assertion checks.
+_OPTION_FIELDS: Final = (
+    "option", "tier", "intent", "criteria", "flags", "evidence", "rationale", "dose_plan", "rules"
+)  # fmt: skip
+assert tuple(a.name for a in attrs.fields(OptionResult)) == _OPTION_FIELDS
+assert not any(a.validator or a.converter for a in attrs.fields(OptionResult))
+assert set(vars(OptionResult)["__slots__"]) == {*_OPTION_FIELDS, "__weakref__"}
+assert not hasattr(OptionResult, "__attrs_post_init__")
+(_OPTION, _TIER, _INTENT, _CRITERIA, _FLAGS, _EVIDENCE, _RATIONALE, _PLAN, _RULES) = (
+    getattr(OptionResult, name).__set__ for name in _OPTION_FIELDS
+)
+
+
+def _option_result(
+    option: OptionId,
+    tier: Tier,
+    intent: Intent,
+    criteria: tuple[Criterion, ...],
+    flags: tuple[Flag, ...],
+    evidence: tuple[str, ...],
+    rationale: str,
+    plan: Plan | None,
+    rules: tuple[str, ...],
+) -> OptionResult:
+    """``OptionResult(option, tier, …)``, the slots written directly."""
+    result: OptionResult = object.__new__(OptionResult)
+    _OPTION(result, option)
+    _TIER(result, tier)
+    _INTENT(result, intent)
+    _CRITERIA(result, criteria)
+    _FLAGS(result, flags)
+    _EVIDENCE(result, evidence)
+    _RATIONALE(result, rationale)
+    _PLAN(result, plan)
+    _RULES(result, rules)
+    return result
 
 
 def _finish(case: Case, f: Facts, d: Draft) -> Result:
@@ -220,36 +322,31 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
     entries = d.options
     fallback_rule = d.pathway or "0"
     kb = f.kb
-    intents, curative_options = _intents(kb)
-    curative_preferred = False
-    for option, entry in entries.items():
-        if entry.tier is None:
-            entry.tier, entry.reason, entry.rule = (
-                _NOT_RECOMMENDED,
-                "not part of this pathway",
-                fallback_rule,
-            )
-        elif entry.tier is _PREFERRED and option in curative_options:
-            curative_preferred = True
+    catalogue, curative_options = _catalogue(kb)
+    # An option without a tier ends not recommended under the pathway rule (below).
+    curative_preferred = any(entries[option].tier is _PREFERRED for option in curative_options)
     active = status.status in _ACTIVE or status.status is DiseaseStatus.UNTREATED_PRIMARY
     bsc = entries[OptionId.BEST_SUPPORTIVE_CARE]
-    if active and not curative_preferred and bsc.tier is _NOT_RECOMMENDED:
+    if active and not curative_preferred and bsc.tier in (None, _NOT_RECOMMENDED):
         bsc.tier, bsc.rule = _ALTERNATIVE, "0"
         bsc.reason = "best supportive care is always an option without curative intent"
     palliative = entries[OptionId.PALLIATIVE_RADIOTHERAPY]
-    if case.primary.chemoradiotherapy is not None and palliative.tier is not _NOT_RECOMMENDED:
+    offered = palliative.tier not in (None, _NOT_RECOMMENDED)
+    if offered and case.primary.chemoradiotherapy is not None:
         palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
     extent_cross_check(d, f)
     _warnings(case, f, d)
     plans = _plans(case, d, kb)
-    option_evidence = kb.option_evidence
 
     missing: dict[str, set[OptionId]] = defaultdict(set)
     by_tier: dict[Tier, list[OptionResult]] = {tier: [] for tier in TIER_ORDER}
-    for option in ALL_OPTIONS:
+    for option, intent, evidence in catalogue:
         entry = entries[option]
         tier = entry.tier
-        assert tier is not None
+        if tier is None:
+            tier, rule, reason = _NOT_RECOMMENDED, fallback_rule, "not part of this pathway"
+        else:
+            rule, reason = entry.rule, entry.reason
         criteria: tuple[Criterion, ...] = tuple(entry.criteria.values())
         for item in criteria:
             if item.result is _UNKNOWN:
@@ -261,18 +358,18 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
                 missing[field].add(option)
         flags = entry.flags
         by_tier[tier].append(
-            OptionResult(
+            _option_result(
                 option,
                 tier,
-                intents[option],
+                intent,
                 criteria,
                 tuple(sorted(flags, key=_FLAG_ORDER.__getitem__))
                 if len(flags) > 1
                 else tuple(flags),
-                option_evidence[option],
-                f"{entry.reason} (rule {entry.rule})" if entry.rule else entry.reason,
+                evidence,
+                f"{reason} (rule {rule})" if rule else reason,
                 plan,
-                (entry.rule,) if entry.rule else (),
+                (rule,) if rule else (),
             )
         )
     options = [option for tier_options in by_tier.values() for option in tier_options]
@@ -282,7 +379,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         knowledge_base_version=kb.version,
         evaluation_date=case.evaluation_date,
         jurisdiction=case.jurisdiction,
-        input_digest=case_digest(case),
+        input_digest=_digest(case),
         disease_status=status.status,
         histologically_confirmed=status.histologically_confirmed,
         after_salvage_surgery=status.after_salvage_surgery,

@@ -7,6 +7,7 @@ the engine, so the public objects stay frozen.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Final
 
@@ -40,10 +41,18 @@ def criterion(
         raise AssertionError(
             f"unknown criterion id {criterion_id!r}: add it to ascc_salvage.vocabulary.CriterionId"
         )
+    return _criterion(name, value, explanation, tuple(missing) if value is None else ())
+
+
+# Criteria are immutable and most recur from case to case with the same explanation, so
+# results share them (fewer objects to build and for the garbage collector to track).
+@functools.lru_cache(maxsize=4096, typed=True)
+def _criterion(
+    name: str, value: bool | None, explanation: str, missing: tuple[str, ...]
+) -> Criterion:
     if value is None:
-        return Criterion(name, CriterionResult.UNKNOWN, explanation, tuple(missing))
-    result = CriterionResult.MET if value else CriterionResult.NOT_MET
-    return Criterion(name, result, explanation)
+        return Criterion(name, CriterionResult.UNKNOWN, explanation, missing)
+    return Criterion(name, CriterionResult.MET if value else CriterionResult.NOT_MET, explanation)
 
 
 @attrs.define

@@ -16,8 +16,10 @@ flags, never change tiers except where the first-line table says so.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterable
+import functools
+from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Final
 
 import attrs
@@ -467,10 +469,11 @@ def _checkpoint_inhibitor_not_allowed_routine(d: Draft, f: Facts) -> None:
     d.set(PD1, N, "5.1", f"not recommended: {allowed.explanation}")
 
 
+@functools.lru_cache(maxsize=256)
 def option_approvals(
     kb: KnowledgeBase, jurisdiction: str, as_of: _dt.date
-) -> dict[str, tuple[Approval, ...]]:
-    """The approvals of *kb* in force, by the systemic option each covers.
+) -> Mapping[str, tuple[Approval, ...]]:
+    """The approvals of *kb* in force, by the systemic option each covers (read-only, cached).
 
     An approval of agent X for an indication covers each option of the indication's
     ``options`` whose regimen contains X (knowledge base ``approvals.toml``).
@@ -480,7 +483,7 @@ def option_approvals(
         for option in kb.indications[approval.indication].options:
             if approval.agent in kb.option_agents[option]:
                 covered.setdefault(option, []).append(approval)
-    return {option: tuple(found) for option, found in covered.items()}
+    return MappingProxyType({option: tuple(found) for option, found in covered.items()})
 
 
 def approved_agents(kb: KnowledgeBase, option: str, held: Iterable[Approval]) -> tuple[str, ...]:
