@@ -279,14 +279,18 @@ def _catalogue(
 # The engine builds an OptionResult per option per case. attrs' __init__ of a frozen class
 # sets each field through object.__setattr__; writing the slots directly is about a third
 # faster. Valid only while OptionResult has no defaults computed at init, validators,
-# converters or hooks, which the assertion checks.
+# converters or hooks, which the check below enforces.
 _OPTION_FIELDS: Final = (
     "option", "tier", "intent", "criteria", "flags", "evidence", "rationale", "dose_plan", "rules"
 )  # fmt: skip
-assert tuple(a.name for a in attrs.fields(OptionResult)) == _OPTION_FIELDS
-assert not any(a.validator or a.converter for a in attrs.fields(OptionResult))
-assert set(vars(OptionResult)["__slots__"]) == {*_OPTION_FIELDS, "__weakref__"}
-assert not hasattr(OptionResult, "__attrs_post_init__")
+# Checked at import with a real exception (not assert, which ``python -O`` strips).
+if (
+    tuple(a.name for a in attrs.fields(OptionResult)) != _OPTION_FIELDS
+    or any(a.validator or a.converter for a in attrs.fields(OptionResult))
+    or set(vars(OptionResult)["__slots__"]) != {*_OPTION_FIELDS, "__weakref__"}
+    or hasattr(OptionResult, "__attrs_post_init__")
+):  # pragma: no cover - a change of OptionResult must update _option_result
+    raise ImportError("OptionResult changed: update engine._option_result and _OPTION_FIELDS")
 (_OPTION, _TIER, _INTENT, _CRITERIA, _FLAGS, _EVIDENCE, _RATIONALE, _PLAN, _RULES) = (
     getattr(OptionResult, name).__set__ for name in _OPTION_FIELDS
 )
