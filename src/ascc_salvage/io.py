@@ -116,10 +116,26 @@ def _raw(value: Any, _: Any) -> Any:
     return value
 
 
+def _required_with_default(cls: type) -> frozenset[str]:
+    """Keys a document must hold although the constructor has a default for them.
+
+    The constructors default nullable fields to ``None`` and ``schema_version`` to the
+    current version, but a case document must still spell those keys out (only the optional
+    keys of the case format may be omitted); cattrs would take the default, so they are
+    checked here.
+    """
+    return frozenset(
+        field.name
+        for field in attrs.fields(cls)
+        if field.init and not field.metadata["optional"] and field.default is not attrs.NOTHING
+    )
+
+
 def _class_hook(cls: type) -> Callable[[Any, Any], Any]:
     """Structure hook of a case class: nested objects by cattrs, leaves by the class."""
     hints = typing.get_type_hints(cls)
     nested = {name: tp for name, tp in hints.items() if _is_nested(tp)}
+    required = _required_with_default(cls)
     leaves: dict[str, Any] = {
         spec.name: override(struct_hook=_raw)
         for spec in field_specs(cls)
@@ -136,42 +152,57 @@ def _class_hook(cls: type) -> Callable[[Any, Any], Any]:
     def structure(raw: Any, _: Any) -> Any:
         if not isinstance(raw, dict):
             raise CaseValidationError([Problem("$", f"expected an object, got {type_name(raw)}")])
+        absent = frozenset() if required <= raw.keys() else required - raw.keys()
         try:
-            return generated(raw, cls)
+            built = generated(raw, cls)
         except ClassValidationError as exc:
-            raise CaseValidationError(_partial_problems(cls, raw, exc, nested)) from None
+            raise CaseValidationError(_partial_problems(cls, raw, exc, nested, absent)) from None
+        if absent:
+            raise CaseValidationError(_partial_problems(cls, raw, None, nested, absent))
+        return built
 
     return structure
 
 
 def _partial_problems(
-    cls: type, raw: dict[str, Any], exc: ClassValidationError, nested: dict[str, Any]
+    cls: type,
+    raw: dict[str, Any],
+    exc: ClassValidationError | None,
+    nested: dict[str, Any],
+    absent: frozenset[str] = frozenset(),
 ) -> Sequence[Problem]:
     """Problems of an object some of whose keys or nested objects failed.
 
-    The object's own field checks and the rules that do not read a failed field still run,
-    so that every problem is reported at once.
+    *absent* are required keys missing from *raw* that cattrs filled with the constructor's
+    default (see :func:`_required_with_default`). The object's own field checks and the rules
+    that do not read a failed field still run, so that every problem is reported at once.
     """
-    problems: list[Problem] = []
+    by_field: dict[str, list[Problem]] = {
+        name: [Problem(name, "required key is missing")] for name in absent
+    }
     unknown: list[Problem] = []
-    failed: set[str] = set()
-    for error in exc.exceptions:
+    failed: set[str] = set(absent)
+    for error in () if exc is None else exc.exceptions:
         if isinstance(error, ForbiddenExtraKeysError):
             unknown = [Problem(key_path(k), "unknown key") for k in raw if k in error.extra_fields]
             continue
         names = [n.name for n in getattr(error, "__notes__", ()) if hasattr(n, "name")]
         if not names:  # raised by the constructor: every field structured
             if isinstance(error, CaseValidationError):
+                if absent:  # built with a default in place of a missing key: checked below
+                    continue
                 return error.errors
             raise error  # pragma: no cover - a constructor bug, not a problem of the document
         name = names[0]
         failed.add(name)
         if isinstance(error, KeyError):
-            problems.append(Problem(name, "required key is missing"))
+            by_field[name] = [Problem(name, "required key is missing")]
         elif isinstance(error, CaseValidationError):
-            problems.extend(prefixed(error.errors, name))
+            by_field[name] = list(prefixed(error.errors, name))
         else:  # pragma: no cover - every hook raises CaseValidationError
-            problems.append(Problem(name, str(error)))
+            by_field[name] = [Problem(name, str(error))]
+    # In field order, as cattrs reports them.
+    problems = [problem for field in attrs.fields(cls) for problem in by_field.get(field.name, ())]
     values: dict[str, Any] = {}
     for spec in field_specs(cls):
         if spec.name in failed:
@@ -419,7 +450,7 @@ def _with_effective_pd_l1(case: model.Case) -> model.Case:
     elif patient.pd_l1_cps is None:
         return case
     else:
-        upgraded = model.PdL1Test(patient.pd_l1_cps, None, None, None)
+        upgraded = model.PdL1Test(cps=patient.pd_l1_cps)
         patient = attrs.evolve(
             patient, biomarkers=attrs.evolve(patient.biomarkers, pd_l1=(upgraded,))
         )

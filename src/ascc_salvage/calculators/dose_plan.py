@@ -625,12 +625,9 @@ def dose_plan(
         TypeError: *patient* is not a Patient, or an argument has the wrong type.
         ValueError: Unknown regimen, variant or agent; a wrong kind of AUC.
 
-    >>> from ascc_salvage.case import Creatinine, Hiv, Length, Mass, Patient
-    >>> patient = Patient(age_years=60, sex="male", ecog=1, karnofsky=None,
-    ...     weight=Mass(70, "kg"), height=Length(170, "cm"),
-    ...     serum_creatinine=Creatinine(1.0, "mg/dL"), fit_for_major_surgery=True,
-    ...     accepts_permanent_colostomy=True, hiv=Hiv("negative", None, None),
-    ...     pd_l1_cps=None, conditions=())
+    >>> from ascc_salvage.model import Hiv, Patient
+    >>> patient = Patient(age_years=60, sex="male", weight=(70, "kg"), height=(170, "cm"),
+    ...     serum_creatinine=(1.0, "mg/dL"), hiv=Hiv(status="negative"))
     >>> plan = dose_plan("carboplatin_paclitaxel", patient=patient)
     >>> round(plan.drug("paclitaxel").per_administration_mg, 2)
     145.45
