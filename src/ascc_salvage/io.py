@@ -330,14 +330,17 @@ def load_case(source: CaseSource) -> model.Case:
     """Load and validate a case.
 
     Args:
-        source: JSON text (``str``/``bytes``), a path to a UTF-8 JSON file, or a parsed
-            document (mapping).
+        source: JSON text (``str``/``bytes``), a path to a UTF-8 JSON file (a
+            :class:`pathlib.Path` or another ``os.PathLike``; a ``str`` is always JSON text),
+            or a parsed document (mapping).
 
     Returns:
         The validated, immutable case.
 
     Raises:
-        CaseValidationError: Listing every problem by field path.
+        CaseValidationError: Listing every problem by field path. A ``str`` that is not
+            a case document but names a file (it ends in ``.json`` or the file exists) gets
+            one problem at ``$`` saying to pass ``pathlib.Path(...)``.
         OSError: Only when opening a path fails.
 
     >>> load_case('{"schema_version": 1}')
@@ -347,7 +350,16 @@ def load_case(source: CaseSource) -> model.Case:
     ...
     """
     document: Any
-    if isinstance(source, str | bytes | bytearray):
+    if isinstance(source, str):
+        try:
+            document = parse_json(source)
+        except CaseValidationError as error:
+            if _names_a_file(source):
+                raise _path_hint(source, error.errors[0].message) from None
+            raise
+        if not isinstance(document, dict) and _names_a_file(source):
+            raise _path_hint(source, f"a case must be a JSON object, got {type_name(document)}")
+    elif isinstance(source, bytes | bytearray):
         document = parse_json(source)
     elif isinstance(source, os.PathLike):
         with open(source, "rb") as handle:
@@ -375,6 +387,25 @@ def load_case(source: CaseSource) -> model.Case:
     if problems:
         raise CaseValidationError(problems)
     return _with_effective_pd_l1(case)
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether *text* reads as a file name: it ends in ``.json`` or names an existing file."""
+    if len(text) > 4096 or "\n" in text:
+        return False
+    return text.rstrip().lower().endswith(".json") or os.path.isfile(text)
+
+
+def _path_hint(text: str, reason: str) -> CaseValidationError:
+    """The error at ``$`` for a ``str`` that names a file: say to pass a :class:`pathlib.Path`.
+
+    ``load_case`` reads a ``str`` as JSON text (``api.md``), never as a file name.
+    """
+    message = (
+        f"{reason}; a str is read as JSON text, not as a file name: to read the file, "
+        f"pass pathlib.Path({text!r})"
+    )
+    return CaseValidationError([Problem("$", message)])
 
 
 def _version_of(document: Mapping[str, Any]) -> int:
