@@ -43,6 +43,7 @@ from ascc_salvage._modelcheck import (
 )
 from ascc_salvage.calculators.dose_plan import (
     RADIOTHERAPY_PLAN_OPTIONS,
+    AnyDosePlan,
     DosePlan,
     DrugPlan,
     RadiotherapyPlan,
@@ -930,6 +931,9 @@ _RESULT_HOOKS: Final[tuple[tuple[type, Callable[[Any, Any], Any]], ...]] = (
     (OrganDose, _structure_organ),
     (RadiotherapyPlan, _structure_radiotherapy),
 )
+# OptionResult.dose_plan is annotated with the plan union, which the result module imports for
+# type checkers only (the plans import pint); resolve the annotation here, where they are loaded.
+attrs.resolve_types(res.OptionResult, localns={"AnyDosePlan": AnyDosePlan})
 for _result_cls, _hook in _RESULT_HOOKS:
     converter.register_structure_hook(_result_cls, _hook)
     converter.register_unstructure_hook(_result_cls, lambda value: value.to_dict())

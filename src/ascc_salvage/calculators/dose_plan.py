@@ -87,6 +87,10 @@ _MOSTELLER: Final = BsaFormula.MOSTELLER.value
 _ACTUAL: Final = WeightBasis.ACTUAL.value
 
 
+#: The pint spelling of each dose rule's UCUM unit (:attr:`DrugPlan.rule_unit`).
+_RULE_UNITS: Final = {"mg/m2": "mg/m**2", "mg/kg": "mg/kg", "mg": "mg", "mg.min/mL": "mg*min/mL"}
+
+
 def _q(value: float, unit: str) -> dict[str, object]:
     return {"value": value, "unit": unit}
 
@@ -128,6 +132,13 @@ class DrugPlan:
     def per_cycle(self) -> Quantity:
         """Total per cycle (mg quantity)."""
         return quantity(self.per_cycle_mg, UNIT_MG)
+
+    @property
+    def rule_dose_quantity(self) -> Quantity:
+        """The regimen's dose in the rule's unit as a quantity (``80 mg/m²``, ``5 mg·min/mL``)."""
+        from ascc_salvage.units import Q_
+
+        return Q_(self.rule_dose, _RULE_UNITS[self.rule_unit])
 
     def to_dict(self) -> dict[str, object]:
         """The drug entry of the ``dose_plan`` JSON object."""

@@ -24,7 +24,7 @@ import attrs
 from ascc_salvage import plausibility
 from ascc_salvage._engine_support import check_supported
 from ascc_salvage._version import __version__
-from ascc_salvage.calculators.dose_plan import plan_from_floats, radiotherapy_plan
+from ascc_salvage.calculators.dose_plan import AnyDosePlan, plan_from_floats, radiotherapy_plan
 from ascc_salvage.calculators.reirradiation import ReirradiationAssessment
 from ascc_salvage.case import SCHEMA_VERSION, Case
 from ascc_salvage.engine._assessment import confirmation_gate, extent_cross_check, route_by_status
@@ -40,7 +40,6 @@ from ascc_salvage.result import (
     Criterion,
     MissingInformation,
     OptionResult,
-    Plan,
     Result,
     ResultWarning,
 )
@@ -168,9 +167,9 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
         d.warn(WarningCode.IMPLAUSIBLE_VALUE, item.message, (item.path,))
 
 
-def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, Plan]:
+def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, AnyDosePlan]:
     patient = case.patient
-    plans: dict[OptionId, Plan] = {}
+    plans: dict[OptionId, AnyDosePlan] = {}
     jurisdiction = case.jurisdiction
     held = (
         option_approvals(kb, str(jurisdiction), case.evaluation_date)
