@@ -20,6 +20,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 PUBLIC_MODULES = (
     "ascc_salvage",
+    "ascc_salvage.model",
     "ascc_salvage.case",
     "ascc_salvage.io",
     "ascc_salvage.validation",
@@ -129,3 +130,14 @@ def test_every_public_name_is_documented(tmp_path: Path) -> None:
         if f"{name}.{attr}" not in documented
     ]
     assert not undocumented, f"not in the API reference: {undocumented}"
+    # ascc_salvage.model re-exports: each name resolves to its one documentation, where the
+    # class is defined (documented once, not again under the model).
+    objects = app.env.get_domain("py").objects
+    model = importlib.import_module("ascc_salvage.model")
+    for attr in model.__all__:
+        value = getattr(model, attr)
+        entry = objects[f"ascc_salvage.model.{attr}"]
+        home = objects[f"{value.__module__}.{value.__qualname__}"]
+        assert entry.aliased, attr
+        assert not home.aliased, attr
+        assert (entry.docname, entry.node_id) == (home.docname, home.node_id), attr

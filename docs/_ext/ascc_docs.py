@@ -110,24 +110,58 @@ def _is_data(value: object) -> bool:
     return not (inspect.isclass(value) or inspect.isroutine(value) or inspect.ismodule(value))
 
 
-def _api_section(name: str, module: ModuleType) -> str:
+def reexport_home(name: str, attr: str, listed: list[str]) -> str | None:
+    """Where ``name.attr`` is documented when it is re-exported from another listed module.
+
+    A class or function whose defining module is another module of the reference, and which
+    that module exports, is documented there only; ``None`` otherwise. The package root is
+    left as it is (its re-exports are documented in both places).
+    """
+    value = getattr(importlib.import_module(name), attr, None)
+    home = getattr(value, "__module__", None)
+    if "." not in name or _is_data(value) or home == name or home not in listed:
+        return None
+    module = importlib.import_module(home)
+    if attr not in getattr(module, "__all__", ()):
+        return None
+    return f"{home}.{attr}"
+
+
+def _reexports(name: str, module: ModuleType, listed: list[str]) -> dict[str, str]:
+    return {
+        attr: home
+        for attr in getattr(module, "__all__", ())
+        if (home := reexport_home(name, attr, listed)) is not None
+    }
+
+
+def _api_section(name: str, module: ModuleType, listed: list[str]) -> str:
     """reStructuredText documenting every name in the module's ``__all__``.
 
     ``automodule :members:`` documents the classes and functions. autodoc skips data
     (constants, type aliases, ``__version__``) that a module imports from elsewhere, so
     every data name is documented by its own ``autodata`` directive instead; simple values
-    are shown, large ones are not.
+    are shown, large ones are not. A class or function re-exported from another module of
+    the reference (:func:`reexport_home`) is listed with a link to its documentation instead
+    of being documented twice; its name here still resolves (:func:`_register_reexports`).
     """
     exported = list(getattr(module, "__all__", ()))
     data = [attr for attr in exported if _is_data(getattr(module, attr, None))]
+    linked = _reexports(name, module, listed)
     lines = [
         f".. automodule:: {name}",
         "   :members:",
         "   :undoc-members:",
         "   :show-inheritance:",
     ]
-    if data:
-        lines.append(f"   :exclude-members: {', '.join(data)}")
+    if data or linked:
+        lines.append(f"   :exclude-members: {', '.join([*data, *linked])}")
+    if linked:
+        lines += ["", "Re-exported here, documented where they are defined:", ""]
+        for attr, home in linked.items():
+            doc = inspect.getdoc(getattr(module, attr)) or ""
+            summary = doc.split("\n\n")[0].replace("\n", " ")
+            lines.append(f"* :py:obj:`{attr} <{home}>` — {summary}")
     for attr in data:
         lines += ["", f".. autodata:: {name}.{attr}"]
         if not isinstance(getattr(module, attr), (str, int, float)):
@@ -137,6 +171,7 @@ def _api_section(name: str, module: ModuleType) -> str:
 
 def _api_markdown(names: list[str]) -> str:
     parts: list[str] = []
+    listed = [n for n in names if optional_module(n) is not None]
     for name in names:
         parts.append(f"## `{name}`\n")
         module = optional_module(name)
@@ -146,7 +181,7 @@ def _api_markdown(names: list[str]) -> str:
             )
             continue
         # autodoc emits reStructuredText, so the directives run inside eval-rst.
-        parts.append(f"```{{eval-rst}}\n{_api_section(name, module)}\n```\n")
+        parts.append(f"```{{eval-rst}}\n{_api_section(name, module, listed)}\n```\n")
     return "\n".join(parts)
 
 
@@ -217,6 +252,22 @@ def _prefer_defining_modules(app: Sphinx, env: Any) -> None:
         for name in names:
             if name != home and home.startswith(name.rpartition(".")[0] + "."):
                 objects[name] = objects[name]._replace(aliased=True)
+
+
+def _register_reexports(app: Sphinx, env: Any) -> None:
+    """Let ``module.Name`` of a re-export (:func:`reexport_home`) resolve to its one entry.
+
+    The name is registered as an alias of the documented object (as autodoc does for
+    ``:canonical:`` names): references to it work, and it is documented once.
+    """
+    objects = env.get_domain("py").objects
+    api = Path(app.srcdir) / "api.md"
+    names = api_module_names(api.read_text(encoding="utf-8")) if api.is_file() else []
+    listed = [n for n in names if optional_module(n) is not None]
+    for name in listed:
+        for attr, home in _reexports(name, importlib.import_module(name), listed).items():
+            if home in objects:
+                objects[f"{name}.{attr}"] = objects[home]._replace(aliased=True)
 
 
 # -- changelog ---------------------------------------------------------------------------
@@ -854,4 +905,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("autodoc-process-docstring", _data_docstring)
     app.connect("autodoc-process-bases", _public_bases)
     app.connect("env-check-consistency", _prefer_defining_modules)
+    app.connect("env-check-consistency", _register_reexports)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}

@@ -555,7 +555,8 @@ class Patient(_CaseObject):
     """The patient at the evaluation date.
 
     ``pd_l1_cps`` may be omitted from a schema 2 document. Given together with
-    ``biomarkers.pd_l1`` it must equal the effective CPS (:attr:`Biomarkers.effective_pd_l1`);
+    ``biomarkers.pd_l1`` it must equal the effective CPS
+    (:attr:`~ascc_salvage.case.Biomarkers.effective_pd_l1`);
     :func:`~ascc_salvage.load_case` fills in whichever of the two a document left out.
     """
 
