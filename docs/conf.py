@@ -146,7 +146,7 @@ nitpick_ignore = [
 nitpick_ignore += [
     ("py:class", "QuantityT"),  # type variable of ascc_salvage.calculators
     ("py:class", "QuantityArgument"),  # type alias of ascc_salvage.calculators
-    ("py:func", "_field"),  # ascc_salvage.case internals
+    ("py:func", "_doc"),  # ascc_salvage.case internals
     ("py:class", "ascc_salvage.batch._S"),  # type variables of the recommend_many overloads
     ("py:class", "ascc_salvage.batch._T"),
     # Docstring references that do not resolve (reported to the maintainers of the modules):

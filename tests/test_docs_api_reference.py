@@ -20,6 +20,7 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 PUBLIC_MODULES = (
     "ascc_salvage",
+    "ascc_salvage.model",
     "ascc_salvage.case",
     "ascc_salvage.io",
     "ascc_salvage.schema",

@@ -6,6 +6,12 @@ multidisciplinary team. It is not a medical device and never replaces clinical j
 The public names below are imported on first use, so that ``import ascc_salvage`` (and the
 Hypothesis entry point, which runs whenever Hypothesis is imported) stays cheap: the unit
 registry and the knowledge base are built only when something needs them.
+
+The case classes a typical case needs (:class:`Case`, :class:`Patient`, :class:`Hiv`,
+:class:`Primary`, :class:`Stage`, :class:`Chemoradiotherapy`, :class:`Assessment`,
+:class:`Disease`, :class:`DiseaseSite`, :class:`Facility` and the measurements :class:`Mass`,
+:class:`Length`, :class:`Creatinine`, :class:`Dose`) are importable from here;
+:mod:`ascc_salvage.model` holds every case class together with the enums of their fields.
 """
 
 from __future__ import annotations
@@ -17,7 +23,22 @@ from ascc_salvage._version import __version__
 
 if TYPE_CHECKING:
     from ascc_salvage.batch import recommend_many
-    from ascc_salvage.case import Case
+    from ascc_salvage.case import (
+        Assessment,
+        Case,
+        Chemoradiotherapy,
+        Creatinine,
+        Disease,
+        DiseaseSite,
+        Dose,
+        Facility,
+        Hiv,
+        Length,
+        Mass,
+        Patient,
+        Primary,
+        Stage,
+    )
     from ascc_salvage.engine import recommend
     from ascc_salvage.errors import CaseValidationError, Problem, UnsupportedCaseError
     from ascc_salvage.io import dump_case, load_case, load_result
@@ -26,10 +47,23 @@ if TYPE_CHECKING:
     from ascc_salvage.status import StatusAssessment, assess_status
 
 __all__ = [
+    "Assessment",
     "Case",
     "CaseValidationError",
+    "Chemoradiotherapy",
+    "Creatinine",
+    "Disease",
+    "DiseaseSite",
+    "Dose",
+    "Facility",
+    "Hiv",
+    "Length",
+    "Mass",
+    "Patient",
+    "Primary",
     "Problem",
     "Result",
+    "Stage",
     "StatusAssessment",
     "UnsupportedCaseError",
     "__version__",
@@ -44,10 +78,23 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Assessment": "ascc_salvage.case",
     "Case": "ascc_salvage.case",
     "CaseValidationError": "ascc_salvage.errors",
+    "Chemoradiotherapy": "ascc_salvage.case",
+    "Creatinine": "ascc_salvage.case",
+    "Disease": "ascc_salvage.case",
+    "DiseaseSite": "ascc_salvage.case",
+    "Dose": "ascc_salvage.case",
+    "Facility": "ascc_salvage.case",
+    "Hiv": "ascc_salvage.case",
+    "Length": "ascc_salvage.case",
+    "Mass": "ascc_salvage.case",
+    "Patient": "ascc_salvage.case",
+    "Primary": "ascc_salvage.case",
     "Problem": "ascc_salvage.errors",
     "Result": "ascc_salvage.result",
+    "Stage": "ascc_salvage.case",
     "StatusAssessment": "ascc_salvage.status",
     "UnsupportedCaseError": "ascc_salvage.errors",
     "assess_status": "ascc_salvage.status",

@@ -248,10 +248,10 @@ def validate_instance(instance: Any) -> None:
         value = _convert(spec, raw, name, problems)
         if value is INVALID:
             bad.add(name)
-        elif value is not raw:
+        if value is not raw:
             object.__setattr__(instance, name, value)
-    # The rules read the object itself (converted values in place); a rejected object is
-    # never returned to the caller.
+    # The rules read the object itself (converted values in place, INVALID where a check
+    # failed, as in check_values); a rejected object is never returned to the caller.
     _run_rules(cls, instance, bad, problems)
     if problems:
         raise CaseValidationError(problems)

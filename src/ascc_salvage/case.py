@@ -1,14 +1,20 @@
 """The typed case model (case schema 2; schema 1 documents are upgraded): frozen attrs objects.
 
 Each class mirrors one object of the case format (``case-format.md``). Field metadata
-(:func:`_field`) records what the JSON document may hold — nullable, optional (may be
+(:func:`_doc`) records what the JSON document may hold — nullable, optional (may be
 omitted, with its default), numeric bounds, and the schema version that introduced the
 key — so that the document validator in :mod:`ascc_salvage.validation` and the attrs
-validators here share one source of truth.
+validators here share one source of truth. :mod:`ascc_salvage.model` imports every class
+here together with the enums of their fields.
 
-Fields new in schema 2 come after the schema 1 fields of each class and all have defaults,
-so that constructors written for schema 1 keep working; a case built without them means
-what the schema 1 case meant.
+Constructors take keyword arguments only. A nullable field defaults to ``None`` (unknown)
+and an optional key to the format's default (schema 2 fields included, so that a case built
+without them means what the schema 1 case meant); ``Case.schema_version`` defaults to
+:data:`CASE_SCHEMA_VERSION`. Required without a default are the fields a case document must
+state: non-nullable ones (a list whose ``()`` means *none*, an enum, a date, an object) and
+the two whose ``None`` is a fact rather than *unknown*, ``Primary.chemoradiotherapy`` (no
+chemoradiotherapy given) and ``Case.disease`` (no evaluable disease). A case document must
+still spell out every key that is not optional (:func:`~ascc_salvage.load_case`).
 
 Measurements keep the value and unit exactly as received (for an exact round trip) and
 expose the magnitude in the canonical unit of their kind as :attr:`Measurement.canonical`
@@ -20,7 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as _dt
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias
 
 import attrs
 
@@ -126,48 +132,62 @@ CASE_SCHEMA_VERSIONS: Final = (1, 2)
 SCHEMA_VERSION: Final = 1
 
 
-def _field(
+def _doc(
     *,
     nullable: bool = False,
     optional: bool = False,
     bounds: Bounds | None = None,
     choices: tuple[Any, ...] | None = None,
-    default: Any = attrs.NOTHING,
     since: int = 1,
     optional_since: int | None = None,
-    eq: bool = True,
-) -> Any:
-    """Declare a model field with its document rules as metadata (checked at construction).
+) -> dict[str, Any]:
+    """The document rules of a model field, kept as its attrs metadata (checked at construction).
+
+    Every field is declared with :func:`attrs.field` itself (so that type checkers see the
+    constructor's real signature) and carries these rules as ``metadata``.
 
     Args:
         nullable: ``None`` is allowed.
-        optional: The document key may be omitted; it then takes *default* (``None`` unless
-            another default is given; an optional field without one is nullable).
+        optional: The document key may be omitted; it then takes the field's default.
         bounds: Numeric bounds (canonical unit for measurements).
         choices: Restricts an enum field to some of its members.
-        default: The default of an optional field (a value or an :func:`attrs.Factory`).
         since: The schema version that introduced the key (a later key in an earlier
             document is an unknown key).
         optional_since: The schema version from which a required key may be omitted
             (omitted = null).
-        eq: Whether the field takes part in equality.
     """
-    metadata = {
-        "nullable": nullable or (optional and default is attrs.NOTHING),
+    return {
+        "nullable": nullable,
         "optional": optional,
         "bounds": bounds,
         "choices": choices,
         "since": since,
         "optional_since": optional_since,
     }
-    if optional and default is attrs.NOTHING:
-        default = None
-    return attrs.field(default=default, metadata=metadata, eq=eq)
 
 
-def _new(**kwargs: Any) -> Any:
-    """An optional field new in schema 2 (see :func:`_field`)."""
-    return _field(optional=True, since=2, **kwargs)
+def _new(*, nullable: bool = True, bounds: Bounds | None = None) -> dict[str, Any]:
+    """The rules of an optional field new in schema 2 (see :func:`_doc`)."""
+    return _doc(nullable=nullable, optional=True, bounds=bounds, since=2)
+
+
+# The constructors accept, for a measurement field, the measurement itself, a pint quantity or
+# a ``(value, unit)`` pair; ``validate_instance`` converts them (collecting every problem with
+# its path). These signatures tell type checkers so; at run time no attrs converter is set.
+if TYPE_CHECKING:
+    _Pair: TypeAlias = tuple[float, str]
+
+    def _mass(value: Mass | Quantity | _Pair | None) -> Mass | None: ...
+    def _length(value: Length | Quantity | _Pair | None) -> Length | None: ...
+    def _creatinine(value: Creatinine | Quantity | _Pair | None) -> Creatinine | None: ...
+    def _cell_count(value: CellCount | Quantity | _Pair | None) -> CellCount | None: ...
+    def _gfr(
+        value: GlomerularFiltrationRate | Quantity | _Pair | None,
+    ) -> GlomerularFiltrationRate | None: ...
+    def _dose(value: Dose | Quantity | _Pair) -> Dose: ...
+    def _dose_or_none(value: Dose | Quantity | _Pair | None) -> Dose | None: ...
+else:
+    _mass = _length = _creatinine = _cell_count = _gfr = _dose = _dose_or_none = None
 
 
 class _CaseObject:
@@ -184,9 +204,13 @@ class Measurement:
     """A measured value with its unit string exactly as written in the case document.
 
     Build one from a number and an allow-listed unit string (``Mass(68, "kg")``), or let a
-    case class convert a pint quantity (``Patient(weight=Q_(68, "kg"), …)``): a quantity in a
-    unit of the allow-list keeps its magnitude and takes the list's spelling; any other unit
-    of the right kind is converted to the kind's canonical unit.
+    case class convert a pint quantity (``Patient(weight=Q_(68, "kg"), …)``) or a
+    ``(value, unit)`` pair (``Patient(weight=(68, "kg"), …)``). A quantity in a unit of the
+    allow-list keeps its magnitude and takes the list's spelling; any other unit of the right
+    kind is converted to the kind's canonical unit (``Q_(1.7, "m")`` becomes 170 cm). A pair
+    is read exactly as the case document's ``{"value", "unit"}``: its unit must be on the
+    allow-list. Either way a wrong kind or a bad number is a
+    :class:`~ascc_salvage.CaseValidationError` at the field's path.
 
     Attributes:
         value: The number as received (int or float).
@@ -249,7 +273,10 @@ class Measurement:
 
     @classmethod
     def from_input(cls, raw: object, path: str, problems: list[Problem]) -> Measurement | None:
-        """Build a measurement from a ``{"value", "unit"}`` mapping or a pint quantity.
+        """Build a measurement from a ``{"value", "unit"}`` mapping, a pint quantity or a pair.
+
+        A ``(value, unit)`` tuple is read as the mapping ``{"value": value, "unit": unit}``
+        (the unit allow-list applies); a pint quantity is converted (any unit of the kind).
 
         Problems are appended to *problems* (paths under *path*); returns ``None`` then.
         """
@@ -280,6 +307,8 @@ class Measurement:
             if not ok or factor is None:
                 return None
             return cls._checked(value, unit, factor)
+        if type(raw) is tuple:
+            return cls._from_pair(raw, path, problems)
         if is_quantity(raw):
             return cls._from_quantity(raw, path, problems)
         if isinstance(raw, Measurement):
@@ -290,6 +319,21 @@ class Measurement:
         expected = 'expected a quantity or an object {"value", "unit"}'
         problems.append(Problem(path, f"{expected}, got {type_name(raw)}"))
         return None
+
+    @classmethod
+    def _from_pair(
+        cls, raw: tuple[Any, ...], path: str, problems: list[Problem]
+    ) -> Measurement | None:
+        """A ``(value, unit)`` pair: the same checks, and paths, as ``{"value", "unit"}``."""
+        if len(raw) != 2:
+            message = f"expected a (value, unit) pair, got a tuple of {len(raw)} items"
+            problems.append(Problem(path, message))
+            return None
+        value, unit = raw
+        factor = cls._check(value, unit, path, problems)
+        if factor is None:
+            return None
+        return cls._checked(value, unit, factor)
 
     @classmethod
     def _from_quantity(cls, raw: object, path: str, problems: list[Problem]) -> Measurement | None:
@@ -398,16 +442,18 @@ class GlomerularFiltrationRate(Measurement):
         return None
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Hiv(_CaseObject):
     """HIV status and, for people with HIV, immune and virological control."""
 
-    status: HivStatus = _field()
-    cd4_count: CellCount | None = _field(nullable=True, bounds=Bounds(0, 5000))
-    viral_load_undetectable: bool | None = _field(nullable=True)
+    status: HivStatus = attrs.field(metadata=_doc())
+    cd4_count: CellCount | None = attrs.field(
+        default=None, converter=_cell_count, metadata=_doc(nullable=True, bounds=Bounds(0, 5000))
+    )
+    viral_load_undetectable: bool | None = attrs.field(default=None, metadata=_doc(nullable=True))
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class HepaticFunction(_CaseObject):
     """Liver tests as multiples of the laboratory's upper limit of normal (schema 2).
 
@@ -415,13 +461,21 @@ class HepaticFunction(_CaseObject):
     differ between laboratories. ``None`` is not recorded.
     """
 
-    bilirubin_x_uln: float | None = _field(nullable=True, bounds=Bounds(0, 50))
-    ast_x_uln: float | None = _field(nullable=True, bounds=Bounds(0, 50))
-    alt_x_uln: float | None = _field(nullable=True, bounds=Bounds(0, 50))
-    alp_x_uln: float | None = _field(nullable=True, bounds=Bounds(0, 50))
+    bilirubin_x_uln: float | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, bounds=Bounds(0, 50))
+    )
+    ast_x_uln: float | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, bounds=Bounds(0, 50))
+    )
+    alt_x_uln: float | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, bounds=Bounds(0, 50))
+    )
+    alp_x_uln: float | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, bounds=Bounds(0, 50))
+    )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PdL1Test(_CaseObject):
     """One PD-L1 test with its provenance (schema 2).
 
@@ -429,10 +483,10 @@ class PdL1Test(_CaseObject):
     unknown.
     """
 
-    cps: float = _field(bounds=Bounds(0, 100))
-    assay: PdL1Assay | None = _field(nullable=True)
-    specimen: PdL1Specimen | None = _field(nullable=True)
-    date: _dt.date | None = _field(nullable=True)
+    cps: float = attrs.field(metadata=_doc(bounds=Bounds(0, 100)))
+    assay: PdL1Assay | None = attrs.field(default=None, metadata=_doc(nullable=True))
+    specimen: PdL1Specimen | None = attrs.field(default=None, metadata=_doc(nullable=True))
+    date: _dt.date | None = attrs.field(default=None, metadata=_doc(nullable=True))
 
     @property
     def upgraded(self) -> bool:
@@ -449,15 +503,23 @@ _SPECIMEN_RANK: Final[Mapping[PdL1Specimen | None, int]] = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Biomarkers(_CaseObject):
     """Tumour biomarkers (schema 2); every key may be omitted."""
 
-    pd_l1: tuple[PdL1Test, ...] = _field(optional=True, default=())
-    hpv: MarkerStatus | None = _field(optional=True)
-    p16: MarkerStatus | None = _field(optional=True)
-    mmr_msi: MismatchRepair | None = _field(optional=True)
-    tmb_mut_per_mb: float | None = _field(optional=True, bounds=Bounds(0, 1000))
+    pd_l1: tuple[PdL1Test, ...] = attrs.field(default=(), metadata=_doc(optional=True))
+    hpv: MarkerStatus | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, optional=True)
+    )
+    p16: MarkerStatus | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, optional=True)
+    )
+    mmr_msi: MismatchRepair | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, optional=True)
+    )
+    tmb_mut_per_mb: float | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, optional=True, bounds=Bounds(0, 1000))
+    )
 
     @property
     def effective_pd_l1(self) -> PdL1Test | None:
@@ -467,7 +529,7 @@ class Biomarkers(_CaseObject):
         a primary specimen; else the most recent with unknown specimen. Undated tests rank
         below dated ones; ties on date go to the highest CPS.
 
-        >>> tests = [PdL1Test(8, None, None, None), PdL1Test(3, "22C3", "primary", None)]
+        >>> tests = [PdL1Test(cps=8), PdL1Test(cps=3, assay="22C3", specimen="primary")]
         >>> Biomarkers(pd_l1=tests).effective_pd_l1.cps
         3
         """
@@ -484,56 +546,83 @@ class Biomarkers(_CaseObject):
         )
 
 
-_NO_LIVER_TESTS: Final = HepaticFunction(None, None, None, None)
+_NO_LIVER_TESTS: Final = HepaticFunction()
 _NO_BIOMARKERS: Final = Biomarkers()
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Patient(_CaseObject):
     """The patient at the evaluation date.
 
     ``pd_l1_cps`` may be omitted from a schema 2 document. Given together with
-    ``biomarkers.pd_l1`` it must equal the effective CPS (:attr:`Biomarkers.effective_pd_l1`);
+    ``biomarkers.pd_l1`` it must equal the effective CPS
+    (:attr:`~ascc_salvage.case.Biomarkers.effective_pd_l1`);
     :func:`~ascc_salvage.load_case` fills in whichever of the two a document left out.
     """
 
-    age_years: int | None = _field(nullable=True, bounds=Bounds(18, 120))
-    sex: Sex | None = _field(nullable=True)
-    ecog: int | None = _field(nullable=True, bounds=Bounds(0, 5))
-    karnofsky: int | None = _field(nullable=True, bounds=Bounds(0, 100, step=10))
-    weight: Mass | None = _field(nullable=True, bounds=Bounds(20, 400))
-    height: Length | None = _field(nullable=True, bounds=Bounds(100, 250))
-    serum_creatinine: Creatinine | None = _field(nullable=True, bounds=Bounds(0.1, 25))
-    fit_for_major_surgery: bool | None = _field(nullable=True)
-    accepts_permanent_colostomy: bool | None = _field(nullable=True)
-    hiv: Hiv = _field()
-    pd_l1_cps: float | None = _field(nullable=True, bounds=Bounds(0, 100), optional_since=2)
-    conditions: tuple[Condition, ...] | None = _field(nullable=True)
-    frail: bool | None = _field(optional=True)
-    declines_active_treatment: bool | None = _field(optional=True)
+    age_years: int | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, bounds=Bounds(18, 120))
+    )
+    sex: Sex | None = attrs.field(default=None, metadata=_doc(nullable=True))
+    ecog: int | None = attrs.field(default=None, metadata=_doc(nullable=True, bounds=Bounds(0, 5)))
+    karnofsky: int | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, bounds=Bounds(0, 100, step=10))
+    )
+    weight: Mass | None = attrs.field(
+        default=None, converter=_mass, metadata=_doc(nullable=True, bounds=Bounds(20, 400))
+    )
+    height: Length | None = attrs.field(
+        default=None, converter=_length, metadata=_doc(nullable=True, bounds=Bounds(100, 250))
+    )
+    serum_creatinine: Creatinine | None = attrs.field(
+        default=None, converter=_creatinine, metadata=_doc(nullable=True, bounds=Bounds(0.1, 25))
+    )
+    fit_for_major_surgery: bool | None = attrs.field(default=None, metadata=_doc(nullable=True))
+    accepts_permanent_colostomy: bool | None = attrs.field(
+        default=None, metadata=_doc(nullable=True)
+    )
+    hiv: Hiv = attrs.field(metadata=_doc())
+    pd_l1_cps: float | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, bounds=Bounds(0, 100), optional_since=2)
+    )
+    conditions: tuple[Condition, ...] | None = attrs.field(
+        default=None, metadata=_doc(nullable=True)
+    )
+    frail: bool | None = attrs.field(default=None, metadata=_doc(nullable=True, optional=True))
+    declines_active_treatment: bool | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, optional=True)
+    )
     # schema 2
-    dpyd_activity_score: float | None = _new(bounds=Bounds(0, 2, step=0.5))
-    clinical_frailty_scale: int | None = _new(bounds=Bounds(1, 9))
-    declines: tuple[Modality, ...] = _new(default=())
-    prefers_clinical_trial: bool | None = _new()
-    measured_gfr: GlomerularFiltrationRate | None = _new(bounds=Bounds(1, 200))
-    dialysis: bool | None = _new()
-    hepatic_function: HepaticFunction = _new(default=_NO_LIVER_TESTS)
-    biomarkers: Biomarkers = _new(default=_NO_BIOMARKERS)
+    dpyd_activity_score: float | None = attrs.field(
+        default=None, metadata=_new(bounds=Bounds(0, 2, step=0.5))
+    )
+    clinical_frailty_scale: int | None = attrs.field(
+        default=None, metadata=_new(bounds=Bounds(1, 9))
+    )
+    declines: tuple[Modality, ...] = attrs.field(default=(), metadata=_new(nullable=False))
+    prefers_clinical_trial: bool | None = attrs.field(default=None, metadata=_new())
+    measured_gfr: GlomerularFiltrationRate | None = attrs.field(
+        default=None, converter=_gfr, metadata=_new(bounds=Bounds(1, 200))
+    )
+    dialysis: bool | None = attrs.field(default=None, metadata=_new())
+    hepatic_function: HepaticFunction = attrs.field(
+        default=_NO_LIVER_TESTS, metadata=_new(nullable=False)
+    )
+    biomarkers: Biomarkers = attrs.field(default=_NO_BIOMARKERS, metadata=_new(nullable=False))
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Stage(_CaseObject):
     """TNM stage at diagnosis (only enum membership is validated)."""
 
-    t: TCategory = _field()
-    n: NCategory = _field()
-    m: MCategory = _field()
-    prefix: StagePrefix = _field()
-    edition: Edition = _field()
+    t: TCategory = attrs.field(metadata=_doc())
+    n: NCategory = attrs.field(metadata=_doc())
+    m: MCategory = attrs.field(metadata=_doc())
+    prefix: StagePrefix = attrs.field(metadata=_doc())
+    edition: Edition = attrs.field(metadata=_doc())
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class RadiotherapyPhase(_CaseObject):
     """One phase of the primary radiotherapy (schema 2).
 
@@ -541,27 +630,35 @@ class RadiotherapyPhase(_CaseObject):
     different sequences run one after another.
     """
 
-    sequence: int = _field(bounds=Bounds(1))
-    technique: PhaseTechnique = _field()
-    target: PhaseTarget = _field()
-    dose: Dose = _field(bounds=Bounds(0, low_exclusive=True))
-    fractions: int = _field(bounds=Bounds(1))
+    sequence: int = attrs.field(metadata=_doc(bounds=Bounds(1)))
+    technique: PhaseTechnique = attrs.field(metadata=_doc())
+    target: PhaseTarget = attrs.field(metadata=_doc())
+    dose: Dose = attrs.field(converter=_dose, metadata=_doc(bounds=Bounds(0, low_exclusive=True)))
+    fractions: int = attrs.field(metadata=_doc(bounds=Bounds(1)))
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Chemoradiotherapy(_CaseObject):
     """The primary chemoradiotherapy course."""
 
-    start_date: _dt.date = _field()
-    end_date: _dt.date = _field()
-    dose: Dose = _field(bounds=Bounds(0, 80, low_exclusive=True))
-    fractions: int = _field(bounds=Bounds(1, 60))
-    groins_irradiated: bool | None = _field(nullable=True)
-    groin_dose: Dose | None = _field(optional=True, bounds=Bounds(0, 70, low_exclusive=True))
-    groin_fractions: int | None = _field(optional=True, bounds=Bounds(1))
+    start_date: _dt.date = attrs.field(metadata=_doc())
+    end_date: _dt.date = attrs.field(metadata=_doc())
+    dose: Dose = attrs.field(
+        converter=_dose, metadata=_doc(bounds=Bounds(0, 80, low_exclusive=True))
+    )
+    fractions: int = attrs.field(metadata=_doc(bounds=Bounds(1, 60)))
+    groins_irradiated: bool | None = attrs.field(default=None, metadata=_doc(nullable=True))
+    groin_dose: Dose | None = attrs.field(
+        default=None,
+        converter=_dose_or_none,
+        metadata=_doc(nullable=True, optional=True, bounds=Bounds(0, 70, low_exclusive=True)),
+    )
+    groin_fractions: int | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, optional=True, bounds=Bounds(1))
+    )
     # schema 2
-    agents: tuple[RadiosensitisingAgent, ...] | None = _new()
-    phases: tuple[RadiotherapyPhase, ...] = _new(default=())
+    agents: tuple[RadiosensitisingAgent, ...] | None = attrs.field(default=None, metadata=_new())
+    phases: tuple[RadiotherapyPhase, ...] = attrs.field(default=(), metadata=_new(nullable=False))
 
     @property
     def dose_per_fraction_gy(self) -> float:
@@ -569,99 +666,113 @@ class Chemoradiotherapy(_CaseObject):
         return self.dose.canonical / self.fractions
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Primary(_CaseObject):
     """The primary tumour and its chemoradiotherapy (``None`` = untreated primary)."""
 
-    site: PrimarySite = _field()
-    stage: Stage = _field()
-    chemoradiotherapy: Chemoradiotherapy | None = _field(nullable=True)
+    site: PrimarySite = attrs.field(metadata=_doc())
+    stage: Stage = attrs.field(metadata=_doc())
+    chemoradiotherapy: Chemoradiotherapy | None = attrs.field(metadata=_doc(nullable=True))
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class SiteFinding(_CaseObject):
     """The finding at one site of an assessment (schema 2)."""
 
-    site: Site = _field()
-    finding: LesionFinding = _field()
-    biopsy: Biopsy = _field()
-    laterality: Laterality | None = _field(optional=True)
-    station: NodalStation | None = _field(optional=True)
+    site: Site = attrs.field(metadata=_doc())
+    finding: LesionFinding = attrs.field(metadata=_doc())
+    biopsy: Biopsy = attrs.field(metadata=_doc())
+    laterality: Laterality | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, optional=True)
+    )
+    station: NodalStation | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, optional=True)
+    )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Assessment(_CaseObject):
     """One response or follow-up assessment."""
 
-    date: _dt.date = _field()
-    finding: Finding = _field()
-    biopsy: Biopsy = _field()
+    date: _dt.date = attrs.field(metadata=_doc())
+    finding: Finding = attrs.field(metadata=_doc())
+    biopsy: Biopsy = attrs.field(metadata=_doc())
     # schema 2
-    site_findings: tuple[SiteFinding, ...] = _new(default=())
+    site_findings: tuple[SiteFinding, ...] = attrs.field(default=(), metadata=_new(nullable=False))
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class DiseaseSite(_CaseObject):
     """One site of current disease."""
 
-    site: Site = _field()
-    size: Length | None = _field(nullable=True, bounds=Bounds(0.1, 30))
-    lesions: int = _field(bounds=Bounds(1, 100))
-    laterality: Laterality | None = _field(nullable=True)
-    station: NodalStation | None = _field(optional=True)
+    site: Site = attrs.field(metadata=_doc())
+    size: Length | None = attrs.field(
+        default=None, converter=_length, metadata=_doc(nullable=True, bounds=Bounds(0.1, 30))
+    )
+    lesions: int = attrs.field(metadata=_doc(bounds=Bounds(1, 100)))
+    laterality: Laterality | None = attrs.field(default=None, metadata=_doc(nullable=True))
+    station: NodalStation | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, optional=True)
+    )
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class DiseaseSymptom(_CaseObject):
     """A symptom of current disease and the site it comes from (schema 2)."""
 
-    symptom: Symptom = _field()
-    site: Site = _field()
+    symptom: Symptom = attrs.field(metadata=_doc())
+    site: Site = attrs.field(metadata=_doc())
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Disease(_CaseObject):
     """Current extent of disease at the evaluation date."""
 
-    restaged: bool | None = _field(nullable=True)
-    sites: tuple[DiseaseSite, ...] = _field()
-    invaded_structures: tuple[InvadedStructure, ...] = _field()
-    resectable: bool | None = _field(nullable=True)
-    expected_margin: Margin | None = _field(nullable=True)
-    all_lesions_locally_treatable: bool | None = _field(optional=True)
+    restaged: bool | None = attrs.field(default=None, metadata=_doc(nullable=True))
+    sites: tuple[DiseaseSite, ...] = attrs.field(metadata=_doc())
+    invaded_structures: tuple[InvadedStructure, ...] = attrs.field(metadata=_doc())
+    resectable: bool | None = attrs.field(default=None, metadata=_doc(nullable=True))
+    expected_margin: Margin | None = attrs.field(default=None, metadata=_doc(nullable=True))
+    all_lesions_locally_treatable: bool | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, optional=True)
+    )
     # schema 2: null = not recorded, () = asymptomatic
-    symptoms: tuple[DiseaseSymptom, ...] | None = _new()
+    symptoms: tuple[DiseaseSymptom, ...] | None = attrs.field(default=None, metadata=_new())
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PriorSalvageSurgery(_CaseObject):
     """A salvage operation in the history."""
 
-    date: _dt.date = _field()
-    procedure: SurgeryProcedure = _field()
-    margin: Margin | None = _field(nullable=True)
+    date: _dt.date = attrs.field(metadata=_doc())
+    procedure: SurgeryProcedure = attrs.field(metadata=_doc())
+    margin: Margin | None = attrs.field(default=None, metadata=_doc(nullable=True))
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PriorSystemicTherapy(_CaseObject):
     """A systemic therapy in the history.
 
     ``regimen`` is a systemic option id, or (schema 2) ``"other"`` with its ``agents``.
     """
 
-    regimen: OptionId | OtherRegimen = _field(choices=(*SYSTEMIC_OPTIONS, OtherRegimen.OTHER))
-    setting: TherapySetting = _field()
-    start_date: _dt.date = _field()
-    end_date: _dt.date | None = _field(nullable=True)
-    outcome: TherapyOutcome = _field()
-    platinum_end_date: _dt.date | None = _field(optional=True)
+    regimen: OptionId | OtherRegimen = attrs.field(
+        metadata=_doc(choices=(*SYSTEMIC_OPTIONS, OtherRegimen.OTHER))
+    )
+    setting: TherapySetting = attrs.field(metadata=_doc())
+    start_date: _dt.date = attrs.field(metadata=_doc())
+    end_date: _dt.date | None = attrs.field(default=None, metadata=_doc(nullable=True))
+    outcome: TherapyOutcome = attrs.field(metadata=_doc())
+    platinum_end_date: _dt.date | None = attrs.field(
+        default=None, metadata=_doc(nullable=True, optional=True)
+    )
     # schema 2
-    agents: tuple[SystemicAgent, ...] | None = _new()
-    cycles: int | None = _new(bounds=Bounds(1, 100))
-    best_response: BestResponse | None = _new()
+    agents: tuple[SystemicAgent, ...] | None = attrs.field(default=None, metadata=_new())
+    cycles: int | None = attrs.field(default=None, metadata=_new(bounds=Bounds(1, 100)))
+    best_response: BestResponse | None = attrs.field(default=None, metadata=_new())
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class PriorRadiotherapy(_CaseObject):
     """A radiotherapy course other than the primary chemoradiotherapy.
 
@@ -669,26 +780,28 @@ class PriorRadiotherapy(_CaseObject):
     technique, P3).
     """
 
-    region: RadiotherapyRegion = _field()
-    end_date: _dt.date = _field()
-    dose: Dose = _field(bounds=Bounds(0, 160, low_exclusive=True))
-    fractions: int = _field(bounds=Bounds(1, 70))
+    region: RadiotherapyRegion = attrs.field(metadata=_doc())
+    end_date: _dt.date = attrs.field(metadata=_doc())
+    dose: Dose = attrs.field(
+        converter=_dose, metadata=_doc(bounds=Bounds(0, 160, low_exclusive=True))
+    )
+    fractions: int = attrs.field(metadata=_doc(bounds=Bounds(1, 70)))
     # schema 2
-    technique: RadiotherapyTechnique | None = _new()
+    technique: RadiotherapyTechnique | None = attrs.field(default=None, metadata=_new())
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Facility(_CaseObject):
     """What the treating facility offers."""
 
-    iort_available: bool | None = _field(nullable=True)
-    exenteration_centre: bool | None = _field(nullable=True)
+    iort_available: bool | None = attrs.field(default=None, metadata=_doc(nullable=True))
+    exenteration_centre: bool | None = attrs.field(default=None, metadata=_doc(nullable=True))
     # schema 2
-    clinical_trial_available: bool | None = _new()
-    reirradiation_expertise: bool | None = _new()
+    clinical_trial_available: bool | None = attrs.field(default=None, metadata=_new())
+    reirradiation_expertise: bool | None = attrs.field(default=None, metadata=_new())
 
 
-@attrs.frozen
+@attrs.frozen(kw_only=True)
 class Case(_CaseObject):
     """One patient's situation at an evaluation date (the root of the case format).
 
@@ -697,19 +810,21 @@ class Case(_CaseObject):
     :func:`~ascc_salvage.dump_case` writes both as schema 2.
     """
 
-    schema_version: int = _field(
-        bounds=Bounds(CASE_SCHEMA_VERSIONS[0], CASE_SCHEMA_VERSIONS[-1]), eq=False
+    schema_version: int = attrs.field(
+        default=CASE_SCHEMA_VERSION,
+        eq=False,
+        metadata=_doc(bounds=Bounds(CASE_SCHEMA_VERSIONS[0], CASE_SCHEMA_VERSIONS[-1])),
     )
-    evaluation_date: _dt.date = _field()
-    jurisdiction: Jurisdiction | None = _field(nullable=True)
-    patient: Patient = _field()
-    primary: Primary = _field()
-    assessments: tuple[Assessment, ...] = _field()
-    disease: Disease | None = _field(nullable=True)
-    prior_salvage_surgery: tuple[PriorSalvageSurgery, ...] = _field()
-    prior_systemic_therapy: tuple[PriorSystemicTherapy, ...] = _field()
-    prior_radiotherapy: tuple[PriorRadiotherapy, ...] = _field()
-    facility: Facility = _field()
+    evaluation_date: _dt.date = attrs.field(metadata=_doc())
+    jurisdiction: Jurisdiction | None = attrs.field(default=None, metadata=_doc(nullable=True))
+    patient: Patient = attrs.field(metadata=_doc())
+    primary: Primary = attrs.field(metadata=_doc())
+    assessments: tuple[Assessment, ...] = attrs.field(metadata=_doc())
+    disease: Disease | None = attrs.field(metadata=_doc(nullable=True))
+    prior_salvage_surgery: tuple[PriorSalvageSurgery, ...] = attrs.field(metadata=_doc())
+    prior_systemic_therapy: tuple[PriorSystemicTherapy, ...] = attrs.field(metadata=_doc())
+    prior_radiotherapy: tuple[PriorRadiotherapy, ...] = attrs.field(metadata=_doc())
+    facility: Facility = attrs.field(metadata=_doc())
 
 
 # The cross-field rules register themselves on the classes above: import them with the model,

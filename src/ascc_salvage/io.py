@@ -43,6 +43,7 @@ from ascc_salvage._modelcheck import (
 )
 from ascc_salvage.calculators.dose_plan import (
     RADIOTHERAPY_PLAN_OPTIONS,
+    AnyDosePlan,
     DosePlan,
     DrugPlan,
     RadiotherapyPlan,
@@ -116,10 +117,26 @@ def _raw(value: Any, _: Any) -> Any:
     return value
 
 
+def _required_with_default(cls: type) -> frozenset[str]:
+    """Keys a document must hold although the constructor has a default for them.
+
+    The constructors default nullable fields to ``None`` and ``schema_version`` to the
+    current version, but a case document must still spell those keys out (only the optional
+    keys of the case format may be omitted); cattrs would take the default, so they are
+    checked here.
+    """
+    return frozenset(
+        field.name
+        for field in attrs.fields(cls)
+        if field.init and not field.metadata["optional"] and field.default is not attrs.NOTHING
+    )
+
+
 def _class_hook(cls: type) -> Callable[[Any, Any], Any]:
     """Structure hook of a case class: nested objects by cattrs, leaves by the class."""
     hints = typing.get_type_hints(cls)
     nested = {name: tp for name, tp in hints.items() if _is_nested(tp)}
+    required = _required_with_default(cls)
     leaves: dict[str, Any] = {
         spec.name: override(struct_hook=_raw)
         for spec in field_specs(cls)
@@ -136,42 +153,57 @@ def _class_hook(cls: type) -> Callable[[Any, Any], Any]:
     def structure(raw: Any, _: Any) -> Any:
         if not isinstance(raw, dict):
             raise CaseValidationError([Problem("$", f"expected an object, got {type_name(raw)}")])
+        absent = frozenset() if required <= raw.keys() else required - raw.keys()
         try:
-            return generated(raw, cls)
+            built = generated(raw, cls)
         except ClassValidationError as exc:
-            raise CaseValidationError(_partial_problems(cls, raw, exc, nested)) from None
+            raise CaseValidationError(_partial_problems(cls, raw, exc, nested, absent)) from None
+        if absent:
+            raise CaseValidationError(_partial_problems(cls, raw, None, nested, absent))
+        return built
 
     return structure
 
 
 def _partial_problems(
-    cls: type, raw: dict[str, Any], exc: ClassValidationError, nested: dict[str, Any]
+    cls: type,
+    raw: dict[str, Any],
+    exc: ClassValidationError | None,
+    nested: dict[str, Any],
+    absent: frozenset[str] = frozenset(),
 ) -> Sequence[Problem]:
     """Problems of an object some of whose keys or nested objects failed.
 
-    The object's own field checks and the rules that do not read a failed field still run,
-    so that every problem is reported at once.
+    *absent* are required keys missing from *raw* that cattrs filled with the constructor's
+    default (see :func:`_required_with_default`). The object's own field checks and the rules
+    that do not read a failed field still run, so that every problem is reported at once.
     """
-    problems: list[Problem] = []
+    by_field: dict[str, list[Problem]] = {
+        name: [Problem(name, "required key is missing")] for name in absent
+    }
     unknown: list[Problem] = []
-    failed: set[str] = set()
-    for error in exc.exceptions:
+    failed: set[str] = set(absent)
+    for error in () if exc is None else exc.exceptions:
         if isinstance(error, ForbiddenExtraKeysError):
             unknown = [Problem(key_path(k), "unknown key") for k in raw if k in error.extra_fields]
             continue
         names = [n.name for n in getattr(error, "__notes__", ()) if hasattr(n, "name")]
         if not names:  # raised by the constructor: every field structured
             if isinstance(error, CaseValidationError):
+                if absent:  # built with a default in place of a missing key: checked below
+                    continue
                 return error.errors
             raise error  # pragma: no cover - a constructor bug, not a problem of the document
         name = names[0]
         failed.add(name)
         if isinstance(error, KeyError):
-            problems.append(Problem(name, "required key is missing"))
+            by_field[name] = [Problem(name, "required key is missing")]
         elif isinstance(error, CaseValidationError):
-            problems.extend(prefixed(error.errors, name))
+            by_field[name] = list(prefixed(error.errors, name))
         else:  # pragma: no cover - every hook raises CaseValidationError
-            problems.append(Problem(name, str(error)))
+            by_field[name] = [Problem(name, str(error))]
+    # In field order, as cattrs reports them.
+    problems = [problem for field in attrs.fields(cls) for problem in by_field.get(field.name, ())]
     values: dict[str, Any] = {}
     for spec in field_specs(cls):
         if spec.name in failed:
@@ -299,14 +331,17 @@ def load_case(source: CaseSource) -> model.Case:
     """Load and validate a case.
 
     Args:
-        source: JSON text (``str``/``bytes``), a path to a UTF-8 JSON file, or a parsed
-            document (mapping).
+        source: JSON text (``str``/``bytes``), a path to a UTF-8 JSON file (a
+            :class:`pathlib.Path` or another ``os.PathLike``; a ``str`` is always JSON text),
+            or a parsed document (mapping).
 
     Returns:
         The validated, immutable case.
 
     Raises:
-        CaseValidationError: Listing every problem by field path.
+        CaseValidationError: Listing every problem by field path. A ``str`` that is not
+            a case document but names a file (it ends in ``.json`` or the file exists) gets
+            one problem at ``$`` saying to pass ``pathlib.Path(...)``.
         OSError: Only when opening a path fails.
 
     >>> load_case('{"schema_version": 1}')
@@ -316,7 +351,16 @@ def load_case(source: CaseSource) -> model.Case:
     ...
     """
     document: Any
-    if isinstance(source, str | bytes | bytearray):
+    if isinstance(source, str):
+        try:
+            document = parse_json(source)
+        except CaseValidationError as error:
+            if _names_a_file(source):
+                raise _path_hint(source, error.errors[0].message) from None
+            raise
+        if not isinstance(document, dict) and _names_a_file(source):
+            raise _path_hint(source, f"a case must be a JSON object, got {type_name(document)}")
+    elif isinstance(source, bytes | bytearray):
         document = parse_json(source)
     elif isinstance(source, os.PathLike):
         with open(source, "rb") as handle:
@@ -344,6 +388,25 @@ def load_case(source: CaseSource) -> model.Case:
     if problems:
         raise CaseValidationError(problems)
     return _with_effective_pd_l1(case)
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether *text* reads as a file name: it ends in ``.json`` or names an existing file."""
+    if len(text) > 4096 or "\n" in text:
+        return False
+    return text.rstrip().lower().endswith(".json") or os.path.isfile(text)
+
+
+def _path_hint(text: str, reason: str) -> CaseValidationError:
+    """The error at ``$`` for a ``str`` that names a file: say to pass a :class:`pathlib.Path`.
+
+    ``load_case`` reads a ``str`` as JSON text (``api.md``), never as a file name.
+    """
+    message = (
+        f"{reason}; a str is read as JSON text, not as a file name: to read the file, "
+        f"pass pathlib.Path({text!r})"
+    )
+    return CaseValidationError([Problem("$", message)])
 
 
 def _version_of(document: Mapping[str, Any]) -> int:
@@ -419,7 +482,7 @@ def _with_effective_pd_l1(case: model.Case) -> model.Case:
     elif patient.pd_l1_cps is None:
         return case
     else:
-        upgraded = model.PdL1Test(patient.pd_l1_cps, None, None, None)
+        upgraded = model.PdL1Test(cps=patient.pd_l1_cps)
         patient = attrs.evolve(
             patient, biomarkers=attrs.evolve(patient.biomarkers, pd_l1=(upgraded,))
         )
@@ -868,6 +931,9 @@ _RESULT_HOOKS: Final[tuple[tuple[type, Callable[[Any, Any], Any]], ...]] = (
     (OrganDose, _structure_organ),
     (RadiotherapyPlan, _structure_radiotherapy),
 )
+# OptionResult.dose_plan is annotated with the plan union, which the result module imports for
+# type checkers only (the plans import pint); resolve the annotation here, where they are loaded.
+attrs.resolve_types(res.OptionResult, localns={"AnyDosePlan": AnyDosePlan})
 for _result_cls, _hook in _RESULT_HOOKS:
     converter.register_structure_hook(_result_cls, _hook)
     converter.register_unstructure_hook(_result_cls, lambda value: value.to_dict())

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Protocol
+import difflib
+from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
@@ -18,6 +19,9 @@ from ascc_salvage.vocabulary import (
     WarningCode,
 )
 
+if TYPE_CHECKING:  # the plans import the calculators (pint): only for type checkers here
+    from ascc_salvage.calculators.dose_plan import AnyDosePlan
+
 __all__ = [
     "Criterion",
     "MissingInformation",
@@ -25,16 +29,55 @@ __all__ = [
     "Plan",
     "Result",
     "ResultWarning",
+    "UnknownOptionError",
     "result_to_dict",
 ]
 
 
 class Plan(Protocol):
-    """A dose or radiotherapy plan that renders itself as the contract's JSON object."""
+    """A dose or radiotherapy plan that renders itself as the contract's JSON object.
+
+    Every plan in a result is one of the plan classes of
+    :data:`~ascc_salvage.calculators.AnyDosePlan`, which :attr:`OptionResult.dose_plan` is
+    typed as; this protocol stays for code written against the plans' ``to_dict``.
+    """
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready plan."""
         ...  # pragma: no cover - protocol
+
+
+class UnknownOptionError(KeyError):
+    """:meth:`Result.option` was given an id that is not one of the result's options.
+
+    A :class:`KeyError` (so ``except KeyError`` keeps working) whose message names the id
+    and suggests the closest option ids.
+
+    Attributes:
+        option_id: The id that was asked for.
+        suggestions: Up to three close option ids (may be empty).
+    """
+
+    option_id: str
+    suggestions: tuple[str, ...]
+
+    def __init__(self, option_id: object, known: list[str] | tuple[str, ...] = ()) -> None:
+        self.option_id = str(option_id)
+        self.suggestions = tuple(difflib.get_close_matches(self.option_id, known, n=3))
+        super().__init__(self.option_id)
+
+    def __str__(self) -> str:
+        hint = f"; did you mean {', '.join(self.suggestions)}?" if self.suggestions else ""
+        return f"no option {self.option_id!r} in this result{hint}"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_unknown_option, (self.option_id, self.suggestions))
+
+
+def _unknown_option(option_id: str, suggestions: tuple[str, ...]) -> UnknownOptionError:
+    error = UnknownOptionError(option_id)
+    error.suggestions = suggestions
+    return error
 
 
 @attrs.frozen
@@ -71,7 +114,11 @@ class OptionResult:
         flags: Flags (clinical pathway §9), in vocabulary order.
         evidence: Evidence ids of the knowledge base.
         rationale: Plain-language reason for the tier, naming the rule applied.
-        dose_plan: The dose or radiotherapy plan, or ``None``.
+        dose_plan: The dose or radiotherapy plan, or ``None``: a
+            :class:`~ascc_salvage.calculators.DosePlan` (drug regimens), an
+            :class:`~ascc_salvage.calculators.UndeterminedDosePlan` (inputs missing) or a
+            :class:`~ascc_salvage.calculators.RadiotherapyPlan`; amounts are available as
+            floats and as pint quantities (``plan.drug("paclitaxel").per_cycle``).
         rules: Ids of the pathway rules that set the tier (e.g. ``4.1d``).
     """
 
@@ -82,7 +129,7 @@ class OptionResult:
     flags: tuple[Flag, ...]
     evidence: tuple[str, ...]
     rationale: str
-    dose_plan: Plan | None = None
+    dose_plan: AnyDosePlan | None = None
     rules: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
@@ -153,12 +200,24 @@ class Result:
         """Return the evaluation of one option.
 
         Raises:
-            KeyError: *option_id* is not a catalogue option.
+            UnknownOptionError: *option_id* is not one of the result's options (a
+                :class:`KeyError`); the message suggests the closest option ids.
+
+        >>> from ascc_salvage import recommend
+        >>> from ascc_salvage.examples import example
+        >>> result = recommend(example("persistent_resectable").load())
+        >>> str(result.option("salvage_apr").tier)
+        'preferred'
+        >>> try:
+        ...     result.option("salvage_ap")
+        ... except KeyError as error:  # an UnknownOptionError
+        ...     print(error)
+        no option 'salvage_ap' in this result; did you mean salvage_apr?
         """
         for option in self.options:
             if option.option == option_id:
                 return option
-        raise KeyError(option_id)
+        raise UnknownOptionError(option_id, [str(option.option) for option in self.options])
 
     def by_tier(self, tier: Tier | str) -> tuple[OptionResult, ...]:
         """Return the options of one tier, in catalogue order."""

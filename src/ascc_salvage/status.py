@@ -267,7 +267,7 @@ def _cross_check(
     if not findings:
         if not new_sites:
             return findings, None
-        synthetic = Assessment(evaluation, Finding.PROGRESSION, Biopsy.NOT_DONE)
+        synthetic = Assessment(date=evaluation, finding=Finding.PROGRESSION, biopsy=Biopsy.NOT_DONE)
         check = ExtentCheck(
             ExtentEffect.E4,
             None,
@@ -282,7 +282,9 @@ def _cross_check(
     field = f"assessments[{last}].finding"
     if latest.finding is Finding.COMPLETE_RESPONSE:
         if latest.date < evaluation:
-            synthetic = Assessment(evaluation, Finding.RECURRENCE, Biopsy.NOT_DONE)
+            synthetic = Assessment(
+                date=evaluation, finding=Finding.RECURRENCE, biopsy=Biopsy.NOT_DONE
+            )
             check = ExtentCheck(
                 ExtentEffect.E1,
                 latest.finding,

@@ -456,8 +456,6 @@ def _dated_radiotherapy(case: Any) -> Iterator[tuple[str, dt.date]]:
 
 
 def _dated_biomarkers(case: Any) -> Iterator[tuple[str, dt.date]]:
-    if not isinstance(case.patient, model.Patient):  # a wrong Python value, reported
-        return
     for i, test in enumerate(case.patient.biomarkers.pd_l1):
         if test.date is not None:
             yield f"patient.biomarkers.pd_l1[{i}].date", test.date

@@ -40,7 +40,7 @@ def make_patient(**changes: Any) -> Patient:
         serum_creatinine=Creatinine(1.0, "mg/dL"),
         fit_for_major_surgery=True,
         accepts_permanent_colostomy=True,
-        hiv=Hiv(HivStatus.NEGATIVE, None, None),
+        hiv=Hiv(status=HivStatus.NEGATIVE),
         pd_l1_cps=None,
         conditions=(),
     )

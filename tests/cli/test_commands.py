@@ -169,7 +169,7 @@ def _patient(creatinine: Creatinine | None = None) -> Patient:
         weight=Mass(70, "kg"), height=Length(170, "cm"),
         serum_creatinine=creatinine or Creatinine(1.0, "mg/dL"),
         fit_for_major_surgery=None, accepts_permanent_colostomy=None,
-        hiv=Hiv("unknown", None, None), pd_l1_cps=None, conditions=None,  # type: ignore[arg-type]
+        hiv=Hiv(status="unknown"), pd_l1_cps=None, conditions=None,  # type: ignore[arg-type]
     )  # fmt: skip
 
 
@@ -207,7 +207,7 @@ def test_dose_accepts_umol_per_litre_and_inches() -> None:
         weight=Mass(154, "lb"), height=Length(67, "in"),
         serum_creatinine=Creatinine(88, "umol/L"),
         fit_for_major_surgery=None, accepts_permanent_colostomy=None,
-        hiv=Hiv("unknown", None, None), pd_l1_cps=None, conditions=None,  # type: ignore[arg-type]
+        hiv=Hiv(status="unknown"), pd_l1_cps=None, conditions=None,  # type: ignore[arg-type]
     )  # fmt: skip
     assert document == dose_plan("carboplatin_paclitaxel", patient=patient).to_dict()
     assert document["basis"]["creatinine_clearance"]["value"] == pytest.approx(77.97, abs=0.01)

@@ -135,7 +135,9 @@ def _regressing_before_week_26(draw: st.DrawFn) -> Case:
     if not items:
         day = draw(st.integers(0, (case.evaluation_date - crt.end_date).days))
         date = crt.end_date + dt.timedelta(days=day)
-        items = (Assessment(date, Finding.REGRESSING, draw(st.sampled_from(Biopsy))),)
+        items = (
+            Assessment(date=date, finding=Finding.REGRESSING, biopsy=draw(st.sampled_from(Biopsy))),
+        )
     last = attrs.evolve(items[-1], finding=Finding.REGRESSING)
     return attrs.evolve(case, assessments=(*items[:-1], last))
 

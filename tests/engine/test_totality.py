@@ -61,11 +61,11 @@ _LATE_PLATINUM = attrs.evolve(
     _spec_case("s5_4_pfi_missing_progression"),
     prior_systemic_therapy=(
         PriorSystemicTherapy(
-            OptionId.CARBOPLATIN_PACLITAXEL_RETIFANLIMAB,
-            TherapySetting.ADVANCED,
-            dt.date(2025, 9, 14),
-            dt.date(2025, 9, 15),
-            TherapyOutcome.COMPLETED,
+            regimen=OptionId.CARBOPLATIN_PACLITAXEL_RETIFANLIMAB,
+            setting=TherapySetting.ADVANCED,
+            start_date=dt.date(2025, 9, 14),
+            end_date=dt.date(2025, 9, 15),
+            outcome=TherapyOutcome.COMPLETED,
         ),
     ),
 )
@@ -82,7 +82,7 @@ _E4 = attrs.evolve(
     assessments=(),
     disease=attrs.evolve(
         _NO_ASSESSMENT.disease,
-        sites=(DiseaseSite(Site.LIVER, None, 2, None),),
+        sites=(DiseaseSite(site=Site.LIVER, lesions=2),),
     ),
     primary=attrs.evolve(
         _NO_ASSESSMENT.primary,

@@ -507,7 +507,7 @@ def test_the_gfr_keeps_its_unit_and_knows_whether_it_is_indexed() -> None:
 
 def test_the_effective_pd_l1_follows_specimen_then_date_then_cps() -> None:
     def test(cps: float, specimen: str | None, date: str | None) -> model.PdL1Test:
-        return model.PdL1Test(cps, None, specimen, date)  # type: ignore[arg-type]
+        return model.PdL1Test(cps=cps, specimen=specimen, date=date)  # type: ignore[arg-type]
 
     def effective(*tests: model.PdL1Test) -> float:
         chosen = model.Biomarkers(pd_l1=tests).effective_pd_l1
@@ -561,7 +561,7 @@ def test_a_schema_1_cps_is_upgraded_to_a_test_of_unknown_provenance() -> None:
     case = load_case(doc)
     assert case.schema_version == 1
     assert case.patient.pd_l1_cps == 12.5
-    assert case.patient.biomarkers.pd_l1 == (model.PdL1Test(12.5, None, None, None),)
+    assert case.patient.biomarkers.pd_l1 == (model.PdL1Test(cps=12.5),)
     upgraded = schema_2_document(doc)
     assert dump_case(case) == upgraded
     assert load_case(upgraded) == case  # the version read is not part of equality

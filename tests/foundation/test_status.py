@@ -41,13 +41,15 @@ def with_timeline(
     disease: Any = "keep",
 ) -> Case:
     """The example case with assessments ``(day, finding, biopsy)`` counted from CRT start."""
-    items = tuple(Assessment(day(d), Finding(f), Biopsy(b)) for d, f, b in findings)
+    items = tuple(
+        Assessment(date=day(d), finding=Finding(f), biopsy=Biopsy(b)) for d, f, b in findings
+    )
     last = max([d for d, _, _ in findings] + [d for d, _ in surgery] + [50])
     changes: dict[str, Any] = {
         "assessments": items,
         "evaluation_date": day(evaluation_day if evaluation_day is not None else last),
         "prior_salvage_surgery": tuple(
-            PriorSalvageSurgery(day(d), SurgeryProcedure(p), None) for d, p in surgery
+            PriorSalvageSurgery(date=day(d), procedure=SurgeryProcedure(p)) for d, p in surgery
         ),
     }
     if disease != "keep":
@@ -340,7 +342,7 @@ def test_a_new_distant_or_regional_site_is_always_active_disease(case: Case) -> 
 
 
 def test_cross_check_on_the_timeline_helper() -> None:
-    liver = DiseaseSite(Site.LIVER, None, 2, None)
+    liver = DiseaseSite(site=Site.LIVER, lesions=2)
     assert BASE.disease is not None
     with_liver = attrs.evolve(BASE.disease, sites=(*BASE.disease.sites, liver))
     case = with_timeline([(77, "regressing", "not_done")], evaluation_day=90, disease=with_liver)

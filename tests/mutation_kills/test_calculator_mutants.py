@@ -221,7 +221,12 @@ def test_course_ending_on_the_evaluation_date_is_accepted() -> None:
 
 
 def test_case_model_courses_with_a_dose_measurement() -> None:
-    prior = PriorRadiotherapy(RadiotherapyRegion.PELVIS, months_before(24), Dose(5040, "cGy"), 28)
+    prior = PriorRadiotherapy(
+        region=RadiotherapyRegion.PELVIS,
+        end_date=months_before(24),
+        dose=Dose(5040, "cGy"),
+        fractions=28,
+    )
     result = screen(previous_courses=[prior])
     assert result.missing == ()
     assert result.organs[0].previous_eqd2_gy == pytest.approx(_previous_eqd2())
@@ -372,7 +377,7 @@ def test_radiotherapy_option_rejects_an_auc_alone() -> None:
         serum_creatinine=Creatinine(1.0, "mg/dL"),
         fit_for_major_surgery=True,
         accepts_permanent_colostomy=True,
-        hiv=Hiv(HivStatus.NEGATIVE, None, None),
+        hiv=Hiv(status=HivStatus.NEGATIVE),
         pd_l1_cps=None,
         conditions=(),
     )

@@ -87,6 +87,10 @@ _MOSTELLER: Final = BsaFormula.MOSTELLER.value
 _ACTUAL: Final = WeightBasis.ACTUAL.value
 
 
+#: The pint spelling of each dose rule's UCUM unit (:attr:`DrugPlan.rule_unit`).
+_RULE_UNITS: Final = {"mg/m2": "mg/m**2", "mg/kg": "mg/kg", "mg": "mg", "mg.min/mL": "mg*min/mL"}
+
+
 def _q(value: float, unit: str) -> dict[str, object]:
     return {"value": value, "unit": unit}
 
@@ -128,6 +132,13 @@ class DrugPlan:
     def per_cycle(self) -> Quantity:
         """Total per cycle (mg quantity)."""
         return quantity(self.per_cycle_mg, UNIT_MG)
+
+    @property
+    def rule_dose_quantity(self) -> Quantity:
+        """The regimen's dose in the rule's unit as a quantity (``80 mg/m²``, ``5 mg·min/mL``)."""
+        from ascc_salvage.units import Q_
+
+        return Q_(self.rule_dose, _RULE_UNITS[self.rule_unit])
 
     def to_dict(self) -> dict[str, object]:
         """The drug entry of the ``dose_plan`` JSON object."""
@@ -667,12 +678,9 @@ def dose_plan(
         TypeError: *patient* is not a Patient, or an argument has the wrong type.
         ValueError: Unknown regimen, variant or agent; a wrong kind of AUC.
 
-    >>> from ascc_salvage.case import Creatinine, Hiv, Length, Mass, Patient
-    >>> patient = Patient(age_years=60, sex="male", ecog=1, karnofsky=None,
-    ...     weight=Mass(70, "kg"), height=Length(170, "cm"),
-    ...     serum_creatinine=Creatinine(1.0, "mg/dL"), fit_for_major_surgery=True,
-    ...     accepts_permanent_colostomy=True, hiv=Hiv("negative", None, None),
-    ...     pd_l1_cps=None, conditions=())
+    >>> from ascc_salvage.model import Hiv, Patient
+    >>> patient = Patient(age_years=60, sex="male", weight=(70, "kg"), height=(170, "cm"),
+    ...     serum_creatinine=(1.0, "mg/dL"), hiv=Hiv(status="negative"))
     >>> plan = dose_plan("carboplatin_paclitaxel", patient=patient)
     >>> round(plan.drug("paclitaxel").per_administration_mg, 2)
     145.45

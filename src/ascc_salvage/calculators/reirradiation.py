@@ -120,6 +120,11 @@ class OrganDose:
         return quantity(self.alpha_beta_gy, UNIT_GY)
 
     @property
+    def previous_eqd2(self) -> Quantity:
+        """EQD2 of the previous courses alone (Gy quantity)."""
+        return quantity(self.previous_eqd2_gy, UNIT_GY)
+
+    @property
     def cumulative_eqd2(self) -> Quantity:
         """Cumulative EQD2 including the planned course (Gy quantity)."""
         return quantity(self.cumulative_eqd2_gy, UNIT_GY)

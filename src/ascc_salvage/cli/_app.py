@@ -480,7 +480,7 @@ def dose(
         serum_creatinine=creatinine,
         fit_for_major_surgery=None,
         accepts_permanent_colostomy=None,
-        hiv=Hiv(HivStatus.UNKNOWN, None, None),
+        hiv=Hiv(status=HivStatus.UNKNOWN),
         pd_l1_cps=None,
         conditions=None,
     )

@@ -27,7 +27,7 @@ import attrs
 from ascc_salvage import plausibility
 from ascc_salvage._engine_support import check_supported
 from ascc_salvage._version import __version__
-from ascc_salvage.calculators.dose_plan import plan_from_floats, radiotherapy_plan
+from ascc_salvage.calculators.dose_plan import AnyDosePlan, plan_from_floats, radiotherapy_plan
 from ascc_salvage.calculators.reirradiation import ReirradiationAssessment
 from ascc_salvage.case import SCHEMA_VERSION, Case
 from ascc_salvage.engine._assessment import confirmation_gate, extent_cross_check, route_by_status
@@ -43,7 +43,6 @@ from ascc_salvage.result import (
     Criterion,
     MissingInformation,
     OptionResult,
-    Plan,
     Result,
     ResultWarning,
 )
@@ -172,9 +171,9 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
         d.warn(WarningCode.IMPLAUSIBLE_VALUE, item.message, (item.path,))
 
 
-def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, Plan]:
+def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, AnyDosePlan]:
     patient = case.patient
-    plans = dict(
+    plans: dict[OptionId, AnyDosePlan] = dict(
         _systemic_plans(
             kb,
             case.jurisdiction,
@@ -210,7 +209,7 @@ def _systemic_plans(
     creatinine: float | None,
     age: int | None,
     sex: Sex | None,
-) -> tuple[tuple[OptionId, Plan], ...]:
+) -> tuple[tuple[OptionId, AnyDosePlan], ...]:
     """The plan of each systemic option, its approved agents first (§5.3)."""
     held = (
         option_approvals(kb, str(jurisdiction), as_of)
@@ -236,7 +235,7 @@ def _systemic_plans(
 
 
 @functools.lru_cache(maxsize=16)
-def _schedule_plan(option: OptionId, kb: KnowledgeBase) -> Plan:
+def _schedule_plan(option: OptionId, kb: KnowledgeBase) -> AnyDosePlan:
     """The knowledge base's default schedule of a radiotherapy option (no screen)."""
     return radiotherapy_plan(str(option), knowledge=kb)
 
@@ -304,7 +303,7 @@ def _option_result(
     flags: tuple[Flag, ...],
     evidence: tuple[str, ...],
     rationale: str,
-    plan: Plan | None,
+    plan: AnyDosePlan | None,
     rules: tuple[str, ...],
 ) -> OptionResult:
     """``OptionResult(option, tier, …)``, the slots written directly."""

@@ -15,6 +15,7 @@ from typing import Any, Final
 
 import attrs
 
+from ascc_salvage.calculators.dose_plan import UndeterminedDosePlan
 from ascc_salvage.case import Case, Measurement
 from ascc_salvage.knowledge import KnowledgeBase, Outcome, option_label
 from ascc_salvage.result import OptionResult, Result
@@ -241,9 +242,8 @@ def _grade_of(evidence_id: str, kb: KnowledgeBase) -> EvidenceGrade:
 
 def _missing_fields(option: OptionResult, result: Result) -> tuple[str, ...]:
     fields = [item.field for item in result.missing_information if option.option in item.needed_for]
-    plan = None if option.dose_plan is None else option.dose_plan.to_dict()
-    if isinstance(plan, Mapping) and "undetermined" in plan:
-        fields += [field for field in plan["undetermined"] if field not in fields]
+    if isinstance(option.dose_plan, UndeterminedDosePlan):
+        fields += [field for field in option.dose_plan.missing if field not in fields]
     for criterion in option.criteria:
         fields += [field for field in criterion.missing if field not in fields]
     return tuple(fields)

@@ -415,7 +415,7 @@ def _schema_2_patient(draw: st.DrawFn, patient: Patient, *, unsupported: bool) -
     frail = None if contradicts else patient.frail
     # Tests with their provenance are drawn with the case (their dates depend on it).
     cps = patient.pd_l1_cps
-    tests = () if cps is None else (PdL1Test(cps, None, None, None),)  # the upgraded form
+    tests = () if cps is None else (PdL1Test(cps=cps),)  # the upgraded form
     markers = Biomarkers(
         pd_l1=tests,
         hpv=draw(_nullable(st.sampled_from(MarkerStatus))) if unsupported else None,
@@ -425,10 +425,15 @@ def _schema_2_patient(draw: st.DrawFn, patient: Patient, *, unsupported: bool) -
             draw(_nullable(st.floats(0, 1000, allow_nan=False))) if unsupported else None
         ),
     )
-    liver = HepaticFunction(None, None, None, None)
+    liver = HepaticFunction()
     if unsupported:
         ratio = _nullable(st.floats(0, 50, allow_nan=False) | st.integers(0, 50))
-        liver = HepaticFunction(draw(ratio), draw(ratio), draw(ratio), draw(ratio))
+        liver = HepaticFunction(
+            bilirubin_x_uln=draw(ratio),
+            ast_x_uln=draw(ratio),
+            alt_x_uln=draw(ratio),
+            alp_x_uln=draw(ratio),
+        )
     gfr = None
     if unsupported:
         gfr = draw(_nullable(_measurements(GlomerularFiltrationRate, low=1, high=200)))
@@ -578,6 +583,14 @@ def _chemoradiotherapies(
     )
 
 
+def _phase(
+    sequence: int, technique: PhaseTechnique, target: PhaseTarget, dose: Dose, fractions: int
+) -> RadiotherapyPhase:
+    return RadiotherapyPhase(
+        sequence=sequence, technique=technique, target=target, dose=dose, fractions=fractions
+    )
+
+
 @st.composite
 def _phases(
     draw: st.DrawFn, dose: Dose, fractions: int, *, groins: bool
@@ -589,18 +602,12 @@ def _phases(
     technique = draw(st.sampled_from(PhaseTechnique))
     first = draw(st.integers(1, fractions))
     first_gy = dose.canonical * first / fractions
-    phases = [RadiotherapyPhase(1, technique, PhaseTarget.PRIMARY, Dose(first_gy, "Gy"), first)]
+    phases = [_phase(1, technique, PhaseTarget.PRIMARY, Dose(first_gy, "Gy"), first)]
     rest = Dose(dose.canonical - first_gy, "Gy") if first < fractions else None
-    phases += [
-        RadiotherapyPhase(2, technique, PhaseTarget.PRIMARY, r, fractions - first)
-        for r in [rest]
-        if r
-    ]
+    phases += [_phase(2, technique, PhaseTarget.PRIMARY, r, fractions - first) for r in [rest] if r]
     if groins and draw(st.booleans()):
         groin_gy = draw(st.floats(0.5 * first, 2.5 * first, allow_nan=False))
-        phases.insert(
-            1, RadiotherapyPhase(1, technique, PhaseTarget.GROINS, Dose(groin_gy, "Gy"), first)
-        )
+        phases.insert(1, _phase(1, technique, PhaseTarget.GROINS, Dose(groin_gy, "Gy"), first))
     return tuple(phases)
 
 
@@ -631,7 +638,7 @@ def assessments(
         if not allowed:  # pragma: no cover - only complete_response with biopsies=[positive]
             raise ValueError("a complete response cannot have a positive biopsy")
         when = draw(date if date is not None else case_dates())
-        return Assessment(when, finding, draw(st.sampled_from(allowed)))
+        return Assessment(date=when, finding=finding, biopsy=draw(st.sampled_from(allowed)))
 
     return build()
 
@@ -915,7 +922,10 @@ def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatu
         count = draw(st.integers(0, 3))
         dates = draw(_sorted_dates(end, before_window, count))
         kinds = findings(count, _NOT_OPENING)
-        items = [Assessment(d, f, biopsy(f)) for d, f in zip(dates, kinds, strict=True)]
+        items = [
+            Assessment(date=d, finding=f, biopsy=biopsy(f))
+            for d, f in zip(dates, kinds, strict=True)
+        ]
         if hint is DiseaseStatus.TOO_EARLY_TO_ASSESS:
             earliest = dates[-1] if dates else end
             evaluation = draw(case_dates(min_value=earliest, max_value=before_window))
@@ -927,23 +937,25 @@ def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatu
         count = draw(st.integers(0, 3))
         dates = draw(_sorted_dates(end, window, count))
         items = [
-            Assessment(d, f, biopsy(f))
+            Assessment(date=d, finding=f, biopsy=biopsy(f))
             for d, f in zip(dates, findings(count, _NOT_OPENING), strict=True)
         ]
         last_date = draw(case_dates(min_value=max([window, *dates]), max_value=late))
         if hint is DiseaseStatus.PERSISTENT:
             last = Assessment(
-                last_date,
-                draw(st.sampled_from(_RESIDUAL)),
-                draw(st.sampled_from((Biopsy.POSITIVE, Biopsy.NOT_DONE))),
+                date=last_date,
+                finding=draw(st.sampled_from(_RESIDUAL)),
+                biopsy=draw(st.sampled_from((Biopsy.POSITIVE, Biopsy.NOT_DONE))),
             )
         elif draw(st.booleans()):
-            last = Assessment(last_date, Finding.EQUIVOCAL, biopsy(Finding.EQUIVOCAL))
+            last = Assessment(
+                date=last_date, finding=Finding.EQUIVOCAL, biopsy=biopsy(Finding.EQUIVOCAL)
+            )
         else:
             last = Assessment(
-                last_date,
-                draw(st.sampled_from(_RESIDUAL)),
-                draw(st.sampled_from(_NON_MALIGNANT_BIOPSY)),
+                date=last_date,
+                finding=draw(st.sampled_from(_RESIDUAL)),
+                biopsy=draw(st.sampled_from(_NON_MALIGNANT_BIOPSY)),
             )
         items.append(last)
         evaluation = draw(case_dates(min_value=last_date, max_value=late))
@@ -953,7 +965,10 @@ def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatu
         count = draw(st.integers(0, 4))
         dates = draw(_sorted_dates(end, late, count + 1))
         kinds = [*findings(count, tuple(Finding)), Finding.COMPLETE_RESPONSE]
-        items = [Assessment(d, f, biopsy(f)) for d, f in zip(dates, kinds, strict=True)]
+        items = [
+            Assessment(date=d, finding=f, biopsy=biopsy(f))
+            for d, f in zip(dates, kinds, strict=True)
+        ]
         evaluation = draw(case_dates(min_value=dates[-1], max_value=late))
         return evaluation, items, surgeries
 
@@ -971,7 +986,10 @@ def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatu
         tail = findings(after, (*_NOT_OPENING, *_OPENERS))
         kinds = [*head, opener, *tail]
         dates = draw(_sorted_dates(end, late, len(kinds)))
-        items = [Assessment(d, f, biopsy(f)) for d, f in zip(dates, kinds, strict=True)]
+        items = [
+            Assessment(date=d, finding=f, biopsy=biopsy(f))
+            for d, f in zip(dates, kinds, strict=True)
+        ]
         evaluation = draw(case_dates(min_value=dates[-1], max_value=late))
         return evaluation, items, surgeries
 
@@ -979,16 +997,16 @@ def _hinted_timeline(draw: st.DrawFn, crt: Chemoradiotherapy, hint: DiseaseStatu
         count = draw(st.integers(0, 4))
         dates = draw(_sorted_dates(end, late, count))
         items = [
-            Assessment(d, f, biopsy(f))
+            Assessment(date=d, finding=f, biopsy=biopsy(f))
             for d, f in zip(dates, findings(count, tuple(Finding)), strict=True)
         ]
         first_free = _day(dates[-1], 1) if dates else end
         surgery_date = draw(case_dates(min_value=first_free, max_value=_day(first_free, 400)))
         surgeries.append(
             PriorSalvageSurgery(
-                surgery_date,
-                draw(st.sampled_from(SurgeryProcedure)),
-                draw(_nullable(st.sampled_from(Margin))),
+                date=surgery_date,
+                procedure=draw(st.sampled_from(SurgeryProcedure)),
+                margin=draw(_nullable(st.sampled_from(Margin))),
             )
         )
         evaluation = draw(case_dates(min_value=surgery_date, max_value=_day(surgery_date, 400)))
