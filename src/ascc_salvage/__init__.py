@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from ascc_salvage.engine import recommend
     from ascc_salvage.errors import CaseValidationError, Problem, UnsupportedCaseError
     from ascc_salvage.io import dump_case, load_case, load_result
-    from ascc_salvage.result import Result, result_to_dict
+    from ascc_salvage.result import Result, result_to_dict, result_to_json
     from ascc_salvage.status import StatusAssessment, assess_status
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "recommend",
     "recommend_many",
     "result_to_dict",
+    "result_to_json",
 ]
 
 _LAZY = {
@@ -55,6 +56,7 @@ _LAZY = {
     "recommend": "ascc_salvage.engine",
     "recommend_many": "ascc_salvage.batch",
     "result_to_dict": "ascc_salvage.result",
+    "result_to_json": "ascc_salvage.result",
 }
 
 

@@ -19,7 +19,7 @@ from typing import Any, Final, NoReturn
 import click
 
 from ascc_salvage import examples as bundled
-from ascc_salvage import knowledge
+from ascc_salvage import knowledge, units
 from ascc_salvage.calculators import UndeterminedDosePlan, dose_plan
 from ascc_salvage.case import Creatinine, Hiv, Length, Mass, Patient
 from ascc_salvage.cli._batch import batch
@@ -48,10 +48,10 @@ from ascc_salvage.cli._serve import serve
 from ascc_salvage.cli._views import dose_plan_blocks, evidence_blocks, result_blocks
 from ascc_salvage.errors import CaseValidationError, UnsupportedCaseError
 from ascc_salvage.io import load_case
-from ascc_salvage.result import result_to_dict
+from ascc_salvage.result import result_to_dict, result_to_json
 from ascc_salvage.staging import Edition, MCategory, NCategory, TCategory, stage_group
 from ascc_salvage.status import assess_status
-from ascc_salvage.units import Q_, UnitKind
+from ascc_salvage.units import UnitKind
 from ascc_salvage.vocabulary import HivStatus, Jurisdiction, Sex
 
 __all__ = ["cli", "main"]
@@ -249,10 +249,11 @@ def recommend(
         result = run(_load(source, document), knowledge=kb)
     except UnsupportedCaseError as error:
         raise InvalidCase(source, unsupported_problems(error)) from None
+    if output_format == "json":  # result_to_dict's document, written fast (same bytes)
+        write_text(result_to_json(result, indent=2) + "\n")
+        return
     result_document = result_to_dict(result)
-    if output_format == "json":
-        write_json(result_document)
-    elif output_format == "markdown":
+    if output_format == "markdown":
         write_text(render_markdown(result_blocks(result_document, markdown=True)))
     else:
         write_blocks(result_blocks(result_document))
@@ -414,7 +415,7 @@ def dose(
             patient=patient,
             variant=variant,
             agent=agent,
-            auc=None if auc is None else Q_(auc, "mg*min/mL"),
+            auc=None if auc is None else units.Q_(auc, "mg*min/mL"),
         )
     except ValueError as error:
         regimens = [r.id for r in knowledge.regimens()] + [

@@ -53,7 +53,7 @@ from ascc_salvage.cli._common import (
 )
 from ascc_salvage.errors import CaseValidationError, UnsupportedCaseError
 from ascc_salvage.io import load_case
-from ascc_salvage.result import result_to_dict
+from ascc_salvage.result import result_to_json
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES
 
 if TYPE_CHECKING:
@@ -144,8 +144,7 @@ def _process(item: Item, knowledge_dir: str | None = None) -> Outcome:
     except UnsupportedCaseError as error:
         problems = tuple((p.path, p.message) for p in unsupported_problems(error))
         return Outcome(item.line, item.size, None, None, None, problems)
-    document = result_to_dict(result)
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = result_to_json(result)
     plan = " + ".join(str(option) for option in result.preferred) or "(nothing preferred)"
     return Outcome(item.line, item.size, text, str(result.disease_status), plan, ())
 
