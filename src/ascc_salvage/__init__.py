@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ascc_salvage._version import __version__
 
 if TYPE_CHECKING:
-    from ascc_salvage.batch import recommend_many
+    from ascc_salvage.batch import recommend_many, recommend_many_json
     from ascc_salvage.case import Case
     from ascc_salvage.engine import recommend
     from ascc_salvage.errors import CaseValidationError, Problem, UnsupportedCaseError
@@ -38,6 +38,7 @@ __all__ = [
     "load_result",
     "recommend",
     "recommend_many",
+    "recommend_many_json",
     "result_to_dict",
     "result_to_json",
 ]
@@ -55,6 +56,7 @@ _LAZY = {
     "load_result": "ascc_salvage.io",
     "recommend": "ascc_salvage.engine",
     "recommend_many": "ascc_salvage.batch",
+    "recommend_many_json": "ascc_salvage.batch",
     "result_to_dict": "ascc_salvage.result",
     "result_to_json": "ascc_salvage.result",
 }
