@@ -252,8 +252,9 @@ def result_to_json(result: Result, *, indent: int | None = None) -> str:
     """
     if indent not in (None, 2):
         raise ValueError(f"indent must be None or 2, got {indent!r}")
-    if _orjson_writes_the_same(result):
-        document = _orjson_document(result)
+    numbers: list[Any] = []
+    document = _orjson_document(result, numbers)
+    if _plain(numbers):
         option = orjson.OPT_INDENT_2 if indent else 0
         try:
             return orjson.dumps(document, option=option).decode("utf-8")
@@ -292,34 +293,81 @@ def _document_numbers(node: object, numbers: list[Any]) -> None:
         numbers.append(node)
 
 
-def _plan_numbers(plan: Any, numbers: list[Any]) -> None:
-    """Append the float attributes a dose plan writes (the library's plans by attribute).
+def _quantity(value: Any, unit: str, numbers: list[Any]) -> dict[str, Any]:
+    numbers.append(value)
+    return {"value": value, "unit": unit}
 
-    Integer attributes are not collected: an integer is always plain (see :func:`_plain`).
-    Objects of other types add every number of their ``to_dict()``.
+
+def _orjson_plan(plan: Any, numbers: list[Any]) -> dict[str, Any]:
+    """``plan.to_dict()`` for orjson, adding the floats it writes to *numbers*.
+
+    The library's plans (by exact type) are written here, with what their ``to_dict``
+    writes (tuples stand for lists); integer attributes are not collected, as an integer is
+    always plain (see :func:`_plain`). Objects of other types are written by their
+    ``to_dict``, every number of which is collected.
     """
     kind = type(plan)
     classes = _plan_classes()
     if kind is classes.undetermined:
-        return
+        return {"undetermined": plan.missing}
     if kind is classes.dose:
-        numbers += (plan.bsa_m2, plan.creatinine_clearance_ml_min)
-        for drug in plan.drugs:
-            if type(drug) is classes.drug:
-                numbers += (drug.rule_dose, drug.per_administration_mg, drug.per_cycle_mg)
-            else:
-                _document_numbers(drug.to_dict(), numbers)
-        for alternative in plan.alternatives:
-            _plan_numbers(alternative, numbers)
-    elif kind is classes.radiotherapy:
-        numbers += (plan.total_dose_gy, plan.dose_per_fraction_gy)
-        for organ in plan.cumulative_eqd2:
-            if type(organ) is classes.organ:
-                numbers += (organ.alpha_beta_gy, organ.cumulative_eqd2_gy, organ.limit_gy)
-            else:
-                _document_numbers(organ.to_dict(), numbers)
-    else:
-        _document_numbers(plan.to_dict(), numbers)
+        bsa, clearance = plan.bsa_m2, plan.creatinine_clearance_ml_min
+        return {
+            "regimen": plan.regimen,
+            "variant": plan.variant,
+            "basis": {
+                "bsa": None if bsa is None else _quantity(bsa, "m2", numbers),
+                "bsa_formula": plan.bsa_formula,
+                "creatinine_clearance": (
+                    None if clearance is None else _quantity(clearance, "mL/min", numbers)
+                ),
+                "weight_basis": plan.weight_basis,
+                "creatinine_floor_applied": plan.creatinine_floor_applied,
+                "gfr_capped": plan.gfr_capped,
+            },
+            "cycle_length": {"value": plan.cycle_length_days, "unit": "d"},
+            "cycles": plan.cycles,
+            "drugs": [
+                {
+                    "drug": drug.drug,
+                    "rule": drug.rule,
+                    "rule_dose": _quantity(drug.rule_dose, drug.rule_unit, numbers),
+                    "route": drug.route,
+                    "days": drug.days,
+                    "per_administration": _quantity(drug.per_administration_mg, "mg", numbers),
+                    "per_cycle": _quantity(drug.per_cycle_mg, "mg", numbers),
+                }
+                if type(drug) is classes.drug
+                else _numbers_of(drug.to_dict(), numbers)
+                for drug in plan.drugs
+            ],
+            "alternatives": [_orjson_plan(other, numbers) for other in plan.alternatives],
+        }
+    if kind is classes.radiotherapy:
+        return {
+            "total_dose": _quantity(plan.total_dose_gy, "Gy", numbers),
+            "fractions": plan.fractions,
+            "dose_per_fraction": _quantity(plan.dose_per_fraction_gy, "Gy", numbers),
+            "cumulative_eqd2": [
+                {
+                    "organ": organ.organ,
+                    "alpha_beta": _quantity(organ.alpha_beta_gy, "Gy", numbers),
+                    "value": _quantity(organ.cumulative_eqd2_gy, "Gy", numbers),
+                    "limit": _quantity(organ.limit_gy, "Gy", numbers),
+                }
+                if type(organ) is classes.organ
+                else _numbers_of(organ.to_dict(), numbers)
+                for organ in plan.cumulative_eqd2
+            ],
+            "nominal": plan.nominal,
+        }
+    return _numbers_of(plan.to_dict(), numbers)
+
+
+def _numbers_of(document: dict[str, Any], numbers: list[Any]) -> dict[str, Any]:
+    """*document*, with every number in it added to *numbers*."""
+    _document_numbers(document, numbers)
+    return document
 
 
 @attrs.frozen
@@ -345,26 +393,18 @@ def _plan_classes() -> _PlanClasses:
     return _PlanClasses(UndeterminedDosePlan, DosePlan, DrugPlan, RadiotherapyPlan, OrganDose)
 
 
-def _orjson_writes_the_same(result: Result) -> bool:
-    """Whether orjson writes every number of *result* as the standard library does."""
-    numbers: list[Any] = [result.weeks_from_crt_start]
-    for option in result.options:
-        if option.dose_plan is not None:
-            _plan_numbers(option.dose_plan, numbers)
-    return _plain(numbers)
-
-
-def _orjson_document(result: Result) -> dict[str, Any]:
-    """:func:`result_to_dict` for orjson: enum members and tuples as they are.
+def _orjson_document(result: Result, numbers: list[Any]) -> dict[str, Any]:
+    """:func:`result_to_dict` for orjson, adding the floats it holds to *numbers*.
 
     orjson writes a string enum member as its value and a tuple as an array, which is what
     ``str(member)`` and ``list(items)`` give the standard library; objects of the result
     classes' own types are written inline, any other object through its ``to_dict``.
     """
+    numbers.append(result.weeks_from_crt_start)
     options = []
     for option in result.options:
         if type(option) is not OptionResult:
-            options.append(option.to_dict())
+            options.append(_numbers_of(option.to_dict(), numbers))
             continue
         plan = option.dose_plan
         options.append(
@@ -375,13 +415,13 @@ def _orjson_document(result: Result) -> dict[str, Any]:
                 "criteria": [
                     {"id": c.id, "result": c.result, "explanation": c.explanation}
                     if type(c) is Criterion
-                    else c.to_dict()
+                    else _numbers_of(c.to_dict(), numbers)
                     for c in option.criteria
                 ],
                 "flags": option.flags,
                 "evidence": option.evidence,
                 "rationale": option.rationale,
-                "dose_plan": None if plan is None else plan.to_dict(),
+                "dose_plan": None if plan is None else _orjson_plan(plan, numbers),
             }
         )
     return {
@@ -402,13 +442,13 @@ def _orjson_document(result: Result) -> dict[str, Any]:
         "missing_information": [
             {"field": m.field, "needed_for": m.needed_for}
             if type(m) is MissingInformation
-            else m.to_dict()
+            else _numbers_of(m.to_dict(), numbers)
             for m in result.missing_information
         ],
         "warnings": [
             {"code": w.code, "message": w.message, "fields": w.fields}
             if type(w) is ResultWarning
-            else w.to_dict()
+            else _numbers_of(w.to_dict(), numbers)
             for w in result.warnings
         ],
     }
