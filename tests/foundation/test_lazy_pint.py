@@ -48,7 +48,7 @@ def test_case_to_result_to_json_does_not_import_pint() -> None:
     assert out == "False\n"
 
 
-def test_the_json_command_does_not_import_pint() -> None:
+def test_the_json_command_does_not_import_pint_or_rich() -> None:
     out = _fresh(
         """
         import sys
@@ -59,10 +59,11 @@ def test_the_json_command_does_not_import_pint() -> None:
             main()
         finally:
             sys.stdout.flush()
-            print("pint" in sys.modules, file=sys.__stdout__)
+            loaded = [m for m in ("pint", "rich", "multiprocessing") if m in sys.modules]
+            print(loaded, file=sys.__stdout__)
         """
     )
-    assert out.endswith("}\nFalse\n")
+    assert out.endswith("}\n[]\n")  # nor rich nor a process pool: not needed for JSON
 
 
 def test_asking_for_a_quantity_imports_pint() -> None:
@@ -102,3 +103,11 @@ def test_the_registry_is_built_once() -> None:
 def test_other_module_attributes_do_not_exist() -> None:
     with pytest.raises(AttributeError, match="no attribute 'registry'"):
         _ = units.registry  # type: ignore[attr-defined]
+
+
+def test_the_cli_imports_rich_on_first_use() -> None:
+    from ascc_salvage.cli import _common
+
+    assert _common.Console.__module__ == "rich.console"
+    with pytest.raises(AttributeError, match="no attribute 'Table'"):
+        _ = _common.Table  # type: ignore[attr-defined]

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 
 import click
-from rich.console import Console
 
 from ascc_salvage.cli._render import Block, render_plain, render_rich
 from ascc_salvage.errors import CaseValidationError, Problem, UnsupportedCaseError
@@ -159,8 +158,9 @@ def write_json(document: object) -> None:
 def write_blocks(blocks: Iterable[Block]) -> None:
     """Write a view to stdout: styled on a terminal, plain text otherwise."""
     if is_terminal(sys.stdout):
+        console = getattr(sys.modules[__name__], "Console")  # noqa: B009 - see __getattr__
         with writing_stdout():
-            render_rich(blocks, Console(file=sys.stdout, highlight=False))
+            render_rich(blocks, console(file=sys.stdout, highlight=False))
             sys.stdout.flush()
     else:
         write_text(render_plain(blocks))
@@ -240,3 +240,17 @@ def unsupported_problems(error: UnsupportedCaseError) -> list[Problem]:
         Problem(field, "not honoured by the pathway v2 engine yet (schema 2 value)")
         for field in error.fields
     ]
+
+
+def __getattr__(name: str) -> Any:
+    """``Console``: rich's console class, imported on first use (PEP 562).
+
+    rich is imported only for terminal output, so that the JSON and plain-text commands
+    start faster.
+    """
+    if name != "Console":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from rich.console import Console
+
+    globals()["Console"] = Console
+    return Console

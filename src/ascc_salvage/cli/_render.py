@@ -9,12 +9,12 @@ evidence ids in brackets stay as written. JSON output never comes through here.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import attrs
-from rich.console import Console
-from rich.table import Table as RichTable
-from rich.text import Text
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 __all__ = [
     "Block",
@@ -139,6 +139,9 @@ def render_markdown(blocks: Iterable[Block]) -> str:
 
 def render_rich(blocks: Iterable[Block], console: Console) -> None:
     """Print blocks to a rich console (a terminal), styled; text is never read as markup."""
+    from rich.table import Table as RichTable  # rich is imported for terminal output only
+    from rich.text import Text
+
     for block in blocks:
         if isinstance(block, Heading):
             if block.level == 1:
