@@ -142,15 +142,21 @@ def batch(floor_dir: Path, lines: int, runs: int) -> None:
         command = [sys.executable, "-m", "ascc_salvage", "batch", str(path)]
         command += ["--out", os.devnull]
 
+        cpu: dict[int, list[tuple[float, float]]] = {1: [], 2: []}
+
         def run(workers: int) -> float:
             start = time.perf_counter()
-            subprocess.run(
-                [*command, "--workers", str(workers)],
+            process = subprocess.run(
+                [sys.executable, "-c", _CPU_WRAPPER, *command[3:], "--workers", str(workers)],
                 env=env,
                 check=True,
-                stderr=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                text=True,
             )
-            return time.perf_counter() - start
+            wall = time.perf_counter() - start
+            parent, children = map(float, process.stderr.strip().splitlines()[-1].split())
+            cpu[workers].append((parent, children))
+            return wall
 
         run(1)  # warm the bytecode
         one: list[float] = []
@@ -163,7 +169,35 @@ def batch(floor_dir: Path, lines: int, runs: int) -> None:
         print(f"  --workers 1  median {first:6.2f} s  ({lines / first:7.0f} lines/s)  {one}")
         print(f"  --workers 2  median {second:6.2f} s  ({lines / second:7.0f} lines/s)  {two}")
         print(f"  speed-up     {first / second:.2f}×")
+        for workers, times in cpu.items():
+            parent = statistics.median(t[0] for t in times)
+            children = statistics.median(t[1] for t in times)
+            print(
+                f"  --workers {workers}: CPU of the main process {parent:6.2f} s, "
+                f"of the workers {children:6.2f} s"
+            )
+        # With the main process's CPU p and the workers' CPU w (both of --workers 2), two
+        # free cores finish in about max(p, w / 2): the speed-up an idle machine would give.
+        parent = statistics.median(t[0] for t in cpu[2])
+        children = statistics.median(t[1] for t in cpu[2])
+        single = statistics.median(t[0] for t in cpu[1])
+        print(f"  idle-machine bound  {single / max(parent, children / 2):.2f}× (CPU time)")
         print(f"  ({_load()})")
+
+
+#: Runs ``python -m ascc_salvage ARGS`` in this process, then writes its own CPU time and
+#: that of its (finished) worker processes to stderr.
+_CPU_WRAPPER = """
+import resource, sys
+sys.argv = ["ascc-salvage", *sys.argv[1:]]
+from ascc_salvage.cli import main
+try:
+    main()
+finally:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(own.ru_utime + own.ru_stime, kids.ru_utime + kids.ru_stime, file=sys.stderr)
+"""
 
 
 def main() -> None:
