@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from ascc_salvage._version import __version__
 
 if TYPE_CHECKING:
-    from ascc_salvage.batch import recommend_many
+    from ascc_salvage.batch import recommend_many, recommend_many_json
     from ascc_salvage.case import (
         Assessment,
         Case,
@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from ascc_salvage.errors import CaseValidationError, Problem, UnsupportedCaseError
     from ascc_salvage.io import dump_case, load_case, load_result
     from ascc_salvage.rendering import render
-    from ascc_salvage.result import Result, result_to_dict
+    from ascc_salvage.result import Result, result_to_dict, result_to_json
     from ascc_salvage.status import StatusAssessment, assess_status
 
 __all__ = [
@@ -73,8 +73,10 @@ __all__ = [
     "load_result",
     "recommend",
     "recommend_many",
+    "recommend_many_json",
     "render",
     "result_to_dict",
+    "result_to_json",
 ]
 
 _LAZY = {
@@ -103,8 +105,10 @@ _LAZY = {
     "load_result": "ascc_salvage.io",
     "recommend": "ascc_salvage.engine",
     "recommend_many": "ascc_salvage.batch",
+    "recommend_many_json": "ascc_salvage.batch",
     "render": "ascc_salvage.rendering",
     "result_to_dict": "ascc_salvage.result",
+    "result_to_json": "ascc_salvage.result",
 }
 
 

@@ -245,7 +245,19 @@ def validate_instance(instance: Any) -> None:
         raw = getattr(instance, name)
         if raw is None and spec.nullable:
             continue
-        value = _convert(spec, raw, name, problems)
+        # Fast paths for the usual values (each gives what its converter gives); anything
+        # else goes through the converter, which writes the problems.
+        kind = spec.kind
+        if kind == "enum" and type(raw) is str:
+            value = spec.lookup.get(raw, INVALID)
+            if value is INVALID:
+                value = _convert(spec, raw, name, problems)
+        elif (kind == "bool" and (raw is True or raw is False)) or (
+            kind == "object" and isinstance(raw, spec.target)
+        ):
+            continue
+        else:
+            value = _convert(spec, raw, name, problems)
         if value is INVALID:
             bad.add(name)
         if value is not raw:
@@ -336,9 +348,28 @@ def _bounded(spec: FieldSpec, raw: float, path: str, problems: list[Problem]) ->
     return raw
 
 
+#: Valid date strings already read (documents repeat their dates); bounded.
+_DATES: Final[dict[str, dt.date]] = {}
+_DATES_KEPT: Final = 4096
+
+
 def _date(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
     if type(raw) is dt.date and DATE_MIN <= raw <= DATE_MAX:
         return raw
+    if type(raw) is str:
+        known = _DATES.get(raw)
+        if known is not None:
+            return known
+        value = _parse_date(raw, path, problems)
+        if value is not INVALID:
+            if len(_DATES) >= _DATES_KEPT:
+                _DATES.clear()
+            _DATES[raw] = value
+        return value
+    return _parse_date(raw, path, problems)
+
+
+def _parse_date(raw: Any, path: str, problems: list[Problem]) -> Any:
     if isinstance(raw, str):
         # YYYY-MM-DD only: fromisoformat alone would also take 20250106 or 2025-W02-1.
         if len(raw) == 10 and raw[4] == raw[7] == "-" and _DATE_RE.fullmatch(raw):
@@ -399,10 +430,14 @@ def _list(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
         return INVALID
     item = spec.item
     assert item is not None
+    if not raw:  # the usual empty list
+        return raw if isinstance(raw, tuple) else ()
+    if item.kind == "object" and all(isinstance(value, item.target) for value in raw):
+        return raw if isinstance(raw, tuple) else tuple(raw)  # objects already built
     items = [_convert(item, value, f"{path}[{i}]", problems) for i, value in enumerate(raw)]
     if any(value is INVALID for value in items):
         return INVALID
-    if item.kind == "enum":
+    if item.kind == "enum":  # pragma: no branch - passing object items took the fast path
         seen: set[object] = set()
         for i, value in enumerate(items):
             if value in seen:

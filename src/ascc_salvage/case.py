@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeAlias
 
 import attrs
 
+from ascc_salvage import units
 from ascc_salvage._modelcheck import (
     Bounds,
     describe_number,
@@ -46,7 +47,6 @@ from ascc_salvage.units import (
     CALCULATOR_KIND,
     CANONICAL_UNIT,
     CASE_UNITS,
-    Q_,
     Kinds,
     Quantity,
     UnitKind,
@@ -354,7 +354,7 @@ class Measurement:
     @property
     def quantity(self) -> Quantity:
         """The measurement as a pint quantity of the library's registry (canonical unit)."""
-        return Q_(self.canonical, CANONICAL_UNIT[self.KIND])
+        return units.Q_(self.canonical, CANONICAL_UNIT[self.KIND])
 
 
 @attrs.frozen
@@ -428,7 +428,7 @@ class GlomerularFiltrationRate(Measurement):
     @property
     def quantity(self) -> Quantity:
         """The rate as a pint quantity (mL/min, or mL/min per 1.73 m² when indexed)."""
-        return Q_(self.value, CASE_UNITS[self.unit].pint_expression)
+        return units.Q_(self.value, CASE_UNITS[self.unit].pint_expression)
 
     @classmethod
     def _from_quantity(cls, raw: object, path: str, problems: list[Problem]) -> Measurement | None:

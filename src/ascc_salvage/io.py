@@ -279,12 +279,15 @@ class _DuplicateKeyError(ValueError):
 
 
 def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
+    result = dict(pairs)
+    if len(result) == len(pairs):  # the usual case, checked in C
+        return result
+    seen: set[str] = set()
+    for key, _ in pairs:  # pragma: no branch - a key repeats (the lengths differ)
+        if key in seen:
             raise _DuplicateKeyError(key)
-        result[key] = value
-    return result
+        seen.add(key)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def parse_json(text: str | bytes | bytearray) -> Any:
@@ -429,6 +432,14 @@ def _version_plan(cls: type) -> tuple[frozenset[str], frozenset[str], tuple[Any,
     return later, optional_later, nested
 
 
+@functools.cache
+def _has_version_keys(cls: type, version: int) -> bool:
+    """Whether *cls* or a class nested in it has key rules for documents of *version*."""
+    later, optional_later, nested = _version_plan(cls)
+    own = later if version == 1 else optional_later
+    return bool(own) or any(_has_version_keys(target, version) for _, target, _ in nested)
+
+
 def _versioned_keys(raw: Any, cls: type, path: str, version: int, problems: list[Problem]) -> Any:
     """Apply the key rules of the document's schema version to *raw* (a *cls* object).
 
@@ -436,8 +447,8 @@ def _versioned_keys(raw: Any, cls: type, path: str, version: int, problems: list
     the rest is still checked); in a schema 2 document a key that became optional in
     schema 2 (``patient.pd_l1_cps``) may be omitted (it is filled in as null).
     """
-    if not isinstance(raw, dict):
-        return raw  # reported by the class hook
+    if not isinstance(raw, dict) or not _has_version_keys(cls, version):
+        return raw  # reported by the class hook, or nothing to do in this object
     later, optional_later, nested = _version_plan(cls)
     out = raw
     if version == 1:

@@ -8,8 +8,13 @@ Design choices (see the docs page *Units* for the reasoning):
 * **Absorbed dose has its own dimension** (``[absorbed_dose]``), so gray cannot be confused
   with sievert (``[equivalent_dose]``) although both are J/kg in SI.
 * Case JSON units pass a **closed, case-sensitive allow-list** (:data:`CASE_UNITS`) before
-  pint ever sees them; each entry knows its kind and its factor to the canonical unit, so
-  loading a case needs no pint parsing at all.
+  pint ever sees them; each entry knows its kind and its factor to the canonical unit
+  (written out here, and checked against pint by the tests), so loading a case and
+  recommending need no pint at all.
+* **pint is imported lazily**: :data:`ureg`, :data:`Q_` and every function that builds or
+  reads a quantity import pint and build the registry on first use; reading a case,
+  recommending and writing the result never do, which keeps the command line's start-up
+  fast (importing pint takes longer than the whole recommendation).
 * Serum creatinine converts between mass and substance concentration through the molar mass
   of creatinine (113.12 g/mol; 1 mg/dL = 88.4 µmol/L).
 * Pickled quantities are rebuilt in this registry (Dask workers, process pools).
@@ -23,11 +28,14 @@ import copyreg
 import enum
 import functools
 import math
+import sys
 from collections.abc import Mapping
-from typing import Any, Final, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Final, TypeAlias, cast
 
 import attrs
-import pint
+
+if TYPE_CHECKING:
+    import pint
 
 __all__ = [
     "CALCULATOR_KIND",
@@ -72,18 +80,36 @@ standard_body_surface_area = 1.73 * meter ** 2 = 1.73m2
 """.strip().splitlines()
 
 
-def _build_registry() -> pint.UnitRegistry[float]:
+@functools.cache
+def _registry() -> pint.UnitRegistry[float]:
+    """Import pint and build the library's registry (once, on first use)."""
+    import pint
+
     registry: pint.UnitRegistry[float] = pint.UnitRegistry(None, cache_folder=None)
     for definition in _DEFINITIONS:
         registry.define(definition)
+    copyreg.pickle(type(registry.Quantity(1, "m")), _reduce_quantity)
     return registry
 
 
-#: The library's unit registry. Never mix its quantities with another registry's.
-ureg: Final[pint.UnitRegistry[float]] = _build_registry()
+if TYPE_CHECKING:
+    #: The library's unit registry. Never mix its quantities with another registry's.
+    ureg: pint.UnitRegistry[float]
+    #: Constructor of quantities in :data:`ureg`, e.g. ``Q_(70, "kg")``.
+    Q_ = ureg.Quantity  # noqa: F821 - declared just above, built by __getattr__
 
-#: Constructor of quantities in :data:`ureg`, e.g. ``Q_(70, "kg")``.
-Q_: Final = ureg.Quantity
+
+def __getattr__(name: str) -> Any:
+    """Build :data:`ureg` (importing pint) when it or :data:`Q_` is first asked for (PEP 562)."""
+    if name == "ureg":
+        value: Any = _registry()
+    elif name == "Q_":
+        value = _registry().Quantity
+    else:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
 
 #: Type of the quantities of :data:`ureg` (for annotations).
 Quantity: TypeAlias = "pint.Quantity[float]"
@@ -138,44 +164,53 @@ _INDEXED_GFR: Final = "mL/min/standard_body_surface_area"
 _UMOL_PER_L_TO_MG_PER_DL: Final = CREATININE_MOLAR_MASS_G_PER_MOL / 10_000.0
 
 
-def _allow_list() -> dict[str, CaseUnit]:
-    raw: list[tuple[str, UnitKind, str]] = [
-        ("cm", UnitKind.LENGTH, "cm"),
-        ("mm", UnitKind.LENGTH, "mm"),
-        ("in", UnitKind.LENGTH, "inch"),
-        ("[in_i]", UnitKind.LENGTH, "inch"),
-        ("kg", UnitKind.MASS, "kg"),
-        ("g", UnitKind.MASS, "g"),
-        ("lb", UnitKind.MASS, "pound"),
-        ("[lb_av]", UnitKind.MASS, "pound"),
-        ("mg/dL", UnitKind.CREATININE, "mg/dL"),
-        ("umol/L", UnitKind.CREATININE, "umol/L"),
-        ("\u00b5mol/L", UnitKind.CREATININE, "umol/L"),
-        ("\u03bcmol/L", UnitKind.CREATININE, "umol/L"),
-        ("cells/uL", UnitKind.CELL_COUNT, "1/uL"),
-        ("cells/\u00b5L", UnitKind.CELL_COUNT, "1/uL"),
-        ("/uL", UnitKind.CELL_COUNT, "1/uL"),
-        ("cells/mm3", UnitKind.CELL_COUNT, "1/mm**3"),
-        ("Gy", UnitKind.RADIATION_DOSE, "Gy"),
-        ("cGy", UnitKind.RADIATION_DOSE, "cGy"),
-        ("mL/min", UnitKind.GLOMERULAR_FILTRATION_RATE, "mL/min"),
-        ("mL/min/{1.73_m2}", UnitKind.GLOMERULAR_FILTRATION_RATE, _INDEXED_GFR),
-        ("mL/min/1.73m2", UnitKind.GLOMERULAR_FILTRATION_RATE, _INDEXED_GFR),
-    ]
-    table: dict[str, CaseUnit] = {}
-    for text, kind, expression in raw:
-        if kind is UnitKind.GLOMERULAR_FILTRATION_RATE:
-            factor = 1.0  # kept in its own unit (absolute or indexed)
-        elif kind is UnitKind.CREATININE and "mol" in expression:
-            factor = ureg.Quantity(1.0, expression).m_as("umol/L") * _UMOL_PER_L_TO_MG_PER_DL
-        else:
-            factor = ureg.Quantity(1.0, expression).m_as(CANONICAL_UNIT[kind])
-        table[text] = CaseUnit(text, kind, expression, factor)
-    return table
+#: The allow-list: unit string, kind, pint expression and the factor to the kind's canonical
+#: unit, written out so that loading a case needs no pint (a test checks each factor against
+#: the one pint computes, bit for bit). µmol/L → mg/dL is 113.12 / 10 000 (µmol/L → mg/dL
+#: through the molar mass); a GFR keeps the unit it was given (factor 1).
+_ALLOWED: Final[tuple[tuple[str, UnitKind, str, float], ...]] = (
+    ("cm", UnitKind.LENGTH, "cm", 1.0),
+    ("mm", UnitKind.LENGTH, "mm", 0.1),
+    ("in", UnitKind.LENGTH, "inch", 2.54),
+    ("[in_i]", UnitKind.LENGTH, "inch", 2.54),
+    ("kg", UnitKind.MASS, "kg", 1.0),
+    ("g", UnitKind.MASS, "g", 0.001),
+    ("lb", UnitKind.MASS, "pound", 0.45359237),
+    ("[lb_av]", UnitKind.MASS, "pound", 0.45359237),
+    ("mg/dL", UnitKind.CREATININE, "mg/dL", 1.0),
+    ("umol/L", UnitKind.CREATININE, "umol/L", 0.011312000000000001),
+    ("\u00b5mol/L", UnitKind.CREATININE, "umol/L", 0.011312000000000001),
+    ("\u03bcmol/L", UnitKind.CREATININE, "umol/L", 0.011312000000000001),
+    ("cells/uL", UnitKind.CELL_COUNT, "1/uL", 1.0),
+    ("cells/\u00b5L", UnitKind.CELL_COUNT, "1/uL", 1.0),
+    ("/uL", UnitKind.CELL_COUNT, "1/uL", 1.0),
+    ("cells/mm3", UnitKind.CELL_COUNT, "1/mm**3", 1.0000000000000002),
+    ("Gy", UnitKind.RADIATION_DOSE, "Gy", 1.0),
+    ("cGy", UnitKind.RADIATION_DOSE, "cGy", 0.01),
+    ("mL/min", UnitKind.GLOMERULAR_FILTRATION_RATE, "mL/min", 1.0),
+    ("mL/min/{1.73_m2}", UnitKind.GLOMERULAR_FILTRATION_RATE, _INDEXED_GFR, 1.0),
+    ("mL/min/1.73m2", UnitKind.GLOMERULAR_FILTRATION_RATE, _INDEXED_GFR, 1.0),
+)
+
+
+def _pint_factor(entry: CaseUnit) -> float:
+    """The factor of an allow-list entry as pint computes it (imports pint; for checks).
+
+    >>> _pint_factor(CASE_UNITS["lb"]) == CASE_UNITS["lb"].to_canonical
+    True
+    """
+    if entry.kind is UnitKind.GLOMERULAR_FILTRATION_RATE:
+        return 1.0  # kept in its own unit (absolute or indexed)
+    quantity = _registry().Quantity(1.0, entry.pint_expression)
+    if entry.kind is UnitKind.CREATININE and "mol" in entry.pint_expression:
+        return float(quantity.m_as("umol/L")) * _UMOL_PER_L_TO_MG_PER_DL
+    return float(quantity.m_as(CANONICAL_UNIT[entry.kind]))
 
 
 #: The closed, case-sensitive allow-list of unit strings accepted in case documents.
-CASE_UNITS: Final[Mapping[str, CaseUnit]] = _allow_list()
+CASE_UNITS: Final[Mapping[str, CaseUnit]] = {
+    text: CaseUnit(text, kind, expression, factor) for text, kind, expression, factor in _ALLOWED
+}
 
 
 def case_unit(text: str, kind: UnitKind) -> CaseUnit:
@@ -221,8 +256,9 @@ def parse_unit(expression: str) -> pint.Unit:
         ValueError: The registry cannot parse the expression.
     """
     normalized = _ucum_to_pint(expression)
+    registry = _registry()
     try:
-        return ureg.Unit(normalized)
+        return registry.Unit(normalized)
     except Exception as exc:  # pint raises several unrelated types for bad strings
         raise ValueError(f"unknown unit {expression!r}") from exc
 
@@ -285,13 +321,17 @@ CALCULATOR_KIND: Final[Mapping[UnitKind, Kind]] = {
 
 
 def is_quantity(value: object) -> bool:
-    """Whether *value* is a pint quantity (of any registry)."""
-    return isinstance(value, pint.Quantity)
+    """Whether *value* is a pint quantity (of any registry).
+
+    Does not import pint: while pint is not imported, nothing is a quantity.
+    """
+    pint = sys.modules.get("pint")
+    return pint is not None and isinstance(value, pint.Quantity)
 
 
 @functools.lru_cache(maxsize=256)
 def _spelling(units: str, kind: UnitKind) -> str | None:
-    target = ureg.Quantity(1.0, units)
+    target = _registry().Quantity(1.0, units)
     for text, entry in CASE_UNITS.items():
         if (
             entry.kind is kind
@@ -321,9 +361,10 @@ def as_quantity(value: object, argument: str) -> Quantity:
             f"{argument} must be a quantity such as Q_(70, 'kg'), not {type(value).__name__}"
         )
     quantity = cast("pint.Quantity[Any]", value)
-    if quantity._REGISTRY is not ureg:
+    registry = _registry()
+    if quantity._REGISTRY is not registry:
         # A quantity of another registry would silently become dimensionless if wrapped.
-        return cast("Quantity", ureg.Quantity(quantity.magnitude, str(quantity.units)))
+        return cast("Quantity", registry.Quantity(quantity.magnitude, str(quantity.units)))
     return cast("Quantity", quantity)
 
 
@@ -342,6 +383,8 @@ def magnitude(value: object, kind: Kind, argument: str) -> float:
     >>> round(magnitude(Q_(88.4, "umol/L"), Kinds.CREATININE, "serum_creatinine"), 4)
     1.0
     """
+    import pint
+
     quantity = as_quantity(value, argument)
     try:
         if kind is Kinds.CREATININE and quantity.check("[substance]/[length]**3"):
@@ -362,11 +405,8 @@ def magnitude(value: object, kind: Kind, argument: str) -> float:
 
 def _rebuild_quantity(value: Any, units: str) -> Quantity:
     """Unpickle a quantity into :data:`ureg` (module level so that pickle can find it)."""
-    return cast("Quantity", ureg.Quantity(value, units))
+    return cast("Quantity", _registry().Quantity(value, units))
 
 
 def _reduce_quantity(quantity: pint.Quantity[Any]) -> tuple[Any, tuple[Any, str]]:
     return _rebuild_quantity, (quantity.magnitude, str(quantity.units))
-
-
-copyreg.pickle(type(ureg.Quantity(1, "m")), _reduce_quantity)

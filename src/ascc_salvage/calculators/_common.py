@@ -1,7 +1,9 @@
 """Argument checks and quantity helpers shared by the calculators (private).
 
 Every public calculator converts its arguments to canonical floats here, once, and does its
-arithmetic on floats; quantities are built only for results, with cached unit objects.
+arithmetic on floats; quantities are built only for results, with cached unit objects. The
+result units are named by their expressions and parsed on first use, so that importing the
+calculators (as the engine does) does not import pint.
 """
 
 from __future__ import annotations
@@ -10,30 +12,29 @@ import enum
 import math
 from typing import Final, TypeVar, cast
 
-import pint
-
-from ascc_salvage.units import Kind, Quantity, magnitude, parse_unit, ureg
+from ascc_salvage import units
+from ascc_salvage.units import Kind, Quantity, magnitude, parse_unit
 from ascc_salvage.vocabulary import Sex
 
 _E = TypeVar("_E", bound=enum.StrEnum)
 
-#: Cached unit objects of the result quantities.
-UNIT_M2: Final[pint.Unit] = parse_unit("m**2")
-UNIT_KG: Final[pint.Unit] = parse_unit("kg")
-UNIT_MG: Final[pint.Unit] = parse_unit("mg")
-UNIT_GY: Final[pint.Unit] = parse_unit("Gy")
-UNIT_ML_MIN: Final[pint.Unit] = parse_unit("mL/min")
-UNIT_ML_MIN_173: Final[pint.Unit] = parse_unit("mL/min/standard_body_surface_area")
-UNIT_MG_DL: Final[pint.Unit] = parse_unit("mg/dL")
-UNIT_AUC: Final[pint.Unit] = parse_unit("mg*min/mL")
-UNIT_MG_M2: Final[pint.Unit] = parse_unit("mg/m**2")
-UNIT_MG_KG: Final[pint.Unit] = parse_unit("mg/kg")
-UNIT_DAY: Final[pint.Unit] = parse_unit("d")
+#: The units of the result quantities (expressions of the library's registry, parsed once).
+UNIT_M2: Final = "m**2"
+UNIT_KG: Final = "kg"
+UNIT_MG: Final = "mg"
+UNIT_GY: Final = "Gy"
+UNIT_ML_MIN: Final = "mL/min"
+UNIT_ML_MIN_173: Final = "mL/min/standard_body_surface_area"
+UNIT_MG_DL: Final = "mg/dL"
+UNIT_AUC: Final = "mg*min/mL"
+UNIT_MG_M2: Final = "mg/m**2"
+UNIT_MG_KG: Final = "mg/kg"
+UNIT_DAY: Final = "d"
 
 
-def quantity(value: float, unit: pint.Unit) -> Quantity:
-    """Build a result quantity of the library's registry from a float and a cached unit."""
-    return cast("Quantity", ureg.Quantity(value, unit))
+def quantity(value: float, unit: str) -> Quantity:
+    """Build a result quantity of the library's registry from a float and a unit expression."""
+    return cast("Quantity", units.Q_(value, parse_unit(unit)))
 
 
 def positive(value: object, kind: Kind, argument: str) -> float:

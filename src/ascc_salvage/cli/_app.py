@@ -20,7 +20,7 @@ from typing import Any, Final, NoReturn
 import click
 
 from ascc_salvage import examples as bundled
-from ascc_salvage import knowledge
+from ascc_salvage import knowledge, units
 from ascc_salvage.calculators import UndeterminedDosePlan, dose_plan
 from ascc_salvage.case import Creatinine, Hiv, Length, Mass, Patient
 from ascc_salvage.cli._batch import batch
@@ -51,10 +51,10 @@ from ascc_salvage.io import load_case
 from ascc_salvage.rendering import render
 from ascc_salvage.rendering._text import Writer, dose_plan_lines
 from ascc_salvage.rendering._view import Fact, status_facts
-from ascc_salvage.result import result_to_dict
+from ascc_salvage.result import result_to_json
 from ascc_salvage.staging import Edition, MCategory, NCategory, TCategory, stage_group
 from ascc_salvage.status import assess_status
-from ascc_salvage.units import Q_, UnitKind
+from ascc_salvage.units import UnitKind
 from ascc_salvage.vocabulary import HivStatus, Jurisdiction, Sex
 
 __all__ = ["cli", "main"]
@@ -262,8 +262,8 @@ def recommend(
         result = run(case, knowledge=kb)
     except UnsupportedCaseError as error:
         raise InvalidCase(source, unsupported_problems(error)) from None
-    if output_format == "json":
-        write_json(result_to_dict(result))
+    if output_format == "json":  # result_to_dict's document, written fast (same bytes)
+        write_text(result_to_json(result, indent=2) + "\n")
     else:
         write_text(
             render(
@@ -490,7 +490,7 @@ def dose(
             patient=patient,
             variant=variant,
             agent=agent,
-            auc=None if auc is None else Q_(auc, "mg*min/mL"),
+            auc=None if auc is None else units.Q_(auc, "mg*min/mL"),
         )
     except ValueError as error:
         regimens = [r.id for r in knowledge.regimens()] + [

@@ -19,7 +19,6 @@ from __future__ import annotations
 import collections
 import functools
 import json
-import multiprocessing
 import os
 import signal
 import stat
@@ -27,14 +26,12 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Final, NamedTuple, NoReturn, Protocol, cast
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ascc_salvage.batch import recommend_many
 from ascc_salvage.cli._common import (
@@ -53,10 +50,12 @@ from ascc_salvage.cli._common import (
 )
 from ascc_salvage.errors import CaseValidationError, UnsupportedCaseError
 from ascc_salvage.io import load_case
-from ascc_salvage.result import result_to_dict
+from ascc_salvage.result import result_to_json
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES
 
 if TYPE_CHECKING:
+    from rich.progress import Progress
+
     from ascc_salvage.case import Case
     from ascc_salvage.knowledge import KnowledgeBase
 
@@ -144,8 +143,7 @@ def _process(item: Item, knowledge_dir: str | None = None) -> Outcome:
     except UnsupportedCaseError as error:
         problems = tuple((p.path, p.message) for p in unsupported_problems(error))
         return Outcome(item.line, item.size, None, None, None, problems)
-    document = result_to_dict(result)
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = result_to_json(result)
     plan = " + ".join(str(option) for option in result.preferred) or "(nothing preferred)"
     return Outcome(item.line, item.size, text, str(result.disease_status), plan, ())
 
@@ -192,6 +190,9 @@ def _outcomes(
 @contextmanager
 def _pool(workers: int) -> Iterator[Executor]:
     """A process pool; on an exception, queued chunks are cancelled before it shuts down."""
+    import multiprocessing  # imported here: commands without a pool start faster
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context(START_METHOD)
     executor = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_worker_setup
@@ -470,6 +471,9 @@ def _run(
         handle, total = _open_input(cases_file, stack)
         progress: Progress | None = None
         if is_terminal(sys.stderr):
+            from rich.console import Console  # imported here: only a terminal shows progress
+            from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
             progress = stack.enter_context(
                 Progress(
                     TextColumn("[progress.description]{task.description}"),
