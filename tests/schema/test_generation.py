@@ -224,7 +224,7 @@ def test_bounds_without_a_lower_limit_are_described() -> None:
 def test_descriptions_come_from_docstrings_without_roles_or_doctests() -> None:
     defs = case_json_schema()["$defs"]
     assert defs["Patient"]["description"].startswith("The patient at the evaluation date.")
-    assert "(`Biomarkers.effective_pd_l1`); `load_case` fills in" in defs["Patient"]["description"]
+    assert "(`effective_pd_l1`); `load_case` fills in" in defs["Patient"]["description"]
     assert ">>>" not in defs["Biomarkers"]["description"]
     assert ":func:" not in json.dumps(case_json_schema())
 
@@ -294,3 +294,16 @@ def test_the_command_needs_an_action(capsys: pytest.CaptureFixture[str]) -> None
         main([])
     assert exit_info.value.code == 2
     assert "one of the arguments" in capsys.readouterr().err
+
+
+def test_the_command_works_in_a_fresh_interpreter() -> None:
+    """Nothing imported beforehand (in-process tests have the whole library loaded)."""
+    import subprocess
+
+    completed = subprocess.run(
+        [sys.executable, "-m", "ascc_salvage.schema", "--check"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert (completed.returncode, completed.stdout, completed.stderr) == (0, "", "")

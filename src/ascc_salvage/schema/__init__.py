@@ -51,6 +51,7 @@ from ascc_salvage import result as res
 from ascc_salvage._modelcheck import DATE_MAX, DATE_MIN, Bounds, FieldSpec, field_specs
 from ascc_salvage.calculators.dose_plan import (
     RADIOTHERAPY_PLAN_OPTIONS,
+    AnyDosePlan,
     DosePlan,
     DrugPlan,
     RadiotherapyPlan,
@@ -547,7 +548,9 @@ class _ResultSchema:
         }
 
     def _class(self, cls: type) -> JsonSchema:
-        hints = typing.get_type_hints(cls)
+        # result.py names the plan union for type checkers only (it keeps pint out of its
+        # imports), so the name is supplied here.
+        hints = typing.get_type_hints(cls, localns={"AnyDosePlan": AnyDosePlan})
         skipped = _NOT_WRITTEN.get(cls, frozenset())
         properties = {
             field.name: self._field(cls, field.name, hints[field.name])
