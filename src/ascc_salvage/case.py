@@ -610,6 +610,18 @@ class Patient(_CaseObject):
     )
     biomarkers: Biomarkers = attrs.field(default=_NO_BIOMARKERS, metadata=_new(nullable=False))
 
+    @property
+    def effective_pd_l1_cps(self) -> float | None:
+        """The PD-L1 CPS the pathway reads: ``pd_l1_cps``, else the effective test's CPS.
+
+        :func:`~ascc_salvage.load_case` fills in both forms; a patient built in Python may
+        carry only one of them, and gets the same answer.
+        """
+        if self.pd_l1_cps is not None:
+            return self.pd_l1_cps
+        test = self.biomarkers.effective_pd_l1
+        return None if test is None else test.cps
+
 
 @attrs.frozen(kw_only=True)
 class Stage(_CaseObject):

@@ -169,7 +169,9 @@ def test_one_corrupted_value_gives_the_same_paths_from_python(
     built, problems = build_from_python(document)
     if json_paths is None:
         assert problems == []
-        assert built == load_case(_preferred_spelling(document))
+        # load_case fills in both forms of the PD-L1 CPS (pd_l1_cps and biomarkers.pd_l1), a
+        # Python-built case may hold one: the canonical documents are compared.
+        assert dump_case(built) == dump_case(load_case(_preferred_spelling(document)))
     else:
         assert built is None
         assert sorted(problems) == json_paths
@@ -311,3 +313,27 @@ def test_unknown_keys_that_look_like_indexes_keep_their_dot() -> None:
     assert sorted(p.path for p in info.value.errors) == sorted(
         ["[0]", "patient.[", "patient.weight.[x", "assessments[0].[1]"]
     )
+
+
+def test_either_form_of_the_pd_l1_cps_gives_the_loaded_result() -> None:
+    """A CPS given only as ``pd_l1_cps`` or only as a test decides as after ``load_case``."""
+    document = json.loads(example("after_platinum").text())
+    document["patient"]["pd_l1_cps"] = 0.5  # below the threshold: demotes anti-PD-1 (§5.3)
+    loaded = load_case(document)
+    as_cps = attrs.evolve(
+        loaded, patient=attrs.evolve(loaded.patient, biomarkers=model.Biomarkers())
+    )
+    as_test = attrs.evolve(
+        loaded,
+        patient=attrs.evolve(
+            loaded.patient,
+            pd_l1_cps=None,
+            biomarkers=model.Biomarkers(pd_l1=(model.PdL1Test(cps=0.5),)),
+        ),
+    )
+    expected = result_to_dict(recommend(loaded))
+    unknown = attrs.evolve(as_cps, patient=attrs.evolve(as_cps.patient, pd_l1_cps=None))
+    assert result_to_dict(recommend(unknown)) != expected  # the CPS decides here
+    for built in (as_cps, as_test):
+        assert built.patient.effective_pd_l1_cps == 0.5
+        assert result_to_dict(recommend(built)) == expected

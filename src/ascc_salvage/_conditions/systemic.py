@@ -55,7 +55,7 @@ def _platinum_given(f: Facts) -> ConditionValue:
 
 
 def _pd_l1_cps_low(f: Facts) -> ConditionValue:
-    cps = f.case.patient.pd_l1_cps
+    cps = f.case.patient.effective_pd_l1_cps
     cut = float(f.kb.thresholds.pd_l1_cps_positive.value)
     value = cps is not None and cps < cut
     return ConditionValue(value, f"PD-L1 CPS {cps} (low below {cut:g}): {value}")
