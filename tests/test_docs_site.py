@@ -96,6 +96,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
     from sphinx.application import Sphinx
 
     out = tmp_path_factory.mktemp("docs")
+    warnings = io.StringIO()
     app = Sphinx(
         srcdir=DOCS,
         confdir=DOCS,
@@ -103,11 +104,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Any:
         doctreedir=out / "doctrees",
         buildername="html",
         status=None,
-        warning=io.StringIO(),
+        warning=warnings,
         freshenv=True,
         warningiserror=True,
+        confoverrides={"nitpicky": True},  # -n
     )
     app.build()
+    # Recent Sphinx versions report -W as the build's status instead of raising.
+    assert (app.statuscode, warnings.getvalue()) == (0, "")
     return app
 
 

@@ -612,7 +612,7 @@ class Patient(_CaseObject):
 
     @property
     def effective_pd_l1_cps(self) -> float | None:
-        """The PD-L1 CPS the pathway reads: ``pd_l1_cps``, else the effective test's CPS.
+        """The PD-L1 CPS the pathway reads (``pd_l1_cps``, else the effective test's CPS).
 
         :func:`~ascc_salvage.load_case` fills in both forms; a patient built in Python may
         carry only one of them, and gets the same answer.
