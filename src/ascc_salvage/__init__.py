@@ -7,11 +7,15 @@ The public names below are imported on first use, so that ``import ascc_salvage`
 Hypothesis entry point, which runs whenever Hypothesis is imported) stays cheap: the unit
 registry and the knowledge base are built only when something needs them.
 
-The case classes a typical case needs (:class:`~ascc_salvage.case.Case`, :class:`~ascc_salvage.case.Patient`, :class:`~ascc_salvage.case.Hiv`,
-:class:`~ascc_salvage.case.Primary`, :class:`~ascc_salvage.case.Stage`, :class:`~ascc_salvage.case.Chemoradiotherapy`, :class:`~ascc_salvage.case.Assessment`,
-:class:`~ascc_salvage.case.Disease`, :class:`~ascc_salvage.case.DiseaseSite`, :class:`~ascc_salvage.case.Facility` and the measurements :class:`~ascc_salvage.case.Mass`,
-:class:`~ascc_salvage.case.Length`, :class:`~ascc_salvage.case.Creatinine`, :class:`~ascc_salvage.case.Dose`) are importable from here;
-:mod:`ascc_salvage.model` holds every case class together with the enums of their fields.
+The case classes a typical case needs (:class:`~ascc_salvage.case.Case`,
+:class:`~ascc_salvage.case.Patient`, :class:`~ascc_salvage.case.Hiv`,
+:class:`~ascc_salvage.case.Primary`, :class:`~ascc_salvage.case.Stage`,
+:class:`~ascc_salvage.case.Chemoradiotherapy`, :class:`~ascc_salvage.case.Assessment`,
+:class:`~ascc_salvage.case.Disease`, :class:`~ascc_salvage.case.DiseaseSite`,
+:class:`~ascc_salvage.case.Facility` and the measurements :class:`~ascc_salvage.case.Mass`,
+:class:`~ascc_salvage.case.Length`, :class:`~ascc_salvage.case.Creatinine`,
+:class:`~ascc_salvage.case.Dose`) are importable from here; :mod:`ascc_salvage.model` holds
+every case class together with the enums of their fields.
 """
 
 from __future__ import annotations

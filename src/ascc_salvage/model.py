@@ -19,9 +19,10 @@ Build a case in Python from this module alone (the classes are defined in
   (``assessments``, ``disease.sites``, the prior therapies: ``()`` means *none*) and the two
   nullable fields whose ``None`` is not *unknown*: ``Primary.chemoradiotherapy`` (``None``: no
   chemoradiotherapy was given) and ``Case.disease`` (``None``: no evaluable disease).
-* **Measurements** are :class:`~ascc_salvage.case.Mass`, :class:`~ascc_salvage.case.Length`, :class:`~ascc_salvage.case.Creatinine`,
-  :class:`~ascc_salvage.case.CellCount`, :class:`~ascc_salvage.case.Dose` and :class:`~ascc_salvage.case.GlomerularFiltrationRate`; a case class also
-  takes ``Q_(68, "kg")`` or ``(68, "kg")`` where it expects one.
+* **Measurements** are :class:`~ascc_salvage.case.Mass`, :class:`~ascc_salvage.case.Length`,
+  :class:`~ascc_salvage.case.Creatinine`, :class:`~ascc_salvage.case.CellCount`,
+  :class:`~ascc_salvage.case.Dose` and :class:`~ascc_salvage.case.GlomerularFiltrationRate`; a
+  case class also takes ``Q_(68, "kg")`` or ``(68, "kg")`` where it expects one.
 
 >>> from ascc_salvage.model import Assessment, Biopsy, Finding
 >>> Assessment(date="2025-07-07", finding="stable", biopsy=Biopsy.POSITIVE).finding
