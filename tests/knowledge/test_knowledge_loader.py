@@ -455,6 +455,12 @@ CORRUPTIONS = [
     ),
     (
         "thresholds.toml",
+        "[dpyd_partial_no_score]\nvalue = 0.5",
+        '[dpyd_partial_no_score]\nstatus = "verified"\nvalue = 0.5',
+        "thresholds.toml: dpyd_partial_no_score: a library policy has no verification status",
+    ),
+    (
+        "thresholds.toml",
         "[local_excision_max_size]\nvalue = 2\n",
         "[local_excision_max_size]\nvalue = true\n",
         "thresholds.toml: local_excision_max_size: expected a number",

@@ -50,7 +50,52 @@ EXPECTED = {
     "plausible_radiosensitising_lead_max": (30, "d", True),
     "plausible_creatinine_max_without_dialysis": (10, "mg/dL", True),
     "plausible_age_max": (100, "a", True),
+    "measured_gfr_calvert": (125, "mL/min", True),
+    "carboplatin_dialysis_dose": (0, "mL/min", False),
+    "dpyd_poor_metabolizer": (0.5, "", False),
+    "dpyd_intermediate_dose": (1.5, "", False),
+    "dpyd_partial_no_score": (0.5, "", True),
+    "paclitaxel_hepatic_full_dose": (1.25, "", False),
+    "paclitaxel_hepatic_reduced_1": (2.0, "", False),
+    "paclitaxel_hepatic_reduced_2": (5.0, "", False),
+    "paclitaxel_hepatic_exclusion": (10, "", False),
+    "docetaxel_hepatic_exclusion": (1, "", False),
+    "docetaxel_hepatic_alp_limit": (2.5, "", False),
+    "docetaxel_alp_missing": (1.5, "", True),
+    "hepatic_values_missing": (1, "", True),
 }
+
+# knowledge-base.md §3b: verification status (None: library policy), fraction set.
+V3_STATUS = {
+    "measured_gfr_calvert": (None, None),
+    "carboplatin_dialysis_dose": ("secondary", None),
+    "dpyd_poor_metabolizer": ("verified", None),
+    "dpyd_intermediate_dose": ("secondary", 0.5),
+    "dpyd_partial_no_score": (None, 0.5),
+    "paclitaxel_hepatic_full_dose": ("unverified", None),
+    "paclitaxel_hepatic_reduced_1": ("unverified", 135 / 175),
+    "paclitaxel_hepatic_reduced_2": ("unverified", 90 / 175),
+    "paclitaxel_hepatic_exclusion": ("unverified", None),
+    "docetaxel_hepatic_exclusion": ("verified", None),
+    "docetaxel_hepatic_alp_limit": ("verified", None),
+    "docetaxel_alp_missing": (None, None),
+    "hepatic_values_missing": (None, 1.0),
+}
+
+
+def test_v3_calculator_thresholds_status_and_fraction() -> None:
+    t = knowledge.thresholds()
+    for name, (status, fraction) in V3_STATUS.items():
+        threshold = getattr(t, name)
+        assert (threshold.status, threshold.fraction) == (status, fraction), name
+        assert threshold.policy is (status is None), name
+        assert threshold.sources or threshold.source or threshold.policy, name
+    assert t.dpyd_intermediate_dose.sources == ("CPIC_DPYD_2017", "CPIC_DPYD_2018_UPDATE")
+    assert t.carboplatin_dialysis_dose.sources == ("JANUS_2010",)
+    assert "Taxol US label" in t.paclitaxel_hepatic_reduced_1.source
+    assert "docetaxel US label" in t.docetaxel_hepatic_exclusion.source
+    assert t.measured_gfr_calvert.value == t.carboplatin_gfr_cap.value
+    assert t.creatinine_floor.status is None
 
 
 def test_scalar_thresholds_exactly() -> None:
@@ -64,7 +109,7 @@ def test_scalar_thresholds_exactly() -> None:
         for source in threshold.sources:
             knowledge.evidence(source)
         if not threshold.policy:
-            assert threshold.sources, name
+            assert threshold.sources or threshold.source, name
 
 
 @pytest.mark.parametrize(

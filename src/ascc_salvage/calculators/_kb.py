@@ -28,6 +28,19 @@ def _cached_threshold(name: str, kb: KnowledgeBase) -> float:
     return float(getattr(kb.thresholds, name).value)
 
 
+def fraction(name: str, kb: KnowledgeBase | None = None) -> float:
+    """The dose fraction threshold *name* sets (raises ``ValueError`` if it sets none)."""
+    return _cached_fraction(name, _base(kb))
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_fraction(name: str, kb: KnowledgeBase) -> float:
+    found = getattr(kb.thresholds, name).fraction
+    if found is None:
+        raise ValueError(f"threshold {name!r} sets no dose fraction")
+    return float(found)
+
+
 def creatinine_floor_mg_dl(kb: KnowledgeBase | None = None) -> float:
     """Serum creatinine floor for Cockcroft–Gault, mg/dL (0.7 in knowledge base 2026.11)."""
     return threshold("creatinine_floor", kb)

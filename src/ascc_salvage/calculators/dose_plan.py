@@ -32,6 +32,16 @@ from ascc_salvage.calculators._common import (
     positive,
     quantity,
 )
+from ascc_salvage.calculators.adjustments import (
+    DIALYSIS_FLAGS,
+    GfrSource,
+    HepaticAdjustment,
+    HepaticOutcome,
+    calvert_gfr_ml_min,
+    docetaxel_hepatic_floats,
+    fluorouracil_fraction_floats,
+    paclitaxel_hepatic_floats,
+)
 from ascc_salvage.calculators.body_size import MOSTELLER_DIVISOR, BsaFormula
 from ascc_salvage.calculators.carboplatin import calvert_mg
 from ascc_salvage.calculators.radiobiology import LQ_NOMINAL_DOSE_PER_FRACTION_GY
@@ -54,7 +64,9 @@ __all__ = [
     "AnyDosePlan",
     "DosePlan",
     "DrugPlan",
+    "PlanAdjustments",
     "RadiotherapyPlan",
+    "RegimenExcludedError",
     "UndeterminedDosePlan",
     "dose_plan",
     "plan_from_floats",
@@ -197,6 +209,17 @@ class DosePlan:
         drugs: The drugs.
         alternatives: Other agents' plans (anti-PD-1 monotherapy; approved agents first).
         supportive_care: Mandatory supportive care (e.g. G-CSF primary prophylaxis).
+        adjusted: Whether the plan was computed with :class:`PlanAdjustments` (case schema 2);
+            only then does ``to_dict`` write the schema-2 ``basis`` keys below.
+        gfr_source: ``measured``, ``cockcroft_gault`` or ``dialysis`` for carboplatin plans
+            computed with adjustments, else ``None``.
+        fluorouracil_fraction: Fraction applied to fluorouracil (1.0 unreduced).
+        paclitaxel_fraction: Fraction applied to paclitaxel (1.0 unreduced).
+        hepatic_adjustment: ``"none"``, ``"reduced"``, or ``None`` when the liver tests the
+            regimen needs are not recorded.
+        flags: Flags the plan carries for its option (``dose_after_dialysis``,
+            ``verify_carboplatin_dose_with_pharmacy``, ``dpd_reduced_starting_dose``,
+            ``hepatic_dose_reduction``, ``check_hepatic_function``).
     """
 
     regimen: str
@@ -213,6 +236,12 @@ class DosePlan:
     drugs: tuple[DrugPlan, ...]
     alternatives: tuple[DosePlan | UndeterminedDosePlan, ...] = ()
     supportive_care: tuple[str, ...] = ()
+    adjusted: bool = False
+    gfr_source: str | None = None
+    fluorouracil_fraction: float = 1.0
+    paclitaxel_fraction: float = 1.0
+    hepatic_adjustment: str | None = None
+    flags: tuple[str, ...] = ()
 
     #: Always ``False``: the plan was computed.
     undetermined: bool = attrs.field(default=False, init=False)
@@ -246,22 +275,33 @@ class DosePlan:
         raise KeyError(f"{self.regimen} has no drug {name!r}")
 
     def to_dict(self) -> dict[str, object]:
-        """The ``dose_plan`` JSON object of ``case-format.md`` (unrounded floats)."""
+        """The ``dose_plan`` JSON object of ``case-format.md`` (unrounded floats).
+
+        A plan computed with :class:`PlanAdjustments` adds the schema-2 ``basis`` keys
+        ``gfr_source``, ``fluorouracil_fraction``, ``paclitaxel_fraction`` and
+        ``hepatic_adjustment``; any other plan is written exactly as in schema 1.
+        """
+        basis: dict[str, object] = {
+            "bsa": None if self.bsa_m2 is None else _q(self.bsa_m2, "m2"),
+            "bsa_formula": self.bsa_formula,
+            "creatinine_clearance": (
+                None
+                if self.creatinine_clearance_ml_min is None
+                else _q(self.creatinine_clearance_ml_min, "mL/min")
+            ),
+            "weight_basis": self.weight_basis,
+            "creatinine_floor_applied": self.creatinine_floor_applied,
+            "gfr_capped": self.gfr_capped,
+        }
+        if self.adjusted:
+            basis["gfr_source"] = self.gfr_source
+            basis["fluorouracil_fraction"] = self.fluorouracil_fraction
+            basis["paclitaxel_fraction"] = self.paclitaxel_fraction
+            basis["hepatic_adjustment"] = self.hepatic_adjustment
         return {
             "regimen": self.regimen,
             "variant": self.variant,
-            "basis": {
-                "bsa": None if self.bsa_m2 is None else _q(self.bsa_m2, "m2"),
-                "bsa_formula": self.bsa_formula,
-                "creatinine_clearance": (
-                    None
-                    if self.creatinine_clearance_ml_min is None
-                    else _q(self.creatinine_clearance_ml_min, "mL/min")
-                ),
-                "weight_basis": self.weight_basis,
-                "creatinine_floor_applied": self.creatinine_floor_applied,
-                "gfr_capped": self.gfr_capped,
-            },
+            "basis": basis,
             "cycle_length": _q(self.cycle_length_days, "d"),
             "cycles": self.cycles,
             "drugs": [drug.to_dict() for drug in self.drugs],
@@ -317,6 +357,77 @@ class RadiotherapyPlan:
 
 #: Any dose plan :func:`dose_plan` returns.
 AnyDosePlan: TypeAlias = DosePlan | UndeterminedDosePlan | RadiotherapyPlan
+
+
+@attrs.frozen
+class PlanAdjustments:
+    """The schema-2 patient facts a dose plan reads (clinical pathway §5.1, §10).
+
+    Hashable, so that :func:`plan_from_floats` caches a plan per distinct value. Build one
+    from a patient with :meth:`from_patient`.
+
+    Attributes:
+        dialysis: On maintenance dialysis: carboplatin by Calvert with GFR 0.
+        measured_gfr: Measured GFR (``mL/min``, or per 1.73 m² when *measured_gfr_indexed*).
+        measured_gfr_indexed: Whether *measured_gfr* is indexed to 1.73 m².
+        dpyd_activity_score: CPIC DPYD activity score.
+        dpd_partial: Condition ``dpd_deficiency_partial``.
+        dpd_complete: Condition ``dpd_deficiency_complete``.
+        bilirubin_x_uln: Total bilirubin × ULN.
+        ast_x_uln: AST × ULN.
+        alt_x_uln: ALT × ULN.
+        alp_x_uln: Alkaline phosphatase × ULN.
+    """
+
+    dialysis: bool = False
+    measured_gfr: float | None = None
+    measured_gfr_indexed: bool = False
+    dpyd_activity_score: float | None = None
+    dpd_partial: bool = False
+    dpd_complete: bool = False
+    bilirubin_x_uln: float | None = None
+    ast_x_uln: float | None = None
+    alt_x_uln: float | None = None
+    alp_x_uln: float | None = None
+
+    @classmethod
+    def from_patient(cls, patient: Patient) -> PlanAdjustments | None:
+        """The patient's adjustments, or ``None`` when no schema-2 fact a plan reads is given.
+
+        ``None`` keeps the schema-1 plan (and its JSON) unchanged.
+        """
+        liver = patient.hepatic_function
+        conditions = {str(condition) for condition in patient.conditions or ()}
+        gfr = patient.measured_gfr
+        found = cls(
+            dialysis=patient.dialysis is True,
+            measured_gfr=None if gfr is None else gfr.canonical,
+            measured_gfr_indexed=gfr is not None and gfr.indexed,
+            dpyd_activity_score=patient.dpyd_activity_score,
+            dpd_partial="dpd_deficiency_partial" in conditions,
+            dpd_complete="dpd_deficiency_complete" in conditions,
+            bilirubin_x_uln=liver.bilirubin_x_uln,
+            ast_x_uln=liver.ast_x_uln,
+            alt_x_uln=liver.alt_x_uln,
+            alp_x_uln=liver.alp_x_uln,
+        )
+        if attrs.evolve(found, dpd_complete=False) == cls():
+            return None
+        return found
+
+
+class RegimenExcludedError(ValueError):
+    """The patient's schema-2 facts exclude the regimen: no plan exists (pathway §5.1).
+
+    Attributes:
+        regimen: The regimen id.
+        threshold: The knowledge-base threshold that excludes it.
+    """
+
+    def __init__(self, regimen: str, threshold: str) -> None:
+        super().__init__(f"{regimen} is excluded for this patient (threshold {threshold})")
+        self.regimen = regimen
+        self.threshold = threshold
 
 
 def _regimen(regimen_id: str, kb: KnowledgeBase) -> Regimen:
@@ -425,6 +536,7 @@ def plan_from_floats(
     auc: float | None = None,
     alternatives: bool = True,
     knowledge: KnowledgeBase | None = None,
+    adjustments: PlanAdjustments | None = None,
 ) -> DosePlan | UndeterminedDosePlan:
     """Compute a systemic dose plan from canonical floats (the engine's fast path).
 
@@ -443,11 +555,15 @@ def plan_from_floats(
         alternatives: Whether to plan the other agents' schedules as alternatives.
         knowledge: The knowledge base whose regimens and thresholds to use (default: the
             bundled one).
+        adjustments: The schema-2 facts to apply (clinical pathway v3 §10); ``None`` gives
+            the schema-1 plan. Part of the cache key.
 
     Returns:
         The plan, or an undetermined plan naming the missing fields.
 
     Raises:
+        RegimenExcludedError: *adjustments* exclude the regimen (DPYD poor metabolizer or
+            complete DPD deficiency for fluorouracil; the hepatic exclusions of a taxane).
         ValueError: Unknown regimen, variant or agent, or *auc* for a regimen without an
             AUC-dosed drug.
     """
@@ -473,6 +589,7 @@ def plan_from_floats(
         creatinine_mg_dl if reads[2] else None,
         age_years if reads[3] else None,
         sex if reads[4] else None,
+        adjustments,
     )
 
 
@@ -491,9 +608,23 @@ def _plan(
     creatinine_mg_dl: float | None,
     age_years: int | None,
     sex: Sex | None,
+    adjustments: PlanAdjustments | None = None,
 ) -> DosePlan | UndeterminedDosePlan:
     compiled = _compile(regimen_id, variant, agent, approved_agents, kb)
     chosen = compiled.variant
+    if adjustments is not None:
+        return _adjusted_plan(
+            compiled,
+            kb,
+            auc,
+            alternatives,
+            weight_kg,
+            height_cm,
+            creatinine_mg_dl,
+            age_years,
+            sex,
+            adjustments,
+        )
     if compiled.needs:
         values = {
             FIELD_WEIGHT: weight_kg,
@@ -726,4 +857,182 @@ def dose_plan(
         agent=chosen_agent,
         approved_agents=approved,
         auc=target,
+        adjustments=PlanAdjustments.from_patient(patient),
+    )
+
+
+def _hepatic(drugs: set[str], adjustments: PlanAdjustments) -> HepaticAdjustment | None:
+    """The taxane's hepatic adjustment (``None`` for a regimen without a taxane)."""
+    a = adjustments
+    if "paclitaxel" in drugs:
+        return paclitaxel_hepatic_floats(a.bilirubin_x_uln, a.ast_x_uln, a.alt_x_uln)
+    if "docetaxel" in drugs:
+        return docetaxel_hepatic_floats(a.bilirubin_x_uln, a.ast_x_uln, a.alt_x_uln, a.alp_x_uln)
+    return None
+
+
+_HEPATIC_TEXT: Final = {HepaticOutcome.NONE: "none", HepaticOutcome.REDUCED: "reduced"}
+
+
+def _adjusted_plan(
+    compiled: _Compiled,
+    kb: KnowledgeBase,
+    auc: float | None,
+    alternatives: bool,
+    weight_kg: float | None,
+    height_cm: float | None,
+    creatinine_mg_dl: float | None,
+    age_years: int | None,
+    sex: Sex | None,
+    adjustments: PlanAdjustments,
+) -> DosePlan | UndeterminedDosePlan:
+    """A plan with the schema-2 rules of clinical pathway v3 §10 applied."""
+    a = adjustments
+    chosen = compiled.variant
+    names = {drug.drug for _, _, drug in compiled.drugs}
+    fu_fraction = 1.0
+    if "fluorouracil" in names:
+        found, threshold = fluorouracil_fraction_floats(
+            a.dpyd_activity_score, a.dpd_partial, a.dpd_complete
+        )
+        if found is None:
+            raise RegimenExcludedError(compiled.regimen_id, str(threshold))
+        fu_fraction = found
+    hepatic = _hepatic(names, a)
+    if hepatic is not None and hepatic.outcome is HepaticOutcome.EXCLUDED:
+        raise RegimenExcludedError(compiled.regimen_id, str(hepatic.threshold))
+
+    values = {
+        FIELD_WEIGHT: weight_kg,
+        FIELD_HEIGHT: height_cm,
+        FIELD_CREATININE: creatinine_mg_dl,
+        FIELD_AGE: age_years,
+        FIELD_SEX: sex,
+    }
+    needed: set[str] = set()
+    for rule, _, _ in compiled.drugs:
+        if rule is not DoseRule.AUC or not (a.dialysis or a.measured_gfr is not None):
+            needed |= _RULE_NEEDS[rule]
+        elif not a.dialysis and a.measured_gfr_indexed:
+            needed |= _RULE_NEEDS[DoseRule.PER_M2]  # the BSA de-indexes the GFR
+    missing: tuple[str, ...] = tuple(f for f in _FIELD_ORDER if f in needed and values[f] is None)
+    if hepatic is not None and hepatic.outcome is HepaticOutcome.UNDETERMINED:
+        missing += hepatic.missing
+    if missing:
+        return UndeterminedDosePlan(compiled.regimen_id, missing, compiled.label, compiled.agent)
+
+    flags: list[str] = []
+    bsa: float | None = None
+    crcl: float | None = None
+    floor_applied: bool | None = None
+    capped: bool | None = None
+    source: GfrSource | None = None
+    drugs: list[DrugPlan] = []
+    for rule, rule_dose, drug in compiled.drugs:
+        if rule is _PER_M2:
+            if bsa is None:
+                bsa = math.sqrt(height_cm * weight_kg / MOSTELLER_DIVISOR)  # type: ignore[operator]
+            per_administration = rule_dose * bsa
+        elif rule is _PER_KG:
+            per_administration = rule_dose * weight_kg  # type: ignore[operator]
+        elif rule is _FLAT:
+            per_administration = rule_dose
+        else:
+            if auc is not None:
+                rule_dose = auc
+            if None not in (creatinine_mg_dl, age_years, weight_kg, sex):
+                floor = _kb.creatinine_floor_mg_dl(kb)
+                creatinine = float(creatinine_mg_dl)  # type: ignore[arg-type]
+                floor_applied = creatinine < floor
+                crcl = cockcroft_gault_ml_min(
+                    age_years,  # type: ignore[arg-type]
+                    weight_kg,  # type: ignore[arg-type]
+                    max(creatinine, floor),
+                    sex,  # type: ignore[arg-type]
+                )
+            if bsa is None and a.measured_gfr_indexed and not a.dialysis:
+                # the BSA that de-indexes the GFR (height and weight are needed then)
+                bsa = math.sqrt(height_cm * weight_kg / MOSTELLER_DIVISOR)  # type: ignore[operator]
+            gfr, source = calvert_gfr_ml_min(  # type: ignore[misc] # inputs checked above
+                dialysis=a.dialysis,
+                measured_ml_min=a.measured_gfr,
+                measured_indexed=a.measured_gfr_indexed,
+                bsa_m2=bsa,
+                creatinine_clearance_ml_min=crcl,
+            )
+            cap = _kb.threshold(
+                "measured_gfr_calvert" if source is GfrSource.MEASURED else "carboplatin_gfr_cap",
+                kb,
+            )
+            per_administration, capped = calvert_mg(rule_dose, gfr, cap)
+            if source is GfrSource.DIALYSIS:
+                flags += DIALYSIS_FLAGS
+        if drug.drug == "fluorouracil":
+            per_administration *= fu_fraction
+        elif drug.drug == "paclitaxel" and hepatic is not None and hepatic.fraction is not None:
+            per_administration *= hepatic.fraction
+        drugs.append(
+            DrugPlan(
+                drug.drug,
+                rule.value,
+                rule_dose,
+                drug.dose_unit,
+                drug.route,
+                drug.days,
+                per_administration,
+                per_administration * len(drug.days),
+                drug.every_n_cycles,
+                drug.max_cycles,
+            )
+        )
+    if fu_fraction < 1.0:
+        flags.append("dpd_reduced_starting_dose")
+    if hepatic is not None:
+        flags += hepatic.flags
+        hepatic_text = _HEPATIC_TEXT.get(hepatic.outcome)
+    else:
+        recorded = None not in (a.bilirubin_x_uln, a.ast_x_uln, a.alt_x_uln)
+        hepatic_text = "none" if recorded else None
+    others: tuple[DosePlan | UndeterminedDosePlan, ...] = ()
+    if alternatives and compiled.other_agents:
+        others = tuple(
+            plan_from_floats(
+                compiled.regimen_id,
+                weight_kg=weight_kg,
+                height_cm=height_cm,
+                creatinine_mg_dl=creatinine_mg_dl,
+                age_years=age_years,
+                sex=sex,
+                agent=other,
+                alternatives=False,
+                knowledge=kb,
+                adjustments=a,
+            )
+            for other in compiled.other_agents
+        )
+    return DosePlan(
+        regimen=compiled.regimen_id,
+        variant=compiled.label,
+        agent=compiled.agent,
+        bsa_m2=bsa,
+        bsa_formula=None if bsa is None else _MOSTELLER,
+        creatinine_clearance_ml_min=crcl,
+        weight_basis=None if crcl is None else _ACTUAL,
+        creatinine_floor_applied=floor_applied,
+        gfr_capped=capped,
+        cycle_length_days=chosen.cycle_length_days,
+        cycles=chosen.cycles,
+        drugs=tuple(drugs),
+        alternatives=others,
+        supportive_care=chosen.supportive_care,
+        adjusted=True,
+        gfr_source=None if source is None else source.value,
+        fluorouracil_fraction=fu_fraction,
+        paclitaxel_fraction=(
+            hepatic.fraction
+            if hepatic is not None and hepatic.fraction is not None and "paclitaxel" in names
+            else 1.0
+        ),
+        hepatic_adjustment=hepatic_text,
+        flags=tuple(dict.fromkeys(flags)),
     )

@@ -479,8 +479,10 @@ def _structure_thresholds(
         _check_refs(threshold.sources, evidence, file, name, problems)
         if threshold.unit not in THRESHOLD_UNITS:
             problems.add(file, name, f"unit {threshold.unit!r} is not an accepted unit")
-        if not threshold.policy and not threshold.sources:
+        if not threshold.policy and not (threshold.sources or threshold.source):
             problems.add(file, name, "a published threshold (policy = false) needs sources")
+        if threshold.policy and threshold.status is not None:
+            problems.add(file, name, "a library policy has no verification status")
         values[name] = threshold
 
     limits = _structure_items(

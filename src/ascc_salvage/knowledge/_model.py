@@ -737,6 +737,12 @@ class Threshold:
         sources: Evidence ids that support it (may be empty for a library policy).
         note: How it is applied (inclusive or exclusive bound, caveats).
         policy: ``True`` when it is this library's choice rather than a published value.
+        status: Verification status of the source, where the knowledge base records one
+            (the thresholds of knowledge-base §3b); ``None`` for a library policy and for
+            thresholds that keep their sources' statuses.
+        source: The source in words when it is not an evidence item (a drug label).
+        fraction: The dose fraction the threshold sets, when it sets one (a partial DPD
+            deficiency's 0.5, a paclitaxel hepatic reduction's 135/175).
     """
 
     value: float | int
@@ -744,6 +750,9 @@ class Threshold:
     sources: tuple[str, ...]
     note: str
     policy: bool = False
+    status: Verification | None = None
+    source: str = ""
+    fraction: float | None = None
 
 
 @attrs.frozen
@@ -846,6 +855,19 @@ class Thresholds:
     plausible_radiosensitising_lead_max: Threshold
     plausible_creatinine_max_without_dialysis: Threshold
     plausible_age_max: Threshold
+    measured_gfr_calvert: Threshold
+    carboplatin_dialysis_dose: Threshold
+    dpyd_poor_metabolizer: Threshold
+    dpyd_intermediate_dose: Threshold
+    dpyd_partial_no_score: Threshold
+    paclitaxel_hepatic_full_dose: Threshold
+    paclitaxel_hepatic_reduced_1: Threshold
+    paclitaxel_hepatic_reduced_2: Threshold
+    paclitaxel_hepatic_exclusion: Threshold
+    docetaxel_hepatic_exclusion: Threshold
+    docetaxel_hepatic_alp_limit: Threshold
+    docetaxel_alp_missing: Threshold
+    hepatic_values_missing: Threshold
     reirradiation_limits: tuple[OrganLimit, ...]
     karnofsky_to_ecog: tuple[KarnofskyEcogRow, ...]
     karnofsky_to_ecog_note: str = ""
