@@ -931,5 +931,16 @@ def _packaged_root() -> Traversable:
 
 @functools.cache
 def load_packaged() -> KnowledgeBase:
-    """Load the knowledge base shipped with the package (once; cached)."""
-    return load_directory(_packaged_root())
+    """Load the knowledge base shipped with the package (once; cached).
+
+    It is read from the compiled file generated from the bundled TOML
+    (:mod:`ascc_salvage.knowledge._compiled`; a test pins it to what the strict loader makes
+    of the TOML), or from the TOML when that file is missing.
+    """
+    from ascc_salvage.knowledge._compiled import read_compiled
+
+    try:
+        kb: KnowledgeBase = read_compiled()
+    except FileNotFoundError:
+        return load_directory(_packaged_root())
+    return kb
