@@ -33,11 +33,12 @@ import enum
 import importlib
 import json
 from collections.abc import Callable
-from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final
 
 import attrs
+
+from ascc_salvage._resources import read_package_file
 
 __all__ = ["FILE_NAME", "compiled_text", "decode", "encode", "read_compiled", "write_compiled"]
 
@@ -146,7 +147,7 @@ def decode(text: str | bytes) -> Any:
 
 def read_compiled() -> Any:
     """Return the knowledge base of the shipped compiled file."""
-    return decode(files("ascc_salvage.knowledge").joinpath(FILE_NAME).read_bytes())
+    return decode(read_package_file("ascc_salvage.knowledge", FILE_NAME))
 
 
 def compiled_text() -> str:
