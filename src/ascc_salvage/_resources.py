@@ -9,8 +9,8 @@ archive is read as well; a loader without ``get_data`` falls back to
 
 from __future__ import annotations
 
-import importlib
 import os
+import sys
 
 __all__ = ["read_package_file"]
 
@@ -18,10 +18,12 @@ __all__ = ["read_package_file"]
 def read_package_file(package: str, name: str) -> bytes:
     """Return the bytes of the file *name* (``/``-separated) of the package *package*.
 
+    The package is one already imported (the caller's own).
+
     Raises:
         FileNotFoundError: The package has no such file.
     """
-    module = importlib.import_module(package)
+    module = sys.modules[package]
     loader = getattr(module.__spec__, "loader", None)
     get_data = getattr(loader, "get_data", None)
     if get_data is None or module.__file__ is None:  # an unusual loader

@@ -23,17 +23,18 @@ loaded one and serialises to the same text:
 * a tuple ``{"T": [...]}``, a dict ``{"M": [[key, value], ...]}`` (keys of any type, in
   order) and a frozenset ``{"S": [...]}`` (sorted by the items' JSON text).
 
-Only classes of :mod:`ascc_salvage` are decoded.
+Only the classes defined in the modules of the knowledge base and its vocabulary are decoded
+(a fixed list; nothing is imported by a name read from the file).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import enum
-import importlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from types import ModuleType
 from typing import Any, Final
 
 import attrs
@@ -45,7 +46,13 @@ __all__ = ["FILE_NAME", "compiled_text", "decode", "encode", "read_compiled", "w
 #: Name of the compiled file in the ``ascc_salvage.knowledge`` package.
 FILE_NAME: Final = "knowledge.json"
 
-_PACKAGE: Final = "ascc_salvage."
+
+def _modules() -> Iterable[ModuleType]:
+    """The modules whose classes a compiled file may name."""
+    from ascc_salvage import vocabulary
+    from ascc_salvage.knowledge import _loader, _model, _rules
+
+    return (_loader, _model, _rules, vocabulary)
 
 
 class CompiledKnowledgeError(ValueError):
@@ -92,24 +99,23 @@ def encode(value: object) -> str:
     return json.dumps(_tree(value), ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def _class(name: str) -> Any:
-    module, _, qualname = name.partition(":")
-    if not module.startswith(_PACKAGE):
-        raise CompiledKnowledgeError(f"not a class of ascc_salvage: {name}")
-    found: Any = importlib.import_module(module)
-    for part in qualname.split("."):
-        found = getattr(found, part)
-    return found
+def _classes() -> dict[str, Any]:
+    return {
+        _name(value): value
+        for module in _modules()
+        for value in vars(module).values()
+        if isinstance(value, type) and value.__module__ == module.__name__
+    }
 
 
 def _hook() -> Callable[[dict[str, Any]], object]:
-    classes: dict[str, Any] = {}
+    classes = _classes()
     inits: dict[str, dict[str, str]] = {}
 
     def cls(name: str) -> Any:
         found = classes.get(name)
         if found is None:
-            found = classes[name] = _class(name)
+            raise CompiledKnowledgeError(f"not a class of the knowledge base: {name}")
         return found
 
     def hook(obj: dict[str, Any]) -> object:
@@ -140,7 +146,7 @@ def decode(text: str | bytes) -> Any:
     """Return the object that :func:`encode` wrote as *text*.
 
     Raises:
-        CompiledKnowledgeError: An unknown tag or a class outside :mod:`ascc_salvage`.
+        CompiledKnowledgeError: An unknown tag or a class outside the knowledge base.
     """
     return json.loads(text, object_hook=_hook())
 
