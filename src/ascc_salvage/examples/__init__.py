@@ -2,7 +2,8 @@
 
 Each example is a valid case document (``case-format.md``) evaluated on 2026-11-26 and named
 for the pathway it shows; ``index.toml`` in this package lists them in pathway order with a
-one-line description. They ship inside the wheel and are read with :mod:`importlib.resources`.
+one-line description. They ship inside the wheel and are read through the package's loader
+(also from a zip archive).
 
 >>> [example.name for example in examples()][:3]
 ['too_early', 'complete_response', 'persistent_resectable']
@@ -14,11 +15,12 @@ from __future__ import annotations
 
 import difflib
 import functools
-import importlib.resources
 import tomllib
 from typing import TYPE_CHECKING
 
 import attrs
+
+from ascc_salvage._resources import read_package_file
 
 if TYPE_CHECKING:
     from ascc_salvage.case import Case
@@ -47,8 +49,7 @@ class Example:
 
     def text(self) -> str:
         """Return the case document as JSON text."""
-        resource = importlib.resources.files(__name__).joinpath(f"{self.name}.json")
-        return resource.read_text(encoding="utf-8")
+        return read_package_file(__name__, f"{self.name}.json").decode("utf-8")
 
     def load(self) -> Case:
         """Load and validate the case.
@@ -64,7 +65,7 @@ class Example:
 @functools.cache
 def examples() -> tuple[Example, ...]:
     """Return every bundled example, in pathway order (as listed in ``index.toml``)."""
-    index = importlib.resources.files(__name__).joinpath("index.toml").read_text(encoding="utf-8")
+    index = read_package_file(__name__, "index.toml").decode("utf-8")
     return tuple(
         Example(name=entry["name"], description=entry["description"])
         for entry in tomllib.loads(index)["example"]

@@ -22,9 +22,7 @@ import pathlib
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from importlib.resources import files
-from importlib.resources.abc import Traversable
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 import cattrs
@@ -32,6 +30,7 @@ from cattrs.gen import make_dict_structure_fn, override
 from cattrs.v import format_exception
 
 from ascc_salvage._convert import converter, partial_date
+from ascc_salvage._resources import read_package_file
 from ascc_salvage.knowledge._model import (
     DOSE_RULE_UNITS,
     SITE_SET_TYPES,
@@ -62,6 +61,9 @@ from ascc_salvage.knowledge._rules import (
     placeholders,
 )
 from ascc_salvage.vocabulary import SYSTEMIC_OPTIONS, Condition, OptionId, WarningCode
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 __all__ = ["KnowledgeBase", "KnowledgeBaseError", "load_directory", "load_packaged"]
 
@@ -919,19 +921,34 @@ def _option_evidence(
 
 def read_version(directory: Traversable | None = None) -> str:
     """Return the knowledge-base version recorded in ``meta.toml`` (no validation of the rest)."""
-    root = directory if directory is not None else _packaged_root()
-    problems = _Problems()
-    version = _read(root, "meta.toml", problems).get("version")
+    if directory is None:  # without importlib.resources (start-up time)
+        meta = read_package_file("ascc_salvage.knowledge", "data/meta.toml")
+        version = tomllib.loads(meta.decode("utf-8")).get("version")
+    else:
+        version = _read(directory, "meta.toml", _Problems()).get("version")
     if not isinstance(version, str) or not _VERSION.fullmatch(version):
         raise KnowledgeBaseError([f"meta.toml: version: expected YYYY.MM[.N], got {version!r}"])
     return version
 
 
 def _packaged_root() -> Traversable:
+    from importlib.resources import files
+
     return files("ascc_salvage.knowledge").joinpath("data")
 
 
 @functools.cache
 def load_packaged() -> KnowledgeBase:
-    """Load the knowledge base shipped with the package (once; cached)."""
-    return load_directory(_packaged_root())
+    """Load the knowledge base shipped with the package (once; cached).
+
+    It is read from the compiled file generated from the bundled TOML
+    (:mod:`ascc_salvage.knowledge._compiled`; a test pins it to what the strict loader makes
+    of the TOML), or from the TOML when that file is missing.
+    """
+    from ascc_salvage.knowledge._compiled import read_compiled
+
+    try:
+        kb: KnowledgeBase = read_compiled()
+    except FileNotFoundError:
+        return load_directory(_packaged_root())
+    return kb

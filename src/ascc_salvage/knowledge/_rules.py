@@ -22,8 +22,7 @@ import itertools
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping
-from importlib.resources.abc import Traversable
-from typing import Any, Final, Protocol
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
 
@@ -37,6 +36,9 @@ from ascc_salvage.knowledge._model import (
     Thresholds,
 )
 from ascc_salvage.vocabulary import CriterionId, Flag, OptionId, Tier, WarningCode
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 __all__ = ["RuleOutcome", "RuleRow", "RuleTable", "RuleWarning", "load_rule_tables"]
 
