@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,7 @@ import ascc_salvage.cli
 from ascc_salvage import __version__
 from ascc_salvage.cli import _fast, main
 from ascc_salvage.cli._fast import fast_arguments, run_fast
-from ascc_salvage.examples import examples
+from ascc_salvage.examples import example, examples
 
 from ._support import run
 
@@ -31,6 +32,29 @@ def test_the_fast_path_writes_what_the_full_command_writes(
     assert capsys.readouterr() == (expected.stdout, "")
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_a_case_file_takes_the_fast_path_with_the_same_output(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / f"{name}.json"
+    path.write_text(example(name).text(), encoding="utf-8")
+    expected = run("recommend", str(path), "--format", "json")
+    assert expected.exit_code == 0
+    assert run_fast(["recommend", str(path), "--format", "json"]) is True
+    assert capsys.readouterr() == (expected.stdout, "")
+
+
+@pytest.mark.parametrize("content", [None, "{", '{"schema_version": 2}'])
+def test_an_unreadable_or_invalid_file_goes_to_the_full_command(
+    content: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "case.json"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert run_fast(["recommend", str(path), "--format", "json"]) is False
+    assert capsys.readouterr() == ("", "")
+
+
 def test_main_takes_the_fast_path(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -43,10 +67,15 @@ def test_main_takes_the_fast_path(
 @pytest.mark.parametrize(
     ("args", "name"),
     [
-        (["recommend", "--example", "a", "--format", "json"], "a"),
-        (["recommend", "--format", "json", "--example", "a"], "a"),
-        (["recommend", "--example=a", "--format=json"], "a"),
-        (["recommend", "--format=json", "--example", "a_b"], "a_b"),
+        (["recommend", "--example", "a", "--format", "json"], ("example", "a")),
+        (["recommend", "--format", "json", "--example", "a"], ("example", "a")),
+        (["recommend", "--example=a", "--format=json"], ("example", "a")),
+        (["recommend", "--format=json", "--example", "a_b"], ("example", "a_b")),
+        (["recommend", "case.json", "--format", "json"], ("file", "case.json")),
+        (["recommend", "--format=json", "case.json"], ("file", "case.json")),
+        (["recommend", "a.json", "b.json", "--format", "json"], None),
+        (["recommend", "-", "--format", "json"], None),
+        (["recommend", "case.json", "--format", "json", "--as-of", "2026-01-01"], None),
         (["recommend"], None),
         (["recommend", "--example", "a"], None),
         (["recommend", "--example", "a", "--format"], None),
@@ -62,7 +91,7 @@ def test_main_takes_the_fast_path(
         (["report", "--example", "a", "--format", "json"], None),
     ],
 )
-def test_only_exactly_that_call_is_taken(args: list[str], name: str | None) -> None:
+def test_only_exactly_that_call_is_taken(args: list[str], name: tuple[str, str] | None) -> None:
     assert fast_arguments(args) == name
 
 
@@ -138,7 +167,7 @@ def test_a_failed_write_is_reported_with_2(
 def test_an_interrupt_exits_with_130(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    def interrupted(name: str) -> str:
+    def interrupted(kind: str, value: str) -> str:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(_fast, "_output", interrupted)

@@ -4,7 +4,7 @@ Commands: ``recommend``, ``validate``, ``status``, ``stage``, ``dose``, ``eviden
 ``examples`` and ``batch`` (``api.md``, "Command line"; ``ascc-salvage COMMAND --help``).
 :func:`main` is the console-script entry point; :data:`cli` is the click group, for
 embedding or for tests with :class:`click.testing.CliRunner` (imported on first use:
-``recommend --example NAME --format json`` runs without click).
+``recommend CASE.json --format json`` runs without click).
 """
 
 from __future__ import annotations
