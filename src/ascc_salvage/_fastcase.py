@@ -102,16 +102,15 @@ def _checked(spec: FieldSpec, raw: Any) -> Any:
 
 
 def _within(bounds: Bounds | None, var: str) -> str:
-    """Source of a test that *var* (a number) is within *bounds* (``True`` without any)."""
-    tests = []
-    if bounds is not None:
-        if bounds.low is not None:
-            tests.append(f"{var} {'>' if bounds.low_exclusive else '>='} {bounds.low!r}")
-        if bounds.high is not None:
-            tests.append(f"{var} <= {bounds.high!r}")
-        if bounds.step is not None:
-            tests.append(f"{var} % {bounds.step!r} == 0")
-    return " and ".join(tests) or "True"
+    """Source of a test that *var* (a number) is within *bounds* (as ``Bounds.problem``)."""
+    if bounds is None or bounds.low is None:  # pragma: no cover - every number has a low bound
+        raise TypeError("the fast path needs a lower bound on every number")
+    tests = [
+        f"{var} {'>' if bounds.low_exclusive else '>='} {bounds.low!r}",
+        "" if bounds.high is None else f" and {var} <= {bounds.high!r}",
+        "" if bounds.step is None else f" and {var} % {bounds.step!r} == 0",
+    ]
+    return "".join(tests)
 
 
 def _finite_bounds(spec: FieldSpec) -> Bounds:
@@ -177,15 +176,16 @@ def _builder(cls: type, version: int) -> Callable[[Any, list[int]], Any]:
             namespace[f"_default{i}"] = default
             lines += [
                 f"    {var} = raw.get({spec.name!r}, _MISSING)",
-                f"    if {var} is _MISSING:",
+                f"    if {var} is _MISSING:",  # the default (a valid value)
                 f"        {var} = _default{i}",
                 "    else:",
                 "        n += 1",
             ]
+            lines += ["        " + line for line in _field_source(spec, var, i, version, namespace)]
         else:
             required += 1
             lines.append(f"    {var} = raw[{spec.name!r}]")
-        lines += ["    " + line for line in _field_source(spec, var, i, version, namespace)]
+            lines += ["    " + line for line in _field_source(spec, var, i, version, namespace)]
     lines.insert(3, f"    n = {required}")
     lines += [
         "    if len(raw) != n:",
