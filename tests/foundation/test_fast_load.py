@@ -256,3 +256,21 @@ def test_the_effective_pd_l1_is_filled_in_as_before(cps: Any, biomarkers: Any) -
     else:
         same(fast, slow)
         assert _fastcase.load_text(text) is not None
+
+
+@pytest.mark.parametrize(
+    "literal",
+    ["0.1", "0.30000000000000004", "1e-300", "5e-324", "2.2250738585072011e-308", "1E2",
+     "1.0e-5", "-0.0", "-0", "999.9999999999999", "123456789.12345678901234567890", "7"],
+)  # fmt: skip
+def test_numbers_are_read_by_orjson_as_json_reads_them(literal: str) -> None:
+    document = _changed(schema_version=2)
+    document["patient"]["biomarkers"] = {"tmb_mut_per_mb": "NUMBER"}
+    text = json.dumps(document).replace('"NUMBER"', literal)
+    fast, slow = _outcome(load_case, text), _outcome(_slow, text)
+    if isinstance(slow, list):  # beyond the field's bounds
+        assert fast == slow
+        assert literal.startswith("1234")
+    else:
+        assert _fastcase.load_text(text) is not None
+        same(fast, slow)
