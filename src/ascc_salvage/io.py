@@ -31,6 +31,7 @@ from ascc_salvage import _convert
 from ascc_salvage import case as model
 from ascc_salvage import result as res
 from ascc_salvage._convert import is_integer, is_number
+from ascc_salvage._fastcase import load_text, structure_case
 from ascc_salvage._modelcheck import (
     _DATE_RE,
     check_values,
@@ -354,6 +355,10 @@ def load_case(source: CaseSource) -> model.Case:
     ...
     """
     document: Any
+    if isinstance(source, str | bytes | bytearray) and _size_in_bytes(source) <= MAX_DOCUMENT_BYTES:
+        case = load_text(source)  # a well-formed document in one pass
+        if case is not None:
+            return case
     if isinstance(source, str):
         try:
             document = parse_json(source)
@@ -379,6 +384,19 @@ def load_case(source: CaseSource) -> model.Case:
         raise CaseValidationError(
             [Problem("$", f"a case must be a JSON object, got {type_name(document)}")]
         )
+    return _structure_case(document)
+
+
+def _structure_case(document: dict[str, Any]) -> model.Case:
+    """The case of a parsed *document*: one pass when it is well formed, else the full path."""
+    case = structure_case(document)
+    if case is not None:
+        return case
+    return _structure_case_fully(document)
+
+
+def _structure_case_fully(document: dict[str, Any]) -> model.Case:
+    """The case of a parsed *document* by the full path, which reports every problem."""
     problems = check_limits(document)
     if problems:
         raise CaseValidationError(problems)
