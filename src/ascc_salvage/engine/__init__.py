@@ -391,8 +391,9 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         # them: equal keys mean equal fields. Criteria and plans are shared objects already
         # (caches) and are keyed by identity; the memo holds them, so an id is never reused
         # while its entry lives.
+        # (Flags are strings and ids integers, so the flat key is unambiguous.)
         values = entry.criteria.values()
-        key = (option, tier, rule, reason, tuple(entry.flags), tuple(map(id, values)), id(plan))
+        key = (option, tier, rule, reason, id(plan), *entry.flags, *map(id, values))
         hit = shared.get(key)
         if hit is None:
             hit = shared[key] = _new_option_result(
