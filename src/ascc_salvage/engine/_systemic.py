@@ -117,6 +117,21 @@ def _condition_check(
     return not present, criterion(criterion_id, not present, text)
 
 
+#: The hypersensitivity checks of §5.1: conditions, criterion id, what, reason.
+_PLATINUM: Final = (
+    frozenset({Condition.PLATINUM_HYPERSENSITIVITY}),
+    "no_platinum_hypersensitivity",
+    "platinum hypersensitivity",
+    "platinum hypersensitivity",
+)
+_TAXANE: Final = (
+    frozenset({Condition.TAXANE_HYPERSENSITIVITY}),
+    "no_taxane_hypersensitivity",
+    "taxane hypersensitivity",
+    "taxane hypersensitivity",
+)
+
+
 def cisplatin_eligibility(f: Facts) -> _Eligibility:
     """Cisplatin eligibility (consensus definition, GALSKY_2011, extrapolated; §5.1)."""
     t = f.kb.thresholds
@@ -161,6 +176,8 @@ class _Systemic:
     ctx: SystemicContext
     ici: _Eligibility = attrs.field(init=False)
     cisplatin: _Eligibility = attrs.field(init=False)
+    #: The drug-class checks of this run by criterion id: the same for every regimen.
+    checks: dict[str, _Eligibility] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         self.ici = _ici_eligibility(self.f)
@@ -175,29 +192,18 @@ class _Systemic:
         if info.contains_checkpoint_inhibitor:
             checks.append(self.ici)
         if info.contains_platinum:
-            ok, item = _condition_check(
-                self.f,
-                frozenset({Condition.PLATINUM_HYPERSENSITIVITY}),
-                "no_platinum_hypersensitivity",
-                "platinum hypersensitivity",
-            )
-            checks.append(_Eligibility(ok, (item,), "platinum hypersensitivity"))
+            checks.append(self._check(*_PLATINUM))
         if info.contains_taxane:
-            ok, item = _condition_check(
-                self.f,
-                frozenset({Condition.TAXANE_HYPERSENSITIVITY}),
-                "no_taxane_hypersensitivity",
-                "taxane hypersensitivity",
-            )
-            checks.append(_Eligibility(ok, (item,), "taxane hypersensitivity"))
+            checks.append(self._check(*_TAXANE))
         if info.contains_fluoropyrimidine:
-            ok, item = _condition_check(
-                self.f,
-                self.f.kb.condition_sets.fluoropyrimidine_exclusions,
-                "fluoropyrimidine_safe",
-                "complete DPD deficiency or prior severe fluoropyrimidine toxicity",
+            checks.append(
+                self._check(
+                    self.f.kb.condition_sets.fluoropyrimidine_exclusions,
+                    "fluoropyrimidine_safe",
+                    "complete DPD deficiency or prior severe fluoropyrimidine toxicity",
+                    "DPD deficiency or prior severe toxicity",
+                )
             )
-            checks.append(_Eligibility(ok, (item,), "DPD deficiency or prior severe toxicity"))
         if info.contains_cisplatin:
             checks.append(self.cisplatin)
         criteria = tuple(c for check in checks for c in check.criteria)
@@ -207,6 +213,16 @@ class _Systemic:
         if any(check.value is None for check in checks):
             return _Eligibility(None, criteria, "eligibility unknown")
         return _Eligibility(True, criteria, "", any(check.capped for check in checks))
+
+    def _check(
+        self, conditions: frozenset[Condition], criterion_id: str, what: str, reason: str
+    ) -> _Eligibility:
+        """The drug-class check *criterion_id*, computed once per run."""
+        check = self.checks.get(criterion_id)
+        if check is None:
+            ok, item = _condition_check(self.f, conditions, criterion_id, what)
+            check = self.checks[criterion_id] = _Eligibility(ok, (item,), reason)
+        return check
 
     def offer(
         self, option: OptionId, tier: Tier, rule: str, reason: str, flags: Iterable[Flag] = ()
