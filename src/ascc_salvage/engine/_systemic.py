@@ -51,6 +51,8 @@ TRIAL: Final = OptionId.CLINICAL_TRIAL
 BSC: Final = OptionId.BEST_SUPPORTIVE_CARE
 MDT: Final = OptionId.METASTASIS_DIRECTED_THERAPY
 ICI_OPTIONS: Final = (CPR, PD1, NIVO_IPI)
+#: The tiers whose systemic options carry the common flags: offered or undetermined.
+_FLAGGED_TIERS: Final = (P, A, U)
 
 
 @attrs.frozen
@@ -413,31 +415,28 @@ class _Systemic:
         return "approved" if line_ok and self.ctx.inoperable else "off_label"
 
     def common_flags(self) -> None:
-        f, t = self.f, self.f.kb.thresholds
+        f, d = self.f, self.d
         clearance, _ = f.creatinine_clearance
         neuropathy = f.has_condition(Condition.PERIPHERAL_NEUROPATHY_GRADE_2_OR_MORE)
+        hiv_positive = f.hiv_positive
+        uncontrolled = hiv_positive and f.case.patient.hiv.viral_load_undetectable is False
+        below = float(f.kb.thresholds.carboplatin_pharmacy_check_clearance_below.value)
+        check_carboplatin = clearance is not None and clearance < below
         for option in SYSTEMIC_OPTIONS:
-            if not self.d.is_offered(option) and self.d.tier(option) is not U:
+            if d.options[option].tier not in _FLAGGED_TIERS:
                 continue
             info = f.kb.regimens[str(option)]
             if info.contains_fluoropyrimidine:
-                self.d.flag(option, Flag.CHECK_DPD_STATUS)
+                d.flag(option, Flag.CHECK_DPD_STATUS)
             if info.contains_taxane:
-                if f.hiv_positive:
-                    self.d.flag(option, Flag.CHECK_ANTIRETROVIRAL_INTERACTIONS)
+                if hiv_positive:
+                    d.flag(option, Flag.CHECK_ANTIRETROVIRAL_INTERACTIONS)
                 if neuropathy:
-                    self.d.flag(option, Flag.TAXANE_NEUROPATHY_CAUTION)
-            below = float(t.carboplatin_pharmacy_check_clearance_below.value)
-            if info.contains_carboplatin and clearance is not None and clearance < below:
-                self.d.flag(option, Flag.VERIFY_CARBOPLATIN_DOSE_WITH_PHARMACY)
-            if (
-                not info.contains_checkpoint_inhibitor
-                and f.hiv_positive
-                and f.case.patient.hiv.viral_load_undetectable is False
-            ):
-                self.d.flag(
-                    option, Flag.OPTIMISE_ANTIRETROVIRAL_THERAPY, Flag.JOINT_HIV_ONCOLOGY_CARE
-                )
+                    d.flag(option, Flag.TAXANE_NEUROPATHY_CAUTION)
+            if info.contains_carboplatin and check_carboplatin:
+                d.flag(option, Flag.VERIFY_CARBOPLATIN_DOSE_WITH_PHARMACY)
+            if not info.contains_checkpoint_inhibitor and uncontrolled:
+                d.flag(option, Flag.OPTIMISE_ANTIRETROVIRAL_THERAPY, Flag.JOINT_HIV_ONCOLOGY_CARE)
             if info.contains_checkpoint_inhibitor:
                 self._approval_flags(option)
 
