@@ -24,6 +24,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, TypeVar
 
 import attrs
+import orjson
 from cattrs.errors import ClassValidationError, ForbiddenExtraKeysError
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
@@ -541,8 +542,25 @@ _CANONICAL: Final = json.JSONEncoder(
 
 def case_digest(case: model.Case) -> str:
     """Return ``"sha256:<hex>"`` of the canonical JSON of *case* (no personal data kept)."""
-    text = _CANONICAL.encode(dump_case(case))
-    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return "sha256:" + hashlib.sha256(_canonical_bytes(dump_case(case))).hexdigest()
+
+
+def _canonical_bytes(document: dict[str, Any]) -> bytes:
+    """``_CANONICAL.encode(document)`` in UTF-8, through orjson where it writes the same bytes.
+
+    orjson (sorted keys) writes a JSON-ready document as the canonical encoder does, about
+    eight times faster, except a non-zero float below 1e-4 (``0.00001`` or ``1e-7`` against
+    ``1e-05`` and ``1e-07``: any such text contains ``0.0000`` or ``e-``, so the check may
+    only be too cautious) and a non-finite one (which a case cannot hold: its numbers are
+    checked at construction). It refuses integers beyond 64 bits and lone surrogates.
+    """
+    try:
+        text = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError
+        text = b"e-"
+    if b"e-" in text or b"0.0000" in text:
+        text = _CANONICAL.encode(document).encode("utf-8")
+    return text
 
 
 # --- Result documents -------------------------------------------------------------------------

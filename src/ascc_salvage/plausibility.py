@@ -217,12 +217,12 @@ def _w5_stale_record(case: Case, t: Thresholds) -> Iterator[_Hit]:
     if any(course.end_date is None for course in case.prior_systemic_therapy):
         return  # a course without an end date is still running: the record is current
     # The latest date; on a tie the first record in document order.
-    latest, path = max(records, key=lambda record: record[0])
+    latest, path, index = max(records, key=lambda record: record[0])
     gap = (case.evaluation_date - latest).days
     limit = int(t.plausible_record_gap_max.value)
     if gap > limit:
         yield _Hit(
-            path,
+            path.format(index),
             latest.isoformat(),
             "W5",
             f"the latest dated record is {gap} days (more than {limit}) before the evaluation "
@@ -231,20 +231,24 @@ def _w5_stale_record(case: Case, t: Thresholds) -> Iterator[_Hit]:
         )
 
 
-def _dated_records(case: Case) -> Iterator[tuple[_dt.date, str]]:
-    """CRT end, assessments, salvage surgery, therapy ends, in document order."""
+def _dated_records(case: Case) -> Iterator[tuple[_dt.date, str, int]]:
+    """CRT end, assessments, salvage surgery, therapy ends, in document order.
+
+    Each record is its date and its path as a template and index (the path of the latest
+    record only is written).
+    """
     crt = case.primary.chemoradiotherapy
     if crt is not None:
-        yield crt.end_date, f"{_CRT}.end_date"
+        yield crt.end_date, f"{_CRT}.end_date", 0
     for i, assessment in enumerate(case.assessments):
-        yield assessment.date, f"assessments[{i}].date"
+        yield assessment.date, "assessments[{}].date", i
     for i, surgery in enumerate(case.prior_salvage_surgery):
-        yield surgery.date, f"prior_salvage_surgery[{i}].date"
+        yield surgery.date, "prior_salvage_surgery[{}].date", i
     for i, course in enumerate(case.prior_systemic_therapy):
         if course.end_date is not None:
-            yield course.end_date, f"prior_systemic_therapy[{i}].end_date"
+            yield course.end_date, "prior_systemic_therapy[{}].end_date", i
     for i, radiotherapy in enumerate(case.prior_radiotherapy):
-        yield radiotherapy.end_date, f"prior_radiotherapy[{i}].end_date"
+        yield radiotherapy.end_date, "prior_radiotherapy[{}].end_date", i
 
 
 def _on_dialysis(patient: Patient) -> bool | None:

@@ -297,13 +297,30 @@ def _cross_check(
         earlier_cr = any(a.finding is Finding.COMPLETE_RESPONSE for a in findings[:last])
         upgraded = Finding.PROGRESSION if new_sites or earlier_cr else Finding.STABLE
         check = ExtentCheck(ExtentEffect.E2, latest.finding, upgraded, field, all_fields, new_sites)
-        return (*findings[:last], attrs.evolve(latest, finding=upgraded)), check
+        return (*findings[:last], _with_finding(latest, upgraded)), check
     if new_sites and latest.finding in _NOT_OPENING:
         check = ExtentCheck(
             ExtentEffect.E3, latest.finding, Finding.PROGRESSION, field, new_fields, new_sites
         )
-        return (*findings[:last], attrs.evolve(latest, finding=Finding.PROGRESSION)), check
+        return (*findings[:last], _with_finding(latest, Finding.PROGRESSION)), check
     return findings, None
+
+
+_ASSESSMENT_FIELDS: Final = tuple(field.name for field in attrs.fields(Assessment))
+
+
+def _with_finding(assessment: Assessment, finding: Finding) -> Assessment:
+    """``attrs.evolve(assessment, finding=finding)`` without checking every field again.
+
+    The assessment was checked when it was built, and the only rules that read a finding
+    (P11) are about a complete response, which the cross-check never writes.
+    """
+    assert finding is not Finding.COMPLETE_RESPONSE
+    copy: Assessment = object.__new__(Assessment)
+    for name in _ASSESSMENT_FIELDS:
+        object.__setattr__(copy, name, getattr(assessment, name))
+    object.__setattr__(copy, "finding", finding)
+    return copy
 
 
 def _lists_disease(case: Case) -> bool:
@@ -397,7 +414,15 @@ def assess_status(case: Case, *, knowledge: KnowledgeBase | None = None) -> Stat
         opened = check.effect in (ExtentEffect.E3, ExtentEffect.E4) and (
             episode.assessments[0] is latest
         )
-        check = attrs.evolve(check, opened_episode=opened)
+        check = ExtentCheck(  # attrs.evolve(check, opened_episode=opened), spelled out: faster
+            check.effect,
+            check.recorded_finding,
+            check.effective_finding,
+            check.assessment_field,
+            check.sites,
+            check.new_sites,
+            opened_episode=opened,
+        )
         confirm_distant = (
             opened
             and check.new_distant_site

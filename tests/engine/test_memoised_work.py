@@ -6,6 +6,7 @@
 * The input digest is computed once per case object: recommending a case again gives the
   same digest as :func:`ascc_salvage.io.case_digest`, a changed copy gets its own, and the
   memo does not keep a case alive.
+* Equal option results are shared between results (they are immutable); the memo is bounded.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import pickle
 import weakref
 
 import attrs
+import pytest
 
-from ascc_salvage import load_case, recommend
+from ascc_salvage import engine, load_case, recommend
 from ascc_salvage.calculators import DosePlan, plan_from_floats
 from ascc_salvage.calculators.dose_plan import _plan
 from ascc_salvage.case import Case
@@ -85,3 +87,18 @@ def test_the_digest_memo_does_not_keep_a_case_alive() -> None:
     del case
     gc.collect()
     assert ref() is None
+
+
+def test_results_share_equal_option_results_and_the_memo_starts_afresh(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    case = _case()
+    first = recommend(case)
+    again = recommend(pickle.loads(pickle.dumps(case)))
+    assert all(a is b for a, b in zip(first.options, again.options, strict=True))
+    # A full memo is emptied: the next result builds equal option results afresh.
+    monkeypatch.setattr(engine, "_SHARED_MAX", 0)
+    recommend(case)
+    fresh = recommend(case)
+    assert fresh == first
+    assert not any(a is b for a, b in zip(first.options, fresh.options, strict=True))

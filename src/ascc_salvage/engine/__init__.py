@@ -264,15 +264,22 @@ _NOT_RECOMMENDED: Final = Tier.NOT_RECOMMENDED
 _UNKNOWN: Final = CriterionResult.UNKNOWN
 
 
+#: Option results already built, by what decides them (see :func:`_finish`), per knowledge base.
+_Shared = dict[tuple[object, ...], tuple[OptionResult, tuple[str, ...]]]
+#: Entries kept per knowledge base before the memo starts afresh (each holds a few objects).
+_SHARED_MAX: Final = 8192
+
+
 @functools.cache
 def _catalogue(
     kb: KnowledgeBase,
-) -> tuple[tuple[tuple[OptionId, Intent, tuple[str, ...]], ...], frozenset[OptionId]]:
-    """The options of *kb* in catalogue order with intent and evidence; the curative ones."""
+) -> tuple[tuple[tuple[OptionId, Intent, tuple[str, ...]], ...], frozenset[OptionId], _Shared]:
+    """The options of *kb* in catalogue order (intent, evidence), the curative ones, a memo."""
     rows = tuple(
         (option, kb.catalogue[option].intent, kb.option_evidence[option]) for option in ALL_OPTIONS
     )
-    return rows, frozenset(option for option, intent, _ in rows if intent in _CURATIVE)
+    curative = frozenset(option for option, intent, _ in rows if intent in _CURATIVE)
+    return rows, curative, {}
 
 
 # The engine builds an OptionResult per option per case. attrs' __init__ of a frozen class
@@ -320,12 +327,41 @@ def _option_result(
     return result
 
 
+def _new_option_result(
+    option: OptionId,
+    tier: Tier,
+    intent: Intent,
+    criteria: tuple[Criterion, ...],
+    flags: set[Flag],
+    evidence: tuple[str, ...],
+    rule: str,
+    reason: str,
+    plan: AnyDosePlan | None,
+) -> tuple[OptionResult, tuple[str, ...]]:
+    """The option's result and the fields it reports missing (unknown criteria, its plan's)."""
+    needs = [field for item in criteria if item.result is _UNKNOWN for field in item.missing]
+    if plan is not None and tier is not _NOT_RECOMMENDED:
+        needs.extend(getattr(plan, "missing", ()))
+    made = _option_result(
+        option,
+        tier,
+        intent,
+        criteria,
+        tuple(sorted(flags, key=_FLAG_ORDER.__getitem__)) if len(flags) > 1 else tuple(flags),
+        evidence,
+        f"{reason} (rule {rule})" if rule else reason,
+        plan,
+        (rule,) if rule else (),
+    )
+    return made, tuple(needs)
+
+
 def _finish(case: Case, f: Facts, d: Draft) -> Result:
     status = f.status
     entries = d.options
     fallback_rule = d.pathway or "0"
     kb = f.kb
-    catalogue, curative_options = _catalogue(kb)
+    catalogue, curative_options, shared = _catalogue(kb)
     # An option without a tier ends not recommended under the pathway rule (below).
     curative_preferred = any(entries[option].tier is _PREFERRED for option in curative_options)
     active = status.status in _ACTIVE or status.status is DiseaseStatus.UNTREATED_PRIMARY
@@ -350,31 +386,25 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
             tier, rule, reason = _NOT_RECOMMENDED, fallback_rule, "not part of this pathway"
         else:
             rule, reason = entry.rule, entry.reason
-        criteria: tuple[Criterion, ...] = tuple(entry.criteria.values())
-        for item in criteria:
-            if item.result is _UNKNOWN:
-                for field in item.missing:
-                    missing[field].add(option)
         plan = plans.get(option)
-        if plan is not None and tier is not _NOT_RECOMMENDED:
-            for field in getattr(plan, "missing", ()):
-                missing[field].add(option)
-        flags = entry.flags
-        by_tier[tier].append(
-            _option_result(
-                option,
-                tier,
-                intent,
-                criteria,
-                tuple(sorted(flags, key=_FLAG_ORDER.__getitem__))
-                if len(flags) > 1
-                else tuple(flags),
-                evidence,
-                f"{reason} (rule {rule})" if rule else reason,
-                plan,
-                (rule,) if rule else (),
+        # Option results are immutable and most recur from case to case, so results share
+        # them: equal keys mean equal fields. Criteria and plans are shared objects already
+        # (caches) and are keyed by identity; the memo holds them, so an id is never reused
+        # while its entry lives.
+        # (Flags are strings and ids integers, so the flat key is unambiguous.)
+        values = entry.criteria.values()
+        key = (option, tier, rule, reason, id(plan), *entry.flags, *map(id, values))
+        hit = shared.get(key)
+        if hit is None:
+            hit = shared[key] = _new_option_result(
+                option, tier, intent, tuple(values), entry.flags, evidence, rule, reason, plan
             )
-        )
+        made, needs = hit
+        for field in needs:
+            missing[field].add(option)
+        by_tier[tier].append(made)
+    if len(shared) > _SHARED_MAX:
+        shared.clear()
     options = [option for tier_options in by_tier.values() for option in tier_options]
     return Result(
         schema_version=SCHEMA_VERSION,

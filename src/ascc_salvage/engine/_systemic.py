@@ -51,6 +51,8 @@ TRIAL: Final = OptionId.CLINICAL_TRIAL
 BSC: Final = OptionId.BEST_SUPPORTIVE_CARE
 MDT: Final = OptionId.METASTASIS_DIRECTED_THERAPY
 ICI_OPTIONS: Final = (CPR, PD1, NIVO_IPI)
+#: The tiers whose systemic options carry the common flags: offered or undetermined.
+_FLAGGED_TIERS: Final = (P, A, U)
 
 
 @attrs.frozen
@@ -117,6 +119,21 @@ def _condition_check(
     return not present, criterion(criterion_id, not present, text)
 
 
+#: The hypersensitivity checks of §5.1: conditions, criterion id, what, reason.
+_PLATINUM: Final = (
+    frozenset({Condition.PLATINUM_HYPERSENSITIVITY}),
+    "no_platinum_hypersensitivity",
+    "platinum hypersensitivity",
+    "platinum hypersensitivity",
+)
+_TAXANE: Final = (
+    frozenset({Condition.TAXANE_HYPERSENSITIVITY}),
+    "no_taxane_hypersensitivity",
+    "taxane hypersensitivity",
+    "taxane hypersensitivity",
+)
+
+
 def cisplatin_eligibility(f: Facts) -> _Eligibility:
     """Cisplatin eligibility (consensus definition, GALSKY_2011, extrapolated; §5.1)."""
     t = f.kb.thresholds
@@ -161,6 +178,8 @@ class _Systemic:
     ctx: SystemicContext
     ici: _Eligibility = attrs.field(init=False)
     cisplatin: _Eligibility = attrs.field(init=False)
+    #: The drug-class checks of this run by criterion id: the same for every regimen.
+    checks: dict[str, _Eligibility] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         self.ici = _ici_eligibility(self.f)
@@ -175,29 +194,18 @@ class _Systemic:
         if info.contains_checkpoint_inhibitor:
             checks.append(self.ici)
         if info.contains_platinum:
-            ok, item = _condition_check(
-                self.f,
-                frozenset({Condition.PLATINUM_HYPERSENSITIVITY}),
-                "no_platinum_hypersensitivity",
-                "platinum hypersensitivity",
-            )
-            checks.append(_Eligibility(ok, (item,), "platinum hypersensitivity"))
+            checks.append(self._check(*_PLATINUM))
         if info.contains_taxane:
-            ok, item = _condition_check(
-                self.f,
-                frozenset({Condition.TAXANE_HYPERSENSITIVITY}),
-                "no_taxane_hypersensitivity",
-                "taxane hypersensitivity",
-            )
-            checks.append(_Eligibility(ok, (item,), "taxane hypersensitivity"))
+            checks.append(self._check(*_TAXANE))
         if info.contains_fluoropyrimidine:
-            ok, item = _condition_check(
-                self.f,
-                self.f.kb.condition_sets.fluoropyrimidine_exclusions,
-                "fluoropyrimidine_safe",
-                "complete DPD deficiency or prior severe fluoropyrimidine toxicity",
+            checks.append(
+                self._check(
+                    self.f.kb.condition_sets.fluoropyrimidine_exclusions,
+                    "fluoropyrimidine_safe",
+                    "complete DPD deficiency or prior severe fluoropyrimidine toxicity",
+                    "DPD deficiency or prior severe toxicity",
+                )
             )
-            checks.append(_Eligibility(ok, (item,), "DPD deficiency or prior severe toxicity"))
         if info.contains_cisplatin:
             checks.append(self.cisplatin)
         criteria = tuple(c for check in checks for c in check.criteria)
@@ -207,6 +215,16 @@ class _Systemic:
         if any(check.value is None for check in checks):
             return _Eligibility(None, criteria, "eligibility unknown")
         return _Eligibility(True, criteria, "", any(check.capped for check in checks))
+
+    def _check(
+        self, conditions: frozenset[Condition], criterion_id: str, what: str, reason: str
+    ) -> _Eligibility:
+        """The drug-class check *criterion_id*, computed once per run."""
+        check = self.checks.get(criterion_id)
+        if check is None:
+            ok, item = _condition_check(self.f, conditions, criterion_id, what)
+            check = self.checks[criterion_id] = _Eligibility(ok, (item,), reason)
+        return check
 
     def offer(
         self, option: OptionId, tier: Tier, rule: str, reason: str, flags: Iterable[Flag] = ()
@@ -397,31 +415,28 @@ class _Systemic:
         return "approved" if line_ok and self.ctx.inoperable else "off_label"
 
     def common_flags(self) -> None:
-        f, t = self.f, self.f.kb.thresholds
+        f, d = self.f, self.d
         clearance, _ = f.creatinine_clearance
         neuropathy = f.has_condition(Condition.PERIPHERAL_NEUROPATHY_GRADE_2_OR_MORE)
+        hiv_positive = f.hiv_positive
+        uncontrolled = hiv_positive and f.case.patient.hiv.viral_load_undetectable is False
+        below = float(f.kb.thresholds.carboplatin_pharmacy_check_clearance_below.value)
+        check_carboplatin = clearance is not None and clearance < below
         for option in SYSTEMIC_OPTIONS:
-            if not self.d.is_offered(option) and self.d.tier(option) is not U:
+            if d.options[option].tier not in _FLAGGED_TIERS:
                 continue
             info = f.kb.regimens[str(option)]
             if info.contains_fluoropyrimidine:
-                self.d.flag(option, Flag.CHECK_DPD_STATUS)
+                d.flag(option, Flag.CHECK_DPD_STATUS)
             if info.contains_taxane:
-                if f.hiv_positive:
-                    self.d.flag(option, Flag.CHECK_ANTIRETROVIRAL_INTERACTIONS)
+                if hiv_positive:
+                    d.flag(option, Flag.CHECK_ANTIRETROVIRAL_INTERACTIONS)
                 if neuropathy:
-                    self.d.flag(option, Flag.TAXANE_NEUROPATHY_CAUTION)
-            below = float(t.carboplatin_pharmacy_check_clearance_below.value)
-            if info.contains_carboplatin and clearance is not None and clearance < below:
-                self.d.flag(option, Flag.VERIFY_CARBOPLATIN_DOSE_WITH_PHARMACY)
-            if (
-                not info.contains_checkpoint_inhibitor
-                and f.hiv_positive
-                and f.case.patient.hiv.viral_load_undetectable is False
-            ):
-                self.d.flag(
-                    option, Flag.OPTIMISE_ANTIRETROVIRAL_THERAPY, Flag.JOINT_HIV_ONCOLOGY_CARE
-                )
+                    d.flag(option, Flag.TAXANE_NEUROPATHY_CAUTION)
+            if info.contains_carboplatin and check_carboplatin:
+                d.flag(option, Flag.VERIFY_CARBOPLATIN_DOSE_WITH_PHARMACY)
+            if not info.contains_checkpoint_inhibitor and uncontrolled:
+                d.flag(option, Flag.OPTIMISE_ANTIRETROVIRAL_THERAPY, Flag.JOINT_HIV_ONCOLOGY_CARE)
             if info.contains_checkpoint_inhibitor:
                 self._approval_flags(option)
 
