@@ -16,6 +16,8 @@ Each file in ``cases/`` holds one case document and what the specification expec
 * ``warnings`` / ``warnings_absent``: warning codes that must / must not be raised.
 * ``missing``: ``{field: [option, ...]}``: the field is in ``missing_information`` and names
   at least these options in ``needed_for``.
+* ``rule``: ``{option: rule_id}``: the id of the rule that set the option's final tier
+  (``clinical-pathway.md`` §0.2).
 * ``result``: top-level result keys and their exact JSON values.
 * ``dose_plan``: ``{option: {key: value}}`` compared recursively (objects by the keys given,
   lists item by item, numbers to ±0.01 since hand-calculated values have two decimals).
@@ -32,7 +34,7 @@ from typing import Any
 
 import pytest
 
-from ascc_salvage import load_case, recommend, result_to_dict
+from ascc_salvage import Result, load_case, recommend, result_to_dict
 
 CASES_DIR = pathlib.Path(__file__).parent / "cases"
 TOLERANCE = 0.01
@@ -51,6 +53,7 @@ KNOWN_KEYS = {
     "warnings",
     "warnings_absent",
     "missing",
+    "rule",
     "result",
     "dose_plan",
 }
@@ -153,10 +156,21 @@ def check(document: dict[str, Any], expect: dict[str, Any]) -> list[str]:
             problems.append(
                 f"missing {field}: needed_for lacks {sorted(set(names) - needed[field])}"
             )
+    for name, rule in expect.get("rule", {}).items():
+        if options[name].get("rule") != rule:
+            problems.append(f"{name}: expected rule {rule}, got {options[name].get('rule')}")
     problems.extend(_subset(expect.get("result", {}), document, "result"))
     for name, plan in expect.get("dose_plan", {}).items():
         problems.extend(_subset(plan, options[name]["dose_plan"], f"{name}.dose_plan"))
     return problems
+
+
+def _document(result: Result) -> dict[str, Any]:
+    """The result document, with each option's ``rule`` (the last rule id it recorded)."""
+    document = result_to_dict(result)
+    for entry, made in zip(document["options"], result.options, strict=True):
+        entry.setdefault("rule", made.rules[-1] if made.rules else "")
+    return document
 
 
 def test_there_is_a_case_for_every_pathway_section() -> None:
@@ -167,7 +181,6 @@ def test_there_is_a_case_for_every_pathway_section() -> None:
 
 def test_the_checker_reports_a_wrong_expectation() -> None:
     entry = _load(CASES_DIR / "s4_1d_canal_r0.json")
-    document = result_to_dict(recommend(load_case(entry["case"])))
     wrong = {
         "status": "recurrent",
         "preferred": ["local_excision"],
@@ -175,8 +188,10 @@ def test_the_checker_reports_a_wrong_expectation() -> None:
         "flags": {"salvage_apr": ["off_label"]},
         "warnings": ["hiv_test_recommended"],
         "result": {"histologically_confirmed": False},
+        "rule": {"salvage_apr": "4.1a"},
     }
-    assert len(check(document, wrong)) == 6
+    document = _document(recommend(load_case(entry["case"])))
+    assert len(check(document, wrong)) == 7
     assert check(document, entry["expect"]) == []
 
 
@@ -186,5 +201,5 @@ def test_spec_example(path: pathlib.Path) -> None:
     assert entry["description"]
     assert entry["spec"]
     result = recommend(load_case(entry["case"]))
-    problems = check(result_to_dict(result), entry["expect"])
+    problems = check(_document(result), entry["expect"])
     assert not problems, f"{path.stem} ({entry['spec']}):\n  " + "\n  ".join(problems)
