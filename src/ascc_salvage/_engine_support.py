@@ -75,8 +75,6 @@ def _unsupported(case: Case) -> Iterator[str]:
         for j, site in enumerate(case.disease.sites):
             if site.site not in SCHEMA_1_SITES:
                 yield f"disease.sites[{j}].site"
-        if case.disease.symptoms:
-            yield "disease.symptoms"
     for i, therapy in enumerate(case.prior_systemic_therapy):
         if therapy.regimen is OtherRegimen.OTHER:
             yield f"prior_systemic_therapy[{i}].regimen"

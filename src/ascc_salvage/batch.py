@@ -222,7 +222,7 @@ def recommend_many_json(
     >>> from ascc_salvage.examples import example
     >>> texts = [example("persistent_resectable").text()]
     >>> [line[:40] for line in recommend_many_json(texts)]
-    ['{"schema_version":1,"library_version":"0']
+    ['{"schema_version":2,"input_schema_versio']
     """
     return recommend_many(
         texts,

@@ -127,9 +127,9 @@ __all__ = [
 CASE_SCHEMA_VERSION: Final = 2
 #: The case schema versions :func:`~ascc_salvage.load_case` reads (schema 1 is upgraded).
 CASE_SCHEMA_VERSIONS: Final = (1, 2)
-#: The result schema version :func:`~ascc_salvage.recommend` writes. Result schema 2 comes
-#: with pathway v3; until then results stay in schema 1 whichever case version was read.
-SCHEMA_VERSION: Final = 1
+#: The result schema version :func:`~ascc_salvage.recommend` writes (``case-format.md``,
+#: "Result schema 2"), whichever case version was read.
+SCHEMA_VERSION: Final = 2
 
 
 def _doc(

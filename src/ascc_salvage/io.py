@@ -729,9 +729,17 @@ def _structure_criterion(raw: Any, _: Any) -> res.Criterion:
 
 
 def _structure_missing(raw: Any, _: Any) -> res.MissingInformation:
-    obj = _Object(raw, ("field", "needed_for"))
+    return _missing(raw, RESULT_SCHEMA_VERSION)
+
+
+def _missing(raw: Any, version: int) -> res.MissingInformation:
+    obj = _Object(
+        raw, ("field", "needed_for", "prompt") if version >= 2 else ("field", "needed_for")
+    )
     item = res.MissingInformation(
-        obj.read("field", _string), obj.read("needed_for", _items(_member(OptionId)))
+        obj.read("field", _string),
+        obj.read("needed_for", _items(_member(OptionId))),
+        obj.read("prompt", _string) if version >= 2 else "",
     )
     obj.done()
     return item
@@ -922,13 +930,25 @@ def _plan_of(option: OptionId | None) -> _Read[Any]:
     return read
 
 
+_OPTION_KEYS_1: Final = (
+    "option", "tier", "intent", "criteria", "flags", "evidence", "rationale", "dose_plan"
+)  # fmt: skip
+_OPTION_KEYS_2: Final = ("option", "label", "tier", "rule", *_OPTION_KEYS_1[2:])
+
+
 def _structure_option(raw: Any, _: Any) -> res.OptionResult:
-    keys = ("option", "tier", "intent", "criteria", "flags", "evidence", "rationale", "dose_plan")
-    obj = _Object(raw, keys)
+    return _option(raw, RESULT_SCHEMA_VERSION)
+
+
+def _option(raw: Any, version: int) -> res.OptionResult:
+    obj = _Object(raw, _OPTION_KEYS_2 if version >= 2 else _OPTION_KEYS_1)
     option = obj.read("option", _member(OptionId))
+    label = obj.read("label", _string) if version >= 2 else ""
+    tier = obj.read("tier", _member(Tier))
+    rule = obj.read("rule", _rule_id) if version >= 2 else ""
     fields = (
         option,
-        obj.read("tier", _member(Tier)),
+        tier,
         obj.read("intent", _member(Intent)),
         obj.read("criteria", _items(_structured(res.Criterion))),
         obj.read("flags", _items(_member(Flag))),
@@ -937,16 +957,37 @@ def _structure_option(raw: Any, _: Any) -> res.OptionResult:
         obj.read("dose_plan", _nullable(_plan_of(option))),
     )
     obj.done()
-    return res.OptionResult(*fields)
+    return res.OptionResult(*fields, rules=(rule,) if rule else (), label=label or "")
 
 
-_RESULT_KEYS: Final = tuple(field.name for field in attrs.fields(res.Result))
+_RESULT_KEYS: Final = (
+    "schema_version",
+    "input_schema_version",
+    *(
+        f.name
+        for f in attrs.fields(res.Result)
+        if f.name not in ("schema_version", "input_schema_version")
+    ),
+)
+#: The result schema that :func:`load_result` reads when a document's version is not 1.
+RESULT_SCHEMA_VERSION: Final = model.SCHEMA_VERSION
 
 
 def _structure_result(raw: Any, _: Any) -> res.Result:
-    obj = _Object(raw, _RESULT_KEYS)
+    # Result schema 1 (written by the library before pathway v3) is still read; its options
+    # have no label or rule, its missing information no prompt, and the case was schema 1.
+    version = 1 if isinstance(raw, dict) and raw.get("schema_version") == 1 else 2
+    keys = (
+        _RESULT_KEYS
+        if version >= 2
+        else tuple(k for k in _RESULT_KEYS if k != "input_schema_version")
+    )
+    obj = _Object(raw, keys)
     result = res.Result(
-        schema_version=obj.read("schema_version", _integer),
+        schema_version=obj.read("schema_version", _result_version),
+        input_schema_version=(
+            obj.read("input_schema_version", _input_version) if version >= 2 else 1
+        ),
         library_version=obj.read("library_version", _string),
         knowledge_base_version=obj.read("knowledge_base_version", _string),
         evaluation_date=obj.read("evaluation_date", _date),
@@ -957,14 +998,35 @@ def _structure_result(raw: Any, _: Any) -> res.Result:
         after_salvage_surgery=obj.read("after_salvage_surgery", _boolean),
         weeks_from_crt_start=obj.read("weeks_from_crt_start", _nullable(_number)),
         next_assessment_date=obj.read("next_assessment_date", _nullable(_date)),
-        options=obj.read("options", _items(_structured(res.OptionResult))),
+        options=obj.read("options", _items(lambda item: _option(item, version))),
         missing_information=obj.read(
-            "missing_information", _items(_structured(res.MissingInformation))
+            "missing_information", _items(lambda item: _missing(item, version))
         ),
         warnings=obj.read("warnings", _items(_structured(res.ResultWarning))),
     )
     obj.done()
     return result
+
+
+def _rule_id(raw: Any) -> str:
+    rule = _string(raw)
+    if not rule:
+        raise _fail("a rule id must not be empty")
+    return rule
+
+
+def _result_version(raw: Any) -> int:
+    version = _integer(raw)
+    if version not in (1, RESULT_SCHEMA_VERSION):
+        raise _fail(f"result schema {version} is not one of: 1, {RESULT_SCHEMA_VERSION}")
+    return version
+
+
+def _input_version(raw: Any) -> int:
+    version = _integer(raw)
+    if version not in model.CASE_SCHEMA_VERSIONS:
+        raise _fail(f"case schema {version} is not one of: 1, 2")
+    return version
 
 
 _RESULT_HOOKS: Final[tuple[tuple[type, Callable[[Any, Any], Any]], ...]] = (
@@ -1000,8 +1062,10 @@ def load_result(source: ResultSource) -> res.Result:
     keys, missing keys, wrong types, unknown enum values and quantities in another unit are
     errors.
 
-    Attributes the document does not hold get neutral values: criteria have no ``missing``
-    fields and options no ``rules``; drug plans have no ``agent`` or ``supportive_care``; drugs
+    Result schema 1 documents (written before pathway v3) are read too, with empty labels and
+    prompts and ``input_schema_version`` 1. Attributes the document does not hold get neutral
+    values: criteria have no ``missing`` fields and options hold only their final rule id in
+    ``rules``; drug plans have no ``agent`` or ``supportive_care``; drugs
     are given every cycle without a cycle cap; undetermined plans name only their regimen. The
     radiotherapy plan's ``option`` and an undetermined plan's ``regimen`` are the enclosing
     option's (or regimen's), and each organ's ``previous_eqd2_gy`` is recomputed from its

@@ -1,4 +1,4 @@
-"""The result of :func:`ascc_salvage.recommend` and its JSON document (schema version 1)."""
+"""The result of :func:`ascc_salvage.recommend` and its JSON document (result schema 2)."""
 
 from __future__ import annotations
 
@@ -124,7 +124,9 @@ class OptionResult:
             :class:`~ascc_salvage.calculators.UndeterminedDosePlan` (inputs missing) or a
             :class:`~ascc_salvage.calculators.RadiotherapyPlan`; amounts are available as
             floats and as pint quantities (``plan.drug("paclitaxel").per_cycle``).
-        rules: Ids of the pathway rules that set the tier (e.g. ``4.1d``).
+        rules: Ids of the pathway rules that set the tier (e.g. ``4.1d``); the last is
+            :attr:`rule`.
+        label: The option's plain-language name (clinical pathway §8, ``label`` in JSON).
     """
 
     option: OptionId
@@ -136,12 +138,20 @@ class OptionResult:
     rationale: str
     dose_plan: AnyDosePlan | None = None
     rules: tuple[str, ...] = ()
+    label: str = ""
+
+    @property
+    def rule(self) -> str:
+        """The id of the rule that set the final tier (clinical pathway §0.2; ``rule`` in JSON)."""
+        return self.rules[-1] if self.rules else ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON object of the option."""
         return {
             "option": str(self.option),
+            "label": self.label,
             "tier": str(self.tier),
+            "rule": self.rules[-1] if self.rules else "",
             "intent": str(self.intent),
             "criteria": [criterion.to_dict() for criterion in self.criteria],
             "flags": [str(flag) for flag in self.flags],
@@ -153,14 +163,25 @@ class OptionResult:
 
 @attrs.frozen
 class MissingInformation:
-    """A missing case field and the options whose evaluation needs it."""
+    """A missing case field and the options whose evaluation needs it.
+
+    Attributes:
+        field: The case path (``patient.ecog``).
+        needed_for: The options it would decide, in catalogue order.
+        prompt: One plain-language line: what to record and why (clinical pathway §0.1).
+    """
 
     field: str
     needed_for: tuple[OptionId, ...]
+    prompt: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON object."""
-        return {"field": self.field, "needed_for": [str(o) for o in self.needed_for]}
+        return {
+            "field": self.field,
+            "needed_for": [str(o) for o in self.needed_for],
+            "prompt": self.prompt,
+        }
 
 
 @attrs.frozen
@@ -184,7 +205,11 @@ class ResultWarning:
 
 @attrs.frozen
 class Result:
-    """What :func:`ascc_salvage.recommend` returns; attributes mirror the JSON keys."""
+    """What :func:`ascc_salvage.recommend` returns; attributes mirror the JSON keys.
+
+    ``input_schema_version`` is the schema version of the case document that was read (1 or
+    2; a case built in Python counts as schema 2).
+    """
 
     schema_version: int
     library_version: str
@@ -200,6 +225,7 @@ class Result:
     options: tuple[OptionResult, ...]
     missing_information: tuple[MissingInformation, ...]
     warnings: tuple[ResultWarning, ...]
+    input_schema_version: int = attrs.field(kw_only=True)
 
     def option(self, option_id: OptionId | str) -> OptionResult:
         """Return the evaluation of one option.
@@ -243,6 +269,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
     """
     document: dict[str, Any] = {
         "schema_version": result.schema_version,
+        "input_schema_version": result.input_schema_version,
         "library_version": result.library_version,
         "knowledge_base_version": result.knowledge_base_version,
         "evaluation_date": result.evaluation_date.isoformat(),
@@ -469,7 +496,9 @@ def _orjson_document(result: Result, numbers: list[Any]) -> dict[str, Any]:
         options.append(
             {
                 "option": option.option,
+                "label": option.label,
                 "tier": option.tier,
+                "rule": option.rules[-1] if option.rules else "",
                 "intent": option.intent,
                 "criteria": [
                     {"id": c.id, "result": c.result, "explanation": c.explanation}
@@ -485,6 +514,7 @@ def _orjson_document(result: Result, numbers: list[Any]) -> dict[str, Any]:
         )
     return {
         "schema_version": result.schema_version,
+        "input_schema_version": result.input_schema_version,
         "library_version": result.library_version,
         "knowledge_base_version": result.knowledge_base_version,
         "evaluation_date": result.evaluation_date.isoformat(),
@@ -499,7 +529,7 @@ def _orjson_document(result: Result, numbers: list[Any]) -> dict[str, Any]:
         ),
         "options": options,
         "missing_information": [
-            {"field": m.field, "needed_for": m.needed_for}
+            {"field": m.field, "needed_for": m.needed_for, "prompt": m.prompt}
             if type(m) is MissingInformation
             else _numbers_of(m.to_dict(), numbers)
             for m in result.missing_information

@@ -419,6 +419,8 @@ class OptionId(enum.StrEnum):
     CLINICAL_TRIAL = "clinical_trial"
     BEST_SUPPORTIVE_CARE = "best_supportive_care"
     PRIMARY_CHEMORADIOTHERAPY = "primary_chemoradiotherapy"
+    #: Appended in pathway v3 so that the order of the 22 earlier ids is unchanged.
+    DEFUNCTIONING_STOMA = "defunctioning_stoma"
 
 
 #: The systemic options (those with a drug dose plan), in catalogue order.
@@ -719,4 +721,15 @@ class CriterionId(enum.StrEnum):
         "locoregional_disease_controlled_or_resectable",
         "5.5",
         "local and nodal disease absent or resectable",
+    )
+    DIVERSION_SYMPTOM = (
+        "diversion_symptom",
+        "4.8",
+        "obstruction, fistula or incontinence from a local disease site recorded "
+        "(`unknown` while `disease.symptoms` is not recorded)",
+    )
+    NO_COLOSTOMY_PRESENT = (
+        "no_colostomy_present",
+        "4.8",
+        "no colostomy already present (condition `existing_colostomy`)",
     )

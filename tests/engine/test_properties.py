@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import pickle
+from typing import Final
 
 import attrs
 import pytest
@@ -220,7 +221,15 @@ _PRESUMED_UNRESECTABLE = frozenset(
 _MEANWHILE = frozenset({*SYSTEMIC_OPTIONS, OptionId.CLINICAL_TRIAL, OptionId.GROIN_RADIOTHERAPY})
 
 
+#: §4.8: the stoma is not recommended only because the planned APR includes a colostomy.
+#: An unknown input that holds or reroutes the resection (the gate never holds the stoma,
+#: §2) leaves obstruction or a fistula to be diverted: the specification's own answer.
+_DIVERTED: Final = frozenset({"obstruction", "fistula"})
+
+
 def _exempt(name: str, case: Case, option: OptionId) -> bool:
+    if option is OptionId.DEFUNCTIONING_STOMA and case.disease is not None:
+        return any(str(s.symptom) in _DIVERTED for s in case.disease.symptoms or ())
     if name == "disease.restaged":
         return option in _RESTAGING_EXEMPT
     if name == "disease.resectable" and case.disease is not None:

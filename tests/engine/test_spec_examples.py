@@ -22,7 +22,7 @@ Each file in ``cases/`` holds one case document and what the specification expec
 * ``dose_plan``: ``{option: {key: value}}`` compared recursively (objects by the keys given,
   lists item by item, numbers to ±0.01 since hand-calculated values have two decimals).
 
-Only the options a table row names are checked; the rest of the 22 are left to the
+Only the options a table row names are checked; the rest of the 23 are left to the
 property tests.
 """
 

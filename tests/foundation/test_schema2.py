@@ -137,7 +137,6 @@ def test_the_engine_refuses_the_schema_2_example_naming_every_value() -> None:
         "primary.chemoradiotherapy.agents",
         "primary.chemoradiotherapy.phases",
         "assessments[2].site_findings",
-        "disease.symptoms",
         "prior_systemic_therapy[0].regimen",
         "facility.clinical_trial_available",
     )

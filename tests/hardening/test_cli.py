@@ -123,7 +123,7 @@ def test_recommend_accepts_the_example(tmp_path: pathlib.Path) -> None:
     result = run("recommend", str(case), "--format", "json")
     assert result.returncode == 0, result.stderr
     assert_no_traceback(result)
-    assert json.loads(result.stdout)["schema_version"] == 1
+    assert json.loads(result.stdout)["schema_version"] == 2
 
 
 @pytest.mark.usefixtures("recommend_available")

@@ -50,8 +50,8 @@ def test_invalid_text_raises_when_its_result_is_due() -> None:
     texts = [*_texts()[:2], '{"schema_version": 1}']
     with ThreadPoolExecutor(1) as pool:
         stream = recommend_many_json(texts, executor=pool, chunksize=1, max_in_flight=1)
-        assert next(stream).startswith('{"schema_version":1,')
-        assert next(stream).startswith('{"schema_version":1,')
+        assert next(stream).startswith('{"schema_version":2,"input_schema_version":1,')
+        assert next(stream).startswith('{"schema_version":2,"input_schema_version":1,')
         with pytest.raises(CaseValidationError, match="evaluation_date: required key is missing"):
             next(stream)
 

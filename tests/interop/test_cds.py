@@ -112,7 +112,8 @@ def _option(option: OptionId, tier: Tier, evidence: tuple[str, ...] = ()) -> Opt
 
 def _result(options: tuple[OptionResult, ...], **changes: Any) -> Result:
     values: dict[str, Any] = {
-        "schema_version": 1,
+        "schema_version": 2,
+        "input_schema_version": 2,
         "library_version": "0.1.0",
         "knowledge_base_version": "2026.12",
         "evaluation_date": dt.date(2026, 11, 26),

@@ -776,6 +776,7 @@ SECTION_2B = {
     "iort": ("HALLEMEIER_2014", "WRIGHT_2011"),
     "palliative_radiotherapy": ("ESMO_2021", "NCCN_2025"),
     "best_supportive_care": ("ESMO_2021", "NCCN_2025"),
+    "defunctioning_stoma": ("ESMO_2021", "NCCN_2025"),
     "clinical_trial": ("ESMO_2021", "NCCN_2025"),
     "metastasis_directed_therapy": ("HURT_2024", "ENGSTRAND_2021", "EFCRT_PA_2018", "LIEVENS_2020"),
     "primary_chemoradiotherapy": ("ACT2_2013", "ESMO_2021"),

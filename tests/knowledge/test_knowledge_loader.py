@@ -676,6 +676,49 @@ CORRUPTIONS = [
         'severity = "low"\ntemplate = "EU marketing',
         "warnings.toml: check_national_reimbursement: extra fields found (severity)",
     ),
+    (
+        "prompts.toml",
+        'field = "patient.height"',
+        'field = "patient.weight"',
+        "prompts.toml: patient.weight: field listed twice",
+    ),
+    (
+        "prompts.toml",
+        "Record comorbidities: {conditions}",
+        "Record comorbidities: {conditions} {comorbidities}",
+        "prompts.toml: patient.conditions: unknown placeholder {comorbidities} (not in values)",
+    ),
+    (
+        "prompts.toml",
+        'values = ["assessment_due_date"]',
+        'values = ["assessment_due_date", "crt_start"]',
+        "prompts.toml: assessments: value 'crt_start' is not used by the template",
+    ),
+    (
+        "prompts.toml",
+        "Record comorbidities: {conditions}",
+        "Record comorbidities: {conditions",
+        "prompts.toml: patient.conditions: malformed template",
+    ),
+    (
+        "prompts.toml",
+        'criterion = "fluoropyrimidine_safe"',
+        'criterion = "fluorouracil_safe"',
+        "prompts.toml: fluorouracil_safe: not a criterion id",
+    ),
+    (
+        "prompts.toml",
+        'not_when_male = ["pregnancy"]',
+        'not_when_male = ["pregnant"]',
+        "prompts.toml: no_checkpoint_inhibitor_contraindication: not_when_male lists a condition "
+        "not in conditions",
+    ),
+    (
+        "prompts.toml",
+        "[[prompt]]",
+        "version = 1\n\n[[prompt]]",
+        "prompts.toml: -: unknown keys ['version']",
+    ),
 ]
 
 

@@ -64,15 +64,24 @@ def test_options_show_labels_criteria_grades_and_rules() -> None:
     assert "ESMO_2021 (OCEBM 5, GRADE —)" in text
 
 
-def test_a_loaded_result_has_no_rules_and_renders_the_same_otherwise() -> None:
+def test_a_loaded_result_renders_the_same() -> None:
     case, result = case_and_result()
     loaded = load_result(result_to_dict(result))
-    assert all(not option.rules for option in loaded.options)
-    text = render(loaded, case)
-    assert "Rules:" not in text
-    assert text.replace("      Rules: 4.1d\n", "") == render(result, case).replace(
-        "      Rules: 4.1d\n", ""
+    assert [option.rules for option in loaded.options] == [
+        option.rules for option in result.options
+    ]
+    assert render(loaded, case) == render(result, case)
+    assert "Rules: 4.1d" in render(loaded, case)
+
+
+def test_a_result_without_rule_ids_renders_without_them() -> None:
+    case, result = case_and_result()
+    bare = attrs.evolve(
+        result, options=tuple(attrs.evolve(option, rules=()) for option in result.options)
     )
+    text = render(bare, case)
+    assert "Rules:" not in text
+    assert text == render(result, case).replace("      Rules: 4.1d\n", "")
 
 
 def test_undetermined_options_say_what_is_missing() -> None:

@@ -9,7 +9,7 @@ import attrs
 import pytest
 
 import ascc_salvage
-from ascc_salvage import load_result, render, result_to_dict
+from ascc_salvage import render
 from ascc_salvage.knowledge import bundled
 from ascc_salvage.rendering._figures import pathway_figure, pathway_nodes
 from ascc_salvage.rendering._html import evidence_links
@@ -101,7 +101,7 @@ def test_every_section_of_the_example_report() -> None:
     assert "CRT 2025-01-06" in clock
     assert "evaluation 2026-11-26" in clock
     pathway = report.text("pathway")
-    assert "(4.1d, 2, 4.1, 6.iort)" in pathway
+    assert "(4.1d, 2, 4.1, 6.iort, 4.8)" in pathway
     assert "§4.1.resection Local disease, resectable, fit: resection" in pathway
     assert "highlighted: §2, §4, §3, §4.1, §4.1.resection, §6." in pathway
     lit = [c for tag, c in report.classes if tag == "rect" and c == "node lit"]
@@ -164,8 +164,10 @@ def test_autoescaping() -> None:
 
 def test_without_case_rules_or_clock() -> None:
     _case, result = case_and_result()
-    loaded = load_result(result_to_dict(result))
-    report = _parse(render(loaded, format="html"))
+    bare = attrs.evolve(
+        result, options=tuple(attrs.evolve(option, rules=()) for option in result.options)
+    )
+    report = _parse(render(bare, format="html"))
     assert "The case was not given: no patient header." in report.text("patient")
     assert "No clock without the case." in report.text("clock")
     assert "carries no rule ids" in report.text("pathway")

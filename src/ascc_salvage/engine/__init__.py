@@ -35,13 +35,14 @@ from ascc_salvage.engine._draft import ALL_OPTIONS, CATALOGUE_INDEX, TIER_ORDER,
 from ascc_salvage.engine._facts import Facts, derive_facts, ecog_from_karnofsky
 from ascc_salvage.engine._inputs import ROUTING_INPUTS, UnknownInput
 from ascc_salvage.engine._locoregional import route_distant, route_locoregional
+from ascc_salvage.engine._missing import missing_information
 from ascc_salvage.engine._primary import route_untreated
+from ascc_salvage.engine._stoma import defunctioning_stoma
 from ascc_salvage.engine._systemic import approved_agents, option_approvals
 from ascc_salvage.io import case_digest
 from ascc_salvage.knowledge import Approval, KnowledgeBase, bundled
 from ascc_salvage.result import (
     Criterion,
-    MissingInformation,
     OptionResult,
     Result,
     ResultWarning,
@@ -132,6 +133,12 @@ def _evaluate(f: Facts) -> Draft:
 
 
 def _route(d: Draft, f: Facts) -> None:
+    _route_pathway(d, f)
+    # §4.8 reads the final plan of every route, overriding situations included.
+    defunctioning_stoma(d, f)
+
+
+def _route_pathway(d: Draft, f: Facts) -> None:
     # §2 first: a status without active disease, or an overriding situation (an untreated
     # primary is active disease: the overriding situations apply to it too).
     if route_by_status(d, f):
@@ -265,7 +272,7 @@ _UNKNOWN: Final = CriterionResult.UNKNOWN
 
 
 #: Option results already built, by what decides them (see :func:`_finish`), per knowledge base.
-_Shared = dict[tuple[object, ...], tuple[OptionResult, tuple[str, ...]]]
+_Shared = dict[tuple[object, ...], tuple[OptionResult, tuple[tuple[str, str], ...]]]
 #: Entries kept per knowledge base before the memo starts afresh (each holds a few objects).
 _SHARED_MAX: Final = 8192
 
@@ -273,12 +280,18 @@ _SHARED_MAX: Final = 8192
 @functools.cache
 def _catalogue(
     kb: KnowledgeBase,
-) -> tuple[tuple[tuple[OptionId, Intent, tuple[str, ...]], ...], frozenset[OptionId], _Shared]:
-    """The options of *kb* in catalogue order (intent, evidence), the curative ones, a memo."""
+) -> tuple[tuple[tuple[OptionId, Intent, tuple[str, ...], str], ...], frozenset[OptionId], _Shared]:
+    """The options of *kb* in catalogue order (intent, evidence, label), the curative ones, memo."""
     rows = tuple(
-        (option, kb.catalogue[option].intent, kb.option_evidence[option]) for option in ALL_OPTIONS
+        (
+            option,
+            kb.catalogue[option].intent,
+            kb.option_evidence[option],
+            kb.catalogue[option].label,
+        )
+        for option in ALL_OPTIONS
     )
-    curative = frozenset(option for option, intent, _ in rows if intent in _CURATIVE)
+    curative = frozenset(option for option, intent, _, _ in rows if intent in _CURATIVE)
     return rows, curative, {}
 
 
@@ -287,7 +300,8 @@ def _catalogue(
 # faster. Valid only while OptionResult has no defaults computed at init, validators,
 # converters or hooks, which the check below enforces.
 _OPTION_FIELDS: Final = (
-    "option", "tier", "intent", "criteria", "flags", "evidence", "rationale", "dose_plan", "rules"
+    "option", "tier", "intent", "criteria", "flags", "evidence", "rationale", "dose_plan", "rules",
+    "label",
 )  # fmt: skip
 # Checked at import with a real exception (not assert, which ``python -O`` strips).
 if (
@@ -297,7 +311,7 @@ if (
     or hasattr(OptionResult, "__attrs_post_init__")
 ):  # pragma: no cover - a change of OptionResult must update _option_result
     raise ImportError("OptionResult changed: update engine._option_result and _OPTION_FIELDS")
-(_OPTION, _TIER, _INTENT, _CRITERIA, _FLAGS, _EVIDENCE, _RATIONALE, _PLAN, _RULES) = (
+(_OPTION, _TIER, _INTENT, _CRITERIA, _FLAGS, _EVIDENCE, _RATIONALE, _PLAN, _RULES, _LABEL) = (
     getattr(OptionResult, name).__set__ for name in _OPTION_FIELDS
 )
 
@@ -312,6 +326,7 @@ def _option_result(
     rationale: str,
     plan: AnyDosePlan | None,
     rules: tuple[str, ...],
+    label: str,
 ) -> OptionResult:
     """``OptionResult(option, tier, …)``, the slots written directly."""
     result: OptionResult = object.__new__(OptionResult)
@@ -324,6 +339,7 @@ def _option_result(
     _RATIONALE(result, rationale)
     _PLAN(result, plan)
     _RULES(result, rules)
+    _LABEL(result, label)
     return result
 
 
@@ -337,11 +353,17 @@ def _new_option_result(
     rule: str,
     reason: str,
     plan: AnyDosePlan | None,
-) -> tuple[OptionResult, tuple[str, ...]]:
-    """The option's result and the fields it reports missing (unknown criteria, its plan's)."""
-    needs = [field for item in criteria if item.result is _UNKNOWN for field in item.missing]
+    label: str,
+) -> tuple[OptionResult, tuple[tuple[str, str], ...]]:
+    """The option's result and the fields it reports missing, with the criterion reading each.
+
+    The fields are those of its unknown criteria and of its plan (criterion id ``""``).
+    """
+    needs = [
+        (field, item.id) for item in criteria if item.result is _UNKNOWN for field in item.missing
+    ]
     if plan is not None and tier is not _NOT_RECOMMENDED:
-        needs.extend(getattr(plan, "missing", ()))
+        needs.extend((field, "") for field in getattr(plan, "missing", ()))
     made = _option_result(
         option,
         tier,
@@ -352,6 +374,7 @@ def _new_option_result(
         f"{reason} (rule {rule})" if rule else reason,
         plan,
         (rule,) if rule else (),
+        label,
     )
     return made, tuple(needs)
 
@@ -378,8 +401,9 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
     plans = _plans(case, d, kb)
 
     missing: dict[str, set[OptionId]] = defaultdict(set)
+    readers: dict[str, set[str]] = defaultdict(set)
     by_tier: dict[Tier, list[OptionResult]] = {tier: [] for tier in TIER_ORDER}
-    for option, intent, evidence in catalogue:
+    for option, intent, evidence, label in catalogue:
         entry = entries[option]
         tier = entry.tier
         if tier is None:
@@ -397,17 +421,28 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         hit = shared.get(key)
         if hit is None:
             hit = shared[key] = _new_option_result(
-                option, tier, intent, tuple(values), entry.flags, evidence, rule, reason, plan
+                option,
+                tier,
+                intent,
+                tuple(values),
+                entry.flags,
+                evidence,
+                rule,
+                reason,
+                plan,
+                label,
             )
         made, needs = hit
-        for field in needs:
+        for field, reader in needs:
             missing[field].add(option)
+            readers[field].add(reader)
         by_tier[tier].append(made)
     if len(shared) > _SHARED_MAX:
         shared.clear()
     options = [option for tier_options in by_tier.values() for option in tier_options]
     return Result(
         schema_version=SCHEMA_VERSION,
+        input_schema_version=case.schema_version,
         library_version=__version__,
         knowledge_base_version=kb.version,
         evaluation_date=case.evaluation_date,
@@ -419,9 +454,14 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         weeks_from_crt_start=status.weeks_from_crt_start,
         next_assessment_date=status.next_assessment_date,
         options=tuple(options),
-        missing_information=tuple(
-            MissingInformation(field, tuple(sorted(needed, key=CATALOGUE_INDEX.__getitem__)))
-            for field, needed in sorted(missing.items())
+        missing_information=missing_information(
+            case,
+            kb,
+            {
+                field: tuple(sorted(needed, key=CATALOGUE_INDEX.__getitem__))
+                for field, needed in missing.items()
+            },
+            readers,
         ),
         warnings=tuple(
             ResultWarning(code, message, fields)

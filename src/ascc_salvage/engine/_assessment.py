@@ -40,6 +40,7 @@ ANTICANCER: Final = tuple(
         Opt.BEST_SUPPORTIVE_CARE,
         Opt.PALLIATIVE_RADIOTHERAPY,
         Opt.PRIMARY_CHEMORADIOTHERAPY,
+        Opt.DEFUNCTIONING_STOMA,  # palliative diversion: the gate never holds it (§2)
     )
 )
 _ACTIVE: Final = frozenset(

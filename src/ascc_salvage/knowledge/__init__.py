@@ -38,6 +38,7 @@ from ascc_salvage.knowledge._model import (
     Approval,
     ApprovalAbsence,
     CatalogueEntry,
+    ConditionPrompt,
     ConditionSets,
     DatePrecision,
     DoseRule,
@@ -59,6 +60,7 @@ from ascc_salvage.knowledge._model import (
     OrganLimit,
     Outcome,
     OutcomeUnit,
+    PromptTemplate,
     RadiotherapySchedule,
     Regimen,
     RegimenVariant,
@@ -86,6 +88,7 @@ __all__ = [
     "Approval",
     "ApprovalAbsence",
     "CatalogueEntry",
+    "ConditionPrompt",
     "ConditionSets",
     "DatePrecision",
     "DoseRule",
@@ -109,6 +112,7 @@ __all__ = [
     "OrganLimit",
     "Outcome",
     "OutcomeUnit",
+    "PromptTemplate",
     "RadiotherapySchedule",
     "Regimen",
     "RegimenVariant",
@@ -139,6 +143,7 @@ __all__ = [
     "option_label",
     "outcome_rows",
     "placeholder_text",
+    "prompt_text",
     "radiotherapy_schedule",
     "radiotherapy_schedules",
     "regimen",
@@ -677,6 +682,42 @@ def warning_text(
     if set(values) != set(template.values):
         raise TypeError(
             f"warning {code} needs the values {list(template.values)}, got {sorted(values)}"
+        )
+    filled: dict[str, object] = {
+        name: threshold_text(name, kb)
+        for name in placeholders(template.template)
+        if name not in values
+    }
+    return template.template.format_map({**filled, **values})
+
+
+def prompt_text(field: str, knowledge: KnowledgeBase | None = None, **values: object) -> str:
+    """Return the prompt of a missing case field, its template filled in (``prompts.toml``).
+
+    A field without a prompt gets a plain "Record <field>" line, so a result never lacks one
+    (a test keeps every field the engine can report in ``prompts.toml``).
+
+    Args:
+        field: The case path a result reports missing.
+        knowledge: The knowledge base to read (default: the bundled one).
+        values: The case values the template names (exactly its ``values``); a threshold
+            placeholder is filled from *knowledge*.
+
+    Raises:
+        TypeError: *values* are not exactly the template's values.
+
+    >>> prompt_text("patient.ecog")
+    'Record ECOG performance status (decides surgery vs systemic therapy)'
+    >>> prompt_text("patient.conditions", conditions="hearing loss (for cisplatin)")
+    'Record comorbidities: hearing loss (for cisplatin)'
+    """
+    kb = knowledge or bundled()
+    template = kb.prompts.get(field)
+    if template is None:
+        return f"Record {field}"
+    if set(values) != set(template.values):
+        raise TypeError(
+            f"prompt {field} needs the values {list(template.values)}, got {sorted(values)}"
         )
     filled: dict[str, object] = {
         name: threshold_text(name, kb)

@@ -37,6 +37,7 @@ from ascc_salvage.knowledge._model import (
     Approval,
     ApprovalAbsence,
     CatalogueEntry,
+    ConditionPrompt,
     ConditionSets,
     DatePrecision,
     DrugDose,
@@ -46,6 +47,7 @@ from ascc_salvage.knowledge._model import (
     IndicationScope,
     KarnofskyEcogRow,
     OrganLimit,
+    PromptTemplate,
     RadiotherapySchedule,
     Regimen,
     SiteSets,
@@ -60,7 +62,13 @@ from ascc_salvage.knowledge._rules import (
     load_rule_tables,
     placeholders,
 )
-from ascc_salvage.vocabulary import SYSTEMIC_OPTIONS, Condition, OptionId, WarningCode
+from ascc_salvage.vocabulary import (
+    SYSTEMIC_OPTIONS,
+    Condition,
+    CriterionId,
+    OptionId,
+    WarningCode,
+)
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -83,6 +91,7 @@ FILES: Final = (
     "anatomy.toml",
     "catalogue.toml",
     "warnings.toml",
+    "prompts.toml",
 )
 
 #: Warning codes whose messages are not templates of ``warnings.toml``: the plausibility
@@ -159,6 +168,10 @@ class KnowledgeBase:
     catalogue: Mapping[OptionId, CatalogueEntry] = attrs.field(factory=dict)
     #: The message templates of the result warnings (``warnings.toml``) by code.
     warnings: Mapping[WarningCode, WarningTemplate] = attrs.field(factory=dict)
+    #: The prompts of missing case fields (``prompts.toml``) by field, in report order.
+    prompts: Mapping[str, PromptTemplate] = attrs.field(factory=dict)
+    #: The conditions each criterion reads, for the ``patient.conditions`` prompt.
+    condition_prompts: tuple[ConditionPrompt, ...] = ()
 
     # Identity hash (the mappings are unhashable); equal objects may hash apart, which only
     # costs a cache entry.
@@ -679,6 +692,7 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
     site_sets = _structure_site_sets(raw["anatomy.toml"], problems)
     catalogue = _catalogue(raw["catalogue.toml"], problems)
     warnings = _warnings(raw["warnings.toml"], frozenset(threshold_names), problems)
+    prompts, condition_prompts = _prompts(raw["prompts.toml"], frozenset(threshold_names), problems)
     if thresholds is not None:
         _check_knowledge_values(rules, thresholds, schedules, evidence, problems)
     # A row's warning takes its message from warnings.toml: it must need no case values.
@@ -712,6 +726,8 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
         site_sets=site_sets,
         catalogue=catalogue,
         warnings=warnings,
+        prompts=prompts,
+        condition_prompts=condition_prompts,
     )
 
 
@@ -834,6 +850,52 @@ def _warnings(
         if code not in templates and code not in UNTEMPLATED_WARNINGS:
             problems.add(file, str(code), "warning code has no template")
     return templates
+
+
+def _prompts(
+    raw: Mapping[str, Any], threshold_names: frozenset[str], problems: _Problems
+) -> tuple[dict[str, PromptTemplate], tuple[ConditionPrompt, ...]]:
+    """The prompts of missing fields in report order, and the condition phrases by criterion."""
+    file = "prompts.toml"
+    extra = sorted(set(raw) - {"prompt", "condition_prompt"})
+    if extra:
+        problems.add(file, "-", f"unknown keys {extra}")
+    prompts: dict[str, PromptTemplate] = {}
+    items = _structure_items(
+        _table_list(raw, "prompt", file, problems),
+        PromptTemplate,
+        file,
+        problems,
+        lambda item: str(item.get("field", "")),
+    )
+    for label, item in items:
+        if item.field in prompts:
+            problems.add(file, label, "field listed twice")
+        prompts[item.field] = item
+        try:
+            names = set(placeholders(item.template))
+        except ValueError as exc:
+            problems.add(file, label, f"malformed template {item.template!r}: {exc}")
+            continue
+        for name in sorted(names - set(item.values) - threshold_names):
+            problems.add(file, label, f"unknown placeholder {{{name}}} (not in values)")
+        for name in item.values:
+            if name not in names:
+                problems.add(file, label, f"value {name!r} is not used by the template")
+    conditions = _structure_items(
+        _table_list(raw, "condition_prompt", file, problems),
+        ConditionPrompt,
+        file,
+        problems,
+        lambda item: str(item.get("criterion", "")),
+    )
+    known = {str(member) for member in CriterionId}
+    for label, entry in conditions:
+        if entry.criterion not in known:
+            problems.add(file, label, "not a criterion id")
+        if not set(entry.not_when_male) <= set(entry.conditions):
+            problems.add(file, label, "not_when_male lists a condition not in conditions")
+    return prompts, tuple(entry for _, entry in conditions)
 
 
 def _option_agents(

@@ -32,6 +32,7 @@ __all__ = [
     "Approval",
     "ApprovalAbsence",
     "CatalogueEntry",
+    "ConditionPrompt",
     "ConditionSets",
     "DatePrecision",
     "DoseRule",
@@ -53,6 +54,7 @@ __all__ = [
     "OrganLimit",
     "Outcome",
     "OutcomeUnit",
+    "PromptTemplate",
     "RadiotherapySchedule",
     "Regimen",
     "RegimenVariant",
@@ -391,6 +393,39 @@ class WarningTemplate:
     code: WarningCode
     template: str
     values: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class PromptTemplate:
+    """The prompt of one missing case field (``prompts.toml``, clinical pathway §0.1).
+
+    Attributes:
+        field: The case path that a result reports missing.
+        template: One plain-language line: what to record and why; ``{name}`` is a case value
+            the engine supplies or a knowledge-base threshold.
+        values: The case values the engine supplies.
+    """
+
+    field: str
+    template: str
+    values: tuple[str, ...] = ()
+
+
+@attrs.frozen
+class ConditionPrompt:
+    """The conditions a criterion reads, for the ``patient.conditions`` prompt (§0.1).
+
+    Attributes:
+        criterion: The criterion id that reads them.
+        conditions: The conditions in plain words.
+        purpose: What they decide (``for cisplatin``).
+        not_when_male: Conditions not prompted for a male patient (pregnancy).
+    """
+
+    criterion: str
+    conditions: tuple[str, ...]
+    purpose: str
+    not_when_male: tuple[str, ...] = ()
 
 
 # --------------------------------------------------------------------------- regimens

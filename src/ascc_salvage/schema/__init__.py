@@ -557,6 +557,13 @@ class _ResultSchema:
             for field in attrs.fields(cls)
             if field.name not in skipped
         }
+        if cls is res.OptionResult:
+            # ``rules`` is written as its last id, ``rule`` (clinical pathway §0.2).
+            properties["rule"] = {
+                "type": "string",
+                "minLength": 1,
+                "description": "The id of the rule that set the final tier (pathway §0.2).",
+            }
         schema = _object(cls.__name__, _description(cls), properties)
         if cls is res.OptionResult:
             radiotherapy = [str(o) for o in OptionId if o in RADIOTHERAPY_PLAN_OPTIONS]
@@ -572,6 +579,8 @@ class _ResultSchema:
     def _field(self, cls: type, name: str, tp: Any) -> JsonSchema:
         if cls is res.Result and name == "schema_version":
             return {"type": "integer", "const": model.SCHEMA_VERSION}
+        if cls is res.Result and name == "input_schema_version":
+            return {"type": "integer", "enum": list(model.CASE_SCHEMA_VERSIONS)}
         if cls is res.Result and name == "input_digest":
             return dict(_DIGEST)
         if cls is res.Result and name == "options":
