@@ -98,7 +98,10 @@ def test_undetermined_options_say_what_is_missing() -> None:
     assert "Missing information" in text
     markdown = render(result, case, format="markdown")
     assert "Missing: `patient.fit_for_major_surgery`" in markdown
-    assert "- `patient.fit_for_major_surgery`: needed for" in markdown
+    assert (
+        "- `patient.fit_for_major_surgery`: Record whether the patient is fit for major pelvic "
+        "surgery (decides salvage resection); needed for"
+    ) in " ".join(markdown.split())
 
 
 def test_undetermined_dose_plan_fields_are_missing_too() -> None:

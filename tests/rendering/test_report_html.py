@@ -186,7 +186,9 @@ def test_warnings_missing_information_and_dose_plans() -> None:
     report = _parse(render(ascc_salvage.recommend(case), case, format="html"))
     warnings = report.text("warnings")
     assert "hiv test recommended" in warnings
-    assert "Missing field Needed for patient.ecog" in warnings
+    assert (
+        "Missing field What to record Needed for patient.ecog Record ECOG performance status"
+    ) in warnings
     case, result = case_and_result("first_line_metastatic")
     report = _parse(render(result, case, format="html"))
     assert "per dose" in report.text("options")

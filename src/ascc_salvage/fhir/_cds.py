@@ -266,7 +266,10 @@ def _missing_card(result: Result) -> dict[str, Any]:
     count = len(result.missing_information)
     lines = ["Supplying these case fields would settle undetermined criteria:", ""]
     lines += [
-        f"- `{item.field}` — needed for " + ", ".join(option_label(o) for o in item.needed_for)
+        f"- `{item.field}` — "
+        + (f"{item.prompt}; " if item.prompt else "")
+        + "needed for "
+        + ", ".join(option_label(o) for o in item.needed_for)
         for item in result.missing_information
     ]
     return _card(

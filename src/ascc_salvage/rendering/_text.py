@@ -378,8 +378,9 @@ def _write_result(writer: Writer, view: ReportView, *, all_options: bool) -> str
         writer.item(warning)
     if view.missing_information:
         writer.heading("Missing information")
-        for fact in view.missing_information:
-            writer.item(f"{writer.code(fact.label)}: needed for {fact.value}")
+        for missing in view.missing_information:
+            prompt = f"{missing.prompt}; " if missing.prompt else ""
+            writer.item(f"{writer.code(missing.field)}: {prompt}needed for {missing.needed_for}")
     writer.heading("Evidence (preferred and alternative options)")
     if not view.evidence:
         writer.para("none")

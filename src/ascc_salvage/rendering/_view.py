@@ -80,6 +80,15 @@ class Fact:
 
 
 @attrs.frozen
+class MissingView:
+    """A missing field, what to record (its prompt; empty in a schema-1 result) and its options."""
+
+    field: str
+    prompt: str
+    needed_for: str
+
+
+@attrs.frozen
 class EvidenceGrade:
     """An evidence id with its grades, as shown beside an option."""
 
@@ -222,7 +231,7 @@ class ReportView:
     reason_groups: tuple[ReasonGroup, ...]
     flags: tuple[str, ...]
     warnings: tuple[str, ...]
-    missing_information: tuple[Fact, ...]
+    missing_information: tuple[MissingView, ...]
     evidence: tuple[EvidenceView, ...]
     versions: tuple[Fact, ...]
     rules: tuple[str, ...]
@@ -500,7 +509,9 @@ def build_view(result: Result, case: Case | None, kb: KnowledgeBase) -> ReportVi
         flags=tuple(flags),
         warnings=tuple(f"{words(w.code)}: {w.message}" for w in result.warnings),
         missing_information=tuple(
-            Fact(item.field, ", ".join(option_label(o, kb) for o in item.needed_for))
+            MissingView(
+                item.field, item.prompt, ", ".join(option_label(o, kb) for o in item.needed_for)
+            )
             for item in result.missing_information
         ),
         evidence=tuple(_evidence_view(e, kb) for e in cited),

@@ -88,7 +88,9 @@ def result_page(result: Result) -> str:
     body += f"<table><tr><th>Option</th><th>Tier</th><th>Why</th></tr>{rows}</table>"
     if result.missing_information:
         body += "<h2>Missing information</h2>" + _items(
-            f"<code>{escape(item.field)}</code> — needed for "
+            f"<code>{escape(item.field)}</code> — "
+            + (f"{escape(item.prompt)}; " if item.prompt else "")
+            + "needed for "
             + escape(", ".join(option_label(o) for o in item.needed_for))
             for item in result.missing_information
         )
