@@ -20,7 +20,7 @@ schedule):
 4. **Groin**: no consensus limits; feasible only with an interval of at least 12 months and
    the prior groin dose recorded (unknown dose → undetermined; shorter interval → not
    feasible). *(v3)* The cumulative EQD2 of the femoral head and neck (α/β 3 Gy) and the
-   femoral nerve (α/β 2 Gy) is reported with no limit (:data:`GROIN_ORGANS`).
+   femoral nerve (α/β 2 Gy) is reported with no limit (``GROIN_ORGANS``).
 5. **ECOG** at most 2.
 
 :attr:`ReirradiationAssessment.rule` names the point (``"6.1"``–``"6.5"``) that decided a
@@ -329,7 +329,7 @@ def assess_floats(
 
     Args:
         region: Region to re-irradiate (pelvis or groin).
-        courses: Previous courses (:data:`CourseTuple`).
+        courses: Previous courses (``CourseTuple``).
         evaluation_date: The evaluation date.
         recurrent_after_complete_response: Status gate (``None``: unknown).
         ecog: ECOG grade (``None``: unknown).
@@ -677,7 +677,7 @@ def radiotherapy_courses(case: object) -> tuple[RadiotherapyCourse, ...]:
     dose named ``primary.chemoradiotherapy.groins_irradiated``, so that a groin screen is
     undetermined rather than feasible (never assume the groins were spared, §6 point 4).
     With ``phases`` the chemoradiotherapy gives one course per sequence (see
-    :func:`case_courses`). ``prior_radiotherapy`` courses follow; an LDR brachytherapy course
+    ``case_courses``). ``prior_radiotherapy`` courses follow; an LDR brachytherapy course
     keeps its technique (its prescription counts as EQD2).
 
     Args:
