@@ -6,7 +6,7 @@ ignores it. :func:`unsupported_fields` lists those values by case path, and
 :func:`~ascc_salvage.recommend` refuses the case with
 :class:`~ascc_salvage.errors.UnsupportedCaseError`. A value is accepted when v2 gives the
 result v3 would give for it: defaults and nulls, and values that only restate what v2 reads
-(an upgraded ``pd_l1_cps``, a conventional prior course, a DPYD activity score of 2 …).
+(an upgraded ``pd_l1_cps``, a DPYD activity score of 2 …).
 Fields recorded but read by no rule (``hpv``, ``p16``, ``cycles``, ``best_response``) are
 accepted whatever their value.
 
@@ -24,7 +24,6 @@ from ascc_salvage.vocabulary import (
     SCHEMA_1_CONDITIONS,
     SCHEMA_1_SITES,
     OtherRegimen,
-    RadiotherapyTechnique,
 )
 
 __all__ = ["check_supported", "unsupported_fields"]
@@ -64,8 +63,6 @@ def _unsupported(case: Case) -> Iterator[str]:
             yield f"{where}.end_date"  # evaluation during CRT
         if crt.agents is not None:
             yield f"{where}.agents"
-        if crt.phases:
-            yield f"{where}.phases"
     for i, assessment in enumerate(case.assessments):
         if crt is not None and assessment.date < crt.end_date:
             yield f"assessments[{i}].date"  # dated during CRT
@@ -78,12 +75,8 @@ def _unsupported(case: Case) -> Iterator[str]:
     for i, therapy in enumerate(case.prior_systemic_therapy):
         if therapy.regimen is OtherRegimen.OTHER:
             yield f"prior_systemic_therapy[{i}].regimen"
-    for i, course in enumerate(case.prior_radiotherapy):
-        if course.technique not in (None, RadiotherapyTechnique.CONVENTIONAL):
-            yield f"prior_radiotherapy[{i}].technique"
-    for name in ("clinical_trial_available", "reirradiation_expertise"):
-        if getattr(case.facility, name) is False:
-            yield f"facility.{name}"
+    if case.facility.clinical_trial_available is False:
+        yield "facility.clinical_trial_available"
 
 
 def _patient(patient: Patient) -> Iterator[str]:

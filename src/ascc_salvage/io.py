@@ -846,7 +846,7 @@ def _structure_organ(raw: Any, _: Any) -> OrganDose:
         obj.read("alpha_beta", _value("Gy")),
         math.nan,  # not in the document: the radiotherapy plan's hook recomputes it
         obj.read("value", _value("Gy")),
-        obj.read("limit", _value("Gy")),
+        obj.read("limit", _nullable(_value("Gy"))),
     )
     obj.done()
     return organ

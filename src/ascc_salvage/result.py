@@ -439,7 +439,9 @@ def _orjson_plan(plan: Any, numbers: list[Any]) -> dict[str, Any]:
                     "organ": organ.organ,
                     "alpha_beta": _quantity(organ.alpha_beta_gy, "Gy", numbers),
                     "value": _quantity(organ.cumulative_eqd2_gy, "Gy", numbers),
-                    "limit": _quantity(organ.limit_gy, "Gy", numbers),
+                    "limit": (
+                        None if organ.limit_gy is None else _quantity(organ.limit_gy, "Gy", numbers)
+                    ),
                 }
                 if type(organ) is classes.organ
                 else _numbers_of(organ.to_dict(), numbers)

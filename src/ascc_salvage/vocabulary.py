@@ -494,6 +494,7 @@ class Flag(enum.StrEnum):
     CONTINUE_CURRENT_THERAPY = "continue_current_therapy"
     INDIVIDUALISED = "individualised"
     CONFIRM_NEW_DISTANT_SITE = "confirm_new_distant_site"
+    REQUIRES_REIRRADIATION_EXPERTISE = "requires_reirradiation_expertise"
 
 
 class WarningCode(enum.StrEnum):

@@ -230,8 +230,18 @@ def test_groin_rules(
     )
     assert result.verdict is verdict
     assert result.missing == missing
-    assert result.organs == ()
+    # v3 (§6.4): the groin organs are reported whenever the prior groin dose is known, with
+    # no limit (no consensus limit exists).
+    organs = {o.organ: o for o in result.organs}
+    assert set(organs) == (set() if dose is None else {"femoral_head_neck", "femoral_nerve"})
+    for organ in organs.values():
+        assert organ.limit is None
+        assert organ.within_limit is None
+        assert organ.to_dict()["limit"] is None
     assert result.interval_months == months
+    assert result.rule == {FEASIBLE: None, UNDETERMINED: "6.4"}.get(
+        verdict, "6.2" if months < 6 else "6.4"
+    )
 
 
 def test_nominal_for_single_large_fractions() -> None:

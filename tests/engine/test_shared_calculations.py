@@ -170,7 +170,7 @@ def test_unknown_groin_irradiation_never_counts_as_not_irradiated() -> None:
     unknown = screen(facts, GROIN)
     assert unknown.verdict is ReirradiationVerdict.UNDETERMINED
     assert unknown.missing == (GROINS_IRRADIATED_FIELD,)
-    assert case_courses(case)[1][1:] == (crt.end_date, None, None, GROINS_IRRADIATED_FIELD)
+    assert case_courses(case)[1][1:] == (crt.end_date, None, None, GROINS_IRRADIATED_FIELD, False)
     assert [c.region for c in radiotherapy_courses(case)] == [PELVIS, GROIN]
     # The engine's branches replace the recorded value.
     spared = case_courses(case, groins_irradiated=False)
@@ -179,6 +179,7 @@ def test_unknown_groin_irradiation_never_counts_as_not_irradiated() -> None:
         None,
         crt.fractions,
         "primary.chemoradiotherapy.groin_dose",
+        False,
     )
 
 

@@ -135,7 +135,6 @@ def test_the_engine_refuses_the_schema_2_example_naming_every_value() -> None:
         "patient.hepatic_function.alt_x_uln",
         "patient.biomarkers.pd_l1",
         "primary.chemoradiotherapy.agents",
-        "primary.chemoradiotherapy.phases",
         "assessments[2].site_findings",
         "prior_systemic_therapy[0].regimen",
         "facility.clinical_trial_available",
@@ -176,13 +175,11 @@ def test_other_values_beyond_v2_are_refused_by_path() -> None:
         {"region": "other", "end_date": "2020-01-01", "dose": {"value": 34, "unit": "Gy"},
          "fractions": 1, "technique": "sabr"}
     ]  # fmt: skip
-    doc["facility"]["reirradiation_expertise"] = False
+    doc["facility"]["reirradiation_expertise"] = False  # read by §6 (pathway v3)
     assert unsupported_fields(load_case(doc)) == (
         "primary.chemoradiotherapy.end_date",
         "assessments[0].date",
         "disease.sites[0].site",
-        "prior_radiotherapy[0].technique",
-        "facility.reirradiation_expertise",
     )
 
 

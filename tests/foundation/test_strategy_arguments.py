@@ -62,4 +62,19 @@ def test_the_schema_2_strategies_reach_their_rarer_shapes() -> None:
         lambda crt: any(phase.target is PhaseTarget.GROINS for phase in crt.phases),
         settings=search,
     )
-    assert boosted.phases[1].target is PhaseTarget.GROINS
+    assert boosted.phases[0].sequence == 1
+    brachytherapy_boost = find(
+        strategies_module.chemoradiotherapies(unsupported=True),
+        lambda crt: (
+            [str(p.technique) for p in crt.phases if p.target is PhaseTarget.PRIMARY]
+            == ["ebrt", "brachytherapy"]
+        ),
+        settings=search,
+    )
+    assert brachytherapy_boost.phases[-1].sequence == 2
+    nodes = find(
+        strategies_module.chemoradiotherapies(unsupported=True),
+        lambda crt: any(phase.target is PhaseTarget.PELVIC_NODES for phase in crt.phases),
+        settings=search,
+    )
+    assert nodes.phases[1].target is PhaseTarget.PELVIC_NODES

@@ -12,11 +12,19 @@ schedule):
    full prescription plus the planned course; α/β 3 Gy for bowel, rectum and bladder, 2 Gy for
    the sacral plexus) against the cumulative limits. If the default plan (39 Gy in 26 × 1.5 Gy)
    exceeds a limit, the largest whole number of 1.5 Gy fractions that fits every limit is
-   planned; under 30 Gy the option is not feasible.
+   planned; under 30 Gy the option is not feasible. *(v3)* A primary chemoradiotherapy with
+   ``phases`` enters phase by phase (per ``sequence``, its highest-dose pelvic phase at its
+   own dose per fraction; brachytherapy at its prescription); a prior LDR brachytherapy
+   course counts its prescription as EQD2 (nominal); when the tumour abuts the sacral plexus
+   the plexus limit without recovery applies whatever the interval.
 4. **Groin**: no consensus limits; feasible only with an interval of at least 12 months and
    the prior groin dose recorded (unknown dose → undetermined; shorter interval → not
-   feasible).
+   feasible). *(v3)* The cumulative EQD2 of the femoral head and neck (α/β 3 Gy) and the
+   femoral nerve (α/β 2 Gy) is reported with no limit (``GROIN_ORGANS``).
 5. **ECOG** at most 2.
+
+:attr:`ReirradiationAssessment.rule` names the point (``"6.1"``–``"6.5"``) that decided a
+verdict other than feasible.
 
 Unknown inputs never produce a guess: the verdict is then ``undetermined`` and
 :attr:`ReirradiationAssessment.missing` names the fields. A definite reason for
@@ -35,7 +43,14 @@ import attrs
 
 from ascc_salvage._dates import whole_months_between as calendar_months_between
 from ascc_salvage.calculators import _kb
-from ascc_salvage.calculators._common import UNIT_GY, integer, member, positive, quantity
+from ascc_salvage.calculators._common import (
+    UNIT_GY,
+    boolean,
+    integer,
+    member,
+    positive,
+    quantity,
+)
 from ascc_salvage.calculators.radiobiology import (
     LQ_NOMINAL_DOSE_PER_FRACTION_GY,
     eqd2_gy,
@@ -43,7 +58,7 @@ from ascc_salvage.calculators.radiobiology import (
 )
 from ascc_salvage.knowledge import KnowledgeBase
 from ascc_salvage.units import Kinds, Quantity, magnitude
-from ascc_salvage.vocabulary import RadiotherapyRegion
+from ascc_salvage.vocabulary import PhaseTarget, RadiotherapyRegion, RadiotherapyTechnique
 
 __all__ = [
     "OrganDose",
@@ -51,6 +66,7 @@ __all__ = [
     "ReirradiationAssessment",
     "ReirradiationVerdict",
     "calendar_months_between",
+    "groin_irradiated",
     "radiotherapy_courses",
     "reirradiation_feasibility",
 ]
@@ -66,6 +82,18 @@ GROINS_IRRADIATED_FIELD: Final = "primary.chemoradiotherapy.groins_irradiated"
 
 #: Tolerance for comparing cumulative doses with limits (Gy) and fraction counts.
 _EPSILON: Final = 1e-9
+
+#: Organs at risk of groin re-irradiation and their α/β (Gy), reported with no limit: no
+#: consensus cumulative limit exists for them (clinical pathway §6.4, v3). The α/β are the
+#: conventional late-effect values of the pelvic table (3 Gy for bone, 2 Gy for nerve).
+GROIN_ORGANS: Final = (("femoral_head_neck", 3.0), ("femoral_nerve", 2.0))
+
+#: The organ whose limit without recovery applies whatever the interval when the tumour abuts
+#: it (clinical pathway §6.3, v3: consensus exists only for that limit).
+SACRAL_PLEXUS: Final = "sacral_plexus"
+
+#: Phase targets that enter the pelvic screen (clinical pathway §6.3).
+_PELVIC_TARGETS: Final = frozenset({PhaseTarget.PRIMARY, PhaseTarget.PELVIC_NODES})
 
 
 class ReirradiationVerdict(enum.StrEnum):
@@ -87,6 +115,8 @@ class RadiotherapyCourse:
         fractions: Number of fractions, or ``None`` if not recorded.
         dose_field: Case field holding the dose, named when the dose is unknown
             (e.g. ``primary.chemoradiotherapy.groin_dose``).
+        technique: The technique (``None``: not recorded, conventional). An
+            ``ldr_brachytherapy`` course counts its prescription as EQD2 (nominal).
     """
 
     region: RadiotherapyRegion = attrs.field(converter=RadiotherapyRegion)
@@ -94,6 +124,7 @@ class RadiotherapyCourse:
     total_dose: Quantity | None
     fractions: int | None
     dose_field: str = ""
+    technique: RadiotherapyTechnique | None = None
 
 
 @attrs.frozen
@@ -105,14 +136,15 @@ class OrganDose:
         alpha_beta_gy: α/β ratio used (Gy).
         previous_eqd2_gy: EQD2 of the previous courses alone (Gy).
         cumulative_eqd2_gy: EQD2 of the previous courses plus the planned course (Gy).
-        limit_gy: The cumulative limit that applies for the interval (Gy).
+        limit_gy: The cumulative limit that applies for the interval (Gy); ``None`` for the
+            groin organs, which have no consensus limit (§6.4).
     """
 
     organ: str
     alpha_beta_gy: float
     previous_eqd2_gy: float
     cumulative_eqd2_gy: float
-    limit_gy: float
+    limit_gy: float | None
 
     @property
     def alpha_beta(self) -> Quantity:
@@ -130,22 +162,27 @@ class OrganDose:
         return quantity(self.cumulative_eqd2_gy, UNIT_GY)
 
     @property
-    def limit(self) -> Quantity:
-        """Cumulative limit (Gy quantity)."""
-        return quantity(self.limit_gy, UNIT_GY)
+    def limit(self) -> Quantity | None:
+        """Cumulative limit (Gy quantity), ``None`` when no limit exists."""
+        return None if self.limit_gy is None else quantity(self.limit_gy, UNIT_GY)
 
     @property
-    def within_limit(self) -> bool:
-        """Whether the cumulative EQD2 is at most the limit."""
+    def within_limit(self) -> bool | None:
+        """Whether the cumulative EQD2 is at most the limit (``None``: no limit exists)."""
+        if self.limit_gy is None:
+            return None
         return self.cumulative_eqd2_gy <= self.limit_gy + _EPSILON
 
     def to_dict(self) -> dict[str, object]:
-        """The ``cumulative_eqd2`` entry of a radiotherapy dose plan (``case-format.md``)."""
+        """The ``cumulative_eqd2`` entry of a radiotherapy dose plan (``case-format.md``).
+
+        ``limit`` is null for an organ without a limit (schema 2).
+        """
         return {
             "organ": self.organ,
             "alpha_beta": {"value": self.alpha_beta_gy, "unit": "Gy"},
             "value": {"value": self.cumulative_eqd2_gy, "unit": "Gy"},
-            "limit": {"value": self.limit_gy, "unit": "Gy"},
+            "limit": None if self.limit_gy is None else {"value": self.limit_gy, "unit": "Gy"},
         }
 
 
@@ -160,8 +197,8 @@ class ReirradiationAssessment:
             region to the evaluation date (``None``: no previous course to the region).
         recovery: Whether the limits with recovery apply (interval ≥ 12 months); ``None``
             without a previous course to the region.
-        organs: Per-organ cumulative EQD2 and limits (pelvis only; empty for the groin or
-            when a previous dose is unknown).
+        organs: Per-organ cumulative EQD2 and limits: the pelvic organs, or the groin
+            organs without limits (empty when a previous dose is unknown).
         planned_total_dose_gy: Planned total dose (Gy): the default schedule, or the largest
             whole number of fractions that fits every limit when the default does not.
         planned_fractions: Planned number of fractions.
@@ -172,7 +209,11 @@ class ReirradiationAssessment:
         reasons: Plain-language reasons for the verdict.
         missing: Fields whose absence made the verdict undetermined.
         nominal: Whether an EQD2 value involves a dose per fraction above the range where the
-            LQ model is trusted (single large fractions, IORT): such values are nominal.
+            LQ model is trusted (single large fractions, IORT), or an LDR prescription taken
+            as EQD2: such values are nominal.
+        rule: The §6 point that decided a verdict other than feasible (``"6.1"`` status,
+            ``"6.2"`` interval, ``"6.3"`` pelvic dose, ``"6.4"`` groin, ``"6.5"`` ECOG): the
+            first blocking point, else the first undetermined one; ``None`` when feasible.
     """
 
     verdict: ReirradiationVerdict
@@ -187,6 +228,7 @@ class ReirradiationAssessment:
     reasons: tuple[str, ...]
     missing: tuple[str, ...]
     nominal: bool
+    rule: str | None = None
 
     @property
     def planned_total_dose(self) -> Quantity:
@@ -213,6 +255,7 @@ class _Course:
     total_gy: float | None
     fractions: int | None
     dose_field: str
+    prescription_is_eqd2: bool
 
 
 def _course_from(course: object, index: int) -> _Course:
@@ -235,13 +278,43 @@ def _course_from(course: object, index: int) -> _Course:
     total = None if dose is None else magnitude(dose, Kinds.DOSE, f"{where}.total_dose")
     n = None if fractions is None else integer(fractions, f"{where}.fractions", minimum=1)
     field = getattr(course, "dose_field", "") or f"{where}.total_dose"
-    return _Course(member(region, RadiotherapyRegion, f"{where}.region"), end_date, total, n, field)
+    technique = getattr(course, "technique", None)
+    ldr = (
+        technique is not None
+        and member(technique, RadiotherapyTechnique, f"{where}.technique")
+        is RadiotherapyTechnique.LDR_BRACHYTHERAPY
+    )
+    return _Course(
+        member(region, RadiotherapyRegion, f"{where}.region"), end_date, total, n, field, ldr
+    )
+
+
+def _course_eqd2(course: CourseTuple, alpha_beta_gy: float) -> float:
+    """EQD2 (Gy) of one course with known dose and fractions (LDR: its prescription)."""
+    total, fractions = float(course[2]), int(course[3])  # type: ignore[arg-type]
+    if course[5]:
+        return total
+    return eqd2_gy(total, total / fractions, alpha_beta_gy)
+
+
+def _course_nominal(course: CourseTuple) -> bool:
+    """Whether a course's EQD2 is nominal: LDR, or above the LQ dose-per-fraction range."""
+    return course[5] or float(course[2]) / int(course[3]) > LQ_NOMINAL_DOSE_PER_FRACTION_GY  # type: ignore[arg-type]
+
+
+CourseTuple = tuple[RadiotherapyRegion, _dt.date, float | None, int | None, str, bool]
+"""A previous course on floats: ``(region, end_date, total_gy, fractions, dose_field,
+prescription_is_eqd2)``; ``total_gy``/``fractions`` ``None`` when not recorded, and
+``prescription_is_eqd2`` true for LDR brachytherapy (its prescription counts as EQD2)."""
+
+#: The order of the §6 points, for :attr:`ReirradiationAssessment.rule`.
+_POINTS: Final = ("6.1", "6.2", "6.3", "6.4", "6.5")
 
 
 def assess_floats(
     *,
     region: RadiotherapyRegion,
-    courses: Sequence[tuple[RadiotherapyRegion, _dt.date, float | None, int | None, str]],
+    courses: Sequence[CourseTuple],
     evaluation_date: _dt.date,
     recurrent_after_complete_response: bool | None,
     ecog: int | None,
@@ -249,14 +322,14 @@ def assess_floats(
     limits: Sequence[tuple[str, float, float, float]] | None = None,
     planned_total_gy: float | None = None,
     planned_fractions: int | None = None,
+    plexus_abutted: bool = False,
     knowledge: KnowledgeBase | None = None,
 ) -> ReirradiationAssessment:
     """The screen on canonical floats (the engine's fast path; arguments are not checked).
 
     Args:
         region: Region to re-irradiate (pelvis or groin).
-        courses: Previous courses as ``(region, end_date, total_gy, fractions, dose_field)``;
-            ``total_gy``/``fractions`` ``None`` when not recorded.
+        courses: Previous courses (``CourseTuple``).
         evaluation_date: The evaluation date.
         recurrent_after_complete_response: Status gate (``None``: unknown).
         ecog: ECOG grade (``None``: unknown).
@@ -265,6 +338,8 @@ def assess_floats(
             ``None`` takes the knowledge base's.
         planned_total_gy: Planned total dose; ``None`` takes the knowledge base's schedule.
         planned_fractions: Planned fractions; ``None`` takes the knowledge base's schedule.
+        plexus_abutted: The tumour abuts the sacral plexus (sacrum, coccyx or sciatic nerve
+            invaded): the plexus limit without recovery applies whatever the interval.
         knowledge: The knowledge base of the thresholds, limits and schedule (default: the
             bundled one).
 
@@ -273,7 +348,8 @@ def assess_floats(
     """
     reasons: list[str] = []
     missing: list[str] = []
-    blocked = False
+    blocked_at: list[str] = []
+    unknown_at: list[str] = []
     default_total, default_fractions = _kb.schedule("reirradiation", knowledge)
     total_gy = default_total if planned_total_gy is None else planned_total_gy
     n_plan = default_fractions if planned_fractions is None else planned_fractions
@@ -282,21 +358,20 @@ def assess_floats(
     # 1. Status.
     if recurrent_after_complete_response is None:
         missing.append(STATUS_FIELD)
+        unknown_at.append("6.1")
         reasons.append("disease status unknown: re-irradiation needs recurrence after a response")
     elif not recurrent_after_complete_response:
-        blocked = True
-        reasons.append(
-            "re-irradiation is for disease recurrent after a documented complete response, "
-            "not for persistent or progressive disease"
-        )
+        blocked_at.append("6.1")
+        reasons.append("no documented complete response to the first course")
 
     # 5. Performance status.
     ecog_max = int(_kb.threshold("ecog_max_reirradiation", knowledge))
     if ecog is None:
         missing.append(ECOG_FIELD)
+        unknown_at.append("6.5")
         reasons.append("ECOG performance status unknown")
     elif ecog > ecog_max:
-        blocked = True
+        blocked_at.append("6.5")
         reasons.append(f"ECOG {ecog} is above {ecog_max}")
 
     # 2. Interval to the same region.
@@ -314,17 +389,18 @@ def assess_floats(
     else:
         last_end = max(c[1] for c in same_region)
         interval = calendar_months_between(last_end, evaluation_date)
+        minimum = int(_kb.threshold("reirradiation_min_interval_months", knowledge))
         if region is RadiotherapyRegion.GROIN:
-            minimum = int(_kb.threshold("groin_reirradiation_min_interval_months", knowledge))
-            recovery = interval >= minimum
-            if interval < minimum:
-                blocked = True
+            groin_minimum = int(_kb.threshold("groin_reirradiation_min_interval_months", knowledge))
+            recovery = interval >= groin_minimum
+            if interval < groin_minimum:
+                blocked_at.append("6.2" if interval < minimum else "6.4")
                 reasons.append(
                     f"{interval} months since the last groin course: groin re-irradiation "
-                    f"needs at least {minimum} months"
+                    f"needs at least {groin_minimum} months"
                 )
+            unknown = [c[4] for c in same_region if c[2] is None or c[3] is None]
             if prior_groin_dose_recorded is None:
-                unknown = [c[4] for c in same_region if c[2] is None]
                 missing.extend(unknown)
                 recorded = not unknown
             else:
@@ -332,20 +408,32 @@ def assess_floats(
                 if not recorded:
                     missing.append(GROIN_DOSE_FIELD)
             if not recorded:
+                unknown_at.append("6.4")
                 reasons.append("the prior groin dose is not recorded")
             else:
                 reasons.append(
                     "no consensus cumulative limits exist for the groin: individualised "
                     "cumulative dose plan required"
                 )
+            if not unknown:
+                nominal = nominal or any(_course_nominal(c) for c in same_region)
+                organs = tuple(
+                    OrganDose(
+                        organ,
+                        ab,
+                        prior := sum(_course_eqd2(c, ab) for c in same_region),
+                        prior + eqd2_gy(total_gy, per_fraction, ab),
+                        None,
+                    )
+                    for organ, ab in GROIN_ORGANS
+                )
         else:
-            minimum = int(_kb.threshold("reirradiation_min_interval_months", knowledge))
             recovery_months = int(
                 _kb.threshold("reirradiation_recovery_interval_months", knowledge)
             )
             recovery = interval >= recovery_months
             if interval < minimum:
-                blocked = True
+                blocked_at.append("6.2")
                 reasons.append(
                     f"{interval} months since the last pelvic course: at least {minimum} "
                     "months are required"
@@ -353,17 +441,17 @@ def assess_floats(
             unknown = [c[4] for c in same_region if c[2] is None or c[3] is None]
             if unknown:
                 missing.extend(unknown)
+                unknown_at.append("6.3")
                 reasons.append("a previous pelvic dose is not recorded: no cumulative screen")
             else:
-                pelvic = [(float(c[2]), int(c[3])) for c in same_region]  # type: ignore[arg-type]
-                nominal = nominal or any(d / n > LQ_NOMINAL_DOSE_PER_FRACTION_GY for d, n in pelvic)
+                nominal = nominal or any(_course_nominal(c) for c in same_region)
                 table = _kb.organ_limits(knowledge) if limits is None else limits
                 previous = [
                     (
                         organ,
                         ab,
-                        sum(eqd2_gy(d, d / n, ab) for d, n in pelvic),
-                        rec if recovery else no,
+                        sum(_course_eqd2(c, ab) for c in same_region),
+                        rec if recovery and not (plexus_abutted and organ == SACRAL_PLEXUS) else no,
                     )
                     for organ, ab, no, rec in table
                 ]
@@ -383,7 +471,7 @@ def assess_floats(
                     reduced = n_plan * per_fraction
                     minimum_dose = _kb.threshold("reirradiation_min_total_dose", knowledge)
                     if reduced < minimum_dose - _EPSILON:
-                        blocked = True
+                        blocked_at.append("6.3")
                         n_plan = (
                             default_fractions if planned_fractions is None else planned_fractions
                         )
@@ -406,10 +494,13 @@ def assess_floats(
                 )
                 if largest == math.inf:
                     largest = None
-    if blocked:
+    rule: str | None = None
+    if blocked_at:
         verdict = ReirradiationVerdict.NOT_FEASIBLE
+        rule = min(blocked_at, key=_POINTS.index)
     elif missing:
         verdict = ReirradiationVerdict.UNDETERMINED
+        rule = min(unknown_at, key=_POINTS.index)
     else:
         verdict = ReirradiationVerdict.FEASIBLE
     return ReirradiationAssessment(
@@ -425,16 +516,63 @@ def assess_floats(
         reasons=tuple(reasons),
         missing=tuple(missing),
         nominal=nominal,
+        rule=rule,
     )
-
-
-CourseTuple = tuple[RadiotherapyRegion, _dt.date, float | None, int | None, str]
 
 
 class _Recorded(enum.Enum):
     """Sentinel: take ``groins_irradiated`` as recorded in the case."""
 
     RECORDED = enum.auto()
+
+
+def crt_groins_irradiated(crt: object) -> bool | None:
+    """Whether the primary chemoradiotherapy *crt* treated the groins (``None``: unknown).
+
+    True when a phase targets ``groins`` (clinical pathway §6.3), else the recorded
+    ``groins_irradiated``.
+    """
+    if any(p.target is PhaseTarget.GROINS for p in getattr(crt, "phases", ())):
+        return True
+    return crt.groins_irradiated  # type: ignore[attr-defined, no-any-return]
+
+
+def groin_irradiated(case: object) -> bool | None:
+    """Whether the groins count as irradiated (clinical pathway §4.4, v3); ``None``: unknown.
+
+    True when ``groins_irradiated`` is true, a phase of the primary chemoradiotherapy targets
+    ``groins``, or a ``prior_radiotherapy`` course has region ``groin``; otherwise the
+    recorded ``groins_irradiated`` (false, or unknown). Unilateral treatment is not
+    distinguished. Without a chemoradiotherapy only a prior groin course tells (else unknown).
+    """
+    crt = case.primary.chemoradiotherapy  # type: ignore[attr-defined]
+    if any(c.region is RadiotherapyRegion.GROIN for c in case.prior_radiotherapy):  # type: ignore[attr-defined]
+        return True
+    return None if crt is None else crt_groins_irradiated(crt)
+
+
+def _phase_courses(
+    crt: object, targets: frozenset[PhaseTarget], region: RadiotherapyRegion
+) -> list[CourseTuple]:
+    """One course per ``sequence``: its highest-dose phase among *targets* (§6.3)."""
+    best: dict[int, tuple[int, object]] = {}
+    for index, phase in enumerate(getattr(crt, "phases", ())):
+        if phase.target not in targets:
+            continue
+        kept = best.get(phase.sequence)
+        if kept is None or phase.dose.canonical > kept[1].dose.canonical:  # type: ignore[attr-defined]
+            best[phase.sequence] = (index, phase)
+    return [
+        (
+            region,
+            crt.end_date,  # type: ignore[attr-defined]
+            phase.dose.canonical,  # type: ignore[attr-defined]
+            phase.fractions,  # type: ignore[attr-defined]
+            f"primary.chemoradiotherapy.phases[{index}].dose",
+            False,
+        )
+        for _, (index, phase) in sorted(best.items())
+    ]
 
 
 def case_courses(
@@ -446,47 +584,64 @@ def case_courses(
     function, so a case gives the same courses to each.
 
     * The primary chemoradiotherapy counts as a pelvic course with its full prescription
-      (worst case).
-    * When ``groins_irradiated`` is true it is also a groin course whose dose is
-      ``groin_dose`` (``None`` if not recorded, named ``primary.chemoradiotherapy.groin_dose``)
-      and whose fractions are ``groin_fractions``, else the course's ``fractions``.
-    * When ``groins_irradiated`` is **unknown** the groin course is kept with an unknown dose
-      named ``primary.chemoradiotherapy.groins_irradiated``. An unknown groin irradiation is
-      never taken as "not irradiated" (clinical pathway §6 point 4: groin re-irradiation needs
-      the prior groin dose recorded, an unknown prior dose is undetermined), so a groin screen
-      is ``undetermined`` and names that field, never feasible by default.
+      (worst case). *(v3)* With ``phases``, it counts as one pelvic course per ``sequence``:
+      the phase with the highest dose among targets ``primary`` and ``pelvic_nodes``, at its
+      own dose per fraction (brachytherapy at its prescription, like external beam).
+    * When it treated the groins (``groins_irradiated`` true, or a phase targets ``groins``)
+      it is also a groin course: one per groin phase, else one whose dose is ``groin_dose``
+      (``None`` if not recorded, named ``primary.chemoradiotherapy.groin_dose``) and whose
+      fractions are ``groin_fractions``, else the course's ``fractions``.
+    * When ``groins_irradiated`` is **unknown** (and no phase targets the groins) the groin
+      course is kept with an unknown dose named ``primary.chemoradiotherapy.groins_irradiated``.
+      An unknown groin irradiation is never taken as "not irradiated" (clinical pathway §6
+      point 4: groin re-irradiation needs the prior groin dose recorded, an unknown prior
+      dose is undetermined), so a groin screen is ``undetermined`` and names that field,
+      never feasible by default.
     * When it is false there is no groin course.
 
-    Every ``prior_radiotherapy`` entry follows.
+    Every ``prior_radiotherapy`` entry follows (an ``ldr_brachytherapy`` course counts its
+    prescription as EQD2).
 
     Args:
         case: An :class:`ascc_salvage.case.Case`.
-        groins_irradiated: Replaces the case's ``groins_irradiated`` (the engine passes the
-            value of the branch it evaluates); by default the recorded value.
+        groins_irradiated: Replaces whether the chemoradiotherapy treated the groins (the
+            engine passes the value of the branch it evaluates when the case leaves it
+            unknown); by default the recorded value.
 
     Returns:
-        Tuples ``(region, end_date, total_gy, fractions, dose_field)``.
+        Tuples ``(region, end_date, total_gy, fractions, dose_field, prescription_is_eqd2)``.
     """
     courses: list[CourseTuple] = []
     crt = case.primary.chemoradiotherapy  # type: ignore[attr-defined]
     if crt is not None:
         base = "primary.chemoradiotherapy"
-        courses.append(
-            (
-                RadiotherapyRegion.PELVIS,
-                crt.end_date,
-                crt.dose.canonical,
-                crt.fractions,
-                f"{base}.dose",
+        if getattr(crt, "phases", ()):
+            courses += _phase_courses(crt, _PELVIC_TARGETS, RadiotherapyRegion.PELVIS)
+        else:
+            courses.append(
+                (
+                    RadiotherapyRegion.PELVIS,
+                    crt.end_date,
+                    crt.dose.canonical,
+                    crt.fractions,
+                    f"{base}.dose",
+                    False,
+                )
             )
-        )
         groins = (
-            crt.groins_irradiated if groins_irradiated is _Recorded.RECORDED else groins_irradiated
+            crt_groins_irradiated(crt)
+            if groins_irradiated is _Recorded.RECORDED
+            else groins_irradiated
+        )
+        groin_phases = _phase_courses(
+            crt, frozenset({PhaseTarget.GROINS}), RadiotherapyRegion.GROIN
         )
         if groins is None:
             courses.append(
-                (RadiotherapyRegion.GROIN, crt.end_date, None, None, GROINS_IRRADIATED_FIELD)
+                (RadiotherapyRegion.GROIN, crt.end_date, None, None, GROINS_IRRADIATED_FIELD, False)
             )
+        elif groins and groin_phases:
+            courses += groin_phases
         elif groins:
             groin_dose = None if crt.groin_dose is None else crt.groin_dose.canonical
             fractions = crt.groin_fractions if crt.groin_fractions is not None else crt.fractions
@@ -497,6 +652,7 @@ def case_courses(
                     groin_dose,
                     fractions,
                     GROIN_DOSE_FIELD,
+                    False,
                 )
             )
     for index, prior in enumerate(case.prior_radiotherapy):  # type: ignore[attr-defined]
@@ -507,6 +663,7 @@ def case_courses(
                 prior.dose.canonical,
                 prior.fractions,
                 f"prior_radiotherapy[{index}].dose",
+                getattr(prior, "technique", None) is RadiotherapyTechnique.LDR_BRACHYTHERAPY,
             )
         )
     return tuple(courses)
@@ -519,7 +676,9 @@ def radiotherapy_courses(case: object) -> tuple[RadiotherapyCourse, ...]:
     or unknown, a groin course; an unknown groin irradiation gives a groin course of unknown
     dose named ``primary.chemoradiotherapy.groins_irradiated``, so that a groin screen is
     undetermined rather than feasible (never assume the groins were spared, §6 point 4).
-    ``prior_radiotherapy`` courses follow.
+    With ``phases`` the chemoradiotherapy gives one course per sequence (see
+    ``case_courses``). ``prior_radiotherapy`` courses follow; an LDR brachytherapy course
+    keeps its technique (its prescription counts as EQD2).
 
     Args:
         case: An :class:`ascc_salvage.case.Case`.
@@ -534,8 +693,9 @@ def radiotherapy_courses(case: object) -> tuple[RadiotherapyCourse, ...]:
             total_dose=None if total is None else quantity(total, UNIT_GY),
             fractions=fractions,
             dose_field=field,
+            technique=RadiotherapyTechnique.LDR_BRACHYTHERAPY if ldr else None,
         )
-        for region, end, total, fractions, field in case_courses(case)
+        for region, end, total, fractions, field, ldr in case_courses(case)
     )
 
 
@@ -577,6 +737,7 @@ def reirradiation_feasibility(
     limits: Iterable[object] | None = None,
     planned_total_dose: object = None,
     planned_fractions: int | None = None,
+    tumour_abuts_sacral_plexus: bool = False,
 ) -> ReirradiationAssessment:
     """Screen curative re-irradiation of the pelvis or a groin (clinical pathway §6).
 
@@ -597,6 +758,8 @@ def reirradiation_feasibility(
         planned_total_dose: Planned total dose (a Gy quantity); default the knowledge base's
             ``reirradiation`` schedule (39 Gy).
         planned_fractions: Planned fractions; default the schedule's (26).
+        tumour_abuts_sacral_plexus: The tumour invades the sacrum, coccyx or sciatic nerve:
+            the sacral plexus limit without recovery applies whatever the interval (§6.3).
 
     Returns:
         The assessment with its verdict, interval, per-organ doses, plan, reasons and the
@@ -643,7 +806,10 @@ def reirradiation_feasibility(
     )
     return assess_floats(
         region=where,
-        courses=[(c.region, c.end_date, c.total_gy, c.fractions, c.dose_field) for c in courses],
+        courses=[
+            (c.region, c.end_date, c.total_gy, c.fractions, c.dose_field, c.prescription_is_eqd2)
+            for c in courses
+        ],
         evaluation_date=evaluation_date,
         recurrent_after_complete_response=status,
         ecog=grade,
@@ -651,4 +817,5 @@ def reirradiation_feasibility(
         limits=table,
         planned_total_gy=total,
         planned_fractions=n,
+        plexus_abutted=boolean(tumour_abuts_sacral_plexus, "tumour_abuts_sacral_plexus"),
     )

@@ -15,6 +15,7 @@ import attrs
 
 from ascc_salvage._dates import add_days, add_months, whole_months_between
 from ascc_salvage.calculators.body_size import adjusted_body_weight_kg
+from ascc_salvage.calculators.reirradiation import groin_irradiated
 from ascc_salvage.calculators.renal import cockcroft_gault_ml_min
 from ascc_salvage.case import Case, DiseaseSite
 from ascc_salvage.knowledge import KnowledgeBase, bundled
@@ -369,6 +370,6 @@ def derive_facts(
         resectable=None if disease is None else disease.resectable,
         expected_margin=None if disease is None else disease.expected_margin,
         accepts_colostomy=patient.accepts_permanent_colostomy,
-        groins_irradiated=None if crt is None else crt.groins_irradiated,
+        groins_irradiated=None if crt is None else groin_irradiated(case),
         kb=kb,
     )

@@ -522,7 +522,7 @@ def _plan_defs() -> dict[str, JsonSchema]:
         "OrganDose": _object(
             "OrganDose",
             _description(OrganDose),
-            {"organ": {"type": "string"}, "alpha_beta": gy, "value": gy, "limit": gy},
+            {"organ": {"type": "string"}, "alpha_beta": gy, "value": gy, "limit": _nullable(gy)},
         ),
     }
 

@@ -136,6 +136,7 @@ __all__ = [
     "prior_radiotherapies",
     "prior_salvage_surgeries",
     "prior_systemic_therapies",
+    "radiotherapy_phases",
     "register_type_strategies",
     "schema_1_documents",
     "stages",
@@ -591,23 +592,45 @@ def _phase(
     )
 
 
+def radiotherapy_phases(
+    dose: Dose, fractions: int, *, groins: bool = False
+) -> SearchStrategy[tuple[RadiotherapyPhase, ...]]:
+    """Phases of a primary chemoradiotherapy of *dose* in *fractions* (schema 2).
+
+    One or two sequences on the primary add up to the course, as the case format requires.
+    The second sequence has its own technique, so an external-beam course with a
+    brachytherapy boost is drawn as often as a single technique. Beside the first sequence a
+    pelvic-node phase (a simultaneous integrated plan, 0.5–2.5 Gy per fraction) and, with
+    *groins*, a groin phase may run.
+
+    Args:
+        dose: The course's total dose (the primary phases sum to it).
+        fractions: The course's fractions (the primary phases' fractions sum to them).
+        groins: Whether a groin phase may be drawn (``groins_irradiated`` not false and no
+            ``groin_dose`` to match).
+    """
+    return _phases(dose, fractions, groins=groins)
+
+
 @st.composite
 def _phases(
     draw: st.DrawFn, dose: Dose, fractions: int, *, groins: bool
 ) -> tuple[RadiotherapyPhase, ...]:
-    """Phases adding up to *dose* in *fractions* (one or two sequences on the primary).
-
-    With *groins*, a groin phase may run beside the first (a simultaneous integrated boost).
-    """
+    """Phases adding up to *dose* in *fractions* (one or two sequences on the primary)."""
     technique = draw(st.sampled_from(PhaseTechnique))
     first = draw(st.integers(1, fractions))
     first_gy = dose.canonical * first / fractions
     phases = [_phase(1, technique, PhaseTarget.PRIMARY, Dose(first_gy, "Gy"), first)]
-    rest = Dose(dose.canonical - first_gy, "Gy") if first < fractions else None
-    phases += [_phase(2, technique, PhaseTarget.PRIMARY, r, fractions - first) for r in [rest] if r]
+    if draw(st.booleans()):
+        nodes_gy = draw(st.floats(0.5 * first, 2.5 * first, allow_nan=False))
+        phases.append(_phase(1, technique, PhaseTarget.PELVIC_NODES, Dose(nodes_gy, "Gy"), first))
     if groins and draw(st.booleans()):
         groin_gy = draw(st.floats(0.5 * first, 2.5 * first, allow_nan=False))
-        phases.insert(1, _phase(1, technique, PhaseTarget.GROINS, Dose(groin_gy, "Gy"), first))
+        phases.append(_phase(1, technique, PhaseTarget.GROINS, Dose(groin_gy, "Gy"), first))
+    if first < fractions:
+        boost = draw(st.sampled_from(PhaseTechnique))  # e.g. EBRT, then a brachytherapy boost
+        rest = Dose(dose.canonical - first_gy, "Gy")
+        phases.append(_phase(2, boost, PhaseTarget.PRIMARY, rest, fractions - first))
     return tuple(phases)
 
 
