@@ -677,6 +677,18 @@ CORRUPTIONS = [
         "warnings.toml: check_national_reimbursement: extra fields found (severity)",
     ),
     (
+        "thresholds.toml",
+        'organ = "femoral_nerve"',
+        'organ = "femoral_head_neck"',
+        "thresholds.toml: femoral_head_neck: duplicate organ",
+    ),
+    (
+        "thresholds.toml",
+        'organ = "femoral_nerve"\nalpha_beta_gy = 2',
+        'organ = "femoral_nerve"\nalpha_beta_gy = 0',
+        "thresholds.toml: femoral_nerve: alpha_beta_gy must be positive",
+    ),
+    (
         "prompts.toml",
         'field = "patient.height"',
         'field = "patient.weight"',

@@ -83,6 +83,16 @@ def _organ_limits(kb: KnowledgeBase) -> tuple[tuple[str, float, float, float], .
     )
 
 
+def groin_organs(kb: KnowledgeBase | None = None) -> tuple[tuple[str, float], ...]:
+    """``(organ, α/β)`` of the groin organs reported without a limit (§6.4)."""
+    return _groin_organs(_base(kb))
+
+
+@functools.lru_cache(maxsize=16)
+def _groin_organs(kb: KnowledgeBase) -> tuple[tuple[str, float], ...]:
+    return tuple((o.organ, float(o.alpha_beta_gy)) for o in kb.thresholds.groin_organs)
+
+
 def schedule(schedule_id: str, kb: KnowledgeBase | None = None) -> tuple[float, int]:
     """Total dose (Gy) and fractions of a radiotherapy schedule of the knowledge base."""
     return _schedule(schedule_id, _base(kb))

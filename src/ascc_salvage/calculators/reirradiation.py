@@ -20,7 +20,8 @@ schedule):
 4. **Groin**: no consensus limits; feasible only with an interval of at least 12 months and
    the prior groin dose recorded (unknown dose → undetermined; shorter interval → not
    feasible). *(v3)* The cumulative EQD2 of the femoral head and neck (α/β 3 Gy) and the
-   femoral nerve (α/β 2 Gy) is reported with no limit (``GROIN_ORGANS``).
+   femoral nerve (α/β 2 Gy) is reported with no limit (``groin_organs`` of
+   ``thresholds.toml``).
 5. **ECOG** at most 2.
 
 :attr:`ReirradiationAssessment.rule` names the point (``"6.1"``–``"6.5"``) that decided a
@@ -82,11 +83,6 @@ GROINS_IRRADIATED_FIELD: Final = "primary.chemoradiotherapy.groins_irradiated"
 
 #: Tolerance for comparing cumulative doses with limits (Gy) and fraction counts.
 _EPSILON: Final = 1e-9
-
-#: Organs at risk of groin re-irradiation and their α/β (Gy), reported with no limit: no
-#: consensus cumulative limit exists for them (clinical pathway §6.4, v3). The α/β are the
-#: conventional late-effect values of the pelvic table (3 Gy for bone, 2 Gy for nerve).
-GROIN_ORGANS: Final = (("femoral_head_neck", 3.0), ("femoral_nerve", 2.0))
 
 #: The organ whose limit without recovery applies whatever the interval when the tumour abuts
 #: it (clinical pathway §6.3, v3: consensus exists only for that limit).
@@ -425,7 +421,7 @@ def assess_floats(
                         prior + eqd2_gy(total_gy, per_fraction, ab),
                         None,
                     )
-                    for organ, ab in GROIN_ORGANS
+                    for organ, ab in _kb.groin_organs(knowledge)
                 )
         else:
             recovery_months = int(

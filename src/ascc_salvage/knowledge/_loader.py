@@ -42,6 +42,7 @@ from ascc_salvage.knowledge._model import (
     DatePrecision,
     DrugDose,
     EvidenceItem,
+    GroinOrgan,
     IdentifierKind,
     Indication,
     IndicationScope,
@@ -479,7 +480,7 @@ def _structure_thresholds(
     file = "thresholds.toml"
     values: dict[str, Any] = {}
     scalar_names = [f.name for f in attrs.fields(Thresholds) if f.type in (Threshold, "Threshold")]
-    table_names = {"reirradiation_limits", "karnofsky_to_ecog"}
+    table_names = {"reirradiation_limits", "karnofsky_to_ecog", "groin_organs"}
     for name in sorted(set(raw) - set(scalar_names) - table_names):
         problems.add(file, name, "unknown threshold")
     for name in scalar_names:
@@ -516,6 +517,20 @@ def _structure_thresholds(
         if not 0 < limit.no_recovery_gy <= limit.recovery_gy or limit.alpha_beta_gy <= 0:
             problems.add(file, limit.organ, "limits must be positive and recovery >= no recovery")
     values["reirradiation_limits"] = tuple(limit for _, limit in limits)
+    groin = _structure_items(
+        _table_list(raw, "groin_organs", file, problems),
+        GroinOrgan,
+        file,
+        problems,
+        lambda item: str(item.get("organ", "")),
+    )
+    for _, organ in groin:
+        if organ.organ in organs:
+            problems.add(file, organ.organ, "duplicate organ")
+        organs.add(organ.organ)
+        if organ.alpha_beta_gy <= 0:
+            problems.add(file, organ.organ, "alpha_beta_gy must be positive")
+    values["groin_organs"] = tuple(organ for _, organ in groin)
 
     rows, note = _karnofsky(raw.get("karnofsky_to_ecog"), problems)
     values["karnofsky_to_ecog"] = rows

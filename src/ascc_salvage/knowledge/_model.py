@@ -42,6 +42,7 @@ __all__ = [
     "EvidenceItem",
     "GradeCertainty",
     "GradeStrength",
+    "GroinOrgan",
     "IdentifierKind",
     "IdentifierStatus",
     "Indication",
@@ -814,6 +815,19 @@ class OrganLimit:
 
 
 @attrs.frozen
+class GroinOrgan:
+    """An organ at risk of groin re-irradiation, reported without a limit (§6.4, v3).
+
+    Attributes:
+        organ: Organ code (``femoral_head_neck``, ``femoral_nerve``).
+        alpha_beta_gy: α/β ratio in Gy used for its EQD2.
+    """
+
+    organ: str
+    alpha_beta_gy: float
+
+
+@attrs.frozen
 class ConditionSets:
     """Clinical condition sets read by the shared criteria of §5.1 (``condition_sets.toml``).
 
@@ -906,6 +920,7 @@ class Thresholds:
     reirradiation_limits: tuple[OrganLimit, ...]
     karnofsky_to_ecog: tuple[KarnofskyEcogRow, ...]
     karnofsky_to_ecog_note: str = ""
+    groin_organs: tuple[GroinOrgan, ...] = ()
 
     def items(self) -> tuple[tuple[str, Threshold], ...]:
         """Return ``(name, threshold)`` pairs of the scalar thresholds in declaration order.
