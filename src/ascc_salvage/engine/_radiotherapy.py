@@ -5,7 +5,8 @@ The re-irradiation screen is :func:`ascc_salvage.calculators.reirradiation_feasi
 (float fast path ``assess_floats``; its interval bands and dose limits are knowledge-base
 data); :func:`offer_reirradiation` turns its verdict into a tier and stays Python because
 it combines: the calling §4 rule supplies the rule id and reason of a feasible screen, and an
-infeasible or undetermined screen reports the calculator's own reasons under rule 6.
+infeasible or undetermined screen reports the calculator's own reasons under the §6 step that
+decided (:func:`screen_rule`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from typing import Final
 
 from ascc_salvage.calculators.reirradiation import (
+    ECOG_FIELD,
+    STATUS_FIELD,
     ReirradiationAssessment,
     ReirradiationVerdict,
     assess_floats,
@@ -71,17 +74,45 @@ def offer_reirradiation(
     if assessment.verdict is ReirradiationVerdict.FEASIBLE:
         d.set(REIRRADIATION, Tier.ALTERNATIVE, rule, reason, all_flags, [item])
     elif assessment.verdict is ReirradiationVerdict.UNDETERMINED:
-        d.set(REIRRADIATION, Tier.UNDETERMINED, "6", f"{reason}: {explanation}", all_flags, [item])
+        step = screen_rule(f, assessment)
+        d.set(REIRRADIATION, Tier.UNDETERMINED, step, f"{reason}: {explanation}", all_flags, [item])
     else:
         d.set(
             REIRRADIATION,
             Tier.NOT_RECOMMENDED,
-            "6",
+            screen_rule(f, assessment),
             explanation,
             [Flag.REQUIRES_CUMULATIVE_DOSE_PLAN],
             [item],
         )
     return assessment
+
+
+def screen_rule(f: Facts, assessment: ReirradiationAssessment) -> str:
+    """The §6 step (rule id ``6.1``–``6.5``) behind a screen that is not feasible or open.
+
+    Steps in the order of the pathway: status (6.1), interval (6.2; the groin's, 6.4), the
+    cumulative dose (pelvis 6.3; groin dose unknown, 6.4), ECOG (6.5).
+    """
+    groin = assessment.region is RadiotherapyRegion.GROIN
+    if assessment.verdict is ReirradiationVerdict.UNDETERMINED:
+        if STATUS_FIELD in assessment.missing:
+            return "6.1"
+        if list(assessment.missing) == [ECOG_FIELD]:
+            return "6.5"
+        return "6.4" if groin else "6.3"
+    if f.recurrent_after_complete_response is False:
+        return "6.1"
+    t = f.kb.thresholds
+    minimum = (
+        t.groin_reirradiation_min_interval_months if groin else t.reirradiation_min_interval_months
+    )
+    interval = assessment.interval_months
+    if interval is not None and interval < int(minimum.value):
+        return "6.4" if groin else "6.2"
+    if f.ecog is not None and f.ecog > int(t.ecog_max_reirradiation.value):
+        return "6.5"
+    return "6.4" if groin else "6.3"
 
 
 def offer_iort(d: Draft, f: Facts, margin: Margin) -> None:
