@@ -14,8 +14,6 @@ from __future__ import annotations
 from typing import Final
 
 from ascc_salvage.calculators.reirradiation import (
-    ECOG_FIELD,
-    STATUS_FIELD,
     ReirradiationAssessment,
     ReirradiationVerdict,
     assess_floats,
@@ -91,17 +89,12 @@ def offer_reirradiation(
 def screen_rule(f: Facts, assessment: ReirradiationAssessment) -> str:
     """The §6 step (rule id ``6.1``–``6.5``) behind a screen that is not feasible or open.
 
-    Steps in the order of the pathway: status (6.1), interval (6.2; the groin's, 6.4), the
-    cumulative dose (pelvis 6.3; groin dose unknown, 6.4), ECOG (6.5).
+    The first step in the order of the pathway that fails or lacks a value: status (6.1),
+    interval (6.2; the groin's, 6.4), ECOG (6.5), the cumulative dose (pelvis 6.3; a groin
+    dose not recorded, 6.4). Status is always known to the engine.
     """
     groin = assessment.region is RadiotherapyRegion.GROIN
-    if assessment.verdict is ReirradiationVerdict.UNDETERMINED:
-        if STATUS_FIELD in assessment.missing:
-            return "6.1"
-        if list(assessment.missing) == [ECOG_FIELD]:
-            return "6.5"
-        return "6.4" if groin else "6.3"
-    if f.recurrent_after_complete_response is False:
+    if not f.recurrent_after_complete_response:
         return "6.1"
     t = f.kb.thresholds
     minimum = (
@@ -110,7 +103,7 @@ def screen_rule(f: Facts, assessment: ReirradiationAssessment) -> str:
     interval = assessment.interval_months
     if interval is not None and interval < int(minimum.value):
         return "6.4" if groin else "6.2"
-    if f.ecog is not None and f.ecog > int(t.ecog_max_reirradiation.value):
+    if f.ecog is None or f.ecog > int(t.ecog_max_reirradiation.value):
         return "6.5"
     return "6.4" if groin else "6.3"
 
