@@ -3,16 +3,16 @@
 Structure: the line of therapy picks a rule table (§5.2 first line, §5.3 after platinum or
 with platinum hypersensitivity, §5.4 after anti-PD-(L)1; ``knowledge/data/rules/5.*.toml``)
 run by the interpreter of :mod:`._rules`; their outcomes marked ``offer`` pass through
-:meth:`_Systemic.offer`. The shared criteria of §5.1
-(checkpoint-inhibitor contraindications ``5.1.ici``, HIV control ``5.1.hiv``, cisplatin
-eligibility, fluoropyrimidine and hypersensitivity conditions) combine rather than tabulate and
-stay Python: they confirm, reject (``not_recommended``, rule ``5.1.<criterion>``) or leave
-open (``undetermined``, rule ``0.1`` as for any unknown routing input, or the row's own id
-where the row is written for unknown ICI eligibility) each offered option. The
-taxane-hypersensitivity route of §5.1 (which hands over to §5.3 when the patient is not
-cisplatin-eligible), the rejection of anti-PD-1 under §5.1 in §5.3 and the §5.4 list of
-unused chemotherapy are routines. Approvals add flags, never change tiers except where the
-first-line table says so.
+:meth:`_Systemic.offer`. The shared criteria of §5.1 (checkpoint-inhibitor
+contraindications ``5.1.ici_contraindication``, HIV control ``5.1.hiv``, cisplatin
+eligibility ``5.1.cisplatin``, fluoropyrimidine and hypersensitivity conditions) combine
+rather than tabulate and stay Python: they confirm, reject (``not_recommended``, rule
+``5.1.<criterion>``) or leave open (``undetermined``, rule ``0.1`` as for any unknown routing
+input, or the row's own id where the row is written for unknown ICI eligibility) each
+offered option. The taxane-hypersensitivity route of §5.1 (which hands over to §5.3 when the
+patient is not cisplatin-eligible), the rejection of anti-PD-1 under §5.1 in §5.3 and the
+§5.4 list of unused chemotherapy are routines. Approvals add flags, never change tiers
+except where the first-line table says so.
 """
 
 from __future__ import annotations
