@@ -181,7 +181,7 @@ _ASSESSMENT = Figure(
                 "active treatment: best supportive care. A systemic line that has not failed: "
                 "observe and re-assess",
                 "§2",
-                ("2.override",),
+                ("2.ecog3", "2.declined_all", "2.ongoing_line"),
             ),
         ),
         (

@@ -6,8 +6,11 @@ Every enum is an :class:`enum.StrEnum`, so ``str(member)`` is its JSON value.
 from __future__ import annotations
 
 import enum
+from typing import Final
 
 __all__ = [
+    "RULE_IDS",
+    "RULE_ID_CRITERIA",
     "BestResponse",
     "Biopsy",
     "Condition",
@@ -46,6 +49,7 @@ __all__ = [
     "TherapySetting",
     "Tier",
     "WarningCode",
+    "is_rule_id",
 ]
 
 
@@ -734,3 +738,78 @@ class CriterionId(enum.StrEnum):
         "4.8",
         "no colostomy already present (condition `existing_colostomy`)",
     )
+
+
+#: The §5.1 criteria that have a rule id of their own, ``5.1.<criterion>`` (clinical pathway
+#: §0.2), in the order of the specification.
+RULE_ID_CRITERIA: Final = (
+    "ici_contraindication",
+    "hiv",
+    "cisplatin",
+    "fluoropyrimidine",
+    "hypersensitivity",
+    "hepatic",
+    "pregnancy",
+    "conditions_null",
+    "prior_therapy",
+    "pd_l1",
+    "approvals",
+)
+
+#: Every rule id a result may report (clinical pathway §0.2; closed), in the order of the
+#: specification's table: the id of the rule that set an option's final tier.
+RULE_IDS: Final = (
+    "0.default",
+    "2.too_early",
+    "2.assessment_due",
+    "2.surveillance",
+    "2.equivocal",
+    "2.gate",
+    "2.ecog3",
+    "2.declined_all",
+    "2.ongoing_line",
+    "2.1",
+    "2.2",
+    "2.3",
+    "2.4",
+    "3.resectability",
+    "4.1a",
+    "4.1a2",
+    *(f"4.1{row}" for row in "bcdefgh"),
+    "4.1.colostomy_declined",
+    "4.2",
+    "4.3a",
+    "4.3b",
+    *(f"4.4{row}" for row in "abcdef"),
+    "4.5",
+    "4.6",
+    "4.7",
+    "4.8",
+    *(f"5.1.{name}" for name in RULE_ID_CRITERIA),
+    *(f"5.2{row}" for row in "abcdefg"),
+    *(f"5.3{row}" for row in "abcdefgh"),
+    "5.4",
+    "5.5",
+    "5.6",
+    "5.7",
+    *(f"6.{step}" for step in range(1, 6)),
+    "6.iort",
+    "7a",
+    "7b",
+    "7c",
+    "0.1",
+)
+
+_RULE_ID_SET: Final = frozenset(RULE_IDS)
+
+
+def is_rule_id(rule: str) -> bool:
+    """Whether *rule* is a rule id of the clinical pathway (§0.2), e.g. ``"4.4a"``.
+
+    The list is closed: a pattern such as ``5.1.<criterion>`` admits only the criteria of
+    :data:`RULE_ID_CRITERIA`, a lettered row only the letters its table has.
+
+    >>> is_rule_id("5.1.hiv"), is_rule_id("4.4g"), is_rule_id("5.1.eyesight")
+    (True, False, False)
+    """
+    return rule in _RULE_ID_SET

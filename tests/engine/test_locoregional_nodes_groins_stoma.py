@@ -65,7 +65,10 @@ def test_declined_colostomy_after_platinum_keeps_anti_pd1_of_the_line() -> None:
     )
     pd1 = result.option(Opt.ANTI_PD1_MONOTHERAPY)
     assert pd1.tier is A
-    assert pd1.rules == ("5.3",)
+    # The line's offer (§5.3a), made an alternative by the declined colostomy (§0.2: the rule
+    # that changed the tier); not the rule's own "anti-PD-1 before APR".
+    assert pd1.rules == ("4.1.colostomy_declined",)
+    assert pd1.rationale.startswith("anti-PD-1 after platinum")
     assert Flag.NON_CURATIVE_INTENT in pd1.flags
 
 
@@ -96,7 +99,7 @@ def test_declined_colostomy_without_systemic_history_offers_anti_pd1() -> None:
     """§4.1 declined, first line: anti-PD-1 before APR is an alternative [NCCN_2025]."""
     pd1 = run(_declined_colostomy([])).option(Opt.ANTI_PD1_MONOTHERAPY)
     assert pd1.tier is A
-    assert pd1.rules == ("4.1.declined",)
+    assert pd1.rules == ("4.1.colostomy_declined",)
     assert Flag.VERY_LOW_EVIDENCE in pd1.flags
 
 

@@ -94,7 +94,7 @@ def test_an_unknown_condition_without_its_row_is_branched_and_merged(
     by_id = {option.option: option for option in result.options}
     excision = by_id[OptionId.LOCAL_EXCISION]
     assert excision.tier is Tier.UNDETERMINED
-    assert excision.rules == ("0.undetermined",)
+    assert excision.rules == ("0.1",)
     (known,) = excision.criteria
     assert known.id == "sphincter_not_invaded_known"
     assert known.result is CriterionResult.UNKNOWN
@@ -186,10 +186,13 @@ def test_a_partial_table_without_a_matching_row_changes_nothing() -> None:
 
 def test_remaining_sets_only_the_options_without_a_tier() -> None:
     draft = Draft()
-    draft.set(OptionId.SURVEILLANCE, Tier.NOT_RECOMMENDED, "2", "kept")
+    draft.set(OptionId.LOCAL_EXCISION, Tier.NOT_RECOMMENDED, "4.1d", "kept")
+    draft.set(OptionId.SURVEILLANCE, Tier.NOT_RECOMMENDED, "0.default", "set by §2")
     assert _rules.run_table(draft, _facts("override_declines_active_treatment.json"), "2")
-    assert draft.pathway == "2.override"
-    assert draft.options[OptionId.SURVEILLANCE].rule == "2"
+    assert draft.pathway == "2.declined_all"
+    assert draft.options[OptionId.LOCAL_EXCISION].rule == "4.1d"
+    # The row names surveillance itself: its final tier is set by the row (§0.2).
+    assert draft.options[OptionId.SURVEILLANCE].rule == "2.declined_all"
     assert draft.options[OptionId.BEST_SUPPORTIVE_CARE].tier is Tier.PREFERRED
     salvage = draft.options[OptionId.SALVAGE_APR]
     assert (salvage.tier, salvage.reason) == (
@@ -235,7 +238,7 @@ def test_a_row_hands_over_to_a_table_before_its_outcomes() -> None:
     result = recommend(_engine_case("s3_presumed_unresectable_sidewall_opinion_missing"))
     by_id = {option.option: option for option in result.options}
     extended = by_id[OptionId.EXTENDED_RESECTION]
-    assert (extended.tier, extended.rules) == (Tier.UNDETERMINED, ("3",))
+    assert (extended.tier, extended.rules) == (Tier.UNDETERMINED, ("3.resectability",))
     assert extended.criteria[0].id == "exenteration_centre_opinion"
     assert by_id[OptionId.SALVAGE_APR].rules == ("4.2",)
 
@@ -252,11 +255,12 @@ def test_a_condition_reports_its_criterion_under_its_criterion_id() -> None:
         "no_previous_local_excision",
     ]
     assert excision.rules == ("4.1d",)
-    # Options no rule names report the table's pathway, not the row's rule id.
+    # Options no rule names report rule 0.default, their reason naming the route row.
     unnamed = next(o for o in result.options if o.option is OptionId.SURVEILLANCE)
-    assert unnamed.rules == ("2",)
+    assert unnamed.rules == ("0.default",)
     trial = next(o for o in result.options if o.option is OptionId.CLINICAL_TRIAL)
-    assert trial.rules == ("4.1",)
+    assert trial.rules == ("0.default",)
+    assert trial.rationale == "not part of this pathway (rule 4.1d)"
 
 
 def test_without_presumed_unresectable_structures_no_opinion_is_needed() -> None:
@@ -271,7 +275,7 @@ def test_an_outcome_unless_preferred_applies_only_if_the_option_is_not_preferred
     case = _engine_case("s5_1_platinum_hypersensitivity_first_line")
     by_id = {option.option: option for option in recommend(case).options}
     assert by_id[OptionId.ANTI_PD1_MONOTHERAPY].tier is Tier.PREFERRED
-    assert by_id[OptionId.BEST_SUPPORTIVE_CARE].rules != ("5.3",)
+    assert by_id[OptionId.BEST_SUPPORTIVE_CARE].rules == ("0.default",)  # the §0 floor
     draft = Draft(pathway="5")
     facts = derive_facts(case, assess_status(case))
     draft.set(OptionId.ANTI_PD1_MONOTHERAPY, Tier.ALTERNATIVE, "5.3", "capped")

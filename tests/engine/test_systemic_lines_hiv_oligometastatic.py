@@ -45,7 +45,7 @@ def test_platinum_hypersensitivity_with_low_cd4_caps_anti_pd1_and_keeps_supporti
     # The hypersensitivity came before any platinum cycle: the label is interpreted.
     assert Flag.LABEL_INTERPRETATION in pd1.flags
     assert tier[Opt.BEST_SUPPORTIVE_CARE] is A
-    assert result.option(Opt.BEST_SUPPORTIVE_CARE).rules == ("5.3",)
+    assert result.option(Opt.BEST_SUPPORTIVE_CARE).rules == ("5.2f",)
     assert tier[Opt.CLINICAL_TRIAL] is A
     for option in (Opt.CARBOPLATIN_PACLITAXEL, Opt.CISPLATIN_FLUOROURACIL):
         assert tier[option] is N
@@ -56,8 +56,8 @@ def test_platinum_hypersensitivity_with_low_cd4_caps_anti_pd1_and_keeps_supporti
     ("evaluation_date", "line", "preferred"),
     [
         # Platinum ended on 31 May; six months later is 30 November (clamped to month end).
-        ("2026-11-30", "5.3", Opt.ANTI_PD1_MONOTHERAPY),
-        ("2026-12-01", "5.2", Opt.CARBOPLATIN_PACLITAXEL_RETIFANLIMAB),
+        ("2026-11-30", "5.3a", Opt.ANTI_PD1_MONOTHERAPY),
+        ("2026-12-01", "5.2a", Opt.CARBOPLATIN_PACLITAXEL_RETIFANLIMAB),
     ],
 )
 def test_platinum_within_six_calendar_months_counts_as_pretreated(

@@ -210,8 +210,8 @@ CORRUPTIONS = [
     ),
     (
         'id = "9b"',
-        'id = "9b"\nrule = "4.4a"',
-        "rules/9_test.toml: 9b: rule id '4.4a' is not a §9 id",
+        'id = "9b"\nrule = "4.4z"',
+        "rules/9_test.toml: 9b: rule id '4.4z' is neither a §0.2 id nor a §9 id",
     ),
     ('id = "9b"', 'id = "9a"', "rules/9_test.toml: 9a: duplicate row id"),
     (

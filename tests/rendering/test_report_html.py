@@ -101,7 +101,7 @@ def test_every_section_of_the_example_report() -> None:
     assert "CRT 2025-01-06" in clock
     assert "evaluation 2026-11-26" in clock
     pathway = report.text("pathway")
-    assert "(4.1d, 2, 4.1, 6.iort, 4.8)" in pathway
+    assert "(4.1d, 0.default, 6.iort, 4.8)" in pathway
     assert "§4.1.resection Local disease, resectable, fit: resection" in pathway
     assert "highlighted: §2, §4, §3, §4.1, §4.1.resection, §6." in pathway
     lit = [c for tag, c in report.classes if tag == "rect" and c == "node lit"]
@@ -112,7 +112,7 @@ def test_every_section_of_the_example_report() -> None:
     assert "histologically_confirmed (met): positive biopsy in the current episode" in options
     assert "KO_2019 (OCEBM 4, GRADE very low)" in options
     assert "Not considered in this pathway" not in options  # the HTML keeps the reason
-    assert "not part of this pathway (rule 4.1): Biopsy and restaging;" in options
+    assert "not part of this pathway (rule 4.1d): Biopsy and restaging;" in options
     evidence = report.text("evidence")
     assert "KO_2019 Ko G et al. Colorectal Dis 2019;21:632–650" in evidence
     assert "overall survival 5y: 45 % (persistent disease)" in evidence
@@ -221,6 +221,10 @@ def test_pathway_branches() -> None:
     assert not nodes["4.5"].lit
     assert nodes["4.2"].also_from == ("4.5",)
     assert nodes["6"].fired == ()  # §6 does not route: its section id is not its rule
+    # §4.4c has no row of its own (rows a and b merged over groin irradiation): still §4.4
+    merged = {node.section: node for node in pathway_nodes(kb, ["4.4c", "0.default"])}
+    assert merged["4.4"].fired == ("4.4c",)
+    assert merged["4.4"].lit
     # a knowledge base whose routing table is missing: every table is drawn, none under §2
     tables = {s: t for s, t in kb.rules.items() if s not in ("2", "4")}
     rootless = attrs.evolve(kb, rules=tables)

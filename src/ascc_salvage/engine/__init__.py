@@ -69,6 +69,8 @@ _ACTIVE: Final = frozenset(
 )
 _CURATIVE: Final = frozenset({Intent.CURATIVE, Intent.CURATIVE_OR_PALLIATIVE})
 _FLAG_ORDER: Final = {flag: index for index, flag in enumerate(Flag)}
+#: The rule id of an option no rule names, and of the best-supportive-care floor (§0.2).
+_DEFAULT_RULE: Final = "0.default"
 _RADIOTHERAPY_PLANS: Final = (
     OptionId.GROIN_RADIOTHERAPY,
     OptionId.REIRRADIATION,
@@ -351,7 +353,7 @@ def _new_option_result(
     flags: set[Flag],
     evidence: tuple[str, ...],
     rule: str,
-    reason: str,
+    rationale: str,
     plan: AnyDosePlan | None,
     label: str,
 ) -> tuple[OptionResult, tuple[tuple[str, str], ...]]:
@@ -371,7 +373,7 @@ def _new_option_result(
         criteria,
         tuple(sorted(flags, key=_FLAG_ORDER.__getitem__)) if len(flags) > 1 else tuple(flags),
         evidence,
-        f"{reason} (rule {rule})" if rule else reason,
+        rationale,
         plan,
         (rule,) if rule else (),
         label,
@@ -382,7 +384,9 @@ def _new_option_result(
 def _finish(case: Case, f: Facts, d: Draft) -> Result:
     status = f.status
     entries = d.options
-    fallback_rule = d.pathway or "0"
+    # An option the applicable rule does not name: rule 0.default, the reason naming the row
+    # that routed the case (clinical pathway §0, §0.2).
+    fallback = f"not part of this pathway (rule {d.pathway})" if d.pathway else ""
     kb = f.kb
     catalogue, curative_options, shared = _catalogue(kb)
     # An option without a tier ends not recommended under the pathway rule (below).
@@ -390,7 +394,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
     active = status.status in _ACTIVE or status.status is DiseaseStatus.UNTREATED_PRIMARY
     bsc = entries[OptionId.BEST_SUPPORTIVE_CARE]
     if active and not curative_preferred and bsc.tier in (None, _NOT_RECOMMENDED):
-        bsc.tier, bsc.rule = _ALTERNATIVE, "0"
+        bsc.tier, bsc.rule = _ALTERNATIVE, _DEFAULT_RULE
         bsc.reason = "best supportive care is always an option without curative intent"
     palliative = entries[OptionId.PALLIATIVE_RADIOTHERAPY]
     offered = palliative.tier not in (None, _NOT_RECOMMENDED)
@@ -407,9 +411,11 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         entry = entries[option]
         tier = entry.tier
         if tier is None:
-            tier, rule, reason = _NOT_RECOMMENDED, fallback_rule, "not part of this pathway"
+            tier, rule, reason = _NOT_RECOMMENDED, _DEFAULT_RULE, fallback
+            rationale = fallback or "not part of this pathway"
         else:
             rule, reason = entry.rule, entry.reason
+            rationale = f"{reason} (rule {rule})" if rule else reason
         plan = plans.get(option)
         # Option results are immutable and most recur from case to case, so results share
         # them: equal keys mean equal fields. Criteria and plans are shared objects already
@@ -428,7 +434,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
                 entry.flags,
                 evidence,
                 rule,
-                reason,
+                rationale,
                 plan,
                 label,
             )

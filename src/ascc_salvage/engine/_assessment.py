@@ -52,13 +52,15 @@ def route_by_status(d: Draft, f: Facts) -> bool:
     """Apply §2: a status without active disease, or an overriding situation of active disease.
 
     For persistent, progressive and recurrent disease, ``observe_and_reassess`` and
-    ``surveillance`` are not recommended first (rule 2; not for an untreated primary). Returns
-    whether a row of the §2 table applied; if not, the case is routed by extent.
+    ``surveillance`` are not recommended first (not for an untreated primary). §0.2 has no id
+    for this row of the status table: the route rules do not name the two options, so they
+    report ``0.default``. Returns whether a row of the §2 table applied; if not, the case is
+    routed by extent.
     """
     status = f.status.status
     if status in _ACTIVE:
         for option in (Opt.OBSERVE_AND_REASSESS, Opt.SURVEILLANCE):
-            d.set(option, N, "2", f"{status} disease needs a decision now")
+            d.set(option, N, "0.default", f"{status} disease needs a decision now")
     return run_table(d, f, "2")
 
 
@@ -88,6 +90,8 @@ def confirmation_gate(d: Draft, f: Facts) -> None:
             criteria[restaging.id] = restaging
         return
     rule = "2.gate"
+    if not d.pathway:  # no disease recorded: the gate is the rule that applies
+        d.pathway = rule
     # The gate itself is known to be unmet …
     d.set(
         Opt.BIOPSY_AND_RESTAGE,

@@ -163,6 +163,17 @@ class Draft:
         return self.options[option].tier or Tier.NOT_RECOMMENDED
 
 
+#: The rule id of an option made undetermined by branching (clinical pathway §0.1, §0.2).
+BRANCHED: Final = "0.1"
+#: Rows of the pathway written for an unknown value that the engine evaluates by branching:
+#: the rules the branches report → the row's id (§0.1 rule 1). §4.4c is §4.4 a and b
+#: merged over groin irradiation; §4.1f decides groin radiotherapy under either value.
+_WRITTEN_FOR_UNKNOWN: Final[dict[frozenset[str], str]] = {
+    frozenset({"4.4a", "4.4b"}): "4.4c",
+    frozenset({"4.1f"}): "4.1f",
+}
+
+
 def merge(
     variants: Sequence[tuple[str, Draft]],
     *,
@@ -173,29 +184,51 @@ def merge(
     """Merge the drafts computed for each value of an unknown routing input.
 
     Options whose tier is the same under every value keep the first variant's evaluation;
-    the others become ``undetermined``, with an ``unknown`` criterion naming the missing
-    field and the tier each value would give. So a missing input never promotes an option
-    that a known value would reject.
+    the others become ``undetermined`` (rule ``0.1``), with an ``unknown`` criterion naming
+    the missing field and the tier each value would give. So a missing input never promotes
+    an option that a known value would reject. ``best_supportive_care`` is never
+    undetermined: when its tier differs it is an ``alternative`` (flag ``individualised``,
+    rule ``0.1``; clinical pathway §0.1 rule 3). Where the branches together are a row the
+    pathway writes for the unknown value (§4.4c), the options report that row's id.
     """
     first = variants[0][1]
-    merged = Draft(pathway=first.pathway, reirradiation_screen=first.reirradiation_screen)
+    pathways = frozenset(draft.pathway for _, draft in variants)
+    merged = Draft(
+        pathway=_WRITTEN_FOR_UNKNOWN.get(pathways, first.pathway),
+        reirradiation_screen=first.reirradiation_screen,
+    )
     for _, draft in variants:
         for (code, fields), message in draft.warnings.items():
             merged.warn(code, message, fields)
     for option in ALL_OPTIONS:
         tiers = [draft.effective_tier(option) for _, draft in variants]
+        written = _WRITTEN_FOR_UNKNOWN.get(
+            frozenset(draft.options[option].rule for _, draft in variants)
+        )
         if all(tier is tiers[0] for tier in tiers):
-            merged.options[option] = first.options[option].copy()
+            entry = merged.options[option] = first.options[option].copy()
+            entry.rule = written or entry.rule
             continue
         outcomes = "; ".join(
             f"{tier} if {label}" for (label, _), tier in zip(variants, tiers, strict=True)
         )
         explanation = f"{what} is not recorded and decides this option: {outcomes}"
+        unknown = criterion(criterion_id, None, explanation, missing)
+        if option is OptionId.BEST_SUPPORTIVE_CARE:
+            merged.set(
+                option,
+                Tier.ALTERNATIVE,
+                BRANCHED,
+                f"at least an alternative while {what} is not recorded ({outcomes})",
+                [Flag.INDIVIDUALISED],
+                [unknown],
+            )
+            continue
         merged.set(
             option,
             Tier.UNDETERMINED,
-            "0.undetermined",
+            written or BRANCHED,
             f"undetermined until {what} is known ({outcomes})",
-            criteria=[criterion(criterion_id, None, explanation, missing)],
+            criteria=[unknown],
         )
     return merged

@@ -56,9 +56,10 @@ def route_distant(d: Draft, f: Facts) -> None:
     if f.local or f.regional_pelvic_sites or f.inguinal:
         run_table(d, f, "4.7")
         return
-    d.pathway = "5"
     require(f, "ecog")
-    systemic_pathway(d, f, SystemicContext("5"))
+    # The §5 row that applies routes the case (its id names the pathway of the options no
+    # rule names).
+    systemic_pathway(d, f, SystemicContext(""))
     run_table(d, f, "5.5")
 
 
@@ -195,7 +196,7 @@ def _groin_modifier(d: Draft, f: Facts) -> None:
 
 def _declined_colostomy(d: Draft, f: Facts, resections: tuple[OptionId, ...]) -> None:
     """The patient declines a permanent colostomy (§4.1)."""
-    rule = "4.1.declined"
+    rule = "4.1.colostomy_declined"
     for option in resections:
         d.flag(option, Flag.DECLINED_BY_PATIENT, Flag.REVISIT_PATIENT_DECISION)
     non_curative = (Flag.NON_CURATIVE_INTENT,)

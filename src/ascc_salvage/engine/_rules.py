@@ -20,10 +20,11 @@ Applying a row: the table's common outcomes, then the row's routine (a named Pyt
 :func:`routine`), then the row's outcomes, each setting its options' tier, reason, flags and
 criteria with the row's rule id (an outcome with ``remaining`` sets every option still without
 a tier), then the row's ``after`` routine and its warnings. A row may hand over to another
-table (``table``) after its routine and before its outcomes. The row's rule id (or the
-table's ``pathway``) becomes the case's pathway rule unless the table does not route
-(``routes = false``). An outcome marked ``offer`` is handed to the caller's offer hook instead
-(the shared criteria of §5.1 decide whether its tier stands); an outcome with a ``screen``
+table (``table``) after its routine and before its outcomes. The row's rule id becomes the
+case's pathway rule (named in the reason of the options no rule names, which report rule
+``0.default``) unless the table does not route (``routes = false``). An outcome marked
+``offer`` is handed to the caller's offer hook instead (the shared criteria of §5.1 decide
+whether its tier stands); an outcome with a ``screen``
 offers re-irradiation only if the §6 screen allows it; an outcome with ``unless_preferred``
 applies only if the option it names did not end preferred. A condition that does not apply to the
 case (``applies`` false) is not reported as a criterion.
@@ -249,7 +250,7 @@ def _apply(
 ) -> None:
     rule = row.rule_id
     if table.routes:
-        d.pathway = table.pathway or rule
+        d.pathway = rule
     if table.common:
         _set(d, f, _steps(table.common, f.kb), rule, values, offer)
     if row.route:

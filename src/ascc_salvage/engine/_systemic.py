@@ -3,14 +3,16 @@
 Structure: the line of therapy picks a rule table (§5.2 first line, §5.3 after platinum or
 with platinum hypersensitivity, §5.4 after anti-PD-(L)1; ``knowledge/data/rules/5.*.toml``)
 run by the interpreter of :mod:`._rules`; their outcomes marked ``offer`` pass through
-:meth:`_Systemic.offer`. The shared criteria of §5.1
-(checkpoint-inhibitor contraindications ``5.1.ici``, HIV control ``5.1.hiv``, cisplatin
-eligibility, fluoropyrimidine and hypersensitivity conditions) combine rather than tabulate and
-stay Python: they confirm, reject (``not_recommended``, rule ``5.1``) or leave open
-(``undetermined``) each offered option. The taxane-hypersensitivity route of §5.1 (which
-hands over to §5.3 when the patient is not cisplatin-eligible), the rejection of anti-PD-1
-under rule 5.1 in §5.3 and the §5.4 list of unused chemotherapy are routines. Approvals add
-flags, never change tiers except where the first-line table says so.
+:meth:`_Systemic.offer`. The shared criteria of §5.1 (checkpoint-inhibitor
+contraindications ``5.1.ici_contraindication``, HIV control ``5.1.hiv``, cisplatin
+eligibility ``5.1.cisplatin``, fluoropyrimidine and hypersensitivity conditions) combine
+rather than tabulate and stay Python: they confirm, reject (``not_recommended``, rule
+``5.1.<criterion>``) or leave open (``undetermined``, rule ``0.1`` as for any unknown routing
+input, or the row's own id where the row is written for unknown ICI eligibility) each
+offered option. The taxane-hypersensitivity route of §5.1 (which hands over to §5.3 when the
+patient is not cisplatin-eligible), the rejection of anti-PD-1 under §5.1 in §5.3 and the
+§5.4 list of unused chemotherapy are routines. Approvals add flags, never change tiers
+except where the first-line table says so.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Final
 import attrs
 
 from ascc_salvage._conditions import CONDITIONS
-from ascc_salvage.engine._draft import Draft, criterion, merge
+from ascc_salvage.engine._draft import BRANCHED, Draft, criterion, merge
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.engine._rules import routine, run_table, template_text
 from ascc_salvage.knowledge import Approval, IndicationLine, KnowledgeBase, approvals_in_force
@@ -60,7 +62,9 @@ class SystemicContext:
     """How the calling pathway wants the systemic options presented.
 
     Attributes:
-        rule: Id of the calling rule (e.g. ``4.2``).
+        rule: Id of the calling rule (e.g. ``4.2``; ``""`` for metastatic disease, routed
+            by the §5 row itself). With ``alternatives_only`` it is the rule reported on the
+            options offered.
         inoperable: Metastatic or inoperable locally recurrent disease (approvals count).
         preferred_flags: Flags for the preferred systemic option(s).
         offered_flags: Flags for every offered systemic option.
@@ -83,6 +87,20 @@ class _Eligibility:
     criteria: tuple[Criterion, ...]
     reason: str
     capped: bool = False
+    #: The §0.2 rule id of the criterion (``5.1.<criterion>``) when it rejects an option.
+    rule: str = ""
+
+
+#: Rows written for unknown checkpoint-inhibitor eligibility (clinical pathway §0.1 rule 1):
+#: an ICI option left undetermined there reports the row's id, elsewhere ``0.1``.
+_ICI_UNKNOWN_ROWS: Final = frozenset({"5.2d", "5.3h"})
+_HYPERSENSITIVITY: Final = "5.1.hypersensitivity"
+
+
+def _ici_rule(f: Facts) -> str:
+    """The §5.1 rule that rejects checkpoint inhibitors: a contraindication, else HIV."""
+    found = CONDITIONS["no_checkpoint_inhibitor_contraindication"].evaluate(f)
+    return "5.1.ici_contraindication" if found.value is False else "5.1.hiv"
 
 
 def _ici_eligibility(f: Facts) -> _Eligibility:
@@ -103,7 +121,8 @@ def _ici_eligibility(f: Facts) -> _Eligibility:
     if allowed.value is True:
         capped = bool(CONDITIONS["cd4_below_trial_threshold"].evaluate(f).value)
         return _Eligibility(True, tuple(criteria), "", capped)
-    return _Eligibility(allowed.value, tuple(criteria), allowed.explanation)
+    rule = _ici_rule(f) if allowed.value is False else ""
+    return _Eligibility(allowed.value, tuple(criteria), allowed.explanation, rule=rule)
 
 
 def _condition_check(
@@ -119,18 +138,20 @@ def _condition_check(
     return not present, criterion(criterion_id, not present, text)
 
 
-#: The hypersensitivity checks of §5.1: conditions, criterion id, what, reason.
+#: The hypersensitivity checks of §5.1: conditions, criterion id, what, reason, rule id.
 _PLATINUM: Final = (
     frozenset({Condition.PLATINUM_HYPERSENSITIVITY}),
     "no_platinum_hypersensitivity",
     "platinum hypersensitivity",
     "platinum hypersensitivity",
+    _HYPERSENSITIVITY,
 )
 _TAXANE: Final = (
     frozenset({Condition.TAXANE_HYPERSENSITIVITY}),
     "no_taxane_hypersensitivity",
     "taxane hypersensitivity",
     "taxane hypersensitivity",
+    _HYPERSENSITIVITY,
 )
 
 
@@ -166,7 +187,7 @@ def cisplatin_eligibility(f: Facts) -> _Eligibility:
     criteria.append(item)
     values = (clearance_ok, ecog_ok, conditions_ok)
     value = False if False in values else (None if None in values else True)
-    return _Eligibility(value, tuple(criteria), "not cisplatin-eligible")
+    return _Eligibility(value, tuple(criteria), "not cisplatin-eligible", rule="5.1.cisplatin")
 
 
 @attrs.define
@@ -204,26 +225,33 @@ class _Systemic:
                     "fluoropyrimidine_safe",
                     "complete DPD deficiency or prior severe fluoropyrimidine toxicity",
                     "DPD deficiency or prior severe toxicity",
+                    "5.1.fluoropyrimidine",
                 )
             )
         if info.contains_cisplatin:
             checks.append(self.cisplatin)
         criteria = tuple(c for check in checks for c in check.criteria)
-        failed = [check.reason for check in checks if check.value is False]
+        failed = [check for check in checks if check.value is False]
         if failed:
-            return _Eligibility(False, criteria, "; ".join(failed))
+            reason = "; ".join(check.reason for check in failed)
+            return _Eligibility(False, criteria, reason, rule=failed[0].rule)
         if any(check.value is None for check in checks):
             return _Eligibility(None, criteria, "eligibility unknown")
         return _Eligibility(True, criteria, "", any(check.capped for check in checks))
 
     def _check(
-        self, conditions: frozenset[Condition], criterion_id: str, what: str, reason: str
+        self,
+        conditions: frozenset[Condition],
+        criterion_id: str,
+        what: str,
+        reason: str,
+        rule: str,
     ) -> _Eligibility:
-        """The drug-class check *criterion_id*, computed once per run."""
+        """The drug-class check *criterion_id* (rule id *rule*), computed once per run."""
         check = self.checks.get(criterion_id)
         if check is None:
             ok, item = _condition_check(self.f, conditions, criterion_id, what)
-            check = self.checks[criterion_id] = _Eligibility(ok, (item,), reason)
+            check = self.checks[criterion_id] = _Eligibility(ok, (item,), reason, rule=rule)
         return check
 
     def offer(
@@ -231,25 +259,34 @@ class _Systemic:
     ) -> None:
         """Offer *option* at *tier* if its shared criteria (§5.1) allow it.
 
-        Rejected: ``not_recommended`` under rule 5.1; unknown: ``undetermined``; a capped
-        checkpoint inhibitor (CD4 below the trial threshold) or ``alternatives_only``: at most
-        alternative. The context's flags are added to the systemic options.
+        Rejected: ``not_recommended`` under the rule of the first criterion that rejects it
+        (``5.1.<criterion>``); unknown: ``undetermined`` (rule ``0.1``, or the row's own id
+        for an ICI option in a row written for unknown ICI eligibility); a capped checkpoint
+        inhibitor (CD4 below the trial threshold; rule ``5.1.hiv``) or ``alternatives_only``:
+        at most alternative. With ``alternatives_only`` the calling rule sets the tier of
+        every option it offers (its id is reported). The context's flags are added to the
+        systemic options.
         """
         eligibility = self.eligibility(option)
         self.d.add_criteria(option, *eligibility.criteria)
         if eligibility.value is False:
-            self.d.set(option, N, "5.1", f"not recommended: {eligibility.reason}")
+            self.d.set(option, N, eligibility.rule, f"not recommended: {eligibility.reason}")
             if option in ICI_OPTIONS and self.f.case.patient.hiv.viral_load_undetectable is False:
                 self.d.flag(option, Flag.REVISIT_WHEN_HIV_CONTROLLED)
             return
         if eligibility.value is None:
-            self.d.set(option, U, "5.1", f"{reason}, but {eligibility.reason}")
+            written = option in ICI_OPTIONS and rule in _ICI_UNKNOWN_ROWS
+            self.d.set(
+                option, U, rule if written else BRANCHED, f"{reason}, but {eligibility.reason}"
+            )
             return
         flags = list(flags)
+        if self.ctx.alternatives_only and self.ctx.rule:
+            rule = self.ctx.rule
         if self.ctx.alternatives_only and tier is P:
             tier = A
         if eligibility.capped and tier is P:
-            tier = A
+            tier, rule = A, "5.1.hiv"
             flags.append(Flag.OUTSIDE_TRIAL_POPULATION)
             reason += "; capped at alternative (CD4 below the trial threshold)"
         if option in SYSTEMIC_OPTIONS:  # the context's flags describe drug therapy
@@ -285,12 +322,14 @@ class _Systemic:
             run_table(self.d, self.f, section, offer=self.offer)
         finally:
             _RUNNER.reset(token)
-        self.d.pathway = pathway
+        if pathway:  # metastatic disease: the §5 row that applied routed the case
+            self.d.pathway = pathway
 
     def taxane_hypersensitivity(self) -> None:
         """5.1.hypersensitivity at first line: taxane regimens out, then by cisplatin."""
         for option in (CP, CPR, DCF):
-            self.offer(option, P, "5.2", "first line")  # rejected by the taxane criterion
+            # rejected by the taxane criterion
+            self.offer(option, P, _HYPERSENSITIVITY, "first line")
         if self.cisplatin.value is None:
             self._both_cisplatin_branches()
         elif self.cisplatin.value:
@@ -299,12 +338,12 @@ class _Systemic:
             self._taxane_hypersensitive_ineligible()
 
     def _taxane_hypersensitive_eligible(self) -> None:
-        self.offer(CF, P, "5.2", "taxane hypersensitivity: cisplatin–fluorouracil")
-        self.offer(TRIAL, A, "5.2", "clinical trial")
-        self.d.set_many((PD1, NIVO_IPI), N, "5.2", "not a first-line option")
+        self.offer(CF, P, _HYPERSENSITIVITY, "taxane hypersensitivity: cisplatin–fluorouracil")
+        self.offer(TRIAL, A, _HYPERSENSITIVITY, "clinical trial")
+        self.d.set_many((PD1, NIVO_IPI), N, _HYPERSENSITIVITY, "not a first-line option")
 
     def _taxane_hypersensitive_ineligible(self) -> None:
-        self.d.set(CF, N, "5.2", "taxane hypersensitivity and not cisplatin-eligible")
+        self.d.set(CF, N, "5.1.cisplatin", "taxane hypersensitivity and not cisplatin-eligible")
         # Handed over to §5.3: its rows for a case that is not platinum-pretreated.
         self.table("5.3")
 
@@ -322,7 +361,9 @@ class _Systemic:
         ):
             saved = self.d.options
             self.d.options = {option: entry.copy() for option, entry in saved.items()}
-            self.cisplatin = _Eligibility(assumed, (), "not cisplatin-eligible")
+            self.cisplatin = _Eligibility(
+                assumed, (), "not cisplatin-eligible", rule="5.1.cisplatin"
+            )
             branch()
             branches.append((label, Draft(self.d.pathway, self.d.options)))
             self.d.options = saved
@@ -481,7 +522,7 @@ def _unused_chemotherapy_routine(d: Draft, f: Facts) -> None:
 def _checkpoint_inhibitor_not_allowed_routine(d: Draft, f: Facts) -> None:
     allowed = CONDITIONS["checkpoint_inhibitor_allowed"].evaluate(f)
     assert allowed.value is False, "the §5.3 rows run it only when ICIs are not allowed"
-    d.set(PD1, N, "5.1", f"not recommended: {allowed.explanation}")
+    d.set(PD1, N, _ici_rule(f), f"not recommended: {allowed.explanation}")
 
 
 @functools.lru_cache(maxsize=256)

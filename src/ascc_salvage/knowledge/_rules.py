@@ -35,7 +35,7 @@ from ascc_salvage.knowledge._model import (
     Threshold,
     Thresholds,
 )
-from ascc_salvage.vocabulary import CriterionId, Flag, OptionId, Tier, WarningCode
+from ascc_salvage.vocabulary import CriterionId, Flag, OptionId, Tier, WarningCode, is_rule_id
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -160,13 +160,11 @@ class RuleTable:
         file: The file it was read from.
         partial: The rows need not cover every case: when none applies, the table changes
             nothing (the engine goes on to the next rule). Its conditions are never unknown.
-        routes: Whether applying a row routes the case: its rule id becomes the rule of the
-            options no rule names. ``False`` for a table that refines options within another
-            rule's pathway (IORT beside a resection).
-        pathway: The pathway section recorded as routing the case when a row applies (the
-            rule id of options no rule names) and whose rule ids the rows report; ``""``:
-            each row's own rule id. A table for part of a section (``4.1.resection``) names
-            its section (``4.1``).
+        routes: Whether applying a row routes the case: its rule id is named in the reason
+            of the options no rule names (rule ``0.default``). ``False`` for a table that
+            refines options within another rule's pathway (IORT beside a resection).
+        pathway: The pathway section whose rule ids the rows report, for a table for part
+            of a section (``4.1.resection`` names ``4.1``); ``""``: the table's section.
     """
 
     section: str
@@ -361,9 +359,15 @@ def _check_table(table: RuleTable, problems: _Problems) -> None:
         for routine in (row.route, row.after):
             if routine and routine not in ROUTINES:
                 problems.add(file, row.id, f"unknown routine {routine!r}")
+        # A §0.2 rule id (a row may report another section's id: §5.3 rows that v3 names
+        # 5.2f), or an id of the table's own section (tables outside the pathway).
         section = table.pathway or table.section
-        if not _RULE_ID.fullmatch(row.rule_id) or not row.rule_id.startswith(section):
-            problems.add(file, row.id, f"rule id {row.rule_id!r} is not a §{section} id")
+        if not is_rule_id(row.rule_id) and (
+            not _RULE_ID.fullmatch(row.rule_id) or not row.rule_id.startswith(section)
+        ):
+            problems.add(
+                file, row.id, f"rule id {row.rule_id!r} is neither a §0.2 id nor a §{section} id"
+            )
     explicit = [row for row in table.rows if row.when]
     for a, b in itertools.combinations(explicit, 2):
         if _overlap(a, b):

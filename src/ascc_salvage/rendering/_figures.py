@@ -8,6 +8,7 @@ and nothing from the network: the report stays one self-contained file.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Final
 
@@ -196,7 +197,9 @@ def _fired(table: RuleTable, rules: Iterable[str]) -> tuple[str, ...]:
     ids = {row.rule_id for row in table.rows}
     if table.routes:
         ids.add(table.section)
-    return tuple(rule for rule in rules if rule in ids)
+    # A lettered row of the section that the engine evaluates by branching (§4.4c).
+    lettered = re.compile(re.escape(table.section) + r"[a-z]")
+    return tuple(rule for rule in rules if rule in ids or lettered.fullmatch(rule))
 
 
 def pathway_nodes(kb: KnowledgeBase, rules: Sequence[str]) -> tuple[PathwayNode, ...]:
