@@ -25,13 +25,13 @@ from ascc_salvage.vocabulary import (
     SCHEMA_1_SITES,
     OtherRegimen,
     RadiotherapyTechnique,
+    Symptom,
 )
 
 __all__ = ["check_supported", "unsupported_fields"]
 
-#: CFS 6 with ``frail: true`` is what v2 reads; CFS 5 adds a flag and CFS ≥ 7 the ECOG ≥ 3
-#: override in v3 (clinical pathway §2.4).
-_FRAIL_CFS: Final = 6
+#: Symptoms read only by the defunctioning stoma (§4.8), which the engine does not offer yet.
+_STOMA_SYMPTOMS: Final = frozenset({Symptom.OBSTRUCTION, Symptom.FISTULA, Symptom.INCONTINENCE})
 
 
 def unsupported_fields(case: Case) -> tuple[str, ...]:
@@ -75,7 +75,8 @@ def _unsupported(case: Case) -> Iterator[str]:
         for j, site in enumerate(case.disease.sites):
             if site.site not in SCHEMA_1_SITES:
                 yield f"disease.sites[{j}].site"
-        if case.disease.symptoms:
+        # §5.7 reads the symptoms radiotherapy palliates; §4.8 (not yet) reads the others.
+        if any(item.symptom in _STOMA_SYMPTOMS for item in case.disease.symptoms or ()):
             yield "disease.symptoms"
     for i, therapy in enumerate(case.prior_systemic_therapy):
         if therapy.regimen is OtherRegimen.OTHER:
@@ -83,9 +84,8 @@ def _unsupported(case: Case) -> Iterator[str]:
     for i, course in enumerate(case.prior_radiotherapy):
         if course.technique not in (None, RadiotherapyTechnique.CONVENTIONAL):
             yield f"prior_radiotherapy[{i}].technique"
-    for name in ("clinical_trial_available", "reirradiation_expertise"):
-        if getattr(case.facility, name) is False:
-            yield f"facility.{name}"
+    if case.facility.reirradiation_expertise is False:
+        yield "facility.reirradiation_expertise"
 
 
 def _patient(patient: Patient) -> Iterator[str]:
@@ -95,14 +95,6 @@ def _patient(patient: Patient) -> Iterator[str]:
     score = patient.dpyd_activity_score
     if score is not None and score < 2:
         yield "patient.dpyd_activity_score"
-    scale = patient.clinical_frailty_scale
-    restated = scale == _FRAIL_CFS and patient.frail is True  # what v2 reads
-    if scale is not None and scale >= _FRAIL_CFS - 1 and not restated:
-        yield "patient.clinical_frailty_scale"
-    if patient.declines:
-        yield "patient.declines"
-    if patient.prefers_clinical_trial is True:
-        yield "patient.prefers_clinical_trial"
     if patient.measured_gfr is not None:
         yield "patient.measured_gfr"
     if patient.dialysis is True:

@@ -492,6 +492,10 @@ class Flag(enum.StrEnum):
     CONTINUE_CURRENT_THERAPY = "continue_current_therapy"
     INDIVIDUALISED = "individualised"
     CONFIRM_NEW_DISTANT_SITE = "confirm_new_distant_site"
+    PATIENT_PREFERS_TRIAL = "patient_prefers_trial"
+    GERIATRIC_ASSESSMENT_RECOMMENDED = "geriatric_assessment_recommended"
+    CHECK_TRIAL_AVAILABILITY = "check_trial_availability"
+    REQUIRES_TRIAL_REFERRAL = "requires_trial_referral"
 
 
 class WarningCode(enum.StrEnum):
@@ -719,4 +723,11 @@ class CriterionId(enum.StrEnum):
         "locoregional_disease_controlled_or_resectable",
         "5.5",
         "local and nodal disease absent or resectable",
+    )
+    PALLIATIVE_SYMPTOM_RECORDED = (
+        "palliative_symptom_recorded",
+        "5.7",
+        "bleeding, pain, ulceration or lymphoedema recorded at a disease site "
+        "(`palliative_radiotherapy` in a systemic route; `unknown` while symptoms are not "
+        "recorded)",
     )

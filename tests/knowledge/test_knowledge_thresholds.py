@@ -13,6 +13,8 @@ EXPECTED = {
     "assessment_window_days": (182, "d", False),
     "ecog_best_supportive_care_min": (3, "", True),
     "karnofsky_best_supportive_care_max": (40, "", True),
+    "cfs_best_supportive_care_min": (7, "", True),
+    "cfs_geriatric_assessment": (5, "", True),
     "ecog_max_major_surgery": (2, "", True),
     "ecog_max_trial_population": (1, "", False),
     "ecog_max_carboplatin_paclitaxel": (2, "", False),

@@ -35,6 +35,14 @@ from ascc_salvage.engine._draft import ALL_OPTIONS, CATALOGUE_INDEX, TIER_ORDER,
 from ascc_salvage.engine._facts import Facts, derive_facts, ecog_from_karnofsky
 from ascc_salvage.engine._inputs import ROUTING_INPUTS, UnknownInput
 from ascc_salvage.engine._locoregional import route_distant, route_locoregional
+from ascc_salvage.engine._preferences import (
+    apply_preferences,
+    frailty_flags,
+    palliative_radiotherapy_by_symptoms,
+    route_declined_surgery,
+    trial_availability,
+    trial_availability_prompt,
+)
 from ascc_salvage.engine._primary import route_untreated
 from ascc_salvage.engine._systemic import approved_agents, option_approvals
 from ascc_salvage.io import case_digest
@@ -55,6 +63,7 @@ from ascc_salvage.vocabulary import (
     HivStatus,
     Intent,
     Jurisdiction,
+    Modality,
     OptionId,
     Sex,
     Tier,
@@ -134,18 +143,31 @@ def _evaluate(f: Facts) -> Draft:
 def _route(d: Draft, f: Facts) -> None:
     # §2 first: a status without active disease, or an overriding situation (an untreated
     # primary is active disease: the overriding situations apply to it too).
-    if route_by_status(d, f):
-        return
-    if f.status.status is DiseaseStatus.UNTREATED_PRIMARY:
+    if not route_by_status(d, f):
+        _route_active(d, f)
+    frailty_flags(d, f)  # §2.4: clinical frailty scale 5
+
+
+def _route_active(d: Draft, f: Facts) -> None:
+    """Active disease without an overriding situation: route row, modifiers, preferences."""
+    untreated = f.status.status is DiseaseStatus.UNTREATED_PRIMARY
+    if untreated:
         route_untreated(d, f)
-        return
-    if f.case.disease is not None:
+    elif f.case.disease is not None:
         if f.distant:
             route_distant(d, f)
+        elif Modality.SURGERY in f.declines:
+            route_declined_surgery(d, f)  # §2.3: routed as inoperable
         else:
             route_locoregional(d, f)
-    # Holds the anticancer options unless confirmed and restaged; records the criteria.
-    confirmation_gate(d, f)
+    # §0.2 order: modifiers (§5.7, §5.6), preferences (§2.3), then the confirmation gate.
+    palliative_radiotherapy_by_symptoms(d, f)
+    trial_availability(d, f)
+    apply_preferences(d, f)
+    if not untreated:
+        # Holds the anticancer options unless confirmed and restaged; records the criteria.
+        confirmation_gate(d, f)
+    trial_availability_prompt(d, f)
 
 
 # --- assembling the result -------------------------------------------------------------
@@ -168,6 +190,20 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
             )
     # Plausibility warnings W1-W10 of the case format: reported, never a tier change.
     for item in plausibility.implausible_values(case, knowledge=f.kb):
+        d.warn(WarningCode.IMPLAUSIBLE_VALUE, item.message, (item.path,))
+    # §2.4: CFS ≥ 7 with ECOG ≤ 1 (W6), unless plausibility raised it already (same field).
+    scale = patient.clinical_frailty_scale
+    dependent = int(f.kb.thresholds.cfs_best_supportive_care_min.value)
+    if scale is not None and scale >= dependent and f.ecog is not None and f.ecog <= 1:
+        item = plausibility.ImplausibleValue(
+            "patient.clinical_frailty_scale",
+            str(scale),
+            ("W6",),
+            (
+                f"with ECOG {f.ecog}: cognitive dependence with preserved physical function; "
+                "the ECOG ≥ 3 override applies",
+            ),
+        )
         d.warn(WarningCode.IMPLAUSIBLE_VALUE, item.message, (item.path,))
 
 
@@ -371,7 +407,8 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         bsc.reason = "best supportive care is always an option without curative intent"
     palliative = entries[OptionId.PALLIATIVE_RADIOTHERAPY]
     offered = palliative.tier not in (None, _NOT_RECOMMENDED)
-    if offered and case.primary.chemoradiotherapy is not None:
+    # §5.7 decides the dose check of the palliative radiotherapy it offers by the site.
+    if offered and case.primary.chemoradiotherapy is not None and palliative.rule != "5.7":
         palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
     extent_cross_check(d, f)
     _warnings(case, f, d)

@@ -818,6 +818,8 @@ class Thresholds:
     assessment_window_days: Threshold
     ecog_best_supportive_care_min: Threshold
     karnofsky_best_supportive_care_max: Threshold
+    cfs_best_supportive_care_min: Threshold
+    cfs_geriatric_assessment: Threshold
     ecog_max_major_surgery: Threshold
     ecog_max_trial_population: Threshold
     ecog_max_carboplatin_paclitaxel: Threshold
