@@ -52,6 +52,7 @@ EXPECTED = {
     "plausible_radiosensitising_lead_max": (30, "d", True),
     "plausible_creatinine_max_without_dialysis": (10, "mg/dL", True),
     "plausible_age_max": (100, "a", True),
+    "plausible_ecog_max_when_dependent": (1, "", True),
     "measured_gfr_calvert": (125, "mL/min", True),
     "carboplatin_dialysis_dose": (0, "mL/min", False),
     "dpyd_poor_metabolizer": (0.5, "", False),

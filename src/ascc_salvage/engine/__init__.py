@@ -191,20 +191,6 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
     # Plausibility warnings W1-W10 of the case format: reported, never a tier change.
     for item in plausibility.implausible_values(case, knowledge=f.kb):
         d.warn(WarningCode.IMPLAUSIBLE_VALUE, item.message, (item.path,))
-    # §2.4: CFS ≥ 7 with ECOG ≤ 1 (W6), unless plausibility raised it already (same field).
-    scale = patient.clinical_frailty_scale
-    dependent = int(f.kb.thresholds.cfs_best_supportive_care_min.value)
-    if scale is not None and scale >= dependent and f.ecog is not None and f.ecog <= 1:
-        item = plausibility.ImplausibleValue(
-            "patient.clinical_frailty_scale",
-            str(scale),
-            ("W6",),
-            (
-                f"with ECOG {f.ecog}: cognitive dependence with preserved physical function; "
-                "the ECOG ≥ 3 override applies",
-            ),
-        )
-        d.warn(WarningCode.IMPLAUSIBLE_VALUE, item.message, (item.path,))
 
 
 def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, AnyDosePlan]:

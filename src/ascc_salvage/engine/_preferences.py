@@ -276,12 +276,10 @@ def trial_availability(d: Draft, f: Facts) -> None:
 def _fallback(d: Draft, f: Facts, lost: OptionId) -> None:
     """Promote the first allowed option of the fallback list for the preferred option *lost*.
 
-    Nothing happens while another option of the row's plan is still preferred. Allowed: the
-    option is an alternative now (neither excluded nor declined), and a trial only when one
-    may be available.
+    Allowed: the option is an alternative now (neither excluded nor declined), and a trial
+    only when one may be available. Called only when no option of the row's plan is preferred
+    any more (the rows that prefer a trial prefer nothing else).
     """
-    if any(d.tier(option) is P for option in _ROW_PLAN):
-        return
     candidates = _TRIAL_FALLBACK if lost is TRIAL else _SYSTEMIC_FALLBACK
     trial_possible = f.case.facility.clinical_trial_available is not False
     for option in candidates:
@@ -324,7 +322,7 @@ def apply_preferences(d: Draft, f: Facts) -> None:
                 _decline(d, option, f"patient declines {modality}")
     if {Modality.SURGERY, Modality.RADIOTHERAPY} <= declines and d.tier(MDT) in _OFFERED_OR_OPEN:
         _decline(d, MDT, "patient declines surgery and radiotherapy")
-    if lost:
+    if lost and not any(d.tier(option) is P for option in _ROW_PLAN):
         _fallback(d, f, lost[0])
     _prefer_trial(d, f)
 

@@ -857,6 +857,7 @@ class Thresholds:
     plausible_radiosensitising_lead_max: Threshold
     plausible_creatinine_max_without_dialysis: Threshold
     plausible_age_max: Threshold
+    plausible_ecog_max_when_dependent: Threshold
     measured_gfr_calvert: Threshold
     carboplatin_dialysis_dose: Threshold
     dpyd_poor_metabolizer: Threshold
