@@ -5,7 +5,8 @@ Data flows one way: the validated :class:`~ascc_salvage.case.Case` → disease s
 knowledge base (``knowledge/data/rules/*.toml``, one per pathway section), run by the
 interpreter of :mod:`._rules`, and the routines that combine rather than tabulate, one
 private module per part of the clinical pathway (``_assessment`` §2, ``_locoregional`` §3–4,
-``_systemic`` §5, ``_radiotherapy`` §6, ``_primary`` §7) writing a draft → :func:`_finish` →
+``_systemic`` §5, ``_radiotherapy`` §6, ``_primary`` §7, ``_preferences`` §2.3–2.4 and
+§5.6–5.7) writing a draft → :func:`_finish` →
 an immutable :class:`~ascc_salvage.result.Result`. Rules read thresholds, regimens,
 approvals, evidence and rule tables from the knowledge base passed to :func:`recommend` (the
 bundled one by default), never from module-level state. The only public name is
