@@ -16,7 +16,6 @@ The guard reads the case only; it is removed when the engine implements pathway 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Final
 
 from ascc_salvage.case import Case, Patient
 from ascc_salvage.errors import UnsupportedCaseError
@@ -27,10 +26,6 @@ from ascc_salvage.vocabulary import (
 )
 
 __all__ = ["check_supported", "unsupported_fields"]
-
-#: CFS 6 with ``frail: true`` is what v2 reads; CFS 5 adds a flag and CFS ≥ 7 the ECOG ≥ 3
-#: override in v3 (clinical pathway §2.4).
-_FRAIL_CFS: Final = 6
 
 
 def unsupported_fields(case: Case) -> tuple[str, ...]:
@@ -75,8 +70,6 @@ def _unsupported(case: Case) -> Iterator[str]:
     for i, therapy in enumerate(case.prior_systemic_therapy):
         if therapy.regimen is OtherRegimen.OTHER:
             yield f"prior_systemic_therapy[{i}].regimen"
-    if case.facility.clinical_trial_available is False:
-        yield "facility.clinical_trial_available"
 
 
 def _patient(patient: Patient) -> Iterator[str]:
@@ -86,14 +79,6 @@ def _patient(patient: Patient) -> Iterator[str]:
     score = patient.dpyd_activity_score
     if score is not None and score < 2:
         yield "patient.dpyd_activity_score"
-    scale = patient.clinical_frailty_scale
-    restated = scale == _FRAIL_CFS and patient.frail is True  # what v2 reads
-    if scale is not None and scale >= _FRAIL_CFS - 1 and not restated:
-        yield "patient.clinical_frailty_scale"
-    if patient.declines:
-        yield "patient.declines"
-    if patient.prefers_clinical_trial is True:
-        yield "patient.prefers_clinical_trial"
     if patient.measured_gfr is not None:
         yield "patient.measured_gfr"
     if patient.dialysis is True:

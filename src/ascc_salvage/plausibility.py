@@ -18,6 +18,8 @@ the case model (schema 1):
   systemic therapy or prior radiotherapy — more than 730 days before the evaluation date
   (reported at that record's date; a systemic therapy without an end date is still running,
   so the record is current);
+* **W6** clinical frailty scale 7 or more with ECOG (or Karnofsky mapped to ECOG) at most 1
+  (clinical pathway §2.4: the ECOG ≥ 3 override applies all the same);
 * **W7** ``serum_creatinine`` above 10 mg/dL without dialysis;
 * **W8** a ``radiosensitising`` prior systemic therapy starting more than 30 days before the
   CRT start, or after the CRT end;
@@ -130,6 +132,7 @@ def _hits(case: Case, t: Thresholds) -> Iterator[_Hit]:
     yield from _w3_crt_overall_time(case, t)
     yield from _w4_bmi(case, t)
     yield from _w5_stale_record(case, t)
+    yield from _w6_frailty_scale(case, t)
     yield from _w7_creatinine(case, t)
     yield from _w8_radiosensitising_timing(case, t)
     yield from _w9_age(case, t)
@@ -249,6 +252,29 @@ def _dated_records(case: Case) -> Iterator[tuple[_dt.date, str, int]]:
             yield course.end_date, "prior_systemic_therapy[{}].end_date", i
     for i, radiotherapy in enumerate(case.prior_radiotherapy):
         yield radiotherapy.end_date, "prior_radiotherapy[{}].end_date", i
+
+
+def _w6_frailty_scale(case: Case, t: Thresholds) -> Iterator[_Hit]:
+    patient = case.patient
+    scale = patient.clinical_frailty_scale
+    if scale is None or scale < int(t.cfs_best_supportive_care_min.value):
+        return
+    ecog = patient.ecog
+    if ecog is None and patient.karnofsky is not None:
+        ecog = next(
+            row.ecog
+            for row in t.karnofsky_to_ecog
+            if row.karnofsky_min <= patient.karnofsky <= row.karnofsky_max
+        )
+    limit = int(t.plausible_ecog_max_when_dependent.value)
+    if ecog is not None and ecog <= limit:
+        yield _Hit(
+            "patient.clinical_frailty_scale",
+            str(scale),
+            "W6",
+            f"dependent for personal care with ECOG {ecog}: cognitive dependence with "
+            "preserved physical function; the ECOG ≥ 3 override applies",
+        )
 
 
 def _on_dialysis(patient: Patient) -> bool | None:

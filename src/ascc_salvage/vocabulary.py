@@ -499,6 +499,10 @@ class Flag(enum.StrEnum):
     INDIVIDUALISED = "individualised"
     CONFIRM_NEW_DISTANT_SITE = "confirm_new_distant_site"
     REQUIRES_REIRRADIATION_EXPERTISE = "requires_reirradiation_expertise"
+    PATIENT_PREFERS_TRIAL = "patient_prefers_trial"
+    GERIATRIC_ASSESSMENT_RECOMMENDED = "geriatric_assessment_recommended"
+    CHECK_TRIAL_AVAILABILITY = "check_trial_availability"
+    REQUIRES_TRIAL_REFERRAL = "requires_trial_referral"
 
 
 class WarningCode(enum.StrEnum):
@@ -737,6 +741,13 @@ class CriterionId(enum.StrEnum):
         "no_colostomy_present",
         "4.8",
         "no colostomy already present (condition `existing_colostomy`)",
+    )
+    PALLIATIVE_SYMPTOM_RECORDED = (
+        "palliative_symptom_recorded",
+        "5.7",
+        "bleeding, pain, ulceration or lymphoedema recorded at a disease site "
+        "(`palliative_radiotherapy` in a systemic route; `unknown` while symptoms are not "
+        "recorded)",
     )
 
 

@@ -424,25 +424,25 @@ def test_main_reconfigures_streams_to_utf8(monkeypatch: pytest.MonkeyPatch) -> N
 # ------------------------------------------------------- schema 2 values before pathway v3
 
 
-def _declining_case() -> dict[str, object]:
+def _refused_case() -> dict[str, object]:
     document = example_document()
     document["schema_version"] = 2
-    document["patient"]["declines"] = ["surgery"]  # type: ignore[index]
+    document["patient"]["dialysis"] = True  # type: ignore[index]  # no rule reads it yet
     return document
 
 
 def test_recommend_refuses_a_value_the_engine_does_not_honour_yet(tmp_path: Path) -> None:
-    path = write_case(tmp_path / "case.json", _declining_case())
+    path = write_case(tmp_path / "case.json", _refused_case())
     result = run("recommend", str(path))
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert "patient.declines: not honoured by the pathway v2 engine yet" in result.stderr
+    assert "patient.dialysis: not honoured by the pathway v2 engine yet" in result.stderr
 
 
 def test_batch_reports_a_refused_case_as_an_invalid_line(tmp_path: Path) -> None:
     good = json.dumps(example_document())
     path = tmp_path / "cases.jsonl"
-    path.write_text(good + "\n" + json.dumps(_declining_case()) + "\n", encoding="utf-8")
+    path.write_text(good + "\n" + json.dumps(_refused_case()) + "\n", encoding="utf-8")
     out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
     result = run("batch", str(path), "--out", str(out), "--errors", str(errors))
     assert result.exit_code == 2
@@ -451,7 +451,7 @@ def test_batch_reports_a_refused_case_as_an_invalid_line(tmp_path: Path) -> None
     assert record["line"] == 2
     assert record["errors"] == [
         {
-            "path": "patient.declines",
+            "path": "patient.dialysis",
             "message": "not honoured by the pathway v2 engine yet (schema 2 value)",
         }
     ]

@@ -16,6 +16,7 @@ from ascc_salvage.case import Case, Patient
 from ascc_salvage.result import Result
 from ascc_salvage.staging import MCategory
 from ascc_salvage.testing.strategies import cases, diseases
+from ascc_salvage.validation import FRAIL_CFS
 from ascc_salvage.vocabulary import (
     Biopsy,
     Condition,
@@ -192,6 +193,9 @@ def active_cases(draw: st.DrawFn, **kwargs: Any) -> Case:
             case = attrs.evolve(case, disease=attrs.evolve(case.disease, restaged=True))
     if draw(st.integers(0, 2)) > 0:
         patient: Patient = case.patient
+        frail = draw(st.sampled_from((None, False, True)))
+        if frail is False and (patient.clinical_frailty_scale or 0) >= FRAIL_CFS:
+            frail = None  # frail false with CFS ≥ 6 is invalid (case format P16)
         case = attrs.evolve(
             case,
             patient=attrs.evolve(
@@ -200,15 +204,21 @@ def active_cases(draw: st.DrawFn, **kwargs: Any) -> Case:
                 karnofsky=None,  # no contradiction with the new ECOG (case format P7)
                 fit_for_major_surgery=draw(st.sampled_from((True, True, False, None))),
                 declines_active_treatment=None,
-                frail=draw(st.sampled_from((None, False, True))),
+                frail=frail,
             ),
         )
     return case
 
 
 def mixed_cases() -> st.SearchStrategy[Case]:
-    """Any generated case, or one steered into the active pathways."""
-    return st.one_of(cases(), active_cases())
+    """Any generated case, or one steered into the active pathways.
+
+    Half of each also records the patient's preferences, clinical frailty scale and trial
+    availability (pathway v3 §2.3, §2.4, §5.6), so that every invariant is checked with them.
+    """
+    return st.one_of(
+        cases(), active_cases(), cases(preferences=True), active_cases(preferences=True)
+    )
 
 
 def days_from_crt_start(case: Case, date: dt.date) -> int | None:

@@ -137,7 +137,6 @@ def test_the_engine_refuses_the_schema_2_example_naming_every_value() -> None:
         "primary.chemoradiotherapy.agents",
         "assessments[2].site_findings",
         "prior_systemic_therapy[0].regimen",
-        "facility.clinical_trial_available",
     )
     assert "patient.biomarkers.pd_l1" in str(info.value)
 
@@ -147,13 +146,6 @@ def test_the_engine_refuses_the_schema_2_example_naming_every_value() -> None:
     [
         (lambda p: p.update(conditions=["pregnancy"]), "patient.conditions[0]"),
         (lambda p: p.update(dpyd_activity_score=1.5), "patient.dpyd_activity_score"),
-        (lambda p: p.update(clinical_frailty_scale=5), "patient.clinical_frailty_scale"),
-        (
-            lambda p: p.update(clinical_frailty_scale=7, frail=True),
-            "patient.clinical_frailty_scale",
-        ),
-        (lambda p: p.update(declines=["surgery"]), "patient.declines"),
-        (lambda p: p.update(prefers_clinical_trial=True), "patient.prefers_clinical_trial"),
         (lambda p: p.update(measured_gfr={"value": 60, "unit": "mL/min"}), "patient.measured_gfr"),
         (lambda p: p.update(dialysis=True), "patient.dialysis"),
         (lambda p: p["biomarkers"].update(mmr_msi="pmmr_and_mss"), "patient.biomarkers.mmr_msi"),
@@ -199,6 +191,24 @@ def test_values_that_restate_what_v2_reads_pass() -> None:
     case = load_case(doc)
     assert unsupported_fields(case) == ()
     assert case.patient.biomarkers.pd_l1[0].cps == 7  # the upgraded form
+    recommend(case)
+
+
+def test_preferences_frailty_trials_and_palliable_symptoms_are_read() -> None:
+    """Pathway v3 §2.3, §2.4, §5.6 and §5.7 read these values: the engine accepts them."""
+    doc = _v2()
+    doc["patient"].update(
+        clinical_frailty_scale=7, frail=True, declines=["surgery", "chemotherapy"],
+        prefers_clinical_trial=True,
+    )  # fmt: skip
+    site = doc["disease"]["sites"][0]["site"]
+    doc["disease"]["symptoms"] = [
+        {"symptom": symptom, "site": site}
+        for symptom in ("bleeding", "pain", "ulceration", "lymphoedema")
+    ]
+    doc["facility"]["clinical_trial_available"] = False
+    case = load_case(doc)
+    assert unsupported_fields(case) == ()
     recommend(case)
 
 

@@ -107,6 +107,9 @@ def test_undetermined_options_say_what_is_missing() -> None:
 def test_undetermined_dose_plan_fields_are_missing_too() -> None:
     data = document("first_line_metastatic")
     data["patient"]["weight"] = None
+    # Recorded asymptomatic, so that symptoms decide nothing (pathway v3 §5.7).
+    data["schema_version"] = 2
+    data["disease"]["symptoms"] = []
     case = ascc_salvage.load_case(data)
     result = ascc_salvage.recommend(case)
     view = build_view(result, case, bundled())

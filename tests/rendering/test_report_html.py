@@ -192,7 +192,15 @@ def test_warnings_missing_information_and_dose_plans() -> None:
     case, result = case_and_result("first_line_metastatic")
     report = _parse(render(result, case, format="html"))
     assert "per dose" in report.text("options")
-    assert "Missing information: none" in report.text("warnings")
+    # Symptoms not recorded decide palliative radiotherapy (pathway v3 §5.7) …
+    assert "What to record Needed for disease.symptoms Record symptoms" in report.text("warnings")
+    # … and recorded asymptomatic, nothing is missing.
+    data = document("first_line_metastatic")
+    data["schema_version"] = 2
+    data["disease"]["symptoms"] = []
+    recorded = ascc_salvage.load_case(data)
+    complete = _parse(render(ascc_salvage.recommend(recorded), recorded, format="html"))
+    assert "Missing information: none" in complete.text("warnings")
     nothing = attrs.evolve(result, options=())
     assert "none" in _parse(render(nothing, case, format="html")).text("evidence")
 

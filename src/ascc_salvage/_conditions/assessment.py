@@ -60,6 +60,14 @@ def _poor_performance_status(f: Facts) -> ConditionValue:
     return ConditionValue(ecog >= limit, f"ECOG {ecog}")
 
 
+def _frailty_scale_dependent(f: Facts) -> ConditionValue:
+    scale = f.case.patient.clinical_frailty_scale
+    if scale is None:
+        return ConditionValue(False, "clinical frailty scale not recorded")
+    limit = int(f.kb.thresholds.cfs_best_supportive_care_min.value)
+    return ConditionValue(scale >= limit, f"clinical frailty scale {scale}")
+
+
 def _declines_active_treatment(f: Facts) -> ConditionValue:
     declines = f.case.patient.declines_active_treatment is True
     return ConditionValue(declines, "declines active treatment" if declines else "not declined")
@@ -117,6 +125,15 @@ declare_conditions(
         ("patient.ecog", "patient.karnofsky"),
         False,
         _poor_performance_status,
+    ),
+    ConditionSpec(
+        "frailty_scale_dependent",
+        "Clinical frailty scale at least ``cfs_best_supportive_care_min`` (dependent for "
+        "personal care, or terminally ill): the ECOG ≥ 3 override applies (§2.4; a missing "
+        "value does not count).",
+        ("patient.clinical_frailty_scale",),
+        False,
+        _frailty_scale_dependent,
     ),
     ConditionSpec(
         "declines_active_treatment",

@@ -293,8 +293,9 @@ declare_conditions(
     ),
     ConditionSpec(
         "frail",
-        "Frailty recorded true (a missing value does not count).",
-        ("patient.frail",),
+        "Effective frailty (§2.4): recorded true, or clinical frailty scale 6 or more (a "
+        "missing value does not count).",
+        ("patient.frail", "patient.clinical_frailty_scale"),
         False,
         _frail,
     ),

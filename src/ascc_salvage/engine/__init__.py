@@ -5,7 +5,8 @@ Data flows one way: the validated :class:`~ascc_salvage.case.Case` → disease s
 knowledge base (``knowledge/data/rules/*.toml``, one per pathway section), run by the
 interpreter of :mod:`._rules`, and the routines that combine rather than tabulate, one
 private module per part of the clinical pathway (``_assessment`` §2, ``_locoregional`` §3–4,
-``_systemic`` §5, ``_radiotherapy`` §6, ``_primary`` §7) writing a draft → :func:`_finish` →
+``_systemic`` §5, ``_radiotherapy`` §6, ``_primary`` §7, ``_preferences`` §2.3–2.4 and
+§5.6–5.7) writing a draft → :func:`_finish` →
 an immutable :class:`~ascc_salvage.result.Result`. Rules read thresholds, regimens,
 approvals, evidence and rule tables from the knowledge base passed to :func:`recommend` (the
 bundled one by default), never from module-level state. The only public name is
@@ -36,6 +37,14 @@ from ascc_salvage.engine._facts import Facts, derive_facts, ecog_from_karnofsky
 from ascc_salvage.engine._inputs import ROUTING_INPUTS, UnknownInput
 from ascc_salvage.engine._locoregional import route_distant, route_locoregional
 from ascc_salvage.engine._missing import missing_information
+from ascc_salvage.engine._preferences import (
+    apply_preferences,
+    frailty_flags,
+    palliative_radiotherapy_by_symptoms,
+    route_declined_surgery,
+    trial_availability,
+    trial_availability_prompt,
+)
 from ascc_salvage.engine._primary import route_untreated
 from ascc_salvage.engine._stoma import defunctioning_stoma
 from ascc_salvage.engine._systemic import approved_agents, option_approvals
@@ -56,6 +65,7 @@ from ascc_salvage.vocabulary import (
     HivStatus,
     Intent,
     Jurisdiction,
+    Modality,
     OptionId,
     Sex,
     Tier,
@@ -143,18 +153,31 @@ def _route(d: Draft, f: Facts) -> None:
 def _route_pathway(d: Draft, f: Facts) -> None:
     # §2 first: a status without active disease, or an overriding situation (an untreated
     # primary is active disease: the overriding situations apply to it too).
-    if route_by_status(d, f):
-        return
-    if f.status.status is DiseaseStatus.UNTREATED_PRIMARY:
+    if not route_by_status(d, f):
+        _route_active(d, f)
+    frailty_flags(d, f)  # §2.4: clinical frailty scale 5
+
+
+def _route_active(d: Draft, f: Facts) -> None:
+    """Active disease without an overriding situation: route row, modifiers, preferences."""
+    untreated = f.status.status is DiseaseStatus.UNTREATED_PRIMARY
+    if untreated:
         route_untreated(d, f)
-        return
-    if f.case.disease is not None:
+    elif f.case.disease is not None:
         if f.distant:
             route_distant(d, f)
+        elif Modality.SURGERY in f.declines:
+            route_declined_surgery(d, f)  # §2.3: routed as inoperable
         else:
             route_locoregional(d, f)
-    # Holds the anticancer options unless confirmed and restaged; records the criteria.
-    confirmation_gate(d, f)
+    # §0.2 order: modifiers (§5.7, §5.6), preferences (§2.3), then the confirmation gate.
+    palliative_radiotherapy_by_symptoms(d, f)
+    trial_availability(d, f)
+    apply_preferences(d, f)
+    if not untreated:
+        # Holds the anticancer options unless confirmed and restaged; records the criteria.
+        confirmation_gate(d, f)
+    trial_availability_prompt(d, f)
 
 
 # --- assembling the result -------------------------------------------------------------
@@ -398,7 +421,8 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         bsc.reason = "best supportive care is always an option without curative intent"
     palliative = entries[OptionId.PALLIATIVE_RADIOTHERAPY]
     offered = palliative.tier not in (None, _NOT_RECOMMENDED)
-    if offered and case.primary.chemoradiotherapy is not None:
+    # §5.7 decides the dose check of the palliative radiotherapy it offers by the site.
+    if offered and case.primary.chemoradiotherapy is not None and palliative.rule != "5.7":
         palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
     extent_cross_check(d, f)
     _warnings(case, f, d)

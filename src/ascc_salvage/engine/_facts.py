@@ -20,6 +20,7 @@ from ascc_salvage.calculators.renal import cockcroft_gault_ml_min
 from ascc_salvage.case import Case, DiseaseSite
 from ascc_salvage.knowledge import KnowledgeBase, bundled
 from ascc_salvage.status import StatusAssessment, is_distant_site
+from ascc_salvage.validation import FRAIL_CFS
 from ascc_salvage.vocabulary import (
     Condition,
     DiseaseStatus,
@@ -27,6 +28,7 @@ from ascc_salvage.vocabulary import (
     HivStatus,
     InvadedStructure,
     Margin,
+    Modality,
     NodalStation,
     OptionId,
     Site,
@@ -66,11 +68,37 @@ class Facts:
     #: The knowledge base every rule reads (thresholds, regimens, approvals, evidence).
     kb: KnowledgeBase = attrs.field(factory=bundled, kw_only=True)
 
+    #: Route local or regional disease as inoperable because the patient declines surgery
+    #: (§2.3): approvals count it as inoperable, with flag ``label_interpretation``.
+    inoperable_by_choice: bool = attrs.field(default=False, kw_only=True)
+
     # --- patient --------------------------------------------------------------------
     @property
     def frail(self) -> bool:
-        """Frailty blocks only when recorded true (null does not block, §4)."""
-        return self.case.patient.frail is True
+        """Effective frailty (§2.4): recorded true, or clinical frailty scale ≥ 6.
+
+        Null does not block (§4): the clinician's fitness judgement covers it.
+        """
+        patient = self.case.patient
+        scale = patient.clinical_frailty_scale
+        return patient.frail is True or (scale is not None and scale >= FRAIL_CFS)
+
+    @cached_property
+    def declines(self) -> frozenset[Modality]:
+        """The modalities the patient declines (§2.3)."""
+        return frozenset(self.case.patient.declines)
+
+    @property
+    def declines_chemotherapy_only(self) -> bool:
+        """Chemotherapy declined, immunotherapy not (§2.3).
+
+        At first line this counts as "no platinum doublet possible" (§5.2f): the fact the
+        §5.2f row reads. Until that row is in the engine, the generic handling applies (the
+        declined regimens not recommended, then the §5.6 fallback list).
+        """
+        return Modality.CHEMOTHERAPY in self.declines and Modality.IMMUNOTHERAPY not in (
+            self.declines
+        )
 
     @property
     def fitness(self) -> bool | None:

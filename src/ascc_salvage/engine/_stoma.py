@@ -39,6 +39,7 @@ from ascc_salvage.vocabulary import (
     Condition,
     DiseaseStatus,
     Flag,
+    Modality,
     OptionId,
     Symptom,
     Tier,
@@ -80,6 +81,10 @@ def defunctioning_stoma(d: Draft, f: Facts) -> None:
         # §2: the overriding situations offer it at most as an alternative.
         rule = override
         tier = Tier.ALTERNATIVE if tier is Tier.PREFERRED else tier
+    if Modality.SURGERY in f.declines and tier is not Tier.NOT_RECOMMENDED:
+        # §2.3: a declined palliative option is not recommended, whatever would indicate it.
+        d.set(STOMA, Tier.NOT_RECOMMENDED, "2.3", "patient declines surgery")
+        return
     flags = [Flag.INDIVIDUALISED] if tier in _OFFERED else []
     d.set(STOMA, tier, rule, reason, flags=flags, criteria=criteria)
 

@@ -492,7 +492,7 @@ class _Systemic:
             if option is PD1:
                 self.d.flag(option, Flag.OFF_LABEL)
         else:
-            if self.ctx.label_interpretation:
+            if self.ctx.label_interpretation or self.f.inoperable_by_choice:  # §2.3
                 self.d.flag(option, Flag.LABEL_INTERPRETATION)
             if self.f.case.jurisdiction is Jurisdiction.EU and self.d.is_offered(option):
                 self.d.warn_from(

@@ -867,6 +867,8 @@ class Thresholds:
     assessment_window_days: Threshold
     ecog_best_supportive_care_min: Threshold
     karnofsky_best_supportive_care_max: Threshold
+    cfs_best_supportive_care_min: Threshold
+    cfs_geriatric_assessment: Threshold
     ecog_max_major_surgery: Threshold
     ecog_max_trial_population: Threshold
     ecog_max_carboplatin_paclitaxel: Threshold
@@ -904,6 +906,7 @@ class Thresholds:
     plausible_radiosensitising_lead_max: Threshold
     plausible_creatinine_max_without_dialysis: Threshold
     plausible_age_max: Threshold
+    plausible_ecog_max_when_dependent: Threshold
     measured_gfr_calvert: Threshold
     carboplatin_dialysis_dose: Threshold
     dpyd_poor_metabolizer: Threshold

@@ -337,14 +337,18 @@ def hivs(*, full_inputs: bool = False) -> SearchStrategy[Hiv]:
     )
 
 
-def patients(*, full_inputs: bool = False, unsupported: bool = False) -> SearchStrategy[Patient]:
+def patients(
+    *, full_inputs: bool = False, unsupported: bool = False, preferences: bool = False
+) -> SearchStrategy[Patient]:
     """Valid patients.
 
     Args:
         full_inputs: Every schema 1 field non-null (optional ones included, and the HIV
             details): the most demanding input for calculators and rules, used by benchmarks.
         unsupported: Also draw the schema 2 values the recommendation engine refuses (new
-            conditions, declined modalities, liver tests, measured GFR, dialysis …).
+            conditions, liver tests, measured GFR, dialysis …), and those of *preferences*.
+        preferences: Also draw declined modalities, a preference for a clinical trial and the
+            clinical frailty scale (clinical pathway v3 §2.3, §2.4), which the engine reads.
     """
     nullable = not full_inputs
 
@@ -379,7 +383,11 @@ def patients(*, full_inputs: bool = False, unsupported: bool = False) -> SearchS
             declines_active_treatment=maybe(st.booleans()),
         )
         .flatmap(lambda patient: _performance_and_size(patient, nullable=nullable))
-        .flatmap(lambda patient: _schema_2_patient(patient, unsupported=unsupported))
+        .flatmap(
+            lambda patient: _schema_2_patient(
+                patient, unsupported=unsupported, preferences=preferences or unsupported
+            )
+        )
     )
 
 
@@ -388,7 +396,9 @@ _DPD_CONDITIONS: Final = (Condition.DPD_DEFICIENCY_COMPLETE, Condition.DPD_DEFIC
 
 
 @st.composite
-def _schema_2_patient(draw: st.DrawFn, patient: Patient, *, unsupported: bool) -> Patient:
+def _schema_2_patient(
+    draw: st.DrawFn, patient: Patient, *, unsupported: bool, preferences: bool
+) -> Patient:
     """*patient* with the schema 2 fields drawn, consistent with the schema 1 ones (P16)."""
     conditions = patient.conditions or ()
     if (
@@ -411,7 +421,7 @@ def _schema_2_patient(draw: st.DrawFn, patient: Patient, *, unsupported: bool) -
         )
     ]
     score = draw(_nullable(st.sampled_from(scores))) if scores and unsupported else None
-    scale = draw(_nullable(st.integers(1, 9))) if unsupported else None
+    scale = draw(_nullable(st.integers(1, 9))) if preferences else None
     contradicts = scale is not None and scale >= FRAIL_CFS and patient.frail is False  # P16
     frail = None if contradicts else patient.frail
     # Tests with their provenance are drawn with the case (their dates depend on it).
@@ -443,8 +453,8 @@ def _schema_2_patient(draw: st.DrawFn, patient: Patient, *, unsupported: bool) -
         frail=frail,
         dpyd_activity_score=score,
         clinical_frailty_scale=scale,
-        declines=draw(_unique_enums(tuple(Modality))) if unsupported else (),
-        prefers_clinical_trial=draw(_nullable(st.booleans())) if unsupported else None,
+        declines=draw(_unique_enums(tuple(Modality))) if preferences else (),
+        prefers_clinical_trial=draw(_nullable(st.booleans())) if preferences else None,
         measured_gfr=gfr,
         dialysis=draw(_nullable(st.booleans())) if unsupported else None,
         hepatic_function=liver,
@@ -869,17 +879,19 @@ def _prior_radiotherapies(
     )
 
 
-def facilities(*, unsupported: bool = False) -> SearchStrategy[Facility]:
+def facilities(*, unsupported: bool = False, preferences: bool = False) -> SearchStrategy[Facility]:
     """What the facility offers (each flag true, false or unknown).
 
-    Trial availability and re-irradiation expertise are unknown (null) unless *unsupported*.
+    Re-irradiation expertise is unknown (null) unless *unsupported*; trial availability
+    (clinical pathway v3 §5.6) unless *unsupported* or *preferences*.
     """
     new = _nullable(st.booleans()) if unsupported else st.none()
+    trials = _nullable(st.booleans()) if unsupported or preferences else st.none()
     return st.builds(
         Facility,
         iort_available=_nullable(st.booleans()),
         exenteration_centre=_nullable(st.booleans()),
-        clinical_trial_available=new,
+        clinical_trial_available=trials,
         reirradiation_expertise=new,
     )
 
@@ -1054,6 +1066,7 @@ def cases(
     max_history: int = 3,
     calendar: tuple[dt.date, dt.date] | None = None,
     unsupported: bool = False,
+    preferences: bool = False,
 ) -> SearchStrategy[Case]:
     """Whole valid schema 2 cases, optionally steered to one disease status.
 
@@ -1093,11 +1106,15 @@ def cases(
             symptoms, new sites and conditions, PD-L1 tests with provenance, phases,
             regimen ``"other"`` … Without it every schema 2 field holds a value the engine
             honours.
+        preferences: Also draw the patient's preferences and clinical frailty scale and the
+            trial availability (clinical pathway v3 §2.3, §2.4, §5.6): values the engine
+            honours (ignored for the patient when *patient* is given).
     """
     if calendar is not None and calendar[0] > calendar[1]:
         raise ValueError(f"empty calendar {calendar[0]} – {calendar[1]}")
     return _cases(
         unsupported=unsupported,
+        preferences=preferences,
         status_hint=status_hint,
         patient=patient,
         disease=disease,
@@ -1120,6 +1137,7 @@ def _cases(
     max_history: int,
     calendar: tuple[dt.date, dt.date] | None,
     unsupported: bool,
+    preferences: bool,
 ) -> Case:
     hint = status_hint
     if hint is None and draw(st.booleans()):
@@ -1164,7 +1182,10 @@ def _cases(
         ),
     )
     drawn_patient = draw(
-        _strategy_of(patient, patients(full_inputs=full_inputs, unsupported=unsupported))
+        _strategy_of(
+            patient,
+            patients(full_inputs=full_inputs, unsupported=unsupported, preferences=preferences),
+        )
     )
     if unsupported and patient is None and draw(st.booleans()):
         crt_start = None if crt is None else crt.start_date
@@ -1204,7 +1225,7 @@ def _cases(
         prior_salvage_surgery=tuple(surgeries),
         prior_systemic_therapy=tuple(therapies),
         prior_radiotherapy=tuple(courses),
-        facility=draw(facilities(unsupported=unsupported)),
+        facility=draw(facilities(unsupported=unsupported, preferences=preferences)),
     )
     if calendar is None:
         return case
@@ -1378,12 +1399,12 @@ def _shift_case(case: Case, days: int) -> Case:
 def schema_1_documents(**kwargs: Any) -> SearchStrategy[dict[str, Any]]:
     """Valid schema 1 case documents (for the upgrade path), JSON-ready.
 
-    Drawn as :func:`cases` (keyword arguments are passed on; *unsupported* is not allowed:
-    its values have no schema 1 form) and written without the schema 2 keys; the schema 1
-    optional keys that are null are sometimes omitted.
+    Drawn as :func:`cases` (keyword arguments are passed on; *unsupported* and *preferences*
+    are not allowed: their values have no schema 1 form) and written without the schema 2
+    keys; the schema 1 optional keys that are null are sometimes omitted.
     """
-    if kwargs.get("unsupported"):
-        raise ValueError("schema 1 documents cannot hold unsupported schema 2 values")
+    if kwargs.get("unsupported") or kwargs.get("preferences"):
+        raise ValueError("schema 1 documents cannot hold schema 2 values")
     return st.tuples(cases(**kwargs), st.booleans()).map(
         lambda drawn: _schema_1_document(drawn[0], omit_nulls=drawn[1])
     )
