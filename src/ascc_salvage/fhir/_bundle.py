@@ -2014,6 +2014,10 @@ def _schema_2(
             from_base.append(path)
         else:
             absent.append(path)
+    liver = _get(document, "patient.hepatic_function")
+    if isinstance(liver, dict):  # its four keys are required once the object is given
+        for key in LIVER_TESTS.values():
+            liver.setdefault(key, None)
     if absent:
         notes.append(
             "schema 2 fields that neither the bundle nor base gives, left at their defaults: "

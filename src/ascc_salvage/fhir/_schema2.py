@@ -167,12 +167,13 @@ def times_uln(obs: Any) -> tuple[float | None, str]:
 
 def frailty_value(obs: Any) -> tuple[int | None, str]:
     """The Clinical Frailty Scale level of *obs* (``valueInteger`` or a GECCO level code)."""
-    values: set[int] = set()
+    values = {
+        int(code)
+        for system, code in codings(obs.valueCodeableConcept)
+        if system == FRAILTY_SCORE_SYSTEM and code.isdigit()
+    }
     if obs.valueInteger is not None:
-        values.add(int(obs.valueInteger))
-    for system, code in codings(obs.valueCodeableConcept):
-        if system == FRAILTY_SCORE_SYSTEM and code.isdigit():
-            values.add(int(code))
+        values = {int(obs.valueInteger)}
     if len(values) != 1:
         return None, (
             "Clinical Frailty Scale without valueInteger or a level code"
