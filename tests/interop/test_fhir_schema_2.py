@@ -89,6 +89,16 @@ def test_liver_tests_are_mapped_as_multiples_of_the_upper_limit() -> None:
     assert "referenceRange.high" in field.note
 
 
+def test_units_given_as_text_only_are_compared_as_text() -> None:
+    b = bundle()
+    lab = _lab("ast", "1920-8", 60, "U/L", 40)
+    for quantity in (lab["valueQuantity"], lab["referenceRange"][0]["high"]):
+        del quantity["system"], quantity["code"]
+    add(b, lab)
+    case_doc, _ = run(b)
+    assert case_doc["patient"]["hepatic_function"]["ast_x_uln"] == 1.5
+
+
 def test_one_liver_test_leaves_the_others_null() -> None:
     b = bundle()
     add(b, _lab("alt", "1742-6", 66, "U/L", 33))
@@ -501,10 +511,19 @@ def test_the_report_names_every_schema_2_field_nothing_gives() -> None:
 
 def test_fields_base_gives_are_not_named_as_missing() -> None:
     base_doc = base()
-    base_doc["patient"]["declines"] = []
-    base_doc["patient"]["dialysis"] = False
+    patient = base_doc["patient"]
+    patient["declines"] = []
+    patient["dialysis"] = False
+    patient["clinical_frailty_scale"] = None
+    patient["hepatic_function"] = dict.fromkeys(
+        ("bilirubin_x_uln", "ast_x_uln", "alt_x_uln", "alp_x_uln")
+    )
+    patient["biomarkers"] = {"mmr_msi": None, "tmb_mut_per_mb": None}
+    crt = example_document()["primary"]["chemoradiotherapy"]
+    base_doc["primary"] = {"chemoradiotherapy": {**crt, "agents": None}}
     _, report = run(bundle(), base_doc)
     assert not any(n.startswith("patient.declines:") for n in report.notes)
+    assert not any(n.startswith("schema 2 fields that neither") for n in report.notes)
     assert "patient.dialysis" in report.from_base
 
 

@@ -8,7 +8,7 @@ reason and is left to the ``base`` document.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any, Final
 
 from ascc_salvage.fhir._diagnosis import SNOMED, codings
@@ -126,13 +126,6 @@ NOT_MAPPED: Final[Mapping[str, str]] = {
 }
 
 
-def _decimal(value: Any) -> Decimal | None:
-    try:
-        return Decimal(str(value))
-    except (InvalidOperation, ValueError):  # pragma: no cover - fhir.resources gives decimals
-        return None
-
-
 def _unit(quantity: Any) -> tuple[str, str]:
     """The unit of a Quantity for comparison: its UCUM code, else its unit text."""
     if quantity.code:
@@ -159,8 +152,8 @@ def times_uln(obs: Any) -> tuple[float | None, str]:
             else "no referenceRange.high"
         )
         return None, f"no upper limit of normal to express it as × ULN ({why})"
-    value, high = _decimal(quantity.value), _decimal(same[0].value)
-    if value is None or high is None or high <= 0:
+    value, high = Decimal(str(quantity.value)), Decimal(str(same[0].value))
+    if high <= 0:
         return None, "no upper limit of normal to express it as × ULN (upper limit not positive)"
     return float(value / high), ""
 
