@@ -22,8 +22,11 @@ from tests.interop.test_fhir_mapping import (
     RXNORM,
     SNOMED,
     UCUM,
+    _body,
     _condition,
+    _course,
     _med,
+    _volume,
     add,
     base,
     bundle,
@@ -485,6 +488,76 @@ def test_other_needs_every_agent_coded() -> None:
     )
 
 
+# ------------------------------------------------------------------ prior radiotherapy technique
+
+MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
+
+
+def _modality_and_technique(modality: str, technique: str | None = None) -> dict[str, Any]:
+    """The mCODE Radiotherapy Modality And Technique extension (as in EX_Radiotherapy.fsh)."""
+    parts: list[dict[str, Any]] = [
+        {
+            "url": MCODE + "mcode-radiotherapy-modality",
+            "valueCodeableConcept": concept(SNOMED, modality),
+        }
+    ]
+    if technique is not None:
+        parts.append(
+            {
+                "url": MCODE + "mcode-radiotherapy-technique",
+                "valueCodeableConcept": concept(SNOMED, technique),
+            }
+        )
+    return {"url": MCODE + "mcode-radiotherapy-modality-and-technique", "extension": parts}
+
+
+@pytest.mark.parametrize(
+    ("extensions", "fractions", "expected"),
+    [
+        ([_modality_and_technique("394902000", "113120007")], 4, "hdr_brachytherapy"),
+        ([_modality_and_technique("1156708005", "384692006")], 1, "ldr_brachytherapy"),
+        ([_modality_and_technique("169359004", "113120007")], 1, "ldr_brachytherapy"),
+        # intraoperative electrons, or HDR given during surgery: IORT either way
+        ([_modality_and_technique("45643008", "168524008")], 1, "iort"),
+        ([_modality_and_technique("394902000", "168524008")], 1, "iort"),
+        # photon beam VMAT: a technique the case format cannot tell apart
+        ([_modality_and_technique("1156506007", "1156530009")], 4, None),
+    ],
+)
+def test_prior_radiotherapy_technique(
+    extensions: list[dict[str, Any]], fractions: int, expected: str | None
+) -> None:
+    b = bundle()
+    add(b, _body("prostate", "41216001"))
+    course = _course("rt-prostate", [_volume("BodyStructure/prostate", 1000, fractions=fractions)])
+    course["extension"] = [*extensions, *course["extension"]]
+    add(b, course)
+    case_doc, _ = run(b)
+    assert case_doc["prior_radiotherapy"][0]["technique"] == expected
+
+
+def test_disagreeing_modalities_are_reported() -> None:
+    b = bundle()
+    course = _course("rt", [_volume(None, 1000, fractions=1)])
+    course["extension"] = [
+        _modality_and_technique("394902000"),
+        _modality_and_technique("169359004"),
+        {"url": "http://example.org/other"},
+        {
+            "url": MCODE + "mcode-radiotherapy-modality-and-technique",
+            "extension": [{"url": "http://example.org/device", "valueString": "linac"}],
+        },
+        *course["extension"],
+    ]
+    add(b, course)
+    case_doc, report = run(b)
+    assert case_doc["prior_radiotherapy"][0]["technique"] is None
+    assert (
+        "Procedure/rt.extension: prior_radiotherapy technique not mapped: modality codes "
+        "disagree: hdr_brachytherapy, ldr_brachytherapy" in reasons(report)
+    )
+
+
 # ------------------------------------------------------------------ fields not read from FHIR
 
 
@@ -631,6 +704,23 @@ def test_a_list_that_would_not_read_back_is_left_to_base(item: dict[str, Any]) -
     else:  # the line overlaps the CRT: the list is written, the agents are not
         assert not any(i.startswith("crt-") for i in ids)
     _round_trip(case, _base_of(case))
+
+
+def test_export_of_an_hdr_course_and_not_of_other_techniques() -> None:
+    doc = dump_case(_example())
+    course = {"region": "other", "end_date": "2020-02-01", "fractions": 4}
+    doc["prior_radiotherapy"] = [
+        {**course, "dose": {"value": 28, "unit": "Gy"}, "technique": "hdr_brachytherapy"},
+        {**course, "dose": {"value": 20, "unit": "Gy"}, "technique": None},
+    ]
+    case = load_case(doc)
+    by_id = {e["resource"]["id"]: e["resource"] for e in case_to_bundle(case)["entry"]}
+    assert by_id["prior-rt-0"]["extension"][0]["url"].endswith("modality-and-technique")
+    assert by_id["prior-rt-1"]["extension"][0]["url"].endswith("dose-delivered-to-volume")
+    _round_trip(case, _base_of(case))
+    doc["prior_radiotherapy"][0]["technique"] = "sabr"
+    by_id = {e["resource"]["id"]: e["resource"] for e in case_to_bundle(load_case(doc))["entry"]}
+    assert by_id["prior-rt-0"]["extension"][0]["url"].endswith("dose-delivered-to-volume")
 
 
 def test_export_of_schema_2_patient_fields() -> None:

@@ -78,6 +78,7 @@ from ascc_salvage.fhir._schema2 import (
     clinical_status_current,
     frailty_value,
     msi_value,
+    radiotherapy_technique,
     snomed_codes,
     times_uln,
     tmb_value,
@@ -1371,12 +1372,18 @@ class _Mapper:
         self.unused(
             procedure, ["code", "performedPeriod", "extension", "bodySite", "reasonReference"]
         )
-        return {
+        item: dict[str, Any] = {
             "region": region,
             "end_date": end.isoformat(),
             "dose": main[0],
             "fractions": main[1],
         }
+        technique, why = radiotherapy_technique(procedure)
+        if technique is not None:
+            item["technique"] = technique
+        elif why:
+            self.skip(f"{key}.extension", f"prior_radiotherapy technique not mapped: {why}")
+        return item
 
     # -- Medications
 

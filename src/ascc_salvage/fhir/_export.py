@@ -55,6 +55,8 @@ from ascc_salvage.fhir._diagnosis import (
 )
 from ascc_salvage.fhir._schema2 import (
     CONDITION_CODES,
+    EXT_MODALITY,
+    EXT_MODALITY_AND_TECHNIQUE,
     LIVER_TESTS,
     LOINC_MSI,
     LOINC_TMB,
@@ -63,6 +65,11 @@ from ascc_salvage.fhir._schema2 import (
     SNOMED_DIALYSIS,
     TMB_UNIT,
 )
+
+#: SNOMED CT 394902000 High dose brachytherapy (mCODE BrachytherapyModalityVS). LDR and IORT
+#: are not written: the case does not say the source placement (temporary or permanent) or
+#: the beam, which the mCODE extension requires as the modality.
+_HDR_MODALITY: Final = "394902000"
 
 __all__ = ["EXAMPLE_BUNDLES", "case_to_bundle", "example_bundle"]
 
@@ -544,6 +551,19 @@ def case_to_bundle(
         if site is not None:
             body["location"] = _coding(SNOMED, site)
         volume = builder.add(body)
+        technique: list[dict[str, Any]] = []
+        if str(course.technique) == "hdr_brachytherapy":
+            technique.append(
+                {
+                    "url": EXT_MODALITY_AND_TECHNIQUE,
+                    "extension": [
+                        {
+                            "url": EXT_MODALITY,
+                            "valueCodeableConcept": _coding(SNOMED, _HDR_MODALITY),
+                        }
+                    ],
+                }
+            )
         builder.add(
             {
                 "resourceType": "Procedure",
@@ -553,6 +573,7 @@ def case_to_bundle(
                 "code": _coding(SNOMED, SNOMED_RT_COURSE),
                 "performedPeriod": {"end": course.end_date.isoformat()},
                 "extension": [
+                    *technique,
                     {
                         "url": EXT_DOSE_TO_VOLUME,
                         "extension": [
@@ -560,7 +581,7 @@ def case_to_bundle(
                             {"url": "totalDoseDelivered", "valueQuantity": _cgy(course.dose)},
                             {"url": "fractionsDelivered", "valueUnsignedInt": course.fractions},
                         ],
-                    }
+                    },
                 ],
             }
         )

@@ -11,22 +11,26 @@ from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
 
-from ascc_salvage.fhir._diagnosis import SNOMED, codings
+from ascc_salvage.fhir._diagnosis import MCODE, SNOMED, codings
 
 __all__ = [
     "CONDITION_CODES",
+    "EXT_MODALITY",
+    "EXT_MODALITY_AND_TECHNIQUE",
     "FRAILTY_SCORE_SYSTEM",
     "LIVER_TESTS",
     "LOINC_MSI",
     "LOINC_TMB",
     "MSI_ANSWERS",
     "NOT_MAPPED",
+    "RT_TECHNIQUES",
     "RXNORM_MORE",
     "SNOMED_CFS",
     "SNOMED_DIALYSIS",
     "TMB_UNIT",
     "frailty_value",
     "msi_value",
+    "radiotherapy_technique",
     "times_uln",
     "tmb_value",
 ]
@@ -87,6 +91,26 @@ RXNORM_MORE: Final[Mapping[str, str]] = {
     "486610": "nab_paclitaxel",
 }
 
+#: mCODE Radiotherapy Modality And Technique extension and its two parts.
+EXT_MODALITY_AND_TECHNIQUE: Final = MCODE + "mcode-radiotherapy-modality-and-technique"
+EXT_MODALITY: Final = MCODE + "mcode-radiotherapy-modality"
+EXT_TECHNIQUE: Final = MCODE + "mcode-radiotherapy-technique"
+#: SNOMED CT modality and technique codes of the mCODE value sets → ``prior_radiotherapy[]
+#: .technique`` (mCODE IG, BrachytherapyModalityVS and BrachytherapyTechniqueVS pages and the
+#: modality/technique invariants of ``SD_Radiotherapy.fsh``): 394902000 High dose
+#: brachytherapy, 1156708005 Low dose rate brachytherapy using temporary radioactive source,
+#: 169359004 Internal radiotherapy - permanent seeds, 168524008 Radiotherapy - intraoperative
+#: control. mCODE has no stereotactic technique code, so ``sabr`` and ``conventional`` are
+#: not read.
+RT_TECHNIQUES: Final[Mapping[str, str]] = {
+    "394902000": "hdr_brachytherapy",
+    "1156708005": "ldr_brachytherapy",
+    "169359004": "ldr_brachytherapy",
+    "168524008": "iort",
+}
+#: SNOMED CT 1156506007, photon beam teleradiotherapy (the modality written with IORT).
+SNOMED_PHOTON_BEAM: Final = "1156506007"
+
 #: Schema 2 fields never read from FHIR, with the reason (the report names each one the
 #: ``base`` document does not supply).
 NOT_MAPPED: Final[Mapping[str, str]] = {
@@ -110,8 +134,9 @@ NOT_MAPPED: Final[Mapping[str, str]] = {
     "primary.chemoradiotherapy.phases": (
         "the mCODE radiotherapy course summary gives totals per volume, not phases in sequence"
     ),
-    "prior_radiotherapy[].technique": (
-        "no SNOMED CT code of the mCODE modality-and-technique value set was verified"
+    "prior_radiotherapy[].technique (conventional, sabr)": (
+        "mCODE has no stereotactic technique code, and an external beam technique such as "
+        "IMRT does not say the fractionation"
     ),
     "prior_systemic_therapy[].cycles": (
         "administrations do not say which cycle they belong to (day 1/8/15 schedules)"
@@ -213,3 +238,27 @@ def clinical_status_current(condition: Any) -> bool:
 def snomed_codes(concept: Any) -> set[str]:
     """The SNOMED CT codes of a CodeableConcept."""
     return {code for system, code in codings(concept) if system == SNOMED}
+
+
+def radiotherapy_technique(procedure: Any) -> tuple[str | None, str]:
+    """``prior_radiotherapy[].technique`` from the mCODE modality and technique, or why not.
+
+    Intraoperative radiotherapy is ``iort`` whatever the modality (HDR or electrons);
+    otherwise the brachytherapy modality gives ``hdr_brachytherapy`` or ``ldr_brachytherapy``.
+    """
+    found: set[str] = set()
+    for ext in procedure.extension or []:
+        if ext.url != EXT_MODALITY_AND_TECHNIQUE:
+            continue
+        for part in ext.extension or []:
+            if part.url in (EXT_MODALITY, EXT_TECHNIQUE, "modality", "technique"):
+                found |= {
+                    RT_TECHNIQUES[code]
+                    for code in snomed_codes(part.valueCodeableConcept)
+                    if code in RT_TECHNIQUES
+                }
+    if "iort" in found:
+        return "iort", ""
+    if len(found) > 1:
+        return None, f"modality codes disagree: {', '.join(sorted(found))}"
+    return (found.pop() if found else None), ""
