@@ -335,7 +335,9 @@ class MappingReport:
         from_base: Case fields taken from ``base``.
         left_null: Nullable case fields that neither the bundle nor ``base`` supplied (set to
             null = unknown; ``patient.hiv.status`` is set to ``"unknown"``).
-        notes: Conflicts and assumptions worth a reader's attention.
+        notes: Conflicts and assumptions worth a reader's attention, and the schema 2 fields
+            that neither the bundle nor ``base`` gives (each never read from FHIR with the
+            reason).
     """
 
     mapped: tuple[MappedField, ...] = ()
@@ -1856,7 +1858,11 @@ def case_from_bundle(
     final observation on or before *evaluation_date*), the primary site and TNM stage at
     diagnosis, the primary chemoradiotherapy (the earliest radiotherapy course summary),
     later radiotherapy courses and prior systemic therapy (medications grouped into
-    regimens). A list is taken from the bundle only when every resource of its kind maps;
+    regimens). Schema 2: liver tests as × ULN, the Clinical Frailty Scale, MSI, TMB,
+    pregnancy and chronic hepatitis B (added to ``base``'s conditions), dialysis, the
+    technique of a prior course, the CRT's radiosensitising agents and regimen ``"other"``,
+    each from verified codes only (``docs/fhir.md``). A list is taken from the bundle only
+    when every resource of its kind maps;
     otherwise it comes from *base*. Clinical judgements and findings that FHIR does not carry
     here (assessments, current disease, fitness, facility …) come from *base*.
 
