@@ -29,8 +29,13 @@ Codes used (each verified against a public source; see ``docs`` and the module c
   and ``165816005`` (HIV positive).
 * RxNorm ingredients ``40048`` carboplatin, ``56946`` paclitaxel, ``2555`` cisplatin,
   ``4492`` fluorouracil, ``72962`` docetaxel, ``194000`` capecitabine, ``1597876``
-  nivolumab, ``1547545`` pembrolizumab. Ipilimumab, retifanlimab, dostarlimab and mitomycin
-  are recognised by ingredient name only (their RxNorm codes were not verified).
+  nivolumab, ``1547545`` pembrolizumab, and (schema 2, :mod:`ascc_salvage.fhir._schema2`)
+  ``32592`` oxaliplatin, ``51499`` irinotecan, ``318341`` cetuximab, ``632`` mitomycin,
+  ``486610`` nab-paclitaxel. Ipilimumab, retifanlimab and dostarlimab are recognised by
+  ingredient name only (their RxNorm codes were not verified); a regimen ``"other"`` and the
+  radiosensitising agents of the CRT are read from verified codes only.
+* Schema 2 observations and conditions (liver tests, Clinical Frailty Scale, MSI, TMB,
+  pregnancy, chronic hepatitis B, dialysis): :mod:`ascc_salvage.fhir._schema2`.
 """
 
 from __future__ import annotations
@@ -61,8 +66,26 @@ from ascc_salvage.fhir._diagnosis import (
 from ascc_salvage.fhir._limits import check_bundle, parse_json
 from ascc_salvage.fhir._medications import Course, Dose, group_courses, group_lines
 from ascc_salvage.fhir._references import Graph
+from ascc_salvage.fhir._schema2 import (
+    CONDITION_CODES,
+    LIVER_TESTS,
+    LOINC_MSI,
+    LOINC_TMB,
+    NOT_MAPPED,
+    RXNORM_MORE,
+    SNOMED_CFS,
+    SNOMED_DIALYSIS,
+    clinical_status_current,
+    frailty_value,
+    msi_value,
+    radiotherapy_technique,
+    snomed_codes,
+    times_uln,
+    tmb_value,
+)
 from ascc_salvage.io import load_case
 from ascc_salvage.units import CASE_UNITS, UnitKind
+from ascc_salvage.vocabulary import SystemicAgent
 
 __all__ = [
     "ICD10_AMBIGUOUS",
@@ -201,6 +224,7 @@ RXNORM_INGREDIENTS: Final[Mapping[str, str]] = {
     "194000": "capecitabine",
     "1597876": "nivolumab",
     "1547545": "pembrolizumab",
+    **RXNORM_MORE,
 }
 _DRUG_NAMES: Final = (
     "carboplatin",
@@ -235,6 +259,9 @@ RADIOSENSITISING: Final = frozenset(
         frozenset({"cisplatin", "capecitabine"}),
     }
 )
+#: Order of the radiosensitising agents and of the schema 2 drug vocabulary (case format).
+CRT_AGENT_ORDER: Final = ("mitomycin", "fluorouracil", "capecitabine", "cisplatin", "carboplatin")
+SYSTEMIC_AGENT_ORDER: Final = tuple(str(agent) for agent in SystemicAgent)
 #: Treatment termination reasons → therapy outcome.
 TERMINATION_OUTCOMES: Final[Mapping[str, str]] = {
     "266721009": "progression",  # No response to treatment (situation)
@@ -308,7 +335,9 @@ class MappingReport:
         from_base: Case fields taken from ``base``.
         left_null: Nullable case fields that neither the bundle nor ``base`` supplied (set to
             null = unknown; ``patient.hiv.status`` is set to ``"unknown"``).
-        notes: Conflicts and assumptions worth a reader's attention.
+        notes: Conflicts and assumptions worth a reader's attention, and the schema 2 fields
+            that neither the bundle nor ``base`` gives (each never read from FHIR with the
+            reason).
     """
 
     mapped: tuple[MappedField, ...] = ()
@@ -435,6 +464,13 @@ _SINGLE_PATHS: Final[Mapping[str, str]] = {
     LOINC_CD4: "patient.hiv.cd4_count",
     LOINC_HIV_VIRAL_LOAD: "patient.hiv.viral_load_undetectable",
 }
+#: Schema 2 single-value observations: (system, code) → case field.
+_SCHEMA_2_SINGLE: Final[Mapping[tuple[str, str], str]] = {
+    **{(LOINC, code): f"patient.hepatic_function.{key}" for code, key in LIVER_TESTS.items()},
+    (SNOMED, SNOMED_CFS): "patient.clinical_frailty_scale",
+    (LOINC, LOINC_MSI): "patient.biomarkers.mmr_msi",
+    (LOINC, LOINC_TMB): "patient.biomarkers.tmb_mut_per_mb",
+}
 
 
 def _effective(resource: Any) -> dt.date | None:
@@ -518,6 +554,8 @@ class _Mapper:
     owner: dict[int, str] = attrs.Factory(dict)
     stale: dict[str, str] = attrs.Factory(dict)
     position: dict[int, int] = attrs.Factory(dict)
+    #: Schema 2 conditions found (case value → Condition keys), in bundle order.
+    found_conditions: dict[str, list[str]] = attrs.Factory(dict)
 
     # -- bookkeeping
 
@@ -671,6 +709,8 @@ class _Mapper:
             if any(system == SNOMED and code in SNOMED_HIV for system, code in codings):
                 self.hiv_evidence.append(("positive", None, key))
                 self.unused(condition, ["code", "verificationStatus", "clinicalStatus"])
+            elif snomed_codes(condition.code) & {*CONDITION_CODES, SNOMED_DIALYSIS}:
+                self.comorbid(condition, key)
             elif diagnosis.kind == "anal":
                 anal.append((condition, diagnosis))
             elif diagnosis.kind == "cancer":
@@ -702,6 +742,41 @@ class _Mapper:
                 )
             return
         self.primary(anal)
+
+    def comorbid(self, condition: Any, key: str) -> None:
+        """A schema 2 condition (pregnancy, chronic hepatitis B) or dependence on dialysis."""
+        codes = snomed_codes(condition.code)
+        if not clinical_status_current(condition):
+            self.skip(
+                key,
+                "clinical status is not active, recurrence or relapse: not a current condition",
+            )
+            return
+        for code in sorted(codes & set(CONDITION_CODES)):
+            self.found_conditions.setdefault(CONDITION_CODES[code], []).append(key)
+        if SNOMED_DIALYSIS in codes:
+            previous = self.values.get("patient.dialysis")
+            sources = (*previous[1], key) if previous else (key,)
+            self.put(
+                "patient.dialysis",
+                True,
+                sources,
+                "Condition SNOMED CT 105502003 (dependence on renal dialysis)",
+            )
+        self.consumed.add(key)
+        self.unused(
+            condition,
+            [
+                "code",
+                "verificationStatus",
+                "clinicalStatus",
+                "category",
+                "identifier",
+                "onsetDateTime",
+                "onsetPeriod",
+                "recordedDate",
+            ],
+        )
 
     def primary(self, anal: list[tuple[Any, Diagnosis]]) -> None:
         """Choose the anal primary among conditions recording it (duplicates allowed)."""
@@ -837,6 +912,8 @@ class _Mapper:
             )
             if loinc & {LOINC_CREATININE_MASS, LOINC_CREATININE_MOLAR}:
                 single = "creatinine"
+            if single is None:
+                single = next((_SCHEMA_2_SINGLE[c] for c in codings if c in _SCHEMA_2_SINGLE), None)
             if single is not None:
                 previous = latest.get(single)
                 if previous is not None and previous[0] >= when:
@@ -876,10 +953,10 @@ class _Mapper:
                 continue
             self.skip(key, "observation code not used by the case format")
         for name, (when, obs) in latest.items():
-            path = _SINGLE_PATHS[name]
-            window = MAPPING_DATA.windows[path]
+            path = _SINGLE_PATHS.get(name, name)
+            window = MAPPING_DATA.windows.get(path)
             age = (self.evaluation_date - when).days
-            if age > window.days:
+            if window is not None and age > window.days:
                 self.skip(
                     _key(obs),
                     f"stale: observed {when.isoformat()}, {age} days before the evaluation date; "
@@ -926,6 +1003,10 @@ class _Mapper:
         elif name == LOINC_HIV_VIRAL_LOAD:
             self.viral_load(obs, key, when)
             used += ["valueCodeableConcept"]
+        elif name not in _SINGLE_PATHS:
+            if not self.schema_2_single(name, obs, when):
+                return
+            used += ["valueCodeableConcept", "referenceRange"]
         else:
             path, kind = {
                 LOINC_WEIGHT: ("patient.weight", UnitKind.MASS),
@@ -939,6 +1020,26 @@ class _Mapper:
                 return
             self.put(path, value, [key], f"observed {when.isoformat()}")
         self.unused(obs, [*used, "category", "method", "interpretation", "issued", "performer"])
+
+    def schema_2_single(self, path: str, obs: Any, when: dt.date) -> bool:
+        """Map a liver test, frailty scale, MSI or TMB observation to *path*."""
+        key = _key(obs)
+        value: Any
+        note = f"observed {when.isoformat()}"
+        if path.startswith("patient.hepatic_function."):
+            value, why = times_uln(obs)
+            note += "; value / referenceRange.high (× ULN)"
+        elif path == "patient.clinical_frailty_scale":
+            value, why = frailty_value(obs)
+        elif path == "patient.biomarkers.mmr_msi":
+            value, why = msi_value(obs)
+        else:
+            value, why = tmb_value(obs)
+        if value is None:
+            self.skip(key, f"{path} not mapped: {why}")
+            return False
+        self.put(path, value, [key], note)
+        return True
 
     def viral_load(self, obs: Any, key: str, when: dt.date) -> None:
         quantity = obs.valueQuantity
@@ -1273,12 +1374,18 @@ class _Mapper:
         self.unused(
             procedure, ["code", "performedPeriod", "extension", "bodySite", "reasonReference"]
         )
-        return {
+        item: dict[str, Any] = {
             "region": region,
             "end_date": end.isoformat(),
             "dose": main[0],
             "fractions": main[1],
         }
+        technique, why = radiotherapy_technique(procedure)
+        if technique is not None:
+            item["technique"] = technique
+        elif why:
+            self.skip(f"{key}.extension", f"prior_radiotherapy technique not mapped: {why}")
+        return item
 
     # -- Medications
 
@@ -1335,21 +1442,27 @@ class _Mapper:
                 "lines (the bundle is taken as complete)",
             )
 
-    def drug_name(self, resource: Any) -> str | None:
+    def drug_name(self, resource: Any) -> tuple[str | None, bool]:
+        """The ingredient of a medication resource, and whether a verified RxNorm code gave it."""
         concept = resource.medicationCodeableConcept
         if concept is None and resource.medicationReference is not None:
             medication = self.resolve(resource.medicationReference, resource)
             if medication is not None and medication.get_resource_type() == "Medication":
                 concept = medication.code
                 self.consumed.add(_key(medication))
-        names = {
+        coded = {
             RXNORM_INGREDIENTS[code]
             for system, code in _codings(concept)
             if system == RXNORM and code in RXNORM_INGREDIENTS
         }
         text = _concept_text(concept)
-        names |= {name for name in _DRUG_NAMES if name in text}
-        return names.pop() if len(names) == 1 else None
+        named = {name for name in _DRUG_NAMES if name in text}
+        if coded == {"nab_paclitaxel"} and named <= {"paclitaxel"}:
+            named = set()  # "paclitaxel protein-bound" names the same drug
+        names = coded | named
+        if len(names) != 1:
+            return None, False
+        return names.pop(), bool(coded)
 
     def outcome(self, resource: Any) -> str | None:
         """Outcome a medication resource's status implies; ``"skip"`` if nothing was given."""
@@ -1395,7 +1508,7 @@ class _Mapper:
 
     def dose(self, resource: Any, order: int, request: Any) -> Dose | None:
         key = _key(resource)
-        name = self.drug_name(resource)
+        name, coded = self.drug_name(resource)
         if name is None:
             self.skip(key, "medication is not one recognised anticancer ingredient")
             self.untrusted_lists["prior_systemic_therapy"] = key
@@ -1438,6 +1551,7 @@ class _Mapper:
             intent,
             owner,
             order,
+            coded,
         )
 
     def regimen(self, line: list[Course]) -> dict[str, Any] | None:
@@ -1453,15 +1567,26 @@ class _Mapper:
         crt = self.crt_period
         overlaps_crt = crt is not None and start <= crt[1] and (end or start) >= crt[0]
         owners = {d.owner for c in line for d in c.doses}
+        uncoded = sorted({d.drug for c in line for d in c.doses if not d.coded})
         if overlaps_crt and names in RADIOSENSITISING and owners == {PRIMARY}:
-            self.notes.append(
-                f"{keys}: radiosensitising chemotherapy of the primary chemoradiotherapy "
-                "(recorded by primary.chemoradiotherapy, not prior_systemic_therapy)"
-            )
+            self.radiosensitising(line, names, uncoded, keys)
             return None
         regimen = REGIMENS.get(names)
+        agents: list[str] | None = None
+        if regimen is None and not uncoded and names <= set(SYSTEMIC_AGENT_ORDER):
+            regimen = "other"
+            agents = [agent for agent in SYSTEMIC_AGENT_ORDER if agent in names]
         if regimen is None:
-            self.skip(keys, f"drug combination {sorted(names)} is not a systemic option")
+            self.skip(
+                keys,
+                f"drug combination {sorted(names)} is not a systemic option"
+                + (
+                    f', and a regimen "other" needs verified RxNorm codes ({", ".join(uncoded)} '
+                    "named without one)"
+                    if uncoded
+                    else ""
+                ),
+            )
             self.untrusted_lists["prior_systemic_therapy"] = keys
             return None
         intents = {d.intent for c in line for d in c.doses} - {None}
@@ -1487,13 +1612,38 @@ class _Mapper:
         outcome = next(
             o for o in ("ongoing", "progression", "intolerance", "completed") if o in outcomes
         )
-        return {
+        item: dict[str, Any] = {
             "regimen": regimen,
             "setting": setting,
             "start_date": start.isoformat(),
             "end_date": None if outcome == "ongoing" or end is None else end.isoformat(),
             "outcome": outcome,
         }
+        if agents is not None:
+            item["agents"] = agents
+        return item
+
+    def radiosensitising(
+        self, line: list[Course], names: frozenset[str], uncoded: list[str], keys: str
+    ) -> None:
+        """The CRT's own chemotherapy: its agents, when every drug has a verified code."""
+        note = (
+            f"{keys}: radiosensitising chemotherapy of the primary chemoradiotherapy "
+            "(recorded by primary.chemoradiotherapy, not prior_systemic_therapy)"
+        )
+        if uncoded:
+            self.notes.append(
+                f"{note}; primary.chemoradiotherapy.agents not mapped: {', '.join(uncoded)} "
+                "named without a verified RxNorm code"
+            )
+            return
+        self.notes.append(f"{note}; its agents fill primary.chemoradiotherapy.agents")
+        self.put(
+            "primary.chemoradiotherapy.agents",
+            [agent for agent in CRT_AGENT_ORDER if agent in names],
+            [d.key for c in line for d in c.doses],
+            "radiosensitising chemotherapy given during the CRT (verified RxNorm codes)",
+        )
 
 
 # --------------------------------------------------------------------------- assembly
@@ -1532,6 +1682,19 @@ _BASE_FIELDS: Final[tuple[tuple[str, bool], ...]] = (
     ("facility.iort_available", True),
     ("facility.exenteration_centre", True),
 )
+#: Schema 2 fields the bundle can supply (optional keys: left at their default when neither
+#: the bundle nor ``base`` gives them).
+_SCHEMA_2_FIELDS: Final = (
+    *(f"patient.hepatic_function.{key}" for key in LIVER_TESTS.values()),
+    "patient.clinical_frailty_scale",
+    "patient.dialysis",
+    "patient.biomarkers.mmr_msi",
+    "patient.biomarkers.tmb_mut_per_mb",
+    "primary.chemoradiotherapy.agents",
+)
+#: Schema 2 keys of ``primary.chemoradiotherapy`` kept from ``base`` when the bundle gives
+#: the course.
+_CRT_BASE_KEYS: Final = ("agents", "phases")
 _REQUIRED_HINT: Final[Mapping[str, str]] = {
     "primary.chemoradiotherapy": "null means no CRT was given, so it is never defaulted",
     "disease": "null means no evaluable disease, so it is never defaulted",
@@ -1695,7 +1858,11 @@ def case_from_bundle(
     final observation on or before *evaluation_date*), the primary site and TNM stage at
     diagnosis, the primary chemoradiotherapy (the earliest radiotherapy course summary),
     later radiotherapy courses and prior systemic therapy (medications grouped into
-    regimens). A list is taken from the bundle only when every resource of its kind maps;
+    regimens). Schema 2: liver tests as × ULN, the Clinical Frailty Scale, MSI, TMB,
+    pregnancy and chronic hepatitis B (added to ``base``'s conditions), dialysis, the
+    technique of a prior course, the CRT's radiosensitising agents and regimen ``"other"``,
+    each from verified codes only (``docs/fhir.md``). A list is taken from the bundle only
+    when every resource of its kind maps;
     otherwise it comes from *base*. Clinical judgements and findings that FHIR does not carry
     here (assessments, current disease, fitness, facility …) come from *base*.
 
@@ -1747,6 +1914,10 @@ def case_from_bundle(
         if path in mapper.values:
             value, sources, note = mapper.values[path]
             previous = _get(base_doc, path)
+            if path == "primary.chemoradiotherapy" and isinstance(previous, Mapping):
+                kept = [key for key in _CRT_BASE_KEYS if key in previous]
+                value = {**value, **{key: previous[key] for key in kept}}
+                from_base.extend(f"{path}.{key}" for key in kept)
             if previous is not _MISSING and _comparable(previous) != _comparable(value):
                 problems.append(
                     Problem(
@@ -1809,6 +1980,7 @@ def case_from_bundle(
                     + (f"; {hint}" if hint else ""),
                 )
             )
+    _schema_2(document, base_doc, mapper, mapped, from_base, notes, problems)
     _drop_viral_load_without_hiv(document, mapped, left_null, mapper)
     report = MappingReport(
         mapped=tuple(mapped),
@@ -1824,6 +1996,85 @@ def case_from_bundle(
     except CaseValidationError as exc:
         raise FhirMappingError(exc.errors, report) from None
     return case, report
+
+
+def _schema_2(
+    document: dict[str, Any],
+    base_doc: Mapping[str, Any],
+    mapper: _Mapper,
+    mapped: list[MappedField],
+    from_base: list[str],
+    notes: list[str],
+    problems: list[Problem],
+) -> None:
+    """Fill the schema 2 fields the bundle gives, and name those nothing gives."""
+    absent: list[str] = []
+    for path in _SCHEMA_2_FIELDS:
+        previous = _get(base_doc, path)
+        if path in mapper.values:
+            value, sources, note = mapper.values[path]
+            if previous is not _MISSING and _comparable(previous) != _comparable(value):
+                problems.append(
+                    Problem(
+                        path,
+                        f"the bundle ({', '.join(sources)}) gives {_show(value)}, base gives "
+                        f"{_show(previous)}: resolve the contradiction in one of them",
+                    )
+                )
+            _set(document, path, value)
+            mapped.append(MappedField(path, sources, note))
+        elif previous is not _MISSING:
+            from_base.append(path)
+        else:
+            absent.append(path)
+    liver = _get(document, "patient.hepatic_function")
+    if isinstance(liver, dict):  # its four keys are required once the object is given
+        for key in LIVER_TESTS.values():
+            liver.setdefault(key, None)
+    if absent:
+        notes.append(
+            "schema 2 fields that neither the bundle nor base gives, left at their defaults: "
+            + ", ".join(absent)
+        )
+    _conditions(document, base_doc, mapper, mapped, from_base)
+    for label, reason in NOT_MAPPED.items():
+        if _get(base_doc, label.split(" ")[0].split("[]")[0]) is _MISSING:
+            notes.append(f"{label}: not read from FHIR ({reason}); give it in base")
+
+
+def _conditions(
+    document: dict[str, Any],
+    base_doc: Mapping[str, Any],
+    mapper: _Mapper,
+    mapped: list[MappedField],
+    from_base: list[str],
+) -> None:
+    """Add the schema 2 conditions found in the bundle to base's (complete) list."""
+    found = mapper.found_conditions
+    if not found:
+        return
+    listed = _get(base_doc, "patient.conditions")
+    keys = [key for name in found for key in found[name]]
+    if not isinstance(listed, list):
+        for key in keys:
+            mapper.skip(
+                key,
+                "patient.conditions is a complete list, which the bundle cannot give (most "
+                "conditions have no verified code): give patient.conditions in base, and "
+                f"{', '.join(found)} is added to it",
+            )
+        return
+    added = [name for name in found if name not in listed]
+    _set(document, "patient.conditions", [*listed, *added])
+    from_base.remove("patient.conditions")
+    mapped.append(
+        MappedField(
+            "patient.conditions",
+            tuple(keys),
+            (f"{', '.join(added)} added to the list from base" if added else "agrees with base")
+            + " (Condition with a verified SNOMED CT code, clinically current)",
+        )
+    )
 
 
 def _drop_viral_load_without_hiv(

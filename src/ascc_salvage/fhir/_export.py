@@ -18,6 +18,7 @@ from typing import Any, Final
 from ascc_salvage.case import Case, Chemoradiotherapy, Dose, PriorSystemicTherapy
 from ascc_salvage.fhir._bundle import (
     AJCC,
+    CRT_AGENT_ORDER,
     EXT_DOSE_TO_VOLUME,
     EXT_INTENT,
     EXT_SESSIONS,
@@ -32,6 +33,7 @@ from ascc_salvage.fhir._bundle import (
     LOINC_WEIGHT,
     METHOD_EDITIONS,
     PROFILE_RT_COURSE,
+    RADIOSENSITISING,
     REGIMENS,
     RXNORM,
     RXNORM_INGREDIENTS,
@@ -39,6 +41,7 @@ from ascc_salvage.fhir._bundle import (
     SNOMED_PALLIATIVE,
     SNOMED_RT_COURSE,
     SNOMED_TNM,
+    SYSTEMIC_AGENT_ORDER,
     TERMINATION_OUTCOMES,
     UCUM,
     _number,
@@ -50,6 +53,23 @@ from ascc_salvage.fhir._diagnosis import (
     PROFILE_PRIMARY,
     SNOMED,
 )
+from ascc_salvage.fhir._schema2 import (
+    CONDITION_CODES,
+    EXT_MODALITY,
+    EXT_MODALITY_AND_TECHNIQUE,
+    LIVER_TESTS,
+    LOINC_MSI,
+    LOINC_TMB,
+    MSI_ANSWERS,
+    SNOMED_CFS,
+    SNOMED_DIALYSIS,
+    TMB_UNIT,
+)
+
+#: SNOMED CT 394902000 High dose brachytherapy (mCODE BrachytherapyModalityVS). LDR and IORT
+#: are not written: the case does not say the source placement (temporary or permanent) or
+#: the beam, which the mCODE extension requires as the modality.
+_HDR_MODALITY: Final = "394902000"
 
 __all__ = ["EXAMPLE_BUNDLES", "case_to_bundle", "example_bundle"]
 
@@ -75,6 +95,13 @@ _INGUINAL_NODES: Final = "8928004"  # Inguinal lymph node structure (body struct
 _REGION_SITE: Final = {"pelvis": "12921003", "groin": _INGUINAL_NODES}
 _INGREDIENT_CODES: Final = {name: code for code, name in RXNORM_INGREDIENTS.items()}
 _OUTCOME_REASON: Final = {outcome: code for code, outcome in TERMINATION_OUTCOMES.items()}
+_LIVER_LOINC: Final = {key: code for code, key in LIVER_TESTS.items()}
+_MSI_ANSWER: Final = {value: code for (_, code), value in MSI_ANSWERS.items()}
+_CONDITION_SNOMED: Final = {value: code for code, value in CONDITION_CODES.items()}
+#: The case records liver tests only as multiples of the upper limit of normal, so they are
+#: written with the UCUM annotation ``{ULN}`` and an upper limit of 1 in the same unit
+#: (value / referenceRange.high gives the multiple back).
+_ULN: Final = "{ULN}"
 
 
 def _coding(system: str, code: str, display: str = "") -> dict[str, Any]:
@@ -223,12 +250,29 @@ def _crt(builder: _Builder, crt: Chemoradiotherapy, condition: str) -> None:
     )
 
 
+def _drugs(item: PriorSystemicTherapy) -> list[str]:
+    """The drugs of a line: a catalogue regimen's set, or the agents of ``"other"``."""
+    if item.agents is not None:
+        return [str(agent) for agent in item.agents]
+    return sorted({regimen: names for names, regimen in REGIMENS.items()}[str(item.regimen)])
+
+
 def _exportable(item: PriorSystemicTherapy) -> bool:
+    agents = [str(agent) for agent in item.agents or ()]
+    other_ok = item.agents is None or (
+        all(agent in _INGREDIENT_CODES for agent in agents)
+        and agents == [a for a in SYSTEMIC_AGENT_ORDER if a in agents]
+        and frozenset(agents) not in REGIMENS
+        and frozenset(agents) not in RADIOSENSITISING
+    )
     return (
         str(item.setting) in ("advanced", "radiosensitising")
         and item.platinum_end_date is None
         and str(item.regimen) != "anti_pd1_monotherapy"
         and not (str(item.outcome) == "ongoing" and item.end_date is not None)
+        and item.cycles is None
+        and item.best_response is None
+        and other_ok
     )
 
 
@@ -241,10 +285,9 @@ def _systemic(builder: _Builder, condition: str) -> None:
     items = builder.case.prior_systemic_therapy
     if not all(_exportable(item) for item in items):
         return  # a partial list would read as complete: leave the whole list to base
-    drug_sets = {regimen: names for names, regimen in REGIMENS.items()}
     for n, item in enumerate(items):
         outcome = str(item.outcome)
-        for drug in sorted(drug_sets[str(item.regimen)]):
+        for drug in _drugs(item):
             code = _INGREDIENT_CODES.get(drug)
             medication = _coding(RXNORM, code, drug) if code else {"text": drug}
             bounds: dict[str, str] = {"start": item.start_date.isoformat()}
@@ -288,6 +331,116 @@ def _systemic(builder: _Builder, condition: str) -> None:
                 )
 
 
+def _crt_agents(builder: _Builder, condition: str) -> None:
+    """The CRT's radiosensitising agents, as completed requests over the course.
+
+    Written only when they read back as the agents: a set the mapping recognises, every drug
+    with a verified code, the systemic list written too, and no systemic line overlapping
+    the CRT (it would join the agents' line).
+    """
+    case = builder.case
+    crt = case.primary.chemoradiotherapy
+    if crt is None or not crt.agents:
+        return
+    agents = [str(agent) for agent in crt.agents]
+    items = case.prior_systemic_therapy
+    if (
+        frozenset(agents) not in RADIOSENSITISING
+        or not all(_exportable(item) for item in items)
+        or any(
+            item.start_date <= crt.end_date
+            and (item.end_date or case.evaluation_date) >= crt.start_date
+            for item in items
+        )
+    ):
+        return
+    for drug in CRT_AGENT_ORDER:
+        if drug not in agents:
+            continue
+        medication = _coding(RXNORM, _INGREDIENT_CODES[drug], drug)
+        request = builder.add(
+            {
+                "resourceType": "MedicationRequest",
+                "id": f"crt-{drug}",
+                "status": "completed",
+                "intent": "order",
+                "medicationCodeableConcept": medication,
+                "reasonReference": [{"reference": condition}],
+                "authoredOn": crt.start_date.isoformat(),
+            }
+        )
+        for day in sorted({crt.start_date, crt.end_date}):
+            builder.add(
+                {
+                    "resourceType": "MedicationAdministration",
+                    "id": f"crt-{drug}-{day.isoformat()}",
+                    "status": "completed",
+                    "medicationCodeableConcept": medication,
+                    "request": {"reference": request},
+                    "reasonReference": [{"reference": condition}],
+                    "effectiveDateTime": day.isoformat(),
+                }
+            )
+
+
+def _schema_2_patient(builder: _Builder) -> None:
+    """Liver tests, frailty scale, MSI, TMB, schema 2 conditions and dialysis."""
+    patient = builder.case.patient
+    when = builder.case.evaluation_date
+    for key, code in _LIVER_LOINC.items():
+        value = getattr(patient.hepatic_function, key)
+        if value is not None:
+            builder.observation(
+                key.removesuffix("_x_uln"),
+                code,
+                when,
+                {
+                    "valueQuantity": _ucum(value, _ULN),
+                    "referenceRange": [{"high": _ucum(1, _ULN)}],
+                },
+            )
+    if patient.clinical_frailty_scale is not None:
+        builder.add(
+            {
+                "resourceType": "Observation",
+                "id": "clinical-frailty-scale",
+                "status": "final",
+                "category": [_coding(_OBSERVATION_CATEGORY, "survey")],
+                "code": _coding(SNOMED, SNOMED_CFS),
+                "effectiveDateTime": when.isoformat(),
+                "valueInteger": patient.clinical_frailty_scale,
+            }
+        )
+    markers = patient.biomarkers
+    if markers.mmr_msi is not None:
+        builder.observation(
+            "msi",
+            LOINC_MSI,
+            when,
+            {"valueCodeableConcept": _coding(LOINC, _MSI_ANSWER[str(markers.mmr_msi)])},
+        )
+    if markers.tmb_mut_per_mb is not None:
+        builder.observation(
+            "tmb", LOINC_TMB, when, {"valueQuantity": _ucum(markers.tmb_mut_per_mb, TMB_UNIT)}
+        )
+    codes = [
+        _CONDITION_SNOMED[str(c)] for c in patient.conditions or () if str(c) in _CONDITION_SNOMED
+    ]
+    if patient.dialysis:
+        codes.append(SNOMED_DIALYSIS)
+    for code in codes:
+        builder.add(
+            {
+                "resourceType": "Condition",
+                "id": f"condition-{code}",
+                "clinicalStatus": _coding(_CONDITION_CLINICAL, "active"),
+                "verificationStatus": _coding(_CONDITION_VERIFICATION, "confirmed"),
+                "category": [_coding(_CONDITION_CATEGORY, "problem-list-item")],
+                "code": _coding(SNOMED, code),
+            }
+        )
+
+
 def case_to_bundle(
     case: Case, *, patient_id: str = "patient", birth_date: dt.date | None = None
 ) -> dict[str, Any]:
@@ -298,8 +451,12 @@ def case_to_bundle(
     at the evaluation date), the primary cancer condition (squamous histology), the TNM
     categories with their staging method (dated at the CRT start), the primary CRT and
     later radiotherapy courses (doses in cGy), and prior systemic therapy when every item is
-    expressible (advanced or radiosensitising setting, a named regimen). Everything else is
-    left to the ``base`` document of :func:`~ascc_salvage.fhir.case_from_bundle`.
+    expressible (advanced or radiosensitising setting, a named regimen or ``"other"`` with
+    coded agents, no cycles or best response). Schema 2: liver tests (value in ``{ULN}``
+    with an upper limit of 1), Clinical Frailty Scale, MSI, TMB, pregnancy, chronic
+    hepatitis B, dialysis (when true) and the CRT's radiosensitising agents (when they read
+    back as such). Everything else is left to the ``base`` document of
+    :func:`~ascc_salvage.fhir.case_from_bundle`.
 
     Raises:
         ValueError: *birth_date* does not give the case's age at its evaluation date.
@@ -394,6 +551,19 @@ def case_to_bundle(
         if site is not None:
             body["location"] = _coding(SNOMED, site)
         volume = builder.add(body)
+        technique: list[dict[str, Any]] = []
+        if str(course.technique) == "hdr_brachytherapy":
+            technique.append(
+                {
+                    "url": EXT_MODALITY_AND_TECHNIQUE,
+                    "extension": [
+                        {
+                            "url": EXT_MODALITY,
+                            "valueCodeableConcept": _coding(SNOMED, _HDR_MODALITY),
+                        }
+                    ],
+                }
+            )
         builder.add(
             {
                 "resourceType": "Procedure",
@@ -403,6 +573,7 @@ def case_to_bundle(
                 "code": _coding(SNOMED, SNOMED_RT_COURSE),
                 "performedPeriod": {"end": course.end_date.isoformat()},
                 "extension": [
+                    *technique,
                     {
                         "url": EXT_DOSE_TO_VOLUME,
                         "extension": [
@@ -410,11 +581,13 @@ def case_to_bundle(
                             {"url": "totalDoseDelivered", "valueQuantity": _cgy(course.dose)},
                             {"url": "fractionsDelivered", "valueUnsignedInt": course.fractions},
                         ],
-                    }
+                    },
                 ],
             }
         )
     _systemic(builder, condition_key)
+    _crt_agents(builder, condition_key)
+    _schema_2_patient(builder)
     return {"resourceType": "Bundle", "type": "collection", "entry": builder.entries}
 
 

@@ -33,6 +33,7 @@ class Dose:
         intent: SNOMED CT treatment intent code, if any.
         owner: The condition it treats (``primary`` or another cancer's key), or ``None``.
         order: Position in the bundle.
+        coded: Whether the drug was identified by a verified RxNorm code (not only by name).
     """
 
     key: str
@@ -44,6 +45,7 @@ class Dose:
     intent: str | None
     owner: str | None
     order: int
+    coded: bool = False
 
 
 @attrs.frozen
