@@ -222,3 +222,15 @@ def test_result_versions_are_checked() -> None:
     old_option = {**old["options"][0], "label": "x"}  # type: ignore[index]
     with pytest.raises(CaseValidationError, match=r"options\[0\]\.label: unknown key"):
         load_result({**old, "options": [old_option]})
+
+
+def test_the_converter_structures_result_parts_of_the_current_schema() -> None:
+    from ascc_salvage.io import converter
+    from ascc_salvage.result import MissingInformation, OptionResult
+
+    case = example("unresectable").load()
+    document = result_to_dict(recommend(case))
+    option = converter.structure(document["options"][0], OptionResult)
+    assert option.to_dict() == document["options"][0]
+    item = converter.structure(document["missing_information"][0], MissingInformation)
+    assert item.to_dict() == document["missing_information"][0]
