@@ -21,8 +21,8 @@ from typing import Final
 from ascc_salvage.case import Case, Patient
 from ascc_salvage.errors import UnsupportedCaseError
 from ascc_salvage.vocabulary import (
-    SCHEMA_1_CONDITIONS,
     SCHEMA_1_SITES,
+    Condition,
     OtherRegimen,
     RadiotherapyTechnique,
 )
@@ -42,8 +42,9 @@ def unsupported_fields(case: Case) -> tuple[str, ...]:
     >>> case = example("persistent_resectable").load()
     >>> unsupported_fields(case)
     ()
-    >>> unsupported_fields(attrs.evolve(case, patient=attrs.evolve(case.patient, dialysis=True)))
-    ('patient.dialysis',)
+    >>> patient = attrs.evolve(case.patient, declines=("surgery",))
+    >>> unsupported_fields(attrs.evolve(case, patient=patient))
+    ('patient.declines',)
     """
     return tuple(_unsupported(case))
 
@@ -90,11 +91,8 @@ def _unsupported(case: Case) -> Iterator[str]:
 
 def _patient(patient: Patient) -> Iterator[str]:
     for i, condition in enumerate(patient.conditions or ()):
-        if condition not in SCHEMA_1_CONDITIONS:
+        if condition is Condition.EXISTING_COLOSTOMY:
             yield f"patient.conditions[{i}]"
-    score = patient.dpyd_activity_score
-    if score is not None and score < 2:
-        yield "patient.dpyd_activity_score"
     scale = patient.clinical_frailty_scale
     restated = scale == _FRAIL_CFS and patient.frail is True  # what v2 reads
     if scale is not None and scale >= _FRAIL_CFS - 1 and not restated:
@@ -103,14 +101,6 @@ def _patient(patient: Patient) -> Iterator[str]:
         yield "patient.declines"
     if patient.prefers_clinical_trial is True:
         yield "patient.prefers_clinical_trial"
-    if patient.measured_gfr is not None:
-        yield "patient.measured_gfr"
-    if patient.dialysis is True:
-        yield "patient.dialysis"
-    liver = patient.hepatic_function
-    for name in ("bilirubin_x_uln", "ast_x_uln", "alt_x_uln", "alp_x_uln"):
-        if getattr(liver, name) is not None:
-            yield f"patient.hepatic_function.{name}"
     markers = patient.biomarkers
     tests = markers.pd_l1
     if tests and not (
