@@ -6,11 +6,14 @@ run by the interpreter of :mod:`._rules`; their outcomes marked ``offer`` pass t
 :meth:`_Systemic.offer`. The shared criteria of §5.1
 (checkpoint-inhibitor contraindications ``5.1.ici``, HIV control ``5.1.hiv``, cisplatin
 eligibility, fluoropyrimidine and hypersensitivity conditions) combine rather than tabulate and
-stay Python: they confirm, reject (``not_recommended``, rule ``5.1``) or leave open
-(``undetermined``) each offered option. The taxane-hypersensitivity route of §5.1 (which
-hands over to §5.3 when the patient is not cisplatin-eligible), the rejection of anti-PD-1
-under rule 5.1 in §5.3 and the §5.4 list of unused chemotherapy are routines. Approvals add
-flags, never change tiers except where the first-line table says so.
+stay Python: they confirm, reject (``not_recommended``, rule ``5.1``, or the v3 id of the
+fact that decided: ``5.1.cisplatin``, ``5.1.fluoropyrimidine``, ``5.1.hepatic``,
+``5.1.ici_contraindication``) or leave open (``undetermined``) each offered option; the v3
+organ-function and condition flags, and the pregnancy and HIV-prophylaxis modifiers of every
+route (:func:`patient_condition_modifiers`), are here too. The "taxane regimens excluded"
+route of §5.1 (which hands over to §5.3 when the patient is not cisplatin-eligible), the
+rejection of anti-PD-1 under rule 5.1 in §5.3 and the §5.4 list of unused chemotherapy are
+routines. Approvals add flags, never change tiers except where the first-line table says so.
 """
 
 from __future__ import annotations
@@ -109,7 +112,7 @@ def _ici_eligibility(f: Facts) -> _Eligibility:
         return _Eligibility(True, tuple(criteria), "", capped)
     if found.value is False and f.has_condition(Condition.PREGNANCY):
         # v3: pregnancy is a checkpoint-inhibitor contraindication (§5.1 row 1).
-        reason = "checkpoint-inhibitor contraindication: pregnancy"
+        reason = f"checkpoint-inhibitor {found.explanation}"  # names every one recorded
         return _Eligibility(False, tuple(criteria), reason, rule="5.1.ici_contraindication")
     return _Eligibility(allowed.value, tuple(criteria), allowed.explanation)
 
