@@ -24,7 +24,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ascc_salvage import knowledge, load_case, recommend
+from ascc_salvage import knowledge, load_case, recommend, result_to_dict, result_to_json
 from ascc_salvage.calculators.dose_plan import DosePlan, PlanAdjustments, plan_from_floats
 from ascc_salvage.case import Case
 from ascc_salvage.result import Result
@@ -192,6 +192,15 @@ def test_bilirubin_reduces_paclitaxel(
 
 
 # --- §5.1 rules: the remaining branches -----------------------------------------------------
+
+
+def test_an_adjusted_plan_is_written_as_documented() -> None:
+    # result_to_json writes the schema 2 basis keys as result_to_dict does (orjson path).
+    result = _recommend(dpyd_activity_score=1.5, hepatic_function=_liver(1.5))
+    document = result_to_dict(result)
+    assert result_to_json(result) == json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    basis = document["options"][0]["dose_plan"]["basis"]
+    assert basis["hepatic_adjustment"] == "reduced"
 
 
 def test_a_case_without_the_new_facts_keeps_the_schema_1_plan() -> None:

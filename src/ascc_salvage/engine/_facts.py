@@ -156,13 +156,12 @@ class Facts:
     def measured_gfr(self) -> tuple[float | None, tuple[str, ...]]:
         """Measured GFR in mL/min (§5.1 cisplatin, §10), with the fields an indexed one needs.
 
-        ``(None, ())`` when no GFR was measured. A value indexed to 1.73 m² is de-indexed by
-        the Mosteller BSA (actual weight), so it needs height and weight.
+        Read only when a GFR was measured. A value indexed to 1.73 m² is de-indexed by the
+        Mosteller BSA (actual weight), so it needs height and weight.
         """
         patient = self.case.patient
         gfr = patient.measured_gfr
-        if gfr is None:
-            return None, ()
+        assert gfr is not None, "read only when patient.measured_gfr is recorded"
         if not gfr.indexed:
             return gfr.canonical, ()
         if patient.weight is None or patient.height is None:
