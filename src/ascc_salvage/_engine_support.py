@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from ascc_salvage.case import Case, Patient
 from ascc_salvage.errors import UnsupportedCaseError
 from ascc_salvage.vocabulary import (
-    SCHEMA_1_CONDITIONS,
     SCHEMA_1_SITES,
+    Condition,
     OtherRegimen,
 )
 
@@ -36,8 +36,9 @@ def unsupported_fields(case: Case) -> tuple[str, ...]:
     >>> case = example("persistent_resectable").load()
     >>> unsupported_fields(case)
     ()
-    >>> unsupported_fields(attrs.evolve(case, patient=attrs.evolve(case.patient, dialysis=True)))
-    ('patient.dialysis',)
+    >>> patient = attrs.evolve(case.patient, conditions=("existing_colostomy",))
+    >>> unsupported_fields(attrs.evolve(case, patient=patient))
+    ('patient.conditions[0]',)
     """
     return tuple(_unsupported(case))
 
@@ -74,19 +75,8 @@ def _unsupported(case: Case) -> Iterator[str]:
 
 def _patient(patient: Patient) -> Iterator[str]:
     for i, condition in enumerate(patient.conditions or ()):
-        if condition not in SCHEMA_1_CONDITIONS:
+        if condition is Condition.EXISTING_COLOSTOMY:
             yield f"patient.conditions[{i}]"
-    score = patient.dpyd_activity_score
-    if score is not None and score < 2:
-        yield "patient.dpyd_activity_score"
-    if patient.measured_gfr is not None:
-        yield "patient.measured_gfr"
-    if patient.dialysis is True:
-        yield "patient.dialysis"
-    liver = patient.hepatic_function
-    for name in ("bilirubin_x_uln", "ast_x_uln", "alt_x_uln", "alp_x_uln"):
-        if getattr(liver, name) is not None:
-            yield f"patient.hepatic_function.{name}"
     markers = patient.biomarkers
     tests = markers.pd_l1
     if tests and not (

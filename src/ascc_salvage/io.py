@@ -790,9 +790,19 @@ _BASIS_KEYS: Final = (
 )
 
 
+#: The ``basis`` keys of a plan computed with the schema 2 adjustments (all or none).
+_ADJUSTED_BASIS_KEYS: Final = (
+    "gfr_source",
+    "fluorouracil_fraction",
+    "paclitaxel_fraction",
+    "hepatic_adjustment",
+)
+
+
 def _basis(raw: Any) -> dict[str, Any]:
-    obj = _Object(raw, _BASIS_KEYS)
-    basis = {
+    adjusted = isinstance(raw, dict) and any(key in raw for key in _ADJUSTED_BASIS_KEYS)
+    obj = _Object(raw, _BASIS_KEYS + _ADJUSTED_BASIS_KEYS if adjusted else _BASIS_KEYS)
+    basis: dict[str, Any] = {
         "bsa_m2": obj.read("bsa", _nullable(_value("m2"))),
         "bsa_formula": obj.read("bsa_formula", _nullable(_string)),
         "creatinine_clearance_ml_min": obj.read(
@@ -802,6 +812,12 @@ def _basis(raw: Any) -> dict[str, Any]:
         "creatinine_floor_applied": obj.read("creatinine_floor_applied", _nullable(_boolean)),
         "gfr_capped": obj.read("gfr_capped", _nullable(_boolean)),
     }
+    if adjusted:
+        basis["adjusted"] = True
+        basis["gfr_source"] = obj.read("gfr_source", _nullable(_string))
+        basis["fluorouracil_fraction"] = obj.read("fluorouracil_fraction", _number)
+        basis["paclitaxel_fraction"] = obj.read("paclitaxel_fraction", _number)
+        basis["hepatic_adjustment"] = obj.read("hepatic_adjustment", _nullable(_string))
     obj.done()
     return basis
 

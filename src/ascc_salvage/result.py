@@ -398,19 +398,26 @@ def _orjson_plan(plan: Any, numbers: list[Any]) -> dict[str, Any]:
         return {"undetermined": plan.missing}
     if kind is classes.dose:
         bsa, clearance = plan.bsa_m2, plan.creatinine_clearance_ml_min
+        basis = {
+            "bsa": None if bsa is None else _quantity(bsa, "m2", numbers),
+            "bsa_formula": plan.bsa_formula,
+            "creatinine_clearance": (
+                None if clearance is None else _quantity(clearance, "mL/min", numbers)
+            ),
+            "weight_basis": plan.weight_basis,
+            "creatinine_floor_applied": plan.creatinine_floor_applied,
+            "gfr_capped": plan.gfr_capped,
+        }
+        if plan.adjusted:  # the schema 2 keys (DosePlan.to_dict)
+            numbers += (plan.fluorouracil_fraction, plan.paclitaxel_fraction)
+            basis["gfr_source"] = plan.gfr_source
+            basis["fluorouracil_fraction"] = plan.fluorouracil_fraction
+            basis["paclitaxel_fraction"] = plan.paclitaxel_fraction
+            basis["hepatic_adjustment"] = plan.hepatic_adjustment
         return {
             "regimen": plan.regimen,
             "variant": plan.variant,
-            "basis": {
-                "bsa": None if bsa is None else _quantity(bsa, "m2", numbers),
-                "bsa_formula": plan.bsa_formula,
-                "creatinine_clearance": (
-                    None if clearance is None else _quantity(clearance, "mL/min", numbers)
-                ),
-                "weight_basis": plan.weight_basis,
-                "creatinine_floor_applied": plan.creatinine_floor_applied,
-                "gfr_capped": plan.gfr_capped,
-            },
+            "basis": basis,
             "cycle_length": {"value": plan.cycle_length_days, "unit": "d"},
             "cycles": plan.cycles,
             "drugs": [

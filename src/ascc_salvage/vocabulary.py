@@ -503,6 +503,13 @@ class Flag(enum.StrEnum):
     GERIATRIC_ASSESSMENT_RECOMMENDED = "geriatric_assessment_recommended"
     CHECK_TRIAL_AVAILABILITY = "check_trial_availability"
     REQUIRES_TRIAL_REFERRAL = "requires_trial_referral"
+    PRIOR_IRAE_CAUTION = "prior_irae_caution"
+    OPPORTUNISTIC_INFECTION_PROPHYLAXIS = "opportunistic_infection_prophylaxis"
+    HEPATITIS_ANTIVIRAL_MANAGEMENT = "hepatitis_antiviral_management"
+    DPD_REDUCED_STARTING_DOSE = "dpd_reduced_starting_dose"
+    CHECK_HEPATIC_FUNCTION = "check_hepatic_function"
+    HEPATIC_DOSE_REDUCTION = "hepatic_dose_reduction"
+    DOSE_AFTER_DIALYSIS = "dose_after_dialysis"
 
 
 class WarningCode(enum.StrEnum):
@@ -514,6 +521,7 @@ class WarningCode(enum.StrEnum):
     ECOG_KARNOFSKY_MISMATCH = "ecog_karnofsky_mismatch"
     FINDING_CONTRADICTS_EXTENT = "finding_contradicts_extent"
     IMPLAUSIBLE_VALUE = "implausible_value"
+    PREGNANCY = "pregnancy"
 
 
 class CriterionId(enum.StrEnum):
@@ -667,8 +675,8 @@ class CriterionId(enum.StrEnum):
     NO_CHECKPOINT_INHIBITOR_CONTRAINDICATION = (
         "no_checkpoint_inhibitor_contraindication",
         "5.1",
-        "no transplant, active autoimmune disease, interstitial lung disease or prior severe "
-        "immune-related adverse event (ICI options)",
+        "no transplant, active autoimmune disease, interstitial lung disease, prior severe "
+        "immune-related adverse event or pregnancy (ICI options)",
     )
     HIV_CONTROLLED = (
         "hiv_controlled",
@@ -689,19 +697,39 @@ class CriterionId(enum.StrEnum):
     FLUOROPYRIMIDINE_SAFE = (
         "fluoropyrimidine_safe",
         "5.1",
-        "no complete DPD deficiency or prior severe fluoropyrimidine toxicity "
-        "(fluoropyrimidine regimens)",
+        "no complete DPD deficiency, prior severe fluoropyrimidine toxicity or DPYD activity "
+        "score at most {dpyd_poor_metabolizer} (fluoropyrimidine regimens)",
     )
     CREATININE_CLEARANCE_FOR_CISPLATIN = (
         "creatinine_clearance_for_cisplatin",
         "5.1",
-        "Cockcroft–Gault creatinine clearance at least {cisplatin_min_creatinine_clearance} "
-        "(cisplatin regimens)",
+        "creatinine clearance at least {cisplatin_min_creatinine_clearance}: Cockcroft–Gault, "
+        "or the measured GFR when recorded (cisplatin regimens)",
     )
     ECOG_FOR_CISPLATIN = (
         "ecog_for_cisplatin",
         "5.1",
         "ECOG at most {ecog_max_cisplatin} (cisplatin regimens)",
+    )
+    NOT_ON_DIALYSIS = (
+        "not_on_dialysis",
+        "5.1",
+        "not on maintenance dialysis (cisplatin regimens; reported when dialysis is recorded)",
+    )
+    HEPATIC_FUNCTION_FOR_TAXANE = (
+        "hepatic_function_for_taxane",
+        "5.1",
+        "liver tests (× ULN) within the taxane labels' limits: for paclitaxel bilirubin at "
+        "most {paclitaxel_hepatic_reduced_2} and AST, ALT below {paclitaxel_hepatic_exclusion}; "
+        "for docetaxel bilirubin at most {docetaxel_hepatic_exclusion} and not AST or ALT above "
+        "{docetaxel_alp_missing} with alkaline phosphatase above {docetaxel_hepatic_alp_limit} "
+        "(reported when a liver test is recorded)",
+    )
+    NOT_PREGNANT = (
+        "not_pregnant",
+        "5.1",
+        "no pregnancy recorded (re-irradiation, groin radiotherapy, IORT, primary "
+        "chemoradiotherapy: fetal dose)",
     )
     NO_CISPLATIN_LIMITING_CONDITION = (
         "no_cisplatin_limiting_condition",

@@ -86,7 +86,7 @@ def test_report_of_an_invalid_or_refused_case(tmp_path: Path) -> None:
     from tests.foundation._support import schema_2_document
 
     document = schema_2_document(example_document())
-    document["patient"]["dialysis"] = True  # a schema 2 value no rule reads yet
+    document["patient"]["conditions"] = ["existing_colostomy"]  # not read yet
     refused = write_case(tmp_path / "refused.json", document)
     result = run("report", str(refused), "--out", str(tmp_path / "r.html"))
     assert result.exit_code == 2

@@ -25,6 +25,7 @@ from ascc_salvage.testing.strategies import cases
 from ascc_salvage.vocabulary import (
     SYSTEMIC_OPTIONS,
     Biopsy,
+    Condition,
     CriterionResult,
     DiseaseStatus,
     Finding,
@@ -220,6 +221,18 @@ _PRESUMED_UNRESECTABLE = frozenset(
 )
 _MEANWHILE = frozenset({*SYSTEMIC_OPTIONS, OptionId.CLINICAL_TRIAL, OptionId.GROIN_RADIOTHERAPY})
 
+#: §5.1 "conditions not recorded" (v3): pregnancy is then unknown with no tier change (flags
+#: only), so the curative-dose radiotherapy that a recorded pregnancy rejects (fetal dose,
+#: rule 5.1.pregnancy) keeps the tier of its route when ``patient.conditions`` is null.
+_FETAL_DOSE = frozenset(
+    {
+        OptionId.GROIN_RADIOTHERAPY,
+        OptionId.REIRRADIATION,
+        OptionId.IORT,
+        OptionId.PRIMARY_CHEMORADIOTHERAPY,
+    }
+)
+
 
 #: §4.8: the stoma is not recommended only because the planned APR includes a colostomy.
 #: An unknown input that holds or reroutes the resection (the gate never holds the stoma,
@@ -235,6 +248,9 @@ def _exempt(name: str, case: Case, option: OptionId) -> bool:
     if name == "disease.resectable" and case.disease is not None:
         presumed = set(case.disease.invaded_structures) & _PRESUMED_UNRESECTABLE
         return bool(presumed) and option in _MEANWHILE
+    if name == "patient.conditions":
+        pregnant = Condition.PREGNANCY in (case.patient.conditions or ())
+        return pregnant and option in _FETAL_DOSE
     return False
 
 

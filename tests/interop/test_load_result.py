@@ -37,6 +37,7 @@ def _written(plan: Any) -> Any:
             plan,
             agent=None,
             supportive_care=(),
+            flags=(),  # the option carries them
             drugs=tuple(attrs.evolve(d, every_n_cycles=1, max_cycles=None) for d in plan.drugs),
             alternatives=tuple(_written(p) for p in plan.alternatives),
         )

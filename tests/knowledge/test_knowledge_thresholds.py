@@ -66,6 +66,7 @@ EXPECTED = {
     "docetaxel_hepatic_alp_limit": (2.5, "", False),
     "docetaxel_alp_missing": (1.5, "", True),
     "hepatic_values_missing": (1, "", True),
+    "cd4_opportunistic_infection_prophylaxis": (200, "cells/uL", False),
 }
 
 # knowledge-base.md §3b: verification status (None: library policy), fraction set.
@@ -83,6 +84,7 @@ V3_STATUS = {
     "docetaxel_hepatic_alp_limit": ("verified", None),
     "docetaxel_alp_missing": (None, None),
     "hepatic_values_missing": (None, 1.0),
+    "cd4_opportunistic_infection_prophylaxis": ("secondary", None),
 }
 
 

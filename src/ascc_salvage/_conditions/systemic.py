@@ -30,9 +30,17 @@ def _ecog_within_trial_populations(f: Facts) -> ConditionValue:
     return ConditionValue(f.ecog <= limit, f"ECOG {f.ecog} (trial populations ≤ {limit})")
 
 
-def _taxane_hypersensitivity_recorded(f: Facts) -> ConditionValue:
-    value = f.has_condition(Condition.TAXANE_HYPERSENSITIVITY) is True
-    return ConditionValue(value, f"taxane hypersensitivity recorded: {value}")
+def _taxane_regimens_excluded(f: Facts) -> ConditionValue:
+    from ascc_salvage.calculators.adjustments import HepaticOutcome
+
+    hypersensitive = f.has_condition(Condition.TAXANE_HYPERSENSITIVITY) is True
+    liver = f.paclitaxel_liver.outcome is HepaticOutcome.EXCLUDED
+    value = hypersensitive or liver
+    return ConditionValue(
+        value,
+        f"taxane regimens excluded: {value} (hypersensitivity {hypersensitive}, liver tests "
+        f"{liver})",
+    )
 
 
 def _platinum_hypersensitivity_recorded(f: Facts) -> ConditionValue:
@@ -184,12 +192,15 @@ declare_conditions(
         _ecog_within_trial_populations,
     ),
     ConditionSpec(
-        "taxane_hypersensitivity_recorded",
-        "Taxane hypersensitivity is among the recorded conditions (conditions not recorded "
-        "route as first line; the taxane criterion then leaves the taxane regimens open).",
-        ("patient.conditions",),
+        "taxane_regimens_excluded",
+        "§5.1 grouping (v3): taxane hypersensitivity is among the recorded conditions, or the "
+        "liver tests exclude the taxanes (bilirubin above ``paclitaxel_hepatic_reduced_2`` or "
+        "AST or ALT at least ``paclitaxel_hepatic_exclusion`` × ULN, rule 5.1.hepatic). "
+        "Conditions not recorded route as first line; the taxane criterion then leaves the "
+        "taxane regimens open.",
+        ("patient.conditions", "patient.hepatic_function"),
         False,
-        _taxane_hypersensitivity_recorded,
+        _taxane_regimens_excluded,
     ),
     ConditionSpec(
         "platinum_hypersensitivity_recorded",
@@ -304,9 +315,10 @@ declare_conditions(
 )
 
 declare_routines(
-    systemic_taxane_hypersensitivity=(
-        "Rule 5.1.hypersensitivity at first line: taxane regimens are rejected by their "
-        "criterion; cisplatin–fluorouracil is preferred if cisplatin-eligible, otherwise the "
+    systemic_taxane_regimens_excluded=(
+        '§5.1 "taxane regimens excluded" at first line (taxane hypersensitivity, or the '
+        "hepatic exclusion: rule 5.1.hepatic): taxane regimens are rejected by their "
+        "criteria; cisplatin–fluorouracil is preferred if cisplatin-eligible, otherwise the "
         "§5.3 rules apply. Unknown cisplatin eligibility evaluates both branches and merges "
         "(criterion ``cisplatin_eligibility_known``)."
     ),

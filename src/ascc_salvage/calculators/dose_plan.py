@@ -593,6 +593,21 @@ def plan_from_floats(
     )
 
 
+def _hepatic(drugs: set[str], adjustments: PlanAdjustments) -> HepaticAdjustment | None:
+    """The taxane's hepatic adjustment (``None`` for a regimen without a taxane)."""
+    a = adjustments
+    if "paclitaxel" in drugs:
+        return paclitaxel_hepatic_floats(a.bilirubin_x_uln, a.ast_x_uln, a.alt_x_uln)
+    if "docetaxel" in drugs:
+        return docetaxel_hepatic_floats(a.bilirubin_x_uln, a.ast_x_uln, a.alt_x_uln, a.alp_x_uln)
+    return None
+
+
+_HEPATIC_TEXT: Final = {HepaticOutcome.NONE: "none", HepaticOutcome.REDUCED: "reduced"}
+#: The schema-1 plan: no schema-2 fact applies (``adjustments=None``).
+_UNADJUSTED: Final = PlanAdjustments()
+
+
 # Plans are immutable, so results may share them.
 @functools.lru_cache(maxsize=4096, typed=True)
 def _plan(
@@ -610,39 +625,59 @@ def _plan(
     sex: Sex | None,
     adjustments: PlanAdjustments | None = None,
 ) -> DosePlan | UndeterminedDosePlan:
+    """The one plan builder: the schema-1 plan, with the v3 §10 rules when *adjustments*.
+
+    Without adjustments the plan is the schema-1 plan (no schema-2 ``basis`` keys, no
+    flags); the arithmetic is the same, since every adjustment is then neutral.
+    """
     compiled = _compile(regimen_id, variant, agent, approved_agents, kb)
     chosen = compiled.variant
-    if adjustments is not None:
-        return _adjusted_plan(
-            compiled,
-            kb,
-            auc,
-            alternatives,
-            weight_kg,
-            height_cm,
-            creatinine_mg_dl,
-            age_years,
-            sex,
-            adjustments,
-        )
-    if compiled.needs:
-        values = {
-            FIELD_WEIGHT: weight_kg,
-            FIELD_HEIGHT: height_cm,
-            FIELD_CREATININE: creatinine_mg_dl,
-            FIELD_AGE: age_years,
-            FIELD_SEX: sex,
-        }
-        missing = tuple(field for field in compiled.needs if values[field] is None)
-        if missing:
-            return UndeterminedDosePlan(
-                compiled.regimen_id, missing, compiled.label, compiled.agent
+    adjusted = adjustments is not None
+    a = _UNADJUSTED if adjustments is None else adjustments
+    names = {drug.drug for _, _, drug in compiled.drugs}
+    fu_fraction = 1.0
+    hepatic: HepaticAdjustment | None = None
+    if adjusted:
+        if "fluorouracil" in names:
+            found, threshold = fluorouracil_fraction_floats(
+                a.dpyd_activity_score, a.dpd_partial, a.dpd_complete
             )
+            if found is None:
+                raise RegimenExcludedError(compiled.regimen_id, str(threshold))
+            fu_fraction = found
+        hepatic = _hepatic(names, a)
+        if hepatic is not None and hepatic.outcome is HepaticOutcome.EXCLUDED:
+            raise RegimenExcludedError(compiled.regimen_id, str(hepatic.threshold))
 
+    values = {
+        FIELD_WEIGHT: weight_kg,
+        FIELD_HEIGHT: height_cm,
+        FIELD_CREATININE: creatinine_mg_dl,
+        FIELD_AGE: age_years,
+        FIELD_SEX: sex,
+    }
+    needs = compiled.needs
+    if a.dialysis or a.measured_gfr is not None:
+        # Calvert does not read Cockcroft–Gault then; an indexed measured GFR needs the BSA.
+        needed: set[str] = set()
+        for rule, _, _ in compiled.drugs:
+            if rule is not DoseRule.AUC:
+                needed |= _RULE_NEEDS[rule]
+            elif not a.dialysis and a.measured_gfr_indexed:
+                needed |= _RULE_NEEDS[DoseRule.PER_M2]
+        needs = tuple(field for field in _FIELD_ORDER if field in needed)
+    missing = tuple(field for field in needs if values[field] is None)
+    if hepatic is not None and hepatic.outcome is HepaticOutcome.UNDETERMINED:
+        missing += hepatic.missing
+    if missing:
+        return UndeterminedDosePlan(compiled.regimen_id, missing, compiled.label, compiled.agent)
+
+    flags: list[str] = []
     bsa: float | None = None
     crcl: float | None = None
     floor_applied: bool | None = None
     capped: bool | None = None
+    source: GfrSource | None = None
     drugs: list[DrugPlan] = []
     for rule, rule_dose, drug in compiled.drugs:
         if rule is _PER_M2:
@@ -656,18 +691,37 @@ def _plan(
         else:
             if auc is not None:
                 rule_dose = auc
-            floor = _kb.creatinine_floor_mg_dl(kb)
-            creatinine = float(creatinine_mg_dl)  # type: ignore[arg-type]
-            floor_applied = creatinine < floor
-            crcl = cockcroft_gault_ml_min(
-                age_years,  # type: ignore[arg-type]
-                weight_kg,  # type: ignore[arg-type]
-                max(creatinine, floor),
-                sex,  # type: ignore[arg-type]
+            if None not in (creatinine_mg_dl, age_years, weight_kg, sex):
+                floor = _kb.creatinine_floor_mg_dl(kb)
+                creatinine = float(creatinine_mg_dl)  # type: ignore[arg-type]
+                floor_applied = creatinine < floor
+                crcl = cockcroft_gault_ml_min(
+                    age_years,  # type: ignore[arg-type]
+                    weight_kg,  # type: ignore[arg-type]
+                    max(creatinine, floor),
+                    sex,  # type: ignore[arg-type]
+                )
+            if bsa is None and a.measured_gfr_indexed and not a.dialysis:
+                # the BSA that de-indexes the GFR (height and weight are needed then)
+                bsa = math.sqrt(height_cm * weight_kg / MOSTELLER_DIVISOR)  # type: ignore[operator]
+            gfr, source = calvert_gfr_ml_min(  # type: ignore[misc] # inputs checked above
+                dialysis=a.dialysis,
+                measured_ml_min=a.measured_gfr,
+                measured_indexed=a.measured_gfr_indexed,
+                bsa_m2=bsa,
+                creatinine_clearance_ml_min=crcl,
             )
-            per_administration, capped = calvert_mg(
-                rule_dose, crcl, _kb.carboplatin_gfr_cap_ml_min(kb)
+            cap = _kb.threshold(
+                "measured_gfr_calvert" if source is GfrSource.MEASURED else "carboplatin_gfr_cap",
+                kb,
             )
+            per_administration, capped = calvert_mg(rule_dose, gfr, cap)
+            if source is GfrSource.DIALYSIS:
+                flags += DIALYSIS_FLAGS
+        if drug.drug == "fluorouracil" and fu_fraction < 1.0:
+            per_administration *= fu_fraction
+        elif drug.drug == "paclitaxel" and hepatic is not None and hepatic.fraction is not None:
+            per_administration *= hepatic.fraction
         drugs.append(
             DrugPlan(
                 drug.drug,
@@ -682,6 +736,14 @@ def _plan(
                 drug.max_cycles,
             )
         )
+    if fu_fraction < 1.0:
+        flags.append("dpd_reduced_starting_dose")
+    hepatic_text: str | None = None
+    if hepatic is not None:
+        flags += hepatic.flags
+        hepatic_text = _HEPATIC_TEXT.get(hepatic.outcome)
+    elif None not in (a.bilirubin_x_uln, a.ast_x_uln, a.alt_x_uln):
+        hepatic_text = "none"
     others: tuple[DosePlan | UndeterminedDosePlan, ...] = ()
     if alternatives and compiled.other_agents:
         others = tuple(
@@ -695,6 +757,7 @@ def _plan(
                 agent=other,
                 alternatives=False,
                 knowledge=kb,
+                adjustments=adjustments,
             )
             for other in compiled.other_agents
         )
@@ -713,6 +776,16 @@ def _plan(
         drugs=tuple(drugs),
         alternatives=others,
         supportive_care=chosen.supportive_care,
+        adjusted=adjusted,
+        gfr_source=None if source is None or not adjusted else source.value,
+        fluorouracil_fraction=fu_fraction,
+        paclitaxel_fraction=(
+            hepatic.fraction
+            if hepatic is not None and hepatic.fraction is not None and "paclitaxel" in names
+            else 1.0
+        ),
+        hepatic_adjustment=hepatic_text,
+        flags=tuple(dict.fromkeys(flags)),
     )
 
 
@@ -858,181 +931,4 @@ def dose_plan(
         approved_agents=approved,
         auc=target,
         adjustments=PlanAdjustments.from_patient(patient),
-    )
-
-
-def _hepatic(drugs: set[str], adjustments: PlanAdjustments) -> HepaticAdjustment | None:
-    """The taxane's hepatic adjustment (``None`` for a regimen without a taxane)."""
-    a = adjustments
-    if "paclitaxel" in drugs:
-        return paclitaxel_hepatic_floats(a.bilirubin_x_uln, a.ast_x_uln, a.alt_x_uln)
-    if "docetaxel" in drugs:
-        return docetaxel_hepatic_floats(a.bilirubin_x_uln, a.ast_x_uln, a.alt_x_uln, a.alp_x_uln)
-    return None
-
-
-_HEPATIC_TEXT: Final = {HepaticOutcome.NONE: "none", HepaticOutcome.REDUCED: "reduced"}
-
-
-def _adjusted_plan(
-    compiled: _Compiled,
-    kb: KnowledgeBase,
-    auc: float | None,
-    alternatives: bool,
-    weight_kg: float | None,
-    height_cm: float | None,
-    creatinine_mg_dl: float | None,
-    age_years: int | None,
-    sex: Sex | None,
-    adjustments: PlanAdjustments,
-) -> DosePlan | UndeterminedDosePlan:
-    """A plan with the schema-2 rules of clinical pathway v3 §10 applied."""
-    a = adjustments
-    chosen = compiled.variant
-    names = {drug.drug for _, _, drug in compiled.drugs}
-    fu_fraction = 1.0
-    if "fluorouracil" in names:
-        found, threshold = fluorouracil_fraction_floats(
-            a.dpyd_activity_score, a.dpd_partial, a.dpd_complete
-        )
-        if found is None:
-            raise RegimenExcludedError(compiled.regimen_id, str(threshold))
-        fu_fraction = found
-    hepatic = _hepatic(names, a)
-    if hepatic is not None and hepatic.outcome is HepaticOutcome.EXCLUDED:
-        raise RegimenExcludedError(compiled.regimen_id, str(hepatic.threshold))
-
-    values = {
-        FIELD_WEIGHT: weight_kg,
-        FIELD_HEIGHT: height_cm,
-        FIELD_CREATININE: creatinine_mg_dl,
-        FIELD_AGE: age_years,
-        FIELD_SEX: sex,
-    }
-    needed: set[str] = set()
-    for rule, _, _ in compiled.drugs:
-        if rule is not DoseRule.AUC or not (a.dialysis or a.measured_gfr is not None):
-            needed |= _RULE_NEEDS[rule]
-        elif not a.dialysis and a.measured_gfr_indexed:
-            needed |= _RULE_NEEDS[DoseRule.PER_M2]  # the BSA de-indexes the GFR
-    missing: tuple[str, ...] = tuple(f for f in _FIELD_ORDER if f in needed and values[f] is None)
-    if hepatic is not None and hepatic.outcome is HepaticOutcome.UNDETERMINED:
-        missing += hepatic.missing
-    if missing:
-        return UndeterminedDosePlan(compiled.regimen_id, missing, compiled.label, compiled.agent)
-
-    flags: list[str] = []
-    bsa: float | None = None
-    crcl: float | None = None
-    floor_applied: bool | None = None
-    capped: bool | None = None
-    source: GfrSource | None = None
-    drugs: list[DrugPlan] = []
-    for rule, rule_dose, drug in compiled.drugs:
-        if rule is _PER_M2:
-            if bsa is None:
-                bsa = math.sqrt(height_cm * weight_kg / MOSTELLER_DIVISOR)  # type: ignore[operator]
-            per_administration = rule_dose * bsa
-        elif rule is _PER_KG:
-            per_administration = rule_dose * weight_kg  # type: ignore[operator]
-        elif rule is _FLAT:
-            per_administration = rule_dose
-        else:
-            if auc is not None:
-                rule_dose = auc
-            if None not in (creatinine_mg_dl, age_years, weight_kg, sex):
-                floor = _kb.creatinine_floor_mg_dl(kb)
-                creatinine = float(creatinine_mg_dl)  # type: ignore[arg-type]
-                floor_applied = creatinine < floor
-                crcl = cockcroft_gault_ml_min(
-                    age_years,  # type: ignore[arg-type]
-                    weight_kg,  # type: ignore[arg-type]
-                    max(creatinine, floor),
-                    sex,  # type: ignore[arg-type]
-                )
-            if bsa is None and a.measured_gfr_indexed and not a.dialysis:
-                # the BSA that de-indexes the GFR (height and weight are needed then)
-                bsa = math.sqrt(height_cm * weight_kg / MOSTELLER_DIVISOR)  # type: ignore[operator]
-            gfr, source = calvert_gfr_ml_min(  # type: ignore[misc] # inputs checked above
-                dialysis=a.dialysis,
-                measured_ml_min=a.measured_gfr,
-                measured_indexed=a.measured_gfr_indexed,
-                bsa_m2=bsa,
-                creatinine_clearance_ml_min=crcl,
-            )
-            cap = _kb.threshold(
-                "measured_gfr_calvert" if source is GfrSource.MEASURED else "carboplatin_gfr_cap",
-                kb,
-            )
-            per_administration, capped = calvert_mg(rule_dose, gfr, cap)
-            if source is GfrSource.DIALYSIS:
-                flags += DIALYSIS_FLAGS
-        if drug.drug == "fluorouracil":
-            per_administration *= fu_fraction
-        elif drug.drug == "paclitaxel" and hepatic is not None and hepatic.fraction is not None:
-            per_administration *= hepatic.fraction
-        drugs.append(
-            DrugPlan(
-                drug.drug,
-                rule.value,
-                rule_dose,
-                drug.dose_unit,
-                drug.route,
-                drug.days,
-                per_administration,
-                per_administration * len(drug.days),
-                drug.every_n_cycles,
-                drug.max_cycles,
-            )
-        )
-    if fu_fraction < 1.0:
-        flags.append("dpd_reduced_starting_dose")
-    if hepatic is not None:
-        flags += hepatic.flags
-        hepatic_text = _HEPATIC_TEXT.get(hepatic.outcome)
-    else:
-        recorded = None not in (a.bilirubin_x_uln, a.ast_x_uln, a.alt_x_uln)
-        hepatic_text = "none" if recorded else None
-    others: tuple[DosePlan | UndeterminedDosePlan, ...] = ()
-    if alternatives and compiled.other_agents:
-        others = tuple(
-            plan_from_floats(
-                compiled.regimen_id,
-                weight_kg=weight_kg,
-                height_cm=height_cm,
-                creatinine_mg_dl=creatinine_mg_dl,
-                age_years=age_years,
-                sex=sex,
-                agent=other,
-                alternatives=False,
-                knowledge=kb,
-                adjustments=a,
-            )
-            for other in compiled.other_agents
-        )
-    return DosePlan(
-        regimen=compiled.regimen_id,
-        variant=compiled.label,
-        agent=compiled.agent,
-        bsa_m2=bsa,
-        bsa_formula=None if bsa is None else _MOSTELLER,
-        creatinine_clearance_ml_min=crcl,
-        weight_basis=None if crcl is None else _ACTUAL,
-        creatinine_floor_applied=floor_applied,
-        gfr_capped=capped,
-        cycle_length_days=chosen.cycle_length_days,
-        cycles=chosen.cycles,
-        drugs=tuple(drugs),
-        alternatives=others,
-        supportive_care=chosen.supportive_care,
-        adjusted=True,
-        gfr_source=None if source is None else source.value,
-        fluorouracil_fraction=fu_fraction,
-        paclitaxel_fraction=(
-            hepatic.fraction
-            if hepatic is not None and hepatic.fraction is not None and "paclitaxel" in names
-            else 1.0
-        ),
-        hepatic_adjustment=hepatic_text,
-        flags=tuple(dict.fromkeys(flags)),
     )

@@ -28,7 +28,13 @@ import attrs
 from ascc_salvage import plausibility
 from ascc_salvage._engine_support import check_supported
 from ascc_salvage._version import __version__
-from ascc_salvage.calculators.dose_plan import AnyDosePlan, plan_from_floats, radiotherapy_plan
+from ascc_salvage.calculators.dose_plan import (
+    AnyDosePlan,
+    PlanAdjustments,
+    RegimenExcludedError,
+    plan_from_floats,
+    radiotherapy_plan,
+)
 from ascc_salvage.calculators.reirradiation import ReirradiationAssessment
 from ascc_salvage.case import SCHEMA_VERSION, Case
 from ascc_salvage.engine._assessment import confirmation_gate, extent_cross_check, route_by_status
@@ -47,7 +53,11 @@ from ascc_salvage.engine._preferences import (
 )
 from ascc_salvage.engine._primary import route_untreated
 from ascc_salvage.engine._stoma import defunctioning_stoma
-from ascc_salvage.engine._systemic import approved_agents, option_approvals
+from ascc_salvage.engine._systemic import (
+    approved_agents,
+    option_approvals,
+    patient_condition_modifiers,
+)
 from ascc_salvage.io import case_digest
 from ascc_salvage.knowledge import Approval, KnowledgeBase, bundled
 from ascc_salvage.result import (
@@ -59,6 +69,7 @@ from ascc_salvage.result import (
 from ascc_salvage.status import assess_status
 from ascc_salvage.vocabulary import (
     SYSTEMIC_OPTIONS,
+    Condition,
     CriterionResult,
     DiseaseStatus,
     Flag,
@@ -163,6 +174,7 @@ def _route_active(d: Draft, f: Facts) -> None:
     untreated = f.status.status is DiseaseStatus.UNTREATED_PRIMARY
     if untreated:
         route_untreated(d, f)
+        patient_condition_modifiers(d, f)
     elif f.case.disease is not None:
         if f.distant:
             route_distant(d, f)
@@ -170,6 +182,7 @@ def _route_active(d: Draft, f: Facts) -> None:
             route_declined_surgery(d, f)  # §2.3: routed as inoperable
         else:
             route_locoregional(d, f)
+        patient_condition_modifiers(d, f)
     # §0.2 order: modifiers (§5.7, §5.6), preferences (§2.3), then the confirmation gate.
     palliative_radiotherapy_by_symptoms(d, f)
     trial_availability(d, f)
@@ -198,14 +211,20 @@ def _warnings(case: Case, f: Facts, d: Draft) -> None:
                 karnofsky=patient.karnofsky,
                 mapped=mapped,
             )
+    conditions = patient.conditions or ()
+    if Condition.PREGNANCY in conditions:
+        path = f"patient.conditions[{conditions.index(Condition.PREGNANCY)}]"
+        d.warn_from(f.kb, WarningCode.PREGNANCY, (path,))
     # Plausibility warnings W1-W10 of the case format: reported, never a tier change.
     for item in plausibility.implausible_values(case, knowledge=f.kb):
         d.warn(WarningCode.IMPLAUSIBLE_VALUE, item.message, (item.path,))
 
 
-def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, AnyDosePlan]:
+def _plans(
+    case: Case, d: Draft, kb: KnowledgeBase, adjustments: PlanAdjustments | None
+) -> dict[OptionId, AnyDosePlan | None]:
     patient = case.patient
-    plans: dict[OptionId, AnyDosePlan] = dict(
+    plans: dict[OptionId, AnyDosePlan | None] = dict(
         _systemic_plans(
             kb,
             case.jurisdiction,
@@ -215,6 +234,7 @@ def _plans(case: Case, d: Draft, kb: KnowledgeBase) -> dict[OptionId, AnyDosePla
             None if patient.serum_creatinine is None else patient.serum_creatinine.canonical,
             patient.age_years,
             patient.sex,
+            adjustments,
         )
     )
     screen = d.reirradiation_screen
@@ -241,17 +261,22 @@ def _systemic_plans(
     creatinine: float | None,
     age: int | None,
     sex: Sex | None,
-) -> tuple[tuple[OptionId, AnyDosePlan], ...]:
-    """The plan of each systemic option, its approved agents first (§5.3)."""
+    adjustments: PlanAdjustments | None = None,
+) -> tuple[tuple[OptionId, AnyDosePlan | None], ...]:
+    """The plan of each systemic option, its approved agents first (§5.3).
+
+    With *adjustments* (a schema 2 case) the v3 §10 rules apply; a regimen they exclude has
+    no plan (``None``: never a dose for a regimen the patient must not receive).
+    """
     held = (
         option_approvals(kb, str(jurisdiction), as_of)
         if jurisdiction is Jurisdiction.US or jurisdiction is Jurisdiction.EU
         else _NO_APPROVALS
     )
-    return tuple(
-        (
-            option,
-            plan_from_floats(
+    plans: list[tuple[OptionId, AnyDosePlan | None]] = []
+    for option in SYSTEMIC_OPTIONS:
+        try:
+            plan: AnyDosePlan | None = plan_from_floats(
                 option,
                 weight_kg=weight,
                 height_cm=height,
@@ -260,10 +285,12 @@ def _systemic_plans(
                 sex=sex,
                 approved_agents=approved_agents(kb, option, held.get(option, ())),
                 knowledge=kb,
-            ),
-        )
-        for option in SYSTEMIC_OPTIONS
-    )
+                adjustments=adjustments,
+            )
+        except RegimenExcludedError:
+            plan = None
+        plans.append((option, plan))
+    return tuple(plans)
 
 
 @functools.lru_cache(maxsize=16)
@@ -426,7 +453,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
     extent_cross_check(d, f)
     _warnings(case, f, d)
-    plans = _plans(case, d, kb)
+    plans = _plans(case, d, kb, f.plan_adjustments)
 
     missing: dict[str, set[OptionId]] = defaultdict(set)
     readers: dict[str, set[str]] = defaultdict(set)

@@ -9,14 +9,22 @@ evaluates both branches of an unknown input.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from functools import cached_property
 
 import attrs
 
 from ascc_salvage._dates import add_days, add_months, whole_months_between
-from ascc_salvage.calculators.body_size import adjusted_body_weight_kg
+from ascc_salvage.calculators.adjustments import (
+    HepaticAdjustment,
+    docetaxel_hepatic_floats,
+    fluorouracil_fraction_floats,
+    paclitaxel_hepatic_floats,
+)
+from ascc_salvage.calculators.body_size import MOSTELLER_DIVISOR, adjusted_body_weight_kg
+from ascc_salvage.calculators.dose_plan import PlanAdjustments
 from ascc_salvage.calculators.reirradiation import groin_irradiated
-from ascc_salvage.calculators.renal import cockcroft_gault_ml_min
+from ascc_salvage.calculators.renal import STANDARD_BSA_M2, cockcroft_gault_ml_min
 from ascc_salvage.case import Case, DiseaseSite
 from ascc_salvage.knowledge import KnowledgeBase, bundled
 from ascc_salvage.status import StatusAssessment, is_distant_site
@@ -172,6 +180,77 @@ class Facts:
                 cockcroft_gault_ml_min(patient.age_years, adjusted, creatinine, patient.sex),
             )
         return clearance, ()
+
+    @cached_property
+    def measured_gfr(self) -> tuple[float | None, tuple[str, ...]]:
+        """Measured GFR in mL/min (§5.1 cisplatin, §10), with the fields an indexed one needs.
+
+        Read only when a GFR was measured. A value indexed to 1.73 m² is de-indexed by the
+        Mosteller BSA (actual weight), so it needs height and weight.
+        """
+        patient = self.case.patient
+        gfr = patient.measured_gfr
+        assert gfr is not None, "read only when patient.measured_gfr is recorded"
+        if not gfr.indexed:
+            return gfr.canonical, ()
+        if patient.weight is None or patient.height is None:
+            missing = [("patient.weight", patient.weight), ("patient.height", patient.height)]
+            return None, tuple(path for path, value in missing if value is None)
+        bsa = math.sqrt(patient.height.canonical * patient.weight.canonical / MOSTELLER_DIVISOR)
+        return gfr.canonical * bsa / STANDARD_BSA_M2, ()
+
+    @property
+    def dialysis(self) -> bool:
+        """On maintenance dialysis (``patient.dialysis`` true; null counts as not on it)."""
+        return self.case.patient.dialysis is True
+
+    @cached_property
+    def plan_adjustments(self) -> PlanAdjustments | None:
+        """The §10 facts the dose plans apply, or ``None`` when the case records none.
+
+        A case recording none of them (measured GFR, dialysis, DPYD score below 2, a DPD
+        condition, a liver test) keeps the schema 1 plan and flags, whatever its document
+        version (library policy: a schema 1 document and its schema 2 equivalent give the
+        same result). Once one is recorded, the v3 rules apply in full (a missing liver test
+        then gives flag ``check_hepatic_function``).
+        """
+        return PlanAdjustments.from_patient(self.case.patient)
+
+    @cached_property
+    def fluorouracil_fraction(self) -> tuple[float | None, str | None]:
+        """Fluorouracil starting-dose fraction (``None``: excluded) and its threshold id.
+
+        Reads the DPYD activity score and the DPD conditions (§5.1 fluoropyrimidines).
+        """
+        conditions = self.conditions or frozenset()
+        return fluorouracil_fraction_floats(
+            self.case.patient.dpyd_activity_score,
+            Condition.DPD_DEFICIENCY_PARTIAL in conditions,
+            Condition.DPD_DEFICIENCY_COMPLETE in conditions,
+        )
+
+    @property
+    def liver_tests_recorded(self) -> bool:
+        """At least one liver test (× ULN) is recorded."""
+        liver = self.case.patient.hepatic_function
+        return any(
+            value is not None
+            for value in (liver.bilirubin_x_uln, liver.ast_x_uln, liver.alt_x_uln, liver.alp_x_uln)
+        )
+
+    @cached_property
+    def paclitaxel_liver(self) -> HepaticAdjustment:
+        """Paclitaxel by the liver tests (§5.1 hepatic: full, reduced, excluded, not recorded)."""
+        liver = self.case.patient.hepatic_function
+        return paclitaxel_hepatic_floats(liver.bilirubin_x_uln, liver.ast_x_uln, liver.alt_x_uln)
+
+    @cached_property
+    def docetaxel_liver(self) -> HepaticAdjustment:
+        """Docetaxel (DCF) by the liver tests (§5.1 hepatic)."""
+        liver = self.case.patient.hepatic_function
+        return docetaxel_hepatic_floats(
+            liver.bilirubin_x_uln, liver.ast_x_uln, liver.alt_x_uln, liver.alp_x_uln
+        )
 
     # --- extent of current disease (§3) ---------------------------------------------
     @cached_property

@@ -5,14 +5,16 @@ with platinum hypersensitivity, §5.4 after anti-PD-(L)1; ``knowledge/data/rules
 run by the interpreter of :mod:`._rules`; their outcomes marked ``offer`` pass through
 :meth:`_Systemic.offer`. The shared criteria of §5.1 (checkpoint-inhibitor
 contraindications ``5.1.ici_contraindication``, HIV control ``5.1.hiv``, cisplatin
-eligibility ``5.1.cisplatin``, fluoropyrimidine and hypersensitivity conditions) combine
-rather than tabulate and stay Python: they confirm, reject (``not_recommended``, rule
+eligibility ``5.1.cisplatin``, fluoropyrimidine, hypersensitivity and liver-test conditions)
+combine rather than tabulate and stay Python: they confirm, reject (``not_recommended``, rule
 ``5.1.<criterion>``) or leave open (``undetermined``, rule ``0.1`` as for any unknown routing
-input, or the row's own id where the row is written for unknown ICI eligibility) each
-offered option. The taxane-hypersensitivity route of §5.1 (which hands over to §5.3 when the
-patient is not cisplatin-eligible), the rejection of anti-PD-1 under §5.1 in §5.3 and the
-§5.4 list of unused chemotherapy are routines. Approvals add flags, never change tiers
-except where the first-line table says so.
+input, ``5.1.hepatic`` where the liver-test table is written for a missing value, or the
+row's own id where the row is written for unknown ICI eligibility) each offered option; the v3
+organ-function and condition flags, and the pregnancy and HIV-prophylaxis modifiers of every
+route (:func:`patient_condition_modifiers`), are here too. The "taxane regimens excluded"
+route of §5.1 (which hands over to §5.3 when the patient is not cisplatin-eligible), the
+rejection of anti-PD-1 under §5.1 in §5.3 and the §5.4 list of unused chemotherapy are
+routines. Approvals add flags, never change tiers except where the first-line table says so.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import Final
 import attrs
 
 from ascc_salvage._conditions import CONDITIONS
+from ascc_salvage.calculators.adjustments import HepaticOutcome
 from ascc_salvage.engine._draft import BRANCHED, Draft, criterion, merge
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.engine._rules import routine, run_table, template_text
@@ -94,6 +97,9 @@ class _Eligibility:
 #: Rows written for unknown checkpoint-inhibitor eligibility (clinical pathway §0.1 rule 1):
 #: an ICI option left undetermined there reports the row's id, elsewhere ``0.1``.
 _ICI_UNKNOWN_ROWS: Final = frozenset({"5.2d", "5.3h"})
+#: §5.1 checks whose table is written for a missing value (§0.1 rule 1): an option they leave
+#: undetermined reports their id (the docetaxel rule without alkaline phosphatase).
+_EXPLICIT_UNKNOWN_RULES: Final = frozenset({"5.1.hepatic"})
 _HYPERSENSITIVITY: Final = "5.1.hypersensitivity"
 
 
@@ -121,8 +127,35 @@ def _ici_eligibility(f: Facts) -> _Eligibility:
     if allowed.value is True:
         capped = bool(CONDITIONS["cd4_below_trial_threshold"].evaluate(f).value)
         return _Eligibility(True, tuple(criteria), "", capped)
+    if found.value is False and f.has_condition(Condition.PREGNANCY):
+        # v3: pregnancy is a checkpoint-inhibitor contraindication (§5.1 row 1).
+        reason = f"checkpoint-inhibitor {found.explanation}"  # names every one recorded
+        return _Eligibility(False, tuple(criteria), reason, rule="5.1.ici_contraindication")
     rule = _ici_rule(f) if allowed.value is False else ""
     return _Eligibility(allowed.value, tuple(criteria), allowed.explanation, rule=rule)
+
+
+def _liver_text(f: Facts) -> str:
+    """The recorded liver tests in words (reason texts name the deciding values, §0.3)."""
+    liver = f.case.patient.hepatic_function
+    parts = [
+        f"{name} {value:g} × ULN"
+        for name, value in (
+            ("bilirubin", liver.bilirubin_x_uln),
+            ("AST", liver.ast_x_uln),
+            ("ALT", liver.alt_x_uln),
+            ("alkaline phosphatase", liver.alp_x_uln),
+        )
+        if value is not None
+    ]
+    return ", ".join(parts)
+
+
+def _liver_check(
+    value: bool | None, explanation: str, reason: str, missing: tuple[str, ...] = ()
+) -> _Eligibility:
+    item = criterion("hepatic_function_for_taxane", value, explanation, missing)
+    return _Eligibility(value, (item,), reason, rule="5.1.hepatic")
 
 
 def _condition_check(
@@ -156,18 +189,28 @@ _TAXANE: Final = (
 
 
 def cisplatin_eligibility(f: Facts) -> _Eligibility:
-    """Cisplatin eligibility (consensus definition, GALSKY_2011, extrapolated; §5.1)."""
+    """Cisplatin eligibility (consensus definition, GALSKY_2011, extrapolated; §5.1).
+
+    v3 (rule ``5.1.cisplatin``): a measured GFR replaces Cockcroft–Gault, and dialysis makes
+    the patient ineligible.
+    """
     t = f.kb.thresholds
     criteria: list[Criterion] = []
-    clearance, missing = f.creatinine_clearance
+    measured = f.case.patient.measured_gfr is not None
+    clearance, missing = f.measured_gfr if measured else f.creatinine_clearance
     minimum = float(t.cisplatin_min_creatinine_clearance.value)
+    source = "measured GFR" if measured else "Cockcroft–Gault clearance"
     if clearance is None:
         clearance_ok: bool | None = None
-        text = "creatinine clearance cannot be computed"
+        text = f"{'measured GFR' if measured else 'creatinine clearance'} cannot be computed"
     else:
         clearance_ok = clearance >= minimum
-        text = f"Cockcroft–Gault clearance {clearance:.1f} mL/min (needs ≥ {minimum:g})"
+        text = f"{source} {clearance:.1f} mL/min (needs ≥ {minimum:g})"
     criteria.append(criterion("creatinine_clearance_for_cisplatin", clearance_ok, text, missing))
+    v3_reasons = [text] if measured and clearance_ok is False else []
+    if f.dialysis:
+        criteria.append(criterion("not_on_dialysis", False, "on maintenance dialysis"))
+        v3_reasons.insert(0, "on maintenance dialysis")
     ecog_max = int(t.ecog_max_cisplatin.value)
     ecog_ok = None if f.ecog is None else f.ecog <= ecog_max
     criteria.append(
@@ -185,8 +228,11 @@ def cisplatin_eligibility(f: Facts) -> _Eligibility:
         "hearing loss, neuropathy (grade ≥ 2) or heart failure (NYHA ≥ III)",
     )
     criteria.append(item)
-    values = (clearance_ok, ecog_ok, conditions_ok)
+    values = (clearance_ok, ecog_ok, conditions_ok, not f.dialysis)
     value = False if False in values else (None if None in values else True)
+    if v3_reasons:
+        reason = f"not cisplatin-eligible: {'; '.join(v3_reasons)}"
+        return _Eligibility(value, tuple(criteria), reason, rule="5.1.cisplatin")
     return _Eligibility(value, tuple(criteria), "not cisplatin-eligible", rule="5.1.cisplatin")
 
 
@@ -200,7 +246,7 @@ class _Systemic:
     ici: _Eligibility = attrs.field(init=False)
     cisplatin: _Eligibility = attrs.field(init=False)
     #: The drug-class checks of this run by criterion id: the same for every regimen.
-    checks: dict[str, _Eligibility] = attrs.field(init=False, factory=dict)
+    checks: dict[str, _Eligibility | None] = attrs.field(init=False, factory=dict)
 
     def __attrs_post_init__(self) -> None:
         self.ici = _ici_eligibility(self.f)
@@ -218,16 +264,11 @@ class _Systemic:
             checks.append(self._check(*_PLATINUM))
         if info.contains_taxane:
             checks.append(self._check(*_TAXANE))
+            liver = self._liver(docetaxel=any(d.drug == "docetaxel" for d in info.default.drugs))
+            if liver is not None:
+                checks.append(liver)
         if info.contains_fluoropyrimidine:
-            checks.append(
-                self._check(
-                    self.f.kb.condition_sets.fluoropyrimidine_exclusions,
-                    "fluoropyrimidine_safe",
-                    "complete DPD deficiency or prior severe fluoropyrimidine toxicity",
-                    "DPD deficiency or prior severe toxicity",
-                    "5.1.fluoropyrimidine",
-                )
-            )
+            checks.append(self._fluoropyrimidine())
         if info.contains_cisplatin:
             checks.append(self.cisplatin)
         criteria = tuple(c for check in checks for c in check.criteria)
@@ -235,9 +276,93 @@ class _Systemic:
         if failed:
             reason = "; ".join(check.reason for check in failed)
             return _Eligibility(False, criteria, reason, rule=failed[0].rule)
-        if any(check.value is None for check in checks):
+        unknown = [check for check in checks if check.value is None]
+        if unknown:
+            specific = [check for check in unknown if check.rule in _EXPLICIT_UNKNOWN_RULES]
+            if specific:  # a check written for the missing value names what decides
+                reason = "; ".join(check.reason for check in specific)
+                return _Eligibility(None, criteria, reason, rule=specific[0].rule)
             return _Eligibility(None, criteria, "eligibility unknown")
         return _Eligibility(True, criteria, "", any(check.capped for check in checks))
+
+    def _fluoropyrimidine(self) -> _Eligibility:
+        """Fluoropyrimidines (§5.1): the v2 conditions, and a DPYD poor metabolizer (v3)."""
+        check = self.checks.get("fluoropyrimidine_safe")
+        if check is not None:
+            return check
+        f = self.f
+        score = f.case.patient.dpyd_activity_score
+        poor = float(f.kb.thresholds.dpyd_poor_metabolizer.value)
+        if score is not None and score <= poor:
+            text = f"DPYD activity score {score:g} (poor metabolizer: ≤ {poor:g})"
+            check = _Eligibility(
+                False,
+                (criterion("fluoropyrimidine_safe", False, text),),
+                text,
+                rule="5.1.fluoropyrimidine",
+            )
+            self.checks["fluoropyrimidine_safe"] = check
+            return check
+        return self._check(
+            f.kb.condition_sets.fluoropyrimidine_exclusions,
+            "fluoropyrimidine_safe",
+            "complete DPD deficiency or prior severe fluoropyrimidine toxicity",
+            "DPD deficiency or prior severe toxicity",
+            "5.1.fluoropyrimidine",
+        )
+
+    def _liver(self, *, docetaxel: bool) -> _Eligibility | None:
+        """The taxane's liver-test check (§5.1 hepatic, rule ``5.1.hepatic``).
+
+        ``None`` (no criterion, tier unchanged) when no liver test is recorded, or when a
+        value the check needs is not (the plan then carries ``check_hepatic_function``).
+        """
+        f = self.f
+        if not f.liver_tests_recorded:
+            return None
+        key = "hepatic:docetaxel" if docetaxel else "hepatic:paclitaxel"
+        if key in self.checks:
+            return self.checks[key]
+        t = f.kb.thresholds
+        values = _liver_text(f)
+        paclitaxel = f.paclitaxel_liver
+        found: _Eligibility | None = None
+        if paclitaxel.outcome is HepaticOutcome.EXCLUDED:
+            text = (
+                f"{values}: bilirubin above {float(t.paclitaxel_hepatic_reduced_2.value):g} "
+                f"or AST or ALT at least {float(t.paclitaxel_hepatic_exclusion.value):g} × ULN"
+            )
+            found = _liver_check(False, text, f"taxane regimens excluded by liver tests ({text})")
+        elif docetaxel:
+            outcome = f.docetaxel_liver
+            if outcome.outcome is HepaticOutcome.EXCLUDED:
+                text = (
+                    f"{values}: bilirubin above "
+                    f"{float(t.docetaxel_hepatic_exclusion.value):g} × ULN, or AST or ALT above "
+                    f"{float(t.docetaxel_alp_missing.value):g} with alkaline phosphatase above "
+                    f"{float(t.docetaxel_hepatic_alp_limit.value):g} × ULN"
+                )
+                found = _liver_check(False, text, f"docetaxel excluded by liver tests ({text})")
+            elif outcome.outcome is HepaticOutcome.UNDETERMINED:
+                text = (
+                    f"{values}: AST or ALT above {float(t.docetaxel_alp_missing.value):g} × ULN "
+                    "and alkaline phosphatase not recorded"
+                )
+                found = _liver_check(
+                    None,
+                    text,
+                    f"docetaxel depends on alkaline phosphatase ({text})",
+                    outcome.missing,
+                )
+            elif outcome.outcome is HepaticOutcome.NONE:
+                found = _liver_check(True, f"{values}: docetaxel at full dose", "")
+        elif paclitaxel.outcome is HepaticOutcome.REDUCED:
+            assert paclitaxel.fraction is not None
+            found = _liver_check(True, f"{values}: paclitaxel dose × {paclitaxel.fraction:.4g}", "")
+        elif paclitaxel.outcome is HepaticOutcome.NONE:
+            found = _liver_check(True, f"{values}: paclitaxel at full dose", "")
+        self.checks[key] = found  # None: no check (cached too)
+        return found
 
     def _check(
         self,
@@ -275,10 +400,13 @@ class _Systemic:
                 self.d.flag(option, Flag.REVISIT_WHEN_HIV_CONTROLLED)
             return
         if eligibility.value is None:
-            written = option in ICI_OPTIONS and rule in _ICI_UNKNOWN_ROWS
-            self.d.set(
-                option, U, rule if written else BRANCHED, f"{reason}, but {eligibility.reason}"
-            )
+            if eligibility.rule in _EXPLICIT_UNKNOWN_RULES:
+                unknown_rule = eligibility.rule
+            elif option in ICI_OPTIONS and rule in _ICI_UNKNOWN_ROWS:
+                unknown_rule = rule
+            else:
+                unknown_rule = BRANCHED
+            self.d.set(option, U, unknown_rule, f"{reason}, but {eligibility.reason}")
             return
         flags = list(flags)
         if self.ctx.alternatives_only and self.ctx.rule:
@@ -325,8 +453,19 @@ class _Systemic:
         if pathway:  # metastatic disease: the §5 row that applied routed the case
             self.d.pathway = pathway
 
-    def taxane_hypersensitivity(self) -> None:
-        """5.1.hypersensitivity at first line: taxane regimens out, then by cisplatin."""
+    @property
+    def _taxanes_excluded_by_liver_only(self) -> bool:
+        """The taxane regimens are excluded by the liver tests, not by hypersensitivity."""
+        return self.f.has_condition(Condition.TAXANE_HYPERSENSITIVITY) is not True
+
+    def taxane_regimens_excluded(self) -> None:
+        """§5.1 "taxane regimens excluded" at first line: out, then by cisplatin eligibility.
+
+        Taxane hypersensitivity (rule ``5.2``, as in v2) or the hepatic exclusion (rule
+        ``5.1.hepatic``): cisplatin–fluorouracil is preferred if cisplatin-eligible,
+        otherwise the §5.3 rules apply (row 5.2f, "no platinum doublet possible", will
+        replace that hand-over).
+        """
         for option in (CP, CPR, DCF):
             # rejected by the taxane criterion
             self.offer(option, P, _HYPERSENSITIVITY, "first line")
@@ -338,12 +477,22 @@ class _Systemic:
             self._taxane_hypersensitive_ineligible()
 
     def _taxane_hypersensitive_eligible(self) -> None:
-        self.offer(CF, P, _HYPERSENSITIVITY, "taxane hypersensitivity: cisplatin–fluorouracil")
-        self.offer(TRIAL, A, _HYPERSENSITIVITY, "clinical trial")
-        self.d.set_many((PD1, NIVO_IPI), N, _HYPERSENSITIVITY, "not a first-line option")
+        if self._taxanes_excluded_by_liver_only:
+            reason = f"taxane regimens excluded by liver tests ({_liver_text(self.f)})"
+            rule = "5.1.hepatic"
+            self.offer(CF, P, rule, f"{reason}: cisplatin–fluorouracil")
+        else:
+            rule = _HYPERSENSITIVITY
+            self.offer(CF, P, rule, "taxane hypersensitivity: cisplatin–fluorouracil")
+        self.offer(TRIAL, A, rule, "clinical trial")
+        self.d.set_many((PD1, NIVO_IPI), N, rule, "not a first-line option")
 
     def _taxane_hypersensitive_ineligible(self) -> None:
-        self.d.set(CF, N, "5.1.cisplatin", "taxane hypersensitivity and not cisplatin-eligible")
+        if self._taxanes_excluded_by_liver_only:
+            cisplatin = self.cisplatin
+            self.d.set(CF, N, cisplatin.rule, f"not recommended: {cisplatin.reason}")
+        else:
+            self.d.set(CF, N, "5.1.cisplatin", "taxane hypersensitivity and not cisplatin-eligible")
         # Handed over to §5.3: its rows for a case that is not platinum-pretreated.
         self.table("5.3")
 
@@ -480,6 +629,7 @@ class _Systemic:
                 d.flag(option, Flag.OPTIMISE_ANTIRETROVIRAL_THERAPY, Flag.JOINT_HIV_ONCOLOGY_CARE)
             if info.contains_checkpoint_inhibitor:
                 self._approval_flags(option)
+        _v3_systemic_flags(d, f)
 
     def _approval_flags(self, option: OptionId) -> None:
         status = self._approval_status(option)
@@ -500,15 +650,110 @@ class _Systemic:
                 )
 
 
+def _v3_systemic_flags(d: Draft, f: Facts) -> None:
+    """The flags §5.1 and §10 add to offered or undetermined systemic options (v3).
+
+    Dose adjustments (dialysis, partial DPD deficiency, liver tests), chronic viral hepatitis,
+    a prior grade 2 immune-related adverse event and HIV with CD4 below the prophylaxis
+    threshold. No tier changes.
+    """
+    conditions = f.conditions or frozenset()
+    hepatitis = bool(conditions & {Condition.HEPATITIS_B_CHRONIC, Condition.HEPATITIS_C_VIRAEMIC})
+    moderate_irae = Condition.PRIOR_MODERATE_IMMUNE_RELATED_ADVERSE_EVENT in conditions
+    prophylaxis = opportunistic_infection_prophylaxis(f)
+    fraction, _ = f.fluorouracil_fraction
+    reduced_fluorouracil = fraction is not None and fraction < 1.0
+    planned = f.plan_adjustments is not None
+    if not (planned or prophylaxis or hepatitis or moderate_irae):
+        return  # nothing to add (every schema 1 case without HIV and CD4 < 200)
+    paclitaxel, docetaxel = f.paclitaxel_liver.outcome, f.docetaxel_liver.outcome
+    for option in SYSTEMIC_OPTIONS:
+        if d.options[option].tier not in _FLAGGED_TIERS:
+            continue
+        info = f.kb.regimens[str(option)]
+        drugs = {drug.drug for drug in info.default.drugs}
+        if info.contains_carboplatin and f.dialysis:
+            d.flag(option, Flag.DOSE_AFTER_DIALYSIS, Flag.VERIFY_CARBOPLATIN_DOSE_WITH_PHARMACY)
+        if "fluorouracil" in drugs and reduced_fluorouracil:
+            d.flag(option, Flag.DPD_REDUCED_STARTING_DOSE)
+        outcome = paclitaxel if "paclitaxel" in drugs else docetaxel
+        if info.contains_taxane:
+            if outcome is HepaticOutcome.REDUCED:
+                d.flag(option, Flag.HEPATIC_DOSE_REDUCTION)
+            elif outcome is HepaticOutcome.NOT_RECORDED and planned:
+                d.flag(option, Flag.CHECK_HEPATIC_FUNCTION)
+        if hepatitis:
+            d.flag(option, Flag.HEPATITIS_ANTIVIRAL_MANAGEMENT)
+            if info.contains_checkpoint_inhibitor:
+                d.flag(option, Flag.OUTSIDE_TRIAL_POPULATION)
+        if moderate_irae and info.contains_checkpoint_inhibitor:
+            d.flag(option, Flag.PRIOR_IRAE_CAUTION)
+        if prophylaxis:
+            d.flag(option, Flag.OPPORTUNISTIC_INFECTION_PROPHYLAXIS)
+
+
+def opportunistic_infection_prophylaxis(f: Facts) -> bool:
+    """HIV with CD4 below ``cd4_opportunistic_infection_prophylaxis`` (any viral load; §5.1)."""
+    cd4 = f.case.patient.hiv.cd4_count
+    limit = float(f.kb.thresholds.cd4_opportunistic_infection_prophylaxis.value)
+    return f.hiv_positive and cd4 is not None and cd4.canonical < limit
+
+
+#: Curative-dose radiotherapy options not recommended in pregnancy (fetal dose, §5.1).
+_FETAL_DOSE: Final = (
+    OptionId.GROIN_RADIOTHERAPY,
+    OptionId.REIRRADIATION,
+    OptionId.IORT,
+    OptionId.PRIMARY_CHEMORADIOTHERAPY,
+)
+#: Options that are not anticancer treatment (no ``individualised`` flag in pregnancy).
+_NOT_ANTICANCER: Final = frozenset(
+    {
+        OptionId.OBSERVE_AND_REASSESS,
+        OptionId.SURVEILLANCE,
+        OptionId.BIOPSY_AND_RESTAGE,
+        OptionId.BEST_SUPPORTIVE_CARE,
+    }
+)
+
+
+def patient_condition_modifiers(d: Draft, f: Facts) -> None:
+    """§5.1 modifiers on every route: pregnancy (rule ``5.1.pregnancy``), HIV prophylaxis.
+
+    Pregnancy: re-irradiation, groin radiotherapy, IORT and primary chemoradiotherapy not
+    recommended (fetal dose); every other offered or undetermined anticancer option carries
+    ``individualised`` (checkpoint inhibitors are rejected by their contraindication rule).
+    HIV with CD4 below the prophylaxis threshold: ``reirradiation`` carries
+    ``opportunistic_infection_prophylaxis`` (the systemic options get it with their flags).
+    """
+    if f.has_condition(Condition.PREGNANCY):
+        pregnant = criterion("not_pregnant", False, "pregnancy recorded")
+        for option, entry in d.options.items():
+            if entry.tier not in _FLAGGED_TIERS or option in _NOT_ANTICANCER:
+                continue
+            if option in _FETAL_DOSE:
+                d.set(
+                    option,
+                    N,
+                    "5.1.pregnancy",
+                    "not recommended: pregnancy (fetal radiation dose)",
+                    criteria=[pregnant],
+                )
+            else:
+                d.flag(option, Flag.INDIVIDUALISED)
+    if opportunistic_infection_prophylaxis(f) and d.tier(OptionId.REIRRADIATION) in _FLAGGED_TIERS:
+        d.flag(OptionId.REIRRADIATION, Flag.OPPORTUNISTIC_INFECTION_PROPHYLAXIS)
+
+
 #: The run whose table is being interpreted (the routines below act on it).
 _RUNNER: ContextVar[_Systemic] = ContextVar("systemic_runner")
 
 
-@routine("systemic_taxane_hypersensitivity")
-def _taxane_hypersensitivity_routine(d: Draft, f: Facts) -> None:
+@routine("systemic_taxane_regimens_excluded")
+def _taxane_regimens_excluded_routine(d: Draft, f: Facts) -> None:
     runner = _RUNNER.get()
     assert d is runner.d, "the §5.2 table never branches (each unknown has its row)"
-    runner.taxane_hypersensitivity()
+    runner.taxane_regimens_excluded()
 
 
 @routine("systemic_unused_chemotherapy")

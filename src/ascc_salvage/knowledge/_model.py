@@ -920,6 +920,7 @@ class Thresholds:
     docetaxel_hepatic_alp_limit: Threshold
     docetaxel_alp_missing: Threshold
     hepatic_values_missing: Threshold
+    cd4_opportunistic_infection_prophylaxis: Threshold
     reirradiation_limits: tuple[OrganLimit, ...]
     karnofsky_to_ecog: tuple[KarnofskyEcogRow, ...]
     karnofsky_to_ecog_note: str = ""

@@ -475,9 +475,12 @@ def _plan_defs() -> dict[str, JsonSchema]:
         }
         for rule, unit in DOSE_RULE_UNITS.items()
     ]
+    schema_1_basis = ("bsa", "bsa_formula", "creatinine_clearance", "weight_basis")
     basis = _object(
         "DoseBasis",
-        "What the doses were computed from (body surface area, creatinine clearance).",
+        "What the doses were computed from (body surface area, creatinine clearance); a plan "
+        "of a schema 2 case adds gfr_source, fluorouracil_fraction, paclitaxel_fraction and "
+        "hepatic_adjustment (clinical pathway §10).",
         {
             "bsa": _nullable(_quantity("m2")),
             "bsa_formula": _string_or_null(),
@@ -485,7 +488,12 @@ def _plan_defs() -> dict[str, JsonSchema]:
             "weight_basis": _string_or_null(),
             "creatinine_floor_applied": {"type": ["boolean", "null"]},
             "gfr_capped": {"type": ["boolean", "null"]},
+            "gfr_source": {"enum": ["cockcroft_gault", "measured", "dialysis", None]},
+            "fluorouracil_fraction": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+            "paclitaxel_fraction": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+            "hepatic_adjustment": {"enum": ["none", "reduced", None]},
         },
+        required=(*schema_1_basis, "creatinine_floor_applied", "gfr_capped"),
     )
     return {
         "DosePlan": _object(
