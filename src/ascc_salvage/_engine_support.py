@@ -36,7 +36,8 @@ def unsupported_fields(case: Case) -> tuple[str, ...]:
     >>> case = example("persistent_resectable").load()
     >>> unsupported_fields(case)
     ()
-    >>> patient = attrs.evolve(case.patient, conditions=("existing_colostomy",))
+    >>> from ascc_salvage.vocabulary import Condition
+    >>> patient = attrs.evolve(case.patient, conditions=(Condition.EXISTING_COLOSTOMY,))
     >>> unsupported_fields(attrs.evolve(case, patient=patient))
     ('patient.conditions[0]',)
     """
