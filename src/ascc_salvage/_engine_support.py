@@ -22,12 +22,15 @@ from ascc_salvage.case import Case, Patient
 from ascc_salvage.errors import UnsupportedCaseError
 from ascc_salvage.vocabulary import (
     SCHEMA_1_CONDITIONS,
-    SCHEMA_1_SITES,
+    Condition,
     OtherRegimen,
     RadiotherapyTechnique,
 )
 
 __all__ = ["check_supported", "unsupported_fields"]
+
+#: The conditions the engine reads: those of schema 1, and a stoma already present (§4).
+_READ_CONDITIONS: Final = frozenset((*SCHEMA_1_CONDITIONS, Condition.EXISTING_COLOSTOMY))
 
 #: CFS 6 with ``frail: true`` is what v2 reads; CFS 5 adds a flag and CFS ≥ 7 the ECOG ≥ 3
 #: override in v3 (clinical pathway §2.4).
@@ -60,23 +63,12 @@ def _unsupported(case: Case) -> Iterator[str]:
     crt = case.primary.chemoradiotherapy
     where = "primary.chemoradiotherapy"
     if crt is not None:
-        if crt.end_date > case.evaluation_date:
-            yield f"{where}.end_date"  # evaluation during CRT
         if crt.agents is not None:
             yield f"{where}.agents"
         if crt.phases:
             yield f"{where}.phases"
-    for i, assessment in enumerate(case.assessments):
-        if crt is not None and assessment.date < crt.end_date:
-            yield f"assessments[{i}].date"  # dated during CRT
-        if assessment.site_findings:
-            yield f"assessments[{i}].site_findings"
-    if case.disease is not None:
-        for j, site in enumerate(case.disease.sites):
-            if site.site not in SCHEMA_1_SITES:
-                yield f"disease.sites[{j}].site"
-        if case.disease.symptoms:
-            yield "disease.symptoms"
+    if case.disease is not None and case.disease.symptoms:
+        yield "disease.symptoms"
     for i, therapy in enumerate(case.prior_systemic_therapy):
         if therapy.regimen is OtherRegimen.OTHER:
             yield f"prior_systemic_therapy[{i}].regimen"
@@ -90,7 +82,7 @@ def _unsupported(case: Case) -> Iterator[str]:
 
 def _patient(patient: Patient) -> Iterator[str]:
     for i, condition in enumerate(patient.conditions or ()):
-        if condition not in SCHEMA_1_CONDITIONS:
+        if condition not in _READ_CONDITIONS:
             yield f"patient.conditions[{i}]"
     score = patient.dpyd_activity_score
     if score is not None and score < 2:

@@ -136,7 +136,6 @@ def test_the_engine_refuses_the_schema_2_example_naming_every_value() -> None:
         "patient.biomarkers.pd_l1",
         "primary.chemoradiotherapy.agents",
         "primary.chemoradiotherapy.phases",
-        "assessments[2].site_findings",
         "disease.symptoms",
         "prior_systemic_therapy[0].regimen",
         "facility.clinical_trial_available",
@@ -170,21 +169,30 @@ def test_each_patient_value_beyond_v2_is_refused_by_path(change: Any, path: str)
 
 def test_other_values_beyond_v2_are_refused_by_path() -> None:
     doc = _v2()
-    doc["evaluation_date"] = "2025-02-10"  # during CRT
-    doc["assessments"] = [{"date": "2025-01-20", "finding": "regressing", "biopsy": "not_done"}]
-    doc["disease"]["sites"][0]["site"] = "presacral"
     doc["prior_radiotherapy"] = [
         {"region": "other", "end_date": "2020-01-01", "dose": {"value": 34, "unit": "Gy"},
          "fractions": 1, "technique": "sabr"}
     ]  # fmt: skip
     doc["facility"]["reirradiation_expertise"] = False
     assert unsupported_fields(load_case(doc)) == (
-        "primary.chemoradiotherapy.end_date",
-        "assessments[0].date",
-        "disease.sites[0].site",
         "prior_radiotherapy[0].technique",
         "facility.reirradiation_expertise",
     )
+
+
+def test_during_crt_site_findings_new_sites_and_a_stoma_are_read() -> None:
+    """Pathway v3 §1, §2.1, §3 and §4 read these: the engine no longer refuses them."""
+    doc = _v2()
+    doc["evaluation_date"] = "2025-02-10"  # during CRT
+    doc["assessments"] = [
+        {"date": "2025-01-20", "finding": "regressing", "biopsy": "not_done",
+         "site_findings": [{"site": "anal_canal", "finding": "regressing", "biopsy": "not_done"}]}
+    ]  # fmt: skip
+    doc["disease"]["sites"][0]["site"] = "presacral"
+    doc["patient"]["conditions"] = ["existing_colostomy"]
+    case = load_case(doc)
+    assert unsupported_fields(case) == ()
+    assert recommend(case).disease_status == "too_early_to_assess"
 
 
 def test_values_that_restate_what_v2_reads_pass() -> None:

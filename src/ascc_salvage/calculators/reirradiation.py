@@ -285,10 +285,7 @@ def assess_floats(
         reasons.append("disease status unknown: re-irradiation needs recurrence after a response")
     elif not recurrent_after_complete_response:
         blocked = True
-        reasons.append(
-            "re-irradiation is for disease recurrent after a documented complete response, "
-            "not for persistent or progressive disease"
-        )
+        reasons.append("no documented complete response to the first course")
 
     # 5. Performance status.
     ecog_max = int(_kb.threshold("ecog_max_reirradiation", knowledge))
