@@ -614,18 +614,19 @@ def test_schema_1_documents_refuse_unsupported_values() -> None:
         schema_1_documents(unsupported=True)
 
 
-def test_p6_applies_to_schema_2_cases_only_for_now() -> None:
-    """A schema 1 case has no perineum site: an anal site after an APR is read as today."""
+def test_p6_applies_to_schema_1_cases_too() -> None:
+    """The engine reads post-APR sites (pathway v3 §3): an anal site after an APR is refused."""
     doc = example_document()
     doc["prior_salvage_surgery"] = [
         {"date": "2025-09-01", "procedure": "salvage_apr", "margin": "r0"}
     ]
     doc["evaluation_date"] = "2026-11-26"
-    case = load_case(doc)
-    assert case.schema_version == 1
     with pytest.raises(CaseValidationError) as info:
-        load_case(dump_case(case))
+        load_case(doc)
     assert paths_of(info.value) == ["disease.sites[0].site"]
+    doc["schema_version"] = 2
+    doc["disease"]["sites"][0]["site"] = "perineum"
+    assert load_case(doc).disease is not None
 
 
 def test_the_unsupported_error_pickles_with_its_fields() -> None:
