@@ -207,8 +207,11 @@ def active_cases(draw: st.DrawFn, **kwargs: Any) -> Case:
 
 
 def mixed_cases() -> st.SearchStrategy[Case]:
-    """Any generated case, or one steered into the active pathways."""
-    return st.one_of(cases(), active_cases())
+    """Any generated case, or one steered into the active pathways; either kind also with
+    per-site findings, post-APR sites and evaluations during CRT (pathway v3 §1, §2.1, §3)."""
+    return st.one_of(
+        cases(), active_cases(), cases(site_findings=True), active_cases(site_findings=True)
+    )
 
 
 def days_from_crt_start(case: Case, date: dt.date) -> int | None:

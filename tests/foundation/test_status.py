@@ -284,11 +284,14 @@ def test_next_assessment_date_is_crt_start_plus_182_days(case: Case) -> None:
     assert result.next_assessment_date == crt.start_date + dt.timedelta(days=182)
 
 
+@pytest.mark.parametrize("site_findings", [False, True], ids=["plain", "site_findings"])
 @pytest.mark.parametrize("status", list(DiseaseStatus), ids=str)
 @settings(max_examples=15)
 @given(data=st.data())
-def test_status_hints_produce_that_status(status: DiseaseStatus, data: st.DataObject) -> None:
-    case = data.draw(cases(status_hint=status))
+def test_status_hints_produce_that_status(
+    status: DiseaseStatus, site_findings: bool, data: st.DataObject
+) -> None:
+    case = data.draw(cases(status_hint=status, site_findings=site_findings))
     result = assess_status(case)
     assert result.status is status
     crt = case.primary.chemoradiotherapy
