@@ -312,7 +312,8 @@ def new_site_rule(case: Case, site: DiseaseSite) -> NewSiteRule | None:
 
     A site whose matching site finding at *L* is ``regressing``, ``stable`` or
     ``complete_response`` is never new by N2 or N3 (the clinician saw it and judged its
-    course). Local sites are new only by N1. Matching: :func:`_matches`.
+    course). Local sites are new only by N1. Matching: same ``site``, and the same
+    ``laterality`` and ``station`` when both record them.
     """
     items = case.assessments
     at_latest = [x.finding for x in items[-1].site_findings if _matches(x, site)] if items else []
