@@ -334,13 +334,11 @@ def new_site_rule(case: Case, site: DiseaseSite) -> NewSiteRule | None:
 
 
 def _new_sites(case: Case) -> tuple[tuple[int, NewSiteRule], ...]:
-    """Every ``disease.sites`` entry new by §2.1, with its rule."""
-    disease = case.disease
-    if disease is None:
-        return ()
+    """Every ``disease.sites`` entry new by §2.1, with its rule (``disease`` lists sites)."""
+    assert case.disease is not None
     return tuple(
         (index, rule)
-        for index, site in enumerate(disease.sites)
+        for index, site in enumerate(case.disease.sites)
         if (rule := new_site_rule(case, site)) is not None
     )
 
