@@ -20,8 +20,6 @@ from collections.abc import Iterator
 from ascc_salvage.case import Case, Patient
 from ascc_salvage.errors import UnsupportedCaseError
 from ascc_salvage.vocabulary import (
-    SCHEMA_1_SITES,
-    Condition,
     OtherRegimen,
 )
 
@@ -55,29 +53,14 @@ def _unsupported(case: Case) -> Iterator[str]:
     yield from _patient(case.patient)
     crt = case.primary.chemoradiotherapy
     where = "primary.chemoradiotherapy"
-    if crt is not None:
-        if crt.end_date > case.evaluation_date:
-            yield f"{where}.end_date"  # evaluation during CRT
-        if crt.agents is not None:
-            yield f"{where}.agents"
-    for i, assessment in enumerate(case.assessments):
-        if crt is not None and assessment.date < crt.end_date:
-            yield f"assessments[{i}].date"  # dated during CRT
-        if assessment.site_findings:
-            yield f"assessments[{i}].site_findings"
-    if case.disease is not None:
-        for j, site in enumerate(case.disease.sites):
-            if site.site not in SCHEMA_1_SITES:
-                yield f"disease.sites[{j}].site"
+    if crt is not None and crt.agents is not None:
+        yield f"{where}.agents"
     for i, therapy in enumerate(case.prior_systemic_therapy):
         if therapy.regimen is OtherRegimen.OTHER:
             yield f"prior_systemic_therapy[{i}].regimen"
 
 
 def _patient(patient: Patient) -> Iterator[str]:
-    for i, condition in enumerate(patient.conditions or ()):
-        if condition is Condition.EXISTING_COLOSTOMY:
-            yield f"patient.conditions[{i}]"
     markers = patient.biomarkers
     tests = markers.pd_l1
     if tests and not (

@@ -10,8 +10,7 @@ its own checks, so a document with a bad ECOG still has its dates compared.
 Rules of the plausibility table "impossible → validation error" (``case-format.md``) carry
 their number (P1–P18) in a comment. Field bounds (P2's 80 Gy and 60 fractions, P3's fraction
 count, P8's size and lesion limits) are declared on the fields in :mod:`ascc_salvage.case`.
-The rules apply to schema 1 and schema 2 documents alike, except P6 (an anal site after an
-APR), which applies to schema 2 cases only until the engine reads post-APR sites.
+The rules apply to schema 1 and schema 2 documents alike.
 """
 
 from __future__ import annotations
@@ -552,13 +551,10 @@ def _recurrence_specimens_follow_crt(case: model.Case) -> Iterator[Problem]:  # 
             )
 
 
-@rule(model.Case, "schema_version", "disease", "prior_salvage_surgery")
+@rule(model.Case, "disease", "prior_salvage_surgery")
 def _no_anus_after_apr(case: model.Case) -> Iterator[Problem]:  # P6
-    # Interim: schema 1 has no perineum site, so a schema 1 case records a perineal
-    # re-recurrence after APR at the anal site, and the engine (pathway v2, §4.6) reads it
-    # there. P6 applies to schema 1 cases when the engine reads post-APR sites (pathway v3).
-    if case.schema_version == 1:
-        return
+    # Both versions: the engine reads the post-APR sites (pathway v3 §3), so a schema 1
+    # case that recorded a perineal re-recurrence at the anal site is now rejected.
     if case.disease is None or not any(
         surgery.procedure in _ANUS_EXCISED_BY for surgery in case.prior_salvage_surgery
     ):

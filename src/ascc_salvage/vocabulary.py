@@ -510,6 +510,7 @@ class Flag(enum.StrEnum):
     CHECK_HEPATIC_FUNCTION = "check_hepatic_function"
     HEPATIC_DOSE_REDUCTION = "hepatic_dose_reduction"
     DOSE_AFTER_DIALYSIS = "dose_after_dialysis"
+    MANAGE_HSIL = "manage_hsil"
 
 
 class WarningCode(enum.StrEnum):
@@ -522,6 +523,7 @@ class WarningCode(enum.StrEnum):
     FINDING_CONTRADICTS_EXTENT = "finding_contradicts_extent"
     IMPLAUSIBLE_VALUE = "implausible_value"
     PREGNANCY = "pregnancy"
+    CRT_IN_PROGRESS = "crt_in_progress"
 
 
 class CriterionId(enum.StrEnum):
@@ -642,6 +644,34 @@ class CriterionId(enum.StrEnum):
         "no_previous_local_excision",
         "4.1a–b",
         "no earlier local excision at the site",
+    )
+    SIZE_AT_MOST_5_CM = (
+        "size_at_most_5_cm",
+        "4.1a2",
+        "the largest anal-margin lesion is at most {local_excision_alternative_max_size} "
+        "(local excision as an alternative)",
+    )
+    SIZE_AT_MOST_5_CM_KNOWN = (
+        "size_at_most_5_cm_known",
+        "4.1a2",
+        "the size of the anal-margin lesion is not recorded and decides the option "
+        "(always `unknown`)",
+    )
+    NOTHING_INVADED = (
+        "nothing_invaded",
+        "4.1a2",
+        "no invaded structure is recorded (local excision as an alternative)",
+    )
+    ISOLATED_PERINEAL_RECURRENCE = (
+        "isolated_perineal_recurrence",
+        "4.6",
+        "after an APR: a single perineal lesion of at most {perineal_excision_max_size}, "
+        "nothing invaded (wide local excision)",
+    )
+    ISOLATED_PERINEAL_RECURRENCE_KNOWN = (
+        "isolated_perineal_recurrence_known",
+        "4.6",
+        "the size of the perineal lesion is not recorded and decides the option (always `unknown`)",
     )
     ANAL_MARGIN_T1_N0_M0 = (
         "anal_margin_t1_n0_m0",

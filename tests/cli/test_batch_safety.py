@@ -157,11 +157,12 @@ def test_an_exception_on_one_line_is_recorded(tmp_path: Path, workers: str) -> N
     stderr = process.stderr.decode()
     assert process.returncode == 1, stderr
     assert "Traceback" not in stderr
-    assert "batch: 240 cases read, 200 valid, 20 invalid, 20 internal errors" in stderr
+    read, valid = 20 * (len(lines) + 2), 20 * len(lines)  # a failing and a broken line per block
+    assert f"batch: {read} cases read, {valid} valid, 20 invalid, 20 internal errors" in stderr
     assert "line 4: internal error (RuntimeError: injected failure)" in stderr
-    assert len(out.read_text(encoding="utf-8").splitlines()) == 200
+    assert len(out.read_text(encoding="utf-8").splitlines()) == valid
     records = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
     internal = [r for r in records if r["error"] == "internal"]
-    assert [r["line"] for r in internal] == [4 + 12 * i for i in range(20)]
+    assert [r["line"] for r in internal] == [4 + (len(lines) + 2) * i for i in range(20)]
     assert {r["message"] for r in internal} == {"RuntimeError: injected failure"}
     assert _listing(tmp_path) == ["cases.jsonl", "errors.jsonl", "out.jsonl"]

@@ -21,10 +21,14 @@ EXPECTED = {
     "complete_response": ("complete_clinical_response", ["surveillance"]),
     # §4.1 row d: local, resectable, fit, R0 -> salvage APR + perineal flap.
     "persistent_resectable": ("persistent", ["salvage_apr", "perineal_flap_reconstruction"]),
+    # §2.1 per-site upgrade -> §4.4 row b: the groin node progresses, the primary responded.
+    "mixed_response": ("progressive", ["inguinal_lymphadenectomy"]),
     # §4.4: isolated inguinal recurrence, resectable, fit, groin not irradiated.
     "groin_recurrence": ("recurrent", ["inguinal_lymphadenectomy", "groin_radiotherapy"]),
     # §4.2 -> §5.2: unresectable, ECOG 1, US (combination approved for inoperable recurrence).
     "unresectable": ("persistent", ["carboplatin_paclitaxel_retifanlimab"]),
+    # §4.6: perineal re-recurrence after a salvage APR -> the systemic pathway first.
+    "perineal_re_recurrence": ("recurrent", ["carboplatin_paclitaxel_retifanlimab"]),
     # §5.2: first line, ECOG 0-1, ICI allowed, combination approved in the US.
     "first_line_metastatic": ("recurrent", ["carboplatin_paclitaxel_retifanlimab"]),
     # §5.3: after platinum, ECOG 0-1, ICI allowed, CPS >= 1.
@@ -72,6 +76,19 @@ def test_alternatives_of_key_examples() -> None:
     assert str(margin.option("primary_chemoradiotherapy").tier) == "alternative"
     after_io = recommend(example("after_immunotherapy").load())
     assert str(after_io.option("anti_pd1_monotherapy").tier) == "not_recommended"
+
+
+def test_the_schema_2_examples_show_their_v3_rules() -> None:
+    mixed = recommend(example("mixed_response").load())
+    assert mixed.histologically_confirmed  # the groin node's cytology (a site biopsy)
+    assert mixed.warnings == ()  # the clinician recorded the mixed response: no contradiction
+    perineal = recommend(example("perineal_re_recurrence").load())
+    assert perineal.after_salvage_surgery
+    excision = perineal.option("local_excision")
+    assert (str(excision.tier), excision.rules) == ("alternative", ("4.6",))
+    reirradiation = perineal.option("reirradiation")
+    assert str(reirradiation.tier) == "not_recommended"
+    assert "no documented complete response" in reirradiation.rationale
 
 
 def test_unknown_example_suggests_names() -> None:

@@ -211,13 +211,17 @@ def active_cases(draw: st.DrawFn, **kwargs: Any) -> Case:
 
 
 def mixed_cases() -> st.SearchStrategy[Case]:
-    """Any generated case, or one steered into the active pathways.
-
-    Half of each also records the patient's preferences, clinical frailty scale and trial
-    availability (pathway v3 §2.3, §2.4, §5.6), so that every invariant is checked with them.
-    """
+    """Any generated case, or one steered into the active pathways; either kind also with
+    the patient's preferences, clinical frailty scale and trial availability (pathway v3 §2.3,
+    §2.4, §5.6), or with per-site findings, post-APR sites and evaluations during CRT (§1,
+    §2.1, §3), so that every invariant is checked with them."""
     return st.one_of(
-        cases(), active_cases(), cases(preferences=True), active_cases(preferences=True)
+        cases(),
+        active_cases(),
+        cases(preferences=True),
+        active_cases(preferences=True),
+        cases(site_findings=True),
+        active_cases(site_findings=True),
     )
 
 

@@ -25,6 +25,9 @@ def _progression_then_apr(*later: dict[str, Any], disease: bool = True) -> dict[
     ]
     if not disease:
         document["disease"] = None
+    else:  # the anus was excised (P6): the disease is in the perineal scar (schema 2)
+        document["schema_version"] = 2
+        document["disease"]["sites"][0]["site"] = "perineum"
     return document
 
 

@@ -229,6 +229,22 @@ def test_the_26_week_response_is_assessed_by_status(name: str, value: bool | Non
     assert CONDITIONS["response_assessed_at_26_weeks"].evaluate(_facts(name)).value is value
 
 
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("v3_4.1_a2_margin_recurrence_3cm.json", True),
+        ("s4_1a_not_met_margin_6cm.json", False),
+        ("v3_4.6_perineal_size_not_recorded.json", None),
+    ],
+)
+def test_the_row_a2_size_is_three_valued(name: str, value: bool | None) -> None:
+    """Row a2 reads ``size_at_most_5_cm`` only once the 2 cm test is known, so its unknown
+    value is reached only here (a missing size matches the rows written for it first)."""
+    result = CONDITIONS["size_at_most_5_cm"].evaluate(_facts(name))
+    assert result.value is value
+    assert result.missing == (() if value is not None else ("disease.sites.size",))
+
+
 def _engine_case(name: str) -> Case:
     return load_case(json.dumps(json.loads((CASES_DIR / f"{name}.json").read_text())["case"]))
 

@@ -105,6 +105,7 @@ SCHEMA_2_KEYS: dict[str, dict[str, Any]] = {
         "phases": [],
     },
     "assessment": {"site_findings": []},
+    "site_finding": {"laterality": None, "station": None},
     "site": {"station": None},
     "disease": {"all_lesions_locally_treatable": None, "symptoms": None},
     "systemic": {"platinum_end_date": None, "agents": None, "cycles": None, "best_response": None},
@@ -121,7 +122,10 @@ def _complete(obj: dict[str, Any], kind: str) -> dict[str, Any]:
 
 
 def schema_2_document(document: dict[str, Any]) -> dict[str, Any]:
-    """The schema 2 equivalent of a schema 1 *document*, as ``dump_case`` writes it."""
+    """The schema 2 equivalent of a schema 1 *document*, as ``dump_case`` writes it.
+
+    A schema 2 *document* comes back with its omitted optional keys at their defaults.
+    """
     doc = copy.deepcopy(document)
     doc["schema_version"] = 2
     patient = _complete(doc["patient"], "patient")
@@ -135,6 +139,8 @@ def schema_2_document(document: dict[str, Any]) -> dict[str, Any]:
     if crt is not None:
         doc["primary"]["chemoradiotherapy"] = _complete(crt, "chemoradiotherapy")
     doc["assessments"] = [_complete(a, "assessment") for a in doc["assessments"]]
+    for item in doc["assessments"]:
+        item["site_findings"] = [_complete(x, "site_finding") for x in item["site_findings"]]
     if doc["disease"] is not None:
         disease = _complete(doc["disease"], "disease")
         disease["sites"] = [_complete(s, "site") for s in disease["sites"]]

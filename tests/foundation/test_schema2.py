@@ -132,7 +132,6 @@ def test_the_engine_refuses_the_schema_2_example_naming_every_value() -> None:
     assert info.value.fields == (
         "patient.biomarkers.pd_l1",
         "primary.chemoradiotherapy.agents",
-        "assessments[2].site_findings",
         "prior_systemic_therapy[0].regimen",
     )
     assert "patient.biomarkers.pd_l1" in str(info.value)
@@ -141,7 +140,6 @@ def test_the_engine_refuses_the_schema_2_example_naming_every_value() -> None:
 @pytest.mark.parametrize(
     ("change", "path"),
     [
-        (lambda p: p.update(conditions=["existing_colostomy"]), "patient.conditions[0]"),
         (lambda p: p["biomarkers"].update(mmr_msi="pmmr_and_mss"), "patient.biomarkers.mmr_msi"),
         (lambda p: p["biomarkers"].update(tmb_mut_per_mb=3), "patient.biomarkers.tmb_mut_per_mb"),
     ],
@@ -154,19 +152,27 @@ def test_each_patient_value_beyond_v2_is_refused_by_path(change: Any, path: str)
 
 def test_other_values_beyond_v2_are_refused_by_path() -> None:
     doc = _v2()
-    doc["evaluation_date"] = "2025-02-10"  # during CRT
-    doc["assessments"] = [{"date": "2025-01-20", "finding": "regressing", "biopsy": "not_done"}]
-    doc["disease"]["sites"][0]["site"] = "presacral"
     doc["prior_radiotherapy"] = [
         {"region": "other", "end_date": "2020-01-01", "dose": {"value": 34, "unit": "Gy"},
          "fractions": 1, "technique": "sabr"}
     ]  # fmt: skip
     doc["facility"]["reirradiation_expertise"] = False  # read by §6 (pathway v3)
-    assert unsupported_fields(load_case(doc)) == (
-        "primary.chemoradiotherapy.end_date",
-        "assessments[0].date",
-        "disease.sites[0].site",
-    )
+    assert unsupported_fields(load_case(doc)) == ()
+
+
+def test_during_crt_site_findings_new_sites_and_a_stoma_are_read() -> None:
+    """Pathway v3 §1, §2.1, §3 and §4 read these: the engine no longer refuses them."""
+    doc = _v2()
+    doc["evaluation_date"] = "2025-02-10"  # during CRT
+    doc["assessments"] = [
+        {"date": "2025-01-20", "finding": "regressing", "biopsy": "not_done",
+         "site_findings": [{"site": "anal_canal", "finding": "regressing", "biopsy": "not_done"}]}
+    ]  # fmt: skip
+    doc["disease"]["sites"][0]["site"] = "presacral"
+    doc["patient"]["conditions"] = ["existing_colostomy"]
+    case = load_case(doc)
+    assert unsupported_fields(case) == ()
+    assert recommend(case).disease_status == "too_early_to_assess"
 
 
 def test_values_that_restate_what_v2_reads_pass() -> None:
@@ -606,18 +612,19 @@ def test_schema_1_documents_refuse_unsupported_values() -> None:
         schema_1_documents(unsupported=True)
 
 
-def test_p6_applies_to_schema_2_cases_only_for_now() -> None:
-    """A schema 1 case has no perineum site: an anal site after an APR is read as today."""
+def test_p6_applies_to_schema_1_cases_too() -> None:
+    """The engine reads post-APR sites (pathway v3 §3): an anal site after an APR is refused."""
     doc = example_document()
     doc["prior_salvage_surgery"] = [
         {"date": "2025-09-01", "procedure": "salvage_apr", "margin": "r0"}
     ]
     doc["evaluation_date"] = "2026-11-26"
-    case = load_case(doc)
-    assert case.schema_version == 1
     with pytest.raises(CaseValidationError) as info:
-        load_case(dump_case(case))
+        load_case(doc)
     assert paths_of(info.value) == ["disease.sites[0].site"]
+    doc["schema_version"] = 2
+    doc["disease"]["sites"][0]["site"] = "perineum"
+    assert load_case(doc).disease is not None
 
 
 def test_the_unsupported_error_pickles_with_its_fields() -> None:

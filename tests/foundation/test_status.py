@@ -122,8 +122,15 @@ def test_a_residuum_counts_as_persistent_from_day_182(
         assert result.status is DiseaseStatus.ASSESSMENT_DUE
     assert result.histologically_confirmed is (biopsy == "positive")
     assert result.weeks_from_crt_start == round(found_day / 7, 1)
-    if result.status is not DiseaseStatus.TOO_EARLY_TO_ASSESS:
+    if result.status is not DiseaseStatus.TOO_EARLY_TO_ASSESS and not result.regression_window:
         assert result.next_assessment_date is None
+    # §2.2: regressing and biopsy-positive after week 26, soon after the end of CRT.
+    crt = case.primary.chemoradiotherapy
+    assert crt is not None
+    within = case.evaluation_date <= crt.end_date + dt.timedelta(days=183)
+    assert result.regression_window is (
+        found_day >= 182 and finding == "regressing" and biopsy == "positive" and within
+    )
 
 
 def test_day_181_then_182_pinned() -> None:
@@ -277,19 +284,22 @@ def test_next_assessment_date_is_crt_start_plus_182_days(case: Case) -> None:
     assert result.next_assessment_date == crt.start_date + dt.timedelta(days=182)
 
 
+@pytest.mark.parametrize("site_findings", [False, True], ids=["plain", "site_findings"])
 @pytest.mark.parametrize("status", list(DiseaseStatus), ids=str)
 @settings(max_examples=15)
 @given(data=st.data())
-def test_status_hints_produce_that_status(status: DiseaseStatus, data: st.DataObject) -> None:
-    case = data.draw(cases(status_hint=status))
+def test_status_hints_produce_that_status(
+    status: DiseaseStatus, site_findings: bool, data: st.DataObject
+) -> None:
+    case = data.draw(cases(status_hint=status, site_findings=site_findings))
     result = assess_status(case)
     assert result.status is status
     crt = case.primary.chemoradiotherapy
     if status is DiseaseStatus.TOO_EARLY_TO_ASSESS:
         assert crt is not None
         assert result.next_assessment_date == crt.start_date + dt.timedelta(days=182)
-    else:
-        assert result.next_assessment_date is None
+    elif status is not DiseaseStatus.PERSISTENT or not result.regression_window:
+        assert result.next_assessment_date is None  # set for persistent only inside §2.2
     if crt is not None and case.assessments:
         days = (case.assessments[-1].date - crt.start_date).days
         assert result.weeks_from_crt_start == round(days / 7, 1)
@@ -308,8 +318,9 @@ def test_status_is_total_and_consistent(case: Case) -> None:
         case.primary.chemoradiotherapy is None
     )
     assert (result.next_assessment_date is not None) is (
-        result.status is DiseaseStatus.TOO_EARLY_TO_ASSESS
+        result.status is DiseaseStatus.TOO_EARLY_TO_ASSESS or result.regression_window
     )
+    assert not result.regression_window or result.status is DiseaseStatus.PERSISTENT
 
 
 # --- the extent cross-check (§2.1) -----------------------------------------------------------

@@ -9,6 +9,7 @@ import json
 from importlib import resources
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -487,7 +488,11 @@ def test_every_bundled_example_round_trips_and_validates(name: str) -> None:
     if case.primary.chemoradiotherapy is None:
         base_doc["primary"]["chemoradiotherapy"] = None
     back, _ = case_from_bundle(bundle, evaluation_date=case.evaluation_date, base=base_doc)
-    assert normalised(back) == normalised(case)
+    # The mCODE mapping carries no per-site findings (schema 2): they are compared without.
+    without = attrs.evolve(
+        case, assessments=tuple(attrs.evolve(a, site_findings=()) for a in case.assessments)
+    )
+    assert normalised(back) == normalised(without)
 
 
 @given(cases(full_inputs=True))

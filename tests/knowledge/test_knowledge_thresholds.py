@@ -11,6 +11,8 @@ from ascc_salvage.knowledge import KarnofskyEcogRow, Threshold, Thresholds
 # name: (value, unit, policy)
 EXPECTED = {
     "assessment_window_days": (182, "d", False),
+    "regression_window_after_crt_end_days": (183, "d", False),
+    "regression_reassessment_interval_days": (42, "d", True),
     "ecog_best_supportive_care_min": (3, "", True),
     "karnofsky_best_supportive_care_max": (40, "", True),
     "cfs_best_supportive_care_min": (7, "", True),
@@ -41,6 +43,8 @@ EXPECTED = {
     "reirradiation_dose_per_fraction": (1.5, "Gy", False),
     "groin_reirradiation_min_interval_months": (12, "mo", True),
     "local_excision_max_size": (2, "cm", False),
+    "local_excision_alternative_max_size": (5, "cm", True),
+    "perineal_excision_max_size": (3, "cm", True),
     "iort_nerve_tolerance_dose": (15, "Gy", True),
     "plausible_cd4_min_without_hiv": (200, "cells/uL", True),
     "plausible_crt_dose_min": (30, "Gy", True),

@@ -23,7 +23,13 @@ def data_copy(tmp_path: pathlib.Path) -> pathlib.Path:
 
 def test_the_bundled_sets_load_with_descriptions() -> None:
     sets = bundled().site_sets
-    assert sets.local_sites == {Site.ANAL_CANAL, Site.ANAL_MARGIN}
+    assert sets.local_sites == {
+        Site.ANAL_CANAL,
+        Site.ANAL_MARGIN,
+        Site.PERINEUM,
+        Site.ISCHIORECTAL_FOSSA,
+        Site.PRESACRAL,
+    }
     assert InvadedStructure.PELVIC_SIDEWALL in sets.presumed_unresectable
     assert set(sets.descriptions) == set(SITE_SET_TYPES)
     for name, kind in SITE_SET_TYPES.items():

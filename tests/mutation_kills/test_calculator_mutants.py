@@ -140,7 +140,7 @@ def test_every_reason_is_a_sentence(overrides: dict[str, Any]) -> None:
 def test_blocked_reasons_name_status_and_ecog() -> None:
     result = screen(recurrent_after_complete_response=False, ecog=3)
     assert result.verdict is NOT_FEASIBLE
-    assert any("no documented complete response" in r for r in result.reasons)  # §6.1 (v3)
+    assert "no documented complete response to the first course" in result.reasons
     assert result.rule == "6.1"
     assert "ECOG 3 is above 2" in result.reasons
     unknown = screen(recurrent_after_complete_response=None, ecog=None)

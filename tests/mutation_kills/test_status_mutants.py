@@ -36,6 +36,9 @@ def _case(
     ]
     if not disease:
         document["disease"] = None
+    elif any(procedure in ("salvage_apr", "extended_resection") for _, procedure in surgery):
+        document["schema_version"] = 2  # the anus was excised (P6): the perineal scar
+        document["disease"]["sites"][0]["site"] = "perineum"
     return load_case(document)
 
 

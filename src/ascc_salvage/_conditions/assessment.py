@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from ascc_salvage._conditions import ConditionSpec, ConditionValue, declare_conditions
-from ascc_salvage.vocabulary import DiseaseStatus
+from ascc_salvage.vocabulary import Biopsy, DiseaseStatus
 
 if TYPE_CHECKING:  # pragma: no cover - typing only (the engine imports this package)
     from ascc_salvage.engine._facts import Facts
@@ -48,10 +48,24 @@ def _status(*statuses: DiseaseStatus, text: str) -> Any:
 def _response_assessed(f: Facts) -> ConditionValue:
     status = f.status.status
     if status is S.ASSESSMENT_DUE:
-        return ConditionValue(None, "the 26-week response is not yet assessed", ("assessments",))
+        due = f.status.assessment_due_from
+        return ConditionValue(
+            None,
+            "the 26-week response is not yet assessed: record an assessment dated on or after "
+            + ("the end of the calendar" if due is None else due.isoformat()),
+            ("assessments",),
+        )
     if status is S.TOO_EARLY_TO_ASSESS:
         return ConditionValue(False, "before week 26: the response is not yet assessable")
     return ConditionValue(True, f"status {status}")
+
+
+def _hsil_only_biopsy(f: Facts) -> ConditionValue:
+    status = f.status
+    hsil = status.status is S.EQUIVOCAL and status.deciding_biopsy is Biopsy.HSIL_ONLY
+    return ConditionValue(
+        hsil, "HSIL only on biopsy" if hsil else f"deciding biopsy {status.deciding_biopsy}"
+    )
 
 
 def _poor_performance_status(f: Facts) -> ConditionValue:
@@ -116,6 +130,14 @@ declare_conditions(
         ("assessments",),
         True,
         _response_assessed,
+    ),
+    ConditionSpec(
+        "hsil_only_biopsy",
+        "Status equivocal and the deciding biopsy (of the latest assessment, site biopsies "
+        "included) shows HSIL only: no invasive carcinoma.",
+        ("assessments",),
+        False,
+        _hsil_only_biopsy,
     ),
     ConditionSpec(
         "poor_performance_status",

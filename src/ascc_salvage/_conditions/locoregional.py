@@ -28,6 +28,8 @@ if TYPE_CHECKING:  # pragma: no cover - typing only (the engine imports this pac
 
 # Enum members bound once: attribute access on an enum class is slow on the hot path.
 _ANAL_MARGIN: Final = Site.ANAL_MARGIN
+_PERINEUM: Final = Site.PERINEUM
+_PRESACRAL: Final = Site.PRESACRAL
 _FEMORAL: Final = InvadedStructure.FEMORAL_VESSELS
 _SPHINCTER: Final = InvadedStructure.SPHINCTER
 _PERSISTENT: Final = DiseaseStatus.PERSISTENT
@@ -64,7 +66,9 @@ def _threshold(f: Facts, name: str) -> str:
 
 
 _RE_RECURRENCE: Final = _pair("local or pelvic nodal disease after a salvage resection")
-_LOCAL: Final = _pair("anal canal or anal margin disease")
+_LOCAL: Final = _pair(
+    "local disease (anal canal or margin, perineum, ischiorectal fossa, presacral)"
+)
 _ISOLATED_INGUINAL: Final = _pair("inguinal nodes, with pelvic nodes at most external iliac")
 
 
@@ -183,6 +187,52 @@ def _size_at_most_2_cm(f: Facts) -> ConditionValue:
     return ConditionValue(size <= limit, f"largest size {size:g} cm (limit {limit_text})")
 
 
+def _size_at_most_5_cm(f: Facts) -> ConditionValue:
+    size = f.largest_local_size_cm
+    if size is None:
+        return ConditionValue(
+            None, "size of the anal-margin lesion not recorded", ("disease.sites.size",)
+        )
+    limit = float(f.kb.thresholds.local_excision_alternative_max_size.value)
+    limit_text = _threshold(f, "local_excision_alternative_max_size")
+    return ConditionValue(size <= limit, f"largest size {size:g} cm (limit {limit_text})")
+
+
+_NOTHING_INVADED: Final = _pair("no invaded structure recorded", "invaded structures recorded")
+
+
+def _nothing_invaded(f: Facts) -> ConditionValue:
+    return _NOTHING_INVADED[not f.invaded]
+
+
+_PRESACRAL_VALUE: Final = _pair("presacral disease")
+
+
+def _presacral_disease(f: Facts) -> ConditionValue:
+    return _PRESACRAL_VALUE[any(s.site is _PRESACRAL for s in f.sites)]
+
+
+def _isolated_perineal_recurrence(f: Facts) -> ConditionValue:
+    sites = f.sites
+    if not sites or any(s.site is not _PERINEUM for s in sites):
+        return ConditionValue(False, "disease beyond the perineum")
+    lesions = sum(s.lesions for s in sites)
+    if lesions != 1:
+        return ConditionValue(False, f"{lesions} perineal lesions (one allowed)")
+    if f.invaded:
+        return ConditionValue(False, "invaded structures recorded")
+    size = f.largest_local_size_cm
+    if size is None:
+        return ConditionValue(
+            None, "size of the perineal lesion not recorded", ("disease.sites.size",)
+        )
+    limit = float(f.kb.thresholds.perineal_excision_max_size.value)
+    limit_text = _threshold(f, "perineal_excision_max_size")
+    return ConditionValue(
+        size <= limit, f"a single perineal lesion of {size:g} cm (limit {limit_text})"
+    )
+
+
 _SPHINCTER_FREE: Final = _pair("sphincter not invaded", "sphincter invasion recorded")
 
 
@@ -270,7 +320,8 @@ declare_conditions(
     ),
     ConditionSpec(
         "local_disease",
-        "Disease at the anal canal or anal margin.",
+        "Local disease: anal canal or margin, perineum, ischiorectal fossa or presacral "
+        "(clinical pathway §3).",
         ("disease.sites",),
         False,
         _local_disease,
@@ -370,6 +421,37 @@ declare_conditions(
         False,
         _sphincter_invasion_not_recorded,
         criterion="sphincter_not_invaded",
+    ),
+    ConditionSpec(
+        "size_at_most_5_cm",
+        "The largest local lesion is at most ``local_excision_alternative_max_size`` (row "
+        "a2); unknown when a local size is not recorded.",
+        ("disease.sites.size",),
+        True,
+        _size_at_most_5_cm,
+    ),
+    ConditionSpec(
+        "nothing_invaded",
+        "No invaded structure is recorded (row a2).",
+        ("disease.invaded_structures",),
+        False,
+        _nothing_invaded,
+    ),
+    ConditionSpec(
+        "presacral_disease",
+        "A presacral site is listed (without a prior APR it needs an extended resection).",
+        ("disease.sites",),
+        False,
+        _presacral_disease,
+    ),
+    ConditionSpec(
+        "isolated_perineal_recurrence",
+        "Every site is perineal, one lesion in total, nothing invaded, and the lesion is at "
+        "most ``perineal_excision_max_size`` (§4.6 wide local excision); unknown when its "
+        "size is not recorded.",
+        ("disease.sites", "disease.invaded_structures", "disease.sites.size"),
+        True,
+        _isolated_perineal_recurrence,
     ),
     ConditionSpec(
         "expected_margin_r0",

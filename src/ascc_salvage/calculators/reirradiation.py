@@ -384,7 +384,8 @@ def assess_floats(
         )
     else:
         last_end = max(c[1] for c in same_region)
-        interval = calendar_months_between(last_end, evaluation_date)
+        # A course still running at the evaluation date (during CRT, §1) is 0 months ago.
+        interval = calendar_months_between(min(last_end, evaluation_date), evaluation_date)
         minimum = int(_kb.threshold("reirradiation_min_interval_months", knowledge))
         if region is RadiotherapyRegion.GROIN:
             groin_minimum = int(_kb.threshold("groin_reirradiation_min_interval_months", knowledge))

@@ -37,7 +37,12 @@ from ascc_salvage.calculators.dose_plan import (
 )
 from ascc_salvage.calculators.reirradiation import ReirradiationAssessment
 from ascc_salvage.case import SCHEMA_VERSION, Case
-from ascc_salvage.engine._assessment import confirmation_gate, extent_cross_check, route_by_status
+from ascc_salvage.engine._assessment import (
+    confirmation_gate,
+    crt_in_progress,
+    extent_cross_check,
+    route_by_status,
+)
 from ascc_salvage.engine._draft import ALL_OPTIONS, CATALOGUE_INDEX, TIER_ORDER, Draft, merge
 from ascc_salvage.engine._facts import Facts, derive_facts, ecog_from_karnofsky
 from ascc_salvage.engine._inputs import ROUTING_INPUTS, UnknownInput
@@ -133,7 +138,7 @@ def recommend(case: Case, *, knowledge: KnowledgeBase | None = None) -> Result:
             "knowledge must be a KnowledgeBase from ascc_salvage.knowledge.load, not "
             f"{type(knowledge).__name__}"
         )
-    check_supported(case)  # pathway v2 must not silently ignore a schema 2 value
+    check_supported(case)  # the engine must not silently ignore a schema 2 value
     status = assess_status(case, knowledge=kb)
     facts = derive_facts(case, status, kb)
     draft = _evaluate(facts)
@@ -452,6 +457,7 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
     if offered and case.primary.chemoradiotherapy is not None and palliative.rule != "5.7":
         palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
     extent_cross_check(d, f)
+    crt_in_progress(d, f)
     _warnings(case, f, d)
     plans = _plans(case, d, kb, f.plan_adjustments)
 

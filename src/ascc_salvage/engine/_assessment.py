@@ -15,6 +15,7 @@ from typing import Final
 from ascc_salvage.engine._draft import Draft, criterion
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.engine._rules import run_table
+from ascc_salvage.knowledge import threshold_text
 from ascc_salvage.status import ExtentEffect, NewSiteRule
 from ascc_salvage.vocabulary import (
     SYSTEMIC_OPTIONS,
@@ -61,7 +62,48 @@ def route_by_status(d: Draft, f: Facts) -> bool:
     if status in _ACTIVE:
         for option in (Opt.OBSERVE_AND_REASSESS, Opt.SURVEILLANCE):
             d.set(option, N, "0.default", f"{status} disease needs a decision now")
-    return run_table(d, f, "2")
+    applied = run_table(d, f, "2")
+    if f.status.regression_window and not (
+        f.case.patient.declines_active_treatment is True or f.ongoing_line
+    ):
+        _regressing_after_week_26(d, f)
+    return applied
+
+
+def _regressing_after_week_26(d: Draft, f: Facts) -> None:
+    """§2.2: persistent disease still regressing after week 26, within 183 days of CRT end.
+
+    The route of §3–7 applies unchanged (salvage stays preferred); ``observe_and_reassess``
+    becomes an alternative, a shared decision. The ECOG ≥ 3 override does not name it, so it
+    stays an alternative there; a patient who declines active treatment, or an ongoing
+    systemic line (``observe_and_reassess`` preferred), keeps the override's tier.
+    """
+    next_date = f.status.next_assessment_date
+    assert next_date is not None
+    d.set(
+        Opt.OBSERVE_AND_REASSESS,
+        A,
+        "2.2",
+        "still regressing after week 26 and within "
+        + threshold_text("regression_window_after_crt_end_days", f.kb)
+        + f" of the end of chemoradiotherapy: reassess on {next_date.isoformat()} "
+        "[ACT2_TIMING_2017, NCCN_2025]",
+        [Flag.SHARED_DECISION],
+    )
+
+
+def crt_in_progress(d: Draft, f: Facts) -> None:
+    """§1: warn when the evaluation date is before the end of chemoradiotherapy."""
+    crt = f.case.primary.chemoradiotherapy
+    if crt is None or not f.status.crt_in_progress:
+        return
+    d.warn_from(
+        f.kb,
+        WarningCode.CRT_IN_PROGRESS,
+        ("evaluation_date", "primary.chemoradiotherapy.end_date"),
+        evaluation_date=f.case.evaluation_date.isoformat(),
+        end_date=crt.end_date.isoformat(),
+    )
 
 
 def confirmation_gate(d: Draft, f: Facts) -> None:
@@ -116,6 +158,7 @@ def confirmation_gate(d: Draft, f: Facts) -> None:
 
 
 _NEW_BECAUSE: Final = {
+    NewSiteRule.N1: "recorded new at the latest assessment",
     NewSiteRule.N2: "distant, stage M0 at diagnosis",
     NewSiteRule.N3: "regional node, stage N0 at diagnosis",
 }

@@ -135,6 +135,14 @@ class Facts:
         return None if self.conditions is None else bool(self.conditions & conditions)
 
     @property
+    def colostomy_consent_assumed(self) -> bool:
+        """Consent to a colostomy not recorded, counted as given: a stoma is present (§4)."""
+        patient = self.case.patient
+        return patient.accepts_permanent_colostomy is None and (
+            Condition.EXISTING_COLOSTOMY in (patient.conditions or ())
+        )
+
+    @property
     def hiv_positive(self) -> bool:
         """HIV status positive."""
         return self.case.patient.hiv.status is HivStatus.POSITIVE
@@ -469,6 +477,11 @@ def derive_facts(
         ecog = ecog_from_karnofsky(patient.karnofsky, kb)
     disease = case.disease
     crt = case.primary.chemoradiotherapy
+    accepts_colostomy = patient.accepts_permanent_colostomy
+    if accepts_colostomy is None and Condition.EXISTING_COLOSTOMY in (patient.conditions or ()):
+        # §4 (v3): with a stoma already present, the APR's colostomy is not a new stoma: an
+        # unrecorded consent counts as accepted (the resection is flagged to revisit it).
+        accepts_colostomy = True
     return Facts(
         case=case,
         status=status,
@@ -476,7 +489,7 @@ def derive_facts(
         fit_for_major_surgery=patient.fit_for_major_surgery,
         resectable=None if disease is None else disease.resectable,
         expected_margin=None if disease is None else disease.expected_margin,
-        accepts_colostomy=patient.accepts_permanent_colostomy,
+        accepts_colostomy=accepts_colostomy,
         groins_irradiated=None if crt is None else groin_irradiated(case),
         kb=kb,
     )

@@ -170,6 +170,10 @@ def _groin_and_colostomy(d: Draft, f: Facts, resections: tuple[OptionId, ...]) -
         _groin_modifier(d, f)
     if not require(f, "accepts_colostomy"):
         _declined_colostomy(d, f, resections)
+    elif f.colostomy_consent_assumed:
+        # §4 (v3): an existing colostomy; the consent to keep it permanently is not recorded.
+        for option in resections:
+            d.flag(option, Flag.REVISIT_PATIENT_DECISION)
 
 
 def _groin_modifier(d: Draft, f: Facts) -> None:

@@ -865,6 +865,8 @@ class Thresholds:
     """
 
     assessment_window_days: Threshold
+    regression_window_after_crt_end_days: Threshold
+    regression_reassessment_interval_days: Threshold
     ecog_best_supportive_care_min: Threshold
     karnofsky_best_supportive_care_max: Threshold
     cfs_best_supportive_care_min: Threshold
@@ -895,6 +897,8 @@ class Thresholds:
     reirradiation_dose_per_fraction: Threshold
     groin_reirradiation_min_interval_months: Threshold
     local_excision_max_size: Threshold
+    local_excision_alternative_max_size: Threshold
+    perineal_excision_max_size: Threshold
     iort_nerve_tolerance_dose: Threshold
     plausible_cd4_min_without_hiv: Threshold
     plausible_crt_dose_min: Threshold

@@ -915,9 +915,19 @@ _Timeline = tuple[dt.date, list[Assessment], list[PriorSalvageSurgery]]
 
 
 @st.composite
-def _free_timeline(draw: st.DrawFn, crt: Chemoradiotherapy | None) -> _Timeline:
-    """Any valid timeline: (evaluation date, assessments, surgeries)."""
-    first = crt.end_date if crt is not None else draw(case_dates(max_value=dt.date(2055, 1, 1)))
+def _free_timeline(
+    draw: st.DrawFn, crt: Chemoradiotherapy | None, *, during_crt: bool = False
+) -> _Timeline:
+    """Any valid timeline: (evaluation date, assessments, surgeries).
+
+    With *during_crt*, assessments (and the evaluation date) may also fall during CRT.
+    """
+    if crt is None:
+        first = draw(case_dates(max_value=dt.date(2055, 1, 1)))
+    elif during_crt and draw(st.booleans()):
+        first = crt.start_date
+    else:
+        first = crt.end_date
     evaluation = first + dt.timedelta(
         days=draw(st.integers(0, 2500) | st.sampled_from((180, 181, 182, 183)))
     )
@@ -1067,6 +1077,7 @@ def cases(
     calendar: tuple[dt.date, dt.date] | None = None,
     unsupported: bool = False,
     preferences: bool = False,
+    site_findings: bool = False,
 ) -> SearchStrategy[Case]:
     """Whole valid schema 2 cases, optionally steered to one disease status.
 
@@ -1109,12 +1120,21 @@ def cases(
         preferences: Also draw the patient's preferences and clinical frailty scale and the
             trial availability (clinical pathway v3 §2.3, §2.4, §5.6): values the engine
             honours (ignored for the patient when *patient* is given).
+        site_findings: Also draw the schema 2 facts of the extent that the engine reads
+            (clinical pathway v3 §1, §2.1, §3): zero to three site findings per assessment,
+            most of them at a listed disease site (same site, laterality and station), the
+            sites ``perineum``, ``ischiorectal_fossa`` and ``presacral``, and, without a
+            *status_hint*, assessments and evaluation dates during CRT. With a
+            *status_hint* the site findings keep the status: no ``new``, ``progression``
+            or ``recurrence`` at a site, and a site biopsy is ``not_done`` or the
+            assessment's own.
     """
     if calendar is not None and calendar[0] > calendar[1]:
         raise ValueError(f"empty calendar {calendar[0]} – {calendar[1]}")
     return _cases(
         unsupported=unsupported,
         preferences=preferences,
+        site_findings=site_findings,
         status_hint=status_hint,
         patient=patient,
         disease=disease,
@@ -1138,6 +1158,7 @@ def _cases(
     calendar: tuple[dt.date, dt.date] | None,
     unsupported: bool,
     preferences: bool,
+    site_findings: bool,
 ) -> Case:
     hint = status_hint
     if hint is None and draw(st.booleans()):
@@ -1151,17 +1172,23 @@ def _cases(
         crt = draw(chemoradiotherapies(unsupported=unsupported))
 
     if hint is None or crt is None:
-        evaluation, items, surgeries = draw(_free_timeline(crt))
+        evaluation, items, surgeries = draw(_free_timeline(crt, during_crt=site_findings))
     else:
         evaluation, items, surgeries = draw(_hinted_timeline(crt, hint))
 
     if hint in (DiseaseStatus.NO_EVIDENCE_OF_DISEASE, DiseaseStatus.COMPLETE_CLINICAL_RESPONSE):
         current: Disease | None = None  # any listed site contradicts these (§2.1)
     else:
-        current = draw(_strategy_of(disease, _nullable(diseases(unsupported=unsupported))))
+        default = diseases(unsupported=unsupported)
+        if site_findings and not unsupported:
+            default = diseases(sites=_v3_site_tuples())
+        current = draw(_strategy_of(disease, _nullable(default)))
     current = _no_anus_after_apr(current, surgeries)
     if unsupported:
         items = [draw(_with_site_findings(item)) for item in items]
+    elif site_findings:
+        keep_status = hint is not None
+        items = [draw(_site_findings_of(item, current, keep_status=keep_status)) for item in items]
     primary = draw(primaries(chemoradiotherapy=st.just(crt)))
     if hint in _WITHOUT_EPISODE and current is not None:
         primary = attrs.evolve(primary, stage=_stage_consistent_with(draw, primary.stage, current))
@@ -1276,6 +1303,68 @@ def _with_site_findings(draw: st.DrawFn, assessment: Assessment) -> Assessment:
     if draw(st.booleans()):
         return assessment
     return attrs.evolve(assessment, site_findings=(item,))
+
+
+def _v3_site_tuples() -> SearchStrategy[tuple[DiseaseSite, ...]]:
+    """One to four distinct disease sites, the schema 2 sites included (P13)."""
+    return st.lists(
+        disease_sites(unsupported=True),
+        min_size=1,
+        max_size=4,
+        unique_by=lambda s: (s.site, s.laterality, s.station),
+    ).map(tuple)
+
+
+#: Site findings that never change the status of a hinted timeline (no upgrade, §2.1).
+_KEEPING: Final = (
+    LesionFinding.COMPLETE_RESPONSE,
+    LesionFinding.REGRESSING,
+    LesionFinding.STABLE,
+    LesionFinding.EQUIVOCAL,
+)
+
+
+@st.composite
+def _site_findings_of(
+    draw: st.DrawFn, assessment: Assessment, disease: Disease | None, *, keep_status: bool
+) -> Assessment:
+    """*assessment* with zero to three site findings, mostly at a listed site (schema 2).
+
+    A complete response has only complete responses at its sites (P11). With *keep_status*
+    no site finding upgrades the assessment and no site biopsy changes its biopsy.
+    """
+    listed = () if disease is None else disease.sites
+    complete = assessment.finding is Finding.COMPLETE_RESPONSE
+    if complete:
+        findings: tuple[LesionFinding, ...] = (LesionFinding.COMPLETE_RESPONSE,)
+    else:
+        findings = _KEEPING if keep_status else tuple(LesionFinding)
+    biopsies = (Biopsy.NOT_DONE, assessment.biopsy) if keep_status or complete else tuple(Biopsy)
+    made: list[SiteFinding] = []
+    for _ in range(draw(st.integers(0, 3))):
+        if listed and draw(st.integers(0, 3)) > 0:
+            at = draw(st.sampled_from(listed))
+            site, laterality, station = at.site, at.laterality, at.station
+        else:
+            site = draw(st.sampled_from(Site))
+            laterality = draw(_nullable(st.sampled_from(Laterality)))
+            station = (
+                draw(_nullable(st.sampled_from(NodalStation)))
+                if site is Site.PELVIC_NODES
+                else None
+            )
+        made.append(
+            SiteFinding(
+                site=site,
+                finding=draw(st.sampled_from(findings)),
+                biopsy=draw(st.sampled_from(biopsies)),
+                laterality=laterality,
+                station=station,
+            )
+        )
+    if not made:
+        return assessment
+    return attrs.evolve(assessment, site_findings=tuple(made))
 
 
 def _bound(cls: type, name: str) -> Any:
@@ -1403,7 +1492,7 @@ def schema_1_documents(**kwargs: Any) -> SearchStrategy[dict[str, Any]]:
     are not allowed: their values have no schema 1 form) and written without the schema 2
     keys; the schema 1 optional keys that are null are sometimes omitted.
     """
-    if kwargs.get("unsupported") or kwargs.get("preferences"):
+    if kwargs.get("unsupported") or kwargs.get("preferences") or kwargs.get("site_findings"):
         raise ValueError("schema 1 documents cannot hold schema 2 values")
     return st.tuples(cases(**kwargs), st.booleans()).map(
         lambda drawn: _schema_1_document(drawn[0], omit_nulls=drawn[1])
