@@ -799,6 +799,28 @@ _ADJUSTED_BASIS_KEYS: Final = (
 )
 
 
+_GFR_SOURCES: Final = ("cockcroft_gault", "measured", "dialysis")
+_HEPATIC_ADJUSTMENTS: Final = ("none", "reduced")
+
+
+def _one_of(values: tuple[str, ...]) -> _Read[str]:
+    def read(raw: Any) -> str:
+        if isinstance(raw, str) and raw in values:
+            return raw
+        shown = short(raw) if isinstance(raw, str) else type_name(raw)
+        raise _fail(f"{shown} is not one of: {', '.join(values)}")
+
+    return read
+
+
+def _fraction(raw: Any) -> float:
+    """A dose fraction: a number above 0 and at most 1."""
+    value = _number(raw)
+    if not 0 < value <= 1:
+        raise _fail(f"{value!r} is not a fraction above 0 and at most 1")
+    return value
+
+
 def _basis(raw: Any) -> dict[str, Any]:
     adjusted = isinstance(raw, dict) and any(key in raw for key in _ADJUSTED_BASIS_KEYS)
     obj = _Object(raw, _BASIS_KEYS + _ADJUSTED_BASIS_KEYS if adjusted else _BASIS_KEYS)
@@ -814,10 +836,12 @@ def _basis(raw: Any) -> dict[str, Any]:
     }
     if adjusted:
         basis["adjusted"] = True
-        basis["gfr_source"] = obj.read("gfr_source", _nullable(_string))
-        basis["fluorouracil_fraction"] = obj.read("fluorouracil_fraction", _number)
-        basis["paclitaxel_fraction"] = obj.read("paclitaxel_fraction", _number)
-        basis["hepatic_adjustment"] = obj.read("hepatic_adjustment", _nullable(_string))
+        basis["gfr_source"] = obj.read("gfr_source", _nullable(_one_of(_GFR_SOURCES)))
+        basis["fluorouracil_fraction"] = obj.read("fluorouracil_fraction", _fraction)
+        basis["paclitaxel_fraction"] = obj.read("paclitaxel_fraction", _fraction)
+        basis["hepatic_adjustment"] = obj.read(
+            "hepatic_adjustment", _nullable(_one_of(_HEPATIC_ADJUSTMENTS))
+        )
     obj.done()
     return basis
 

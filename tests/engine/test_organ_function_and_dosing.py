@@ -202,7 +202,9 @@ def test_an_adjusted_plan_is_written_as_documented() -> None:
     assert basis["hepatic_adjustment"] == "reduced"
 
 
-def test_a_case_without_the_new_facts_keeps_the_schema_1_plan() -> None:
+def test_a_case_without_the_new_facts_gets_unadjusted_doses_with_the_schema_2_basis() -> None:
+    # Result schema 2: every drug plan reports the §10 basis keys, neutral here; a schema 1
+    # document and its schema 2 form give the same plans.
     schema_1 = json.loads((CASES / "s10_dose_plan_carboplatin_paclitaxel.json").read_text())
     one = recommend(load_case(schema_1["case"]))
     two = _recommend()
@@ -210,8 +212,15 @@ def test_a_case_without_the_new_facts_keeps_the_schema_1_plan() -> None:
         assert one.option(option).dose_plan == two.option(option).dose_plan
         plan = two.option(option).dose_plan
         assert isinstance(plan, DosePlan)
-        assert not plan.adjusted
-        assert "gfr_source" not in plan.to_dict()["basis"]  # type: ignore[operator]
+        assert plan.adjusted
+        basis = plan.to_dict()["basis"]
+        assert basis["fluorouracil_fraction"] == basis["paclitaxel_fraction"] == 1.0
+        assert basis["hepatic_adjustment"] is None  # liver tests not recorded
+    carboplatin = two.option("carboplatin_paclitaxel")
+    assert carboplatin.dose_plan.to_dict()["basis"]["gfr_source"] == "cockcroft_gault"  # type: ignore[union-attr]
+    assert Flag.CHECK_HEPATIC_FUNCTION in carboplatin.flags
+    cisplatin = two.option("cisplatin_fluorouracil").dose_plan
+    assert cisplatin.to_dict()["basis"]["creatinine_clearance"] is not None  # type: ignore[union-attr]
 
 
 def test_the_merged_builder_gives_the_schema_1_plan_without_adjustments() -> None:

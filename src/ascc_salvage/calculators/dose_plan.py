@@ -42,7 +42,11 @@ from ascc_salvage.calculators.adjustments import (
     fluorouracil_fraction_floats,
     paclitaxel_hepatic_floats,
 )
-from ascc_salvage.calculators.body_size import MOSTELLER_DIVISOR, BsaFormula
+from ascc_salvage.calculators.body_size import (
+    MOSTELLER_DIVISOR,
+    BsaFormula,
+    adjusted_body_weight_kg,
+)
 from ascc_salvage.calculators.carboplatin import calvert_mg
 from ascc_salvage.calculators.radiobiology import LQ_NOMINAL_DOSE_PER_FRACTION_GY
 from ascc_salvage.calculators.reirradiation import OrganDose, ReirradiationAssessment
@@ -430,6 +434,36 @@ class RegimenExcludedError(ValueError):
         self.threshold = threshold
 
 
+def _cisplatin_clearance(
+    weight_kg: float | None,
+    height_cm: float | None,
+    creatinine_mg_dl: float | None,
+    age_years: int | None,
+    sex: Sex | str | None,
+    kb: KnowledgeBase | None,
+) -> tuple[float | None, str | None, bool | None]:
+    """The clearance that decides cisplatin eligibility (§5.1), for the plan's ``basis`` (§10).
+
+    Cockcroft–Gault with the creatinine floor on actual weight and, at BMI ≥ 30, on adjusted
+    weight, the lower value: ``(mL/min, weight basis, floor applied)``, or ``None`` values
+    when an input is missing.
+    """
+    if weight_kg is None or creatinine_mg_dl is None or age_years is None or sex is None:
+        return None, None, None
+    floor = _kb.creatinine_floor_mg_dl(kb)
+    creatinine = max(float(creatinine_mg_dl), floor)
+    clearance = cockcroft_gault_ml_min(age_years, weight_kg, creatinine, sex)  # type: ignore[arg-type]
+    basis = _ACTUAL
+    if height_cm is not None:
+        bmi = weight_kg / (height_cm / 100) ** 2
+        if bmi >= _kb.threshold("bmi_adjusted_weight_min", kb):
+            adjusted_weight = adjusted_body_weight_kg(height_cm, weight_kg, sex)  # type: ignore[arg-type]
+            lower = cockcroft_gault_ml_min(age_years, adjusted_weight, creatinine, sex)  # type: ignore[arg-type]
+            if lower < clearance:
+                clearance, basis = lower, WeightBasis.ADJUSTED.value
+    return clearance, basis, float(creatinine_mg_dl) < floor
+
+
 def _regimen(regimen_id: str, kb: KnowledgeBase) -> Regimen:
     try:
         return _kb.regimen(regimen_id, kb)
@@ -576,6 +610,9 @@ def plan_from_floats(
     # so the alternatives' too): the others are left out of the cache key, so a flat-dose
     # regimen is planned once, and a per-m² one once per height and weight.
     reads = compiled.reads
+    if adjustments is not None and any(drug.drug == "cisplatin" for *_, drug in compiled.drugs):
+        # §10 (schema 2): a cisplatin plan reports the clearance that decides eligibility.
+        reads = (True, True, True, True, True)
     return _plan(
         regimen_id,
         variant,
@@ -736,6 +773,11 @@ def _plan(
                 drug.max_cycles,
             )
         )
+    weight_basis = None if crcl is None else _ACTUAL
+    if adjusted and crcl is None and "cisplatin" in names:
+        crcl, weight_basis, floor_applied = _cisplatin_clearance(
+            weight_kg, height_cm, creatinine_mg_dl, age_years, sex, kb
+        )
     if fu_fraction < 1.0:
         flags.append("dpd_reduced_starting_dose")
     hepatic_text: str | None = None
@@ -768,7 +810,7 @@ def _plan(
         bsa_m2=bsa,
         bsa_formula=None if bsa is None else _MOSTELLER,
         creatinine_clearance_ml_min=crcl,
-        weight_basis=None if crcl is None else _ACTUAL,
+        weight_basis=weight_basis,
         creatinine_floor_applied=floor_applied,
         gfr_capped=capped,
         cycle_length_days=chosen.cycle_length_days,

@@ -213,16 +213,17 @@ class Facts:
         return self.case.patient.dialysis is True
 
     @cached_property
-    def plan_adjustments(self) -> PlanAdjustments | None:
-        """The §10 facts the dose plans apply, or ``None`` when the case records none.
+    def plan_adjustments(self) -> PlanAdjustments:
+        """The §10 facts the dose plans apply (result schema 2: every drug plan reports them).
 
         A case recording none of them (measured GFR, dialysis, DPYD score below 2, a DPD
-        condition, a liver test) keeps the schema 1 plan and flags, whatever its document
-        version (library policy: a schema 1 document and its schema 2 equivalent give the
-        same result). Once one is recorded, the v3 rules apply in full (a missing liver test
-        then gives flag ``check_hepatic_function``).
+        condition, a liver test) gets the unadjusted doses, with the ``basis`` keys of §10
+        (``gfr_source`` ``cockcroft_gault``, fractions 1.0, ``hepatic_adjustment`` null) and
+        flag ``check_hepatic_function`` on taxane plans (§5.1 hepatic: a value the rule needs
+        is not recorded), whatever its document version: a schema 1 document and its schema 2
+        equivalent give the same result.
         """
-        return PlanAdjustments.from_patient(self.case.patient)
+        return PlanAdjustments.from_patient(self.case.patient) or PlanAdjustments()
 
     @cached_property
     def fluorouracil_fraction(self) -> tuple[float | None, str | None]:

@@ -663,9 +663,6 @@ def _v3_systemic_flags(d: Draft, f: Facts) -> None:
     prophylaxis = opportunistic_infection_prophylaxis(f)
     fraction, _ = f.fluorouracil_fraction
     reduced_fluorouracil = fraction is not None and fraction < 1.0
-    planned = f.plan_adjustments is not None
-    if not (planned or prophylaxis or hepatitis or moderate_irae):
-        return  # nothing to add (every schema 1 case without HIV and CD4 < 200)
     paclitaxel, docetaxel = f.paclitaxel_liver.outcome, f.docetaxel_liver.outcome
     for option in SYSTEMIC_OPTIONS:
         if d.options[option].tier not in _FLAGGED_TIERS:
@@ -680,7 +677,7 @@ def _v3_systemic_flags(d: Draft, f: Facts) -> None:
         if info.contains_taxane:
             if outcome is HepaticOutcome.REDUCED:
                 d.flag(option, Flag.HEPATIC_DOSE_REDUCTION)
-            elif outcome is HepaticOutcome.NOT_RECORDED and planned:
+            elif outcome is HepaticOutcome.NOT_RECORDED:
                 d.flag(option, Flag.CHECK_HEPATIC_FUNCTION)
         if hepatitis:
             d.flag(option, Flag.HEPATITIS_ANTIVIRAL_MANAGEMENT)
