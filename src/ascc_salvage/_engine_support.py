@@ -1,16 +1,17 @@
-"""Which values of a case the recommendation engine (clinical pathway v2) cannot honour yet.
+"""Which values of a case the recommendation engine cannot honour yet.
 
-Case schema 2 records facts that pathway v3 reads and pathway v2 does not. The engine still
-implements v2, so a case carrying such a fact would get a recommendation that silently
-ignores it. :func:`unsupported_fields` lists those values by case path, and
-:func:`~ascc_salvage.recommend` refuses the case with
+Pathway v3 lands rule group by rule group. The engine does not yet read the radiosensitising
+agents of the chemoradiotherapy, a prior regimen outside the catalogue or the biomarkers
+beyond an upgraded ``pd_l1_cps`` (§5.1–§5.4), so a case carrying one would get a
+recommendation that silently ignores it. :func:`unsupported_fields` lists those values by
+case path, and :func:`~ascc_salvage.recommend` refuses the case with
 :class:`~ascc_salvage.errors.UnsupportedCaseError`. A value is accepted when v2 gives the
 result v3 would give for it: defaults and nulls, and values that only restate what v2 reads
 (an upgraded ``pd_l1_cps``, a DPYD activity score of 2 …).
 Fields recorded but read by no rule (``hpv``, ``p16``, ``cycles``, ``best_response``) are
 accepted whatever their value.
 
-The guard reads the case only; it is removed when the engine implements pathway v3.
+The guard reads the case only; it is removed when the engine reads these facts.
 """
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ def unsupported_fields(case: Case) -> tuple[str, ...]:
     >>> case = example("persistent_resectable").load()
     >>> unsupported_fields(case)
     ()
-    >>> from ascc_salvage.vocabulary import Condition
-    >>> patient = attrs.evolve(case.patient, conditions=(Condition.EXISTING_COLOSTOMY,))
-    >>> unsupported_fields(attrs.evolve(case, patient=patient))
-    ('patient.conditions[0]',)
+    >>> from ascc_salvage.vocabulary import RadiosensitisingAgent as Agent
+    >>> crt = attrs.evolve(case.primary.chemoradiotherapy, agents=(Agent.MITOMYCIN,))
+    >>> primary = attrs.evolve(case.primary, chemoradiotherapy=crt)
+    >>> unsupported_fields(attrs.evolve(case, primary=primary))
+    ('primary.chemoradiotherapy.agents',)
     """
     return tuple(_unsupported(case))
 

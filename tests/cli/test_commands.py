@@ -427,7 +427,7 @@ def test_main_reconfigures_streams_to_utf8(monkeypatch: pytest.MonkeyPatch) -> N
 def _refused_case() -> dict[str, object]:
     document = example_document()
     document["schema_version"] = 2
-    document["patient"]["conditions"] = ["existing_colostomy"]  # type: ignore[index]
+    document["primary"]["chemoradiotherapy"]["agents"] = ["mitomycin", "fluorouracil"]  # type: ignore[index]
     return document
 
 
@@ -436,7 +436,7 @@ def test_recommend_refuses_a_value_the_engine_does_not_honour_yet(tmp_path: Path
     result = run("recommend", str(path))
     assert result.exit_code == 2
     assert result.stdout == ""
-    assert "patient.conditions[0]: not honoured by the pathway v2 engine yet" in result.stderr
+    assert "primary.chemoradiotherapy.agents: not read by the engine yet" in result.stderr
 
 
 def test_batch_reports_a_refused_case_as_an_invalid_line(tmp_path: Path) -> None:
@@ -451,7 +451,7 @@ def test_batch_reports_a_refused_case_as_an_invalid_line(tmp_path: Path) -> None
     assert record["line"] == 2
     assert record["errors"] == [
         {
-            "path": "patient.conditions[0]",
-            "message": "not honoured by the pathway v2 engine yet (schema 2 value)",
+            "path": "primary.chemoradiotherapy.agents",
+            "message": "not read by the engine yet (schema 2 value)",
         }
     ]

@@ -86,11 +86,14 @@ def test_report_of_an_invalid_or_refused_case(tmp_path: Path) -> None:
     from tests.foundation._support import schema_2_document
 
     document = schema_2_document(example_document())
-    document["patient"]["conditions"] = ["existing_colostomy"]  # not read yet
+    document["primary"]["chemoradiotherapy"]["agents"] = [
+        "mitomycin",
+        "fluorouracil",
+    ]  # not read yet
     refused = write_case(tmp_path / "refused.json", document)
     result = run("report", str(refused), "--out", str(tmp_path / "r.html"))
     assert result.exit_code == 2
-    assert "not honoured by the pathway v2 engine yet" in result.stderr
+    assert "not read by the engine yet" in result.stderr
     assert not (tmp_path / "r.html").exists()
 
 

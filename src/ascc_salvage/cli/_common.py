@@ -237,7 +237,4 @@ def load_knowledge(directory: Path | None) -> KnowledgeBase | None:
 
 def unsupported_problems(error: UnsupportedCaseError) -> list[Problem]:
     """One problem per case value the engine refuses (schema 2 values before pathway v3)."""
-    return [
-        Problem(field, "not honoured by the pathway v2 engine yet (schema 2 value)")
-        for field in error.fields
-    ]
+    return [Problem(field, "not read by the engine yet (schema 2 value)") for field in error.fields]
