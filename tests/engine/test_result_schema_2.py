@@ -234,3 +234,33 @@ def test_the_converter_structures_result_parts_of_the_current_schema() -> None:
     assert option.to_dict() == document["options"][0]
     item = converter.structure(document["missing_information"][0], MissingInformation)
     assert item.to_dict() == document["missing_information"][0]
+
+
+def test_a_result_holding_an_unadjusted_plan_is_written_alike_by_both_writers() -> None:
+    # Plans built without the §10 adjustments (``dose_plan`` without schema-2 facts) have no
+    # schema 2 basis keys; a result holding one is still written identically.
+    from ascc_salvage.calculators.dose_plan import plan_from_floats
+
+    result = recommend(example("first_line_metastatic").load())
+    plain = plan_from_floats(
+        "carboplatin_paclitaxel",
+        weight_kg=68.0,
+        height_cm=165.0,
+        creatinine_mg_dl=0.9,
+        age_years=61,
+        sex="female",
+    )
+    options = tuple(
+        attrs.evolve(o, dose_plan=plain) if o.option == "carboplatin_paclitaxel" else o
+        for o in result.options
+    )
+    changed = attrs.evolve(result, options=options)
+    document = result_to_dict(changed)
+    text = result_to_json(changed)
+    assert text == json.dumps(document, ensure_ascii=False, separators=(",", ":"))
+    basis = next(o for o in document["options"] if o["option"] == "carboplatin_paclitaxel")[
+        "dose_plan"
+    ]["basis"]
+    assert "gfr_source" not in basis
+    loaded = load_result(text)  # a basis without the schema 2 keys is read too
+    assert result_to_dict(loaded) == document

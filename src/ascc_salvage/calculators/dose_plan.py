@@ -454,13 +454,12 @@ def _cisplatin_clearance(
     creatinine = max(float(creatinine_mg_dl), floor)
     clearance = cockcroft_gault_ml_min(age_years, weight_kg, creatinine, sex)  # type: ignore[arg-type]
     basis = _ACTUAL
-    if height_cm is not None:
-        bmi = weight_kg / (height_cm / 100) ** 2
-        if bmi >= _kb.threshold("bmi_adjusted_weight_min", kb):
-            adjusted_weight = adjusted_body_weight_kg(height_cm, weight_kg, sex)  # type: ignore[arg-type]
-            lower = cockcroft_gault_ml_min(age_years, adjusted_weight, creatinine, sex)  # type: ignore[arg-type]
-            if lower < clearance:
-                clearance, basis = lower, WeightBasis.ADJUSTED.value
+    bmi_min = _kb.threshold("bmi_adjusted_weight_min", kb)
+    if height_cm is not None and weight_kg / (height_cm / 100) ** 2 >= bmi_min:
+        adjusted_weight = adjusted_body_weight_kg(height_cm, weight_kg, sex)  # type: ignore[arg-type]
+        lower = cockcroft_gault_ml_min(age_years, adjusted_weight, creatinine, sex)  # type: ignore[arg-type]
+        # the lower of the two (§5.1 cisplatin eligibility)
+        clearance, basis = min((clearance, basis), (lower, WeightBasis.ADJUSTED.value))
     return clearance, basis, float(creatinine_mg_dl) < floor
 
 
