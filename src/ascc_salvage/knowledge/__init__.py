@@ -681,16 +681,7 @@ def warning_text(
     template = kb.warnings.get(code)  # type: ignore[arg-type]  # a str finds its member
     if template is None:
         raise _unknown("warning template", code, map(str, kb.warnings))
-    if set(values) != set(template.values):
-        raise TypeError(
-            f"warning {code} needs the values {list(template.values)}, got {sorted(values)}"
-        )
-    filled: dict[str, object] = {
-        name: threshold_text(name, kb)
-        for name in placeholders(template.template)
-        if name not in values
-    }
-    return template.template.format_map({**filled, **values})
+    return _fill(f"warning {code}", template.template, template.values, kb, values)
 
 
 def prompt_text(field: str, knowledge: KnowledgeBase | None = None, **values: object) -> str:
@@ -717,13 +708,20 @@ def prompt_text(field: str, knowledge: KnowledgeBase | None = None, **values: ob
     template = kb.prompts.get(field)
     if template is None:
         return f"Record {field}"
-    if set(values) != set(template.values):
-        raise TypeError(
-            f"prompt {field} needs the values {list(template.values)}, got {sorted(values)}"
-        )
+    return _fill(f"prompt {field}", template.template, template.values, kb, values)
+
+
+def _fill(
+    what: str,
+    template: str,
+    names: tuple[str, ...],
+    kb: KnowledgeBase,
+    values: Mapping[str, object],
+) -> str:
+    """*template* with the case *values* (exactly *names*) and its thresholds filled in."""
+    if set(values) != set(names):
+        raise TypeError(f"{what} needs the values {list(names)}, got {sorted(values)}")
     filled: dict[str, object] = {
-        name: threshold_text(name, kb)
-        for name in placeholders(template.template)
-        if name not in values
+        name: threshold_text(name, kb) for name in placeholders(template) if name not in values
     }
-    return template.template.format_map({**filled, **values})
+    return template.format_map({**filled, **values})

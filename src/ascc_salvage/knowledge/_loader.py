@@ -851,20 +851,31 @@ def _warnings(
         elif item.code in UNTEMPLATED_WARNINGS:
             problems.add(file, label, "its messages come from the plausibility checks")
         templates[item.code] = item
-        try:
-            names = set(placeholders(item.template))
-        except ValueError as exc:
-            problems.add(file, label, f"malformed template {item.template!r}: {exc}")
-            continue
-        for name in sorted(names - set(item.values) - threshold_names):
-            problems.add(file, label, f"unknown placeholder {{{name}}} (not in values)")
-        for name in item.values:
-            if name not in names:
-                problems.add(file, label, f"value {name!r} is not used by the template")
+        _check_template(item.template, item.values, threshold_names, (file, label), problems)
     for code in WarningCode:
         if code not in templates and code not in UNTEMPLATED_WARNINGS:
             problems.add(file, str(code), "warning code has no template")
     return templates
+
+
+def _check_template(
+    template: str,
+    values: tuple[str, ...],
+    threshold_names: frozenset[str],
+    where: tuple[str, str],
+    problems: _Problems,
+) -> None:
+    """A message template names only its case values and thresholds, and uses every value."""
+    try:
+        names = set(placeholders(template))
+    except ValueError as exc:
+        problems.add(*where, f"malformed template {template!r}: {exc}")
+        return
+    for name in sorted(names - set(values) - threshold_names):
+        problems.add(*where, f"unknown placeholder {{{name}}} (not in values)")
+    for name in values:
+        if name not in names:
+            problems.add(*where, f"value {name!r} is not used by the template")
 
 
 def _prompts(
@@ -887,16 +898,7 @@ def _prompts(
         if item.field in prompts:
             problems.add(file, label, "field listed twice")
         prompts[item.field] = item
-        try:
-            names = set(placeholders(item.template))
-        except ValueError as exc:
-            problems.add(file, label, f"malformed template {item.template!r}: {exc}")
-            continue
-        for name in sorted(names - set(item.values) - threshold_names):
-            problems.add(file, label, f"unknown placeholder {{{name}}} (not in values)")
-        for name in item.values:
-            if name not in names:
-                problems.add(file, label, f"value {name!r} is not used by the template")
+        _check_template(item.template, item.values, threshold_names, (file, label), problems)
     conditions = _structure_items(
         _table_list(raw, "condition_prompt", file, problems),
         ConditionPrompt,
