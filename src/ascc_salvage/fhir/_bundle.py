@@ -44,7 +44,7 @@ import copy
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, Final
 
@@ -1802,6 +1802,20 @@ def _evaluation_date(value: object) -> dt.date:
     raise CaseValidationError([Problem("evaluation_date", f"not an ISO date: {value!r}")])
 
 
+def _check_agrees(
+    path: str, sources: Sequence[str], value: Any, previous: Any, problems: list[Problem]
+) -> None:
+    """A value the bundle gives must agree with the one *base* gives for the same field."""
+    if previous is not _MISSING and _comparable(previous) != _comparable(value):
+        problems.append(
+            Problem(
+                path,
+                f"the bundle ({', '.join(sources)}) gives {_show(value)}, base gives "
+                f"{_show(previous)}: resolve the contradiction in one of them",
+            )
+        )
+
+
 def _comparable(value: Any) -> Any:
     """*value* with every measurement in its kind's canonical unit (for comparisons)."""
     if isinstance(value, Mapping):
@@ -1918,14 +1932,7 @@ def case_from_bundle(
                 kept = [key for key in _CRT_BASE_KEYS if key in previous]
                 value = {**value, **{key: previous[key] for key in kept}}
                 from_base.extend(f"{path}.{key}" for key in kept)
-            if previous is not _MISSING and _comparable(previous) != _comparable(value):
-                problems.append(
-                    Problem(
-                        path,
-                        f"the bundle ({', '.join(sources)}) gives {_show(value)}, base gives "
-                        f"{_show(previous)}: resolve the contradiction in one of them",
-                    )
-                )
+            _check_agrees(path, sources, value, previous, problems)
             _set(document, path, value)
             mapped.append(MappedField(path, sources, note))
             continue
@@ -2013,14 +2020,7 @@ def _schema_2(
         previous = _get(base_doc, path)
         if path in mapper.values:
             value, sources, note = mapper.values[path]
-            if previous is not _MISSING and _comparable(previous) != _comparable(value):
-                problems.append(
-                    Problem(
-                        path,
-                        f"the bundle ({', '.join(sources)}) gives {_show(value)}, base gives "
-                        f"{_show(previous)}: resolve the contradiction in one of them",
-                    )
-                )
+            _check_agrees(path, sources, value, previous, problems)
             _set(document, path, value)
             mapped.append(MappedField(path, sources, note))
         elif previous is not _MISSING:
