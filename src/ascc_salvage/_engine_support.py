@@ -6,7 +6,9 @@ ignores it. :func:`unsupported_fields` lists those values by case path, and
 :func:`~ascc_salvage.recommend` refuses the case with
 :class:`~ascc_salvage.errors.UnsupportedCaseError`. A value is accepted when v2 gives the
 result v3 would give for it: defaults and nulls, and values that only restate what v2 reads
-(an upgraded ``pd_l1_cps``, a conventional prior course, a DPYD activity score of 2 …).
+(a conventional prior course, a DPYD activity score of 2 …). The prior therapy derived from
+agents (radiosensitising agents, ``regimen: "other"``) and the biomarkers (PD-L1 provenance,
+MMR/MSI, TMB) are read by the v3 systemic rules.
 Fields recorded but read by no rule (``hpv``, ``p16``, ``cycles``, ``best_response``) are
 accepted whatever their value.
 
@@ -23,7 +25,6 @@ from ascc_salvage.errors import UnsupportedCaseError
 from ascc_salvage.vocabulary import (
     SCHEMA_1_CONDITIONS,
     SCHEMA_1_SITES,
-    OtherRegimen,
     RadiotherapyTechnique,
 )
 
@@ -62,8 +63,6 @@ def _unsupported(case: Case) -> Iterator[str]:
     if crt is not None:
         if crt.end_date > case.evaluation_date:
             yield f"{where}.end_date"  # evaluation during CRT
-        if crt.agents is not None:
-            yield f"{where}.agents"
         if crt.phases:
             yield f"{where}.phases"
     for i, assessment in enumerate(case.assessments):
@@ -77,9 +76,6 @@ def _unsupported(case: Case) -> Iterator[str]:
                 yield f"disease.sites[{j}].site"
         if case.disease.symptoms:
             yield "disease.symptoms"
-    for i, therapy in enumerate(case.prior_systemic_therapy):
-        if therapy.regimen is OtherRegimen.OTHER:
-            yield f"prior_systemic_therapy[{i}].regimen"
     for i, course in enumerate(case.prior_radiotherapy):
         if course.technique not in (None, RadiotherapyTechnique.CONVENTIONAL):
             yield f"prior_radiotherapy[{i}].technique"
@@ -111,13 +107,3 @@ def _patient(patient: Patient) -> Iterator[str]:
     for name in ("bilirubin_x_uln", "ast_x_uln", "alt_x_uln", "alp_x_uln"):
         if getattr(liver, name) is not None:
             yield f"patient.hepatic_function.{name}"
-    markers = patient.biomarkers
-    tests = markers.pd_l1
-    if tests and not (
-        len(tests) == 1 and tests[0].upgraded and (patient.pd_l1_cps in (None, tests[0].cps))
-    ):
-        yield "patient.biomarkers.pd_l1"
-    if markers.mmr_msi is not None:
-        yield "patient.biomarkers.mmr_msi"
-    if markers.tmb_mut_per_mb is not None:
-        yield "patient.biomarkers.tmb_mut_per_mb"

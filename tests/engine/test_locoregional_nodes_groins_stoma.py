@@ -65,7 +65,7 @@ def test_declined_colostomy_after_platinum_keeps_anti_pd1_of_the_line() -> None:
     )
     pd1 = result.option(Opt.ANTI_PD1_MONOTHERAPY)
     assert pd1.tier is A
-    assert pd1.rules == ("5.3",)
+    assert pd1.rules == ("5.3a",)
     assert Flag.NON_CURATIVE_INTENT in pd1.flags
 
 

@@ -221,6 +221,10 @@ _MEANWHILE = frozenset({*SYSTEMIC_OPTIONS, OptionId.CLINICAL_TRIAL, OptionId.GRO
 
 
 def _exempt(name: str, case: Case, option: OptionId) -> bool:
+    if name == "patient.conditions":
+        # 5.1.conditions_null: no known hypersensitivity without a prior course of the class,
+        # so carboplatin–paclitaxel is offered when the conditions are not recorded.
+        return option is OptionId.CARBOPLATIN_PACLITAXEL
     if name == "disease.restaged":
         return option in _RESTAGING_EXEMPT
     if name == "disease.resectable" and case.disease is not None:

@@ -45,18 +45,33 @@ def _platinum_pretreated(f: Facts) -> ConditionValue:
     return ConditionValue(value, f"platinum-pretreated: {value}")
 
 
-def _platinum_given(f: Facts) -> ConditionValue:
-    regimens = f.kb.regimens
-    value = any(
-        regimens[str(therapy.regimen)].contains_platinum
-        for therapy in f.case.prior_systemic_therapy
-    )
-    return ConditionValue(value, f"platinum given in any setting: {value}")
+def _no_platinum_doublet_possible(f: Facts) -> ConditionValue:
+    """5.2f: each platinum doublet is excluded by a drug-level criterion of §5.1."""
+    from ascc_salvage.engine._systemic import cisplatin_eligibility
+
+    if f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY):
+        return ConditionValue(True, "platinum hypersensitivity (no advanced platinum course)")
+    if not f.has_condition(Condition.TAXANE_HYPERSENSITIVITY):
+        return ConditionValue(False, "no platinum or taxane hypersensitivity recorded")
+    if f.has_any(f.kb.condition_sets.fluoropyrimidine_exclusions):
+        return ConditionValue(True, "taxanes excluded and fluoropyrimidines excluded")
+    eligible = f.assumed_cisplatin_eligible
+    if eligible is None:
+        eligible = cisplatin_eligibility(f).value
+    # The systemic pathway evaluates both values of an unknown eligibility before the table.
+    assert eligible is not None, "cisplatin eligibility is resolved before row 5.2f"
+    if eligible:
+        return ConditionValue(False, "taxanes excluded; cisplatin–fluorouracil possible")
+    return ConditionValue(True, "taxanes excluded and not cisplatin-eligible")
 
 
 def _pd_l1_cps_low(f: Facts) -> ConditionValue:
+    from ascc_salvage.engine._systemic import pd_l1_archival_low
+
     cps = f.case.patient.effective_pd_l1_cps
     cut = float(f.kb.thresholds.pd_l1_cps_positive.value)
+    if pd_l1_archival_low(f):  # 5.1.pd_l1: counts as unknown (row 5.3a)
+        return ConditionValue(False, f"PD-L1 CPS {cps} only on a pre-CRT primary specimen")
     value = cps is not None and cps < cut
     return ConditionValue(value, f"PD-L1 CPS {cps} (low below {cut:g}): {value}")
 
@@ -185,44 +200,50 @@ declare_conditions(
     ),
     ConditionSpec(
         "taxane_hypersensitivity_recorded",
-        "Taxane hypersensitivity is among the recorded conditions (conditions not recorded "
-        "route as first line; the taxane criterion then leaves the taxane regimens open).",
+        "Taxane hypersensitivity is among the recorded conditions (rule 5.1.hypersensitivity: "
+        "cisplatin–fluorouracil replaces the taxane regimens when a platinum doublet is "
+        "still possible).",
         ("patient.conditions",),
         False,
         _taxane_hypersensitivity_recorded,
     ),
     ConditionSpec(
         "platinum_hypersensitivity_recorded",
-        "Platinum hypersensitivity is among the recorded conditions: the case is routed by the "
-        "platinum-hypersensitivity rows of §5.3 at any line (conditions not recorded route by "
-        "the line of therapy).",
+        "Platinum hypersensitivity is among the recorded conditions. With an advanced platinum "
+        "course (intolerance of platinum) the case is routed by rows 5.3e/f; without one, by "
+        "row 5.2f (conditions not recorded route by the line of therapy).",
         ("patient.conditions",),
         False,
         _platinum_hypersensitivity_recorded,
     ),
     ConditionSpec(
         "platinum_pretreated",
-        "Platinum was given for advanced disease, or in another setting within "
-        "``prior_platinum_recent_months`` (§5.2). In §5.3 a case that is neither "
-        "platinum-pretreated nor platinum-hypersensitive was handed over by the first-line "
-        "taxane-hypersensitivity routine (not cisplatin-eligible).",
+        "Platinum (any §5.1 platinum agent) was given for advanced disease, or as a "
+        "radiosensitiser, neoadjuvant or adjuvant at most ``platinum_other_setting_window`` "
+        "before the episode opened (rule 5.1.prior_therapy).",
         ("prior_systemic_therapy",),
         False,
         _platinum_pretreated,
     ),
     ConditionSpec(
-        "platinum_given",
-        "A platinum-containing regimen is recorded in any setting and at any time (the "
-        "platinum-hypersensitivity label interpretation of §5.3 applies when none is).",
-        ("prior_systemic_therapy",),
+        "no_platinum_doublet_possible",
+        "Row 5.2f: carboplatin–paclitaxel (± retifanlimab), cisplatin–fluorouracil and DCF "
+        "are each excluded by a drug-level criterion of §5.1 — platinum hypersensitivity "
+        "without an advanced platinum course, or taxane hypersensitivity together with "
+        "cisplatin ineligibility or excluded fluoropyrimidines. An unknown cisplatin "
+        "eligibility is resolved before (both values evaluated and merged, criterion "
+        "``cisplatin_eligibility_known``).",
+        ("patient.conditions", "patient.serum_creatinine", "patient.weight", "patient.height"),
         False,
-        _platinum_given,
+        _no_platinum_doublet_possible,
     ),
     ConditionSpec(
         "pd_l1_cps_low",
-        "PD-L1 CPS is recorded and below the threshold ``pd_l1_cps_positive``. PD-L1 is "
-        "never required: an unrecorded CPS counts as not low.",
-        ("patient.pd_l1_cps",),
+        "The effective PD-L1 CPS (§5.1 provenance) is recorded and below the threshold "
+        "``pd_l1_cps_positive``. PD-L1 is never required: an unrecorded CPS counts as not "
+        "low, and so does a low CPS measured only on a primary specimen dated before the CRT "
+        "start (rule 5.1.pd_l1).",
+        ("patient.pd_l1_cps", "patient.biomarkers.pd_l1"),
         False,
         _pd_l1_cps_low,
     ),
@@ -304,11 +325,18 @@ declare_conditions(
 )
 
 declare_routines(
-    systemic_taxane_hypersensitivity=(
-        "Rule 5.1.hypersensitivity at first line: taxane regimens are rejected by their "
-        "criterion; cisplatin–fluorouracil is preferred if cisplatin-eligible, otherwise the "
-        "§5.3 rules apply. Unknown cisplatin eligibility evaluates both branches and merges "
-        "(criterion ``cisplatin_eligibility_known``)."
+    systemic_older_other_cancer_ici=(
+        "Row 5.2g after rows a, b and d: with an older anti-PD-(L)1 course for another cancer "
+        "only, carboplatin–paclitaxel is preferred and the retifanlimab combination at most an "
+        "alternative (flags ``outside_trial_population``, ``individualised``)."
+    ),
+    systemic_platinum_rechallenge=(
+        "§5.3 rows a, b, d and h: carboplatin–paclitaxel re-challenge by the platinum-free "
+        "interval (≥ ``platinum_free_interval_rechallenge``: alternative, flag "
+        "``very_low_evidence``, and ``shared_decision`` at ECOG 2; shorter or "
+        "platinum-refractory: not recommended; interval unknown: undetermined); row 5.3g "
+        "(platinum only as a radiosensitiser or (neo)adjuvant): alternative whatever the "
+        "interval (flags ``outside_trial_population``, ``very_low_evidence``)."
     ),
     systemic_checkpoint_inhibitor_not_allowed=(
         "§5.3 when checkpoint inhibitors are not allowed: anti-PD-1 monotherapy is not "
@@ -316,10 +344,9 @@ declare_routines(
         "or a detectable HIV viral load)."
     ),
     systemic_unused_chemotherapy=(
-        "§5.4 list, also used by §5.3 when checkpoint inhibitors are not allowed: "
-        "cisplatin–fluorouracil and DCF if not yet used (ECOG ≤ ``ecog_max_cisplatin``, "
-        "§5.1 cisplatin criteria); carboplatin–paclitaxel if not yet used, else a re-challenge "
-        "by the platinum-free interval (≥ ``platinum_free_interval_min_months``; "
-        "platinum-refractory: not recommended; interval unknown: undetermined)."
+        "§5.4 list, also used by §5.3c: cisplatin–fluorouracil and DCF unless an advanced "
+        "course held their defining pair (ECOG ≤ ``ecog_max_cisplatin``, §5.1 cisplatin "
+        "criteria); carboplatin–paclitaxel as in ``systemic_platinum_rechallenge`` "
+        "(platinum-naive after anti-PD-(L)1: alternative, flag ``outside_trial_population``)."
     ),
 )

@@ -868,6 +868,9 @@ class Thresholds:
     docetaxel_hepatic_alp_limit: Threshold
     docetaxel_alp_missing: Threshold
     hepatic_values_missing: Threshold
+    platinum_other_setting_window: Threshold
+    ici_other_cancer_window: Threshold
+    platinum_free_interval_rechallenge: Threshold
     reirradiation_limits: tuple[OrganLimit, ...]
     karnofsky_to_ecog: tuple[KarnofskyEcogRow, ...]
     karnofsky_to_ecog_note: str = ""
