@@ -417,6 +417,7 @@ class _Systemic:
             variants.append((label, variant))
         merged = merge(variants, criterion_id=criterion_id, missing=missing, what=what)
         self.d.options, self.d.warnings = merged.options, merged.warnings
+        self.common_flags()  # on the options the branches left undetermined
 
     def table(self, section: str) -> None:
         """Run the rule table of *section*, offering through :meth:`offer`.
@@ -512,7 +513,7 @@ class _Systemic:
                 A,
                 rule,
                 f"re-challenge: platinum-free interval {months} ({at_least})",
-                (Flag.VERY_LOW_EVIDENCE, *shared),
+                (Flag.VERY_LOW_EVIDENCE, *shared) if self.line == "5.3" else (),
             )
             self.d.add_criteria(
                 CP, criterion("platinum_free_interval", True, f"{months} ({at_least})")
