@@ -133,15 +133,12 @@ def test_the_engine_refuses_the_schema_2_example_naming_every_value() -> None:
         "patient.hepatic_function.bilirubin_x_uln",
         "patient.hepatic_function.ast_x_uln",
         "patient.hepatic_function.alt_x_uln",
-        "patient.biomarkers.pd_l1",
-        "primary.chemoradiotherapy.agents",
         "primary.chemoradiotherapy.phases",
         "assessments[2].site_findings",
         "disease.symptoms",
-        "prior_systemic_therapy[0].regimen",
         "facility.clinical_trial_available",
     )
-    assert "patient.biomarkers.pd_l1" in str(info.value)
+    assert "disease.symptoms" in str(info.value)
 
 
 @pytest.mark.parametrize(
@@ -158,8 +155,6 @@ def test_the_engine_refuses_the_schema_2_example_naming_every_value() -> None:
         (lambda p: p.update(prefers_clinical_trial=True), "patient.prefers_clinical_trial"),
         (lambda p: p.update(measured_gfr={"value": 60, "unit": "mL/min"}), "patient.measured_gfr"),
         (lambda p: p.update(dialysis=True), "patient.dialysis"),
-        (lambda p: p["biomarkers"].update(mmr_msi="pmmr_and_mss"), "patient.biomarkers.mmr_msi"),
-        (lambda p: p["biomarkers"].update(tmb_mut_per_mb=3), "patient.biomarkers.tmb_mut_per_mb"),
     ],
 )
 def test_each_patient_value_beyond_v2_is_refused_by_path(change: Any, path: str) -> None:

@@ -63,6 +63,9 @@ EXPECTED = {
     "docetaxel_hepatic_alp_limit": (2.5, "", False),
     "docetaxel_alp_missing": (1.5, "", True),
     "hepatic_values_missing": (1, "", True),
+    "platinum_other_setting_window": (183, "d", True),
+    "ici_other_cancer_window": (84, "d", False),
+    "platinum_free_interval_rechallenge": (183, "d", True),
 }
 
 # knowledge-base.md §3b: verification status (None: library policy), fraction set.
@@ -80,6 +83,9 @@ V3_STATUS = {
     "docetaxel_hepatic_alp_limit": ("verified", None),
     "docetaxel_alp_missing": (None, None),
     "hepatic_values_missing": (None, 1.0),
+    "platinum_other_setting_window": (None, None),
+    "ici_other_cancer_window": ("secondary", None),
+    "platinum_free_interval_rechallenge": (None, None),
 }
 
 

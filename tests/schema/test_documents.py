@@ -65,7 +65,7 @@ def test_the_collections_are_not_empty() -> None:
     assert len(ENGINE_CASES) >= 100
     assert len(STATUS_CASES) >= 9
     assert DOCS_CASES
-    assert {document["schema_version"] for document in ENGINE_CASES.values()} == {1}
+    assert {document["schema_version"] for document in ENGINE_CASES.values()} == {1, 2}
 
 
 def test_the_dose_plan_in_the_docs_validates() -> None:

@@ -59,6 +59,9 @@ ICI_OPTIONS: Final = (CPR, PD1, NIVO_IPI)
 _FLAGGED_TIERS: Final = (P, A, U)
 
 
+#: Days per month for the months shown in reason texts (§5.4).
+_DAYS_PER_MONTH: Final = 30.4375
+
 #: The US tumour-agnostic pembrolizumab approvals (knowledge-base §3): MSI-H/dMMR from
 #: 2017-05-23, TMB-high (≥ 10 mut/Mb) from 2020-06-16. They give flag
 #: ``tumour_agnostic_approval``, never a tier change, so they are kept apart from the
@@ -478,9 +481,10 @@ class _Systemic:
             return
         days, refractory, missing = f.platinum_free_interval()
         minimum = int(t.platinum_free_interval_rechallenge.value)
-        months = "" if days is None else f"{days / 30.4375:.1f} months"
-        at_least = template_text("≥ {platinum_free_interval_min_months}", f.kb)
-        below = template_text("< {platinum_free_interval_min_months}", f.kb)
+        # Reason texts give months as days / 30.4375, rounded to 0.1 (§5.4).
+        months = "" if days is None else f"{days / _DAYS_PER_MONTH:.1f} months"
+        at_least = f"≥ {minimum / _DAYS_PER_MONTH:.0f} months"
+        below = f"< {minimum / _DAYS_PER_MONTH:.0f} months"
         if self._platinum_other_setting_only():
             self.offer(
                 CP,

@@ -523,6 +523,7 @@ def chemoradiotherapies(
     start_date: SearchStrategy[dt.date] | None = None,
     max_duration_days: int = 70,
     unsupported: bool = False,
+    agents: bool = False,
 ) -> SearchStrategy[Chemoradiotherapy]:
     """Chemoradiotherapy courses (end ≥ start, dose per fraction 0.5–25 Gy).
 
@@ -534,9 +535,13 @@ def chemoradiotherapies(
         max_duration_days: Largest number of days from start to end.
         unsupported: Also draw radiosensitising agents and radiotherapy phases (schema 2;
             the phases add up to the course as the case format requires).
+        agents: Also draw radiosensitising agents (schema 2; read by the systemic rules).
     """
     return _chemoradiotherapies(
-        start_date=start_date, max_duration_days=max_duration_days, unsupported=unsupported
+        start_date=start_date,
+        max_duration_days=max_duration_days,
+        unsupported=unsupported,
+        agents=agents,
     )
 
 
@@ -547,6 +552,7 @@ def _chemoradiotherapies(
     start_date: SearchStrategy[dt.date] | None,
     max_duration_days: int,
     unsupported: bool,
+    agents: bool = False,
 ) -> Chemoradiotherapy:
     start = draw(
         start_date if start_date is not None else case_dates(max_value=dt.date(2055, 1, 1))
@@ -564,10 +570,11 @@ def _chemoradiotherapies(
             groin_dose, groin_fractions = draw(_course(max_fractions=most, max_total_gy=groin_most))
         else:
             groin_dose = draw(doses(max_gy=_bound(Chemoradiotherapy, "groin_dose")))
-    agents = None
+    drawn_agents = None
     phases: tuple[RadiotherapyPhase, ...] = ()
+    if unsupported or agents:
+        drawn_agents = draw(_nullable(_unique_enums(tuple(RadiosensitisingAgent))))
     if unsupported:
-        agents = draw(_nullable(_unique_enums(tuple(RadiosensitisingAgent))))
         if draw(st.booleans()):
             phases = draw(_phases(dose, fractions, groins=groins is not False and not groin_dose))
     return Chemoradiotherapy(
@@ -578,7 +585,7 @@ def _chemoradiotherapies(
         groins_irradiated=groins,
         groin_dose=groin_dose,
         groin_fractions=groin_fractions,
-        agents=agents,
+        agents=drawn_agents,
         phases=phases,
     )
 
@@ -755,6 +762,7 @@ def prior_systemic_therapies(
     latest: dt.date = MAX_DATE,
     regimen: OptionId | OtherRegimen | None = None,
     unsupported: bool = False,
+    agents: bool = False,
 ) -> SearchStrategy[PriorSystemicTherapy]:
     """Prior systemic therapies with every date at most *latest*.
 
@@ -766,8 +774,12 @@ def prior_systemic_therapies(
         regimen: Fix the regimen (default: any systemic option id, or with *unsupported*
             also ``"other"``).
         unsupported: Also draw the regimen ``"other"`` (schema 2).
+        agents: Also draw the regimen ``"other"``, ``cycles`` and ``best_response`` (schema
+            2; read by the systemic rules).
     """
-    return _prior_systemic_therapies(latest=latest, regimen=regimen, unsupported=unsupported)
+    return _prior_systemic_therapies(
+        latest=latest, regimen=regimen, unsupported=unsupported or agents
+    )
 
 
 @st.composite
@@ -1031,6 +1043,7 @@ def cases(
     max_history: int = 3,
     calendar: tuple[dt.date, dt.date] | None = None,
     unsupported: bool = False,
+    systemic_history: bool = True,
 ) -> SearchStrategy[Case]:
     """Whole valid schema 2 cases, optionally steered to one disease status.
 
@@ -1070,6 +1083,11 @@ def cases(
             symptoms, new sites and conditions, PD-L1 tests with provenance, phases,
             regimen ``"other"`` … Without it every schema 2 field holds a value the engine
             honours.
+        systemic_history: Draw the schema 2 facts of the systemic history that the engine
+            reads (clinical pathway v3 §5.1): radiosensitising agents, prior regimens
+            ``"other"`` with their agents, cycles and best response, PD-L1 tests with their
+            provenance, MMR/MSI status and tumour mutational burden. Default true; false
+            for schema 1 documents.
     """
     if calendar is not None and calendar[0] > calendar[1]:
         raise ValueError(f"empty calendar {calendar[0]} – {calendar[1]}")
@@ -1082,6 +1100,7 @@ def cases(
         jurisdiction=jurisdiction,
         max_history=max_history,
         calendar=calendar,
+        systemic_history=systemic_history,
     )
 
 
@@ -1097,6 +1116,7 @@ def _cases(
     max_history: int,
     calendar: tuple[dt.date, dt.date] | None,
     unsupported: bool,
+    systemic_history: bool = False,
 ) -> Case:
     hint = status_hint
     if hint is None and draw(st.booleans()):
@@ -1105,9 +1125,9 @@ def _cases(
     if hint is DiseaseStatus.UNTREATED_PRIMARY:
         crt = None
     elif hint is None:
-        crt = draw(_nullable(chemoradiotherapies(unsupported=unsupported)))
+        crt = draw(_nullable(chemoradiotherapies(unsupported=unsupported, agents=systemic_history)))
     else:
-        crt = draw(chemoradiotherapies(unsupported=unsupported))
+        crt = draw(chemoradiotherapies(unsupported=unsupported, agents=systemic_history))
 
     if hint is None or crt is None:
         evaluation, items, surgeries = draw(_free_timeline(crt))
@@ -1127,7 +1147,9 @@ def _cases(
 
     therapies = draw(
         st.lists(
-            prior_systemic_therapies(latest=evaluation, unsupported=unsupported),
+            prior_systemic_therapies(
+                latest=evaluation, unsupported=unsupported, agents=systemic_history
+            ),
             max_size=max_history,
         )
     )
@@ -1143,7 +1165,14 @@ def _cases(
     drawn_patient = draw(
         _strategy_of(patient, patients(full_inputs=full_inputs, unsupported=unsupported))
     )
-    if unsupported and patient is None and draw(st.booleans()):
+    if systemic_history and not unsupported and patient is None:
+        markers = attrs.evolve(
+            drawn_patient.biomarkers,
+            mmr_msi=draw(_nullable(st.sampled_from(MismatchRepair))),
+            tmb_mut_per_mb=draw(_nullable(st.floats(0, 1000, allow_nan=False))),
+        )
+        drawn_patient = attrs.evolve(drawn_patient, biomarkers=markers)
+    if (unsupported or systemic_history) and patient is None and draw(st.booleans()):
         crt_start = None if crt is None else crt.start_date
         tests = tuple(
             draw(
@@ -1361,6 +1390,7 @@ def schema_1_documents(**kwargs: Any) -> SearchStrategy[dict[str, Any]]:
     """
     if kwargs.get("unsupported"):
         raise ValueError("schema 1 documents cannot hold unsupported schema 2 values")
+    kwargs = {**kwargs, "systemic_history": False}
     return st.tuples(cases(**kwargs), st.booleans()).map(
         lambda drawn: _schema_1_document(drawn[0], omit_nulls=drawn[1])
     )
