@@ -574,9 +574,8 @@ def _chemoradiotherapies(
     phases: tuple[RadiotherapyPhase, ...] = ()
     if unsupported or agents:
         drawn_agents = draw(_nullable(_unique_enums(tuple(RadiosensitisingAgent))))
-    if unsupported:
-        if draw(st.booleans()):
-            phases = draw(_phases(dose, fractions, groins=groins is not False and not groin_dose))
+    if unsupported and draw(st.booleans()):
+        phases = draw(_phases(dose, fractions, groins=groins is not False and not groin_dose))
     return Chemoradiotherapy(
         start_date=start,
         end_date=end,
