@@ -19,13 +19,15 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from ascc_salvage import recommend
-from ascc_salvage.case import Case, PriorSystemicTherapy
+from ascc_salvage.case import Biomarkers, Case, PdL1Test, PriorSystemicTherapy
+from ascc_salvage.engine._draft import Draft
 from ascc_salvage.engine._facts import derive_facts
 from ascc_salvage.knowledge import thresholds
 from ascc_salvage.status import assess_status
 from ascc_salvage.vocabulary import (
     OptionId,
     OtherRegimen,
+    PdL1Specimen,
     SystemicAgent,
     TherapyOutcome,
     TherapySetting,
@@ -113,3 +115,19 @@ def test_older_other_cancer_ici_never_demotes_carboplatin_paclitaxel(
     older = _with_course(case, _other_cancer(case, agent, end, ongoing=False))
     after = recommend(older).option(OptionId.CARBOPLATIN_PACLITAXEL).tier
     assert RANK[after] >= RANK[before], (before, after)
+
+
+def test_an_upgraded_pd_l1_test_carries_only_a_cps() -> None:
+    """The upgraded form of ``pd_l1_cps`` ranks below any test with a specimen (§5.1)."""
+    upgraded = PdL1Test(cps=8)
+    primary = PdL1Test(cps=3, specimen=PdL1Specimen.PRIMARY, date=dt.date(2024, 1, 2))
+    assert upgraded.upgraded
+    assert not primary.upgraded
+    assert Biomarkers(pd_l1=(upgraded, primary)).effective_pd_l1 is primary
+
+
+def test_set_many_gives_several_options_one_tier() -> None:
+    draft = Draft()
+    draft.set_many(ICI_OPTIONS, Tier.NOT_RECOMMENDED, "5.4", "no re-challenge")
+    assert {draft.options[o].rule for o in ICI_OPTIONS} == {"5.4"}
+    assert {draft.tier(o) for o in ICI_OPTIONS} == {Tier.NOT_RECOMMENDED}

@@ -40,11 +40,6 @@ def _platinum_hypersensitivity_recorded(f: Facts) -> ConditionValue:
     return ConditionValue(value, f"platinum hypersensitivity recorded: {value}")
 
 
-def _platinum_pretreated(f: Facts) -> ConditionValue:
-    value = f.platinum_pretreated
-    return ConditionValue(value, f"platinum-pretreated: {value}")
-
-
 def _no_platinum_doublet_possible(f: Facts) -> ConditionValue:
     """5.2f: each platinum doublet is excluded by a drug-level criterion of §5.1."""
     from ascc_salvage.engine._systemic import cisplatin_eligibility
@@ -215,15 +210,6 @@ declare_conditions(
         ("patient.conditions",),
         False,
         _platinum_hypersensitivity_recorded,
-    ),
-    ConditionSpec(
-        "platinum_pretreated",
-        "Platinum (any §5.1 platinum agent) was given for advanced disease, or as a "
-        "radiosensitiser, neoadjuvant or adjuvant at most ``platinum_other_setting_window`` "
-        "before the episode opened (rule 5.1.prior_therapy).",
-        ("prior_systemic_therapy",),
-        False,
-        _platinum_pretreated,
     ),
     ConditionSpec(
         "no_platinum_doublet_possible",

@@ -556,7 +556,7 @@ def rule_tables() -> tuple[RuleTable, ...]:
     """Return every rule table, in pathway order.
 
     >>> print(" ".join(table.section for table in rule_tables()))
-    2 3 4 4.1 4.1.resection 4.2 4.3 4.4 4.5 4.6 4.7 5.2 5.3 5.4 5.5 6 7
+    2 3 4 4.1 4.1.resection 4.2 4.3 4.4 4.5 4.6 4.7 5.2 5.2f 5.3 5.4 5.5 6 7
     """
     return tuple(_kb().rules.values())
 
