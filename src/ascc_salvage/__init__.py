@@ -44,7 +44,7 @@ if TYPE_CHECKING:
         Stage,
     )
     from ascc_salvage.engine import recommend
-    from ascc_salvage.errors import CaseValidationError, Problem, UnsupportedCaseError
+    from ascc_salvage.errors import CaseValidationError, Problem
     from ascc_salvage.io import dump_case, load_case, load_result
     from ascc_salvage.rendering import render
     from ascc_salvage.result import Result, result_to_dict, result_to_json
@@ -69,7 +69,6 @@ __all__ = [
     "Result",
     "Stage",
     "StatusAssessment",
-    "UnsupportedCaseError",
     "__version__",
     "assess_status",
     "dump_case",
@@ -102,7 +101,6 @@ _LAZY = {
     "Result": "ascc_salvage.result",
     "Stage": "ascc_salvage.case",
     "StatusAssessment": "ascc_salvage.status",
-    "UnsupportedCaseError": "ascc_salvage.errors",
     "assess_status": "ascc_salvage.status",
     "dump_case": "ascc_salvage.io",
     "load_case": "ascc_salvage.io",

@@ -1,8 +1,4 @@
-"""The exceptions: invalid input (every problem by field path), and unsupported input.
-
-:class:`UnsupportedCaseError` is raised for a valid case that the recommendation engine
-cannot honour yet.
-"""
+"""The exceptions: invalid input, with every problem by field path."""
 
 from __future__ import annotations
 
@@ -10,7 +6,7 @@ from collections.abc import Iterable
 
 import attrs
 
-__all__ = ["CaseValidationError", "Problem", "UnsupportedCaseError"]
+__all__ = ["CaseValidationError", "Problem"]
 
 
 @attrs.frozen
@@ -46,30 +42,3 @@ class CaseValidationError(ValueError):
 
     def __reduce__(self) -> tuple[type[CaseValidationError], tuple[tuple[Problem, ...]]]:
         return (type(self), (self.errors,))
-
-
-class UnsupportedCaseError(NotImplementedError):
-    """A valid case using schema 2 values the recommendation engine does not honour yet.
-
-    :func:`~ascc_salvage.recommend` implements clinical pathway v2, which reads only the
-    schema 1 fields. Rather than ignore a schema 2 value that changes a recommendation under
-    pathway v3 (a declined modality, a site finding, dialysis …), it raises this error;
-    schema 2 fields at their defaults (null, ``[]``) are accepted and change nothing.
-    :attr:`fields` lists the case paths of the values that were refused.
-
-    >>> error = UnsupportedCaseError(["patient.dialysis", "patient.declines"])
-    >>> error.fields
-    ('patient.dialysis', 'patient.declines')
-    """
-
-    fields: tuple[str, ...]
-
-    def __init__(self, fields: Iterable[str]) -> None:
-        self.fields = tuple(fields)
-        super().__init__(
-            "the recommendation engine (clinical pathway v2) cannot honour these schema 2 "
-            "values yet: " + ", ".join(self.fields)
-        )
-
-    def __reduce__(self) -> tuple[type[UnsupportedCaseError], tuple[tuple[str, ...]]]:
-        return (type(self), (self.fields,))

@@ -511,6 +511,9 @@ class Flag(enum.StrEnum):
     HEPATIC_DOSE_REDUCTION = "hepatic_dose_reduction"
     DOSE_AFTER_DIALYSIS = "dose_after_dialysis"
     MANAGE_HSIL = "manage_hsil"
+    CONDITIONS_NOT_RECORDED = "conditions_not_recorded"
+    PD_L1_ARCHIVAL_SPECIMEN = "pd_l1_archival_specimen"
+    TUMOUR_AGNOSTIC_APPROVAL = "tumour_agnostic_approval"
 
 
 class WarningCode(enum.StrEnum):
@@ -586,8 +589,9 @@ class CriterionId(enum.StrEnum):
     CISPLATIN_ELIGIBILITY_KNOWN = (
         "cisplatin_eligibility_known",
         "5.1, 5.2",
-        "taxane hypersensitivity with unknown cisplatin eligibility: the tier differs between "
-        "the eligible and ineligible branches (always `unknown`)",
+        "taxanes excluded with unknown cisplatin eligibility: the tier differs between the "
+        "eligible (cisplatin–fluorouracil) and ineligible (row 5.2f) branches (always "
+        "`unknown`)",
     )
     RESPONSE_ASSESSED_AT_26_WEEKS = (
         "response_assessed_at_26_weeks",
@@ -769,9 +773,23 @@ class CriterionId(enum.StrEnum):
     )
     PLATINUM_FREE_INTERVAL = (
         "platinum_free_interval",
-        "5.4",
-        "platinum-free interval at least {platinum_free_interval_min_months} for a "
-        "carboplatin–paclitaxel re-challenge",
+        "5.3, 5.4",
+        "platinum-free interval at least {platinum_free_interval_rechallenge} "
+        "({platinum_free_interval_min_months}) for a carboplatin–paclitaxel re-challenge",
+    )
+    CHECKPOINT_INHIBITOR_EXPOSURE_KNOWN = (
+        "checkpoint_inhibitor_exposure_known",
+        "5.1",
+        "a prior course lists an investigational drug and no anti-PD-(L)1 agent: whether it "
+        "was an anti-PD-(L)1 agent (routes to 5.4) is unknown and decides the option "
+        "(always `unknown`)",
+    )
+    PLATINUM_EXPOSURE_KNOWN = (
+        "platinum_exposure_known",
+        "5.1",
+        "the radiosensitising agent is recorded as `other`: whether it was a platinum "
+        "(platinum-pretreated within {platinum_other_setting_window}) is unknown and decides "
+        "the option (always `unknown`)",
     )
     OLIGOMETASTATIC = (
         "oligometastatic",

@@ -424,34 +424,27 @@ def test_main_reconfigures_streams_to_utf8(monkeypatch: pytest.MonkeyPatch) -> N
 # ------------------------------------------------------- schema 2 values before pathway v3
 
 
-def _refused_case() -> dict[str, object]:
+def _schema_2_case() -> dict[str, object]:
     document = example_document()
     document["schema_version"] = 2
     document["primary"]["chemoradiotherapy"]["agents"] = ["mitomycin", "fluorouracil"]  # type: ignore[index]
     return document
 
 
-def test_recommend_refuses_a_value_the_engine_does_not_honour_yet(tmp_path: Path) -> None:
-    path = write_case(tmp_path / "case.json", _refused_case())
-    result = run("recommend", str(path))
-    assert result.exit_code == 2
-    assert result.stdout == ""
-    assert "primary.chemoradiotherapy.agents: not read by the engine yet" in result.stderr
+def test_recommend_reads_a_schema_2_case(tmp_path: Path) -> None:
+    path = write_case(tmp_path / "case.json", _schema_2_case())
+    result = run("recommend", str(path), "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["input_schema_version"] == 2
 
 
-def test_batch_reports_a_refused_case_as_an_invalid_line(tmp_path: Path) -> None:
+def test_batch_reads_schema_1_and_schema_2_lines(tmp_path: Path) -> None:
     good = json.dumps(example_document())
     path = tmp_path / "cases.jsonl"
-    path.write_text(good + "\n" + json.dumps(_refused_case()) + "\n", encoding="utf-8")
+    path.write_text(good + "\n" + json.dumps(_schema_2_case()) + "\n", encoding="utf-8")
     out, errors = tmp_path / "out.jsonl", tmp_path / "errors.jsonl"
     result = run("batch", str(path), "--out", str(out), "--errors", str(errors))
-    assert result.exit_code == 2
-    assert len(out.read_text(encoding="utf-8").splitlines()) == 1
-    (record,) = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
-    assert record["line"] == 2
-    assert record["errors"] == [
-        {
-            "path": "primary.chemoradiotherapy.agents",
-            "message": "not read by the engine yet (schema 2 value)",
-        }
-    ]
+    assert result.exit_code == 0, result.stderr
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [line["input_schema_version"] for line in lines] == [1, 2]
+    assert errors.read_text(encoding="utf-8") == ""

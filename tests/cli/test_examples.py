@@ -33,6 +33,8 @@ EXPECTED = {
     "first_line_metastatic": ("recurrent", ["carboplatin_paclitaxel_retifanlimab"]),
     # §5.3: after platinum, ECOG 0-1, ICI allowed, CPS >= 1.
     "after_platinum": ("recurrent", ["anti_pd1_monotherapy"]),
+    # §5.1 prior therapy from agents (regimen "other": carboplatin + nab-paclitaxel) -> §5.3a.
+    "after_nab_paclitaxel": ("recurrent", ["anti_pd1_monotherapy"]),
     # §5.4: after anti-PD-(L)1 -> clinical trial.
     "after_immunotherapy": ("recurrent", ["clinical_trial"]),
     # §2 overriding situation: ECOG >= 3 with active disease -> best supportive care.

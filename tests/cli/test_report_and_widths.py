@@ -80,21 +80,18 @@ def test_report_usage(args: tuple[str, ...], message: str, tmp_path: Path) -> No
     assert message in result.stderr
 
 
-def test_report_of_an_invalid_or_refused_case(tmp_path: Path) -> None:
+def test_report_of_an_invalid_case_and_of_a_schema_2_case(tmp_path: Path) -> None:
     case = write_case(tmp_path / "case.json", {"schema_version": 1})
     assert run("report", str(case), "--out", str(tmp_path / "r.html")).exit_code == 2
+    assert not (tmp_path / "r.html").exists()
     from tests.foundation._support import schema_2_document
 
     document = schema_2_document(example_document())
-    document["primary"]["chemoradiotherapy"]["agents"] = [
-        "mitomycin",
-        "fluorouracil",
-    ]  # not read yet
-    refused = write_case(tmp_path / "refused.json", document)
-    result = run("report", str(refused), "--out", str(tmp_path / "r.html"))
-    assert result.exit_code == 2
-    assert "not read by the engine yet" in result.stderr
-    assert not (tmp_path / "r.html").exists()
+    document["primary"]["chemoradiotherapy"]["agents"] = ["mitomycin", "fluorouracil"]
+    schema_2 = write_case(tmp_path / "schema_2.json", document)
+    result = run("report", str(schema_2), "--out", str(tmp_path / "r.html"))
+    assert result.exit_code == 0, result.stderr
+    assert "mitomycin" in (tmp_path / "r.html").read_text(encoding="utf-8")
 
 
 # ----------------------------------------------------------------------------- widths

@@ -364,9 +364,7 @@ def test_a_dpd_poor_metabolizer_is_never_offered_a_fluoropyrimidine(
             assert result.option(option).dose_plan is None
 
 
-def test_the_engine_accepts_the_facts_it_now_reads() -> None:
-    from ascc_salvage._engine_support import unsupported_fields
-
+def test_the_engine_reads_every_organ_function_fact_together() -> None:
     document = _document(
         dialysis=True,
         measured_gfr={"value": 20, "unit": "mL/min"},
@@ -380,5 +378,7 @@ def test_the_engine_accepts_the_facts_it_now_reads() -> None:
             "pregnancy",
         ],
     )
-    case = load_case(document)
-    assert unsupported_fields(case) == ()
+    result = recommend(load_case(document))
+    # Pregnancy rejects the checkpoint inhibitors; dialysis makes the patient cisplatin-ineligible.
+    assert result.option(OptionId.ANTI_PD1_MONOTHERAPY).tier is Tier.NOT_RECOMMENDED
+    assert result.option(OptionId.CISPLATIN_FLUOROURACIL).tier is Tier.NOT_RECOMMENDED

@@ -249,8 +249,10 @@ def _exempt(name: str, case: Case, option: OptionId) -> bool:
         presumed = set(case.disease.invaded_structures) & _PRESUMED_UNRESECTABLE
         return bool(presumed) and option in _MEANWHILE
     if name == "patient.conditions":
+        # 5.1.conditions_null: no known hypersensitivity without a prior course of the class,
+        # so carboplatin–paclitaxel is offered when the conditions are not recorded.
         pregnant = Condition.PREGNANCY in (case.patient.conditions or ())
-        return pregnant and option in _FETAL_DOSE
+        return option is OptionId.CARBOPLATIN_PACLITAXEL or (pregnant and option in _FETAL_DOSE)
     return False
 
 

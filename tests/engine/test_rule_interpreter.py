@@ -288,14 +288,14 @@ def test_without_presumed_unresectable_structures_no_opinion_is_needed() -> None
 
 def test_an_outcome_unless_preferred_applies_only_if_the_option_is_not_preferred() -> None:
     """§5.3 hypersensitivity: best supportive care only when anti-PD-1 does not end preferred."""
-    case = _engine_case("s5_1_platinum_hypersensitivity_first_line")
+    case = _engine_case("s5_3_row5_platinum_hypersensitivity_after_cycles")
     by_id = {option.option: option for option in recommend(case).options}
     assert by_id[OptionId.ANTI_PD1_MONOTHERAPY].tier is Tier.PREFERRED
     assert by_id[OptionId.BEST_SUPPORTIVE_CARE].rules == ("0.default",)  # the §0 floor
     draft = Draft(pathway="5")
     facts = derive_facts(case, assess_status(case))
     draft.set(OptionId.ANTI_PD1_MONOTHERAPY, Tier.ALTERNATIVE, "5.3", "capped")
-    steps = _rules._steps(rule_table("5.3").row("5.3.hypersensitivity").then[-1:], facts.kb)
+    steps = _rules._steps(rule_table("5.3").row("5.3e").then[-1:], facts.kb)
     _rules._set(draft, facts, steps, "5.3", {}, None)
     assert draft.options[OptionId.BEST_SUPPORTIVE_CARE].tier is Tier.ALTERNATIVE
     draft.set(OptionId.ANTI_PD1_MONOTHERAPY, Tier.PREFERRED, "5.3", "preferred")

@@ -1,8 +1,8 @@
 """The engine and the calculators share one calendar and one reading of earlier radiotherapy.
 
-* The platinum-free interval (§5.4, ``Facts.platinum_free_interval``) and the re-irradiation
-  interval (§6 point 2, ``reirradiation_feasibility``) count whole calendar months the same
-  way, including at month ends.
+* The platinum-free interval (§5.4, ``Facts.platinum_free_interval``) counts days (pathway
+  v3: "≥ 6 months" is ≥ 183 days), and so does the §5.1 window for platinum in another
+  setting: the two meet on day 183 only.
 * The engine's §6 screen reads a case's earlier courses through
   :func:`ascc_salvage.calculators.reirradiation.case_courses`, like
   :func:`ascc_salvage.calculators.radiotherapy_courses`.
@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ascc_salvage import load_case
-from ascc_salvage._dates import add_months, whole_months_between
+from ascc_salvage._dates import whole_months_between
 from ascc_salvage.calculators import (
     RadiotherapyCourse,
     ReirradiationVerdict,
@@ -72,7 +72,7 @@ def _facts(case: Any) -> Facts:
     return attrs.evolve(derive_facts(real, assess_status(real)), case=case)
 
 
-def _platinum_free_months(last_dose: dt.date, progression: dt.date) -> int | None:
+def _platinum_free_days(last_dose: dt.date, progression: dt.date) -> int | None:
     """The engine's platinum-free interval from *last_dose* to a progression on *progression*."""
     therapy = SimpleNamespace(
         regimen="carboplatin_paclitaxel",
@@ -83,9 +83,9 @@ def _platinum_free_months(last_dose: dt.date, progression: dt.date) -> int | Non
         outcome=TherapyOutcome.PROGRESSION,
     )
     case = SimpleNamespace(prior_systemic_therapy=(therapy,), assessments=())
-    months, refractory, missing = _facts(case).platinum_free_interval()
+    days, refractory, missing = _facts(case).platinum_free_interval()
     assert (refractory, missing) == (False, ())
-    return months
+    return days
 
 
 def _reirradiation_months(course_end: dt.date, evaluation: dt.date) -> int | None:
@@ -100,46 +100,42 @@ def _reirradiation_months(course_end: dt.date, evaluation: dt.date) -> int | Non
 
 
 @pytest.mark.parametrize(("start", "end"), MONTH_END_PAIRS)
-def test_platinum_free_and_reirradiation_intervals_agree_at_month_ends(
+def test_the_reirradiation_interval_counts_calendar_months_at_month_ends(
     start: dt.date, end: dt.date
 ) -> None:
-    months = whole_months_between(start, end)
-    assert _platinum_free_months(start, end) == months
-    assert _reirradiation_months(start, end) == months
-
-
-def test_31_march_to_30_september_is_six_months_for_both() -> None:
-    assert _platinum_free_months(dt.date(2025, 3, 31), dt.date(2025, 9, 30)) == 6
-    assert _reirradiation_months(dt.date(2025, 3, 31), dt.date(2025, 9, 30)) == 6
+    assert _reirradiation_months(start, end) == whole_months_between(start, end)
 
 
 @given(
     start=st.dates(dt.date(2000, 1, 1), dt.date(2090, 12, 31)),
     days=st.integers(1, 3000),
 )
-def test_the_two_intervals_agree_on_any_dates(start: dt.date, days: int) -> None:
-    end = start + dt.timedelta(days=days)
-    assert _platinum_free_months(start, end) == _reirradiation_months(start, end)
+def test_the_platinum_free_interval_counts_days(start: dt.date, days: int) -> None:
+    assert _platinum_free_days(start, start + dt.timedelta(days=days)) == days
 
 
-@given(
-    last=st.dates(dt.date(2000, 1, 1), dt.date(2090, 12, 31)),
-    days=st.integers(0, 400),
-)
-def test_platinum_within_6_months_uses_the_same_calendar(last: dt.date, days: int) -> None:
-    """Within 6 months (§5.1) and at least 6 months (§5.4) meet only on the day itself."""
-    evaluation = last + dt.timedelta(days=days)
-    therapy = SimpleNamespace(
-        regimen="cisplatin_fluorouracil",
+@given(days=st.integers(0, 400))
+def test_platinum_in_another_setting_and_the_rechallenge_interval_meet_on_day_183(
+    days: int,
+) -> None:
+    """Within the window (§5.1) and at least the re-challenge interval (§5.4): day 183 only."""
+    real = _case("s5_2_prior_radiosensitising_platinum_within_6_months.json")
+    facts = derive_facts(real, assess_status(real))
+    opened = facts.prior.episode_date
+    last = opened - dt.timedelta(days=days)
+    therapy = attrs.evolve(
+        real.prior_systemic_therapy[0],
         setting=TherapySetting.NEOADJUVANT,
+        start_date=last - dt.timedelta(days=60),
         platinum_end_date=last,
         end_date=last,
     )
-    case = SimpleNamespace(prior_systemic_therapy=(therapy,), evaluation_date=evaluation)
-    months = int(thresholds().prior_platinum_recent_months.value)
-    within = _facts(case).platinum_pretreated
-    at_least = whole_months_between(last, evaluation) >= months
-    assert within is (not at_least or add_months(last, months) == evaluation)
+    case = attrs.evolve(real, prior_systemic_therapy=(therapy,))
+    within = derive_facts(case, assess_status(case)).platinum_pretreated
+    window = int(thresholds().platinum_other_setting_window.value)
+    rechallenge = int(thresholds().platinum_free_interval_rechallenge.value)
+    assert within is (days <= window)
+    assert (days <= window and days >= rechallenge) is (days == window)
 
 
 # --- one adapter from a case to earlier radiotherapy courses ------------------------------

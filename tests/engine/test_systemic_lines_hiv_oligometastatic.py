@@ -40,32 +40,33 @@ def test_platinum_hypersensitivity_with_low_cd4_caps_anti_pd1_and_keeps_supporti
     result = run(document)
     tier = tiers(result)
     pd1 = result.option(Opt.ANTI_PD1_MONOTHERAPY)
+    # No advanced platinum course: row 5.2f (no platinum doublet possible), ECOG ≤ 1 and ICI
+    # allowed; CD4 below the trial threshold caps anti-PD-1 at alternative.
     assert pd1.tier is A
-    assert Flag.OUTSIDE_TRIAL_POPULATION in pd1.flags
-    # The hypersensitivity came before any platinum cycle: the label is interpreted.
-    assert Flag.LABEL_INTERPRETATION in pd1.flags
+    assert {Flag.OUTSIDE_TRIAL_POPULATION, Flag.OFF_LABEL} <= set(pd1.flags)
     assert tier[Opt.BEST_SUPPORTIVE_CARE] is A
     assert result.option(Opt.BEST_SUPPORTIVE_CARE).rules == ("5.2f",)
-    assert tier[Opt.CLINICAL_TRIAL] is A
+    assert tier[Opt.CLINICAL_TRIAL] is P
     for option in (Opt.CARBOPLATIN_PACLITAXEL, Opt.CISPLATIN_FLUOROURACIL):
         assert tier[option] is N
-    assert result.preferred == ()
+    assert result.preferred == (Opt.CLINICAL_TRIAL,)
 
 
 @pytest.mark.parametrize(
-    ("evaluation_date", "line", "preferred"),
+    ("opened", "line", "preferred"),
     [
-        # Platinum ended on 31 May; six months later is 30 November (clamped to month end).
+        # Platinum ended on 31 May; 183 days later is 30 November.
         ("2026-11-30", "5.3a", Opt.ANTI_PD1_MONOTHERAPY),
         ("2026-12-01", "5.2a", Opt.CARBOPLATIN_PACLITAXEL_RETIFANLIMAB),
     ],
 )
-def test_platinum_within_six_calendar_months_counts_as_pretreated(
-    evaluation_date: str, line: str, preferred: OptionId
+def test_platinum_within_183_days_of_the_episode_counts_as_pretreated(
+    opened: str, line: str, preferred: OptionId
 ) -> None:
-    """§5.2: adjuvant platinum ≤ 6 months earlier is platinum-pretreated, later first line."""
+    """§5.1: adjuvant platinum ≤ 183 days before the episode opened is platinum-pretreated."""
     document = metastatic_document(site("liver"))
-    document["evaluation_date"] = evaluation_date
+    document["evaluation_date"] = "2026-12-10"
+    document["assessments"][-1]["date"] = opened
     document["prior_systemic_therapy"] = [
         therapy("cisplatin_fluorouracil", "adjuvant", "2026-03-02", "2026-05-31", "completed")
     ]

@@ -29,16 +29,16 @@ EXPECTED = {
         Opt.NIVOLUMAB_IPILIMUMAB: N,
         Opt.CLINICAL_TRIAL: A,
     },
-    # Not cisplatin-eligible: the §5.3 rules (anti-PD-1 first when checkpoint inhibitors
-    # are allowed and PD-L1 is unknown).
+    # Not cisplatin-eligible: no platinum doublet possible (row 5.2f): the trial first,
+    # anti-PD-1 an off-label alternative.
     "s5_1_taxane_hypersensitivity_not_cisplatin_eligible": {
         Opt.CARBOPLATIN_PACLITAXEL: N,
         Opt.CARBOPLATIN_PACLITAXEL_RETIFANLIMAB: N,
         Opt.DOCETAXEL_CISPLATIN_FLUOROURACIL: N,
         Opt.CISPLATIN_FLUOROURACIL: N,
-        Opt.ANTI_PD1_MONOTHERAPY: P,
+        Opt.ANTI_PD1_MONOTHERAPY: A,
         Opt.NIVOLUMAB_IPILIMUMAB: N,
-        Opt.CLINICAL_TRIAL: A,
+        Opt.CLINICAL_TRIAL: P,
     },
     # Eligibility unknown: the options on which the two branches disagree are undetermined.
     "s5_1_taxane_hypersensitivity_cisplatin_eligibility_unknown": {
@@ -48,7 +48,7 @@ EXPECTED = {
         Opt.CISPLATIN_FLUOROURACIL: U,
         Opt.ANTI_PD1_MONOTHERAPY: U,
         Opt.NIVOLUMAB_IPILIMUMAB: N,
-        Opt.CLINICAL_TRIAL: A,
+        Opt.CLINICAL_TRIAL: U,
     },
 }
 

@@ -13,16 +13,15 @@ from hypothesis import HealthCheck, given, settings
 
 from ascc_salvage import (
     CaseValidationError,
-    UnsupportedCaseError,
     dump_case,
     load_case,
     recommend,
 )
 from ascc_salvage import case as model
-from ascc_salvage._engine_support import unsupported_fields
 from ascc_salvage.io import case_digest
 from ascc_salvage.testing.strategies import cases, schema_1_documents
 from ascc_salvage.units import Q_
+from ascc_salvage.vocabulary import OptionId, is_rule_id
 
 from ._support import example_document, paths_of, schema_2_document
 
@@ -124,40 +123,12 @@ def test_the_schema_2_example_of_the_case_format_loads() -> None:
     ]
 
 
-def test_the_engine_refuses_the_schema_2_example_naming_every_value() -> None:
-    case = load_case(_spec_example())
-    with pytest.raises(UnsupportedCaseError) as info:
-        recommend(case)
-    assert isinstance(info.value, NotImplementedError)
-    assert info.value.fields == (
-        "patient.biomarkers.pd_l1",
-        "primary.chemoradiotherapy.agents",
-        "prior_systemic_therapy[0].regimen",
-    )
-    assert "patient.biomarkers.pd_l1" in str(info.value)
-
-
-@pytest.mark.parametrize(
-    ("change", "path"),
-    [
-        (lambda p: p["biomarkers"].update(mmr_msi="pmmr_and_mss"), "patient.biomarkers.mmr_msi"),
-        (lambda p: p["biomarkers"].update(tmb_mut_per_mb=3), "patient.biomarkers.tmb_mut_per_mb"),
-    ],
-)
-def test_each_patient_value_beyond_v2_is_refused_by_path(change: Any, path: str) -> None:
-    doc = _v2()
-    change(doc["patient"])
-    assert unsupported_fields(load_case(doc)) == (path,)
-
-
-def test_other_values_beyond_v2_are_refused_by_path() -> None:
-    doc = _v2()
-    doc["prior_radiotherapy"] = [
-        {"region": "other", "end_date": "2020-01-01", "dose": {"value": 34, "unit": "Gy"},
-         "fractions": 1, "technique": "sabr"}
-    ]  # fmt: skip
-    doc["facility"]["reirradiation_expertise"] = False  # read by §6 (pathway v3)
-    assert unsupported_fields(load_case(doc)) == ()
+def test_the_engine_reads_the_schema_2_example() -> None:
+    """Every value of the case format's schema 2 example is read: nothing is refused."""
+    result = recommend(load_case(_spec_example()))
+    assert result.input_schema_version == 2
+    assert len(result.options) == len(OptionId)
+    assert all(is_rule_id(option.rule) for option in result.options)
 
 
 def test_during_crt_site_findings_new_sites_and_a_stoma_are_read() -> None:
@@ -171,7 +142,6 @@ def test_during_crt_site_findings_new_sites_and_a_stoma_are_read() -> None:
     doc["disease"]["sites"][0]["site"] = "presacral"
     doc["patient"]["conditions"] = ["existing_colostomy"]
     case = load_case(doc)
-    assert unsupported_fields(case) == ()
     assert recommend(case).disease_status == "too_early_to_assess"
 
 
@@ -189,7 +159,6 @@ def test_values_that_restate_what_v2_reads_pass() -> None:
     ]  # fmt: skip
     doc["facility"].update(clinical_trial_available=True, reirradiation_expertise=True)
     case = load_case(doc)
-    assert unsupported_fields(case) == ()
     assert case.patient.biomarkers.pd_l1[0].cps == 7  # the upgraded form
     recommend(case)
 
@@ -208,7 +177,6 @@ def test_preferences_frailty_trials_and_palliable_symptoms_are_read() -> None:
     ]
     doc["facility"]["clinical_trial_available"] = False
     case = load_case(doc)
-    assert unsupported_fields(case) == ()
     recommend(case)
 
 
@@ -601,12 +569,6 @@ def test_every_schema_2_case_round_trips(case: model.Case) -> None:
     assert case_digest(load_case(document)) == case_digest(case)
 
 
-@_SETTINGS
-@given(case=cases(max_history=2))
-def test_default_cases_are_honoured_by_the_engine(case: model.Case) -> None:
-    assert unsupported_fields(case) == ()
-
-
 def test_schema_1_documents_refuse_unsupported_values() -> None:
     with pytest.raises(ValueError, match="schema 1"):
         schema_1_documents(unsupported=True)
@@ -625,15 +587,6 @@ def test_p6_applies_to_schema_1_cases_too() -> None:
     doc["schema_version"] = 2
     doc["disease"]["sites"][0]["site"] = "perineum"
     assert load_case(doc).disease is not None
-
-
-def test_the_unsupported_error_pickles_with_its_fields() -> None:
-    import pickle
-
-    error = UnsupportedCaseError(["patient.dialysis"])
-    again = pickle.loads(pickle.dumps(error))
-    assert type(again) is UnsupportedCaseError
-    assert again.fields == ("patient.dialysis",)
 
 
 def test_shifting_a_case_moves_its_biomarker_dates() -> None:

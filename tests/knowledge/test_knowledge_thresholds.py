@@ -71,6 +71,9 @@ EXPECTED = {
     "docetaxel_alp_missing": (1.5, "", True),
     "hepatic_values_missing": (1, "", True),
     "cd4_opportunistic_infection_prophylaxis": (200, "cells/uL", False),
+    "platinum_other_setting_window": (183, "d", True),
+    "ici_other_cancer_window": (84, "d", False),
+    "platinum_free_interval_rechallenge": (183, "d", True),
 }
 
 # knowledge-base.md §3b: verification status (None: library policy), fraction set.
@@ -89,6 +92,9 @@ V3_STATUS = {
     "docetaxel_alp_missing": (None, None),
     "hepatic_values_missing": (None, 1.0),
     "cd4_opportunistic_infection_prophylaxis": ("secondary", None),
+    "platinum_other_setting_window": (None, None),
+    "ici_other_cancer_window": ("secondary", None),
+    "platinum_free_interval_rechallenge": (None, None),
 }
 
 

@@ -124,20 +124,20 @@ def test_a_raised_threshold_changes_tier_and_explanation(tmp_path: pathlib.Path)
     case = _example("after_immunotherapy")
     cp = _option(ascc_salvage.recommend(case), OptionId.CARBOPLATIN_PACLITAXEL)
     assert cp.tier is Tier.ALTERNATIVE
-    assert "7 months (≥ 6 mo)" in {c.explanation for c in cp.criteria}
+    assert "7.4 months (≥ 6 months)" in {c.explanation for c in cp.criteria}
 
     directory = _copy(tmp_path)
     text = (directory / "thresholds.toml").read_text(encoding="utf-8")
-    start = text.index("[platinum_free_interval_min_months]")
-    line = text.index("value = 6", start)
+    start = text.index("[platinum_free_interval_rechallenge]")
+    line = text.index("value = 183", start)
     (directory / "thresholds.toml").write_text(
-        text[:line] + "value = 12" + text[line + len("value = 6") :], encoding="utf-8"
+        text[:line] + "value = 366" + text[line + len("value = 183") :], encoding="utf-8"
     )
     kb = knowledge.load(directory)
     local = _option(ascc_salvage.recommend(case, knowledge=kb), OptionId.CARBOPLATIN_PACLITAXEL)
     assert local.tier is Tier.NOT_RECOMMENDED
-    assert "7 months (< 12 mo)" in {c.explanation for c in local.criteria}
-    assert "(< 12 mo)" in local.rationale
+    assert "7.4 months (< 12 months)" in {c.explanation for c in local.criteria}
+    assert "(< 12 months)" in local.rationale
 
 
 def test_the_result_records_the_loaded_version(tmp_path: pathlib.Path) -> None:

@@ -84,7 +84,7 @@ def test_the_bundled_tables_load() -> None:
     assert [t.section for t in knowledge.rule_tables()][:4] == ["2", "3", "4", "4.1"]
     assert knowledge.rule_table("2").partial
     assert not knowledge.rule_table("6").routes
-    supportive = knowledge.rule_table("5.3").row("5.3.hypersensitivity").then[-1]
+    supportive = knowledge.rule_table("5.3").row("5.3e").then[-1]
     assert supportive.unless_preferred is OptionId.ANTI_PD1_MONOTHERAPY
 
 

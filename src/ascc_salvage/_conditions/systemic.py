@@ -30,11 +30,28 @@ def _ecog_within_trial_populations(f: Facts) -> ConditionValue:
     return ConditionValue(f.ecog <= limit, f"ECOG {f.ecog} (trial populations ≤ {limit})")
 
 
-def _taxane_regimens_excluded(f: Facts) -> ConditionValue:
+def _taxane_hypersensitivity_recorded(f: Facts) -> ConditionValue:
+    value = f.has_condition(Condition.TAXANE_HYPERSENSITIVITY) is True
+    return ConditionValue(value, f"taxane hypersensitivity recorded: {value}")
+
+
+def taxane_regimens_excluded(f: Facts) -> tuple[bool, bool]:
+    """§5.1 "taxane regimens excluded": (by hypersensitivity, by the liver tests)."""
     from ascc_salvage.calculators.adjustments import HepaticOutcome
 
     hypersensitive = f.has_condition(Condition.TAXANE_HYPERSENSITIVITY) is True
-    liver = f.paclitaxel_liver.outcome is HepaticOutcome.EXCLUDED
+    return hypersensitive, f.paclitaxel_liver.outcome is HepaticOutcome.EXCLUDED
+
+
+def fluoropyrimidines_excluded(f: Facts) -> bool:
+    """§5.1 fluoropyrimidines: an excluding condition, or a DPYD poor metabolizer (v3)."""
+    score = f.case.patient.dpyd_activity_score
+    poor = score is not None and score <= float(f.kb.thresholds.dpyd_poor_metabolizer.value)
+    return poor or f.has_any(f.kb.condition_sets.fluoropyrimidine_exclusions) is True
+
+
+def _taxane_regimens_excluded(f: Facts) -> ConditionValue:
+    hypersensitive, liver = taxane_regimens_excluded(f)
     value = hypersensitive or liver
     return ConditionValue(
         value,
@@ -48,23 +65,35 @@ def _platinum_hypersensitivity_recorded(f: Facts) -> ConditionValue:
     return ConditionValue(value, f"platinum hypersensitivity recorded: {value}")
 
 
-def _platinum_pretreated(f: Facts) -> ConditionValue:
-    value = f.platinum_pretreated
-    return ConditionValue(value, f"platinum-pretreated: {value}")
+def _no_platinum_doublet_possible(f: Facts) -> ConditionValue:
+    """5.2f: each platinum doublet is excluded by a drug-level criterion of §5.1."""
+    from ascc_salvage.engine._systemic import cisplatin_eligibility
 
-
-def _platinum_given(f: Facts) -> ConditionValue:
-    regimens = f.kb.regimens
-    value = any(
-        regimens[str(therapy.regimen)].contains_platinum
-        for therapy in f.case.prior_systemic_therapy
-    )
-    return ConditionValue(value, f"platinum given in any setting: {value}")
+    if f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY):
+        return ConditionValue(True, "platinum hypersensitivity (no advanced platinum course)")
+    if f.declines_chemotherapy_only:  # §2.3: counts as no platinum doublet possible
+        return ConditionValue(True, "chemotherapy declined, immunotherapy not")
+    if not any(taxane_regimens_excluded(f)):
+        return ConditionValue(False, "no platinum hypersensitivity; taxane regimens not excluded")
+    if fluoropyrimidines_excluded(f):
+        return ConditionValue(True, "taxanes excluded and fluoropyrimidines excluded")
+    eligible = f.assumed_cisplatin_eligible
+    if eligible is None:
+        eligible = cisplatin_eligibility(f).value
+    # The systemic pathway evaluates both values of an unknown eligibility before the table.
+    assert eligible is not None, "cisplatin eligibility is resolved before row 5.2f"
+    if eligible:
+        return ConditionValue(False, "taxanes excluded; cisplatin–fluorouracil possible")
+    return ConditionValue(True, "taxanes excluded and not cisplatin-eligible")
 
 
 def _pd_l1_cps_low(f: Facts) -> ConditionValue:
+    from ascc_salvage.engine._systemic import pd_l1_archival_low
+
     cps = f.case.patient.effective_pd_l1_cps
     cut = float(f.kb.thresholds.pd_l1_cps_positive.value)
+    if pd_l1_archival_low(f):  # 5.1.pd_l1: counts as unknown (row 5.3a)
+        return ConditionValue(False, f"PD-L1 CPS {cps} only on a pre-CRT primary specimen")
     value = cps is not None and cps < cut
     return ConditionValue(value, f"PD-L1 CPS {cps} (low below {cut:g}): {value}")
 
@@ -192,48 +221,62 @@ declare_conditions(
         _ecog_within_trial_populations,
     ),
     ConditionSpec(
+        "taxane_hypersensitivity_recorded",
+        "Taxane hypersensitivity is among the recorded conditions (rule 5.1.hypersensitivity: "
+        "cisplatin–fluorouracil replaces the taxane regimens when a platinum doublet is "
+        "still possible).",
+        ("patient.conditions",),
+        False,
+        _taxane_hypersensitivity_recorded,
+    ),
+    ConditionSpec(
         "taxane_regimens_excluded",
         "§5.1 grouping (v3): taxane hypersensitivity is among the recorded conditions, or the "
         "liver tests exclude the taxanes (bilirubin above ``paclitaxel_hepatic_reduced_2`` or "
         "AST or ALT at least ``paclitaxel_hepatic_exclusion`` × ULN, rule 5.1.hepatic). "
-        "Conditions not recorded route as first line; the taxane criterion then leaves the "
-        "taxane regimens open.",
+        "Conditions not recorded count as no hypersensitivity.",
         ("patient.conditions", "patient.hepatic_function"),
         False,
         _taxane_regimens_excluded,
     ),
     ConditionSpec(
         "platinum_hypersensitivity_recorded",
-        "Platinum hypersensitivity is among the recorded conditions: the case is routed by the "
-        "platinum-hypersensitivity rows of §5.3 at any line (conditions not recorded route by "
-        "the line of therapy).",
+        "Platinum hypersensitivity is among the recorded conditions. With an advanced platinum "
+        "course (intolerance of platinum) the case is routed by rows 5.3e/f; without one, by "
+        "row 5.2f (conditions not recorded route by the line of therapy).",
         ("patient.conditions",),
         False,
         _platinum_hypersensitivity_recorded,
     ),
     ConditionSpec(
-        "platinum_pretreated",
-        "Platinum was given for advanced disease, or in another setting within "
-        "``prior_platinum_recent_months`` (§5.2). In §5.3 a case that is neither "
-        "platinum-pretreated nor platinum-hypersensitive was handed over by the first-line "
-        "taxane-hypersensitivity routine (not cisplatin-eligible).",
-        ("prior_systemic_therapy",),
+        "no_platinum_doublet_possible",
+        "Row 5.2f: carboplatin–paclitaxel (± retifanlimab), cisplatin–fluorouracil and DCF "
+        "are each excluded by a drug-level criterion of §5.1 — platinum hypersensitivity "
+        "without an advanced platinum course, or the taxane regimens excluded (hypersensitivity "
+        "or the liver tests) together with "
+        "cisplatin ineligibility or excluded fluoropyrimidines. An unknown cisplatin "
+        "eligibility is resolved before (both values evaluated and merged, criterion "
+        "``cisplatin_eligibility_known``). Declining chemotherapy but not immunotherapy "
+        "counts as no platinum doublet possible too (§2.3).",
+        (
+            "patient.conditions",
+            "patient.declines",
+            "patient.hepatic_function",
+            "patient.dpyd_activity_score",
+            "patient.serum_creatinine",
+            "patient.weight",
+            "patient.height",
+        ),
         False,
-        _platinum_pretreated,
-    ),
-    ConditionSpec(
-        "platinum_given",
-        "A platinum-containing regimen is recorded in any setting and at any time (the "
-        "platinum-hypersensitivity label interpretation of §5.3 applies when none is).",
-        ("prior_systemic_therapy",),
-        False,
-        _platinum_given,
+        _no_platinum_doublet_possible,
     ),
     ConditionSpec(
         "pd_l1_cps_low",
-        "PD-L1 CPS is recorded and below the threshold ``pd_l1_cps_positive``. PD-L1 is "
-        "never required: an unrecorded CPS counts as not low.",
-        ("patient.pd_l1_cps",),
+        "The effective PD-L1 CPS (§5.1 provenance) is recorded and below the threshold "
+        "``pd_l1_cps_positive``. PD-L1 is never required: an unrecorded CPS counts as not "
+        "low, and so does a low CPS measured only on a primary specimen dated before the CRT "
+        "start (rule 5.1.pd_l1).",
+        ("patient.pd_l1_cps", "patient.biomarkers.pd_l1"),
         False,
         _pd_l1_cps_low,
     ),
@@ -315,12 +358,18 @@ declare_conditions(
 )
 
 declare_routines(
-    systemic_taxane_regimens_excluded=(
-        '§5.1 "taxane regimens excluded" at first line (taxane hypersensitivity, or the '
-        "hepatic exclusion: rule 5.1.hepatic): taxane regimens are rejected by their "
-        "criteria; cisplatin–fluorouracil is preferred if cisplatin-eligible, otherwise the "
-        "§5.3 rules apply. Unknown cisplatin eligibility evaluates both branches and merges "
-        "(criterion ``cisplatin_eligibility_known``)."
+    systemic_older_other_cancer_ici=(
+        "Row 5.2g after rows a, b and d: with an older anti-PD-(L)1 course for another cancer "
+        "only, carboplatin–paclitaxel is preferred and the retifanlimab combination at most an "
+        "alternative (flags ``outside_trial_population``, ``individualised``)."
+    ),
+    systemic_platinum_rechallenge=(
+        "§5.3 rows a, b, d and h: carboplatin–paclitaxel re-challenge by the platinum-free "
+        "interval (≥ ``platinum_free_interval_rechallenge``: alternative, flag "
+        "``very_low_evidence``, and ``shared_decision`` at ECOG 2; shorter or "
+        "platinum-refractory: not recommended; interval unknown: undetermined); row 5.3g "
+        "(platinum only as a radiosensitiser or (neo)adjuvant): alternative whatever the "
+        "interval (flags ``outside_trial_population``, ``very_low_evidence``)."
     ),
     systemic_checkpoint_inhibitor_not_allowed=(
         "§5.3 when checkpoint inhibitors are not allowed: anti-PD-1 monotherapy is not "
@@ -328,10 +377,9 @@ declare_routines(
         "or a detectable HIV viral load)."
     ),
     systemic_unused_chemotherapy=(
-        "§5.4 list, also used by §5.3 when checkpoint inhibitors are not allowed: "
-        "cisplatin–fluorouracil and DCF if not yet used (ECOG ≤ ``ecog_max_cisplatin``, "
-        "§5.1 cisplatin criteria); carboplatin–paclitaxel if not yet used, else a re-challenge "
-        "by the platinum-free interval (≥ ``platinum_free_interval_min_months``; "
-        "platinum-refractory: not recommended; interval unknown: undetermined)."
+        "§5.4 list, also used by §5.3c: cisplatin–fluorouracil and DCF unless an advanced "
+        "course held their defining pair (ECOG ≤ ``ecog_max_cisplatin``, §5.1 cisplatin "
+        "criteria); carboplatin–paclitaxel as in ``systemic_platinum_rechallenge`` "
+        "(platinum-naive after anti-PD-(L)1: alternative, flag ``outside_trial_population``)."
     ),
 )

@@ -39,14 +39,13 @@ from ascc_salvage.cli._common import (
     os_reason,
     read_case_document,
     terminal_width,
-    unsupported_problems,
     write_json,
     write_text,
 )
 from ascc_salvage.cli._quantity import AUC_BOUNDS, BoundedNumber, QuantityParam, patient_bounds
 from ascc_salvage.cli._report import write_report
 from ascc_salvage.cli._serve import serve
-from ascc_salvage.errors import CaseValidationError, UnsupportedCaseError
+from ascc_salvage.errors import CaseValidationError
 from ascc_salvage.io import load_case
 from ascc_salvage.rendering import render
 from ascc_salvage.rendering._text import Writer, dose_plan_lines
@@ -258,10 +257,7 @@ def recommend(
     kb = load_knowledge(knowledge_dir)
     source, document = _case_document(case_file, example_name, overrides=overrides)
     case = _load(source, document)
-    try:
-        result = run(case, knowledge=kb)
-    except UnsupportedCaseError as error:
-        raise InvalidCase(source, unsupported_problems(error)) from None
+    result = run(case, knowledge=kb)
     if output_format == "json":  # result_to_dict's document, written fast (same bytes)
         write_text(result_to_json(result, indent=2) + "\n")
     else:
@@ -307,10 +303,7 @@ def report(
     kb = load_knowledge(knowledge_dir)
     source, document = _case_document(case_file, example_name)
     case = _load(source, document)
-    try:
-        result = run(case, knowledge=kb)
-    except UnsupportedCaseError as error:
-        raise InvalidCase(source, unsupported_problems(error)) from None
+    result = run(case, knowledge=kb)
     write_report(out, render(result, case, format="html", knowledge=kb), case_file)
     click.echo(f"{display_path(out)}: report written", err=True)
 

@@ -45,10 +45,9 @@ from ascc_salvage.cli._common import (
     load_knowledge,
     os_reason,
     stdin_bytes,
-    unsupported_problems,
     writing_stdout,
 )
-from ascc_salvage.errors import CaseValidationError, UnsupportedCaseError
+from ascc_salvage.errors import CaseValidationError
 from ascc_salvage.io import load_case
 from ascc_salvage.result import result_to_json
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES
@@ -134,15 +133,11 @@ def _process(item: Item, knowledge_dir: str | None = None) -> Outcome:
         return Outcome(item.line, item.size, None, None, None, problems)
     from ascc_salvage.engine import recommend
 
-    try:
-        result = (
-            recommend(case)
-            if knowledge_dir is None
-            else recommend(case, knowledge=_knowledge(knowledge_dir))
-        )
-    except UnsupportedCaseError as error:
-        problems = tuple((p.path, p.message) for p in unsupported_problems(error))
-        return Outcome(item.line, item.size, None, None, None, problems)
+    result = (
+        recommend(case)
+        if knowledge_dir is None
+        else recommend(case, knowledge=_knowledge(knowledge_dir))
+    )
     text = result_to_json(result)
     plan = " + ".join(str(option) for option in result.preferred) or "(nothing preferred)"
     return Outcome(item.line, item.size, text, str(result.disease_status), plan, ())

@@ -12,7 +12,7 @@ from typing import IO, TYPE_CHECKING, Any, Final
 
 import click
 
-from ascc_salvage.errors import CaseValidationError, Problem, UnsupportedCaseError
+from ascc_salvage.errors import CaseValidationError, Problem
 from ascc_salvage.io import parse_json
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES
 
@@ -34,7 +34,6 @@ __all__ = [
     "read_case_document",
     "stdin_bytes",
     "terminal_width",
-    "unsupported_problems",
     "write_json",
     "write_text",
     "writing_stdout",
@@ -233,8 +232,3 @@ def load_knowledge(directory: Path | None) -> KnowledgeBase | None:
         raise InputError(
             f"--knowledge: invalid knowledge base in {display_path(directory)}:\n{lines}"
         ) from None
-
-
-def unsupported_problems(error: UnsupportedCaseError) -> list[Problem]:
-    """One problem per case value the engine refuses (schema 2 values before pathway v3)."""
-    return [Problem(field, "not read by the engine yet (schema 2 value)") for field in error.fields]

@@ -26,7 +26,6 @@ from typing import Final
 import attrs
 
 from ascc_salvage import plausibility
-from ascc_salvage._engine_support import check_supported
 from ascc_salvage._version import __version__
 from ascc_salvage.calculators.dose_plan import (
     AnyDosePlan,
@@ -117,11 +116,6 @@ def recommend(case: Case, *, knowledge: KnowledgeBase | None = None) -> Result:
         The result: disease status, every option with tier, criteria, flags, evidence,
         rationale and dose plan, missing information and warnings.
 
-    Raises:
-        UnsupportedCaseError: The case holds schema 2 values that this engine (clinical
-            pathway v2) cannot honour yet; the error lists their paths (case format,
-            "Values the engine does not honour yet").
-
     >>> import importlib.resources, ascc_salvage
     >>> text = importlib.resources.files("ascc_salvage.examples").joinpath(
     ...     "persistent_resectable.json").read_text()
@@ -138,7 +132,6 @@ def recommend(case: Case, *, knowledge: KnowledgeBase | None = None) -> Result:
             "knowledge must be a KnowledgeBase from ascc_salvage.knowledge.load, not "
             f"{type(knowledge).__name__}"
         )
-    check_supported(case)  # the engine must not silently ignore a schema 2 value
     status = assess_status(case, knowledge=kb)
     facts = derive_facts(case, status, kb)
     draft = _evaluate(facts)

@@ -14,7 +14,7 @@ from functools import cached_property
 
 import attrs
 
-from ascc_salvage._dates import add_days, add_months, whole_months_between
+from ascc_salvage._dates import add_days
 from ascc_salvage.calculators.adjustments import (
     HepaticAdjustment,
     docetaxel_hepatic_floats,
@@ -26,6 +26,13 @@ from ascc_salvage.calculators.dose_plan import PlanAdjustments
 from ascc_salvage.calculators.reirradiation import groin_irradiated
 from ascc_salvage.calculators.renal import STANDARD_BSA_M2, cockcroft_gault_ml_min
 from ascc_salvage.case import Case, DiseaseSite
+from ascc_salvage.engine._prior_therapy import (
+    PLATINUM,
+    PriorTherapy,
+    classes_of,
+    course_agents,
+    derive_prior_therapy,
+)
 from ascc_salvage.knowledge import KnowledgeBase, bundled
 from ascc_salvage.status import StatusAssessment, is_distant_site
 from ascc_salvage.validation import FRAIL_CFS
@@ -73,6 +80,10 @@ class Facts:
     accepts_colostomy: bool | None
     groins_irradiated: bool | None
     ecog_missing_field: str = "patient.ecog"
+    #: Prior-therapy exposure assumed in one branch of an unknown value (§0.1), else ``None``.
+    assumed_ici_exposed: bool | None = attrs.field(default=None, kw_only=True)
+    assumed_platinum_pretreated: bool | None = attrs.field(default=None, kw_only=True)
+    assumed_cisplatin_eligible: bool | None = attrs.field(default=None, kw_only=True)
     #: The knowledge base every rule reads (thresholds, regimens, approvals, evidence).
     kb: KnowledgeBase = attrs.field(factory=bundled, kw_only=True)
 
@@ -101,8 +112,7 @@ class Facts:
         """Chemotherapy declined, immunotherapy not (§2.3).
 
         At first line this counts as "no platinum doublet possible" (§5.2f): the fact the
-        §5.2f row reads. Until that row is in the engine, the generic handling applies (the
-        declined regimens not recommended, then the §5.6 fallback list).
+        §5.2f row reads; §2.3 then rejects the declined regimens that row offers.
         """
         return Modality.CHEMOTHERAPY in self.declines and Modality.IMMUNOTHERAPY not in (
             self.declines
@@ -379,33 +389,27 @@ class Facts:
         )
 
     @cached_property
-    def prior_checkpoint_inhibitor(self) -> bool:
-        """Any prior anti-PD-(L)1 in any setting routes to §5.4."""
-        return any(
-            self.kb.regimens[str(t.regimen)].contains_checkpoint_inhibitor
-            for t in self.case.prior_systemic_therapy
-        )
+    def prior(self) -> PriorTherapy:
+        """The exposure derived from the prior therapy (§5.1, rule 5.1.prior_therapy)."""
+        return derive_prior_therapy(self.case, self.status, self.kb)
 
-    @cached_property
-    def platinum_pretreated(self) -> bool:
-        """Platinum for advanced disease, or within 6 months in another setting (§5.2)."""
-        months = int(self.kb.thresholds.prior_platinum_recent_months.value)
-        for therapy in self.case.prior_systemic_therapy:
-            if not self.kb.regimens[str(therapy.regimen)].contains_platinum:
-                continue
-            if therapy.setting is TherapySetting.ADVANCED:
-                return True
-            last = therapy.platinum_end_date or therapy.end_date or self.case.evaluation_date
-            if add_months(last, months) >= self.case.evaluation_date:
-                return True
-        return False
+    @property
+    def prior_checkpoint_inhibitor(self) -> bool | None:
+        """ICI exposure (§5.1): routes to §5.4; ``None`` when an investigational drug decides."""
+        if self.assumed_ici_exposed is not None:
+            return self.assumed_ici_exposed
+        return self.prior.ici_exposed
+
+    @property
+    def platinum_pretreated(self) -> bool | None:
+        """Platinum for advanced disease, or within the window in another setting (§5.1)."""
+        if self.assumed_platinum_pretreated is not None:
+            return self.assumed_platinum_pretreated
+        return self.prior.platinum_pretreated
 
     def used(self, option: OptionId) -> bool:
-        """Whether *option* was given before for the disease (advanced/(neo)adjuvant)."""
-        settings = self.kb.site_sets.treatment_settings
-        return any(
-            t.regimen is option and t.setting in settings for t in self.case.prior_systemic_therapy
-        )
+        """Whether an advanced course held *option*'s defining pair (chemotherapy used, §5.1)."""
+        return option in self.prior.used
 
     @cached_property
     def ongoing_line(self) -> bool:
@@ -425,23 +429,33 @@ class Facts:
         return False
 
     def platinum_free_interval(self) -> tuple[int | None, bool, tuple[str, ...]]:
-        """Platinum-free interval in whole months, platinum-refractoriness, missing fields.
+        """Platinum-free interval in days, platinum-refractoriness, missing fields (§5.4).
 
-        From the last platinum dose to the progression that followed it (§5.4).
+        From the last platinum dose, over every course with a platinum agent (§5.1 classes,
+        ``regimen: "other"`` included), to the progression that followed it.
         """
+        kb = self.kb
         platinum = [
             t
             for t in self.case.prior_systemic_therapy
-            if self.kb.regimens[str(t.regimen)].contains_platinum
+            if PLATINUM in classes_of(course_agents(kb, t))
         ]
         if not platinum:
             return None, False, ()
         last = max(platinum, key=lambda t: t.start_date)
-        weeks = int(self.kb.thresholds.platinum_combination_assumed_weeks.value)
+        weeks = int(kb.thresholds.platinum_combination_assumed_weeks.value)
         if last.platinum_end_date is not None:
             last_dose = last.platinum_end_date
         elif last.end_date is not None:
-            last_dose = min(last.end_date, add_days(last.start_date, 7 * weeks))
+            only_platinum = (
+                classes_of(course_agents(kb, last)) == {PLATINUM}
+                and len(course_agents(kb, last)) == 1
+            )
+            last_dose = (
+                last.end_date
+                if only_platinum
+                else min(last.end_date, add_days(last.start_date, 7 * weeks))
+            )
         else:
             return None, False, ("prior_systemic_therapy.end_date",)
         if last.outcome is TherapyOutcome.PROGRESSION and last.end_date is not None:
@@ -464,7 +478,7 @@ class Facts:
             progression = min(candidates) if candidates else None
         if progression is None:
             return None, False, ("assessments (progression after the last platinum dose)",)
-        return whole_months_between(last_dose, progression), False, ()
+        return (progression - last_dose).days, False, ()
 
 
 def derive_facts(

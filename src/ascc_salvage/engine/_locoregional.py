@@ -213,7 +213,7 @@ def _declined_colostomy(d: Draft, f: Facts, resections: tuple[OptionId, ...]) ->
     )
     systemic_pathway(d, f, ctx)
     # §5.4: after any anti-PD-(L)1 no checkpoint inhibitor is re-offered.
-    if d.tier(PD1) is not A and not f.prior_checkpoint_inhibitor:
+    if d.tier(PD1) is not A and f.prior_checkpoint_inhibitor is False:
         offer_systemic(
             d, f, ctx, PD1, A, rule, "anti-PD-1 before APR [NCCN_2025]", (Flag.VERY_LOW_EVIDENCE,)
         )

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Mapping, Set
 
 from ascc_salvage.case import Case
-from ascc_salvage.knowledge import KnowledgeBase, prompt_text
+from ascc_salvage.knowledge import KnowledgeBase, prompt_key, prompt_text
 from ascc_salvage.result import MissingInformation
 from ascc_salvage.vocabulary import OptionId, Sex
 
@@ -35,7 +35,7 @@ def missing_information(
         readers: The criterion ids that reported each field unknown.
     """
     order = {field: index for index, field in enumerate(kb.prompts)}
-    fields = sorted(needed_for, key=lambda field: (order.get(field, len(order)), field))
+    fields = sorted(needed_for, key=lambda field: (order.get(prompt_key(field), len(order)), field))
     return tuple(
         MissingInformation(field, needed_for[field], _prompt(case, kb, field, readers[field]))
         for field in fields
@@ -43,7 +43,7 @@ def missing_information(
 
 
 def _prompt(case: Case, kb: KnowledgeBase, field: str, readers: Set[str]) -> str:
-    template = kb.prompts.get(field)
+    template = kb.prompts.get(prompt_key(field))
     if template is None or not template.values:
         return prompt_text(field, kb)
     values: dict[str, object] = {}

@@ -86,6 +86,9 @@ def defunctioning_stoma(d: Draft, f: Facts) -> None:
         d.set(STOMA, Tier.NOT_RECOMMENDED, "2.3", "patient declines surgery")
         return
     flags = [Flag.INDIVIDUALISED] if tier in _OFFERED else []
+    if f.conditions is None and tier is not Tier.NOT_RECOMMENDED:
+        # §5.1 conditions not recorded: whether a colostomy is already present is unknown.
+        flags.append(Flag.CONDITIONS_NOT_RECORDED)
     d.set(STOMA, tier, rule, reason, flags=flags, criteria=criteria)
 
 

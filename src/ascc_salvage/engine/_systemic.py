@@ -1,20 +1,23 @@
 """Systemic pathway (clinical pathway §5): metastatic or inoperable locally recurrent disease.
 
-Structure: the line of therapy picks a rule table (§5.2 first line, §5.3 after platinum or
-with platinum hypersensitivity, §5.4 after anti-PD-(L)1; ``knowledge/data/rules/5.*.toml``)
-run by the interpreter of :mod:`._rules`; their outcomes marked ``offer`` pass through
-:meth:`_Systemic.offer`. The shared criteria of §5.1 (checkpoint-inhibitor
-contraindications ``5.1.ici_contraindication``, HIV control ``5.1.hiv``, cisplatin
-eligibility ``5.1.cisplatin``, fluoropyrimidine, hypersensitivity and liver-test conditions)
-combine rather than tabulate and stay Python: they confirm, reject (``not_recommended``, rule
-``5.1.<criterion>``) or leave open (``undetermined``, rule ``0.1`` as for any unknown routing
-input, ``5.1.hepatic`` where the liver-test table is written for a missing value, or the
-row's own id where the row is written for unknown ICI eligibility) each offered option; the v3
-organ-function and condition flags, and the pregnancy and HIV-prophylaxis modifiers of every
-route (:func:`patient_condition_modifiers`), are here too. The "taxane regimens excluded"
-route of §5.1 (which hands over to §5.3 when the patient is not cisplatin-eligible), the
-rejection of anti-PD-1 under §5.1 in §5.3 and the §5.4 list of unused chemotherapy are
-routines. Approvals add flags, never change tiers except where the first-line table says so.
+Structure: the line of therapy, derived from the prior therapy's agents (§5.1 prior therapy,
+:mod:`._prior_therapy`), picks a rule table (§5.2 first line with its row 5.2f table, §5.3
+after platinum or with platinum hypersensitivity arising during platinum, §5.4 after
+anti-PD-(L)1; ``knowledge/data/rules/5.*.toml``) run by the interpreter of :mod:`._rules`;
+their outcomes marked ``offer`` pass through :meth:`_Systemic.offer`. An unknown routing fact
+(ICI or platinum exposure, cisplatin eligibility where it decides row 5.2f) is evaluated both
+ways and merged (§0.1). The shared criteria of §5.1 (checkpoint-inhibitor contraindications
+``5.1.ici_contraindication``, HIV control ``5.1.hiv``, cisplatin eligibility
+``5.1.cisplatin``, fluoropyrimidine, hypersensitivity and liver-test conditions) combine
+rather than tabulate and stay Python: they confirm, reject (``not_recommended``, rule
+``5.1.<criterion>``) or leave open (``undetermined``: rule ``0.1`` as for any unknown routing
+input; ``5.1.hepatic`` or ``5.1.conditions_null`` where their table is written for the missing
+value; the row's own id where the row is written for unknown ICI eligibility) each offered
+option; the v3 organ-function and condition flags, and the pregnancy and HIV-prophylaxis
+modifiers of every route (:func:`patient_condition_modifiers`), are here too. Row 5.2g, the
+carboplatin–paclitaxel re-challenge, the rejection of anti-PD-1 under §5.1 in §5.3 and the
+§5.4 list of unused chemotherapy are routines. Approvals add flags, never change tiers
+except where the first-line table says so.
 """
 
 from __future__ import annotations
@@ -24,14 +27,16 @@ import functools
 from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from types import MappingProxyType
-from typing import Final
+from typing import Any, Final
 
 import attrs
 
 from ascc_salvage._conditions import CONDITIONS
+from ascc_salvage._conditions.systemic import fluoropyrimidines_excluded, taxane_regimens_excluded
 from ascc_salvage.calculators.adjustments import HepaticOutcome
 from ascc_salvage.engine._draft import BRANCHED, Draft, criterion, merge
 from ascc_salvage.engine._facts import Facts
+from ascc_salvage.engine._prior_therapy import PLATINUM, TAXANE, classes_of, course_agents
 from ascc_salvage.engine._rules import routine, run_table, template_text
 from ascc_salvage.knowledge import Approval, IndicationLine, KnowledgeBase, approvals_in_force
 from ascc_salvage.result import Criterion
@@ -40,7 +45,11 @@ from ascc_salvage.vocabulary import (
     Condition,
     Flag,
     Jurisdiction,
+    MismatchRepair,
     OptionId,
+    PdL1Specimen,
+    Sex,
+    TherapySetting,
     Tier,
     WarningCode,
 )
@@ -58,6 +67,16 @@ MDT: Final = OptionId.METASTASIS_DIRECTED_THERAPY
 ICI_OPTIONS: Final = (CPR, PD1, NIVO_IPI)
 #: The tiers whose systemic options carry the common flags: offered or undetermined.
 _FLAGGED_TIERS: Final = (P, A, U)
+
+
+#: Days per month for the months shown in reason texts (§5.4).
+_DAYS_PER_MONTH: Final = 30.4375
+
+#: The US tumour-agnostic pembrolizumab approvals (knowledge-base §3): MSI-H/dMMR from
+#: 2017-05-23, TMB-high (≥ 10 mut/Mb) from 2020-06-16. They give flag
+#: ``tumour_agnostic_approval``, never a tier change, so they are kept apart from the
+#: anal-cancer approvals of ``approvals.toml`` that decide the approval status.
+TUMOUR_AGNOSTIC_PEMBROLIZUMAB: Final = (_dt.date(2017, 5, 23), _dt.date(2020, 6, 16), 10.0)
 
 
 @attrs.frozen
@@ -98,8 +117,10 @@ class _Eligibility:
 #: an ICI option left undetermined there reports the row's id, elsewhere ``0.1``.
 _ICI_UNKNOWN_ROWS: Final = frozenset({"5.2d", "5.3h"})
 #: §5.1 checks whose table is written for a missing value (§0.1 rule 1): an option they leave
-#: undetermined reports their id (the docetaxel rule without alkaline phosphatase).
-_EXPLICIT_UNKNOWN_RULES: Final = frozenset({"5.1.hepatic"})
+#: undetermined reports their id (the docetaxel rule without alkaline phosphatase, a
+#: hypersensitivity unknown because the conditions are not recorded).
+_CONDITIONS_NULL: Final = "5.1.conditions_null"
+_EXPLICIT_UNKNOWN_RULES: Final = frozenset({"5.1.hepatic", _CONDITIONS_NULL})
 _HYPERSENSITIVITY: Final = "5.1.hypersensitivity"
 
 
@@ -171,20 +192,62 @@ def _condition_check(
     return not present, criterion(criterion_id, not present, text)
 
 
-#: The hypersensitivity checks of §5.1: conditions, criterion id, what, reason, rule id.
+#: Settings of a prior course after which a hypersensitivity to its class may have arisen
+#: (5.1.conditions_null; radiosensitising courses do not count).
+_SENSITISING_SETTINGS: Final = frozenset(
+    {
+        TherapySetting.ADVANCED,
+        TherapySetting.NEOADJUVANT,
+        TherapySetting.ADJUVANT,
+        TherapySetting.OTHER_CANCER,
+    }
+)
+
+
+def _class_given(f: Facts, drug_class: str) -> bool:
+    """Whether a prior course (not radiosensitising) contained an agent of *drug_class*."""
+    return any(
+        drug_class in classes_of(course_agents(f.kb, therapy))
+        for therapy in f.case.prior_systemic_therapy
+        if therapy.setting in _SENSITISING_SETTINGS
+    )
+
+
+def _hypersensitivity_check(
+    f: Facts, condition: Condition, drug_class: str, criterion_id: str, what: str
+) -> _Eligibility:
+    """Platinum or taxane hypersensitivity (5.1.hypersensitivity, 5.1.conditions_null)."""
+    if f.conditions is not None:
+        ok, item = _condition_check(f, frozenset({condition}), criterion_id, what)
+        return _Eligibility(ok, (item,), what, rule=_HYPERSENSITIVITY)
+    if _class_given(f, drug_class):
+        item = criterion(
+            criterion_id,
+            None,
+            f"conditions not recorded and a prior {drug_class} course is recorded: {what} unknown",
+            ["patient.conditions"],
+        )
+        return _Eligibility(None, (item,), f"{what} unknown", rule="5.1.conditions_null")
+    item = criterion(
+        criterion_id,
+        True,
+        f"conditions not recorded; no prior {drug_class} course: no known {what}",
+    )
+    return _Eligibility(True, (item,), "", rule="5.1.conditions_null")
+
+
+#: The hypersensitivity checks of §5.1: condition, drug class, criterion id, what.
 _PLATINUM: Final = (
-    frozenset({Condition.PLATINUM_HYPERSENSITIVITY}),
+    Condition.PLATINUM_HYPERSENSITIVITY,
+    PLATINUM,
     "no_platinum_hypersensitivity",
     "platinum hypersensitivity",
-    "platinum hypersensitivity",
-    _HYPERSENSITIVITY,
 )
 _TAXANE: Final = (
-    frozenset({Condition.TAXANE_HYPERSENSITIVITY}),
+    Condition.TAXANE_HYPERSENSITIVITY,
+    TAXANE,
     "no_taxane_hypersensitivity",
     "taxane hypersensitivity",
-    "taxane hypersensitivity",
-    _HYPERSENSITIVITY,
 )
 
 
@@ -247,10 +310,15 @@ class _Systemic:
     cisplatin: _Eligibility = attrs.field(init=False)
     #: The drug-class checks of this run by criterion id: the same for every regimen.
     checks: dict[str, _Eligibility | None] = attrs.field(init=False, factory=dict)
+    #: The line whose table this run applies (``5.2``, ``5.3`` or ``5.4``).
+    line: str = attrs.field(init=False, default="")
 
     def __attrs_post_init__(self) -> None:
         self.ici = _ici_eligibility(self.f)
         self.cisplatin = cisplatin_eligibility(self.f)
+        assumed = self.f.assumed_cisplatin_eligible
+        if assumed is not None:  # one branch of an unknown eligibility (row 5.2f)
+            self.cisplatin = _Eligibility(assumed, (), "not cisplatin-eligible")
 
     # --- per-option eligibility -------------------------------------------------------
     def eligibility(self, option: OptionId) -> _Eligibility:
@@ -282,34 +350,44 @@ class _Systemic:
             if specific:  # a check written for the missing value names what decides
                 reason = "; ".join(check.reason for check in specific)
                 return _Eligibility(None, criteria, reason, rule=specific[0].rule)
+            if any("patient.conditions" in c.missing for check in unknown for c in check.criteria):
+                # §5.1 "conditions not recorded" decides every criterion that reads them.
+                return _Eligibility(None, criteria, "eligibility unknown", rule=_CONDITIONS_NULL)
             return _Eligibility(None, criteria, "eligibility unknown")
         return _Eligibility(True, criteria, "", any(check.capped for check in checks))
 
     def _fluoropyrimidine(self) -> _Eligibility:
-        """Fluoropyrimidines (§5.1): the v2 conditions, and a DPYD poor metabolizer (v3)."""
+        """Fluoropyrimidines (§5.1): the v2 conditions, and a DPYD poor metabolizer (v3).
+
+        With the conditions not recorded (5.1.conditions_null) the tier is unchanged:
+        ``check_dpd_status`` is the safeguard.
+        """
         check = self.checks.get("fluoropyrimidine_safe")
         if check is not None:
             return check
         f = self.f
         score = f.case.patient.dpyd_activity_score
         poor = float(f.kb.thresholds.dpyd_poor_metabolizer.value)
+        what = "complete DPD deficiency or prior severe fluoropyrimidine toxicity"
         if score is not None and score <= poor:
             text = f"DPYD activity score {score:g} (poor metabolizer: ≤ {poor:g})"
-            check = _Eligibility(
-                False,
-                (criterion("fluoropyrimidine_safe", False, text),),
-                text,
-                rule="5.1.fluoropyrimidine",
+            item = criterion("fluoropyrimidine_safe", False, text)
+            check = _Eligibility(False, (item,), text, rule="5.1.fluoropyrimidine")
+        elif f.conditions is None:
+            item = criterion(
+                "fluoropyrimidine_safe",
+                None,
+                f"conditions not recorded: {what} unknown (test DPD status before treatment)",
+                ["patient.conditions"],
             )
-            self.checks["fluoropyrimidine_safe"] = check
-            return check
-        return self._check(
-            f.kb.condition_sets.fluoropyrimidine_exclusions,
-            "fluoropyrimidine_safe",
-            "complete DPD deficiency or prior severe fluoropyrimidine toxicity",
-            "DPD deficiency or prior severe toxicity",
-            "5.1.fluoropyrimidine",
-        )
+            check = _Eligibility(True, (item,), "")
+        else:
+            exclusions = f.kb.condition_sets.fluoropyrimidine_exclusions
+            ok, item = _condition_check(f, exclusions, "fluoropyrimidine_safe", what)
+            reason = "DPD deficiency or prior severe toxicity"
+            check = _Eligibility(ok, (item,), reason, rule="5.1.fluoropyrimidine")
+        self.checks["fluoropyrimidine_safe"] = check
+        return check
 
     def _liver(self, *, docetaxel: bool) -> _Eligibility | None:
         """The taxane's liver-test check (§5.1 hepatic, rule ``5.1.hepatic``).
@@ -365,18 +443,15 @@ class _Systemic:
         return found
 
     def _check(
-        self,
-        conditions: frozenset[Condition],
-        criterion_id: str,
-        what: str,
-        reason: str,
-        rule: str,
+        self, condition: Condition, drug_class: str, criterion_id: str, what: str
     ) -> _Eligibility:
-        """The drug-class check *criterion_id* (rule id *rule*), computed once per run."""
+        """The hypersensitivity check *criterion_id*, computed once per run."""
         check = self.checks.get(criterion_id)
         if check is None:
-            ok, item = _condition_check(self.f, conditions, criterion_id, what)
-            check = self.checks[criterion_id] = _Eligibility(ok, (item,), reason, rule=rule)
+            check = self.checks[criterion_id] = _hypersensitivity_check(
+                self.f, condition, drug_class, criterion_id, what
+            )
+        return check
         return check
 
     def offer(
@@ -385,15 +460,19 @@ class _Systemic:
         """Offer *option* at *tier* if its shared criteria (§5.1) allow it.
 
         Rejected: ``not_recommended`` under the rule of the first criterion that rejects it
-        (``5.1.<criterion>``); unknown: ``undetermined`` (rule ``0.1``, or the row's own id
-        for an ICI option in a row written for unknown ICI eligibility); a capped checkpoint
-        inhibitor (CD4 below the trial threshold; rule ``5.1.hiv``) or ``alternatives_only``:
-        at most alternative. With ``alternatives_only`` the calling rule sets the tier of
-        every option it offers (its id is reported). The context's flags are added to the
-        systemic options.
+        (``5.1.<criterion>``); unknown: ``undetermined`` (rule ``0.1``, the row's own id for
+        an ICI option in a row written for unknown ICI eligibility, or the id of a §5.1 check
+        written for the missing value: ``5.1.hepatic``, ``5.1.conditions_null``); a capped
+        checkpoint inhibitor (CD4 below the trial threshold; rule ``5.1.hiv``) or
+        ``alternatives_only``: at most alternative. With ``alternatives_only`` the calling
+        rule sets the tier of every option it offers (its id is reported). The context's
+        flags are added to the systemic options, and ``conditions_not_recorded`` to every
+        systemic option evaluated with the conditions not recorded.
         """
         eligibility = self.eligibility(option)
         self.d.add_criteria(option, *eligibility.criteria)
+        if option in SYSTEMIC_OPTIONS and self.f.conditions is None:
+            self.d.flag(option, Flag.CONDITIONS_NOT_RECORDED)
         if eligibility.value is False:
             self.d.set(option, N, eligibility.rule, f"not recommended: {eligibility.reason}")
             if option in ICI_OPTIONS and self.f.case.patient.hiv.viral_load_undetectable is False:
@@ -430,13 +509,67 @@ class _Systemic:
         assert ecog is not None, "ECOG is resolved before the systemic pathway runs"
         # ECOG ≥ 3 is an overriding situation (§2): best supportive care, never this pathway.
         assert ecog <= int(t.ecog_max_clinical_trial.value), "ECOG ≥ 3 is routed by §2"
-        if f.prior_checkpoint_inhibitor:
-            self.table("5.4")
-        elif f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY) or f.platinum_pretreated:
-            self.table("5.3")
+        exposed = f.prior_checkpoint_inhibitor
+        if exposed is None:
+            self._branch("assumed_ici_exposed", "checkpoint_inhibitor_exposure_known")
+            return
+        pretreated = f.platinum_pretreated
+        if not exposed and pretreated is None:
+            self._branch("assumed_platinum_pretreated", "platinum_exposure_known")
+            return
+        hypersensitive = f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY)
+        if exposed:
+            self.line = "5.4"
+        elif hypersensitive:  # during platinum treatment → 5.3e/f; else 5.2f
+            self.line = "5.3" if f.prior.platinum_advanced else "5.2"
         else:
-            self.table("5.2")
+            self.line = "5.3" if pretreated else "5.2"
+        if self.line == "5.2" and self._doublet_decided_by_cisplatin():
+            self._branch("assumed_cisplatin_eligible", "cisplatin_eligibility_known")
+            return
+        self.table(self.line)
         self.common_flags()
+
+    def _doublet_decided_by_cisplatin(self) -> bool:
+        """Taxanes excluded, fluoropyrimidines allowed, cisplatin eligibility unknown (5.2f)."""
+        f = self.f
+        return (
+            self.cisplatin.value is None
+            and any(taxane_regimens_excluded(f))
+            and not f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY)
+            and not fluoropyrimidines_excluded(f)
+        )
+
+    def _branch(self, assumed: str, criterion_id: str) -> None:
+        """Evaluate the pathway for each value of an unknown routing fact and merge (§0.1)."""
+        whats = {
+            "assumed_ici_exposed": ("anti-PD-(L)1 exposure", "no anti-PD-(L)1 exposure"),
+            "assumed_platinum_pretreated": ("platinum exposure", "no platinum exposure"),
+            "assumed_cisplatin_eligible": ("cisplatin-eligible", "not cisplatin-eligible"),
+        }
+        yes, no = whats[assumed]
+        if assumed == "assumed_cisplatin_eligible":
+            what = "cisplatin eligibility"
+            missing = [m for c in self.cisplatin.criteria for m in c.missing]
+        else:
+            fact = assumed.removeprefix("assumed_")
+            what = yes
+            missing = list(self.f.prior.missing[fact])
+        variants = []
+        changes: dict[str, Any]
+        for label, value in ((yes, True), (no, False)):
+            changes = {assumed: value}
+            variant = Draft(
+                pathway=self.d.pathway,
+                options={option: entry.copy() for option, entry in self.d.options.items()},
+                warnings=dict(self.d.warnings),
+                reirradiation_screen=self.d.reirradiation_screen,
+            )
+            _Systemic(variant, attrs.evolve(self.f, **changes), self.ctx).run()
+            variants.append((label, variant))
+        merged = merge(variants, criterion_id=criterion_id, missing=missing, what=what)
+        self.d.options, self.d.warnings = merged.options, merged.warnings
+        self.common_flags()  # on the options the branches left undetermined
 
     def table(self, section: str) -> None:
         """Run the rule table of *section*, offering through :meth:`offer`.
@@ -453,102 +586,67 @@ class _Systemic:
         if pathway:  # metastatic disease: the §5 row that applied routed the case
             self.d.pathway = pathway
 
-    @property
-    def _taxanes_excluded_by_liver_only(self) -> bool:
-        """The taxane regimens are excluded by the liver tests, not by hypersensitivity."""
-        return self.f.has_condition(Condition.TAXANE_HYPERSENSITIVITY) is not True
+    def older_other_cancer_ici(self, rule: str) -> None:
+        """5.2g: older anti-PD-(L)1 for another cancer only (rows a, b, d).
 
-    def taxane_regimens_excluded(self) -> None:
-        """§5.1 "taxane regimens excluded" at first line: out, then by cisplatin eligibility.
-
-        Taxane hypersensitivity (rule ``5.2``, as in v2) or the hepatic exclusion (rule
-        ``5.1.hepatic``): cisplatin–fluorouracil is preferred if cisplatin-eligible,
-        otherwise the §5.3 rules apply (row 5.2f, "no platinum doublet possible", will
-        replace that hand-over).
+        Carboplatin–paclitaxel is preferred; the retifanlimab combination at most an
+        alternative, flagged outside the trial population (POD1UM-303 excluded prior
+        anti-PD-(L)1) and individualised.
         """
-        for option in (CP, CPR, DCF):
-            # rejected by the taxane criterion
-            self.offer(option, P, _HYPERSENSITIVITY, "first line")
-        if self.cisplatin.value is None:
-            self._both_cisplatin_branches()
-        elif self.cisplatin.value:
-            self._taxane_hypersensitive_eligible()
-        else:
-            self._taxane_hypersensitive_ineligible()
-
-    def _taxane_hypersensitive_eligible(self) -> None:
-        if self._taxanes_excluded_by_liver_only:
-            reason = f"taxane regimens excluded by liver tests ({_liver_text(self.f)})"
-            rule = "5.1.hepatic"
-            self.offer(CF, P, rule, f"{reason}: cisplatin–fluorouracil")
-        else:
-            rule = _HYPERSENSITIVITY
-            self.offer(CF, P, rule, "taxane hypersensitivity: cisplatin–fluorouracil")
-        self.offer(TRIAL, A, rule, "clinical trial")
-        self.d.set_many((PD1, NIVO_IPI), N, rule, "not a first-line option")
-
-    def _taxane_hypersensitive_ineligible(self) -> None:
-        if self._taxanes_excluded_by_liver_only:
-            cisplatin = self.cisplatin
-            self.d.set(CF, N, cisplatin.rule, f"not recommended: {cisplatin.reason}")
-        else:
-            self.d.set(CF, N, "5.1.cisplatin", "taxane hypersensitivity and not cisplatin-eligible")
-        # Handed over to §5.3: its rows for a case that is not platinum-pretreated.
-        self.table("5.3")
-
-    def _both_cisplatin_branches(self) -> None:
-        """Taxane hypersensitivity with unknown cisplatin eligibility.
-
-        The answer depends on the eligibility, so both branches are evaluated and the
-        options that differ are left undetermined (as for any unknown routing input).
-        """
-        branches = []
-        unknown = self.cisplatin
-        for label, assumed, branch in (
-            ("cisplatin-eligible", True, self._taxane_hypersensitive_eligible),
-            ("not cisplatin-eligible", False, self._taxane_hypersensitive_ineligible),
-        ):
-            saved = self.d.options
-            self.d.options = {option: entry.copy() for option, entry in saved.items()}
-            self.cisplatin = _Eligibility(
-                assumed, (), "not cisplatin-eligible", rule="5.1.cisplatin"
+        if not self.f.prior.older_other_cancer_ici:
+            return
+        d, window = self.d, template_text("{ici_other_cancer_window}", self.f.kb)
+        why = f"anti-PD-(L)1 for another cancer more than {window} before this episode"
+        if d.tier(CP) is A:
+            d.set(CP, P, "5.2g", f"{why}: carboplatin–paclitaxel [INTERAACT_2020]")
+        if d.tier(CPR) in (P, A):
+            d.set(
+                CPR,
+                A,
+                "5.2g",
+                f"{why}: outside POD1UM-303, which excluded prior anti-PD-(L)1",
+                (Flag.OUTSIDE_TRIAL_POPULATION, Flag.INDIVIDUALISED),
             )
-            branch()
-            branches.append((label, Draft(self.d.pathway, self.d.options)))
-            self.d.options = saved
-        self.cisplatin = unknown
-        missing = [m for c in unknown.criteria for m in c.missing]
-        merged = merge(
-            branches,
-            criterion_id="cisplatin_eligibility_known",
-            missing=missing,
-            what="cisplatin eligibility",
-        )
-        self.d.options = merged.options
 
-    def unused_chemotherapy(self, rule: str) -> None:
-        """Chemotherapy not yet used, and carboplatin–paclitaxel re-challenge (§5.4)."""
+    def rechallenge(self, rule: str) -> None:
+        """Carboplatin–paclitaxel after platinum (§5.3 rows a–d and h, §5.4).
+
+        Platinum-naive (no prior course with a platinum agent): offered, flagged outside the
+        trial population (§5.4). Otherwise a re-challenge by the platinum-free interval
+        (≥ ``platinum_free_interval_rechallenge`` days: alternative, flag
+        ``very_low_evidence``; shorter or platinum-refractory: not recommended; dates
+        missing: undetermined). Row 5.3g then adds it whatever the interval.
+        """
         f, t = self.f, self.f.kb.thresholds
         assert f.ecog is not None
-        cis_ecog = int(t.ecog_max_cisplatin.value)
-        for option in (CF, DCF):
-            if f.used(option):
-                self.d.set(option, N, rule, "already given")
-            elif f.ecog > cis_ecog:
-                reason = template_text("cisplatin regimens need ECOG ≤ {ecog_max_cisplatin}", f.kb)
-                self.d.set(option, N, rule, reason)
-            else:
-                self.offer(option, A, rule, "chemotherapy not yet used")
-        if not (f.used(CP) or f.used(CPR)):
-            self.offer(CP, A, rule, "chemotherapy not yet used")
+        shared = (Flag.SHARED_DECISION,) if f.ecog > int(t.ecog_max_trial_population.value) else ()
+        if not f.prior.platinum_courses and self.line == "5.4":
+            self.offer(
+                CP,
+                A,
+                rule,
+                "platinum-naive after anti-PD-(L)1: carboplatin–paclitaxel",
+                (Flag.OUTSIDE_TRIAL_POPULATION, *shared),
+            )
             return
-        months, refractory, missing = f.platinum_free_interval()
-        minimum = int(t.platinum_free_interval_min_months.value)
-        at_least = template_text("≥ {platinum_free_interval_min_months}", f.kb)
-        below = template_text("< {platinum_free_interval_min_months}", f.kb)
-        if refractory:
+        days, refractory, missing = f.platinum_free_interval()
+        minimum = int(t.platinum_free_interval_rechallenge.value)
+        # Reason texts give months as days / 30.4375, rounded to 0.1 (§5.4).
+        months = "" if days is None else f"{days / _DAYS_PER_MONTH:.1f} months"
+        at_least = f"≥ {minimum / _DAYS_PER_MONTH:.0f} months"
+        below = f"< {minimum / _DAYS_PER_MONTH:.0f} months"
+        if self._platinum_other_setting_only():
+            self.offer(
+                CP,
+                A,
+                "5.3g",
+                "platinum only as a radiosensitiser or (neo)adjuvant, not a failed platinum "
+                "line: carboplatin–paclitaxel",
+                (Flag.OUTSIDE_TRIAL_POPULATION, Flag.VERY_LOW_EVIDENCE, *shared),
+            )
+        elif refractory:
             self.d.set(CP, N, rule, "platinum-refractory: progression during platinum")
-        elif months is None:
+        elif days is None:
             self.d.set(
                 CP,
                 U,
@@ -563,19 +661,47 @@ class _Systemic:
                     )
                 ],
             )
-        elif months >= minimum:
-            self.offer(CP, A, rule, f"re-challenge: platinum-free interval {months} months")
+        elif days >= minimum:
+            self.offer(
+                CP,
+                A,
+                rule,
+                f"re-challenge: platinum-free interval {months} ({at_least})",
+                (Flag.VERY_LOW_EVIDENCE, *shared) if self.line == "5.3" else (),
+            )
             self.d.add_criteria(
-                CP, criterion("platinum_free_interval", True, f"{months} months ({at_least})")
+                CP, criterion("platinum_free_interval", True, f"{months} ({at_least})")
             )
         else:
             self.d.set(
                 CP,
                 N,
                 rule,
-                f"platinum-free interval {months} months ({below})",
-                criteria=[criterion("platinum_free_interval", False, f"{months} months ({below})")],
+                f"platinum-free interval {months} ({below})",
+                criteria=[criterion("platinum_free_interval", False, f"{months} ({below})")],
             )
+
+    def _platinum_other_setting_only(self) -> bool:
+        """Row 5.3g: platinum-pretreated only through another setting (no advanced line)."""
+        f = self.f
+        if self.line != "5.3" or f.prior.platinum_advanced:
+            return False
+        return f.assumed_platinum_pretreated is True or f.prior.platinum_other_setting_only
+
+    def unused_chemotherapy(self, rule: str) -> None:
+        """Chemotherapy not yet used, and carboplatin–paclitaxel (§5.3c, §5.4)."""
+        f, t = self.f, self.f.kb.thresholds
+        assert f.ecog is not None
+        cis_ecog = int(t.ecog_max_cisplatin.value)
+        for option in (CF, DCF):
+            if f.used(option):
+                self.d.set(option, N, rule, "already given for advanced disease")
+            elif f.ecog > cis_ecog:
+                reason = template_text("cisplatin regimens need ECOG ≤ {ecog_max_cisplatin}", f.kb)
+                self.d.set(option, N, rule, reason)
+            else:
+                self.offer(option, A, rule, "chemotherapy not yet used")
+        self.rechallenge(rule)
 
     # --- flags shared by every line ------------------------------------------------------
     def _line_matches(self, line: IndicationLine) -> bool:
@@ -583,7 +709,10 @@ class _Systemic:
         f = self.f
         if line is IndicationLine.FIRST_LINE:
             return not f.platinum_pretreated and not f.prior_checkpoint_inhibitor
-        return f.platinum_pretreated or bool(f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY))
+        # Platinum hypersensitivity counts as intolerance of platinum only when it arose
+        # during platinum treatment for advanced disease (§5.1 platinum hypersensitivity).
+        hypersensitive = bool(f.has_condition(Condition.PLATINUM_HYPERSENSITIVITY))
+        return bool(f.platinum_pretreated) or (hypersensitive and f.prior.platinum_advanced)
 
     def _approval_status(self, option: OptionId) -> str:
         """``approved``, ``off_label``, ``not_approved`` or ``unknown`` for *option*.
@@ -629,10 +758,22 @@ class _Systemic:
                 d.flag(option, Flag.OPTIMISE_ANTIRETROVIRAL_THERAPY, Flag.JOINT_HIV_ONCOLOGY_CARE)
             if info.contains_checkpoint_inhibitor:
                 self._approval_flags(option)
+                if self.line == "5.3" and f.prior.older_other_cancer_ici:
+                    d.flag(option, Flag.OUTSIDE_TRIAL_POPULATION)
+                if self.line == "5.3" and pd_l1_archival_low(f):
+                    d.flag(option, Flag.PD_L1_ARCHIVAL_SPECIMEN)
+        if self.line == "5.3" and pd_l1_archival_low(f) and d.tier(PD1) in (P, A):
+            d.options[PD1].rule = "5.1.pd_l1"
         _v3_systemic_flags(d, f)
 
     def _approval_flags(self, option: OptionId) -> None:
         status = self._approval_status(option)
+        if option is PD1 and self._tumour_agnostic():
+            # 5.1.approvals: the US pembrolizumab approvals replace off-label, no tier change.
+            self.d.flag(option, Flag.TUMOUR_AGNOSTIC_APPROVAL)
+            self.d.options[option].flags.discard(Flag.OFF_LABEL)
+            if status in ("off_label", "not_approved"):
+                return
         if status == "unknown":
             self.d.flag(option, Flag.APPROVAL_STATUS_UNKNOWN)
         elif status == "off_label":
@@ -648,6 +789,40 @@ class _Systemic:
                 self.d.warn_from(
                     self.f.kb, WarningCode.CHECK_NATIONAL_REIMBURSEMENT, ("jurisdiction",)
                 )
+
+    def _tumour_agnostic(self) -> bool:
+        """5.1.approvals: a US tumour-agnostic pembrolizumab approval covers the case.
+
+        Metastatic or inoperable disease after prior systemic therapy of this cancer (any
+        setting) with dMMR/MSI-H or TMB at or above the approval's cut-off, on or after the
+        approval date (``approvals.toml``).
+        """
+        f = self.f
+        if f.case.jurisdiction is not Jurisdiction.US or not self.ctx.inoperable:
+            return False
+        if not f.prior.prior_treatment:
+            return False
+        markers = f.case.patient.biomarkers
+        as_of = f.case.evaluation_date
+        msi_date, tmb_date, tmb_min = TUMOUR_AGNOSTIC_PEMBROLIZUMAB
+        if markers.mmr_msi is MismatchRepair.DMMR_OR_MSI_HIGH and as_of >= msi_date:
+            return True
+        tmb = markers.tmb_mut_per_mb
+        return tmb is not None and tmb >= tmb_min and as_of >= tmb_date
+
+
+def pd_l1_archival_low(f: Facts) -> bool:
+    """5.1.pd_l1: a CPS below the cut-off measured only on a pre-CRT primary specimen.
+
+    Such a CPS counts as unknown for §5.3 (row a applies) and the checkpoint-inhibitor
+    options carry ``pd_l1_archival_specimen`` (library policy).
+    """
+    test = f.case.patient.biomarkers.effective_pd_l1
+    crt = f.case.primary.chemoradiotherapy
+    if test is None or crt is None or test.specimen is not PdL1Specimen.PRIMARY:
+        return False
+    cut = float(f.kb.thresholds.pd_l1_cps_positive.value)
+    return test.cps < cut and test.date is not None and test.date < crt.start_date
 
 
 def _v3_systemic_flags(d: Draft, f: Facts) -> None:
@@ -720,6 +895,8 @@ def patient_condition_modifiers(d: Draft, f: Facts) -> None:
     Pregnancy: re-irradiation, groin radiotherapy, IORT and primary chemoradiotherapy not
     recommended (fetal dose); every other offered or undetermined anticancer option carries
     ``individualised`` (checkpoint inhibitors are rejected by their contraindication rule).
+    Conditions not recorded (not for a male patient): those radiotherapy options carry
+    ``conditions_not_recorded``.
     HIV with CD4 below the prophylaxis threshold: ``reirradiation`` carries
     ``opportunistic_infection_prophylaxis`` (the systemic options get it with their flags).
     """
@@ -738,6 +915,11 @@ def patient_condition_modifiers(d: Draft, f: Facts) -> None:
                 )
             else:
                 d.flag(option, Flag.INDIVIDUALISED)
+    elif f.conditions is None and f.case.patient.sex is not Sex.MALE:
+        # §5.1 conditions not recorded: pregnancy, which rejects these options, is unknown.
+        for option in _FETAL_DOSE:
+            if d.tier(option) in _FLAGGED_TIERS:
+                d.flag(option, Flag.CONDITIONS_NOT_RECORDED)
     if opportunistic_infection_prophylaxis(f) and d.tier(OptionId.REIRRADIATION) in _FLAGGED_TIERS:
         d.flag(OptionId.REIRRADIATION, Flag.OPPORTUNISTIC_INFECTION_PROPHYLAXIS)
 
@@ -746,11 +928,18 @@ def patient_condition_modifiers(d: Draft, f: Facts) -> None:
 _RUNNER: ContextVar[_Systemic] = ContextVar("systemic_runner")
 
 
-@routine("systemic_taxane_regimens_excluded")
-def _taxane_regimens_excluded_routine(d: Draft, f: Facts) -> None:
+@routine("systemic_older_other_cancer_ici")
+def _older_other_cancer_ici_routine(d: Draft, f: Facts) -> None:
     runner = _RUNNER.get()
-    assert d is runner.d, "the §5.2 table never branches (each unknown has its row)"
-    runner.taxane_regimens_excluded()
+    assert d is runner.d, "the §5.2 rows a, b and d never branch"
+    runner.older_other_cancer_ici(d.pathway)
+
+
+@routine("systemic_platinum_rechallenge")
+def _platinum_rechallenge_routine(d: Draft, f: Facts) -> None:
+    runner = _RUNNER.get()
+    assert d is runner.d, "the §5.3 tables never branch (each unknown has its row)"
+    runner.rechallenge(d.pathway)
 
 
 @routine("systemic_unused_chemotherapy")

@@ -23,6 +23,7 @@ import datetime as _dt
 import difflib
 import io
 import os
+import re
 from collections.abc import Iterable, Mapping
 from typing import Final, TypeAlias
 
@@ -145,6 +146,7 @@ __all__ = [
     "option_label",
     "outcome_rows",
     "placeholder_text",
+    "prompt_key",
     "prompt_text",
     "radiotherapy_schedule",
     "radiotherapy_schedules",
@@ -563,7 +565,7 @@ def rule_tables() -> tuple[RuleTable, ...]:
     """Return every rule table, in pathway order.
 
     >>> print(" ".join(table.section for table in rule_tables()))
-    2 3 4 4.1 4.1.resection 4.2 4.3 4.4 4.5 4.6 4.7 5.2 5.3 5.4 5.5 6 7
+    2 3 4 4.1 4.1.resection 4.2 4.3 4.4 4.5 4.6 4.7 5.2 5.2f 5.3 5.4 5.5 6 7
     """
     return tuple(_kb().rules.values())
 
@@ -703,12 +705,27 @@ def prompt_text(field: str, knowledge: KnowledgeBase | None = None, **values: ob
     'Record ECOG performance status (decides surgery vs systemic therapy)'
     >>> prompt_text("patient.conditions", conditions="hearing loss (for cisplatin)")
     'Record comorbidities: hearing loss (for cisplatin)'
+
+    A list item's field takes the prompt of its path without the index
+    (:func:`prompt_key`).
     """
     kb = knowledge or bundled()
-    template = kb.prompts.get(field)
+    template = kb.prompts.get(prompt_key(field))
     if template is None:
         return f"Record {field}"
     return _fill(f"prompt {field}", template.template, template.values, kb, values)
+
+
+_LIST_INDEX: Final = re.compile(r"\[\d+\]")
+
+
+def prompt_key(field: str) -> str:
+    """The ``prompts.toml`` key of a missing case field: its path without list indices.
+
+    >>> prompt_key("prior_systemic_therapy[1].agents")
+    'prior_systemic_therapy.agents'
+    """
+    return _LIST_INDEX.sub("", field)
 
 
 def _fill(

@@ -925,6 +925,9 @@ class Thresholds:
     docetaxel_alp_missing: Threshold
     hepatic_values_missing: Threshold
     cd4_opportunistic_infection_prophylaxis: Threshold
+    platinum_other_setting_window: Threshold
+    ici_other_cancer_window: Threshold
+    platinum_free_interval_rechallenge: Threshold
     reirradiation_limits: tuple[OrganLimit, ...]
     karnofsky_to_ecog: tuple[KarnofskyEcogRow, ...]
     karnofsky_to_ecog_note: str = ""

@@ -370,11 +370,12 @@ def _primary_facts(case: Case) -> list[Fact]:
         facts.append(Fact("Chemoradiotherapy", "none recorded"))
     else:
         groins = _unknown_or(crt.groins_irradiated)
+        agents = "" if not crt.agents else f" with {', '.join(words(a) for a in crt.agents)}"
         facts.append(
             Fact(
                 "Chemoradiotherapy",
                 f"{crt.start_date.isoformat()} to {crt.end_date.isoformat()}, "
-                f"{crt.dose.value:g} {crt.dose.unit} in {crt.fractions} fractions; "
+                f"{crt.dose.value:g} {crt.dose.unit} in {crt.fractions} fractions{agents}; "
                 f"groins irradiated: {groins}",
             )
         )

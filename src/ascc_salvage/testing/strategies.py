@@ -12,8 +12,8 @@ field's bounds *after* conversion to the canonical unit.
 By default the schema 2 fields keep their defaults (a ``pd_l1_cps`` is also recorded as its
 upgraded PD-L1 test, as :func:`ascc_salvage.load_case` records it), so that every generated
 case means what a schema 1 case means and can be passed to :func:`ascc_salvage.recommend`;
-``unsupported=True`` draws every valid value of the schema 2 fields, including those for which
-:func:`~ascc_salvage.recommend` raises :class:`~ascc_salvage.errors.UnsupportedCaseError`.
+``unsupported=True`` draws every valid value of the schema 2 fields (the engine reads them all;
+the name dates from the versions that refused some).
 :func:`schema_1_documents` draws schema 1 documents, for the upgrade path.
 
 >>> from hypothesis import given, settings
@@ -345,8 +345,8 @@ def patients(
     Args:
         full_inputs: Every schema 1 field non-null (optional ones included, and the HIV
             details): the most demanding input for calculators and rules, used by benchmarks.
-        unsupported: Also draw the schema 2 values the recommendation engine refuses (new
-            conditions, liver tests, measured GFR, dialysis …), and those of *preferences*.
+        unsupported: Also draw the other schema 2 values (new conditions, liver tests,
+            measured GFR, dialysis …), and those of *preferences*.
         preferences: Also draw declined modalities, a preference for a clinical trial and the
             clinical frailty scale (clinical pathway v3 §2.3, §2.4), which the engine reads.
     """
@@ -534,6 +534,7 @@ def chemoradiotherapies(
     start_date: SearchStrategy[dt.date] | None = None,
     max_duration_days: int = 70,
     unsupported: bool = False,
+    agents: bool = False,
 ) -> SearchStrategy[Chemoradiotherapy]:
     """Chemoradiotherapy courses (end ≥ start, dose per fraction 0.5–25 Gy).
 
@@ -545,9 +546,13 @@ def chemoradiotherapies(
         max_duration_days: Largest number of days from start to end.
         unsupported: Also draw radiosensitising agents and radiotherapy phases (schema 2;
             the phases add up to the course as the case format requires).
+        agents: Also draw radiosensitising agents (schema 2; read by the systemic rules).
     """
     return _chemoradiotherapies(
-        start_date=start_date, max_duration_days=max_duration_days, unsupported=unsupported
+        start_date=start_date,
+        max_duration_days=max_duration_days,
+        unsupported=unsupported,
+        agents=agents,
     )
 
 
@@ -558,6 +563,7 @@ def _chemoradiotherapies(
     start_date: SearchStrategy[dt.date] | None,
     max_duration_days: int,
     unsupported: bool,
+    agents: bool = False,
 ) -> Chemoradiotherapy:
     start = draw(
         start_date if start_date is not None else case_dates(max_value=dt.date(2055, 1, 1))
@@ -575,12 +581,12 @@ def _chemoradiotherapies(
             groin_dose, groin_fractions = draw(_course(max_fractions=most, max_total_gy=groin_most))
         else:
             groin_dose = draw(doses(max_gy=_bound(Chemoradiotherapy, "groin_dose")))
-    agents = None
+    drawn_agents = None
     phases: tuple[RadiotherapyPhase, ...] = ()
-    if unsupported:
-        agents = draw(_nullable(_unique_enums(tuple(RadiosensitisingAgent))))
-        if draw(st.booleans()):
-            phases = draw(_phases(dose, fractions, groins=groins is not False and not groin_dose))
+    if unsupported or agents:
+        drawn_agents = draw(_nullable(_unique_enums(tuple(RadiosensitisingAgent))))
+    if unsupported and draw(st.booleans()):
+        phases = draw(_phases(dose, fractions, groins=groins is not False and not groin_dose))
     return Chemoradiotherapy(
         start_date=start,
         end_date=end,
@@ -589,7 +595,7 @@ def _chemoradiotherapies(
         groins_irradiated=groins,
         groin_dose=groin_dose,
         groin_fractions=groin_fractions,
-        agents=agents,
+        agents=drawn_agents,
         phases=phases,
     )
 
@@ -788,6 +794,7 @@ def prior_systemic_therapies(
     latest: dt.date = MAX_DATE,
     regimen: OptionId | OtherRegimen | None = None,
     unsupported: bool = False,
+    agents: bool = False,
 ) -> SearchStrategy[PriorSystemicTherapy]:
     """Prior systemic therapies with every date at most *latest*.
 
@@ -799,8 +806,12 @@ def prior_systemic_therapies(
         regimen: Fix the regimen (default: any systemic option id, or with *unsupported*
             also ``"other"``).
         unsupported: Also draw the regimen ``"other"`` (schema 2).
+        agents: Also draw the regimen ``"other"``, ``cycles`` and ``best_response`` (schema
+            2; read by the systemic rules).
     """
-    return _prior_systemic_therapies(latest=latest, regimen=regimen, unsupported=unsupported)
+    return _prior_systemic_therapies(
+        latest=latest, regimen=regimen, unsupported=unsupported or agents
+    )
 
 
 @st.composite
@@ -1078,6 +1089,7 @@ def cases(
     unsupported: bool = False,
     preferences: bool = False,
     site_findings: bool = False,
+    systemic_history: bool = True,
 ) -> SearchStrategy[Case]:
     """Whole valid schema 2 cases, optionally steered to one disease status.
 
@@ -1112,11 +1124,10 @@ def cases(
             date of a case falls on the lower bound or its latest date on the upper one,
             e.g. ``(datetime.date.min, datetime.date.max)`` for the ends of the calendar. A
             drawn case longer than the bounds allow is rejected.
-        unsupported: Also draw the schema 2 values that :func:`ascc_salvage.recommend`
-            refuses (:class:`~ascc_salvage.errors.UnsupportedCaseError`): site findings,
+        unsupported: Also draw every other valid value of the schema 2 fields: site findings,
             symptoms, new sites and conditions, PD-L1 tests with provenance, phases,
-            regimen ``"other"`` … Without it every schema 2 field holds a value the engine
-            honours.
+            regimen ``"other"`` … (the name dates from the versions whose engine refused
+            them; the engine reads them all now).
         preferences: Also draw the patient's preferences and clinical frailty scale and the
             trial availability (clinical pathway v3 §2.3, §2.4, §5.6): values the engine
             honours (ignored for the patient when *patient* is given).
@@ -1128,6 +1139,11 @@ def cases(
             *status_hint* the site findings keep the status: no ``new``, ``progression``
             or ``recurrence`` at a site, and a site biopsy is ``not_done`` or the
             assessment's own.
+        systemic_history: Draw the schema 2 facts of the systemic history that the engine
+            reads (clinical pathway v3 §5.1): radiosensitising agents, prior regimens
+            ``"other"`` with their agents, cycles and best response, PD-L1 tests with their
+            provenance, MMR/MSI status and tumour mutational burden. Default true; false
+            for schema 1 documents.
     """
     if calendar is not None and calendar[0] > calendar[1]:
         raise ValueError(f"empty calendar {calendar[0]} – {calendar[1]}")
@@ -1142,6 +1158,7 @@ def cases(
         jurisdiction=jurisdiction,
         max_history=max_history,
         calendar=calendar,
+        systemic_history=systemic_history,
     )
 
 
@@ -1159,6 +1176,7 @@ def _cases(
     unsupported: bool,
     preferences: bool,
     site_findings: bool,
+    systemic_history: bool = False,
 ) -> Case:
     hint = status_hint
     if hint is None and draw(st.booleans()):
@@ -1167,9 +1185,9 @@ def _cases(
     if hint is DiseaseStatus.UNTREATED_PRIMARY:
         crt = None
     elif hint is None:
-        crt = draw(_nullable(chemoradiotherapies(unsupported=unsupported)))
+        crt = draw(_nullable(chemoradiotherapies(unsupported=unsupported, agents=systemic_history)))
     else:
-        crt = draw(chemoradiotherapies(unsupported=unsupported))
+        crt = draw(chemoradiotherapies(unsupported=unsupported, agents=systemic_history))
 
     if hint is None or crt is None:
         evaluation, items, surgeries = draw(_free_timeline(crt, during_crt=site_findings))
@@ -1195,7 +1213,9 @@ def _cases(
 
     therapies = draw(
         st.lists(
-            prior_systemic_therapies(latest=evaluation, unsupported=unsupported),
+            prior_systemic_therapies(
+                latest=evaluation, unsupported=unsupported, agents=systemic_history
+            ),
             max_size=max_history,
         )
     )
@@ -1214,7 +1234,14 @@ def _cases(
             patients(full_inputs=full_inputs, unsupported=unsupported, preferences=preferences),
         )
     )
-    if unsupported and patient is None and draw(st.booleans()):
+    if systemic_history and not unsupported and patient is None:
+        markers = attrs.evolve(
+            drawn_patient.biomarkers,
+            mmr_msi=draw(_nullable(st.sampled_from(MismatchRepair))),
+            tmb_mut_per_mb=draw(_nullable(st.floats(0, 1000, allow_nan=False))),
+        )
+        drawn_patient = attrs.evolve(drawn_patient, biomarkers=markers)
+    if (unsupported or systemic_history) and patient is None and draw(st.booleans()):
         crt_start = None if crt is None else crt.start_date
         tests = tuple(
             draw(
@@ -1494,6 +1521,7 @@ def schema_1_documents(**kwargs: Any) -> SearchStrategy[dict[str, Any]]:
     """
     if kwargs.get("unsupported") or kwargs.get("preferences") or kwargs.get("site_findings"):
         raise ValueError("schema 1 documents cannot hold schema 2 values")
+    kwargs = {**kwargs, "systemic_history": False}
     return st.tuples(cases(**kwargs), st.booleans()).map(
         lambda drawn: _schema_1_document(drawn[0], omit_nulls=drawn[1])
     )
