@@ -567,7 +567,10 @@ class ApprovalsTable(SphinxDirective):
         seen: set[tuple[Any, ...]] = set()
         for agent in agents:
             for jurisdiction in ("US", "EU"):
-                for approval in knowledge.approvals(agent, jurisdiction, as_of=datetime.date.max):
+                in_force = knowledge.approvals_in_force(
+                    knowledge.bundled(), jurisdiction, datetime.date.max
+                )  # anal-cancer and tumour-agnostic approvals
+                for approval in (a for a in in_force if a.agent == agent):
                     key = (
                         approval.agent,
                         approval.jurisdiction,

@@ -511,6 +511,7 @@ class Flag(enum.StrEnum):
     HEPATIC_DOSE_REDUCTION = "hepatic_dose_reduction"
     DOSE_AFTER_DIALYSIS = "dose_after_dialysis"
     MANAGE_HSIL = "manage_hsil"
+    LOWER_EXPECTED_CURE_RATE = "lower_expected_cure_rate"
     CONDITIONS_NOT_RECORDED = "conditions_not_recorded"
     PD_L1_ARCHIVAL_SPECIMEN = "pd_l1_archival_specimen"
     TUMOUR_AGNOSTIC_APPROVAL = "tumour_agnostic_approval"

@@ -214,7 +214,8 @@ def mixed_cases() -> st.SearchStrategy[Case]:
     """Any generated case, or one steered into the active pathways; either kind also with
     the patient's preferences, clinical frailty scale and trial availability (pathway v3 §2.3,
     §2.4, §5.6), or with per-site findings, post-APR sites and evaluations during CRT (§1,
-    §2.1, §3), so that every invariant is checked with them."""
+    §2.1, §3), or with every other schema 2 value (the systemic history, organ function,
+    symptoms, phases …), so that every invariant is checked with them."""
     return st.one_of(
         cases(),
         active_cases(),
@@ -222,6 +223,8 @@ def mixed_cases() -> st.SearchStrategy[Case]:
         active_cases(preferences=True),
         cases(site_findings=True),
         active_cases(site_findings=True),
+        cases(unsupported=True),
+        active_cases(unsupported=True),
     )
 
 

@@ -210,3 +210,21 @@ def test_rows_4_4a_and_4_4b_merged_over_groin_irradiation_are_row_4_4c() -> None
         Tier.PREFERRED,
         "4.4c",
     )
+
+
+def test_an_option_with_the_same_tier_in_every_branch_keeps_the_flags_of_all() -> None:
+    """Clinical pathway §0.1 rule 2: same tier in every branch, the flags are the union."""
+    ecog_1 = _variant(Tier.ALTERNATIVE, "5.2a", "5.2a")
+    ecog_2 = _variant(Tier.ALTERNATIVE, "5.2e", "5.2e")
+    ecog_2.flag(OptionId.SALVAGE_APR, Flag.SHARED_DECISION)
+    ecog_1.flag(OptionId.SALVAGE_APR, Flag.VERY_LOW_EVIDENCE)
+    merged = merge(
+        [("ECOG 1", ecog_1), ("ECOG 2", ecog_2)],
+        criterion_id="ecog_known",
+        missing=["patient.ecog"],
+        what="ECOG",
+    )
+    entry = merged.options[OptionId.SALVAGE_APR]
+    assert entry.tier is Tier.ALTERNATIVE
+    assert entry.flags == {Flag.SHARED_DECISION, Flag.VERY_LOW_EVIDENCE}
+    assert ecog_1.options[OptionId.SALVAGE_APR].flags == {Flag.VERY_LOW_EVIDENCE}  # not shared

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 from typing import Any
 
@@ -24,9 +25,21 @@ def _round_trip_base(case: Case) -> dict[str, Any]:
     return base
 
 
+def _separate_lines(case: Case) -> bool:
+    """No two prior systemic courses overlap: overlapping courses are one line in FHIR
+    (docs/fhir.md), so such a case cannot come back as it went."""
+    periods = sorted(
+        (t.start_date, t.end_date or case.evaluation_date) for t in case.prior_systemic_therapy
+    )
+    return all(later[0] > earlier[1] for earlier, later in itertools.pairwise(periods))
+
+
 def _expressible(case: Case) -> bool:
-    """Whether FHIR can say it: a groin dose belongs to an irradiated groin volume and differs
-    from the primary prescription (otherwise it is the prescription itself)."""
+    """Whether FHIR can say it: separate systemic lines, and a groin dose belongs to an
+    irradiated groin volume and differs from the primary prescription (otherwise it is the
+    prescription itself)."""
+    if not _separate_lines(case):
+        return False
     crt = case.primary.chemoradiotherapy
     if crt is None or (crt.groin_dose is None and crt.groin_fractions is None):
         return True

@@ -381,8 +381,22 @@ CORRUPTIONS = [
     ),
     (
         "approvals.toml",
-        'agent = "pembrolizumab"',
-        'agent = "retifanlimab"',
+        'line = "after_prior_treatment"\nbiomarker = "dmmr_or_msi_high"',
+        'line = "after_platinum"\nbiomarker = "dmmr_or_msi_high"',
+        "approvals.toml: indication tumour_agnostic_msi_high: a biomarker goes with line "
+        "'after_prior_treatment', and only with it",
+    ),
+    (
+        "approvals.toml",
+        'line = "after_prior_treatment"\nbiomarker = "tmb_high"',
+        'line = "after_prior_treatment"',
+        "approvals.toml: indication tumour_agnostic_tmb_high: a biomarker goes with line "
+        "'after_prior_treatment', and only with it",
+    ),
+    (
+        "approvals.toml",
+        '[[no_approval]]\nagent = "pembrolizumab"',
+        '[[no_approval]]\nagent = "retifanlimab"',
         "approvals.toml: retifanlimab: agent has both approvals and no_approval",
     ),
     (

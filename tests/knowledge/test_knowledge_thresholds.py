@@ -74,6 +74,7 @@ EXPECTED = {
     "platinum_other_setting_window": (183, "d", True),
     "ici_other_cancer_window": (84, "d", False),
     "platinum_free_interval_rechallenge": (183, "d", True),
+    "tmb_high_tumour_agnostic": (10, "", False),
 }
 
 # knowledge-base.md §3b: verification status (None: library policy), fraction set.
@@ -95,6 +96,7 @@ V3_STATUS = {
     "platinum_other_setting_window": (None, None),
     "ici_other_cancer_window": ("secondary", None),
     "platinum_free_interval_rechallenge": (None, None),
+    "tmb_high_tumour_agnostic": ("verified", None),
 }
 
 

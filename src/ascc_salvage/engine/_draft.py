@@ -183,9 +183,10 @@ def merge(
 ) -> Draft:
     """Merge the drafts computed for each value of an unknown routing input.
 
-    Options whose tier is the same under every value keep the first variant's evaluation;
-    the others become ``undetermined`` (rule ``0.1``), with an ``unknown`` criterion naming
-    the missing field and the tier each value would give. So a missing input never promotes
+    Options whose tier is the same under every value keep the first variant's evaluation,
+    with the flags of every variant (clinical pathway §0.1 rule 2: the union); the others
+    become ``undetermined`` (rule ``0.1``), with an ``unknown`` criterion naming the missing
+    field and the tier each value would give. So a missing input never promotes
     an option that a known value would reject. ``best_supportive_care`` is never
     undetermined: when its tier differs it is an ``alternative`` (flag ``individualised``,
     rule ``0.1``; clinical pathway §0.1 rule 3). Where the branches together are a row the
@@ -208,6 +209,8 @@ def merge(
         if all(tier is tiers[0] for tier in tiers):
             entry = merged.options[option] = first.options[option].copy()
             entry.rule = written or entry.rule
+            for _, draft in variants[1:]:  # §0.1 rule 2: the flags are the union
+                entry.flags |= draft.options[option].flags
             continue
         outcomes = "; ".join(
             f"{tier} if {label}" for (label, _), tier in zip(variants, tiers, strict=True)

@@ -219,6 +219,8 @@ def _declined_colostomy(d: Draft, f: Facts, resections: tuple[OptionId, ...]) ->
         )
     d.set(TRIAL, A, rule, "clinical trial", non_curative)
     if d.tier(REIRRADIATION) is not A:
-        offer_reirradiation(d, f, PELVIS, rule, "re-irradiation instead of surgery", non_curative)
+        # v3: curative intent, but a lower expected cure rate than the declined resection.
+        lower = (Flag.LOWER_EXPECTED_CURE_RATE,)
+        offer_reirradiation(d, f, PELVIS, rule, "re-irradiation instead of surgery", lower)
     d.set(PALLIATIVE_RT, A, rule, "symptom control", non_curative)
     d.set(BSC, A, rule, "best supportive care", non_curative)

@@ -38,7 +38,13 @@ from ascc_salvage.engine._draft import BRANCHED, Draft, criterion, merge
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.engine._prior_therapy import PLATINUM, TAXANE, classes_of, course_agents
 from ascc_salvage.engine._rules import routine, run_table, template_text
-from ascc_salvage.knowledge import Approval, IndicationLine, KnowledgeBase, approvals_in_force
+from ascc_salvage.knowledge import (
+    Approval,
+    IndicationBiomarker,
+    IndicationLine,
+    KnowledgeBase,
+    approvals_in_force,
+)
 from ascc_salvage.result import Criterion
 from ascc_salvage.vocabulary import (
     SYSTEMIC_OPTIONS,
@@ -71,12 +77,6 @@ _FLAGGED_TIERS: Final = (P, A, U)
 
 #: Days per month for the months shown in reason texts (§5.4).
 _DAYS_PER_MONTH: Final = 30.4375
-
-#: The US tumour-agnostic pembrolizumab approvals (knowledge-base §3): MSI-H/dMMR from
-#: 2017-05-23, TMB-high (≥ 10 mut/Mb) from 2020-06-16. They give flag
-#: ``tumour_agnostic_approval``, never a tier change, so they are kept apart from the
-#: anal-cancer approvals of ``approvals.toml`` that decide the approval status.
-TUMOUR_AGNOSTIC_PEMBROLIZUMAB: Final = (_dt.date(2017, 5, 23), _dt.date(2020, 6, 16), 10.0)
 
 
 @attrs.frozen
@@ -768,8 +768,8 @@ class _Systemic:
 
     def _approval_flags(self, option: OptionId) -> None:
         status = self._approval_status(option)
-        if option is PD1 and self._tumour_agnostic():
-            # 5.1.approvals: the US pembrolizumab approvals replace off-label, no tier change.
+        if self._tumour_agnostic(option):
+            # 5.1.approvals: a tumour-agnostic approval replaces off-label, no tier change.
             self.d.flag(option, Flag.TUMOUR_AGNOSTIC_APPROVAL)
             self.d.options[option].flags.discard(Flag.OFF_LABEL)
             if status in ("off_label", "not_approved"):
@@ -790,25 +790,30 @@ class _Systemic:
                     self.f.kb, WarningCode.CHECK_NATIONAL_REIMBURSEMENT, ("jurisdiction",)
                 )
 
-    def _tumour_agnostic(self) -> bool:
-        """5.1.approvals: a US tumour-agnostic pembrolizumab approval covers the case.
+    def _tumour_agnostic(self, option: OptionId) -> bool:
+        """5.1.approvals: a tumour-agnostic approval in force covers *option* for this case.
 
         Metastatic or inoperable disease after prior systemic therapy of this cancer (any
-        setting) with dMMR/MSI-H or TMB at or above the approval's cut-off, on or after the
-        approval date (``approvals.toml``).
+        setting) with the indication's biomarker finding (dMMR/MSI-H, or TMB at least
+        ``tmb_high_tumour_agnostic``), in the case's jurisdiction on the evaluation date
+        (the tumour-agnostic indications of ``approvals.toml``).
         """
         f = self.f
-        if f.case.jurisdiction is not Jurisdiction.US or not self.ctx.inoperable:
-            return False
-        if not f.prior.prior_treatment:
+        jurisdiction = f.case.jurisdiction
+        if jurisdiction is None or not self.ctx.inoperable or not f.prior.prior_treatment:
             return False
         markers = f.case.patient.biomarkers
-        as_of = f.case.evaluation_date
-        msi_date, tmb_date, tmb_min = TUMOUR_AGNOSTIC_PEMBROLIZUMAB
-        if markers.mmr_msi is MismatchRepair.DMMR_OR_MSI_HIGH and as_of >= msi_date:
-            return True
         tmb = markers.tmb_mut_per_mb
-        return tmb is not None and tmb >= tmb_min and as_of >= tmb_date
+        shown = {
+            IndicationBiomarker.DMMR_OR_MSI_HIGH: (
+                markers.mmr_msi is MismatchRepair.DMMR_OR_MSI_HIGH
+            ),
+            IndicationBiomarker.TMB_HIGH: (
+                tmb is not None and tmb >= float(f.kb.thresholds.tmb_high_tumour_agnostic.value)
+            ),
+        }
+        found = tumour_agnostic_approvals(f.kb, str(jurisdiction), f.case.evaluation_date)
+        return any(shown[biomarker] for biomarker in found.get(str(option), ()))
 
 
 def pd_l1_archival_low(f: Facts) -> bool:
@@ -960,17 +965,44 @@ def _checkpoint_inhibitor_not_allowed_routine(d: Draft, f: Facts) -> None:
 def option_approvals(
     kb: KnowledgeBase, jurisdiction: str, as_of: _dt.date
 ) -> Mapping[str, tuple[Approval, ...]]:
-    """The approvals of *kb* in force, by the systemic option each covers (read-only, cached).
+    """The anal-cancer approvals of *kb* in force, by the systemic option each covers.
 
     An approval of agent X for an indication covers each option of the indication's
-    ``options`` whose regimen contains X (knowledge base ``approvals.toml``).
+    ``options`` whose regimen contains X (knowledge base ``approvals.toml``). Tumour-agnostic
+    approvals are left out (:func:`tumour_agnostic_approvals`). Read-only, cached.
     """
     covered: dict[str, list[Approval]] = {}
     for approval in approvals_in_force(kb, jurisdiction, as_of):
-        for option in kb.indications[approval.indication].options:
+        scope = kb.indications[approval.indication]
+        if scope.biomarker is not None:
+            continue
+        for option in scope.options:
             if approval.agent in kb.option_agents[option]:
                 covered.setdefault(option, []).append(approval)
     return MappingProxyType({option: tuple(found) for option, found in covered.items()})
+
+
+@functools.lru_cache(maxsize=256)
+def tumour_agnostic_approvals(
+    kb: KnowledgeBase, jurisdiction: str, as_of: _dt.date
+) -> Mapping[str, frozenset[IndicationBiomarker]]:
+    """The biomarkers of the tumour-agnostic approvals in force, by option (read-only, cached).
+
+    >>> import datetime
+    >>> from ascc_salvage.knowledge import bundled
+    >>> found = tumour_agnostic_approvals(bundled(), "US", datetime.date(2019, 1, 1))
+    >>> sorted(str(biomarker) for biomarker in found["anti_pd1_monotherapy"])
+    ['dmmr_or_msi_high']
+    """
+    covered: dict[str, set[IndicationBiomarker]] = {}
+    for approval in approvals_in_force(kb, jurisdiction, as_of):
+        scope = kb.indications[approval.indication]
+        if scope.biomarker is None:
+            continue
+        for option in scope.options:
+            if approval.agent in kb.option_agents[option]:
+                covered.setdefault(option, set()).add(scope.biomarker)
+    return MappingProxyType({option: frozenset(found) for option, found in covered.items()})
 
 
 def approved_agents(kb: KnowledgeBase, option: str, held: Iterable[Approval]) -> tuple[str, ...]:

@@ -53,6 +53,7 @@ from ascc_salvage.knowledge._model import (
     IdentifierKind,
     IdentifierStatus,
     Indication,
+    IndicationBiomarker,
     IndicationLine,
     IndicationScope,
     KarnofskyEcogRow,
@@ -104,6 +105,7 @@ __all__ = [
     "IdentifierKind",
     "IdentifierStatus",
     "Indication",
+    "IndicationBiomarker",
     "IndicationLine",
     "IndicationScope",
     "KarnofskyEcogRow",
@@ -403,7 +405,9 @@ def approvals(
 
     A day-precision decision counts from its day; a month-precision one from the first day
     of the following month. Agents without an anal-cancer approval (pembrolizumab,
-    nivolumab) and jurisdiction ``other`` give an empty tuple.
+    nivolumab) and jurisdiction ``other`` give an empty tuple. Tumour-agnostic approvals
+    (the US pembrolizumab ones) are not anal-cancer approvals and are left out; they are in
+    :func:`approvals_in_force`.
 
     Args:
         agent: Agent name, e.g. ``"retifanlimab"`` (case-insensitive).
@@ -426,10 +430,11 @@ def approvals(
         as_of = as_of.date()
     if not isinstance(as_of, _dt.date):
         raise TypeError(f"as_of must be a datetime.date, not {type(as_of).__name__}")
+    kb = _kb()
     return tuple(
         approval
-        for approval in approvals_in_force(_kb(), str(place), as_of)
-        if approval.agent == agent.lower()
+        for approval in approvals_in_force(kb, str(place), as_of)
+        if approval.agent == agent.lower() and kb.indications[approval.indication].biomarker is None
     )
 
 
@@ -442,7 +447,7 @@ def approvals_in_force(
 
     >>> import datetime
     >>> [a.agent for a in approvals_in_force(bundled(), "US", datetime.date(2025, 6, 1))]
-    ['retifanlimab', 'retifanlimab']
+    ['pembrolizumab', 'pembrolizumab', 'retifanlimab', 'retifanlimab']
     """
     return tuple(
         sorted(

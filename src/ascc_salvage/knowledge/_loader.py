@@ -45,6 +45,7 @@ from ascc_salvage.knowledge._model import (
     GroinOrgan,
     IdentifierKind,
     Indication,
+    IndicationLine,
     IndicationScope,
     KarnofskyEcogRow,
     OrganLimit,
@@ -691,7 +692,13 @@ def load_directory(directory: Traversable | str | os.PathLike[str]) -> Knowledge
     for label, absence in absences:
         if absence.agent not in drugs or not set(absence.jurisdictions) <= set(_JURISDICTIONS):
             problems.add("approvals.toml", label, "unknown agent or jurisdiction")
-        if any(approval.agent == absence.agent for approval in approval_list):
+        # A tumour-agnostic approval is not an anal-cancer approval: it may coexist with one.
+        if any(
+            approval.agent == absence.agent
+            and (scope := indications.get(approval.indication)) is not None
+            and scope.biomarker is None
+            for approval in approval_list
+        ):
             problems.add("approvals.toml", label, "agent has both approvals and no_approval")
     extra_approval_keys = set(raw["approvals.toml"]) - {"approval", "no_approval", "indication"}
     if extra_approval_keys:
@@ -955,6 +962,11 @@ def _indications(
                 problems.add(file, label, f"{option!r} is not a systemic option id")
             elif not option_agents.get(option):
                 problems.add(file, label, f"option {option!r} has no checkpoint-inhibitor agent")
+        agnostic = scope.line is IndicationLine.AFTER_PRIOR_TREATMENT
+        if agnostic != (scope.biomarker is not None):
+            problems.add(
+                file, label, "a biomarker goes with line 'after_prior_treatment', and only with it"
+            )
     return scopes
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "IdentifierKind",
     "IdentifierStatus",
     "Indication",
+    "IndicationBiomarker",
     "IndicationLine",
     "IndicationScope",
     "KarnofskyEcogRow",
@@ -647,10 +648,12 @@ class RadiotherapySchedule:
 
 
 class Indication(enum.StrEnum):
-    """Approved indications in anal squamous cell carcinoma."""
+    """Approved indications: in anal squamous cell carcinoma, and tumour-agnostic ones."""
 
     FIRST_LINE_COMBINATION = "first_line_combination"
     MONOTHERAPY_AFTER_PLATINUM = "monotherapy_after_platinum"
+    TUMOUR_AGNOSTIC_MSI_HIGH = "tumour_agnostic_msi_high"
+    TUMOUR_AGNOSTIC_TMB_HIGH = "tumour_agnostic_tmb_high"
 
 
 class IndicationLine(enum.StrEnum):
@@ -658,10 +661,24 @@ class IndicationLine(enum.StrEnum):
 
     ``first_line``: no prior platinum and no prior anti-PD-(L)1 (clinical pathway §5.2).
     ``after_platinum``: platinum-pretreated, or platinum hypersensitivity (§5.3).
+    ``after_prior_treatment``: a prior systemic treatment of this cancer is recorded (the
+    tumour-agnostic approvals, §5.1 approvals).
     """
 
     FIRST_LINE = "first_line"
     AFTER_PLATINUM = "after_platinum"
+    AFTER_PRIOR_TREATMENT = "after_prior_treatment"
+
+
+class IndicationBiomarker(enum.StrEnum):
+    """The biomarker finding a tumour-agnostic indication requires (§5.1 approvals).
+
+    ``dmmr_or_msi_high``: ``biomarkers.mmr_msi`` is ``dmmr_or_msi_high``. ``tmb_high``:
+    ``biomarkers.tmb_mut_per_mb`` at least the threshold ``tmb_high_tumour_agnostic``.
+    """
+
+    DMMR_OR_MSI_HIGH = "dmmr_or_msi_high"
+    TMB_HIGH = "tmb_high"
 
 
 @attrs.frozen
@@ -674,11 +691,16 @@ class IndicationScope:
             an agent for this indication is an approval of each of these options that
             contains the agent.
         line: The line of therapy the case must be in for the approval to count.
+        biomarker: For a tumour-agnostic indication, the biomarker finding the case must
+            show (line ``after_prior_treatment``). Such an approval gives the option flag
+            ``tumour_agnostic_approval`` and never counts as an anal-cancer approval: it
+            changes no tier and no approval status.
     """
 
     id: Indication
     options: tuple[str, ...]
     line: IndicationLine
+    biomarker: IndicationBiomarker | None = None
 
 
 class DatePrecision(enum.StrEnum):
@@ -928,6 +950,7 @@ class Thresholds:
     platinum_other_setting_window: Threshold
     ici_other_cancer_window: Threshold
     platinum_free_interval_rechallenge: Threshold
+    tmb_high_tumour_agnostic: Threshold
     reirradiation_limits: tuple[OrganLimit, ...]
     karnofsky_to_ecog: tuple[KarnofskyEcogRow, ...]
     karnofsky_to_ecog_note: str = ""
