@@ -379,8 +379,8 @@ def _implausible_cases(draw: st.DrawFn) -> Case:
     crt = case.primary.chemoradiotherapy
     if crt is not None and draw(st.booleans()):
         low = Dose(draw(st.floats(0.5, 1.0)) * crt.fractions, "Gy")  # 0.5-1 Gy/fraction
-        if low.canonical < 30:
-            case = _with_crt(case, dose=low)
+        if low.canonical < 30:  # the phases would no longer add up to the course: dropped
+            case = _with_crt(case, dose=low, phases=())
     return case
 
 

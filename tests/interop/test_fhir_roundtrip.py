@@ -106,7 +106,7 @@ def test_case_to_bundle_round_trips_the_example() -> None:
     assert normalised(case) == normalised(expected)
 
 
-@given(cases(systemic_history=False))  # no FHIR mapping of regimen "other" yet
+@given(cases(systemic_history=False))  # schema 2 systemic history: test_fhir_schema_2.py
 @settings(max_examples=60, deadline=None)
 def test_case_to_bundle_round_trip(case: Case) -> None:
     assume(_expressible(case))
