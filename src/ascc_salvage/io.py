@@ -32,7 +32,7 @@ from ascc_salvage import _convert
 from ascc_salvage import case as model
 from ascc_salvage import result as res
 from ascc_salvage._convert import is_integer, is_number
-from ascc_salvage._fastcase import load_text, structure_case
+from ascc_salvage._fastcase import canonical_writer, load_text, structure_case
 from ascc_salvage._modelcheck import (
     _DATE_RE,
     check_values,
@@ -552,60 +552,16 @@ def case_digest(case: model.Case) -> str:
 #
 # ``_canonical_bytes(dump_case(case))`` unstructures the case through cattrs, which dispatches
 # every optional and list field through a generic hook (about half of the digest's time). The
-# functions below, generated once per case class from its attrs fields and annotations (as
-# cattrs generates its own), build the same document for orjson directly: nested case objects
-# by their own function, measurements as ``{"value", "unit"}``, and every other value as it is
-# (orjson writes a string enum as its value, a date as its ISO text and a tuple as an array,
-# which is what cattrs' hooks give). Whatever orjson refuses, or writes in a way that may
-# differ (a text with ``e-`` or ``0.0000``, see _canonical_bytes), goes the standard way, so
-# the bytes are always those of ``_canonical_bytes(dump_case(case))``
-# (tests/foundation/test_case_digest_bytes.py compares them on every corpus of the tests).
-
-
-def _writer_field(name: str, tp: Any, classes: frozenset[type]) -> str:
-    """The expression writing field *name* (annotated *tp*) of ``o`` for the digest."""
-    optional = False
-    if typing.get_origin(tp) in (typing.Union, types.UnionType):
-        members = [member for member in typing.get_args(tp) if member is not type(None)]
-        optional = len(members) < len(typing.get_args(tp))
-        tp = members[0] if len(members) == 1 else Any
-    args = typing.get_args(tp)
-    value = f"o.{name}"
-    if isinstance(tp, type) and issubclass(tp, model.Measurement):
-        written = f"{{'value': {value}.value, 'unit': {value}.unit}}"
-    elif tp in classes:
-        written = f"_write_{tp.__name__}({value})"
-    elif typing.get_origin(tp) is tuple and args and args[0] in classes:
-        written = f"[_write_{args[0].__name__}(item) for item in {value}]"
-    else:  # a leaf (enum, date, number, string, boolean, tuple of leaves, None) or a union
-        return value
-    return f"None if {value} is None else {written}" if optional else written
-
-
-@functools.cache
-def _canonical_writer() -> Callable[[model.Case], dict[str, Any]]:
-    """The generated writer of a case's canonical document (see above), made on first use."""
-    classes = frozenset(
-        cls for cls in vars(model).values() if _is_case_class(cls) and attrs.has(cls)
-    )
-    namespace: dict[str, Any] = {}
-    for cls in sorted(classes, key=lambda cls: cls.__name__):
-        # Resolved once per class (cattrs has done it already when it made its hooks).
-        fields = attrs.fields(attrs.resolve_types(cls, vars(model)))
-        items = ", ".join(
-            f"{field.name!r}: {_writer_field(field.name, field.type, classes)}"
-            for field in fields
-            if field.init  # as cattrs: fields set at init only
-        )
-        source = f"def _write_{cls.__name__}(o):\n    return {{{items}}}\n"
-        exec(compile(source, f"<case digest {cls.__name__}>", "exec"), namespace)
-    writer: Callable[[model.Case], dict[str, Any]] = namespace["_write_Case"]
-    return writer
+# writer of ``_fastcase.canonical_writer`` builds the same document for orjson directly (see
+# there). Whatever orjson refuses, or writes in a way that may differ (a text with ``e-`` or
+# ``0.0000``, see _canonical_bytes), goes the standard way, so the bytes are always those of
+# ``_canonical_bytes(dump_case(case))`` (tests/foundation/test_case_digest_bytes.py compares
+# them on every corpus of the tests).
 
 
 def _fast_canonical_bytes(case: model.Case) -> bytes | None:
     """``_canonical_bytes(dump_case(case))`` where the generated writer gives it, else ``None``."""
-    document = _canonical_writer()(_with_effective_pd_l1(case))
+    document = canonical_writer()(_with_effective_pd_l1(case))
     document["schema_version"] = model.CASE_SCHEMA_VERSION
     try:
         text = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
