@@ -13,6 +13,9 @@ the full path gives (the same values of the same types): the in-line checks acce
 values the full path's field checks return unchanged, everything else goes through those
 checks themselves (``_modelcheck._convert``), and the rules are the registered ones.
 
+The inverse direction is here too: :func:`canonical_writer`, generated the same way, writes the
+document of a case that the input digest hashes (the document of ``dump_case``, for orjson).
+
 The full path builds each object through its constructor, which checks it; this path writes
 the fields of an object whose fields and rules it has just checked (once per object: the
 effective PD-L1 CPS is filled in before the patient is built, not by rebuilding it). The
@@ -22,6 +25,8 @@ constructors are unchanged, so a case built any other way is still checked when 
 from __future__ import annotations
 
 import functools
+import types
+import typing
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -35,7 +40,7 @@ from ascc_salvage.errors import Problem
 from ascc_salvage.units import CASE_UNITS
 from ascc_salvage.validation import MAX_LIST_ENTRIES
 
-__all__ = ["load_text", "structure_case"]
+__all__ = ["canonical_writer", "load_text", "structure_case"]
 
 
 class _UnusualDocumentError(Exception):
@@ -295,3 +300,57 @@ def _measurement_source(spec: FieldSpec, var: str, i: int, namespace: dict[str, 
         f"    m = _checked(_spec{i}, {var})",
         f"{var} = m",
     ]
+
+
+# --- the input digest's document --------------------------------------------------------------
+
+
+def _writer_field(name: str, tp: Any, classes: frozenset[type]) -> str:
+    """The expression writing field *name* (annotated *tp*) of ``o`` for the digest."""
+    optional = False
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        members = [member for member in typing.get_args(tp) if member is not type(None)]
+        optional = len(members) < len(typing.get_args(tp))
+        tp = members[0] if len(members) == 1 else Any
+    args = typing.get_args(tp)
+    value = f"o.{name}"
+    if isinstance(tp, type) and issubclass(tp, model.Measurement):
+        written = f"{{'value': {value}.value, 'unit': {value}.unit}}"
+    elif tp in classes:
+        written = f"_write_{tp.__name__}({value})"
+    elif typing.get_origin(tp) is tuple and args and args[0] in classes:
+        written = f"[_write_{args[0].__name__}(item) for item in {value}]"
+    else:  # a leaf (enum, date, number, string, boolean, tuple of leaves, None) or a union
+        return value
+    return f"None if {value} is None else {written}" if optional else written
+
+
+@functools.cache
+def canonical_writer() -> Callable[[model.Case], dict[str, Any]]:
+    """The writer of a case's document for the input digest, generated on first use.
+
+    One function per case class, from its attrs fields and annotations (as cattrs generates
+    its unstructure functions): every field set at init, in field order; a nested case object
+    by its class's function, a measurement as ``{"value", "unit"}``, and every other value as
+    it is. orjson writes a string enum as its value, a date as its ISO text and a tuple as an
+    array, which is what ``dump_case``'s hooks give, so orjson's text of this document is that
+    of ``dump_case``'s (without its ``schema_version``, which the caller sets).
+    """
+    classes = frozenset(
+        cls
+        for cls in vars(model).values()
+        if isinstance(cls, type) and issubclass(cls, model._CaseObject) and attrs.has(cls)
+    )
+    namespace: dict[str, Any] = {}
+    for cls in sorted(classes, key=lambda cls: cls.__name__):
+        # Resolved once per class (cattrs has done it already when it made its hooks).
+        fields = attrs.fields(attrs.resolve_types(cls, vars(model)))
+        items = ", ".join(
+            f"{field.name!r}: {_writer_field(field.name, field.type, classes)}"
+            for field in fields
+            if field.init  # as cattrs: fields set at init only
+        )
+        source = f"def _write_{cls.__name__}(o):\n    return {{{items}}}\n"
+        exec(compile(source, f"<case digest {cls.__name__}>", "exec"), namespace)
+    writer: Callable[[model.Case], dict[str, Any]] = namespace["_write_Case"]
+    return writer

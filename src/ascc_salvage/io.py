@@ -32,7 +32,7 @@ from ascc_salvage import _convert
 from ascc_salvage import case as model
 from ascc_salvage import result as res
 from ascc_salvage._convert import is_integer, is_number
-from ascc_salvage._fastcase import load_text, structure_case
+from ascc_salvage._fastcase import canonical_writer, load_text, structure_case
 from ascc_salvage._modelcheck import (
     _DATE_RE,
     check_values,
@@ -93,10 +93,19 @@ converter.register_unstructure_hook_func(
 
 def _register_model(cls: type) -> None:
     # Every key is written, optional ones included (null, [] or the default), in field order.
-    converter.register_unstructure_hook(
-        cls,
-        make_dict_unstructure_fn(cls, converter),
+    # The function is generated on first use (dump_case, a digest the fast writer cannot
+    # give): importing the library for a recommendation does not pay for it (≈ 13 ms for the
+    # 19 classes). A subclass is written as its model class, as by a class hook.
+    converter.register_unstructure_hook_factory(
+        lambda tp: isinstance(tp, type) and issubclass(tp, cls),
+        lambda _: _unstructure_function(cls),
     )
+
+
+@functools.cache
+def _unstructure_function(cls: type) -> Callable[[Any], dict[str, Any]]:
+    """The unstructure function cattrs generates for the case class *cls* (made once)."""
+    return make_dict_unstructure_fn(cls, converter)
 
 
 def _default_of(cls: type, name: str) -> Any:
@@ -542,7 +551,34 @@ _CANONICAL: Final = json.JSONEncoder(
 
 def case_digest(case: model.Case) -> str:
     """Return ``"sha256:<hex>"`` of the canonical JSON of *case* (no personal data kept)."""
-    return "sha256:" + hashlib.sha256(_canonical_bytes(dump_case(case))).hexdigest()
+    text = _fast_canonical_bytes(case)
+    if text is None:
+        text = _canonical_bytes(dump_case(case))
+    return "sha256:" + hashlib.sha256(text).hexdigest()
+
+
+# --- The digest's canonical text, written fast ---------------------------------------------
+#
+# ``_canonical_bytes(dump_case(case))`` unstructures the case through cattrs, which dispatches
+# every optional and list field through a generic hook (about half of the digest's time). The
+# writer of ``_fastcase.canonical_writer`` builds the same document for orjson directly (see
+# there). Whatever orjson refuses, or writes in a way that may differ (a text with ``e-`` or
+# ``0.0000``, see _canonical_bytes), goes the standard way, so the bytes are always those of
+# ``_canonical_bytes(dump_case(case))`` (tests/foundation/test_case_digest_bytes.py compares
+# them on every corpus of the tests).
+
+
+def _fast_canonical_bytes(case: model.Case) -> bytes | None:
+    """``_canonical_bytes(dump_case(case))`` where the generated writer gives it, else ``None``."""
+    document = canonical_writer()(_with_effective_pd_l1(case))
+    document["schema_version"] = model.CASE_SCHEMA_VERSION
+    try:
+        text = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+    except TypeError:  # orjson.JSONEncodeError: a value it refuses
+        return None
+    if b"e-" in text or b"0.0000" in text:
+        return None
+    return text
 
 
 def _canonical_bytes(document: dict[str, Any]) -> bytes:

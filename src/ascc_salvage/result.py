@@ -7,6 +7,7 @@ import difflib
 import functools
 import json
 import math
+import weakref
 from typing import TYPE_CHECKING, Any, Final, Protocol
 
 import attrs
@@ -339,7 +340,7 @@ def result_to_json(result: Result, *, indent: int | None = None) -> str:
     if indent not in (None, 2):
         raise ValueError(f"indent must be None or 2, got {indent!r}")
     numbers: list[Any] = []
-    document = _orjson_document(result, numbers)
+    document = _orjson_document(result, numbers, fragments=not indent)
     if _plain(numbers):
         option = orjson.OPT_INDENT_2 if indent else 0
         try:
@@ -488,39 +489,80 @@ def _plan_classes() -> _PlanClasses:
     return _PlanClasses(UndeterminedDosePlan, DosePlan, DrugPlan, RadiotherapyPlan, OrganDose)
 
 
-def _orjson_document(result: Result, numbers: list[Any]) -> dict[str, Any]:
+def _orjson_option(option: OptionResult, numbers: list[Any]) -> dict[str, Any]:
+    """``option.to_dict()`` for orjson, adding the floats it holds to *numbers*."""
+    plan = option.dose_plan
+    return {
+        "option": option.option,
+        "label": option.label,
+        "tier": option.tier,
+        "rule": option.rules[-1] if option.rules else "",
+        "intent": option.intent,
+        "criteria": [
+            {"id": c.id, "result": c.result, "explanation": c.explanation}
+            if type(c) is Criterion
+            else _numbers_of(c.to_dict(), numbers)
+            for c in option.criteria
+        ],
+        "flags": option.flags,
+        "evidence": option.evidence,
+        "rationale": option.rationale,
+        "dose_plan": None if plan is None else _orjson_plan(plan, numbers),
+    }
+
+
+#: The compact JSON of option results already written, by object identity. An option result
+#: is immutable and the engine shares equal ones between results (over a batch most options
+#: recur), so each is written once. An entry holds a weak reference whose callback drops it
+#: when its option result is freed, before the id can be reused; the value is ``None`` where
+#: orjson would not write the standard library's bytes (the result then goes that way).
+_FRAGMENTS: Final[dict[int, tuple[weakref.ref[OptionResult], orjson.Fragment | None]]] = {}
+
+
+def _option_fragment(option: OptionResult) -> orjson.Fragment | None:
+    """The compact JSON of *option* (an :class:`OptionResult`), written once per object."""
+    key = id(option)
+    entry = _FRAGMENTS.get(key)
+    if entry is not None and entry[0]() is option:
+        return entry[1]
+    numbers: list[Any] = []
+    document = _orjson_option(option, numbers)
+    fragment: orjson.Fragment | None = None
+    if _plain(numbers):
+        try:
+            fragment = orjson.Fragment(orjson.dumps(document))
+        except TypeError:  # a lone surrogate, a foreign type
+            fragment = None
+    # The callback runs when the option result is freed, before its id can be reused.
+    _FRAGMENTS[key] = (weakref.ref(option, lambda _: _FRAGMENTS.pop(key, None)), fragment)
+    return fragment
+
+
+def _orjson_document(
+    result: Result, numbers: list[Any], *, fragments: bool = False
+) -> dict[str, Any]:
     """:func:`result_to_dict` for orjson, adding the floats it holds to *numbers*.
 
     orjson writes a string enum member as its value and a tuple as an array, which is what
     ``str(member)`` and ``list(items)`` give the standard library; objects of the result
-    classes' own types are written inline, any other object through its ``to_dict``.
+    classes' own types are written inline, any other object through its ``to_dict``. With
+    *fragments* (the compact form only: a fragment is inserted as written, never indented),
+    each :class:`OptionResult` is its compact JSON, written once per object
+    (:func:`_option_fragment`); one orjson would not write as the standard library does puts
+    ``inf`` in *numbers*, so the whole result goes to the standard library.
     """
     numbers.append(result.weeks_from_crt_start)
-    options = []
+    options: list[Any] = []
     for option in result.options:
         if type(option) is not OptionResult:
             options.append(_numbers_of(option.to_dict(), numbers))
-            continue
-        plan = option.dose_plan
-        options.append(
-            {
-                "option": option.option,
-                "label": option.label,
-                "tier": option.tier,
-                "rule": option.rules[-1] if option.rules else "",
-                "intent": option.intent,
-                "criteria": [
-                    {"id": c.id, "result": c.result, "explanation": c.explanation}
-                    if type(c) is Criterion
-                    else _numbers_of(c.to_dict(), numbers)
-                    for c in option.criteria
-                ],
-                "flags": option.flags,
-                "evidence": option.evidence,
-                "rationale": option.rationale,
-                "dose_plan": None if plan is None else _orjson_plan(plan, numbers),
-            }
-        )
+        elif fragments:
+            fragment = _option_fragment(option)
+            if fragment is None:  # written by the standard library: see _option_fragment
+                numbers.append(math.inf)
+            options.append(fragment)
+        else:
+            options.append(_orjson_option(option, numbers))
     return {
         "schema_version": result.schema_version,
         "input_schema_version": result.input_schema_version,

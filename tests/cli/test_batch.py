@@ -10,6 +10,7 @@ import signal
 import stat
 import sys
 import tempfile
+import threading
 from pathlib import Path
 
 import pytest
@@ -519,3 +520,16 @@ def test_interrupts_are_deferred_only_on_the_main_thread() -> None:
     with _batch._interrupt_deferred():  # no interrupt: nothing raised
         outcome.append("main")
     assert outcome == ["ran", "main"]
+
+
+def test_workers_are_forked_only_where_it_is_safe(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Linux with this thread alone: forked (the library is not imported again).
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    assert _batch._start_method() == "fork"
+    # Another thread running (a progress bar), or another system: START_METHOD (spawn).
+    monkeypatch.setattr(threading, "active_count", lambda: 2)
+    assert _batch._start_method() == "spawn"
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert _batch._start_method() == "spawn"

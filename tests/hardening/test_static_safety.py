@@ -55,9 +55,10 @@ ALLOWED: Final[dict[tuple[str, str], str]] = {
     ),
     **{
         ("_fastcase.py", finding): (
-            "the case structure functions are generated once per case class, as attrs and "
-            "cattrs generate theirs, from the model's own field names, bounds and rules; no "
-            "text of a case document reaches the generated source"
+            "the case structure functions and the digest's document writers are generated "
+            "once per case class, as attrs and cattrs generate theirs, from the model's own "
+            "field names, types, bounds and rules; no text of a case document reaches the "
+            "generated source"
         )
         for finding in ("compile()", "exec()", r"text \bexec\(")
     },

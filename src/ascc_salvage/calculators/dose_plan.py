@@ -415,7 +415,9 @@ class PlanAdjustments:
             alt_x_uln=liver.alt_x_uln,
             alp_x_uln=liver.alp_x_uln,
         )
-        if attrs.evolve(found, dpd_complete=False) == cls():
+        # A complete DPD deficiency does not count here (compared without it).
+        plain = attrs.evolve(found, dpd_complete=False) if found.dpd_complete else found
+        if plain == _UNADJUSTED:
             return None
         return found
 

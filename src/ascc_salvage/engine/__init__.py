@@ -457,31 +457,38 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
     missing: dict[str, set[OptionId]] = defaultdict(set)
     readers: dict[str, set[str]] = defaultdict(set)
     by_tier: dict[Tier, list[OptionResult]] = {tier: [] for tier in TIER_ORDER}
+    plan_of, known = plans.get, shared.get
     for option, intent, evidence, label in catalogue:
         entry = entries[option]
         tier = entry.tier
+        unset = tier is None
         if tier is None:
             tier, rule, reason = _NOT_RECOMMENDED, _DEFAULT_RULE, fallback
-            rationale = fallback or "not part of this pathway"
         else:
             rule, reason = entry.rule, entry.reason
-            rationale = f"{reason} (rule {rule})" if rule else reason
-        plan = plans.get(option)
+        plan = plan_of(option)
         # Option results are immutable and most recur from case to case, so results share
         # them: equal keys mean equal fields. Criteria and plans are shared objects already
         # (caches) and are keyed by identity; the memo holds them, so an id is never reused
         # while its entry lives.
         # (Flags are strings and ids integers, so the flat key is unambiguous.)
-        values = entry.criteria.values()
-        key = (option, tier, rule, reason, id(plan), *entry.flags, *map(id, values))
-        hit = shared.get(key)
+        criteria, flags = entry.criteria, entry.flags
+        if criteria or flags:
+            key = (option, tier, rule, reason, id(plan), *flags, *map(id, criteria.values()))
+        else:  # the same key, built faster
+            key = (option, tier, rule, reason, id(plan))
+        hit = known(key)
         if hit is None:
+            if unset:
+                rationale = fallback or "not part of this pathway"
+            else:
+                rationale = f"{reason} (rule {rule})" if rule else reason
             hit = shared[key] = _new_option_result(
                 option,
                 tier,
                 intent,
-                tuple(values),
-                entry.flags,
+                tuple(criteria.values()),
+                flags,
                 evidence,
                 rule,
                 rationale,
@@ -489,9 +496,10 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
                 label,
             )
         made, needs = hit
-        for field, reader in needs:
-            missing[field].add(option)
-            readers[field].add(reader)
+        if needs:
+            for field, reader in needs:
+                missing[field].add(option)
+                readers[field].add(reader)
         by_tier[tier].append(made)
     if len(shared) > _SHARED_MAX:
         shared.clear()

@@ -52,6 +52,9 @@ from ascc_salvage.vocabulary import (
     TherapySetting,
 )
 
+#: The adjustments of a patient recording none of the §10 facts (one object for all).
+_UNADJUSTED = PlanAdjustments()
+
 
 def ecog_from_karnofsky(karnofsky: int, knowledge: KnowledgeBase | None = None) -> int:
     """Map Karnofsky to ECOG by the knowledge-base table (default: the bundled one)."""
@@ -233,7 +236,7 @@ class Facts:
         is not recorded), whatever its document version: a schema 1 document and its schema 2
         equivalent give the same result.
         """
-        return PlanAdjustments.from_patient(self.case.patient) or PlanAdjustments()
+        return PlanAdjustments.from_patient(self.case.patient) or _UNADJUSTED
 
     @cached_property
     def fluorouracil_fraction(self) -> tuple[float | None, str | None]:

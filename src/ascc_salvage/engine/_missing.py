@@ -10,6 +10,7 @@ unknown read (pregnancy not for a male patient).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Set
 
 from ascc_salvage.case import Case
@@ -34,12 +35,20 @@ def missing_information(
         needed_for: The options each missing field would decide, in catalogue order.
         readers: The criterion ids that reported each field unknown.
     """
-    order = {field: index for index, field in enumerate(kb.prompts)}
+    if not needed_for:
+        return ()
+    order = _prompt_order(kb)
     fields = sorted(needed_for, key=lambda field: (order.get(prompt_key(field), len(order)), field))
     return tuple(
         MissingInformation(field, needed_for[field], _prompt(case, kb, field, readers[field]))
         for field in fields
     )
+
+
+@functools.cache
+def _prompt_order(kb: KnowledgeBase) -> dict[str, int]:
+    """The position of each prompt of *kb* (``prompts.toml`` order), once per knowledge base."""
+    return {field: index for index, field in enumerate(kb.prompts)}
 
 
 def _prompt(case: Case, kb: KnowledgeBase, field: str, readers: Set[str]) -> str:
