@@ -45,7 +45,7 @@ def missing_information(
     )
 
 
-@functools.cache
+@functools.lru_cache(maxsize=16)  # bounded: a custom knowledge base is not kept forever
 def _prompt_order(kb: KnowledgeBase) -> dict[str, int]:
     """The position of each prompt of *kb* (``prompts.toml`` order), once per knowledge base."""
     return {field: index for index, field in enumerate(kb.prompts)}
