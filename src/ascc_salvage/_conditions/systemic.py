@@ -43,11 +43,16 @@ def taxane_regimens_excluded(f: Facts) -> tuple[bool, bool]:
     return hypersensitive, f.paclitaxel_liver.outcome is HepaticOutcome.EXCLUDED
 
 
+def dpyd_poor_metabolizer(f: Facts) -> bool:
+    """A DPYD activity score at most ``dpyd_poor_metabolizer`` (§5.1 fluoropyrimidines, v3)."""
+    score = f.case.patient.dpyd_activity_score
+    return score is not None and score <= float(f.kb.thresholds.dpyd_poor_metabolizer.value)
+
+
 def fluoropyrimidines_excluded(f: Facts) -> bool:
     """§5.1 fluoropyrimidines: an excluding condition, or a DPYD poor metabolizer (v3)."""
-    score = f.case.patient.dpyd_activity_score
-    poor = score is not None and score <= float(f.kb.thresholds.dpyd_poor_metabolizer.value)
-    return poor or f.has_any(f.kb.condition_sets.fluoropyrimidine_exclusions) is True
+    excluding = f.has_any(f.kb.condition_sets.fluoropyrimidine_exclusions) is True
+    return dpyd_poor_metabolizer(f) or excluding
 
 
 def _taxane_regimens_excluded(f: Facts) -> ConditionValue:

@@ -32,7 +32,11 @@ from typing import Any, Final
 import attrs
 
 from ascc_salvage._conditions import CONDITIONS
-from ascc_salvage._conditions.systemic import fluoropyrimidines_excluded, taxane_regimens_excluded
+from ascc_salvage._conditions.systemic import (
+    dpyd_poor_metabolizer,
+    fluoropyrimidines_excluded,
+    taxane_regimens_excluded,
+)
 from ascc_salvage.calculators.adjustments import HepaticOutcome
 from ascc_salvage.engine._draft import BRANCHED, Draft, criterion, merge
 from ascc_salvage.engine._facts import Facts
@@ -194,14 +198,7 @@ def _condition_check(
 
 #: Settings of a prior course after which a hypersensitivity to its class may have arisen
 #: (5.1.conditions_null; radiosensitising courses do not count).
-_SENSITISING_SETTINGS: Final = frozenset(
-    {
-        TherapySetting.ADVANCED,
-        TherapySetting.NEOADJUVANT,
-        TherapySetting.ADJUVANT,
-        TherapySetting.OTHER_CANCER,
-    }
-)
+_SENSITISING_SETTINGS: Final = frozenset(TherapySetting) - {TherapySetting.RADIOSENSITISING}
 
 
 def _class_given(f: Facts, drug_class: str) -> bool:
@@ -318,7 +315,9 @@ class _Systemic:
         self.cisplatin = cisplatin_eligibility(self.f)
         assumed = self.f.assumed_cisplatin_eligible
         if assumed is not None:  # one branch of an unknown eligibility (row 5.2f)
-            self.cisplatin = _Eligibility(assumed, (), "not cisplatin-eligible")
+            self.cisplatin = _Eligibility(
+                assumed, (), "not cisplatin-eligible", rule="5.1.cisplatin"
+            )
 
     # --- per-option eligibility -------------------------------------------------------
     def eligibility(self, option: OptionId) -> _Eligibility:
@@ -366,10 +365,10 @@ class _Systemic:
         if check is not None:
             return check
         f = self.f
-        score = f.case.patient.dpyd_activity_score
-        poor = float(f.kb.thresholds.dpyd_poor_metabolizer.value)
         what = "complete DPD deficiency or prior severe fluoropyrimidine toxicity"
-        if score is not None and score <= poor:
+        if dpyd_poor_metabolizer(f):
+            score = f.case.patient.dpyd_activity_score
+            poor = float(f.kb.thresholds.dpyd_poor_metabolizer.value)
             text = f"DPYD activity score {score:g} (poor metabolizer: ≤ {poor:g})"
             item = criterion("fluoropyrimidine_safe", False, text)
             check = _Eligibility(False, (item,), text, rule="5.1.fluoropyrimidine")
