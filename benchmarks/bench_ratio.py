@@ -176,12 +176,15 @@ def batch(floor_dir: Path, lines: int, runs: int) -> None:
                 f"  --workers {workers}: CPU of the main process {parent:6.2f} s, "
                 f"of the workers {children:6.2f} s"
             )
-        # With the main process's CPU p and the workers' CPU w (both of --workers 2), two
-        # free cores finish in about max(p, w / 2): the speed-up an idle machine would give.
+        # With the main process's CPU p and the workers' CPU w (both of --workers 2), an
+        # idle machine with c cores finishes in at least max(p, w / 2, (p + w) / c): the
+        # main process and the two workers share the cores (two cores: (p + w) / 2).
         parent = statistics.median(t[0] for t in cpu[2])
         children = statistics.median(t[1] for t in cpu[2])
         single = statistics.median(t[0] for t in cpu[1])
-        print(f"  idle-machine bound  {single / max(parent, children / 2):.2f}× (CPU time)")
+        cores = os.cpu_count() or 1
+        floor = max(parent, children / 2, (parent + children) / cores)
+        print(f"  idle-machine bound  {single / floor:.2f}× (CPU time, {cores} cores)")
         print(f"  ({_load()})")
 
 

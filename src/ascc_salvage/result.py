@@ -339,12 +339,28 @@ def result_to_json(result: Result, *, indent: int | None = None) -> str:
     """
     if indent not in (None, 2):
         raise ValueError(f"indent must be None or 2, got {indent!r}")
+    text = _json(result, indent)
+    return text if isinstance(text, str) else text.decode("utf-8")
+
+
+def _compact_json_bytes(result: Result) -> bytes:
+    """The compact :func:`result_to_json` text of *result*, UTF-8 encoded.
+
+    For writers of bytes (the ``batch`` workers): orjson's output is used as it is, not
+    decoded to a string and encoded again.
+    """
+    text = _json(result, None)
+    return text.encode("utf-8") if isinstance(text, str) else text
+
+
+def _json(result: Result, indent: int | None) -> str | bytes:
+    """The JSON of *result*: UTF-8 bytes from orjson, or text from the standard library."""
     numbers: list[Any] = []
     document = _orjson_document(result, numbers, fragments=not indent)
     if _plain(numbers):
         option = orjson.OPT_INDENT_2 if indent else 0
         try:
-            return orjson.dumps(document, option=option).decode("utf-8")
+            return orjson.dumps(document, option=option)
         except TypeError:  # an integer beyond 64 bits, a lone surrogate, a foreign type
             pass
     encoder = _INDENTED if indent else _COMPACT

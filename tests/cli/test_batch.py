@@ -403,15 +403,15 @@ def test_a_device_output_is_written_in_place(tmp_path: Path) -> None:
 def test_a_failed_write_or_rename_is_reported_and_cleaned_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    class Full(io.StringIO):
-        def write(self, text: str) -> int:
+    class Full(io.BytesIO):
+        def write(self, data: object) -> int:
             raise OSError(28, "No space left on device")
 
     out = _batch._File(tmp_path / "out.jsonl", "--out")
     out.handle.close()
     out.handle = Full()
     with pytest.raises(InputError, match=r"cannot write --out .*out\.jsonl: No space left"):
-        out.write("text\n")
+        out.write_line(b"text")
     assert out.discard() == (
         f"batch: stopped before the end; --out {tmp_path / 'out.jsonl'} was not written "
         "(no file was created)"
@@ -533,3 +533,37 @@ def test_workers_are_forked_only_where_it_is_safe(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(threading, "active_count", lambda: 1)
     monkeypatch.setattr(sys, "platform", "darwin")
     assert _batch._start_method() == "spawn"
+
+
+def test_results_reach_a_stdout_without_a_binary_buffer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An in-memory text stdout (``contextlib.redirect_stdout``) gets the same lines as text."""
+    valid = _valid_lines()[:2]
+    captured = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", captured)
+    out = _batch._Stdout()
+    for line in valid:
+        out.write_line(_compact(line).encode("utf-8"))
+    out.commit()
+    assert captured.getvalue().splitlines() == [_compact(line) for line in valid]
+
+
+def test_a_worker_returns_the_documented_serialisation_as_utf8() -> None:
+    valid = _valid_lines()[0]
+    outcome = _batch.process_line(_batch.Item(1, valid.encode(), len(valid)))
+    assert outcome.document is not None
+    assert outcome.document.decode("utf-8") == _compact(valid)
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_the_pool_freezes_the_collector_only_for_forked_workers(
+    monkeypatch: pytest.MonkeyPatch, method: str
+) -> None:
+    import gc
+
+    monkeypatch.setattr(_batch, "_start_method", lambda: method)
+    before = gc.get_freeze_count()
+    with _batch._pool(1) as executor:
+        frozen = gc.get_freeze_count()
+        assert executor.submit(abs, -3).result() == 3
+    assert (frozen > before) is (method == "fork")
+    assert gc.get_freeze_count() == before

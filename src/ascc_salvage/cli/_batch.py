@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import gc
 import json
 import os
 import signal
@@ -49,7 +50,7 @@ from ascc_salvage.cli._common import (
 )
 from ascc_salvage.errors import CaseValidationError
 from ascc_salvage.io import load_case
-from ascc_salvage.result import result_to_json
+from ascc_salvage.result import _compact_json_bytes
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES
 
 if TYPE_CHECKING:
@@ -85,7 +86,8 @@ class Outcome(NamedTuple):
 
     line: int
     size: int
-    document: str | None
+    #: The result as compact JSON, UTF-8 encoded (bytes: the parent writes it as it is).
+    document: bytes | None
     status: str | None
     plan: str | None
     problems: tuple[tuple[str, str], ...]
@@ -138,9 +140,9 @@ def _process(item: Item, knowledge_dir: str | None = None) -> Outcome:
         if knowledge_dir is None
         else recommend(case, knowledge=_knowledge(knowledge_dir))
     )
-    text = result_to_json(result)
+    document = _compact_json_bytes(result)
     plan = " + ".join(str(option) for option in result.preferred) or "(nothing preferred)"
-    return Outcome(item.line, item.size, text, str(result.disease_status), plan, ())
+    return Outcome(item.line, item.size, document, str(result.disease_status), plan, ())
 
 
 def process_line(item: Item, knowledge_dir: str | None = None) -> Outcome:
@@ -201,23 +203,34 @@ def _pool(workers: int) -> Iterator[Executor]:
     import multiprocessing  # imported here: commands without a pool start faster
     from concurrent.futures import ProcessPoolExecutor
 
-    context = multiprocessing.get_context(_start_method())
+    method = _start_method()
+    context = multiprocessing.get_context(method)
     executor = ProcessPoolExecutor(
         max_workers=workers, mp_context=context, initializer=_worker_setup
     )
+    # The objects of this process move to the collector's permanent generation before the
+    # workers fork, so that collections in a worker never touch the pages it shares with
+    # this process (the recipe of the ``gc.freeze`` documentation); undone when the pool ends.
+    frozen = method == "fork"
+    if frozen:
+        gc.freeze()
     try:
         yield executor
     except BaseException:
         executor.shutdown(wait=True, cancel_futures=True)
         raise
-    executor.shutdown(wait=True)
+    else:
+        executor.shutdown(wait=True)
+    finally:
+        if frozen:
+            gc.unfreeze()
 
 
 # --------------------------------------------------------------------------- outputs
 
 
 class _Sink(Protocol):
-    def write(self, text: str) -> None: ...
+    def write_line(self, data: bytes) -> None: ...
 
     def commit(self) -> None: ...
 
@@ -225,14 +238,34 @@ class _Sink(Protocol):
 
 
 class _Stdout:
-    """Results on stdout: written as they come; a broken pipe propagates (exit 141)."""
+    """Results on stdout: written as they come; a broken pipe propagates (exit 141).
 
-    def write(self, text: str) -> None:
+    Results are UTF-8 bytes, written to the binary buffer under ``sys.stdout`` (its text
+    layer is flushed before the first and holds nothing after); a stdout without a buffer
+    (an in-memory text stream) gets them as text.
+    """
+
+    def __init__(self) -> None:
+        self.binary: IO[bytes] | None = None
+        self.started = False
+
+    def write_line(self, data: bytes) -> None:
+        """Write *data* and a newline."""
         with writing_stdout():
-            sys.stdout.write(text)
+            if not self.started:
+                sys.stdout.flush()
+                self.binary = getattr(sys.stdout, "buffer", None)
+                self.started = True
+            if self.binary is None:
+                sys.stdout.write(data.decode("utf-8") + "\n")
+            else:
+                self.binary.write(data)
+                self.binary.write(b"\n")
 
     def commit(self) -> None:
         with writing_stdout():
+            if self.binary is not None:
+                self.binary.flush()
             sys.stdout.flush()
 
     def discard(self) -> str | None:
@@ -262,13 +295,13 @@ class _File:
                 f"cannot write {self.name}: {os_reason(error)}; check the path"
             ) from None
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> IO[bytes]:
         try:
             status = os.stat(self.target)
         except FileNotFoundError:
             status = None
         if status is not None and not stat.S_ISREG(status.st_mode):
-            return open(self.target, "w", encoding="utf-8", newline="\n")
+            return open(self.target, "wb")
         self.existed = status is not None
         with _interrupt_deferred():  # the temporary file exists only once it is recorded
             descriptor, name = tempfile.mkstemp(
@@ -282,11 +315,17 @@ class _File:
             os.umask(umask)
             mode = 0o666 & ~umask
         os.chmod(name, mode)
-        return os.fdopen(descriptor, "w", encoding="utf-8", newline="\n")
+        return os.fdopen(descriptor, "wb")
 
     def write(self, text: str) -> None:
+        """Write *text*, UTF-8 encoded (newlines as they are)."""
+        self.write_line(text.encode("utf-8"), end=b"")
+
+    def write_line(self, data: bytes, end: bytes = b"\n") -> None:
+        """Write *data* and a newline."""
         try:
-            self.handle.write(text)
+            self.handle.write(data)
+            self.handle.write(end)
         except OSError as error:
             raise InputError(f"cannot write {self.name}: {os_reason(error)}") from None
 
@@ -304,7 +343,7 @@ class _File:
 
     def discard(self) -> str | None:
         """Close and remove the temporary file; return a note for stderr, if any."""
-        handle: IO[str] | None = getattr(self, "handle", None)  # None: interrupted opening
+        handle: IO[bytes] | None = getattr(self, "handle", None)  # None: interrupted opening
         if handle is not None:
             with suppress(OSError):  # what is still buffered cannot be written: discarded
                 handle.close()
@@ -404,7 +443,8 @@ class _Reporter:
 
     def _record(self, record: dict[str, object]) -> None:
         if self.errors_out is not None:
-            self.errors_out.write(json.dumps(record, ensure_ascii=False, allow_nan=False) + "\n")
+            text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+            self.errors_out.write_line(text.encode("utf-8"))
 
     def invalid_line(self, outcome: Outcome) -> None:
         self.invalid += 1
@@ -499,7 +539,7 @@ def _run(
         lines = _reading(read_lines(handle), name)
         for outcome in _outcomes(lines, executor, knowledge_dir):
             if outcome.document is not None:
-                out.write(outcome.document + "\n")
+                out.write_line(outcome.document)
                 reporter.valid_line(outcome)
             elif outcome.internal is not None:
                 reporter.internal_line(outcome)
