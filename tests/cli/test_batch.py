@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import multiprocessing
@@ -567,3 +568,123 @@ def test_the_pool_freezes_the_collector_only_for_forked_workers(
         assert executor.submit(abs, -3).result() == 3
     assert (frozen > before) is (method == "fork")
     assert gc.get_freeze_count() == before
+
+
+# ------------------------------------------------------------------- results through spill files
+
+
+def _chunk(tmp_path: Path) -> list[_batch.Item]:
+    lines = [_valid_lines()[0], "{not json", _valid_lines()[1]]
+    return [_batch.Item(n, line.encode(), len(line)) for n, line in enumerate(lines, 1)]
+
+
+def test_a_chunk_writes_its_results_to_one_spill_file(tmp_path: Path) -> None:
+    spilled, outcomes = _batch.process_chunk(_chunk(tmp_path), str(tmp_path))
+    assert spilled is not None
+    expected = [_compact(_valid_lines()[0]), _compact(_valid_lines()[1])]
+    data = Path(spilled.path).read_bytes()
+    assert data.decode("utf-8").splitlines() == expected
+    assert spilled.size == len(data)
+    assert [outcome.document for outcome in outcomes] == [b"", None, b""]
+    assert outcomes[1].problems[0][0] == "$"
+
+
+def test_a_chunk_that_cannot_spill_returns_its_results_with_the_outcomes(tmp_path: Path) -> None:
+    spilled, outcomes = _batch.process_chunk(_chunk(tmp_path), str(tmp_path / "missing"))
+    assert spilled is None
+    assert outcomes[0].document == _compact(_valid_lines()[0]).encode("utf-8")
+    invalid = [_batch.Item(1, b"{not json", 9)]
+    assert _batch.process_chunk(invalid, str(tmp_path))[0] is None  # nothing to write
+    assert _listing(tmp_path) == []
+
+
+def _spill(tmp_path: Path, data: bytes) -> _batch.Spilled:
+    path = tmp_path / "chunk.jsonl"
+    path.write_bytes(data)
+    return _batch.Spilled(str(path), len(data))
+
+
+def test_a_spill_file_is_copied_in_the_kernel_or_returned_and_always_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "out.jsonl"
+    with target.open("wb") as handle:
+        assert _batch._copy_spilled(_spill(tmp_path, b"a\nb\n"), handle.fileno()) is None
+    assert target.read_bytes() == b"a\nb\n"
+    assert _batch._copy_spilled(_spill(tmp_path, b"c\n"), None) == b"c\n"  # no descriptor
+
+    def refuse(*args: object) -> int:
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(os, "sendfile", refuse)  # as for a terminal: nothing was written
+    with target.open("wb") as handle:
+        assert _batch._copy_spilled(_spill(tmp_path, b"d\n"), handle.fileno()) == b"d\n"
+    assert not (tmp_path / "chunk.jsonl").exists()
+
+
+def test_a_failed_or_short_copy_of_a_spill_file_raises(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    target = tmp_path / "out.jsonl"
+    short = _batch.Spilled(_spill(tmp_path, b"a\n").path, 10)  # fewer bytes than announced
+    with target.open("wb") as handle, pytest.raises(OSError, match="shorter than its results"):
+        _batch._copy_spilled(short, handle.fileno())
+
+    def full(*args: object) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "sendfile", full)
+    out = _batch._File(target, "--out")
+    with pytest.raises(InputError, match=r"cannot write --out .*: No space left on device"):
+        out.copy_spilled(_spill(tmp_path, b"b\n"))
+    assert out.discard() is not None
+    assert _listing(tmp_path) == ["out.jsonl"]  # the spill files and the temporary one: gone
+
+
+def test_spilled_results_reach_a_file_and_any_stdout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = _batch._File(tmp_path / "out.jsonl", "--out")
+    out.write_line(b"first")
+    out.copy_spilled(_spill(tmp_path, b"second\nthird\n"))
+    out.commit()
+    assert (tmp_path / "out.jsonl").read_bytes() == b"first\nsecond\nthird\n"
+    captured = io.StringIO()  # no descriptor: written as text
+    monkeypatch.setattr(sys, "stdout", captured)
+    stdout = _batch._Stdout()
+    stdout.write_line(b"first")
+    stdout.copy_spilled(_spill(tmp_path, b"second\n"))
+    stdout.commit()
+    assert captured.getvalue() == "first\nsecond\n"
+    with (tmp_path / "stdout.txt").open("w", encoding="utf-8") as handle:
+        monkeypatch.setattr(sys, "stdout", handle)  # a real descriptor: copied by the kernel
+        stdout = _batch._Stdout()
+        stdout.write_line(b"first")
+        stdout.copy_spilled(_spill(tmp_path, b"second\n"))
+        stdout.commit()
+    assert (tmp_path / "stdout.txt").read_bytes() == b"first\nsecond\n"
+
+    def refuse(*args: object) -> int:
+        raise OSError(errno.EINVAL, "Invalid argument")
+
+    monkeypatch.setattr(os, "sendfile", refuse)  # written by the process instead
+    out = _batch._File(tmp_path / "out.jsonl", "--out")
+    out.copy_spilled(_spill(tmp_path, b"again\n"))
+    out.commit()
+    assert (tmp_path / "out.jsonl").read_bytes() == b"again\n"
+
+
+@pytest.mark.parametrize("chunksize", [1, 64])  # 1: chunks with no valid line, no spill file
+def test_workers_leave_no_spill_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunksize: int
+) -> None:
+    monkeypatch.setattr(_batch, "CHUNKSIZE", chunksize)
+    spill_root = tmp_path / "tmp"
+    spill_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spill_root))
+    path, valid = _mixed_file(tmp_path)
+    out = tmp_path / "out.jsonl"
+    result = run("batch", str(path), "--out", str(out), "--workers", "2")
+    assert result.exit_code == 2
+    assert out.read_text(encoding="utf-8").splitlines() == [_compact(line) for line in valid]
+    assert list(spill_root.iterdir()) == []

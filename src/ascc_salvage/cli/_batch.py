@@ -5,7 +5,9 @@ Memory stays flat however long the file is: lines are read one at a time (a line
 :func:`ascc_salvage.batch.recommend_many` — which keeps only a few chunks in flight — and each
 result is written as soon as it is ready, in input order. Parsing, validation,
 recommendation and serialisation all happen in the worker, so the parent process only
-writes text. Counts for the summary are the only state kept.
+writes text: with a pool, each task's results arrive as a file in a private temporary
+directory, copied into the output by the kernel (:func:`process_chunk`). Counts for the
+summary are the only state kept.
 
 No run loses data. An output that is, or resolves to, the input (or the other output) is
 refused before anything is opened for writing. Output files are written to a temporary
@@ -17,8 +19,10 @@ recorded for that line (an internal error) and the run goes on.
 from __future__ import annotations
 
 import collections
+import errno
 import functools
 import gc
+import itertools
 import json
 import os
 import signal
@@ -59,7 +63,7 @@ if TYPE_CHECKING:
     from ascc_salvage.case import Case
     from ascc_salvage.knowledge import KnowledgeBase
 
-__all__ = ["MAX_WORKERS", "batch", "process_line", "read_lines"]
+__all__ = ["MAX_WORKERS", "Spilled", "batch", "process_chunk", "process_line", "read_lines"]
 
 #: Lines per task sent to a worker.
 CHUNKSIZE: Final = 64
@@ -164,24 +168,81 @@ def _worker_setup() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+class Spilled(NamedTuple):
+    """The results of one chunk, written by a worker to a file that the main process copies."""
+
+    path: str
+    size: int
+
+
+def process_chunk(
+    items: list[Item], spill_dir: str, knowledge_dir: str | None = None
+) -> tuple[Spilled | None, list[Outcome]]:
+    """Process the lines of one chunk in a worker; write their results to one file.
+
+    Results are about 17 kB each: sent back through the pool's pipe, they cost the worker
+    pickling and the main process unpickling and writing, which on two cores slows the
+    workers. The results of the chunk go instead to a new file in *spill_dir*, which the
+    main process copies into the output inside the kernel (:func:`os.sendfile`); each valid
+    outcome then carries an empty document. If the file cannot be written (a full disk),
+    the results travel with the outcomes as before.
+    """
+    outcomes = [process_line(item, knowledge_dir) for item in items]
+    documents = [outcome.document for outcome in outcomes if outcome.document is not None]
+    if not documents:
+        return None, outcomes
+    try:
+        descriptor, path = tempfile.mkstemp(suffix=".jsonl", dir=spill_dir)
+        with open(descriptor, "wb") as handle:
+            for document in documents:  # not joined first: no megabyte buffer to allocate
+                handle.write(document)
+                handle.write(b"\n")
+    except OSError:  # the results go through the pipe instead
+        return None, outcomes
+    size = sum(map(len, documents)) + len(documents)
+    return Spilled(path, size), [
+        outcome if outcome.document is None else outcome._replace(document=b"")
+        for outcome in outcomes
+    ]
+
+
 def _outcomes(
-    items: Iterable[Item], executor: Executor | None, knowledge_dir: str | None = None
-) -> Iterator[Outcome]:
+    items: Iterable[Item],
+    executor: Executor | None,
+    knowledge_dir: str | None = None,
+    spill_dir: str | None = None,
+) -> Iterator[Outcome | Spilled]:
+    """The outcome of every line in input order; with a pool, each chunk's spill file first."""
     # recommend_many streams any per-item function over any iterable; its signature names
-    # cases, so the line items and the worker function are cast to those types. The workers
+    # cases, so the items and the worker function are cast to those types. The workers
     # receive the knowledge directory, not the loaded object (it pickles with every chunk).
-    line_function = (
-        process_line
-        if knowledge_dir is None
-        else functools.partial(process_line, knowledge_dir=knowledge_dir)
+    if executor is None or spill_dir is None:
+        line_function = (
+            process_line
+            if knowledge_dir is None
+            else functools.partial(process_line, knowledge_dir=knowledge_dir)
+        )
+        yield from recommend_many(
+            cast("Iterable[Case]", items),
+            executor=executor,
+            chunksize=CHUNKSIZE,
+            function=cast("Callable[[Case], Outcome]", line_function),
+        )
+        return
+    chunk_function = functools.partial(
+        process_chunk, spill_dir=spill_dir, knowledge_dir=knowledge_dir
     )
-    function = cast("Callable[[Case], Outcome]", line_function)
-    return recommend_many(
-        cast("Iterable[Case]", items),
+    iterator = iter(items)
+    chunks = iter(lambda: list(itertools.islice(iterator, CHUNKSIZE)), [])
+    for spilled, outcomes in recommend_many(
+        cast("Iterable[Case]", chunks),
         executor=executor,
-        chunksize=CHUNKSIZE,
-        function=function,
-    )
+        chunksize=1,  # each task is one chunk of lines
+        function=cast("Callable[[Case], tuple[Spilled | None, list[Outcome]]]", chunk_function),
+    ):
+        if spilled is not None:
+            yield spilled
+        yield from outcomes
 
 
 def _start_method() -> str:
@@ -232,6 +293,8 @@ def _pool(workers: int) -> Iterator[Executor]:
 class _Sink(Protocol):
     def write_line(self, data: bytes) -> None: ...
 
+    def copy_spilled(self, spilled: Spilled) -> None: ...
+
     def commit(self) -> None: ...
 
     def discard(self) -> str | None: ...
@@ -261,6 +324,18 @@ class _Stdout:
             else:
                 self.binary.write(data)
                 self.binary.write(b"\n")
+
+    def copy_spilled(self, spilled: Spilled) -> None:
+        """Write the results of a spill file (then removed)."""
+        with writing_stdout():
+            self.commit()
+            try:
+                descriptor: int | None = sys.stdout.fileno()
+            except (AttributeError, OSError, ValueError):  # no descriptor (in memory)
+                descriptor = None
+            data = _copy_spilled(spilled, descriptor)
+            if data is not None:
+                self.write_line(data.removesuffix(b"\n"))
 
     def commit(self) -> None:
         with writing_stdout():
@@ -329,6 +404,16 @@ class _File:
         except OSError as error:
             raise InputError(f"cannot write {self.name}: {os_reason(error)}") from None
 
+    def copy_spilled(self, spilled: Spilled) -> None:
+        """Write the results of a spill file (then removed)."""
+        try:
+            self.handle.flush()
+            data = _copy_spilled(spilled, self.handle.fileno())
+            if data is not None:
+                self.handle.write(data)
+        except OSError as error:
+            raise InputError(f"cannot write {self.name}: {os_reason(error)}") from None
+
     def commit(self) -> None:
         try:
             self.handle.flush()
@@ -354,6 +439,41 @@ class _File:
         self.temporary = None
         state = "the previous file is unchanged" if self.existed else "no file was created"
         return f"batch: stopped before the end; {self.name} was not written ({state})"
+
+
+#: Errors of :func:`os.sendfile` that mean "not between these two files" (nothing written).
+_SENDFILE_UNSUPPORTED: Final = frozenset(
+    {errno.EINVAL, errno.ENOSYS, errno.ENOTSOCK, errno.EOPNOTSUPP, errno.EBADF}
+)
+
+
+def _copy_spilled(spilled: Spilled, descriptor: int | None) -> bytes | None:
+    """Copy a spill file to *descriptor* inside the kernel and remove it.
+
+    Returns ``None`` once copied, or the file's bytes when the kernel cannot copy between
+    the two (no descriptor, or :func:`os.sendfile` refuses them before writing anything):
+    the caller writes them. A failed write raises :class:`OSError`.
+    """
+    try:
+        with open(spilled.path, "rb") as source:
+            if descriptor is not None and hasattr(os, "sendfile"):
+                offset = 0
+                try:
+                    while offset < spilled.size:
+                        sent = os.sendfile(
+                            descriptor, source.fileno(), offset, spilled.size - offset
+                        )
+                        if not sent:
+                            raise OSError(errno.EIO, "a spill file is shorter than its results")
+                        offset += sent
+                    return None
+                except OSError as error:
+                    if offset or error.errno not in _SENDFILE_UNSUPPORTED:
+                        raise
+            return source.read()
+    finally:
+        with suppress(OSError):
+            os.unlink(spilled.path)
 
 
 @contextmanager
@@ -533,13 +653,25 @@ def _run(
                 )
             )
         task = None if progress is None else progress.add_task("cases", total=total)
-        executor = None if workers == 1 else stack.enter_context(_pool(workers))
+        executor: Executor | None = None
+        spill_dir: str | None = None
+        if workers > 1:
+            # Entered before the pool: removed, with any file left in it, after the workers.
+            spill_dir = stack.enter_context(
+                tempfile.TemporaryDirectory(
+                    prefix="ascc-salvage-batch-", ignore_cleanup_errors=True
+                )
+            )
+            executor = stack.enter_context(_pool(workers))
         reporter = _Reporter(errors_out, progress)
         name = "stdin" if str(cases_file) == "-" else display_path(cases_file)
         lines = _reading(read_lines(handle), name)
-        for outcome in _outcomes(lines, executor, knowledge_dir):
-            if outcome.document is not None:
-                out.write_line(outcome.document)
+        for outcome in _outcomes(lines, executor, knowledge_dir, spill_dir):
+            if isinstance(outcome, Spilled):
+                out.copy_spilled(outcome)
+            elif outcome.document is not None:
+                if outcome.document:  # empty: in the chunk's spill file, copied already
+                    out.write_line(outcome.document)
                 reporter.valid_line(outcome)
             elif outcome.internal is not None:
                 reporter.internal_line(outcome)
