@@ -688,3 +688,13 @@ def test_workers_leave_no_spill_directory(
     assert result.exit_code == 2
     assert out.read_text(encoding="utf-8").splitlines() == [_compact(line) for line in valid]
     assert list(spill_root.iterdir()) == []
+
+
+def test_without_a_writable_temporary_folder_results_come_through_the_pool(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    path, valid = _mixed_file(tmp_path)
+    result = run("batch", str(path), "--workers", "2")
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [_compact(line) for line in valid]

@@ -245,6 +245,21 @@ def _outcomes(
         yield from outcomes
 
 
+def _spill_directory(stack: ExitStack) -> str | None:
+    """A private temporary directory for the workers' results, removed when *stack* closes.
+
+    ``None`` when none can be made (a read-only temporary folder): the results then come
+    back through the pool's pipe.
+    """
+    try:
+        directory = tempfile.TemporaryDirectory(
+            prefix="ascc-salvage-batch-", ignore_cleanup_errors=True
+        )
+    except OSError:
+        return None
+    return stack.enter_context(directory)
+
+
 def _start_method() -> str:
     """``fork`` on Linux while this process runs a single thread, else :data:`START_METHOD`.
 
@@ -657,11 +672,7 @@ def _run(
         spill_dir: str | None = None
         if workers > 1:
             # Entered before the pool: removed, with any file left in it, after the workers.
-            spill_dir = stack.enter_context(
-                tempfile.TemporaryDirectory(
-                    prefix="ascc-salvage-batch-", ignore_cleanup_errors=True
-                )
-            )
+            spill_dir = _spill_directory(stack)
             executor = stack.enter_context(_pool(workers))
         reporter = _Reporter(errors_out, progress)
         name = "stdin" if str(cases_file) == "-" else display_path(cases_file)
