@@ -61,7 +61,7 @@ from ascc_salvage.knowledge import (
     bundled,
 )
 from ascc_salvage.units import Kinds, Quantity
-from ascc_salvage.vocabulary import Sex
+from ascc_salvage.vocabulary import Condition, Sex
 
 __all__ = [
     "RADIOTHERAPY_PLAN_OPTIONS",
@@ -401,8 +401,19 @@ class PlanAdjustments:
         ``None`` keeps the schema-1 plan (and its JSON) unchanged.
         """
         liver = patient.hepatic_function
-        conditions = {str(condition) for condition in patient.conditions or ()}
         gfr = patient.measured_gfr
+        if (  # the usual case, decided without building the object (the same test as below)
+            patient.dialysis is not True
+            and gfr is None
+            and patient.dpyd_activity_score is None
+            and liver.bilirubin_x_uln is None
+            and liver.ast_x_uln is None
+            and liver.alt_x_uln is None
+            and liver.alp_x_uln is None
+            and Condition.DPD_DEFICIENCY_PARTIAL not in (patient.conditions or ())
+        ):
+            return None
+        conditions = {str(condition) for condition in patient.conditions or ()}
         found = cls(
             dialysis=patient.dialysis is True,
             measured_gfr=None if gfr is None else gfr.canonical,

@@ -303,21 +303,34 @@ class _Systemic:
     d: Draft
     f: Facts
     ctx: SystemicContext
-    ici: _Eligibility = attrs.field(init=False)
-    cisplatin: _Eligibility = attrs.field(init=False)
+    # Computed on first use: many runs offer no checkpoint inhibitor or no cisplatin.
+    _ici: _Eligibility | None = attrs.field(init=False, default=None)
+    _cisplatin: _Eligibility | None = attrs.field(init=False, default=None)
     #: The drug-class checks of this run by criterion id: the same for every regimen.
     checks: dict[str, _Eligibility | None] = attrs.field(init=False, factory=dict)
     #: The line whose table this run applies (``5.2``, ``5.3`` or ``5.4``).
     line: str = attrs.field(init=False, default="")
 
-    def __attrs_post_init__(self) -> None:
-        self.ici = _ici_eligibility(self.f)
-        self.cisplatin = cisplatin_eligibility(self.f)
-        assumed = self.f.assumed_cisplatin_eligible
-        if assumed is not None:  # one branch of an unknown eligibility (row 5.2f)
-            self.cisplatin = _Eligibility(
-                assumed, (), "not cisplatin-eligible", rule="5.1.cisplatin"
-            )
+    @property
+    def ici(self) -> _Eligibility:
+        """Checkpoint-inhibitor eligibility (5.1.ici, 5.1.hiv), computed once per run."""
+        found = self._ici
+        if found is None:
+            found = self._ici = _ici_eligibility(self.f)
+        return found
+
+    @property
+    def cisplatin(self) -> _Eligibility:
+        """Cisplatin eligibility (5.1.cisplatin), or the value one branch assumes (5.2f)."""
+        found = self._cisplatin
+        if found is None:
+            assumed = self.f.assumed_cisplatin_eligible
+            if assumed is not None:  # one branch of an unknown eligibility (row 5.2f)
+                found = _Eligibility(assumed, (), "not cisplatin-eligible", rule="5.1.cisplatin")
+            else:
+                found = cisplatin_eligibility(self.f)
+            self._cisplatin = found
+        return found
 
     # --- per-option eligibility -------------------------------------------------------
     def eligibility(self, option: OptionId) -> _Eligibility:

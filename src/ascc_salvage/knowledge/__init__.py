@@ -21,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as _dt
 import difflib
+import functools
 import io
 import os
 import re
@@ -688,7 +689,7 @@ def warning_text(
     template = kb.warnings.get(code)  # type: ignore[arg-type]  # a str finds its member
     if template is None:
         raise _unknown("warning template", code, map(str, kb.warnings))
-    return _fill(f"warning {code}", template.template, template.values, kb, values)
+    return _fill("warning", code, template.template, template.values, kb, values)
 
 
 def prompt_text(field: str, knowledge: KnowledgeBase | None = None, **values: object) -> str:
@@ -718,12 +719,13 @@ def prompt_text(field: str, knowledge: KnowledgeBase | None = None, **values: ob
     template = kb.prompts.get(prompt_key(field))
     if template is None:
         return f"Record {field}"
-    return _fill(f"prompt {field}", template.template, template.values, kb, values)
+    return _fill("prompt", field, template.template, template.values, kb, values)
 
 
 _LIST_INDEX: Final = re.compile(r"\[\d+\]")
 
 
+@functools.lru_cache(maxsize=1024)  # the engine asks for the same few fields case after case
 def prompt_key(field: str) -> str:
     """The ``prompts.toml`` key of a missing case field: its path without list indices.
 
@@ -734,16 +736,32 @@ def prompt_key(field: str) -> str:
 
 
 def _fill(
-    what: str,
+    kind: str,
+    key: str,
     template: str,
     names: tuple[str, ...],
     kb: KnowledgeBase,
     values: Mapping[str, object],
 ) -> str:
     """*template* with the case *values* (exactly *names*) and its thresholds filled in."""
+    if not values and not names:
+        return _knowledge_filled(template, kb)
     if set(values) != set(names):
-        raise TypeError(f"{what} needs the values {list(names)}, got {sorted(values)}")
-    filled: dict[str, object] = {
-        name: threshold_text(name, kb) for name in placeholders(template) if name not in values
-    }
-    return template.format_map({**filled, **values})
+        raise TypeError(f"{kind} {key} needs the values {list(names)}, got {sorted(values)}")
+    return template.format_map({**_knowledge_values(template, names, kb), **values})
+
+
+# A template's thresholds are the same for every case: read once per template and knowledge
+# base (warnings and prompts are filled on the engine's hot path).
+@functools.lru_cache(maxsize=512)
+def _knowledge_values(
+    template: str, names: tuple[str, ...], kb: KnowledgeBase
+) -> Mapping[str, str]:
+    """The thresholds *template* quotes: its placeholders other than the case values *names*."""
+    return {name: threshold_text(name, kb) for name in placeholders(template) if name not in names}
+
+
+@functools.lru_cache(maxsize=512)
+def _knowledge_filled(template: str, kb: KnowledgeBase) -> str:
+    """*template* without case values, its thresholds filled in."""
+    return template.format_map(_knowledge_values(template, (), kb))
