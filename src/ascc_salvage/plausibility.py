@@ -7,8 +7,7 @@ often entry or unit errors, yet each can be real, so they are reported and used 
 :func:`ascc_salvage.recommend` raises one warning ``implausible_value`` per field, and no
 tier changes.
 
-:func:`implausible_values` applies the rows of the plausibility table that read fields of
-the case model (schema 1):
+:func:`implausible_values` applies every row of the plausibility table:
 
 * **W1** HIV status ``negative`` or ``unknown`` with ``cd4_count`` below 200 cells/µL;
 * **W2** CRT ``dose`` below 30 Gy or above 65 Gy;
@@ -20,15 +19,19 @@ the case model (schema 1):
   so the record is current);
 * **W6** clinical frailty scale 7 or more with ECOG (or Karnofsky mapped to ECOG) at most 1
   (clinical pathway §2.4: the ECOG ≥ 3 override applies all the same);
-* **W7** ``serum_creatinine`` above 10 mg/dL without dialysis;
+* **W7** ``serum_creatinine`` above 10 mg/dL with ``dialysis`` not true; ``dialysis`` true
+  with ``measured_gfr`` above 30 mL/min (compared as recorded, indexed or not);
 * **W8** a ``radiosensitising`` prior systemic therapy starting more than 30 days before the
   CRT start, or after the CRT end;
-* **W9** ``age_years`` above 100.
+* **W9** ``age_years`` above 100; the condition ``pregnancy`` at an age above 55 years
+  (reported at the condition, ``patient.conditions[i]``);
+* **W10** the PD-L1 test whose CPS is used (the effective test, clinical pathway §5.1) dated
+  more than two calendar years before the evaluation date (reported at its ``date``).
 
 Every cut-off is a threshold of the knowledge base (``plausible_*`` in
 :func:`ascc_salvage.knowledge.thresholds`). A value exactly at a cut-off is plausible. The
-rows that read schema 2 fields — W6 (clinical frailty scale), the dialysis and measured-GFR
-part of W7, the pregnancy part of W9 and W10 (PD-L1 test date) — apply from schema 2.
+rows that read fields new in schema 2 (the clinical frailty scale, dialysis, measured GFR,
+dated PD-L1 tests) never fire on a schema 1 document, which records none of them.
 
 >>> import attrs
 >>> from ascc_salvage.examples import example
@@ -48,9 +51,9 @@ from typing import Final, NamedTuple
 
 import attrs
 
-from ascc_salvage.case import Case, Measurement, Patient
+from ascc_salvage.case import Case, Measurement
 from ascc_salvage.knowledge import KnowledgeBase, Thresholds, thresholds
-from ascc_salvage.vocabulary import HivStatus, TherapySetting
+from ascc_salvage.vocabulary import Condition, HivStatus, TherapySetting
 
 __all__ = ["ImplausibleValue", "implausible_values"]
 
@@ -67,7 +70,7 @@ class ImplausibleValue:
             an unusual BMI is reported at ``patient.weight``.
         value: The field's value as shown in the warning: a quantity with the unit as
             received (``2800 cGy``), a date in ISO form, a number.
-        rules: The plausibility rules that flag the field (``"W1"`` … ``"W9"``), in table
+        rules: The plausibility rules that flag the field (``"W1"`` … ``"W10"``), in table
             order; usually one.
         reasons: For each rule, why the value is unusual and why it can still be real.
     """
@@ -133,9 +136,10 @@ def _hits(case: Case, t: Thresholds) -> Iterator[_Hit]:
     yield from _w4_bmi(case, t)
     yield from _w5_stale_record(case, t)
     yield from _w6_frailty_scale(case, t)
-    yield from _w7_creatinine(case, t)
+    yield from _w7_kidney_function(case, t)
     yield from _w8_radiosensitising_timing(case, t)
     yield from _w9_age(case, t)
+    yield from _w10_pd_l1_test_age(case, t)
 
 
 # --- the rules (case-format.md, "Plausibility") ----------------------------------------
@@ -277,28 +281,37 @@ def _w6_frailty_scale(case: Case, t: Thresholds) -> Iterator[_Hit]:
         )
 
 
-def _on_dialysis(patient: Patient) -> bool | None:
-    """Whether the patient is on maintenance dialysis (``patient.dialysis``, schema 2).
+def _w7_kidney_function(case: Case, t: Thresholds) -> Iterator[_Hit]:
+    """A high creatinine without dialysis; a high measured GFR on dialysis (schema 2).
 
-    Schema 1 does not record dialysis: unknown, which W7 reads as "not on dialysis".
+    ``patient.dialysis`` null (always so in schema 1) counts as not on dialysis.
     """
-    return None
-
-
-def _w7_creatinine(case: Case, t: Thresholds) -> Iterator[_Hit]:
     patient = case.patient
-    if patient.serum_creatinine is None:
-        return
-    limit = float(t.plausible_creatinine_max_without_dialysis.value)
-    creatinine = patient.serum_creatinine.canonical
-    if creatinine > limit and _on_dialysis(patient) is not True:
-        yield _Hit(
-            "patient.serum_creatinine",
-            _shown(patient.serum_creatinine),
-            "W7",
-            f"{_number(creatinine, limit)} mg/dL is above {limit:g} mg/dL without recorded "
-            "dialysis; undialysed end-stage kidney disease?",
-        )
+    on_dialysis = patient.dialysis is True
+    if patient.serum_creatinine is not None and not on_dialysis:
+        limit = float(t.plausible_creatinine_max_without_dialysis.value)
+        creatinine = patient.serum_creatinine.canonical
+        if creatinine > limit:
+            yield _Hit(
+                "patient.serum_creatinine",
+                _shown(patient.serum_creatinine),
+                "W7",
+                f"{_number(creatinine, limit)} mg/dL is above {limit:g} mg/dL without recorded "
+                "dialysis; undialysed end-stage kidney disease?",
+            )
+    gfr = patient.measured_gfr
+    if gfr is not None and on_dialysis:
+        # Compared as recorded, indexed or not: de-indexing needs height and weight, and
+        # either form far above the cut-off on dialysis is the unusual finding.
+        limit = float(t.plausible_gfr_max_on_dialysis.value)
+        if gfr.canonical > limit:
+            yield _Hit(
+                "patient.measured_gfr",
+                _shown(gfr),
+                "W7",
+                f"{_number(gfr.canonical, limit)} {gfr.unit} is above {limit:g} mL/min on "
+                "maintenance dialysis; residual kidney function?",
+            )
 
 
 def _w8_radiosensitising_timing(case: Case, t: Thresholds) -> Iterator[_Hit]:
@@ -326,10 +339,47 @@ def _w8_radiosensitising_timing(case: Case, t: Thresholds) -> Iterator[_Hit]:
 
 
 def _w9_age(case: Case, t: Thresholds) -> Iterator[_Hit]:
-    age = case.patient.age_years
+    """An age above 100 years; pregnancy above 55 years (at the condition, schema 2)."""
+    patient = case.patient
+    age = patient.age_years
     limit = int(t.plausible_age_max.value)
     if age is not None and age > limit:
         yield _Hit("patient.age_years", str(age), "W9", f"above {limit} years; rare but real")
+    conditions = patient.conditions or ()
+    if age is not None and Condition.PREGNANCY in conditions:
+        pregnancy_limit = int(t.plausible_pregnancy_age_max.value)
+        if age > pregnancy_limit:
+            yield _Hit(
+                f"patient.conditions[{conditions.index(Condition.PREGNANCY)}]",
+                str(Condition.PREGNANCY),
+                "W9",
+                f"pregnancy at age {age} (above {pregnancy_limit} years); rare but real",
+            )
+
+
+def _w10_pd_l1_test_age(case: Case, t: Thresholds) -> Iterator[_Hit]:
+    """The PD-L1 test whose CPS counts dated over two calendar years before the evaluation.
+
+    A patient's ``pd_l1_cps`` equals the CPS of that test when both are given (validation).
+    """
+    biomarkers = case.patient.biomarkers
+    test = biomarkers.effective_pd_l1
+    if test is None or test.date is None:
+        return
+    years = int(t.plausible_pd_l1_test_age_max.value)
+    evaluation = case.evaluation_date
+    # The same day *years* earlier; 29 February falls back to the 28th.
+    day = 28 if (evaluation.month, evaluation.day) == (2, 29) else evaluation.day
+    earliest = evaluation.replace(year=evaluation.year - years, day=day)
+    if test.date < earliest:
+        index = next(i for i, item in enumerate(biomarkers.pd_l1) if item is test)
+        yield _Hit(
+            f"patient.biomarkers.pd_l1[{index}].date",
+            test.date.isoformat(),
+            "W10",
+            f"the test whose CPS is used is more than {years} years older than the evaluation "
+            f"date {evaluation.isoformat()}; archival tissue?",
+        )
 
 
 # --- formatting -----------------------------------------------------------------------

@@ -21,18 +21,30 @@ from hypothesis import strategies as st
 
 from ascc_salvage import dump_case, load_case, plausibility, recommend
 from ascc_salvage.case import (
+    Biomarkers,
     Case,
     CellCount,
     Creatinine,
     Dose,
+    GlomerularFiltrationRate,
     Length,
     Mass,
+    PdL1Test,
     PriorSystemicTherapy,
 )
 from ascc_salvage.examples import example
 from ascc_salvage.plausibility import ImplausibleValue, implausible_values
 from ascc_salvage.result import ResultWarning
-from ascc_salvage.vocabulary import HivStatus, OptionId, TherapyOutcome, TherapySetting, WarningCode
+from ascc_salvage.vocabulary import (
+    Condition,
+    HivStatus,
+    OptionId,
+    PdL1Specimen,
+    Sex,
+    TherapyOutcome,
+    TherapySetting,
+    WarningCode,
+)
 
 from ._support import mixed_cases, with_patient
 
@@ -252,12 +264,41 @@ def test_w7_creatinine_in_umol_per_litre_warns_with_the_unit_as_received() -> No
     )
 
 
-def test_w7_dialysis_slot_silences_the_creatinine_row() -> None:
+@pytest.mark.parametrize("dialysis", [False, None])
+def test_w7_creatinine_warns_unless_dialysis_is_true(dialysis: bool | None) -> None:
+    case = with_patient(_base(), serum_creatinine=Creatinine(12, "mg/dL"), dialysis=dialysis)
+    _only(case, "patient.serum_creatinine")
+
+
+def test_w7_dialysis_silences_the_creatinine_row() -> None:
     """Schema 2 ``patient.dialysis`` true: a high creatinine is expected, no warning."""
-    case = with_patient(_base(), serum_creatinine=Creatinine(12, "mg/dL"))
-    with mock.patch.object(plausibility, "_on_dialysis", return_value=True):
-        assert implausible_values(case) == ()
-    assert len(implausible_values(case)) == 1
+    case = with_patient(_base(), serum_creatinine=Creatinine(12, "mg/dL"), dialysis=True)
+    assert _implausible(case) == []
+
+
+# --- W7: measured GFR > 30 mL/min on dialysis --------------------------------------------
+
+
+@pytest.mark.parametrize("unit", ["mL/min", "mL/min/{1.73_m2}"])
+def test_w7_measured_gfr_30_on_dialysis_no_warning(unit: str) -> None:
+    case = with_patient(_base(), dialysis=True, measured_gfr=GlomerularFiltrationRate(30, unit))
+    assert _implausible(case) == []
+
+
+@pytest.mark.parametrize("unit", ["mL/min", "mL/min/{1.73_m2}"])
+def test_w7_measured_gfr_above_30_on_dialysis_warns(unit: str) -> None:
+    case = with_patient(_base(), dialysis=True, measured_gfr=GlomerularFiltrationRate(30.5, unit))
+    warning = _only(case, "patient.measured_gfr")
+    assert warning.message == (
+        f"patient.measured_gfr 30.5 {unit}: 30.5 {unit} is above 30 mL/min on maintenance "
+        "dialysis; residual kidney function? (W7); check it (the value is used as given)"
+    )
+
+
+@pytest.mark.parametrize("dialysis", [False, None])
+def test_w7_high_measured_gfr_without_dialysis_is_plausible(dialysis: bool | None) -> None:
+    gfr = GlomerularFiltrationRate(90, "mL/min")
+    assert _implausible(with_patient(_base(), dialysis=dialysis, measured_gfr=gfr)) == []
 
 
 # --- W8: radiosensitising course > 30 days before the CRT start, or after its end -------
@@ -315,6 +356,80 @@ def test_w9_age_101_warns() -> None:
         "patient.age_years 101: above 100 years; rare but real (W9); "
         "check it (the value is used as given)"
     )
+
+
+# --- W9: pregnancy at age > 55 ------------------------------------------------------------
+
+
+def _pregnant(age: int) -> Case:
+    """A woman of *age* with the conditions hearing loss and pregnancy (index 1)."""
+    conditions = (Condition.HEARING_LOSS_GRADE_2_OR_MORE, Condition.PREGNANCY)
+    return with_patient(_base(), sex=Sex.FEMALE, age_years=age, conditions=conditions)
+
+
+def test_w9_pregnancy_at_55_no_warning() -> None:
+    assert _implausible(_pregnant(55)) == []
+
+
+def test_w9_pregnancy_at_56_warns_at_the_condition() -> None:
+    warning = _only(_pregnant(56), "patient.conditions[1]")
+    assert warning.message == (
+        "patient.conditions[1] pregnancy: pregnancy at age 56 (above 55 years); rare but real "
+        "(W9); check it (the value is used as given)"
+    )
+
+
+def test_w9_pregnancy_and_age_above_100_are_two_fields() -> None:
+    fields = [w.fields for w in _implausible(_pregnant(101))]
+    assert fields == [("patient.age_years",), ("patient.conditions[1]",)]
+
+
+# --- W10: the effective PD-L1 test dated > 2 years before the evaluation -----------------
+
+
+def _pd_l1(*tests: PdL1Test, evaluation: dt.date | None = None) -> Case:
+    case = with_patient(_base(), pd_l1_cps=None, biomarkers=Biomarkers(pd_l1=tests))
+    return case if evaluation is None else attrs.evolve(case, evaluation_date=evaluation)
+
+
+def _primary_test(date: dt.date, cps: float = 5) -> PdL1Test:
+    return PdL1Test(cps=cps, specimen=PdL1Specimen.PRIMARY, date=date)
+
+
+def test_w10_effective_test_exactly_two_years_old_no_warning() -> None:
+    assert _base().evaluation_date == dt.date(2026, 11, 26)
+    assert _implausible(_pd_l1(_primary_test(dt.date(2024, 11, 26)))) == []
+
+
+def test_w10_effective_test_over_two_years_old_warns_at_its_date() -> None:
+    case = _pd_l1(_primary_test(dt.date(2024, 6, 1), cps=20), _primary_test(dt.date(2024, 11, 25)))
+    warning = _only(case, "patient.biomarkers.pd_l1[1].date")
+    assert warning.message == (
+        "patient.biomarkers.pd_l1[1].date 2024-11-25: the test whose CPS is used is more than "
+        "2 years older than the evaluation date 2026-11-26; archival tissue? (W10); check it "
+        "(the value is used as given)"
+    )
+
+
+def test_w10_an_old_test_that_is_not_used_is_plausible() -> None:
+    recent = PdL1Test(cps=5, specimen=PdL1Specimen.RECURRENCE, date=dt.date(2026, 10, 1))
+    assert _implausible(_pd_l1(_primary_test(dt.date(2020, 1, 1)), recent)) == []
+
+
+def test_w10_undated_test_is_plausible() -> None:
+    assert _implausible(_pd_l1(PdL1Test(cps=5, specimen=PdL1Specimen.PRIMARY))) == []
+
+
+def _w10_paths(case: Case) -> list[str]:
+    return [item.path for item in implausible_values(_valid(case)) if "W10" in item.rules]
+
+
+def test_w10_evaluated_on_29_february_counts_from_28_february() -> None:
+    # (The case's other records are then over 730 days old: W5 warns too.)
+    leap_day = dt.date(2028, 2, 29)
+    assert _w10_paths(_pd_l1(_primary_test(dt.date(2026, 2, 28)), evaluation=leap_day)) == []
+    older = _pd_l1(_primary_test(dt.date(2026, 2, 27)), evaluation=leap_day)
+    assert _w10_paths(older) == ["patient.biomarkers.pd_l1[0].date"]
 
 
 # --- records, messages and several fields ------------------------------------------------

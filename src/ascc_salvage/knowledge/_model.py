@@ -933,6 +933,9 @@ class Thresholds:
     plausible_creatinine_max_without_dialysis: Threshold
     plausible_age_max: Threshold
     plausible_ecog_max_when_dependent: Threshold
+    plausible_gfr_max_on_dialysis: Threshold
+    plausible_pregnancy_age_max: Threshold
+    plausible_pd_l1_test_age_max: Threshold
     measured_gfr_calvert: Threshold
     carboplatin_dialysis_dose: Threshold
     dpyd_poor_metabolizer: Threshold
