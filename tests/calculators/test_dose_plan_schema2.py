@@ -7,10 +7,12 @@ from typing import Any
 
 import attrs
 import pytest
+from hypothesis import given, settings
 
 from ascc_salvage.calculators import DosePlan, UndeterminedDosePlan, dose_plan, plan_from_floats
 from ascc_salvage.calculators.dose_plan import PlanAdjustments, RegimenExcludedError
 from ascc_salvage.case import GlomerularFiltrationRate, HepaticFunction, Patient
+from ascc_salvage.testing.strategies import patients
 
 from .test_dose_plan import make_patient
 
@@ -222,3 +224,26 @@ def test_per_kg_and_auc_override_with_adjustments() -> None:
     )
     assert isinstance(found, DosePlan)
     assert found.drug("carboplatin").per_administration_mg == 150.0
+
+
+@settings(max_examples=300)
+@given(patients(unsupported=True))
+def test_from_patient_is_none_exactly_when_every_field_keeps_its_default(patient: Patient) -> None:
+    """The fast test of ``from_patient`` agrees with building the object and comparing it."""
+    conditions = {str(condition) for condition in patient.conditions or ()}
+    liver, gfr = patient.hepatic_function, patient.measured_gfr
+    built = PlanAdjustments(
+        dialysis=patient.dialysis is True,
+        measured_gfr=None if gfr is None else gfr.canonical,
+        measured_gfr_indexed=gfr is not None and gfr.indexed,
+        dpyd_activity_score=patient.dpyd_activity_score,
+        dpd_partial="dpd_deficiency_partial" in conditions,
+        bilirubin_x_uln=liver.bilirubin_x_uln,
+        ast_x_uln=liver.ast_x_uln,
+        alt_x_uln=liver.alt_x_uln,
+        alp_x_uln=liver.alp_x_uln,
+    )  # dpd_complete left out: a complete deficiency alone gives None
+    found = PlanAdjustments.from_patient(patient)
+    assert (found is None) is (built == PlanAdjustments())
+    if found is not None:
+        assert attrs.evolve(found, dpd_complete=False) == built

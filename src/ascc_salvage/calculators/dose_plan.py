@@ -402,7 +402,9 @@ class PlanAdjustments:
         """
         liver = patient.hepatic_function
         gfr = patient.measured_gfr
-        if (  # the usual case, decided without building the object (the same test as below)
+        # None when every field below would keep its default, a complete DPD deficiency
+        # apart (it alone gives None too).
+        if (
             patient.dialysis is not True
             and gfr is None
             and patient.dpyd_activity_score is None
@@ -414,7 +416,7 @@ class PlanAdjustments:
         ):
             return None
         conditions = {str(condition) for condition in patient.conditions or ()}
-        found = cls(
+        return cls(
             dialysis=patient.dialysis is True,
             measured_gfr=None if gfr is None else gfr.canonical,
             measured_gfr_indexed=gfr is not None and gfr.indexed,
@@ -426,11 +428,6 @@ class PlanAdjustments:
             alt_x_uln=liver.alt_x_uln,
             alp_x_uln=liver.alp_x_uln,
         )
-        # A complete DPD deficiency does not count here (compared without it).
-        plain = attrs.evolve(found, dpd_complete=False) if found.dpd_complete else found
-        if plain == _UNADJUSTED:
-            return None
-        return found
 
 
 class RegimenExcludedError(ValueError):
