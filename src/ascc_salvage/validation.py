@@ -336,8 +336,6 @@ def _station_on_pelvic_nodes(site: model.DiseaseSite) -> Iterator[Problem]:  # P
 
 @rule(model.Disease, "sites")
 def _sites_listed_once(disease: model.Disease) -> Iterator[Problem]:
-    if not disease.sites:
-        yield Problem("sites", "must list at least one site (use disease: null for none)")
     seen: dict[tuple[object, ...], int] = {}
     for j, item in enumerate(disease.sites):  # P13
         key = (item.site, item.laterality, item.station)

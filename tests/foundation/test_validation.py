@@ -353,7 +353,6 @@ CRT = "primary.chemoradiotherapy"
         (_site(station="obturator"), "disease.sites[0].station"),
         (lambda d: d["disease"]["invaded_structures"].extend(["vagina"] * 2),
          "disease.invaded_structures[1]"),
-        (lambda d: d["disease"].update(sites=[]), "disease.sites"),
         (_crt(fractions=2), f"{CRT}.dose"),  # 25.2 Gy per fraction
         (_crt(fractions=50, dose=_q(20, "Gy")), f"{CRT}.dose"),  # 0.4 Gy per fraction
         (_crt(groins_irradiated=False, groin_dose=_q(45, "Gy")), f"{CRT}.groin_dose"),

@@ -63,7 +63,6 @@ OUTSIDE_THE_SCHEMA = {
     "dates_assessments_out_of_order.json": "cross-field: dates in order",
     "dates_crt_end_before_start.json": "cross-field: dates in order",
     "dates_therapy_end_before_start.json": "cross-field: dates in order",
-    "empty_disease_sites.json": "cross-field: a disease has a site (null = no disease)",
     "groin_dose_without_groin_irradiation.json": "cross-field: P14",
     "magnitude_dose_per_fraction_30_gy.json": "cross-field: dose per fraction",
     "station_for_non_pelvic_site.json": "cross-field: P14",

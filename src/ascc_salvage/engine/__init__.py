@@ -132,8 +132,14 @@ def recommend(case: Case, *, knowledge: KnowledgeBase | None = None) -> Result:
             "knowledge must be a KnowledgeBase from ascc_salvage.knowledge.load, not "
             f"{type(knowledge).__name__}"
         )
-    status = assess_status(case, knowledge=kb)
-    facts = derive_facts(case, status, kb)
+    evaluated = case
+    if case.disease is not None and not case.disease.sites:
+        # §2.1: disease.sites [] counts as no evaluable disease, like disease: null. The
+        # pathway reads the case so (its other disease fields presuppose a site); the result
+        # still records the digest of the case as given.
+        evaluated = attrs.evolve(case, disease=None)
+    status = assess_status(evaluated, knowledge=kb)
+    facts = derive_facts(evaluated, status, kb)
     draft = _evaluate(facts)
     return _finish(case, facts, draft)
 

@@ -386,7 +386,7 @@ def _extent(case: Case) -> tuple[str, ...]:
     disease = case.disease
     if disease is None:
         return ("no current disease recorded",)
-    lines = []
+    lines = [] if disease.sites else ["no evaluable disease listed (read as no current disease)"]
     for site in disease.sites:
         parts = [words(site.site)]
         if site.laterality is not None:
