@@ -1095,9 +1095,10 @@ def cases(
 
     Cross-field rules hold: CRT start ≤ end ≤ every assessment (in date order) ≤ evaluation
     date; every therapy, radiotherapy and surgery date ≤ evaluation date; dose per fraction
-    0.5–25 Gy; no duplicate values in enum lists; station only for pelvic nodes; at least one
-    disease site; ``end_date`` null only for an ongoing therapy; no groin dose when the groins
-    were not irradiated.
+    0.5–25 Gy; no duplicate values in enum lists; station only for pelvic nodes;
+    ``end_date`` null only for an ongoing therapy; no groin dose when the groins were not
+    irradiated. A drawn disease lists at least one site (``sites: []``, valid and read as no
+    disease, is drawn as ``disease: null``).
 
     Args:
         status_hint: Build the timeline so that :func:`ascc_salvage.assess_status` gives this
