@@ -412,7 +412,8 @@ def _measurement(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) 
     if spec.bounds is not None:  # pragma: no branch - every measurement field declares bounds
         message = spec.bounds.problem(measurement.canonical, cls.CANONICAL_LABEL)
         if message is not None:
-            problems.append(Problem(join(path, "value"), message))
+            # At the quantity's path, as the case format names it (P2, P3, P8).
+            problems.append(Problem(path, message))
             return INVALID
     return measurement
 

@@ -406,7 +406,7 @@ def _prior_course(course: model.PriorRadiotherapy) -> Iterator[Problem]:  # P3
         return  # total at most 160 Gy (field bound); no per-fraction bound
     if course.dose.canonical > MAX_PRIOR_TOTAL_GY:
         yield Problem(
-            "dose.value",
+            "dose",
             f"must be at most {MAX_PRIOR_TOTAL_GY:g} Gy (up to {LDR_MAX_TOTAL_GY:g} Gy for "
             "ldr_brachytherapy)",
         )

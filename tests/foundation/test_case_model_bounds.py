@@ -35,7 +35,7 @@ def test_model_construction_checks_bounds() -> None:
     patient = load_case(example_document()).patient
     with pytest.raises(CaseValidationError, match=r"^ecog: must be at most 5$"):
         attrs.evolve(patient, ecog=7, karnofsky=None)
-    with pytest.raises(CaseValidationError, match=r"^weight.value: must be at least 20 kg$"):
+    with pytest.raises(CaseValidationError, match=r"^weight: must be at least 20 kg$"):
         attrs.evolve(patient, weight=Mass(10, "kg"))
     assert attrs.evolve(patient, ecog=None).ecog is None
 

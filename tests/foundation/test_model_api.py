@@ -322,10 +322,10 @@ def test_bad_pairs_and_quantities_are_reported_by_path_all_at_once() -> None:
     ]
 
 
-def test_a_pair_out_of_bounds_is_reported_at_its_value() -> None:
+def test_a_pair_out_of_bounds_is_reported_at_its_field() -> None:
     with pytest.raises(CaseValidationError) as caught:
         model.Patient(hiv=model.Hiv(status="negative"), weight=(5, "kg"))
-    assert [str(p) for p in caught.value.errors] == ["weight.value: must be at least 20 kg"]
+    assert [str(p) for p in caught.value.errors] == ["weight: must be at least 20 kg"]
 
 
 def test_a_pair_with_a_non_finite_value_is_refused() -> None:

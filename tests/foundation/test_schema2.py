@@ -209,7 +209,7 @@ def test_preferences_frailty_trials_and_palliable_symptoms_are_read() -> None:
         ),
         (
             lambda d: d["patient"].update(measured_gfr={"value": 250, "unit": "mL/min"}),
-            "patient.measured_gfr.value",
+            "patient.measured_gfr",
             "at most 200",
         ),
         (
@@ -341,7 +341,7 @@ def test_preferences_frailty_trials_and_palliable_symptoms_are_read() -> None:
                     "fractions": 50,
                 }
             ),
-            "prior_radiotherapy[0].dose.value",
+            "prior_radiotherapy[0].dose",
             "at most 90 Gy",
         ),
         (

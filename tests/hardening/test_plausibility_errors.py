@@ -75,10 +75,10 @@ ROWS: dict[str, tuple[Mutation, str, Mutation]] = {
         f"{CRT}.fractions",
         _crt(end_date="2025-01-15", fractions=20, dose=_gy(36)),
     ),
-    "P2 dose": (_crt(dose=_gy(81), fractions=30), f"{CRT}.dose.value", _crt(dose=_gy(80))),
+    "P2 dose": (_crt(dose=_gy(81), fractions=30), f"{CRT}.dose", _crt(dose=_gy(80))),
     "P2 groin dose": (
         _crt(groin_dose=_gy(71), groin_fractions=30),
-        f"{CRT}.groin_dose.value",
+        f"{CRT}.groin_dose",
         _crt(groin_dose=_gy(70), groin_fractions=30),
     ),
     "P2 fractions": (_crt(fractions=61), f"{CRT}.fractions", _crt(fractions=60)),
@@ -99,7 +99,7 @@ ROWS: dict[str, tuple[Mutation, str, Mutation]] = {
     ),
     "P3 total": (
         _course("other", 91, 70),
-        "prior_radiotherapy[0].dose.value",
+        "prior_radiotherapy[0].dose",
         _course("other", 90, 70),
     ),
     "P3 fractions": (
@@ -121,12 +121,12 @@ ROWS: dict[str, tuple[Mutation, str, Mutation]] = {
     "P8 lesions": (_site(lesions=101), "disease.sites[0].lesions", _site(lesions=100)),
     "P8 large": (
         _site(size={"value": 31, "unit": "cm"}),
-        "disease.sites[0].size.value",
+        "disease.sites[0].size",
         _site(size={"value": 300, "unit": "mm"}),
     ),
     "P8 small": (
         _site(size={"value": 0.9, "unit": "mm"}),
-        "disease.sites[0].size.value",
+        "disease.sites[0].size",
         _site(size={"value": 1, "unit": "mm"}),
     ),
     "P9 high": (
