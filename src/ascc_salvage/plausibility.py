@@ -46,7 +46,7 @@ dated PD-L1 tests) never fire on a schema 1 document, which records none of them
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Final, NamedTuple
 
 import attrs
@@ -129,39 +129,35 @@ def implausible_values(
     )
 
 
-def _hits(case: Case, t: Thresholds) -> Iterator[_Hit]:
-    yield from _w1_cd4_without_hiv(case, t)
-    yield from _w2_crt_dose(case, t)
-    yield from _w3_crt_overall_time(case, t)
-    yield from _w4_bmi(case, t)
-    yield from _w5_stale_record(case, t)
-    yield from _w6_frailty_scale(case, t)
-    yield from _w7_kidney_function(case, t)
-    yield from _w8_radiosensitising_timing(case, t)
-    yield from _w9_age(case, t)
-    yield from _w10_pd_l1_test_age(case, t)
+def _hits(case: Case, t: Thresholds) -> list[_Hit]:
+    hits: list[_Hit] = []
+    for check in _CHECKS:
+        check(case, t, hits)
+    return hits
 
 
 # --- the rules (case-format.md, "Plausibility") ----------------------------------------
 
 
-def _w1_cd4_without_hiv(case: Case, t: Thresholds) -> Iterator[_Hit]:
+def _w1_cd4_without_hiv(case: Case, t: Thresholds, hits: list[_Hit]) -> None:
     hiv = case.patient.hiv
     if hiv.cd4_count is None or hiv.status is HivStatus.POSITIVE:
         return
     limit = float(t.plausible_cd4_min_without_hiv.value)
     cd4 = hiv.cd4_count.canonical
     if cd4 < limit:
-        yield _Hit(
-            "patient.hiv.cd4_count",
-            _shown(hiv.cd4_count),
-            "W1",
-            f"{_number(cd4, limit)} cells/µL is below {limit:g} cells/µL with HIV status "
-            f"{hiv.status}; chemotherapy and pelvic radiotherapy cause lymphopenia",
+        hits.append(
+            _Hit(
+                "patient.hiv.cd4_count",
+                _shown(hiv.cd4_count),
+                "W1",
+                f"{_number(cd4, limit)} cells/µL is below {limit:g} cells/µL with HIV status "
+                f"{hiv.status}; chemotherapy and pelvic radiotherapy cause lymphopenia",
+            )
         )
 
 
-def _w2_crt_dose(case: Case, t: Thresholds) -> Iterator[_Hit]:
+def _w2_crt_dose(case: Case, t: Thresholds, hits: list[_Hit]) -> None:
     crt = case.primary.chemoradiotherapy
     if crt is None:
         return
@@ -174,26 +170,28 @@ def _w2_crt_dose(case: Case, t: Thresholds) -> Iterator[_Hit]:
         reason = f"{_number(dose, high)} Gy is above {high:g} Gy; a dose-escalated boost?"
     else:
         return
-    yield _Hit(f"{_CRT}.dose", _shown(crt.dose), "W2", reason)
+    hits.append(_Hit(f"{_CRT}.dose", _shown(crt.dose), "W2", reason))
 
 
-def _w3_crt_overall_time(case: Case, t: Thresholds) -> Iterator[_Hit]:
+def _w3_crt_overall_time(case: Case, t: Thresholds, hits: list[_Hit]) -> None:
     crt = case.primary.chemoradiotherapy
     if crt is None:
         return
     limit = int(t.plausible_crt_overall_time_max.value)
     days = (crt.end_date - crt.start_date).days + 1
     if days > limit:
-        yield _Hit(
-            f"{_CRT}.end_date",
-            crt.end_date.isoformat(),
-            "W3",
-            f"CRT overall time {days} days from {crt.start_date.isoformat()} is longer than "
-            f"{limit} days (50.4 Gy in 28 fractions takes about 38); treatment gaps?",
+        hits.append(
+            _Hit(
+                f"{_CRT}.end_date",
+                crt.end_date.isoformat(),
+                "W3",
+                f"CRT overall time {days} days from {crt.start_date.isoformat()} is longer than "
+                f"{limit} days (50.4 Gy in 28 fractions takes about 38); treatment gaps?",
+            )
         )
 
 
-def _w4_bmi(case: Case, t: Thresholds) -> Iterator[_Hit]:
+def _w4_bmi(case: Case, t: Thresholds, hits: list[_Hit]) -> None:
     patient = case.patient
     if patient.weight is None or patient.height is None:
         return
@@ -209,32 +207,42 @@ def _w4_bmi(case: Case, t: Thresholds) -> Iterator[_Hit]:
         shown = _number(bmi, high)
     else:
         return
-    yield _Hit(
-        "patient.weight",
-        _shown(patient.weight),
-        "W4",
-        f"BMI {shown} kg/m² (height {_shown(patient.height)}) is {beyond} kg/m²; {explanation}",
+    hits.append(
+        _Hit(
+            "patient.weight",
+            _shown(patient.weight),
+            "W4",
+            f"BMI {shown} kg/m² (height {_shown(patient.height)}) is {beyond} kg/m²; {explanation}",
+        )
     )
 
 
-def _w5_stale_record(case: Case, t: Thresholds) -> Iterator[_Hit]:
-    records = list(_dated_records(case))
-    if not records:
-        return
+def _w5_stale_record(case: Case, t: Thresholds, hits: list[_Hit]) -> None:
     if any(course.end_date is None for course in case.prior_systemic_therapy):
         return  # a course without an end date is still running: the record is current
-    # The latest date; on a tie the first record in document order.
-    latest, path, index = max(records, key=lambda record: record[0])
-    gap = (case.evaluation_date - latest).days
+    # The dates decide; the path of the latest record is looked up only when it warns.
+    crt = case.primary.chemoradiotherapy
+    dates = [] if crt is None else [crt.end_date]
+    dates += [assessment.date for assessment in case.assessments]
+    dates += [surgery.date for surgery in case.prior_salvage_surgery]
+    dates += [course.end_date for course in case.prior_systemic_therapy if course.end_date]
+    dates += [radiotherapy.end_date for radiotherapy in case.prior_radiotherapy]
+    if not dates:
+        return
+    gap = (case.evaluation_date - max(dates)).days
     limit = int(t.plausible_record_gap_max.value)
     if gap > limit:
-        yield _Hit(
-            path.format(index),
-            latest.isoformat(),
-            "W5",
-            f"the latest dated record is {gap} days (more than {limit}) before the evaluation "
-            f"date {case.evaluation_date.isoformat()}; long surveillance without recorded "
-            "visits, or stale data?",
+        # The latest date; on a tie the first record in document order.
+        latest, path, index = max(_dated_records(case), key=lambda record: record[0])
+        hits.append(
+            _Hit(
+                path.format(index),
+                latest.isoformat(),
+                "W5",
+                f"the latest dated record is {gap} days (more than {limit}) before the evaluation "
+                f"date {case.evaluation_date.isoformat()}; long surveillance without recorded "
+                "visits, or stale data?",
+            )
         )
 
 
@@ -258,7 +266,7 @@ def _dated_records(case: Case) -> Iterator[tuple[_dt.date, str, int]]:
         yield radiotherapy.end_date, "prior_radiotherapy[{}].end_date", i
 
 
-def _w6_frailty_scale(case: Case, t: Thresholds) -> Iterator[_Hit]:
+def _w6_frailty_scale(case: Case, t: Thresholds, hits: list[_Hit]) -> None:
     patient = case.patient
     scale = patient.clinical_frailty_scale
     if scale is None or scale < int(t.cfs_best_supportive_care_min.value):
@@ -272,16 +280,18 @@ def _w6_frailty_scale(case: Case, t: Thresholds) -> Iterator[_Hit]:
         )
     limit = int(t.plausible_ecog_max_when_dependent.value)
     if ecog is not None and ecog <= limit:
-        yield _Hit(
-            "patient.clinical_frailty_scale",
-            str(scale),
-            "W6",
-            f"dependent for personal care with ECOG {ecog}: cognitive dependence with "
-            "preserved physical function; the ECOG ≥ 3 override applies",
+        hits.append(
+            _Hit(
+                "patient.clinical_frailty_scale",
+                str(scale),
+                "W6",
+                f"dependent for personal care with ECOG {ecog}: cognitive dependence with "
+                "preserved physical function; the ECOG ≥ 3 override applies",
+            )
         )
 
 
-def _w7_kidney_function(case: Case, t: Thresholds) -> Iterator[_Hit]:
+def _w7_kidney_function(case: Case, t: Thresholds, hits: list[_Hit]) -> None:
     """A high creatinine without dialysis; a high measured GFR on dialysis (schema 2).
 
     ``patient.dialysis`` null (always so in schema 1) counts as not on dialysis.
@@ -292,12 +302,14 @@ def _w7_kidney_function(case: Case, t: Thresholds) -> Iterator[_Hit]:
         limit = float(t.plausible_creatinine_max_without_dialysis.value)
         creatinine = patient.serum_creatinine.canonical
         if creatinine > limit:
-            yield _Hit(
-                "patient.serum_creatinine",
-                _shown(patient.serum_creatinine),
-                "W7",
-                f"{_number(creatinine, limit)} mg/dL is above {limit:g} mg/dL without recorded "
-                "dialysis; undialysed end-stage kidney disease?",
+            hits.append(
+                _Hit(
+                    "patient.serum_creatinine",
+                    _shown(patient.serum_creatinine),
+                    "W7",
+                    f"{_number(creatinine, limit)} mg/dL is above {limit:g} mg/dL without recorded "
+                    "dialysis; undialysed end-stage kidney disease?",
+                )
             )
     gfr = patient.measured_gfr
     if gfr is not None and on_dialysis:
@@ -305,16 +317,18 @@ def _w7_kidney_function(case: Case, t: Thresholds) -> Iterator[_Hit]:
         # either form far above the cut-off on dialysis is the unusual finding.
         limit = float(t.plausible_gfr_max_on_dialysis.value)
         if gfr.canonical > limit:
-            yield _Hit(
-                "patient.measured_gfr",
-                _shown(gfr),
-                "W7",
-                f"{_number(gfr.canonical, limit)} {gfr.unit} is above {limit:g} mL/min on "
-                "maintenance dialysis; residual kidney function?",
+            hits.append(
+                _Hit(
+                    "patient.measured_gfr",
+                    _shown(gfr),
+                    "W7",
+                    f"{_number(gfr.canonical, limit)} {gfr.unit} is above {limit:g} mL/min on "
+                    "maintenance dialysis; residual kidney function?",
+                )
             )
 
 
-def _w8_radiosensitising_timing(case: Case, t: Thresholds) -> Iterator[_Hit]:
+def _w8_radiosensitising_timing(case: Case, t: Thresholds, hits: list[_Hit]) -> None:
     crt = case.primary.chemoradiotherapy
     if crt is None:
         return
@@ -329,35 +343,40 @@ def _w8_radiosensitising_timing(case: Case, t: Thresholds) -> Iterator[_Hit]:
             when = f"after the CRT end {crt.end_date.isoformat()}"
         else:
             continue
-        yield _Hit(
-            f"prior_systemic_therapy[{i}].start_date",
-            course.start_date.isoformat(),
-            "W8",
-            f"a radiosensitising course starting {when}; induction chemotherapy, or a "
-            "sequencing error?",
+        hits.append(
+            _Hit(
+                f"prior_systemic_therapy[{i}].start_date",
+                course.start_date.isoformat(),
+                "W8",
+                f"a radiosensitising course starting {when}; induction chemotherapy, or a "
+                "sequencing error?",
+            )
         )
 
 
-def _w9_age(case: Case, t: Thresholds) -> Iterator[_Hit]:
+def _w9_age(case: Case, t: Thresholds, hits: list[_Hit]) -> None:
     """An age above 100 years; pregnancy above 55 years (at the condition, schema 2)."""
     patient = case.patient
     age = patient.age_years
     limit = int(t.plausible_age_max.value)
     if age is not None and age > limit:
-        yield _Hit("patient.age_years", str(age), "W9", f"above {limit} years; rare but real")
+        reason = f"above {limit} years; rare but real"
+        hits.append(_Hit("patient.age_years", str(age), "W9", reason))
     conditions = patient.conditions or ()
     if age is not None and Condition.PREGNANCY in conditions:
         pregnancy_limit = int(t.plausible_pregnancy_age_max.value)
         if age > pregnancy_limit:
-            yield _Hit(
-                f"patient.conditions[{conditions.index(Condition.PREGNANCY)}]",
-                str(Condition.PREGNANCY),
-                "W9",
-                f"pregnancy at age {age} (above {pregnancy_limit} years); rare but real",
+            hits.append(
+                _Hit(
+                    f"patient.conditions[{conditions.index(Condition.PREGNANCY)}]",
+                    str(Condition.PREGNANCY),
+                    "W9",
+                    f"pregnancy at age {age} (above {pregnancy_limit} years); rare but real",
+                )
             )
 
 
-def _w10_pd_l1_test_age(case: Case, t: Thresholds) -> Iterator[_Hit]:
+def _w10_pd_l1_test_age(case: Case, t: Thresholds, hits: list[_Hit]) -> None:
     """The PD-L1 test whose CPS counts dated over two calendar years before the evaluation.
 
     A patient's ``pd_l1_cps`` equals the CPS of that test when both are given (validation).
@@ -373,13 +392,30 @@ def _w10_pd_l1_test_age(case: Case, t: Thresholds) -> Iterator[_Hit]:
     earliest = evaluation.replace(year=evaluation.year - years, day=day)
     if test.date < earliest:
         index = next(i for i, item in enumerate(biomarkers.pd_l1) if item is test)
-        yield _Hit(
-            f"patient.biomarkers.pd_l1[{index}].date",
-            test.date.isoformat(),
-            "W10",
-            f"the test whose CPS is used is more than {years} years older than the evaluation "
-            f"date {evaluation.isoformat()}; archival tissue?",
+        hits.append(
+            _Hit(
+                f"patient.biomarkers.pd_l1[{index}].date",
+                test.date.isoformat(),
+                "W10",
+                f"the test whose CPS is used is more than {years} years older than the evaluation "
+                f"date {evaluation.isoformat()}; archival tissue?",
+            )
         )
+
+
+#: The rows of the plausibility table in order; each appends its findings.
+_CHECKS: Final[tuple[Callable[[Case, Thresholds, list[_Hit]], None], ...]] = (
+    _w1_cd4_without_hiv,
+    _w2_crt_dose,
+    _w3_crt_overall_time,
+    _w4_bmi,
+    _w5_stale_record,
+    _w6_frailty_scale,
+    _w7_kidney_function,
+    _w8_radiosensitising_timing,
+    _w9_age,
+    _w10_pd_l1_test_age,
+)
 
 
 # --- formatting -----------------------------------------------------------------------
