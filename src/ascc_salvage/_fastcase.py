@@ -315,7 +315,7 @@ def _writer_field(name: str, tp: Any, classes: frozenset[type]) -> str:
     args = typing.get_args(tp)
     value = f"o.{name}"
     if isinstance(tp, type) and issubclass(tp, model.Measurement):
-        written = f"{{'value': {value}.value, 'unit': {value}.unit}}"
+        written = f"{{'unit': {value}.unit, 'value': {value}.value}}"
     elif tp in classes:
         written = f"_write_{tp.__name__}({value})"
     elif typing.get_origin(tp) is tuple and args and args[0] in classes:
@@ -330,7 +330,8 @@ def canonical_writer() -> Callable[[model.Case], dict[str, Any]]:
     """The writer of a case's document for the input digest, generated on first use.
 
     One function per case class, from its attrs fields and annotations (as cattrs generates
-    its unstructure functions): every field set at init, in field order; a nested case object
+    its unstructure functions): every field set at init, keys in sorted order (the digest's
+    canonical order, so the document is written without sorting); a nested case object
     by its class's function, a measurement as ``{"value", "unit"}``, and every other value as
     it is. orjson writes a string enum as its value, a date as its ISO text and a tuple as an
     array, which is what ``dump_case``'s hooks give, so orjson's text of this document is that
@@ -347,8 +348,10 @@ def canonical_writer() -> Callable[[model.Case], dict[str, Any]]:
         fields = attrs.fields(attrs.resolve_types(cls, vars(model)))
         items = ", ".join(
             f"{field.name!r}: {_writer_field(field.name, field.type, classes)}"
-            for field in fields
-            if field.init  # as cattrs: fields set at init only
+            # Keys in sorted order, so orjson need not sort them; as cattrs: fields set at
+            # init only.
+            for field in sorted(fields, key=lambda field: field.name)
+            if field.init
         )
         source = f"def _write_{cls.__name__}(o):\n    return {{{items}}}\n"
         exec(compile(source, f"<case digest {cls.__name__}>", "exec"), namespace)

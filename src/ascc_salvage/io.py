@@ -571,9 +571,9 @@ def case_digest(case: model.Case) -> str:
 def _fast_canonical_bytes(case: model.Case) -> bytes | None:
     """``_canonical_bytes(dump_case(case))`` where the generated writer gives it, else ``None``."""
     document = canonical_writer()(_with_effective_pd_l1(case))
-    document["schema_version"] = model.CASE_SCHEMA_VERSION
+    document["schema_version"] = model.CASE_SCHEMA_VERSION  # a key already in place
     try:
-        text = orjson.dumps(document, option=orjson.OPT_SORT_KEYS)
+        text = orjson.dumps(document)  # the writer puts every key in sorted order
     except TypeError:  # orjson.JSONEncodeError: a value it refuses
         return None
     if b"e-" in text or b"0.0000" in text:
