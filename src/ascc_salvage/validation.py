@@ -128,10 +128,12 @@ def _viral_load_only_with_hiv(hiv: model.Hiv) -> Iterator[Problem]:  # P15
 
 @rule(model.Patient, "ecog", "karnofsky")
 def _ecog_agrees_with_karnofsky(patient: model.Patient) -> Iterator[Problem]:  # P7
-    from ascc_salvage.calculators.performance import ecog_from_karnofsky
-
     if patient.ecog is None or patient.karnofsky is None:
         return
+    # Imported here, after the usual early return: an import statement costs as much as
+    # the rule, and this module is imported before the calculators.
+    from ascc_salvage.calculators.performance import ecog_from_karnofsky
+
     mapped = ecog_from_karnofsky(patient.karnofsky)
     if abs(mapped - patient.ecog) >= _ECOG_KARNOFSKY_MAX_GAP:
         yield Problem(

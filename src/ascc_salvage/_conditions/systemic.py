@@ -37,10 +37,8 @@ def _taxane_hypersensitivity_recorded(f: Facts) -> ConditionValue:
 
 def taxane_regimens_excluded(f: Facts) -> tuple[bool, bool]:
     """§5.1 "taxane regimens excluded": (by hypersensitivity, by the liver tests)."""
-    from ascc_salvage.calculators.adjustments import HepaticOutcome
-
     hypersensitive = f.has_condition(Condition.TAXANE_HYPERSENSITIVITY) is True
-    return hypersensitive, f.paclitaxel_liver.outcome is HepaticOutcome.EXCLUDED
+    return hypersensitive, f.paclitaxel_excluded_by_liver
 
 
 def dpyd_poor_metabolizer(f: Facts) -> bool:

@@ -17,6 +17,7 @@ import attrs
 from ascc_salvage._dates import add_days
 from ascc_salvage.calculators.adjustments import (
     HepaticAdjustment,
+    HepaticOutcome,
     docetaxel_hepatic_floats,
     fluorouracil_fraction_floats,
     paclitaxel_hepatic_floats,
@@ -265,6 +266,11 @@ class Facts:
         """Paclitaxel by the liver tests (§5.1 hepatic: full, reduced, excluded, not recorded)."""
         liver = self.case.patient.hepatic_function
         return paclitaxel_hepatic_floats(liver.bilirubin_x_uln, liver.ast_x_uln, liver.alt_x_uln)
+
+    @property
+    def paclitaxel_excluded_by_liver(self) -> bool:
+        """The liver tests exclude paclitaxel (§5.1 hepatic: taxane regimens excluded)."""
+        return self.paclitaxel_liver.outcome is HepaticOutcome.EXCLUDED
 
     @cached_property
     def docetaxel_liver(self) -> HepaticAdjustment:
