@@ -250,7 +250,7 @@ def _dated_records(case: Case) -> Iterator[tuple[_dt.date, str, int]]:
     """CRT end, assessments, salvage surgery, therapy ends, in document order.
 
     Each record is its date and its path as a template and index (the path of the latest
-    record only is written).
+    record only is written). Read only when every systemic course has ended.
     """
     crt = case.primary.chemoradiotherapy
     if crt is not None:
@@ -260,8 +260,8 @@ def _dated_records(case: Case) -> Iterator[tuple[_dt.date, str, int]]:
     for i, surgery in enumerate(case.prior_salvage_surgery):
         yield surgery.date, "prior_salvage_surgery[{}].date", i
     for i, course in enumerate(case.prior_systemic_therapy):
-        if course.end_date is not None:
-            yield course.end_date, "prior_systemic_therapy[{}].end_date", i
+        assert course.end_date is not None, "W5 returns before it reads a running course"
+        yield course.end_date, "prior_systemic_therapy[{}].end_date", i
     for i, radiotherapy in enumerate(case.prior_radiotherapy):
         yield radiotherapy.end_date, "prior_radiotherapy[{}].end_date", i
 
