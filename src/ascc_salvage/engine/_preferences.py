@@ -26,6 +26,7 @@ from ascc_salvage.engine._facts import Facts
 from ascc_salvage.engine._locoregional import route_locoregional
 from ascc_salvage.vocabulary import (
     SYSTEMIC_OPTIONS,
+    Condition,
     CriterionResult,
     DiseaseStatus,
     Flag,
@@ -120,6 +121,11 @@ _TRIAL_FALLBACK: Final = (
 #: 5.3e): the row's alternatives in catalogue order, ``clinical_trial`` last.
 _SYSTEMIC_FALLBACK: Final = (*SYSTEMIC_OPTIONS, TRIAL)
 _ROW_PLAN: Final = frozenset({*SYSTEMIC_OPTIONS, TRIAL})
+#: Row 5.2f offers the platinum doublets only for §5.1 to exclude them, and declined
+#: chemotherapy is one of the exclusions it names: a doublet it leaves preferred and the
+#: patient declines is excluded, not the row's preferred option, so no fallback replaces it
+#: (at ECOG 2 the row prefers nothing).
+_NO_DOUBLET_ROW: Final = "5.2f"
 
 #: Symptoms palliative radiotherapy treats (§5.7).
 _PALLIABLE: Final = frozenset(
@@ -217,12 +223,16 @@ def palliative_radiotherapy_by_symptoms(d: Draft, f: Facts) -> None:
     disease = f.case.disease
     symptoms = None if disease is None else disease.symptoms
     criterion_id = "palliative_symptom_recorded"
+    # §5.1 pregnancy: palliative radiotherapy offered or open carries individualised (the
+    # modifiers ran before this rule decided it).
+    pregnant = (Flag.INDIVIDUALISED,) if f.has_condition(Condition.PREGNANCY) else ()
     if symptoms is None:
         d.set(
             PALLIATIVE_RT,
             U,
             "5.7",
             "symptoms not recorded: they decide palliative radiotherapy",
+            pregnant,
             criteria=[
                 criterion(criterion_id, None, "symptoms not recorded", ("disease.symptoms",))
             ],
@@ -234,7 +244,7 @@ def palliative_radiotherapy_by_symptoms(d: Draft, f: Facts) -> None:
         d.set(PALLIATIVE_RT, N, "5.7", text, criteria=[criterion(criterion_id, False, text)])
         return
     found = ", ".join(f"{item.symptom} ({item.site})" for item in palliable)
-    flags = (
+    flags = pregnant + (
         (Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK,)
         if any(_irradiated(f, item.site) for item in palliable)
         else ()
@@ -318,7 +328,7 @@ def apply_preferences(d: Draft, f: Facts) -> None:
                 _keep_declined_curative(d, option, modality)
         for option in _PALLIATIVE[modality]:
             if d.tier(option) in _OFFERED_OR_OPEN:
-                if d.tier(option) is P:
+                if d.tier(option) is P and d.options[option].rule != _NO_DOUBLET_ROW:
                     lost.append(option)
                 _decline(d, option, f"patient declines {modality}")
     if {Modality.SURGERY, Modality.RADIOTHERAPY} <= declines and d.tier(MDT) in _OFFERED_OR_OPEN:
