@@ -232,6 +232,25 @@ def merge(
             Tier.UNDETERMINED,
             written or BRANCHED,
             f"undetermined until {what} is known ({outcomes})",
-            criteria=[unknown],
+            criteria=[unknown, *_open_criteria(option, variants, unknown.id)],
         )
     return merged
+
+
+def _open_criteria(
+    option: OptionId, variants: Sequence[tuple[str, Draft]], branched: str
+) -> list[Criterion]:
+    """The unknown criteria that leave *option* undetermined in some variant, first ones first.
+
+    They stay on the merged option, so that every field that decides it is reported at once
+    (clinical pathway §0.1), not only the input branched on.
+    """
+    found: dict[str, Criterion] = {}
+    for _, draft in variants:
+        entry = draft.options[option]
+        if entry.tier is not Tier.UNDETERMINED:
+            continue
+        for item in entry.criteria.values():
+            if item.result is CriterionResult.UNKNOWN and item.missing and item.id != branched:
+                found.setdefault(item.id, item)
+    return list(found.values())
