@@ -10,7 +10,7 @@ reported on the checkpoint-inhibitor options (rule ids ``5.1.ici`` and ``5.1.hiv
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from ascc_salvage._conditions import (
     ConditionSpec,
@@ -18,7 +18,7 @@ from ascc_salvage._conditions import (
     declare_conditions,
     declare_routines,
 )
-from ascc_salvage.vocabulary import Condition, Jurisdiction, OptionId
+from ascc_salvage.vocabulary import Condition, Jurisdiction, Margin, OptionId
 
 if TYPE_CHECKING:  # pragma: no cover - typing only (the engine imports this package)
     from ascc_salvage.engine._facts import Facts
@@ -118,12 +118,24 @@ def _ecog_for_metastasis_directed_therapy(f: Facts) -> ConditionValue:
 
 
 def _locoregional_disease_controlled_or_resectable(f: Facts) -> ConditionValue:
+    text = "local and nodal disease absent or resectable"
     locoregional = f.local or f.inguinal or f.regional_pelvic_sites
-    return ConditionValue(
-        f.resectable if locoregional else True,
-        "local and nodal disease absent or resectable",
-        ("disease.resectable",),
-    )
+    if not locoregional or not f.resectable:  # absent: met; unresectable or not recorded
+        return ConditionValue(True if not locoregional else f.resectable, text, _RESECTABLE)
+    # §3: an expected R2 margin routes as unresectable (§4.2), so it is not "resectable" here;
+    # a margin not recorded leaves the criterion open.
+    margin = f.expected_margin
+    if margin is Margin.R2:
+        return ConditionValue(False, f"{text}: R2 resection expected (counts as unresectable)")
+    if margin is None:
+        return ConditionValue(
+            None, f"{text}: expected margin not recorded (R2 counts as unresectable)", _MARGIN
+        )
+    return ConditionValue(True, text)
+
+
+_RESECTABLE: Final = ("disease.resectable",)
+_MARGIN: Final = ("disease.expected_margin",)
 
 
 def _single_metachronous_distant_lesion(f: Facts) -> ConditionValue:
@@ -302,8 +314,9 @@ declare_conditions(
     ConditionSpec(
         "locoregional_disease_controlled_or_resectable",
         "No local or nodal disease (§5), or local or nodal disease that the MDT judges "
-        "resectable (§4.7; unknown when resectability is not recorded).",
-        ("disease.sites", "disease.resectable"),
+        "resectable with an expected margin other than R2 (§3, §4.7; unknown when "
+        "resectability or the margin is not recorded).",
+        ("disease.sites", "disease.resectable", "disease.expected_margin"),
         True,
         _locoregional_disease_controlled_or_resectable,
     ),

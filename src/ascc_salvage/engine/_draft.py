@@ -187,11 +187,12 @@ def merge(
     with the flags of every variant (clinical pathway §0.1 rule 2: the union); the others
     become ``undetermined`` (rule ``0.1``), with an ``unknown`` criterion naming the missing
     field and the tier each value would give, and the ``unknown`` criteria of the variants in
-    which they were undetermined (every decisive field is reported at once). So a missing input never promotes
-    an option that a known value would reject. ``best_supportive_care`` is never
-    undetermined: when its tier differs it is an ``alternative`` (flag ``individualised``,
-    rule ``0.1``; clinical pathway §0.1 rule 3). Where the branches together are a row the
-    pathway writes for the unknown value (§4.4c), the options report that row's id.
+    which they were undetermined (every decisive field is reported at once). So a missing
+    input never promotes an option that a known value would reject.
+    ``best_supportive_care`` is never undetermined: when its tier differs it is an
+    ``alternative`` (flag ``individualised``, rule ``0.1``; clinical pathway §0.1 rule 3).
+    Where the branches together are a row the pathway writes for the unknown value (§4.4c),
+    the options report that row's id.
     """
     first = variants[0][1]
     pathways = frozenset(draft.pathway for _, draft in variants)
