@@ -171,6 +171,12 @@ def route_declined_surgery(d: Draft, f: Facts) -> None:
     route_locoregional(d, attrs.evolve(f, resectable=False, inoperable_by_choice=True))
     for option in offered:
         _keep_declined_curative(d, option, Modality.SURGERY)
+    for option in _RESECTIONS:
+        # A resection the usual route did not recommend (or did not name) keeps that route's
+        # evaluation: the inoperable route would give "unresectable", which the inputs
+        # contradict (§0.3).
+        if option not in offered and usual.tier(option) in (None, N) and d.tier(option) is N:
+            d.options[option] = usual.options[option].copy()
 
 
 def _keep_declined_curative(d: Draft, option: OptionId, modality: Modality) -> None:
