@@ -51,6 +51,7 @@ from typing import Final, NamedTuple
 
 import attrs
 
+from ascc_salvage._dates import add_months
 from ascc_salvage.case import Case, Measurement
 from ascc_salvage.knowledge import KnowledgeBase, Thresholds, thresholds
 from ascc_salvage.vocabulary import Condition, HivStatus, TherapySetting
@@ -387,9 +388,8 @@ def _w10_pd_l1_test_age(case: Case, t: Thresholds, hits: list[_Hit]) -> None:
         return
     years = int(t.plausible_pd_l1_test_age_max.value)
     evaluation = case.evaluation_date
-    # The same day *years* earlier; 29 February falls back to the 28th.
-    day = 28 if (evaluation.month, evaluation.day) == (2, 29) else evaluation.day
-    earliest = evaluation.replace(year=evaluation.year - years, day=day)
+    # The same day *years* earlier (29 February falls back to the 28th in a common year).
+    earliest = add_months(evaluation, -12 * years)
     if test.date < earliest:
         index = next(i for i, item in enumerate(biomarkers.pd_l1) if item is test)
         hits.append(

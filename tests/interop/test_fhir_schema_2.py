@@ -40,7 +40,7 @@ from tests.interop.test_fhir_mapping import (
 )
 from tests.interop.test_fhir_roundtrip import _schema_2_base
 
-from ascc_salvage import dump_case, load_case
+from ascc_salvage import dump_case, load_case, recommend
 from ascc_salvage.case import Case
 from ascc_salvage.fhir import case_from_bundle, case_to_bundle
 from ascc_salvage.fhir._schema2 import FRAILTY_SCORE_SYSTEM, NOT_MAPPED
@@ -381,6 +381,34 @@ def test_dependence_on_dialysis() -> None:
     base_doc = base()
     base_doc["patient"]["dialysis"] = False
     assert "patient.dialysis" in {p.path for p in fails(b, base_doc).errors}
+
+
+def _implausible_fields(case_doc: dict[str, Any]) -> list[tuple[str, ...]]:
+    result = recommend(load_case(case_doc))
+    return [w.fields for w in result.warnings if w.code == "implausible_value"]
+
+
+def test_plausibility_reads_dialysis_and_pregnancy_mapped_from_fhir() -> None:
+    """W7 and W9 apply to a case mapped from FHIR as to one read from JSON.
+
+    A creatinine of 1,060 µmol/L (12 mg/dL, LOINC 14682-9) warns until an active problem-list
+    Condition "dependence on renal dialysis" (SNOMED CT 105502003) is in the bundle; a
+    pregnancy Condition (77386006) for the 61-year-old patient of the base warns at the
+    condition.
+    """
+    b = bundle()
+    remove(b, "Observation/creatinine")
+    add(b, obs("creat", "14682-9", qty(1060, "umol/L")))
+    without_dialysis, _ = run(b)
+    assert _implausible_fields(without_dialysis) == [("patient.serum_creatinine",)]
+    add(b, _current("dialysis", "105502003"))
+    on_dialysis, _ = run(b)
+    assert on_dialysis["patient"]["dialysis"] is True
+    assert _implausible_fields(on_dialysis) == []
+    add(b, _current("pregnancy", "77386006"))
+    pregnant, _ = run(b)
+    assert pregnant["patient"]["age_years"] > 55
+    assert _implausible_fields(pregnant) == [("patient.conditions[0]",)]
 
 
 # ------------------------------------------------------------------ medications
