@@ -12,6 +12,7 @@ import stat
 import sys
 import tempfile
 import threading
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -698,3 +699,97 @@ def test_without_a_writable_temporary_folder_results_come_through_the_pool(
     result = run("batch", str(path), "--workers", "2")
     assert result.exit_code == 2
     assert result.stdout.splitlines() == [_compact(line) for line in valid]
+
+
+# ----------------------------------------------------------- where the spill directory goes
+
+
+def _shared_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A stand-in shared-memory folder; no TMPDIR and no program-set temporary folder."""
+    folder = tmp_path / "shm"
+    folder.mkdir()
+    monkeypatch.setattr(_batch, "SHARED_MEMORY", str(folder))
+    monkeypatch.setattr(_batch, "SHARED_MEMORY_MIN_FREE", 0)
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    return folder
+
+
+def test_the_spill_directory_goes_to_shared_memory_where_usable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _shared_memory(tmp_path, monkeypatch)
+    assert _batch._spill_parent() == str(folder)
+    with ExitStack() as stack:
+        spill_dir = _batch._spill_directory(stack)
+        assert spill_dir is not None
+        assert Path(spill_dir).parent == folder
+        assert stat.S_IMODE(Path(spill_dir).stat().st_mode) == 0o700
+    assert list(folder.iterdir()) == []  # removed with the run
+
+
+@pytest.mark.parametrize("why", ["TMPDIR", "tempdir", "not linux", "too small", "missing"])
+def test_the_spill_directory_stays_in_the_temporary_folder_otherwise(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, why: str
+) -> None:
+    folder = _shared_memory(tmp_path, monkeypatch)
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    if why == "TMPDIR":
+        monkeypatch.setenv("TMPDIR", str(chosen))
+    elif why == "tempdir":
+        monkeypatch.setattr(tempfile, "tempdir", str(chosen))
+    elif why == "not linux":
+        monkeypatch.setattr(sys, "platform", "darwin")
+    elif why == "too small":
+        free = os.statvfs(folder).f_bavail * os.statvfs(folder).f_frsize
+        monkeypatch.setattr(_batch, "SHARED_MEMORY_MIN_FREE", free + (1 << 30))
+    else:
+        monkeypatch.setattr(_batch, "SHARED_MEMORY", str(tmp_path / "absent"))
+    assert _batch._spill_parent() is None
+
+
+def test_a_shared_memory_folder_that_refuses_a_directory_falls_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _shared_memory(tmp_path, monkeypatch)
+    fallback = tmp_path / "tmp"
+    fallback.mkdir()
+    made: list[str | None] = []
+    original = tempfile.TemporaryDirectory
+
+    def directory(*args: object, dir: str | None = None, **kwargs: object) -> object:
+        made.append(dir)
+        if dir == str(folder):
+            raise PermissionError(errno.EACCES, "refused")
+        return original(*args, dir=str(fallback), **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", directory)
+    with ExitStack() as stack:
+        spill_dir = _batch._spill_directory(stack)
+        assert spill_dir is not None
+        assert Path(spill_dir).parent == fallback
+    assert made == [str(folder), None]
+
+
+def test_workers_spill_to_shared_memory_and_leave_nothing_there(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = _shared_memory(tmp_path, monkeypatch)
+    seen: list[str] = []
+    original = _batch._copy_spilled
+
+    def spying(spilled: _batch.Spilled, descriptor: int | None) -> bytes | None:
+        seen.append(spilled.path)  # copied by the main process: its spy sees every file
+        return original(spilled, descriptor)
+
+    monkeypatch.setattr(_batch, "_copy_spilled", spying)
+    path, valid = _mixed_file(tmp_path)
+    out = tmp_path / "out.jsonl"
+    result = run("batch", str(path), "--out", str(out), "--workers", "2")
+    assert result.exit_code == 2
+    assert out.read_text(encoding="utf-8").splitlines() == [_compact(line) for line in valid]
+    assert seen
+    assert all(Path(spill).parent.parent == folder for spill in seen)
+    assert list(folder.iterdir()) == []

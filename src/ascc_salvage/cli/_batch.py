@@ -245,19 +245,50 @@ def _outcomes(
         yield from outcomes
 
 
+#: Where spill files go on Linux unless a temporary folder was chosen (``TMPDIR``): a
+#: memory file system, so that the results written by the workers and copied by the main
+#: process never reach a disk's file system (on ext4 the workers spent ≈ 0.07 s more kernel
+#: time per 10,000 lines). Only the chunks in flight are there at any time.
+SHARED_MEMORY: Final = "/dev/shm"
+#: The free space :data:`SHARED_MEMORY` must have to be used (a container's is often 64 MiB).
+SHARED_MEMORY_MIN_FREE: Final = 256 << 20
+
+
+def _spill_parent() -> str | None:
+    """The folder for the spill directory: :data:`SHARED_MEMORY` where usable, else ``None``.
+
+    ``None`` (the system's temporary folder) where the user chose one (``TMPDIR``, or
+    :data:`tempfile.tempdir` set by the program), off Linux, or where the shared-memory folder
+    is missing, not writable or has less than :data:`SHARED_MEMORY_MIN_FREE` free.
+    """
+    if tempfile.tempdir is not None or "TMPDIR" in os.environ or sys.platform != "linux":
+        return None
+    try:
+        usage = os.statvfs(SHARED_MEMORY)
+    except OSError:
+        return None
+    free = usage.f_bavail * usage.f_frsize
+    if free < SHARED_MEMORY_MIN_FREE or not os.access(SHARED_MEMORY, os.W_OK | os.X_OK):
+        return None
+    return SHARED_MEMORY
+
+
 def _spill_directory(stack: ExitStack) -> str | None:
     """A private temporary directory for the workers' results, removed when *stack* closes.
 
-    ``None`` when none can be made (a read-only temporary folder): the results then come
-    back through the pool's pipe.
+    Made in :func:`_spill_parent`'s folder, else in the temporary folder; ``None`` when
+    neither can hold one (a read-only temporary folder): the results then come back through
+    the pool's pipe.
     """
-    try:
-        directory = tempfile.TemporaryDirectory(
-            prefix="ascc-salvage-batch-", ignore_cleanup_errors=True
-        )
-    except OSError:
-        return None
-    return stack.enter_context(directory)
+    for parent in dict.fromkeys((_spill_parent(), None)):
+        try:
+            directory = tempfile.TemporaryDirectory(
+                prefix="ascc-salvage-batch-", dir=parent, ignore_cleanup_errors=True
+            )
+        except OSError:
+            continue
+        return stack.enter_context(directory)
+    return None
 
 
 def _start_method() -> str:
