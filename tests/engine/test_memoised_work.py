@@ -7,6 +7,7 @@
   same digest as :func:`ascc_salvage.io.case_digest`, a changed copy gets its own, and the
   memo does not keep a case alive.
 * Equal option results are shared between results (they are immutable); the memo is bounded.
+* A derived fact is computed once per facts object; a changed copy computes its own.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ from ascc_salvage import engine, load_case, recommend
 from ascc_salvage.calculators import DosePlan, plan_from_floats
 from ascc_salvage.calculators.dose_plan import _plan
 from ascc_salvage.case import Case
+from ascc_salvage.engine._facts import Facts, derive_facts
 from ascc_salvage.io import case_digest
+from ascc_salvage.knowledge import bundled
+from ascc_salvage.status import assess_status
 from ascc_salvage.vocabulary import Sex
 
 
@@ -102,3 +106,19 @@ def test_results_share_equal_option_results_and_the_memo_starts_afresh(
     fresh = recommend(case)
     assert fresh == first
     assert not any(a is b for a, b in zip(first.options, fresh.options, strict=True))
+
+
+def test_a_fact_is_computed_once_per_facts_object_and_not_carried_by_evolve() -> None:
+    case = _case()
+    facts = derive_facts(case, assess_status(case), bundled())
+    descriptor = Facts.sites
+    assert Facts.__dict__["sites"] is descriptor  # read on the class: the descriptor itself
+    assert descriptor.__doc__ == Facts.__dict__["sites"]._compute.__doc__
+    first = facts.sites
+    assert facts.__dict__["sites"] is first  # kept on the instance, read from there again
+    assert facts.sites is first
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        facts.sites = ()  # type: ignore[misc]
+    copy = attrs.evolve(facts, ecog=4)
+    assert "sites" not in copy.__dict__  # computed afresh for the changed facts
+    assert copy.sites == first

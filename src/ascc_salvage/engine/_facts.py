@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from functools import cached_property
+from collections.abc import Callable
+from typing import Generic, TypeVar, overload
 
 import attrs
 
@@ -53,6 +54,41 @@ from ascc_salvage.vocabulary import (
     TherapySetting,
 )
 
+_T = TypeVar("_T")
+
+
+class _fact(Generic[_T]):  # noqa: N801 - used as a decorator, like functools.cached_property
+    """A fact computed on first read and kept in the instance's ``__dict__``.
+
+    :class:`functools.cached_property` does the same, but on Python 3.11 it takes a lock on
+    every first read, and on a slotted attrs class it goes through a generated
+    ``__getattr__``. :class:`Facts` is built once per case and most facts are read once or
+    twice, so first reads are what count (≈ 4 µs of ``recommend``). :class:`Facts` is frozen:
+    the value goes into its ``__dict__`` directly, never through ``__setattr__``; an
+    :func:`attrs.evolve` copy starts without the cached values.
+    """
+
+    def __init__(self, compute: Callable[[Facts], _T]) -> None:
+        self._compute = compute
+        self._name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> _fact[_T]: ...
+
+    @overload
+    def __get__(self, instance: Facts, owner: type | None = None) -> _T: ...
+
+    def __get__(self, instance: Facts | None, owner: type | None = None) -> _fact[_T] | _T:
+        if instance is None:
+            return self
+        value = instance.__dict__[self._name] = self._compute(instance)
+        return value
+
+
 #: The adjustments of a patient recording none of the §10 facts (one object for all).
 _UNADJUSTED = PlanAdjustments()
 
@@ -66,7 +102,8 @@ def ecog_from_karnofsky(karnofsky: int, knowledge: KnowledgeBase | None = None) 
     raise ValueError(f"Karnofsky {karnofsky} is not in the mapping table")  # pragma: no cover
 
 
-@attrs.frozen
+# Not slotted: each fact is computed on first read and kept in the instance's __dict__.
+@attrs.frozen(slots=False)
 class Facts:
     """What the rules know about a case.
 
@@ -106,7 +143,7 @@ class Facts:
         scale = patient.clinical_frailty_scale
         return patient.frail is True or (scale is not None and scale >= FRAIL_CFS)
 
-    @cached_property
+    @_fact
     def declines(self) -> frozenset[Modality]:
         """The modalities the patient declines (§2.3)."""
         return frozenset(self.case.patient.declines)
@@ -134,7 +171,7 @@ class Facts:
             return True
         return None
 
-    @cached_property
+    @_fact
     def conditions(self) -> frozenset[Condition] | None:
         """Recorded conditions, or ``None`` when not recorded."""
         recorded = self.case.patient.conditions
@@ -162,7 +199,7 @@ class Facts:
         return self.case.patient.hiv.status is HivStatus.POSITIVE
 
     # --- renal function and body size -----------------------------------------------
-    @cached_property
+    @_fact
     def creatinine_clearance(self) -> tuple[float | None, tuple[str, ...]]:
         """Cockcroft–Gault clearance for eligibility (§5.1), with the missing fields.
 
@@ -203,7 +240,7 @@ class Facts:
             )
         return clearance, ()
 
-    @cached_property
+    @_fact
     def measured_gfr(self) -> tuple[float | None, tuple[str, ...]]:
         """Measured GFR in mL/min (§5.1 cisplatin, §10), with the fields an indexed one needs.
 
@@ -226,7 +263,7 @@ class Facts:
         """On maintenance dialysis (``patient.dialysis`` true; null counts as not on it)."""
         return self.case.patient.dialysis is True
 
-    @cached_property
+    @_fact
     def plan_adjustments(self) -> PlanAdjustments:
         """The §10 facts the dose plans apply (result schema 2: every drug plan reports them).
 
@@ -239,7 +276,7 @@ class Facts:
         """
         return PlanAdjustments.from_patient(self.case.patient) or _UNADJUSTED
 
-    @cached_property
+    @_fact
     def fluorouracil_fraction(self) -> tuple[float | None, str | None]:
         """Fluorouracil starting-dose fraction (``None``: excluded) and its threshold id.
 
@@ -261,7 +298,7 @@ class Facts:
             for value in (liver.bilirubin_x_uln, liver.ast_x_uln, liver.alt_x_uln, liver.alp_x_uln)
         )
 
-    @cached_property
+    @_fact
     def paclitaxel_liver(self) -> HepaticAdjustment:
         """Paclitaxel by the liver tests (§5.1 hepatic: full, reduced, excluded, not recorded)."""
         liver = self.case.patient.hepatic_function
@@ -272,7 +309,7 @@ class Facts:
         """The liver tests exclude paclitaxel (§5.1 hepatic: taxane regimens excluded)."""
         return self.paclitaxel_liver.outcome is HepaticOutcome.EXCLUDED
 
-    @cached_property
+    @_fact
     def docetaxel_liver(self) -> HepaticAdjustment:
         """Docetaxel (DCF) by the liver tests (§5.1 hepatic)."""
         liver = self.case.patient.hepatic_function
@@ -281,18 +318,18 @@ class Facts:
         )
 
     # --- extent of current disease (§3) ---------------------------------------------
-    @cached_property
+    @_fact
     def sites(self) -> tuple[DiseaseSite, ...]:
         """Sites of current disease."""
         return () if self.case.disease is None else self.case.disease.sites
 
-    @cached_property
+    @_fact
     def invaded(self) -> frozenset[InvadedStructure]:
         """Invaded structures (complete when restaged)."""
         disease = self.case.disease
         return frozenset() if disease is None else frozenset(disease.invaded_structures)
 
-    @cached_property
+    @_fact
     def local_sites(self) -> tuple[DiseaseSite, ...]:
         """Anal canal and anal margin sites."""
         return tuple(s for s in self.sites if s.site in self.kb.site_sets.local_sites)
@@ -307,7 +344,7 @@ class Facts:
         """Inguinal nodal disease present."""
         return any(s.site is Site.INGUINAL_NODES for s in self.sites)
 
-    @cached_property
+    @_fact
     def regional_pelvic_sites(self) -> tuple[DiseaseSite, ...]:
         """Pelvic nodes at regional stations (unknown station counts as lateral)."""
         return tuple(
@@ -326,7 +363,7 @@ class Facts:
         sites = self.regional_pelvic_sites
         return bool(sites) and all(s.station is NodalStation.EXTERNAL_ILIAC for s in sites)
 
-    @cached_property
+    @_fact
     def distant_sites(self) -> tuple[DiseaseSite, ...]:
         """Distant (M1) sites."""
         return tuple(s for s in self.sites if is_distant_site(s))
@@ -397,7 +434,7 @@ class Facts:
             and self.status.complete_response_documented
         )
 
-    @cached_property
+    @_fact
     def prior(self) -> PriorTherapy:
         """The exposure derived from the prior therapy (§5.1, rule 5.1.prior_therapy)."""
         return derive_prior_therapy(self.case, self.status, self.kb)
@@ -420,7 +457,7 @@ class Facts:
         """Whether an advanced course held *option*'s defining pair (chemotherapy used, §5.1)."""
         return option in self.prior.used
 
-    @cached_property
+    @_fact
     def ongoing_line(self) -> bool:
         """A systemic line is ongoing with no progression recorded after its start (§2)."""
         for therapy in self.case.prior_systemic_therapy:
