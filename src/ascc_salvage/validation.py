@@ -99,11 +99,6 @@ _DPD_RULED_OUT: Final = {
 _ECOG_KARNOFSKY_MAX_GAP: Final = 2
 
 
-def _after(path: str, date: dt.date, limit: dt.date, what: str) -> Iterator[Problem]:
-    if date > limit:
-        yield Problem(path, f"{date.isoformat()} is after {what} ({limit.isoformat()})")
-
-
 def _dose_per_fraction(
     path: str, dose: model.Dose, fractions: int, bounds: tuple[float, float]
 ) -> Iterator[Problem]:
@@ -495,10 +490,10 @@ def _available(case: Any) -> Iterator[tuple[str, dt.date]]:
 def _not_after_the_evaluation(case: model.Case) -> Iterator[Problem]:  # and P17
     evaluation = case.evaluation_date
     for path, date in _available(case):
-        # An evaluation during CRT is allowed (CRT in progress). The date is compared here
-        # first: a generator per record (_after) costs more than the rule's usual work.
-        if date > evaluation and path != _CRT_END:
-            yield from _after(path, date, evaluation, "the evaluation date")
+        if date > evaluation and path != _CRT_END:  # evaluated during CRT: allowed (in progress)
+            yield Problem(
+                path, f"{date.isoformat()} is after the evaluation date ({evaluation.isoformat()})"
+            )
 
 
 @rule(model.Case, "evaluation_date", "patient")
