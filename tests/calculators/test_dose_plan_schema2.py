@@ -13,6 +13,7 @@ from ascc_salvage.calculators import DosePlan, UndeterminedDosePlan, dose_plan, 
 from ascc_salvage.calculators.dose_plan import PlanAdjustments, RegimenExcludedError
 from ascc_salvage.case import GlomerularFiltrationRate, HepaticFunction, Patient
 from ascc_salvage.testing.strategies import patients
+from ascc_salvage.vocabulary import Condition
 
 from .test_dose_plan import make_patient
 
@@ -35,8 +36,19 @@ def test_schema1_patient_gives_the_schema1_plan() -> None:
     found = plan("carboplatin_paclitaxel", patient)
     assert not found.adjusted
     assert "gfr_source" not in found.to_dict()["basis"]  # type: ignore[operator]
-    # explicit dialysis false, or a complete deficiency alone, changes nothing either
+    # explicit dialysis false changes nothing either
     assert PlanAdjustments.from_patient(schema2(dialysis=False)) is None
+
+
+def test_a_complete_dpd_deficiency_alone_excludes_fluorouracil_plans() -> None:
+    """Like an activity score of 0: no dose for a drug the patient must not receive."""
+    patient = schema2(conditions=(Condition.DPD_DEFICIENCY_COMPLETE,))
+    assert PlanAdjustments.from_patient(patient) == PlanAdjustments(dpd_complete=True)
+    for regimen in ("cisplatin_fluorouracil", "docetaxel_cisplatin_fluorouracil"):
+        with pytest.raises(RegimenExcludedError) as raised:
+            dose_plan(regimen, patient=patient)
+        assert raised.value.threshold == "dpyd_poor_metabolizer"
+    assert plan("carboplatin_paclitaxel", patient).fluorouracil_fraction == 1.0
 
 
 def test_dialysis_doses_carboplatin_with_gfr_zero() -> None:
@@ -238,12 +250,13 @@ def test_from_patient_is_none_exactly_when_every_field_keeps_its_default(patient
         measured_gfr_indexed=gfr is not None and gfr.indexed,
         dpyd_activity_score=patient.dpyd_activity_score,
         dpd_partial="dpd_deficiency_partial" in conditions,
+        dpd_complete="dpd_deficiency_complete" in conditions,
         bilirubin_x_uln=liver.bilirubin_x_uln,
         ast_x_uln=liver.ast_x_uln,
         alt_x_uln=liver.alt_x_uln,
         alp_x_uln=liver.alp_x_uln,
-    )  # dpd_complete left out: a complete deficiency alone gives None
+    )
     found = PlanAdjustments.from_patient(patient)
     assert (found is None) is (built == PlanAdjustments())
     if found is not None:
-        assert attrs.evolve(found, dpd_complete=False) == built
+        assert found == built

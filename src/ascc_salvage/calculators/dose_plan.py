@@ -396,14 +396,16 @@ class PlanAdjustments:
 
     @classmethod
     def from_patient(cls, patient: Patient) -> PlanAdjustments | None:
-        """The patient's adjustments, or ``None`` when no schema-2 fact a plan reads is given.
+        """The patient's adjustments, or ``None`` when no fact a plan reads is given.
 
-        ``None`` keeps the schema-1 plan (and its JSON) unchanged.
+        ``None`` keeps the schema-1 plan (and its JSON) unchanged. A complete DPD deficiency
+        (a schema 1 condition) counts: it excludes every fluorouracil regimen, as an activity
+        score of 0 does, so that no plan ever doses a drug the patient must not receive.
         """
         liver = patient.hepatic_function
         gfr = patient.measured_gfr
-        # None when every field below would keep its default, a complete DPD deficiency
-        # apart (it alone gives None too).
+        recorded = patient.conditions or ()
+        # None when every field below would keep its default.
         if (
             patient.dialysis is not True
             and gfr is None
@@ -412,10 +414,11 @@ class PlanAdjustments:
             and liver.ast_x_uln is None
             and liver.alt_x_uln is None
             and liver.alp_x_uln is None
-            and Condition.DPD_DEFICIENCY_PARTIAL not in (patient.conditions or ())
+            and Condition.DPD_DEFICIENCY_PARTIAL not in recorded
+            and Condition.DPD_DEFICIENCY_COMPLETE not in recorded
         ):
             return None
-        conditions = {str(condition) for condition in patient.conditions or ()}
+        conditions = {str(condition) for condition in recorded}
         return cls(
             dialysis=patient.dialysis is True,
             measured_gfr=None if gfr is None else gfr.canonical,
