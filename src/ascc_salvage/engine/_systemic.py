@@ -504,10 +504,13 @@ class _Systemic:
             rule = self.ctx.rule
         if self.ctx.alternatives_only and tier is P:
             tier = A
-        if eligibility.capped and tier is P:
-            tier, rule = A, "5.1.hiv"
+        if eligibility.capped and tier is not N:
+            # §5.1 HIV, CD4 below the trial threshold: outside the trials' population whatever
+            # the tier; a preferred option is capped at alternative.
             flags.append(Flag.OUTSIDE_TRIAL_POPULATION)
-            reason += "; capped at alternative (CD4 below the trial threshold)"
+            if tier is P:
+                tier, rule = A, "5.1.hiv"
+                reason += "; capped at alternative (CD4 below the trial threshold)"
         if option in SYSTEMIC_OPTIONS:  # the context's flags describe drug therapy
             if tier is P:
                 flags.extend(self.ctx.preferred_flags)
