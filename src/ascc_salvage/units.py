@@ -355,6 +355,8 @@ def as_quantity(value: object, argument: str) -> Quantity:
 
     Raises:
         TypeError: *value* is not a pint quantity (a bare number, a string …).
+        ValueError: *value* comes from another registry in a unit this one does not know
+            (``ft``, ``stone``): pint's own error never escapes.
     """
     if not is_quantity(value):
         raise TypeError(
@@ -364,7 +366,14 @@ def as_quantity(value: object, argument: str) -> Quantity:
     registry = _registry()
     if quantity._REGISTRY is not registry:
         # A quantity of another registry would silently become dimensionless if wrapped.
-        return cast("Quantity", registry.Quantity(quantity.magnitude, str(quantity.units)))
+        units = str(quantity.units)
+        try:
+            return cast("Quantity", registry.Quantity(quantity.magnitude, units))
+        except Exception as exc:  # pint raises several unrelated types for unknown units
+            raise ValueError(
+                f"{argument}: unit {units!r} of another pint registry is not one the library's "
+                "registry knows; convert it first (e.g. to cm, kg, mg/dL or Gy)"
+            ) from exc
     return cast("Quantity", quantity)
 
 

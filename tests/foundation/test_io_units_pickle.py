@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+from collections.abc import Callable
 
 import attrs
 import pint
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from ascc_salvage import CaseValidationError, dump_case, load_case
+from ascc_salvage import CaseValidationError, calculators, dump_case, load_case
 from ascc_salvage.case import Case, Creatinine, Dose, Length, Mass
 from ascc_salvage.io import case_digest
 from ascc_salvage.testing.strategies import cases
@@ -182,6 +183,24 @@ def test_measurement_quantities_unpickle_into_the_library_registry() -> None:
     clone = pickle.loads(pickle.dumps(quantity))
     assert clone._REGISTRY is ureg
     assert clone.m_as("cm") == 165
+
+
+@pytest.mark.parametrize(
+    ("unit", "call"),
+    [
+        ("ft", lambda q: calculators.body_surface_area(height=q, weight=Q_(70, "kg"))),
+        ("stone", lambda q: calculators.body_surface_area(height=Q_(170, "cm"), weight=q)),
+        ("J/kg", lambda q: magnitude(q, Kinds.DOSE, "total_dose")),
+    ],
+)
+def test_a_foreign_quantity_in_a_unit_the_registry_lacks_is_a_value_error(
+    unit: str, call: Callable[[object], object]
+) -> None:
+    """Calculators raise ValueError, never pint's own error (api.md)."""
+    foreign = pint.UnitRegistry().Quantity(5.6, unit)
+    with pytest.raises(ValueError, match="not one the library's registry knows") as raised:
+        call(foreign)
+    assert not isinstance(raised.value, pint.errors.PintError)
 
 
 def test_a_foreign_registry_quantity_is_rebuilt_by_as_quantity() -> None:
