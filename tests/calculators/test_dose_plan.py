@@ -137,16 +137,17 @@ def test_modified_dcf_is_the_default() -> None:
         assert drug.days == days
         assert drug.per_administration_mg == pytest.approx(dose * bsa)
         assert drug.per_cycle_mg == pytest.approx(dose * bsa * len(days))
-    assert plan.creatinine_clearance_ml_min is None
-    assert plan.creatinine_clearance is None
+    # The clearance that decides cisplatin eligibility is reported (case format: "always
+    # filled when computable"), as in a recommendation: Cockcroft–Gault (140 − 60) × 70 / 72.
+    assert plan.creatinine_clearance_ml_min == pytest.approx(80 * 70 / 72)
     assert plan.bsa is not None
     assert plan.drug("fluorouracil").per_cycle.m_as("mg") == pytest.approx(2400 * bsa)
     assert plan.to_dict()["basis"] == {
         "bsa": {"value": plan.bsa_m2, "unit": "m2"},
         "bsa_formula": "mosteller",
-        "creatinine_clearance": None,
-        "weight_basis": None,
-        "creatinine_floor_applied": None,
+        "creatinine_clearance": {"value": plan.creatinine_clearance_ml_min, "unit": "mL/min"},
+        "weight_basis": "actual",
+        "creatinine_floor_applied": False,
         "gfr_capped": None,
     }
     assert plan.supportive_care == ("G-CSF primary prophylaxis",)

@@ -622,8 +622,9 @@ def plan_from_floats(
     # so the alternatives' too): the others are left out of the cache key, so a flat-dose
     # regimen is planned once, and a per-m² one once per height and weight.
     reads = compiled.reads
-    if adjustments is not None and any(drug.drug == "cisplatin" for *_, drug in compiled.drugs):
-        # §10 (schema 2): a cisplatin plan reports the clearance that decides eligibility.
+    if any(drug.drug == "cisplatin" for *_, drug in compiled.drugs):
+        # A cisplatin plan reports the clearance that decides eligibility (§5.1, §10), with
+        # or without adjustments: the same patient gets the same plan by every entry point.
         reads = (True, True, True, True, True)
     return _plan(
         regimen_id,
@@ -786,7 +787,7 @@ def _plan(
             )
         )
     weight_basis = None if crcl is None else _ACTUAL
-    if adjusted and crcl is None and "cisplatin" in names:
+    if crcl is None and "cisplatin" in names:  # it decides cisplatin eligibility (§5.1)
         crcl, weight_basis, floor_applied = _cisplatin_clearance(
             weight_kg, height_cm, creatinine_mg_dl, age_years, sex, kb
         )
