@@ -12,7 +12,9 @@ from ascc_salvage.calculators import (
     creatinine_clearance,
     deindex_egfr,
     egfr_ckd_epi_2021,
+    plan_from_floats,
 )
+from ascc_salvage.calculators.renal import ckd_epi_2021, cockcroft_gault_ml_min
 from ascc_salvage.units import CREATININE_MOLAR_MASS_G_PER_MOL, Q_
 from ascc_salvage.vocabulary import Sex
 
@@ -220,3 +222,29 @@ def test_deindex_egfr() -> None:
         deindex_egfr(Q_(86, "mL/min"), bsa=bsa)
     with pytest.raises(TypeError, match="bsa"):
         deindex_egfr(egfr, bsa=1.8)
+
+
+@pytest.mark.parametrize("sex", ["female", "male"])
+def test_the_float_entry_points_read_sex_given_as_a_plain_string(sex: str) -> None:
+    """``"female"`` is :data:`Sex.FEMALE` (a StrEnum): a plain string never means male."""
+    member = Sex(sex)
+    assert cockcroft_gault_ml_min(65, 60.0, 0.8, sex) == cockcroft_gault_ml_min(  # type: ignore[arg-type]
+        65, 60.0, 0.8, member
+    )
+    assert ckd_epi_2021(65, 0.8, sex) == ckd_epi_2021(65, 0.8, member)  # type: ignore[arg-type]
+    by_string = plan_from_floats(
+        "carboplatin_paclitaxel",
+        weight_kg=60.0,
+        height_cm=165.0,
+        creatinine_mg_dl=0.8,
+        age_years=65,
+        sex=sex,
+    )
+    assert by_string == plan_from_floats(
+        "carboplatin_paclitaxel",
+        weight_kg=60.0,
+        height_cm=165.0,
+        creatinine_mg_dl=0.8,
+        age_years=65,
+        sex=member,
+    )

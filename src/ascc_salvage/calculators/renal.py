@@ -117,7 +117,8 @@ def cockcroft_gault_ml_min(
     88.889
     """
     value = (CG_AGE_OFFSET - age_years) * weight_kg / (CG_DENOMINATOR * creatinine_mg_dl)
-    return value * CG_FEMALE_FACTOR if sex is Sex.FEMALE else value
+    # == (not is): "female" as a plain string is the same sex (Sex is a StrEnum).
+    return value * CG_FEMALE_FACTOR if sex == Sex.FEMALE else value
 
 
 def ckd_epi_2021(age_years: int, creatinine_mg_dl: float, sex: Sex) -> float:
@@ -133,7 +134,7 @@ def ckd_epi_2021(age_years: int, creatinine_mg_dl: float, sex: Sex) -> float:
         * max(ratio, 1.0) ** CKD_EPI_HIGH_EXPONENT
         * CKD_EPI_AGE_BASE**age_years
     )
-    return value * CKD_EPI_FEMALE_FACTOR if sex is Sex.FEMALE else value
+    return value * CKD_EPI_FEMALE_FACTOR if sex == Sex.FEMALE else value
 
 
 def _age(value: object) -> int:
