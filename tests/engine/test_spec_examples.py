@@ -18,6 +18,9 @@ Each file in ``cases/`` holds one case document and what the specification expec
   at least these options in ``needed_for``.
 * ``rule``: ``{option: rule_id}``: the id of the rule that set the option's final tier
   (``clinical-pathway.md`` §0.2).
+* ``rationale`` / ``rationale_absent``: ``{option: text}``: the option's rationale must / must
+  not contain the text (§0.3: a reason names what decides and never asserts a fact the
+  inputs contradict).
 * ``result``: top-level result keys and their exact JSON values.
 * ``dose_plan``: ``{option: {key: value}}`` compared recursively (objects by the keys given,
   lists item by item, numbers to ±0.01 since hand-calculated values have two decimals).
@@ -54,6 +57,8 @@ KNOWN_KEYS = {
     "warnings_absent",
     "missing",
     "rule",
+    "rationale",
+    "rationale_absent",
     "result",
     "dose_plan",
 }
@@ -141,6 +146,12 @@ def check(document: dict[str, Any], expect: dict[str, Any]) -> list[str]:
         present = sorted(set(flags) & set(options[name]["flags"]))
         if present:
             problems.append(f"{name}: flags {present} must be absent")
+    for name, text in expect.get("rationale", {}).items():
+        if text not in options[name]["rationale"]:
+            problems.append(f"{name}: rationale lacks {text!r} ({options[name]['rationale']!r})")
+    for name, text in expect.get("rationale_absent", {}).items():
+        if text in options[name]["rationale"]:
+            problems.append(f"{name}: rationale must not say {text!r}")
     codes = {w["code"] for w in document["warnings"]}
     for code in expect.get("warnings", []):
         if code not in codes:

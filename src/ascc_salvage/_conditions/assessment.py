@@ -68,6 +68,18 @@ def _hsil_only_biopsy(f: Facts) -> ConditionValue:
     )
 
 
+def _deciding_biopsy(*results: Biopsy) -> Any:
+    """Status equivocal and the deciding biopsy one of *results* (§2 rule 6, §0.3 reasons)."""
+    wanted = frozenset(results)
+
+    def evaluate(f: Facts) -> ConditionValue:
+        status = f.status
+        found = status.status is S.EQUIVOCAL and status.deciding_biopsy in wanted
+        return ConditionValue(found, f"deciding biopsy {status.deciding_biopsy}")
+
+    return evaluate
+
+
 def _poor_performance_status(f: Facts) -> ConditionValue:
     ecog = int(routing_input(f, "ecog"))
     limit = int(f.kb.thresholds.ecog_best_supportive_care_min.value)
@@ -138,6 +150,22 @@ declare_conditions(
         ("assessments",),
         False,
         _hsil_only_biopsy,
+    ),
+    ConditionSpec(
+        "non_malignant_biopsy",
+        "Status equivocal and the deciding biopsy is negative or shows non-viable cells only "
+        "(a residual finding not confirmed): the reason names the biopsy, not imaging (§0.3).",
+        ("assessments",),
+        False,
+        _deciding_biopsy(Biopsy.NEGATIVE, Biopsy.NON_VIABLE),
+    ),
+    ConditionSpec(
+        "positive_biopsy_equivocal_finding",
+        "Status equivocal and the deciding biopsy is positive: the finding itself is equivocal "
+        "(§2 rule 6 applies whatever the biopsy).",
+        ("assessments",),
+        False,
+        _deciding_biopsy(Biopsy.POSITIVE),
     ),
     ConditionSpec(
         "poor_performance_status",
