@@ -371,8 +371,8 @@ def as_quantity(value: object, argument: str) -> Quantity:
             return cast("Quantity", registry.Quantity(quantity.magnitude, units))
         except Exception as exc:  # pint raises several unrelated types for unknown units
             raise ValueError(
-                f"{argument}: unit {units!r} of another pint registry is not one the library's "
-                "registry knows; convert it first (e.g. to cm, kg, mg/dL or Gy)"
+                f"{argument} is in {units!r}, a unit of another pint registry that the "
+                "library's registry does not know; convert it first (e.g. to cm, kg, mg/dL or Gy)"
             ) from exc
     return cast("Quantity", quantity)
 

@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import json
+import signal
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -12,11 +17,18 @@ import uvicorn
 from tests.cli._support import run
 from tests.service._support import ISSUER, jwks
 
+from ascc_salvage.cli import _serve
+
 
 @pytest.fixture
 def started(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append({"app": app, **kw}))
+
+    def run_server(server: uvicorn.Server) -> None:
+        config = server.config
+        calls.append({"app": config.app, "host": config.host, "port": config.port})
+
+    monkeypatch.setattr(uvicorn.Server, "run", run_server)
     return calls
 
 
@@ -72,3 +84,63 @@ def test_a_clear_error_without_the_extra(
     result = run("serve")
     assert result.exit_code == 2
     assert "needs the 'service' extra: pip install 'ascc_salvage[service]'" in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_stops_the_service_with_exit_status_130() -> None:
+    """A real server process: it answers, then SIGINT ends it gracefully with status 130."""
+    port = _free_port()
+    command = [sys.executable, "-m", "ascc_salvage", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        # SIGINT as in a terminal, even where the test runner's parent ignores it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/cds-services") as answer:
+                    assert answer.status == 200
+                    break
+            except OSError:
+                assert process.poll() is None, "the service ended before it answered"
+                assert time.monotonic() < deadline, "the service did not start"
+                time.sleep(0.1)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+    assert process.returncode == 130, stderr
+    assert "Interrupted." in stderr
+
+
+@pytest.mark.parametrize(("sig", "interrupted"), [(signal.SIGINT, True), (signal.SIGTERM, False)])
+def test_the_server_records_whether_sigint_stopped_it(sig: int, interrupted: bool) -> None:
+    server = _serve._server_class(uvicorn)(uvicorn.Config(app=None))
+    server.handle_exit(sig, None)
+    assert server.should_exit
+    assert server.interrupted is interrupted
+
+
+def test_a_server_stopped_by_sigint_ends_the_command_with_130(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(
+        uvicorn.Server, "run", lambda server: server.handle_exit(signal.SIGINT, None)
+    )
+    result = run("serve")
+    assert result.exit_code == 130
+    assert "Interrupted." in result.stderr

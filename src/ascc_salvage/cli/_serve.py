@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
+from types import FrameType
+from typing import Any
 
 import click
 
@@ -59,4 +62,25 @@ def serve(host: str, port: int, config_file: Path | None) -> None:
         )
     log = "not written (no audit_log)" if config.audit_log is None else str(config.audit_log)
     click.echo(f"Audit log: {log}.", err=True)
-    uvicorn.run(create_app(config), host=host, port=port, log_level="info")
+    server = _server_class(uvicorn)(
+        uvicorn.Config(create_app(config), host=host, port=port, log_level="info")
+    )
+    server.run()
+    if server.interrupted:
+        # uvicorn shuts down gracefully on Ctrl-C and returns; the command still ends as
+        # every command does after SIGINT (exit status 130).
+        raise KeyboardInterrupt
+
+
+def _server_class(uvicorn: Any) -> Any:
+    """A ``uvicorn.Server`` that records whether SIGINT stopped it (uvicorn imported lazily)."""
+
+    class Server(uvicorn.Server):  # type: ignore[misc]
+        interrupted = False
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if sig == signal.SIGINT:
+                self.interrupted = True
+            super().handle_exit(sig, frame)
+
+    return Server
