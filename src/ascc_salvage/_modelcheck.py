@@ -35,6 +35,7 @@ __all__ = [
     "DATE_MAX",
     "DATE_MIN",
     "INVALID",
+    "MAX_LIST_ENTRIES",
     "Bounds",
     "FieldSpec",
     "check_values",
@@ -52,6 +53,8 @@ __all__ = [
     "validate_instance",
 ]
 
+#: Largest list accepted anywhere in a case, in a document or a Python object (case format).
+MAX_LIST_ENTRIES: Final = 500
 #: Earliest and latest date a case may hold (case format; guards calendar arithmetic).
 DATE_MIN: Final = dt.date(1900, 1, 1)
 DATE_MAX: Final = dt.date(2099, 12, 31)
@@ -428,6 +431,9 @@ def _object(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> An
 def _list(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
     if not isinstance(raw, list | tuple):
         problems.append(Problem(path, f"expected a list, got {type_name(raw)}"))
+        return INVALID
+    if len(raw) > MAX_LIST_ENTRIES:  # a document meets this limit before any object is built
+        problems.append(Problem(path, f"more than {MAX_LIST_ENTRIES} entries"))
         return INVALID
     item = spec.item
     assert item is not None

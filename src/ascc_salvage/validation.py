@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from ascc_salvage import case as model
-from ascc_salvage._modelcheck import INVALID, join, key_text, rule
+from ascc_salvage._modelcheck import INVALID, MAX_LIST_ENTRIES, join, key_text, rule
 from ascc_salvage.errors import Problem
 from ascc_salvage.vocabulary import (
     Biopsy,
@@ -60,8 +60,6 @@ __all__ = [
 
 #: Largest case document accepted, in bytes (1 MiB).
 MAX_DOCUMENT_BYTES: Final = 1024 * 1024
-#: Largest list accepted anywhere in a case document.
-MAX_LIST_ENTRIES: Final = 500
 #: Deepest nesting the schema has (root → primary → chemoradiotherapy → phases → phase → dose).
 MAX_DEPTH: Final = 6
 

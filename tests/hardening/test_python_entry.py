@@ -16,7 +16,8 @@ import copy
 import datetime as dt
 import json
 import typing
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
 
 import attrs
 import pytest
@@ -337,3 +338,31 @@ def test_either_form_of_the_pd_l1_cps_gives_the_loaded_result() -> None:
     for built in (as_cps, as_test):
         assert built.patient.effective_pd_l1_cps == 0.5
         assert result_to_dict(recommend(built)) == expected
+
+
+_WITH_LISTS: Final = {
+    "assessments": "persistent_resectable",
+    "prior_systemic_therapy": "after_platinum",
+}
+_ENGINE_CASES: Final = Path(__file__).parents[1] / "engine" / "cases"
+
+
+@pytest.mark.parametrize("name", ["assessments", "prior_systemic_therapy", "prior_radiotherapy"])
+def test_a_python_built_case_keeps_the_documents_list_limit(name: str) -> None:
+    """A case object is valid however it was built: no list longer than a document may hold."""
+    if name == "prior_radiotherapy":
+        source = json.loads(
+            (_ENGINE_CASES / "v3_4.4e_groin_irradiated_by_prior_course.json").read_text()
+        )["case"]
+        case = load_case(json.dumps(source))
+    else:
+        case = example(_WITH_LISTS[name]).load()
+    entry = getattr(case, name)[0]
+    attrs.evolve(case, **{name: (entry,) * 500})  # at the limit: accepted
+    with pytest.raises(CaseValidationError) as raised:
+        attrs.evolve(case, **{name: (entry,) * 501})
+    assert [(p.path, p.message) for p in raised.value.errors] == [(name, "more than 500 entries")]
+    document = dump_case(case)  # the JSON way in refuses the same list
+    document[name] = document[name][:1] * 501
+    with pytest.raises(CaseValidationError, match=rf"list at {name} has more than 500"):
+        load_case(json.dumps(document))
