@@ -184,7 +184,9 @@ def merge(
     """Merge the drafts computed for each value of an unknown routing input.
 
     Options whose tier is the same under every value keep the first variant's evaluation,
-    with the flags of every variant (clinical pathway §0.1 rule 2: the union); the others
+    with the flags of every variant (clinical pathway §0.1 rule 2: the union) and, where the
+    variants give different reasons, each value's reason ("whatever …: if …, …"; §0.3: the
+    first value's reason alone would assert a value that is unknown); the others
     become ``undetermined`` (rule ``0.1``), with an ``unknown`` criterion naming the missing
     field and the tier each value would give, and the ``unknown`` criteria of the variants in
     which they were undetermined (every decisive field is reported at once). So a missing
@@ -213,6 +215,15 @@ def merge(
             entry.rule = written or entry.rule
             for _, draft in variants[1:]:  # §0.1 rule 2: the flags are the union
                 entry.flags |= draft.options[option].flags
+            labels_by_reason: dict[str, list[str]] = {}
+            for label, draft in variants:
+                labels_by_reason.setdefault(draft.options[option].reason, []).append(label)
+            if len(labels_by_reason) > 1:
+                # §0.3: the first value's reason alone would assert a value that is unknown.
+                entry.reason = f"whatever {what}: " + "; ".join(
+                    f"if {' or '.join(labels)}, {reason}"
+                    for reason, labels in labels_by_reason.items()
+                )
             continue
         outcomes = "; ".join(
             f"{tier} if {label}" for (label, _), tier in zip(variants, tiers, strict=True)
