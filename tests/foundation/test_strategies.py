@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Final
 
 import attrs
 import pytest
@@ -291,3 +291,32 @@ def test_entry_point_registers_strategies_whatever_is_imported_first(first_impor
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "Case"
+
+
+#: Every concrete case class of the model, found by inspection (not a hand-kept list).
+_CASE_CLASSES: Final = sorted(
+    (
+        cls
+        for cls in vars(model).values()
+        if isinstance(cls, type)
+        and attrs.has(cls)
+        and cls.__module__ == model.__name__
+        and cls is not model.Measurement  # the abstract base of the measurement classes
+    ),
+    key=lambda cls: cls.__name__,
+)
+
+
+def test_the_model_has_the_schema_2_classes() -> None:
+    names = {cls.__name__ for cls in _CASE_CLASSES}
+    assert {"PdL1Test", "Biomarkers", "HepaticFunction", "SiteFinding", "DiseaseSymptom"} <= names
+
+
+@pytest.mark.parametrize("cls", _CASE_CLASSES, ids=lambda c: c.__name__)
+@settings(max_examples=20)
+@given(data=st.data())
+def test_from_type_draws_a_valid_object_of_every_case_class(cls: type, data: st.DataObject) -> None:
+    """api.md: a typed strategy registered for every case type (schema 2 included)."""
+    cs.register_type_strategies()
+    value = data.draw(st.from_type(cls))
+    assert type(value) is cls  # built through the class: its checks passed

@@ -44,6 +44,14 @@ FACTORY_NAMES = {
     "PriorRadiotherapy": "prior_radiotherapies",
     "Facility": "facilities",
     "Case": "cases",
+    # schema 2
+    "PdL1Test": "pd_l1_tests",
+    "Biomarkers": "biomarker_panels",
+    "HepaticFunction": "hepatic_functions",
+    "GlomerularFiltrationRate": "glomerular_filtration_rates",
+    "RadiotherapyPhase": "_one_radiotherapy_phase",
+    "SiteFinding": "site_findings",
+    "DiseaseSymptom": "disease_symptoms",
 }
 
 

@@ -119,19 +119,24 @@ from ascc_salvage.vocabulary import (
 
 __all__ = [
     "assessments",
+    "biomarker_panels",
     "case_dates",
     "cases",
     "cell_counts",
     "chemoradiotherapies",
     "creatinines",
     "disease_sites",
+    "disease_symptoms",
     "diseases",
     "doses",
     "facilities",
+    "glomerular_filtration_rates",
+    "hepatic_functions",
     "hivs",
     "lengths",
     "masses",
     "patients",
+    "pd_l1_tests",
     "primaries",
     "prior_radiotherapies",
     "prior_salvage_surgeries",
@@ -139,6 +144,7 @@ __all__ = [
     "radiotherapy_phases",
     "register_type_strategies",
     "schema_1_documents",
+    "site_findings",
     "stages",
 ]
 
@@ -472,6 +478,62 @@ def pd_l1_tests(
     return _pd_l1_tests(latest=latest, crt_start=crt_start)
 
 
+def biomarker_panels(*, latest: dt.date = MAX_DATE) -> SearchStrategy[Biomarkers]:
+    """Biomarker panels (schema 2).
+
+    Up to three PD-L1 tests dated at most on *latest*; the other markers each possibly null.
+    """
+    return st.builds(
+        Biomarkers,
+        pd_l1=st.lists(pd_l1_tests(latest=latest), max_size=3).map(tuple),
+        hpv=_nullable(st.sampled_from(MarkerStatus)),
+        p16=_nullable(st.sampled_from(MarkerStatus)),
+        mmr_msi=_nullable(st.sampled_from(MismatchRepair)),
+        tmb_mut_per_mb=_nullable(st.floats(0, 1000, allow_nan=False)),
+    )
+
+
+def hepatic_functions() -> SearchStrategy[HepaticFunction]:
+    """Liver tests (schema 2) as multiples of the upper limit of normal, each possibly null."""
+    ratio = _nullable(st.floats(0, 50, allow_nan=False) | st.integers(0, 50))
+    return st.builds(
+        HepaticFunction, bilirubin_x_uln=ratio, ast_x_uln=ratio, alt_x_uln=ratio, alp_x_uln=ratio
+    )
+
+
+def glomerular_filtration_rates() -> SearchStrategy[GlomerularFiltrationRate]:
+    """Measured GFR (schema 2), absolute or indexed to 1.73 m², 1–200 in its unit."""
+    return _measurements(GlomerularFiltrationRate, low=1, high=200)
+
+
+def site_findings() -> SearchStrategy[SiteFinding]:
+    """Findings at one site of an assessment (schema 2); a nodal station only at pelvic nodes.
+
+    Within a case a site finding must also agree with its assessment (P11): :func:`cases`
+    draws them so.
+    """
+    return st.sampled_from(Site).flatmap(
+        lambda site: st.builds(
+            SiteFinding,
+            site=st.just(site),
+            finding=st.sampled_from(LesionFinding),
+            biopsy=st.sampled_from(Biopsy),
+            laterality=_nullable(st.sampled_from(Laterality)),
+            station=(
+                _nullable(st.sampled_from(NodalStation)) if site is Site.PELVIC_NODES else st.none()
+            ),
+        )
+    )
+
+
+def disease_symptoms() -> SearchStrategy[DiseaseSymptom]:
+    """A symptom at a site (schema 2).
+
+    Within a case the site must be a listed one (P18): :func:`cases` draws them so.
+    """
+    return st.builds(DiseaseSymptom, symptom=st.sampled_from(Symptom), site=st.sampled_from(Site))
+
+
 @st.composite
 def _pd_l1_tests(draw: st.DrawFn, *, latest: dt.date, crt_start: dt.date | None) -> PdL1Test:
     specimen = draw(_nullable(st.sampled_from(PdL1Specimen)))
@@ -626,6 +688,15 @@ def radiotherapy_phases(
             ``groin_dose`` to match).
     """
     return _phases(dose, fractions, groins=groins)
+
+
+def _one_radiotherapy_phase() -> SearchStrategy[RadiotherapyPhase]:
+    """One phase of a drawn 1.8 Gy-per-fraction course (``st.from_type(RadiotherapyPhase)``)."""
+    return (
+        st.integers(15, 33)
+        .flatmap(lambda fractions: radiotherapy_phases(Dose(1.8 * fractions, "Gy"), fractions))
+        .flatmap(st.sampled_from)
+    )
 
 
 @st.composite
