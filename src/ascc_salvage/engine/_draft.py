@@ -220,7 +220,9 @@ def merge(
                 labels_by_reason.setdefault(draft.options[option].reason, []).append(label)
             if len(labels_by_reason) > 1:
                 # §0.3: the first value's reason alone would assert a value that is unknown.
-                entry.reason = f"whatever {what}: " + "; ".join(
+                # "whatever ECOG", but "whether the groins were irradiated or not"
+                lead = f"{what} or not" if what.startswith("whether ") else f"whatever {what}"
+                entry.reason = f"{lead}: " + "; ".join(
                     f"if {' or '.join(labels)}, {reason}"
                     for reason, labels in labels_by_reason.items()
                 )
