@@ -140,6 +140,10 @@ def test_modified_dcf_is_the_default() -> None:
     # The clearance that decides cisplatin eligibility is reported (case format: "always
     # filled when computable"), as in a recommendation: Cockcroft–Gault (140 − 60) × 70 / 72.
     assert plan.creatinine_clearance_ml_min == pytest.approx(80 * 70 / 72)
+    assert plan.creatinine_clearance is not None
+    assert plan.creatinine_clearance.m_as("mL/min") == pytest.approx(80 * 70 / 72)
+    flat = as_plan(dose_plan("anti_pd1_monotherapy", patient=make_patient()))
+    assert flat.creatinine_clearance is None  # no drug of a flat-dose regimen reads it
     assert plan.bsa is not None
     assert plan.drug("fluorouracil").per_cycle.m_as("mg") == pytest.approx(2400 * bsa)
     assert plan.to_dict()["basis"] == {
