@@ -411,6 +411,44 @@ def test_plausibility_reads_dialysis_and_pregnancy_mapped_from_fhir() -> None:
     assert _implausible_fields(pregnant) == [("patient.conditions[0]",)]
 
 
+def test_hiv_with_cd4_below_200_flags_every_offered_ici_option_from_fhir() -> None:
+    """§5.1 HIV, from FHIR observations (LOINC 24467-3 CD4, 20447-9 viral load, an HIV test
+    positive: SNOMED CT 10828004): with R1 expected (§4.1e) the ICI combination is already an
+    alternative; it keeps its tier and is flagged as outside the trials' population."""
+    b = bundle()
+    resource(b, "Observation/hiv-test")["valueCodeableConcept"] = concept(SNOMED, "10828004")
+    add(b, obs("vl", "20447-9", {"valueQuantity": {"value": 0, "unit": "copies/mL"}}))
+    add(
+        b,
+        obs(
+            "cd4",
+            "24467-3",
+            {
+                "valueQuantity": {
+                    "value": 150,
+                    "unit": "cells/uL",
+                    "system": UCUM,
+                    "code": "{cells}/uL",
+                }
+            },
+        ),
+    )
+    base_doc = base()
+    base_doc["disease"]["expected_margin"] = "r1"
+    case_doc, _ = run(b, base_doc)
+    assert case_doc["patient"]["hiv"] == {
+        "status": "positive",
+        "cd4_count": {"value": 150, "unit": "cells/uL"},
+        "viral_load_undetectable": True,
+    }
+    options = {str(o.option): o for o in recommend(load_case(case_doc)).options}
+    combination = options["carboplatin_paclitaxel_retifanlimab"]
+    assert (str(combination.tier), combination.rules) == ("alternative", ("4.1e",))
+    assert {"outside_trial_population", "opportunistic_infection_prophylaxis"} <= set(
+        map(str, combination.flags)
+    )
+
+
 # ------------------------------------------------------------------ medications
 
 

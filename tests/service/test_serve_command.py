@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from typing import Any
 import pytest
 import uvicorn
 from tests.cli._support import run
-from tests.service._support import ISSUER, jwks
+from tests.service._support import ISSUER, free_socket, jwks
 
 from ascc_salvage.cli import _serve
 
@@ -86,17 +85,11 @@ def test_a_clear_error_without_the_extra(
     assert "needs the 'service' extra: pip install 'ascc_salvage[service]'" in result.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
 def test_ctrl_c_stops_the_service_with_exit_status_130() -> None:
     """A real server process: it answers, then SIGINT ends it gracefully with status 130."""
-    port = _free_port()
+    with free_socket() as probe:  # a free port, released for the server to bind
+        port = probe.getsockname()[1]
     command = [sys.executable, "-m", "ascc_salvage", "serve", "--port", str(port)]
     process = subprocess.Popen(
         command,

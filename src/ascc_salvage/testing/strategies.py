@@ -442,18 +442,8 @@ def _schema_2_patient(
             draw(_nullable(st.floats(0, 1000, allow_nan=False))) if unsupported else None
         ),
     )
-    liver = HepaticFunction()
-    if unsupported:
-        ratio = _nullable(st.floats(0, 50, allow_nan=False) | st.integers(0, 50))
-        liver = HepaticFunction(
-            bilirubin_x_uln=draw(ratio),
-            ast_x_uln=draw(ratio),
-            alt_x_uln=draw(ratio),
-            alp_x_uln=draw(ratio),
-        )
-    gfr = None
-    if unsupported:
-        gfr = draw(_nullable(_measurements(GlomerularFiltrationRate, low=1, high=200)))
+    liver = draw(hepatic_functions()) if unsupported else HepaticFunction()
+    gfr = draw(_nullable(glomerular_filtration_rates())) if unsupported else None
     return attrs.evolve(
         patient,
         frail=frail,
