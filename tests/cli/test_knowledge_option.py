@@ -72,3 +72,31 @@ def test_batch_workers_receive_the_directory(tmp_path: Path) -> None:
     assert serial.stdout == parallel.stdout
     versions = [json.loads(text)["knowledge_base_version"] for text in serial.stdout.splitlines()]
     assert versions == ["2026.12.4", "2026.12.4"]
+
+
+def test_no_output_is_written_over_a_knowledge_base_file(tmp_path: Path) -> None:
+    """The knowledge files are inputs: ``report`` and ``batch`` refuse to write over one."""
+    directory = _directory(tmp_path)
+    case = write_case(tmp_path / "case.json", example_document())
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text(json.dumps(example_document()) + "\n", encoding="utf-8")
+    before = {p.relative_to(directory): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
+    alias = tmp_path / "alias.toml"
+    alias.hardlink_to(directory / "evidence.toml")  # the same file under another name
+    attempts = [
+        ("report", str(case), "--out", str(directory / "meta.toml")),
+        ("report", str(case), "--out", str(alias)),
+        ("batch", str(lines), "--out", str(directory / "meta.toml")),
+        ("batch", str(lines), "--errors", str(directory / "catalogue.toml")),
+    ]
+    for args in attempts:
+        result = run(*args, "--knowledge", str(directory))
+        assert result.exit_code == 2, args
+        assert "is the knowledge-base file" in result.stderr
+    after = {p.relative_to(directory): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
+    assert after == before
+    # A new file in the directory overwrites nothing and is written.
+    new = directory / "board.html"
+    result = run("report", str(case), "--out", str(new), "--knowledge", str(directory))
+    assert result.exit_code == 0, result.stderr
+    assert new.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from ascc_salvage.cli import _batch, _common
 from ascc_salvage.examples import examples
 
-from ._support import example_document, run, write_case
+from ._support import example_document, run, run_process, write_case
 
 EXAMPLES = [entry.name for entry in examples()]
 
@@ -47,6 +49,28 @@ def test_report_never_overwrites_its_input(tmp_path: Path) -> None:
     os.link(case, link)
     assert run("report", str(case), "--out", str(link)).exit_code == 2
     assert case.read_bytes() == before
+
+
+def test_report_from_a_redirected_file_never_overwrites_it(tmp_path: Path) -> None:
+    """``report - --out case.json < case.json``: stdin is that file; it is refused."""
+    case = write_case(tmp_path / "case.json", example_document())
+    before = case.read_bytes()
+    with case.open("rb") as stdin:
+        process = subprocess.run(
+            [sys.executable, "-m", "ascc_salvage", "report", "-", "--out", str(case)],
+            stdin=stdin,
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    assert process.returncode == 2, process.stderr
+    assert b"is the input file stdin" in process.stderr
+    assert case.read_bytes() == before
+    # Piped stdin is no file: the report is written.
+    out = tmp_path / "r.html"
+    piped = run_process("report", "-", "--out", str(out), stdin=before)
+    assert piped.returncode == 0, piped.stderr
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
 def test_a_failed_write_leaves_the_previous_file(

@@ -304,7 +304,7 @@ def report(
     source, document = _case_document(case_file, example_name)
     case = _load(source, document)
     result = run(case, knowledge=kb)
-    write_report(out, render(result, case, format="html", knowledge=kb), case_file)
+    write_report(out, render(result, case, format="html", knowledge=kb), case_file, knowledge_dir)
     click.echo(f"{display_path(out)}: report written", err=True)
 
 

@@ -560,19 +560,48 @@ def _stream_identity(stream: object) -> os.stat_result | None:
         return None
 
 
-def _refuse_overwriting(cases_file: Path, out_path: Path | None, errors_path: Path | None) -> None:
-    """Refuse an output that is the input or the other output, before anything is written."""
-    from_stdin = str(cases_file) == "-"
-    source = _stream_identity(sys.stdin) if from_stdin else _identity(cases_file)
+def input_identity(case_file: Path) -> os.stat_result | None:
+    """The file behind a case input (``-``: stdin), or ``None`` for a pipe, device or none."""
+    source = _stream_identity(sys.stdin) if str(case_file) == "-" else _identity(case_file)
     if source is not None and not stat.S_ISREG(source.st_mode):
-        source = None  # a pipe or a device is never overwritten by a file
-    input_name = "stdin" if from_stdin else display_path(cases_file)
+        return None  # a pipe or a device is never overwritten by a file
+    return source
+
+
+def refuse_knowledge_output(option: str, path: Path, knowledge_dir: Path | None) -> None:
+    """Refuse an output *path* that is a file of the ``--knowledge`` directory (an input).
+
+    Raises:
+        InputError: *path* is (by name or inode) a file under *knowledge_dir*.
+    """
+    target = _identity(path)
+    if knowledge_dir is None or target is None:
+        return  # a new file overwrites nothing
+    for file in sorted(Path(knowledge_dir).rglob("*")):
+        if _same(target, _identity(file)):
+            raise InputError(
+                f"{option} {display_path(path)} is the knowledge-base file "
+                f"{display_path(file)}; write to another file"
+            )
+
+
+def _refuse_overwriting(
+    cases_file: Path,
+    out_path: Path | None,
+    errors_path: Path | None,
+    knowledge_dir: Path | None = None,
+) -> None:
+    """Refuse an output that is an input or the other output, before anything is written."""
+    source = input_identity(cases_file)
+    input_name = "stdin" if str(cases_file) == "-" else display_path(cases_file)
     for option, path in (("--out", out_path), ("--errors", errors_path)):
         if path is not None and _same(_identity(path), source):
             raise InputError(
                 f"{option} {display_path(path)} is the input file {input_name}; "
                 "write to another file"
             )
+        if path is not None:
+            refuse_knowledge_output(option, path, knowledge_dir)
     if out_path is None and _same(_stream_identity(sys.stdout), source):
         raise InputError(
             f"stdout is the input file {input_name}; give --out or redirect to another file"
@@ -778,7 +807,7 @@ def batch(
     plan goes to stderr. Output files are replaced only when the run ends (an interrupted
     run leaves them as they were); an output that is the input file is refused.
     """
-    _refuse_overwriting(cases_file, out_path, errors_path)
+    _refuse_overwriting(cases_file, out_path, errors_path, knowledge_dir)
     # Validated here, so that an invalid directory exits 2 before any line is read.
     directory: str | None = None
     if knowledge_dir is not None:
