@@ -221,7 +221,8 @@ def test_dose_variant_and_agent() -> None:
     assert nivolumab.exit_code == 0
     assert "variant nivolumab_240mg_q2w" in nivolumab.stdout
     assert "retifanlimab (alternative:" in nivolumab.stdout
-    assert "retifanlimab_500mg_q4w)" in nivolumab.stdout
+    assert "retifanlimab_500mg_q4w, every" in nivolumab.stdout
+    assert "28\u00a0d)" in nivolumab.stdout  # the alternative's own cycle (nivolumab: 14 d)
     weight_based = run("dose", "anti_pd1_monotherapy", "--variant", "nivolumab_3mg_kg_q2w")
     assert weight_based.exit_code == 2
     assert "needs --weight" in weight_based.stderr

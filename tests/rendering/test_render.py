@@ -297,3 +297,84 @@ def test_dose_plan_views() -> None:
     text = _words(writer.text())
     assert "creatinine floor applied, GFR capped" in text
     assert "(alternative) undetermined" in text
+
+
+def _unresectable(**patient: object) -> tuple[ascc_salvage.Case, ascc_salvage.Result]:
+    changed = document("unresectable")
+    changed["schema_version"] = 2
+    changed["patient"].update(patient)
+    case = ascc_salvage.load_case(changed)
+    return case, ascc_salvage.recommend(case)
+
+
+@pytest.mark.parametrize("output", FORMATS)
+@pytest.mark.parametrize(
+    ("patient", "expected", "carboplatin"),
+    [
+        ({}, "carboplatin dosed on this clearance", "472.7 mg"),
+        (
+            {"measured_gfr": {"value": 35, "unit": "mL/min"}},
+            "carboplatin dosed on the measured GFR (patient.measured_gfr), not on this clearance",
+            "300.0 mg",
+        ),
+        (
+            {"dialysis": True},
+            "carboplatin dosed with GFR 0 on dialysis (AUC × 25 mg), not on this clearance",
+            "125.0 mg",
+        ),
+    ],
+)
+def test_the_basis_names_the_gfr_carboplatin_was_dosed_on(
+    output: str, patient: dict[str, object], expected: str, carboplatin: str
+) -> None:
+    """§10: the GFR source changes the carboplatin dose; the basis must say which was used."""
+    case, result = _unresectable(**patient)
+    text = _words(render(result, case, format=output, width=200))  # type: ignore[arg-type]
+    assert expected in text
+    assert carboplatin in text
+
+
+def test_the_basis_names_dose_fractions_and_liver_tests() -> None:
+    """§10 fractions (partial DPD deficiency, bilirubin) and liver tests in every basis."""
+    case, result = _unresectable()
+    text = _words(render(result, case))
+    assert "liver tests not recorded: full taxane dose, check hepatic function" in text
+    liver = {"bilirubin_x_uln": 1.8, "ast_x_uln": 2.0, "alt_x_uln": 2.0, "alp_x_uln": None}
+    case, result = _unresectable(hepatic_function=liver)
+    text = _words(render(result, case))
+    assert "paclitaxel at 0.77 of the full dose; taxane dose reduced for the liver tests" in text
+    assert "check hepatic function" not in text
+    plan = {
+        "variant": None,
+        "basis": {
+            "bsa": {"value": 1.8, "unit": "m2"}, "bsa_formula": "mosteller",
+            "creatinine_clearance": None, "creatinine_floor_applied": None,
+            "gfr_capped": None, "weight_basis": None, "gfr_source": "dialysis",
+            "fluorouracil_fraction": 0.5, "paclitaxel_fraction": 1.0,
+            "hepatic_adjustment": "none",
+        },
+        "cycles": 6,
+        "cycle_length": {"value": 21, "unit": "d"},
+        "drugs": [],
+        "alternatives": [],
+    }  # fmt: skip
+    writer = Writer(200)
+    dose_plan_lines(writer, "x", plan)
+    text = writer.text()
+    assert "carboplatin dosed with GFR 0 on dialysis (AUC × 25 mg);" in text
+    assert "fluorouracil at 0.50 of the full dose" in text
+    assert "paclitaxel at" not in text
+    assert "liver" not in text  # no taxane in the plan
+
+
+@pytest.mark.parametrize("output", FORMATS)
+def test_alternative_agents_show_their_own_cycle(output: str) -> None:
+    """An alternative anti-PD-1 agent's "per cycle" dose is per its own cycle (14 d, 21 d)."""
+    case, result = case_and_result("after_platinum")
+    text = render(result, case, format=output, width=200)  # type: ignore[arg-type]
+    text = " ".join(text.replace("\u00a0", " ").split())
+    # (The HTML page's table may wrap the cell between "every" and the cycle.)
+    assert "nivolumab_240mg_q2w, every" in text
+    assert "pembrolizumab_200mg_q3w, every" in text
+    assert "14 d)" in text
+    assert "21 d)" in text

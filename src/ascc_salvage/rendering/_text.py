@@ -221,6 +221,11 @@ def _drug_rows(plan: Mapping[str, Any], label: str | None) -> list[tuple[str, ..
     rows: list[tuple[str, ...]] = []
     for drug in plan["drugs"]:
         name = drug["drug"] if label is None else f"{drug['drug']} ({label})"
+        if label is not None:
+            # An alternative agent has its own cycle: "per cycle" means that cycle.
+            # (A no-break space keeps "14 d" together when the column wraps.)
+            every = quantity_text(plan["cycle_length"]).replace(" ", "\u00a0")
+            name = name[:-1] + f", every {every})"
         rows.append(
             (
                 name,
@@ -234,19 +239,45 @@ def _drug_rows(plan: Mapping[str, Any], label: str | None) -> list[tuple[str, ..
     return rows
 
 
+#: What GFR Calvert's formula used for carboplatin, by the basis's ``gfr_source`` (schema 2).
+_GFR_SOURCES: Final = {
+    "measured": "carboplatin dosed on the measured GFR (patient.measured_gfr), not on this "
+    "clearance",
+    "dialysis": "carboplatin dosed with GFR 0 on dialysis (AUC × 25 mg), not on this clearance",
+    "cockcroft_gault": "carboplatin dosed on this clearance",
+}
+_TAXANES: Final = frozenset({"paclitaxel", "docetaxel"})
+
+
 def _basis_text(plan: Mapping[str, Any]) -> str:
     basis = plan["basis"]
     parts = []
     if basis["bsa"] is not None:
         formula = str(basis["bsa_formula"]).capitalize()
         parts.append(f"BSA {quantity_text(basis['bsa'], 2)} ({formula})")
+    source = basis.get("gfr_source")  # schema 2; absent in a schema 1 result
     if basis["creatinine_clearance"] is not None:
         floor = ", creatinine floor applied" if basis["creatinine_floor_applied"] else ""
         capped = ", GFR capped" if basis["gfr_capped"] else ""
+        used = f"; {_GFR_SOURCES[source]}" if source in _GFR_SOURCES else ""
         parts.append(
             f"creatinine clearance {quantity_text(basis['creatinine_clearance'], 1)} "
-            f"(Cockcroft-Gault, {basis['weight_basis']} weight{floor}{capped})"
+            f"(Cockcroft-Gault, {basis['weight_basis']} weight{floor}{capped}{used})"
         )
+    elif source in _GFR_SOURCES:
+        parts.append(_GFR_SOURCES[source].replace(", not on this clearance", ""))
+    for drug in ("fluorouracil", "paclitaxel"):
+        fraction = basis.get(f"{drug}_fraction")
+        if fraction is not None and fraction != 1:
+            parts.append(f"{drug} at {number_text(fraction, 2)} of the full dose")
+    # hepatic_adjustment (schema 2) concerns the taxanes: "none", "reduced", or null when the
+    # liver tests are not recorded (full dose, to be checked).
+    if any(drug["drug"] in _TAXANES for drug in plan["drugs"]) and "hepatic_adjustment" in basis:
+        hepatic = basis["hepatic_adjustment"]
+        if hepatic is None:
+            parts.append("liver tests not recorded: full taxane dose, check hepatic function")
+        elif hepatic == "reduced":
+            parts.append("taxane dose reduced for the liver tests")
     cycles = "not fixed" if plan["cycles"] is None else plan["cycles"]
     cycle = f"cycle every {quantity_text(plan['cycle_length'])}; number of cycles: {cycles}"
     return "; ".join([*parts, cycle])
