@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import importlib.resources
+import shutil
+from pathlib import Path
+
 import attrs
 import pytest
 
 import ascc_salvage
-from ascc_salvage import load_result, render, result_to_dict
+from ascc_salvage import knowledge, load_result, render, result_to_dict
 from ascc_salvage.knowledge import Outcome, OutcomeUnit, bundled
 from ascc_salvage.rendering import FORMATS
 from ascc_salvage.rendering._text import (
@@ -378,3 +382,95 @@ def test_alternative_agents_show_their_own_cycle(output: str) -> None:
     assert "pembrolizumab_200mg_q3w, every" in text
     assert "14 d)" in text
     assert "21 d)" in text
+
+
+@pytest.mark.parametrize("output", FORMATS)
+def test_the_timeline_shows_the_site_findings(output: str) -> None:
+    """§2.1: a site finding can decide the status; the timeline must show it."""
+    case, result = case_and_result("mixed_response")
+    text = _words(render(result, case, format=output, width=200))  # type: ignore[arg-type]
+    assert "right inguinal nodes: progression; biopsy positive" in text
+    assert "anal canal: complete response; biopsy negative" in text
+
+
+@pytest.mark.parametrize("output", FORMATS)
+def test_the_header_names_conditions_hiv_kidney_and_declines(output: str) -> None:
+    changed = document("unresectable")
+    changed["schema_version"] = 2
+    changed["patient"].update(
+        conditions=["interstitial_lung_disease"],
+        hiv={
+            "status": "positive",
+            "cd4_count": {"value": 150, "unit": "cells/uL"},
+            "viral_load_undetectable": True,
+        },
+        measured_gfr={"value": 35, "unit": "mL/min"},
+        dialysis=False,
+        declines=["radiotherapy"],
+    )
+    case = ascc_salvage.load_case(changed)
+    result = ascc_salvage.recommend(case)
+    text = _words(render(result, case, format=output, width=200))  # type: ignore[arg-type]
+    assert "interstitial lung disease" in text
+    assert "positive; CD4 150 cells/uL; viral load undetectable: yes" in text
+    assert "35 mL/min, no" in text
+    assert "Declines" in text
+    unrecorded = document("unresectable")
+    unrecorded["patient"]["conditions"] = None
+    case = ascc_salvage.load_case(unrecorded)
+    text = _words(render(ascc_salvage.recommend(case), case, format=output))  # type: ignore[arg-type]
+    assert "Conditions: not recorded" in text.replace("</th><td>", ": ").replace(
+        '<th scope="row">', ""
+    )
+    assert "Measured GFR" not in text
+
+
+def test_warnings_name_their_fields() -> None:
+    changed = document("persistent_resectable")
+    changed["patient"]["hiv"]["status"] = "unknown"
+    case = ascc_salvage.load_case(changed)
+    text = _words(render(ascc_salvage.recommend(case), case, width=200))
+    assert "[patient.hiv.status]" in text
+
+
+def test_render_refuses_a_case_that_is_not_the_results() -> None:
+    """Another patient's header above this result would mislead a tumour board."""
+    case, result = case_and_result("persistent_resectable")
+    other, _ = case_and_result("poor_performance_status")
+    for output in FORMATS:
+        with pytest.raises(ValueError, match="is not the case of this result"):
+            render(result, other, format=output)  # type: ignore[arg-type]
+    loaded = load_result(result_to_dict(result))
+    assert render(loaded, case).startswith("Anal SCC after chemoradiotherapy")
+    assert render(result).startswith("Anal SCC after chemoradiotherapy")
+
+
+@pytest.mark.parametrize("output", FORMATS)
+def test_unverified_evidence_is_shown_as_such(output: str, tmp_path: Path) -> None:
+    """knowledge-base.md: an unverified item "must be shown as such in outputs"."""
+    directory = tmp_path / "kb"
+    shutil.copytree(
+        Path(str(importlib.resources.files("ascc_salvage.knowledge") / "data")), directory
+    )
+    evidence = directory / "evidence.toml"
+    text = evidence.read_text(encoding="utf-8")
+    start = text.index('id = "KO_2019"')
+    end = text.index("[[evidence]]", start)
+    block = text[start:end]
+    assert 'verification = "verified"' in block
+    evidence.write_text(
+        text[:start]
+        + block.replace('verification = "verified"', 'verification = "unverified"')
+        + text[end:],
+        encoding="utf-8",
+    )
+    kb = knowledge.load(directory)
+    case, _ = case_and_result("persistent_resectable")
+    result = ascc_salvage.recommend(case, knowledge=kb)
+    assert any(
+        "KO_2019" in option.evidence for option in result.options if option.tier == "preferred"
+    )
+    rendered = _words(render(result, case, format=output, knowledge=kb, width=200))  # type: ignore[arg-type]
+    assert "KO_2019 (OCEBM 4, GRADE very low; unverified)" in rendered
+    bundled_text = _words(render(result, case, format=output, width=200))  # type: ignore[arg-type]
+    assert "unverified" not in bundled_text.replace("or unverified (not checked", "")

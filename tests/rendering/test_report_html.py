@@ -259,3 +259,13 @@ def test_clock_labels_stay_inside() -> None:
     assert figure is not None
     anchors = {shape.anchor for shape in figure.shapes if shape.kind == "text"}
     assert anchors == {"start", "middle", "end"}
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_every_in_page_link_has_its_target(name: str) -> None:
+    """Evidence badges link to the evidence table only where it lists the item."""
+    case, result = case_and_result(name)
+    html = render(result, case, format="html")
+    targets = set(re.findall(r'\bid="([^"]+)"', html))
+    links = set(re.findall(r'href="#([^"]+)"', html))
+    assert links <= targets, sorted(links - targets)

@@ -72,12 +72,21 @@ def render(
         The rendering, ending with a newline.
 
     Raises:
-        ValueError: *format* is not one of ``text``, ``markdown``, ``html``.
+        ValueError: *format* is not one of ``text``, ``markdown``, ``html``; or *case* is
+            not the case of *result* (its input digest differs from the result's
+            ``input_digest``: another patient's header above this result would mislead).
     """
+    from ascc_salvage.io import case_digest
     from ascc_salvage.knowledge import bundled
 
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
+    if case is not None and case_digest(case) != result.input_digest:
+        raise ValueError(
+            f"case is not the case of this result: its input digest {case_digest(case)} differs "
+            f"from the result's {result.input_digest}; render a result with the case it was "
+            "computed for, or without a case"
+        )
     kb = knowledge or bundled()
     view = build_view(result, case, kb)
     if format == "text":

@@ -62,5 +62,8 @@ def render_html(view: ReportView, result: Result, kb: KnowledgeBase) -> str:
         pathway=pathway_figure(kb, view.rules),
         links=evidence_links,
         dose_plan=_dose_plan_text,
+        # Badges link to the evidence table only where it lists the item (it lists the
+        # evidence of the preferred and alternative options).
+        cited=frozenset(item.id for item in view.evidence),
         library_version=result.library_version,
     )

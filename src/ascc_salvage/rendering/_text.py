@@ -172,10 +172,13 @@ class Writer:
         return f"`{text}`" if self.markdown else text
 
     def item(self, text: str, level: int = 0) -> None:
-        """A list item; *level* 1 is a detail line under an item of level 0."""
-        bullet = "  * " if level == 0 else "      "
+        """A list item; *level* 1 is a detail line under an item of level 0, 2 under 1."""
+        if level < 2:
+            bullet = "  * " if level == 0 else "      "
+        else:
+            bullet = "      " + "  " * (level - 2) + "- "
         first = "  " * level + "- " if self.markdown else bullet
-        rest = " " * len(first) + ("" if self.markdown or level == 0 else "  ")
+        rest = " " * len(first) + ("" if self.markdown or level != 1 else "  ")
         self.lines += _wrap(text, self.width, first, rest)
 
     def fact(self, fact: Fact) -> None:
@@ -367,6 +370,8 @@ def _patient(writer: Writer, view: ReportView) -> None:
     writer.fact(Fact("Assessments", "none" if not case.assessments else ""))
     for assessment in case.assessments:
         writer.item(assessment.text, 1)
+        for finding in assessment.site_findings:
+            writer.item(finding, 2)
     writer.fact(Fact("Current extent", ""))
     for line in case.extent:
         writer.item(line, 1)
@@ -417,11 +422,14 @@ def _write_result(writer: Writer, view: ReportView, *, all_options: bool) -> str
         writer.para("none")
     elif writer.markdown:
         for item in view.evidence:
-            writer.item(f"{item.id}: {item.citation} (OCEBM {item.ocebm}, GRADE {item.grade})")
+            writer.item(
+                f"{item.id}: {item.citation} (OCEBM {item.ocebm}, GRADE {item.grade}; "
+                f"{item.verification})"
+            )
     else:
         writer.table(
-            ("id", "citation", "OCEBM", "GRADE"),
-            [(e.id, e.citation, e.ocebm, e.grade) for e in view.evidence],
+            ("id", "citation", "OCEBM", "GRADE", "checked"),
+            [(e.id, e.citation, e.ocebm, e.grade, e.verification) for e in view.evidence],
             keep=frozenset({0}),
         )
     writer.heading("Dose plans (preferred and alternative options)")

@@ -16,7 +16,7 @@ from typing import Any, Final
 import attrs
 
 from ascc_salvage.calculators.dose_plan import UndeterminedDosePlan
-from ascc_salvage.case import Case, Measurement
+from ascc_salvage.case import Case, Measurement, SiteFinding
 from ascc_salvage.knowledge import KnowledgeBase, Outcome, option_label
 from ascc_salvage.result import OptionResult, Result
 from ascc_salvage.staging import stage_group
@@ -96,13 +96,16 @@ class EvidenceGrade:
     ocebm: str
     grade: str
     known: bool = True
+    #: The item's verification status in words (``verified``, ``secondary``, ``unverified``).
+    verification: str = ""
 
     @property
     def text(self) -> str:
-        """``KO_2019 (OCEBM 4, GRADE very low)``."""
+        """``KO_2019 (OCEBM 4, GRADE very low)``; an unverified item says so (knowledge base)."""
         if not self.known:
             return f"{self.id} (not in the knowledge base)"
-        return f"{self.id} (OCEBM {self.ocebm}, GRADE {self.grade})"
+        unverified = "; unverified" if self.verification == "unverified" else ""
+        return f"{self.id} (OCEBM {self.ocebm}, GRADE {self.grade}{unverified})"
 
 
 @attrs.frozen
@@ -166,6 +169,9 @@ class AssessmentView:
     day: int | None
     finding: str
     biopsy: str
+    #: The per-site findings (``right inguinal nodes: progression; biopsy positive``): they
+    #: can decide the status when the overall finding does not (§2.1).
+    site_findings: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
@@ -246,7 +252,7 @@ def _grade_of(evidence_id: str, kb: KnowledgeBase) -> EvidenceGrade:
     if item is None:
         return EvidenceGrade(evidence_id, "—", "—", known=False)
     grade = "—" if item.grade is None else words(item.grade)
-    return EvidenceGrade(item.id, str(item.ocebm), grade)
+    return EvidenceGrade(item.id, str(item.ocebm), grade, verification=words(item.verification))
 
 
 def _missing_fields(option: OptionResult, result: Result) -> tuple[str, ...]:
@@ -353,7 +359,45 @@ def _patient_facts(case: Case) -> list[Fact]:
             f"{_measure(patient.weight)}, {_measure(patient.height)}, "
             f"{_measure(patient.serum_creatinine)}",
         ),
-        Fact("HIV", words(patient.hiv.status)),
+        Fact("HIV", _hiv_text(case)),
+        Fact("Conditions", _conditions_text(case)),
+        *_kidney_facts(case),
+        *(
+            [Fact("Declines", ", ".join(words(m) for m in patient.declines))]
+            if patient.declines
+            else []
+        ),
+    ]
+
+
+def _hiv_text(case: Case) -> str:
+    hiv = case.patient.hiv
+    parts = [words(hiv.status)]
+    if hiv.cd4_count is not None:
+        parts.append(f"CD4 {_measure(hiv.cd4_count)}")
+    if hiv.viral_load_undetectable is not None:
+        parts.append(f"viral load undetectable: {words(hiv.viral_load_undetectable)}")
+    return "; ".join(parts)
+
+
+def _conditions_text(case: Case) -> str:
+    """The recorded conditions (they exclude options: the reasons name them by class)."""
+    patient = case.patient
+    if patient.conditions is None:
+        return "not recorded"
+    return ", ".join(words(c) for c in patient.conditions) or "none"
+
+
+def _kidney_facts(case: Case) -> list[Fact]:
+    """Measured GFR and dialysis, when recorded (they change the carboplatin dose, §10)."""
+    patient = case.patient
+    if patient.measured_gfr is None and patient.dialysis is None:
+        return []
+    return [
+        Fact(
+            "Measured GFR, dialysis",
+            f"{_measure(patient.measured_gfr)}, {_unknown_or(patient.dialysis)}",
+        )
     ]
 
 
@@ -428,6 +472,12 @@ def _history(case: Case, kb: KnowledgeBase) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def _site_finding_text(finding: SiteFinding) -> str:
+    where = [words(x) for x in (finding.laterality, finding.station) if x is not None]
+    site = " ".join([*where, words(finding.site)])
+    return f"{site}: {words(finding.finding)}; biopsy {words(finding.biopsy)}"
+
+
 def _case_view(case: Case, kb: KnowledgeBase) -> CaseView:
     crt = case.primary.chemoradiotherapy
     start = None if crt is None else crt.start_date
@@ -437,6 +487,7 @@ def _case_view(case: Case, kb: KnowledgeBase) -> CaseView:
             None if start is None else (a.date - start).days,
             words(a.finding),
             words(a.biopsy),
+            tuple(_site_finding_text(x) for x in a.site_findings),
         )
         for a in sorted(case.assessments, key=lambda a: a.date)
     )
@@ -508,7 +559,10 @@ def build_view(result: Result, case: Case | None, kb: KnowledgeBase) -> ReportVi
         not_recommended=not_recommended,
         reason_groups=_reason_groups(not_recommended),
         flags=tuple(flags),
-        warnings=tuple(f"{words(w.code)}: {w.message}" for w in result.warnings),
+        warnings=tuple(
+            f"{words(w.code)}: {w.message}" + (f" [{', '.join(w.fields)}]" if w.fields else "")
+            for w in result.warnings
+        ),
         missing_information=tuple(
             MissingView(
                 item.field, item.prompt, ", ".join(option_label(o, kb) for o in item.needed_for)
