@@ -95,6 +95,12 @@ def test_no_output_is_written_over_a_knowledge_base_file(tmp_path: Path) -> None
         assert "is the knowledge-base file" in result.stderr
     after = {p.relative_to(directory): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
     assert after == before
+    # An existing file outside the directory is replaced as usual.
+    outside = tmp_path / "previous.html"
+    outside.write_text("previous", encoding="utf-8")
+    result = run("report", str(case), "--out", str(outside), "--knowledge", str(directory))
+    assert result.exit_code == 0, result.stderr
+    assert outside.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     # A new file in the directory overwrites nothing and is written.
     new = directory / "board.html"
     result = run("report", str(case), "--out", str(new), "--knowledge", str(directory))

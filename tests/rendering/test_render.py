@@ -348,6 +348,11 @@ def test_the_basis_names_dose_fractions_and_liver_tests() -> None:
     text = _words(render(result, case))
     assert "paclitaxel at 0.77 of the full dose; taxane dose reduced for the liver tests" in text
     assert "check hepatic function" not in text
+    normal = {"bilirubin_x_uln": 0.8, "ast_x_uln": 1.0, "alt_x_uln": 1.0, "alp_x_uln": 1.0}
+    case, result = _unresectable(hepatic_function=normal)
+    text = _words(render(result, case))
+    assert "liver tests" not in text  # normal: full dose, nothing to add
+    assert "of the full dose" not in text
     plan = {
         "variant": None,
         "basis": {
