@@ -479,3 +479,14 @@ def test_unverified_evidence_is_shown_as_such(output: str, tmp_path: Path) -> No
     assert "KO_2019 (OCEBM 4, GRADE very low; unverified)" in rendered
     bundled_text = _words(render(result, case, format=output, width=200))  # type: ignore[arg-type]
     assert "unverified" not in bundled_text.replace("or unverified (not checked", "")
+
+
+def test_titles_and_headings_wrap_to_a_narrow_width() -> None:
+    """At 40 columns the title and headings wrap; only table rows may be longer."""
+    case, result = case_and_result("after_platinum")
+    lines = render(result, case, width=40).splitlines()
+    assert lines[:3] == ["Anal SCC after chemoradiotherapy:", "recommendation", "=" * 33]
+    rulers = [i for i, line in enumerate(lines) if line and set(line) == {"-"} and i > 0]
+    headings = [lines[i - 1] for i in rulers if not lines[i - 1].startswith(("drug", "id "))]
+    assert "Alternatives" in headings
+    assert all(len(line) <= 40 for line in headings)

@@ -61,8 +61,10 @@ def render(
             header (and the report draws the 26-week clock).
         format: ``text`` (plain text), ``markdown`` (a tumour-board summary to paste into a
             document) or ``html`` (the self-contained tumour-board report).
-        width: For text and Markdown: the width every line fits (at least 40 columns),
-            with hanging indents.
+        width: For text and Markdown: the width the lines are wrapped to (at least 40
+            columns), with hanging indents. Two kinds of line may be longer: a Markdown
+            heading (one line by Markdown's rules) and a table row whose columns cannot
+            shrink further (each keeps its longest word, up to 8 characters, and ids whole).
         all_options: For text and Markdown: show every option not recommended in full;
             by default they are one line per reason.
         knowledge: The knowledge base for labels and evidence (default: the bundled one;

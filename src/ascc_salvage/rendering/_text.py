@@ -150,10 +150,11 @@ class Writer:
 
     def title(self, text: str) -> None:
         """The document title."""
-        if self.markdown:
+        if self.markdown:  # a Markdown heading is one line whatever its length
             self.lines += [f"# {text}", ""]
         else:
-            self.lines += [text, "=" * min(len(text), self.width)]
+            lines = textwrap.wrap(text, width=self.width)
+            self.lines += [*lines, "=" * max(len(line) for line in lines)]
 
     def heading(self, text: str) -> None:
         """A section heading."""
@@ -161,7 +162,8 @@ class Writer:
         if self.markdown:
             self.lines += [f"## {text}", ""]
         else:
-            self.lines += [text, "-" * min(len(text), self.width)]
+            lines = textwrap.wrap(text, width=self.width)
+            self.lines += [*lines, "-" * max(len(line) for line in lines)]
 
     def para(self, text: str) -> None:
         """A paragraph."""
