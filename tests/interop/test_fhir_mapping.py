@@ -426,7 +426,33 @@ def test_units_molar_creatinine_and_cd4_spelling() -> None:
 @pytest.mark.parametrize(
     ("value", "expected", "message"),
     [
-        ({"valueQuantity": {"value": 20, "comparator": "<", "unit": "copies/mL"}}, True, ""),
+        # "<X" is below a reporting limit, not always below detection ("<1000" may be
+        # detectable): undetectable only with a not-detected interpretation.
+        (
+            {"valueQuantity": {"value": 1000, "comparator": "<", "unit": "copies/mL"}},
+            None,
+            "without a not-detected interpretation",
+        ),
+        (
+            {
+                "valueQuantity": {"value": 20, "comparator": "<", "unit": "copies/mL"},
+                "interpretation": [
+                    concept(
+                        "http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "ND"
+                    )
+                ],
+            },
+            True,
+            "",
+        ),
+        (
+            {
+                "valueQuantity": {"value": 40, "comparator": "<", "unit": "copies/mL"},
+                "interpretation": [concept(SNOMED, "260415000")],
+            },
+            True,
+            "",
+        ),
         ({"valueQuantity": {"value": 0, "unit": "copies/mL"}}, True, ""),
         ({"valueQuantity": {"value": 1500, "unit": "copies/mL"}}, False, ""),
         (
@@ -1080,3 +1106,120 @@ def _written(*therapies: dict[str, Any]) -> list[dict[str, Any]]:
     """Prior therapies as ``dump_case`` writes them (schema 2: every key, at its default)."""
     defaults = {"platinum_end_date": None, "agents": None, "cycles": None, "best_response": None}
     return [{**therapy, **defaults} for therapy in therapies]
+
+
+# ------------------------------------------------------------------ conflicts and intents
+
+
+PATIENT = {"reference": "Patient/example-patient"}
+
+
+def _creatinine(ident: str, value: float, when: str) -> dict[str, Any]:
+    return obs(ident, "2160-0", qty(value, "mg/dL"), when=when)
+
+
+def test_same_day_observations_the_later_time_wins_whatever_the_order() -> None:
+    for first, second in (("08:00", "16:00"), ("16:00", "08:00")):
+        b = bundle()
+        remove(b, "Observation/creatinine")
+        values = {"08:00": 2.5, "16:00": 0.8}
+        for ident, time in (("creat-a", first), ("creat-b", second)):
+            add(b, _creatinine(ident, values[time], f"2026-11-20T{time}:00Z"))
+        case_doc, report = run(b)
+        assert case_doc["patient"]["serum_creatinine"] == {"value": 0.8, "unit": "mg/dL"}
+        assert "superseded by the more recent" in reasons(report) or (
+            "an observation of the same code is more recent" in reasons(report)
+        )
+
+
+def test_same_day_observations_that_disagree_without_times_are_a_conflict() -> None:
+    b = bundle()
+    remove(b, "Observation/creatinine")
+    add(b, _creatinine("creat-a", 2.5, "2026-11-20"))
+    add(b, _creatinine("creat-b", 0.8, "2026-11-20T16:00:00Z"))  # one has no time
+    error = fails(b)
+    conflict = [p for p in error.errors if p.path == "patient.serum_creatinine"]
+    assert len(conflict) == 1
+    assert "Observation/creat-a and Observation/creat-b" in conflict[0].message
+    # Equal values on the same date are one measurement recorded twice.
+    b = bundle()
+    remove(b, "Observation/creatinine")
+    add(b, _creatinine("creat-a", 0.9, "2026-11-20"))
+    add(b, _creatinine("creat-b", 0.9, "2026-11-20"))
+    case_doc, report = run(b)
+    assert case_doc["patient"]["serum_creatinine"] == {"value": 0.9, "unit": "mg/dL"}
+    assert "Observation/creat-b: duplicate of Observation/creat-a" in reasons(report)
+
+
+def test_a_resource_about_another_patient_is_refused() -> None:
+    b = bundle()
+    remove(b, "Observation/weight")
+    add(
+        b,
+        obs(
+            "weight-other",
+            "29463-7",
+            qty(120, "kg"),
+            subject={"reference": "Patient/someone-else"},
+        ),
+    )
+    error = fails(b)
+    messages = [p.message for p in error.errors if p.path == "bundle"]
+    assert any("Observation/weight-other: subject 'Patient/someone-else'" in m for m in messages)
+
+
+@pytest.mark.parametrize("status", ["entered-in-error", "not-done"])
+def test_a_radiotherapy_course_never_given_is_not_a_prior_course(status: str) -> None:
+    b = bundle()
+    add(b, _body("groin", "279763008"))
+    add(b, _course("rt-groin", [_volume("BodyStructure/groin", 20, "Gy", 5)], status=status))
+    case_doc, report = run(b)
+    assert case_doc["prior_radiotherapy"] == []
+    assert f"radiotherapy course with status {status!r}: not given" in reasons(report)
+
+
+def test_an_unfinished_prior_course_falls_back_to_base() -> None:
+    b = bundle()
+    add(b, _body("groin", "279763008"))
+    add(b, _course("rt-groin", [_volume("BodyStructure/groin", 20, "Gy", 5)], status="in-progress"))
+    error = fails(b)
+    assert "prior_radiotherapy" in {p.path for p in error.errors}
+    assert "status 'in-progress': not finished" in reasons(error.report)
+
+
+@pytest.mark.parametrize("intent", ["proposal", "plan", "option"])
+def test_a_proposed_or_planned_request_is_not_a_therapy_given(intent: str) -> None:
+    b = bundle()
+    for ident, drug in (("req-carbo", "carboplatin"), ("req-pacli", "paclitaxel")):
+        request = _med(
+            ident,
+            drug,
+            "2026-11-01",
+            None,
+            kind="MedicationRequest",
+            status="active",
+            extension=PALLIATIVE,
+        )
+        del request["effectivePeriod"]
+        add(b, {**request, "intent": intent, "authoredOn": "2026-11-01", "subject": PATIENT})
+    case_doc, report = run(b)
+    assert case_doc["prior_systemic_therapy"] == []
+    assert f"intent {intent!r}: a proposed or planned treatment, not one given" in reasons(report)
+    # An order is a therapy given (the same requests, intent order).
+    b = bundle()
+    for ident, drug in (("req-carbo", "carboplatin"), ("req-pacli", "paclitaxel")):
+        request = _med(
+            ident,
+            drug,
+            "2026-11-01",
+            None,
+            kind="MedicationRequest",
+            status="active",
+            extension=PALLIATIVE,
+        )
+        del request["effectivePeriod"]
+        add(b, {**request, "intent": "order", "authoredOn": "2026-11-01", "subject": PATIENT})
+    case_doc, _ = run(b)
+    assert [item["regimen"] for item in case_doc["prior_systemic_therapy"]] == [
+        "carboplatin_paclitaxel"
+    ]

@@ -33,6 +33,7 @@ PREFETCH_TYPES = {
     "bodyStructures": ("BodyStructure",),
     "medicationRequests": ("MedicationRequest", "Medication"),
     "medicationAdministrations": ("MedicationAdministration",),
+    "medicationStatements": ("MedicationStatement",),
 }
 
 
@@ -75,7 +76,12 @@ def prefetch_from(bundle: dict[str, Any]) -> dict[str, Any]:
         "patient": next(r for r in resources if r["resourceType"] == "Patient")
     }
     for key, types in PREFETCH_TYPES.items():
-        entries = [{"resource": r} for r in resources if r["resourceType"] in types]
+        # Search results keep each entry's fullUrl (references may name it).
+        entries = [
+            {k: v for k, v in entry.items() if k in ("fullUrl", "resource")}
+            for entry in bundle["entry"]
+            if entry["resource"]["resourceType"] in types
+        ]
         prefetch[key] = {
             "resourceType": "Bundle",
             "type": "searchset",

@@ -113,6 +113,11 @@ def test_rsa_issuer_with_a_pem_key_and_feedback(server: tuple[httpx.Client, Path
             "algorithm 'HS256' is not allowed",
         ),
         (lambda a: _without_jti(a), "jti"),
+        # A numeric string: PyJWT accepts it; the service must still answer 401, not 500.
+        (
+            lambda a: token(a, exp=str(int(__import__("time").time()) + 60)),
+            "exp claim is not a number",
+        ),
     ],
 )
 def test_bad_jwts_are_refused(server: tuple[httpx.Client, Path], make: Any, message: str) -> None:

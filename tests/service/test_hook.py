@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from collections.abc import Iterator
@@ -12,11 +13,12 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from tests.interop._support import example_document
-from tests.service._support import WHEN, free_socket, hook_request, running
+from tests.service._support import WHEN, free_socket, hook_request, prefetch_from, running
 
-from ascc_salvage import load_case, result_to_dict
+from ascc_salvage import fhir, load_case, result_to_dict
 from ascc_salvage.engine import recommend
 from ascc_salvage.service import PREFETCH, SERVICE_ID, ServiceConfig, create_app
+from ascc_salvage.service._hook import bundle_from_prefetch
 
 HOOK_PATH = f"/cds-services/{SERVICE_ID}"
 
@@ -162,6 +164,7 @@ def test_a_record_that_is_not_a_valid_case(client: httpx.Client) -> None:
     request = hook_request()
     conditions = request["prefetch"]["conditions"]
     conditions["entry"] = []  # no primary cancer condition
+    conditions["total"] = 0
     (card,) = call(client, request).json()["cards"]
     assert card["summary"].startswith("The record does not give a valid case")
     assert "primary.site" in card["detail"]
@@ -350,3 +353,119 @@ def test_cors_as_cds_hooks_recommends(client: httpx.Client) -> None:
     assert "authorization" in preflight.headers["access-control-allow-headers"].lower()
     simple = client.get("/cds-services", headers={"origin": "https://ehr.example.org"})
     assert simple.headers["access-control-allow-origin"] == "*"
+
+
+# --------------------------------------------------------------------------- partial records
+
+
+def test_a_prefetch_of_another_patient_is_never_read(client: httpx.Client) -> None:
+    """CDS Hooks 2.0 (Prefetch): the service checks prefetched data against its template."""
+    request = hook_request()
+    request["context"]["patientId"] = "patient-A"  # the prefetch is Patient/example-patient
+    (card,) = call(client, request).json()["cards"]
+    assert card["summary"].startswith("The prefetched record is not the patient in context")
+    assert card["indicator"] == "critical"
+    assert "suggestions" not in card
+    # A resource about someone else inside the record is refused by the mapping.
+    request = hook_request()
+    observation = request["prefetch"]["observations"]["entry"][0]["resource"]
+    observation["subject"] = {"reference": "Patient/someone-else"}
+    (card,) = call(client, request).json()["cards"]
+    assert card["summary"].startswith("The record does not give a valid case")
+    assert "is not the bundle's patient" in card["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (
+            lambda search: search.update(
+                link=[{"relation": "next", "url": "https://ehr.test.invalid/page2"}]
+            ),
+            "paged",
+        ),
+        (lambda search: search.update(total=search["total"] + 3), "but"),
+        (
+            lambda search: search["entry"].append(
+                {
+                    "resource": {
+                        "resourceType": "OperationOutcome",
+                        "issue": [{"severity": "warning", "code": "too-costly"}],
+                    },
+                    "search": {"mode": "outcome"},
+                }
+            ),
+            "OperationOutcome",
+        ),
+    ],
+)
+def test_a_partial_search_is_never_read_as_complete(
+    client: httpx.Client, change: Any, why: str
+) -> None:
+    """A paged or truncated list would hide prior therapy (lists are exhaustive)."""
+    request = hook_request()
+    change(request["prefetch"]["medicationAdministrations"])
+    (card,) = call(client, request).json()["cards"]
+    assert card["summary"] == "Record data missing from the request: medicationAdministrations"
+    line = next(x for x in card["detail"].splitlines() if "medicationAdministrations (" in x)
+    assert why in line
+
+
+def test_an_operation_outcome_for_a_prefetch_key_is_missing_data(client: httpx.Client) -> None:
+    request = hook_request()
+    request["prefetch"]["observations"] = {
+        "resourceType": "OperationOutcome",
+        "issue": [{"severity": "error", "code": "timeout"}],
+    }
+    response = call(client, request)
+    assert response.status_code == 200
+    (card,) = response.json()["cards"]
+    assert card["summary"] == "Record data missing from the request: observations"
+
+
+def test_the_missing_prefetch_summary_stays_within_the_limit(client: httpx.Client) -> None:
+    request = hook_request()
+    del request["prefetch"]
+    (card,) = call(client, request).json()["cards"]
+    assert len(card["summary"]) < 140
+    assert card["summary"].startswith("Record data missing from the request: patient")
+    assert all(f"`{key}`" in card["detail"] for key in PREFETCH)
+
+
+def test_urn_uuid_references_resolve_through_the_prefetch(client: httpx.Client) -> None:
+    """The library's own export references by urn:uuid fullUrl: the entries keep them."""
+    case = load_case(example_document())
+    exported = fhir.case_to_bundle(case, birth_date=dt.date(1965, 1, 1))
+    assert any(e["fullUrl"].startswith("urn:uuid:") for e in exported["entry"])
+    request = hook_request(prefetch=prefetch_from(exported))
+    request["context"]["patientId"] = request["prefetch"]["patient"]["id"]
+    case_doc = example_document()
+    request["extension"]["ascc_salvage.base"] = case_doc  # what FHIR does not carry
+    response = call(client, request).json()
+    (plan, *_) = response["cards"]
+    assert plan["summary"].startswith("Persistent: preferred Salvage abdominoperineal resection")
+    # The stage and the CRT come from the record (its urn:uuid references resolve), not base.
+    bundle, missing = bundle_from_prefetch(request["prefetch"])
+    assert missing == []
+    _, report = fhir.case_from_bundle(bundle, evaluation_date=WHEN, base=case_doc)
+    mapped = {field.path for field in report.mapped}
+    assert {"primary.stage.t", "primary.chemoradiotherapy"} <= mapped
+
+
+def test_medication_statements_are_prefetched_and_read() -> None:
+    """Older senders record prior therapy as MedicationStatement (docs/fhir.md)."""
+    assert "medicationStatements" in PREFETCH
+    statement = {
+        "resourceType": "MedicationStatement",
+        "id": "carbo",
+        "status": "completed",
+        "medicationCodeableConcept": {"text": "carboplatin"},
+        "subject": {"reference": "Patient/example-patient"},
+        "effectivePeriod": {"start": "2025-01-01", "end": "2025-03-01"},
+    }
+    prefetch = prefetch_from(fhir.example_bundle())
+    prefetch["medicationStatements"]["entry"] = [{"resource": statement}]
+    prefetch["medicationStatements"]["total"] = 1
+    bundle, missing = bundle_from_prefetch(prefetch)
+    assert missing == []
+    assert statement in [entry["resource"] for entry in bundle["entry"]]

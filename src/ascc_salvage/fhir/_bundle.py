@@ -129,6 +129,21 @@ SNOMED_PALLIATIVE: Final = "363676003"
 POSITIVE: Final = frozenset({(LOINC, "LA6576-8"), (SNOMED, "10828004")})
 NEGATIVE: Final = frozenset({(LOINC, "LA6577-6"), (SNOMED, "260385009")})
 NOT_DETECTED: Final = frozenset({(SNOMED, "260415000")})
+#: A RESTful reference ``[base/]Type/id`` (the part a subject check compares).
+_RESTFUL_REFERENCE: Final = re.compile(
+    r"(?:^|/)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})$"
+)
+#: Interpretations that make a "<X" viral load undetectable: SNOMED CT not detected, HL7 v3
+#: ObservationInterpretation ND (not detected).
+_NOT_DETECTED_INTERPRETATIONS: Final = NOT_DETECTED | {
+    ("http://terminology.hl7.org/CodeSystem/v3-ObservationInterpretation", "ND")
+}
+#: Procedure statuses of a radiotherapy course that was never given.
+_NOT_GIVEN_PROCEDURES: Final = frozenset({"entered-in-error", "not-done"})
+#: MedicationRequest intents of an actual order (proposal, plan and option are not orders).
+_ORDER_INTENTS: Final = frozenset(
+    {"order", "original-order", "reflex-order", "filler-order", "instance-order"}
+)
 DETECTED: Final = frozenset({(SNOMED, "260373001")})
 
 #: Body sites of radiotherapy volumes: groin (inguinal nodes) and pelvis.
@@ -484,6 +499,47 @@ def _effective(resource: Any) -> dt.date | None:
     return None
 
 
+def _effective_instant(resource: Any) -> dt.datetime | None:
+    """The effective time with a time zone, when the resource gives one (else ``None``)."""
+    values = [getattr(resource, name, None) for name in ("effectiveDateTime", "effectiveInstant")]
+    period = getattr(resource, "effectivePeriod", None)
+    if period is not None:
+        values += [period.end, period.start]
+    value = next((v for v in values if v is not None), None)
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value
+    return None
+
+
+def _later(first: Any, second: Any, first_date: dt.date, second_date: dt.date) -> bool | None:
+    """Whether *first* is more recent than *second*; ``None`` when the bundle cannot tell.
+
+    Dates decide; on the same date, the times decide when both carry one with a time zone.
+    """
+    if first_date != second_date:
+        return first_date > second_date
+    first_time, second_time = _effective_instant(first), _effective_instant(second)
+    if first_time is None or second_time is None or first_time == second_time:
+        return None
+    return first_time > second_time
+
+
+#: The value elements of an observation (two observations with equal values agree).
+_VALUE_ELEMENTS: Final = (
+    "valueQuantity",
+    "valueInteger",
+    "valueCodeableConcept",
+    "valueString",
+    "valueBoolean",
+)
+
+
+def _same_value(first: Any, second: Any) -> bool:
+    return all(
+        getattr(first, name, None) == getattr(second, name, None) for name in _VALUE_ELEMENTS
+    )
+
+
 def _quantity(quantity: Any, kind: UnitKind) -> tuple[dict[str, Any] | None, str]:
     """Return ``({"value", "unit"}, "")`` for an accepted UCUM quantity, else ``(None, why)``."""
     if quantity is None or quantity.value is None:
@@ -606,6 +662,8 @@ class _Mapper:
             )
         for patient in patients[:1]:
             self.patient(patient)
+        if len(patients) == 1:
+            self.same_subject(patients[0], resources)
         self.conditions(by_type.pop("Condition", []))
         self.tie(resources)
         observations = by_type.pop("Observation", [])
@@ -623,6 +681,40 @@ class _Mapper:
                 if _key(resource) in referenced:
                     continue
                 self.skip(_key(resource), f"{kind} resources are not mapped to the case")
+
+    def same_subject(self, patient: Any, resources: list[Any]) -> None:
+        """Every resource's ``subject`` must be the bundle's Patient (one problem per other).
+
+        A subject that resolves to another resource, or names ``Patient/<id>`` with another
+        id, is another patient's record. One that does not resolve inside the bundle (a
+        ``urn:uuid:`` of an entry without ``fullUrl``, as in a CDS Hooks prefetch) is taken
+        to be the bundle's only Patient, and the report notes it.
+        """
+        for resource in resources:
+            reference = getattr(resource, "subject", None)
+            if resource is patient or reference is None or reference.reference is None:
+                continue
+            target = self.resolve(reference, resource)
+            if target is patient:
+                continue
+            named = _RESTFUL_REFERENCE.match(reference.reference)
+            if target is None and (
+                named is None or (named["type"] == "Patient" and named["id"] == patient.id)
+            ):
+                if named is None:
+                    self.notes.append(
+                        f"{_key(resource)}: subject {reference.reference!r} does not resolve "
+                        f"inside the bundle; taken to be its only patient {_key(patient)}"
+                    )
+                continue
+            if target is None or target is not patient:
+                self.problems.append(
+                    Problem(
+                        "bundle",
+                        f"{_key(resource)}: subject {reference.reference!r} is not the bundle's "
+                        f"patient {_key(patient)}; a bundle must hold one patient's record",
+                    )
+                )
 
     def referenced_keys(self) -> set[str]:
         keys: set[str] = set()
@@ -916,7 +1008,24 @@ class _Mapper:
                 single = next((_SCHEMA_2_SINGLE[c] for c in codings if c in _SCHEMA_2_SINGLE), None)
             if single is not None:
                 previous = latest.get(single)
-                if previous is not None and previous[0] >= when:
+                later = None if previous is None else _later(obs, previous[1], when, previous[0])
+                if previous is not None and later is None:
+                    # The same date (and no times that tell them apart): equal values are a
+                    # duplicate; different ones a conflict only the sender can resolve.
+                    if _same_value(obs, previous[1]):
+                        self.skip(key, f"duplicate of {_key(previous[1])} ({single})")
+                        continue
+                    self.problems.append(
+                        Problem(
+                            _SINGLE_PATHS.get(single, single),
+                            f"{_key(previous[1])} and {key} are final observations of the same "
+                            f"code ({single}) of {when.isoformat()} with different values, and "
+                            "no effective times with a time zone tell which is the more recent; "
+                            "correct or remove one",
+                        )
+                    )
+                    continue
+                if previous is not None and not later:
                     self.skip(key, f"an observation of the same code is more recent ({single})")
                     continue
                 if previous is not None:
@@ -1046,7 +1155,22 @@ class _Mapper:
         codings = set(_codings(obs.valueCodeableConcept))
         if quantity is not None and quantity.value is not None:
             if quantity.comparator == "<":
-                undetectable, why = True, "below the assay's limit (comparator <)"
+                # "<X" is below the assay's reporting limit X, which is not always below
+                # detection (a "<1000" result may be detectable): only a not-detected
+                # interpretation makes it undetectable.
+                if not any(
+                    set(_codings(c)) & _NOT_DETECTED_INTERPRETATIONS
+                    for c in obs.interpretation or []
+                ):
+                    self.skip(
+                        key,
+                        f"viral load below a reporting limit ({quantity.comparator}"
+                        f"{_number(quantity.value)}) without a not-detected interpretation: "
+                        "whether it is undetectable depends on the assay (record "
+                        "patient.hiv.viral_load_undetectable in base)",
+                    )
+                    return
+                undetectable, why = True, "below the assay's limit, interpreted not detected"
             elif quantity.comparator is None:
                 undetectable = _number(quantity.value) == 0
                 why = "quantified value" if not undetectable else "value 0"
@@ -1198,6 +1322,9 @@ class _Mapper:
                     "procedure is not a radiotherapy course summary (salvage surgery history "
                     "comes from base prior_salvage_surgery)",
                 )
+                continue
+            if procedure.status in _NOT_GIVEN_PROCEDURES:
+                self.skip(key, f"radiotherapy course with status {procedure.status!r}: not given")
                 continue
             period = procedure.performedPeriod
             start = None if period is None else _as_date(period.start) or _as_date(period.end)
@@ -1357,6 +1484,11 @@ class _Mapper:
 
     def prior_course(self, procedure: Any) -> dict[str, Any] | None:
         key = _key(procedure)
+        if procedure.status not in ("completed", "stopped"):
+            # Planned, in progress or of unknown status: not a finished course (the list
+            # then comes from base).
+            self.skip(key, f"radiotherapy course with status {procedure.status!r}: not finished")
+            return None
         end = _as_date(procedure.performedPeriod.end)
         doses, why = self._doses(procedure)
         dosed = [d for d in doses if d[0] and d[1] is not None]
@@ -1414,6 +1546,12 @@ class _Mapper:
                     outcomes[key] = outcome
                 self.consumed.add(key)
                 self.unused(request, [*_MEDICATION_ELEMENTS, "intent", "authoredOn", "requester"])
+                continue
+            if request.intent not in _ORDER_INTENTS:
+                self.skip(
+                    key,
+                    f"intent {request.intent!r}: a proposed or planned treatment, not one given",
+                )
                 continue
             dose = self.dose(request, order[id(request)], None)
             if dose is not None:

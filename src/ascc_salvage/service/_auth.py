@@ -58,6 +58,10 @@ class JwtVerifier:
         if algorithm not in issuer.algorithms:
             raise AuthError(f"the JWT algorithm {algorithm!r} is not allowed for this issuer")
         claims = self._decode(token, issuer, str(algorithm), header.get("kid"), audiences)
+        expiry = claims["exp"]
+        if isinstance(expiry, bool) or not isinstance(expiry, int | float):
+            # RFC 7519 §4.1.4: a NumericDate (PyJWT accepts a numeric string).
+            raise AuthError("the JWT exp claim is not a number")
         now = self._clock()
         if claims["exp"] > now + self._lifetime + self._skew:
             raise AuthError(f"the JWT expires more than {self._lifetime} s ahead")

@@ -62,6 +62,11 @@ PREFETCH: Final[Mapping[str, str]] = {
         "MedicationAdministration?patient={{context.patientId}}"
         "&_include=MedicationAdministration:medication"
     ),
+    # Older senders record prior therapy as statements (docs/fhir.md); without them the
+    # medication list would be read as complete while missing those courses.
+    "medicationStatements": (
+        "MedicationStatement?patient={{context.patientId}}&_include=MedicationStatement:medication"
+    ),
 }
 
 #: Hook-request extension: a partial case document with the clinician's judgements.
@@ -180,33 +185,89 @@ def discovery() -> dict[str, Any]:
 # --------------------------------------------------------------------------- bundle
 
 
+def _incomplete(search: Mapping[str, Any]) -> str:
+    """Why a prefetched search result is not the complete list ("" when it is).
+
+    CDS Hooks 2.0 (Prefetch): a client may page results or report errors with an
+    OperationOutcome; the service must not read a partial list as complete (the case
+    format's lists are exhaustive).
+    """
+    entries = [e for e in search.get("entry", []) if isinstance(e, dict)]
+    links = search.get("link", [])
+    if isinstance(links, list) and any(
+        isinstance(link, dict) and link.get("relation") == "next" for link in links
+    ):
+        return "paged: only the first page was sent"
+    matches = [
+        e
+        for e in entries
+        if not (isinstance(e.get("search"), dict) and e["search"].get("mode") != "match")
+        and not (
+            isinstance(e.get("resource"), dict)
+            and e["resource"].get("resourceType") == "OperationOutcome"
+        )
+    ]
+    total = search.get("total")
+    if isinstance(total, int) and not isinstance(total, bool) and total > len(matches):
+        return f"total {total}, but {len(matches)} sent"
+    if any(
+        isinstance(e.get("resource"), dict)
+        and e["resource"].get("resourceType") == "OperationOutcome"
+        for e in entries
+    ):
+        return "the client reported a problem with this search (OperationOutcome)"
+    return ""
+
+
 def bundle_from_prefetch(prefetch: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     """Return a collection bundle of every prefetched resource, and the missing keys.
 
-    A search result contributes its entries' resources (a resource returned by two
-    searches is kept once); a key that is absent or ``null`` is missing.
+    A search result contributes its entries (with their ``fullUrl``, which references may
+    name; a resource returned by two searches is kept once). A key that is absent,
+    ``null`` or an ``OperationOutcome`` (the client could not fetch it) is missing, and so is
+    a search the client paged or reported a problem with (named ``key (why)``): a partial
+    list must never be read as complete.
     """
-    missing = [key for key in PREFETCH if prefetch.get(key) is None]
-    resources: dict[tuple[str, str], Any] = {}
+    missing: list[str] = []
+    for key in PREFETCH:
+        value = prefetch.get(key)
+        if value is None or (
+            isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"
+        ):
+            missing.append(key)
+    resources: dict[tuple[str, str], tuple[Any, Any]] = {}
     patient = prefetch.get("patient")
-    found = [patient] if patient is not None else []
+    found: list[tuple[Any, Any]] = []
+    if isinstance(patient, dict) and patient.get("resourceType") != "OperationOutcome":
+        found.append((None, patient))
     for key in _SEARCH_KEYS:
         search = prefetch.get(key)
-        if search is None:
+        if search is None or key in missing:
             continue
         if search.get("resourceType") != "Bundle" or not isinstance(search.get("entry", []), list):
             raise BadRequestError(f"prefetch.{key} must be a Bundle (a search result)")
-        found += [e.get("resource") for e in search.get("entry", []) if isinstance(e, dict)]
-    anonymous: list[Any] = []
-    for resource in found:
-        if not isinstance(resource, dict):
+        why = _incomplete(search)
+        if why:
+            missing.append(f"{key} ({why})")
+            continue
+        found += [
+            (e.get("fullUrl"), e.get("resource"))
+            for e in search.get("entry", [])
+            if isinstance(e, dict)
+        ]
+    anonymous: list[tuple[Any, Any]] = []
+    for url, resource in found:
+        if not isinstance(resource, dict) or resource.get("resourceType") == "OperationOutcome":
             continue
         ident = (str(resource.get("resourceType")), str(resource.get("id")))
         if resource.get("id") is None:
-            anonymous.append(resource)
+            anonymous.append((url, resource))
         else:
-            resources.setdefault(ident, resource)
-    entries = [{"resource": r} for r in [*resources.values(), *anonymous]]
+            resources.setdefault(ident, (url, resource))
+    entries = [
+        {"fullUrl": url, "resource": r} if isinstance(url, str) and url else {"resource": r}
+        for url, r in [*resources.values(), *anonymous]
+    ]
     return {"resourceType": "Bundle", "type": "collection", "entry": entries}, missing
 
 
@@ -341,13 +402,28 @@ def _needs_clinician_card(
 
 
 def _missing_prefetch_card(missing: list[str]) -> dict[str, Any]:
-    lines = ["The CDS client did not send these prefetched searches:", ""]
-    lines += [f"- `{key}`: `{PREFETCH[key]}`" for key in missing]
+    lines = ["The CDS client did not send these prefetched searches completely:", ""]
+    lines += [f"- `{key}`: `{PREFETCH[key.split(' (')[0]]}`" for key in missing]
     lines += ["", "Without them the record cannot be read completely; no recommendation is made."]
     return {
-        "summary": "Record data missing from the request: " + ", ".join(missing),
+        "summary": _summary(
+            "Record data missing from the request: "
+            + ", ".join(key.split(" (")[0] for key in missing)
+        ),
         "indicator": "warning",
         "detail": "\n".join(lines),
+    }
+
+
+def _wrong_patient_card(patient: Mapping[str, Any], request: HookRequest) -> dict[str, Any]:
+    return {
+        "summary": "The prefetched record is not the patient in context: no recommendation",
+        "indicator": "critical",
+        "detail": (
+            f"`prefetch.patient` is Patient/{patient.get('id')}, but `context.patientId` is "
+            f"{request.patient_id}. The prefetch template is `{PREFETCH['patient']}`; the "
+            "service reads one patient's record only."
+        ),
     }
 
 
@@ -387,6 +463,11 @@ def answer_hook(
     bundle, missing = bundle_from_prefetch(request.prefetch)
     if missing:
         return HookAnswer({"cards": [_finish(_missing_prefetch_card(missing))]}, None)
+    patient = request.prefetch.get("patient")
+    if isinstance(patient, dict) and patient.get("id") != request.patient_id:
+        # CDS Hooks 2.0 (Prefetch): the service checks prefetched data against its template
+        # (Patient/{{context.patientId}}); another patient's record must never be read.
+        return HookAnswer({"cards": [_finish(_wrong_patient_card(patient, request))]}, None)
     when = request.evaluation_date or today
     base = request.base
     region = None if base is not None and "jurisdiction" in base else jurisdiction
