@@ -1132,6 +1132,21 @@ def test_same_day_observations_the_later_time_wins_whatever_the_order() -> None:
         )
 
 
+def test_same_day_observations_with_periods_are_ordered_by_their_end() -> None:
+    b = bundle()
+    remove(b, "Observation/creatinine")
+    for ident, value, end in (("creat-a", 0.8, "18:00"), ("creat-b", 2.5, "09:00")):
+        item = _creatinine(ident, value, "2026-11-20")
+        del item["effectiveDateTime"]
+        item["effectivePeriod"] = {
+            "start": "2026-11-20T07:00:00+01:00",
+            "end": f"2026-11-20T{end}:00+01:00",
+        }
+        add(b, item)
+    case_doc, _ = run(b)
+    assert case_doc["patient"]["serum_creatinine"] == {"value": 0.8, "unit": "mg/dL"}
+
+
 def test_same_day_observations_that_disagree_without_times_are_a_conflict() -> None:
     b = bundle()
     remove(b, "Observation/creatinine")
@@ -1166,6 +1181,19 @@ def test_a_resource_about_another_patient_is_refused() -> None:
     error = fails(b)
     messages = [p.message for p in error.errors if p.path == "bundle"]
     assert any("Observation/weight-other: subject 'Patient/someone-else'" in m for m in messages)
+    # The same patient named on another server, or an unresolvable urn:uuid, is the
+    # bundle's only patient (the latter noted).
+    b = bundle()
+    resource(b, "Observation/weight")["subject"] = {
+        "reference": "https://ehr.test.invalid/fhir/Patient/example-patient"
+    }
+    resource(b, "Observation/height")["subject"] = {
+        "reference": "urn:uuid:6f1c1a59-0f1e-4d1f-9d1c-000000000001"
+    }
+    case_doc, report = run(b)
+    assert case_doc["patient"]["weight"]["value"] == 68
+    assert any("Observation/height: subject 'urn:uuid:" in note for note in report.notes)
+    assert not any("Observation/weight" in note for note in report.notes)
 
 
 @pytest.mark.parametrize("status", ["entered-in-error", "not-done"])
@@ -1223,3 +1251,39 @@ def test_a_proposed_or_planned_request_is_not_a_therapy_given(intent: str) -> No
     assert [item["regimen"] for item in case_doc["prior_systemic_therapy"]] == [
         "carboplatin_paclitaxel"
     ]
+
+
+def test_two_stagings_of_one_category_at_diagnosis() -> None:
+    """Never decided by resource id: the same value is a duplicate, another a conflict."""
+    b = bundle()
+    t, *_ = _tnm(b)
+    copy_t = {**copy.deepcopy(t), "id": "tnm-t-copy"}
+    add(b, copy_t)
+    case_doc, report = run(b)
+    assert case_doc["primary"]["stage"]["t"] == "T3"
+    assert "Observation/tnm-t-copy: duplicate of Observation/tnm-t (stage T)" in reasons(report)
+    b = bundle()
+    t, *_ = _tnm(b)
+    other = {**copy.deepcopy(t), "id": "tnm-t-other"}
+    other["valueCodeableConcept"] = concept(SNOMED, "1228944003")  # cT4
+    add(b, other)
+    error = fails(b)
+    messages = [p.message for p in error.errors if p.path == "primary.stage.t"]
+    assert any("Observation/tnm-t (cT3) and Observation/tnm-t-other (cT4)" in m for m in messages)
+
+
+def test_a_unit_code_without_its_system_is_not_read() -> None:
+    """FHIR qty-3: "[lb_av]" displayed as "kg" must not be read as 150 kg."""
+    b = bundle()
+    remove(b, "Observation/weight")
+    add(
+        b,
+        obs(
+            "weight-x",
+            "29463-7",
+            {"valueQuantity": {"value": 150, "code": "[lb_av]", "unit": "kg"}},
+        ),
+    )
+    case_doc, report = run(b)
+    assert case_doc["patient"]["weight"] is None  # unknown, never 150 kg
+    assert "unit code '[lb_av]' without a system (FHIR qty-3)" in reasons(report)

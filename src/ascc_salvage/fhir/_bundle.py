@@ -546,6 +546,10 @@ def _quantity(quantity: Any, kind: UnitKind) -> tuple[dict[str, Any] | None, str
         return None, "no valueQuantity.value"
     if quantity.comparator is not None:
         return None, f"value has comparator {quantity.comparator!r}"
+    if quantity.code and not quantity.system:
+        # FHIR qty-3: a coded unit needs its system; the code and the display text may
+        # disagree ("[lb_av]" shown as "kg"), and neither can be trusted alone.
+        return None, f"unit code {quantity.code!r} without a system (FHIR qty-3)"
     text = quantity.code if quantity.system == UCUM and quantity.code else quantity.unit
     text = _UNIT_ALIASES.get(text or "", text or "")
     entry = CASE_UNITS.get(text)
@@ -697,7 +701,7 @@ class _Mapper:
             target = self.resolve(reference, resource)
             if target is patient:
                 continue
-            named = _RESTFUL_REFERENCE.match(reference.reference)
+            named = _RESTFUL_REFERENCE.search(reference.reference)
             if target is None and (
                 named is None or (named["type"] == "Patient" and named["id"] == patient.id)
             ):
@@ -707,14 +711,13 @@ class _Mapper:
                         f"inside the bundle; taken to be its only patient {_key(patient)}"
                     )
                 continue
-            if target is None or target is not patient:
-                self.problems.append(
-                    Problem(
-                        "bundle",
-                        f"{_key(resource)}: subject {reference.reference!r} is not the bundle's "
-                        f"patient {_key(patient)}; a bundle must hold one patient's record",
-                    )
+            self.problems.append(
+                Problem(
+                    "bundle",
+                    f"{_key(resource)}: subject {reference.reference!r} is not the bundle's "
+                    f"patient {_key(patient)}; a bundle must hold one patient's record",
                 )
+            )
 
     def referenced_keys(self) -> set[str]:
         keys: set[str] = set()
@@ -1234,6 +1237,8 @@ class _Mapper:
             return
         first = min(when for when, *_ in staging)
         chosen: dict[str, tuple[str, str, Any]] = {}
+        conflicted: set[str] = set()
+        paths = {"T": "primary.stage.t", "N": "primary.stage.n", "M": "primary.stage.m"}
         for when, letter, code_prefix, key, obs in sorted(staging, key=lambda s: (s[0], s[3])):
             if when != first:
                 self.skip(key, "later staging; the case records the stage at diagnosis")
@@ -1250,8 +1255,26 @@ class _Mapper:
                     )
                 )
                 continue
+            previous = chosen.get(letter)
+            if previous is not None:
+                # Two staging observations of one category at diagnosis: the same value is
+                # a duplicate; different ones a conflict (never decided by resource id).
+                if previous[:2] == (prefix or code_prefix, category):
+                    self.skip(key, f"duplicate of {_key(previous[2])} (stage {letter})")
+                else:
+                    self.problems.append(
+                        Problem(
+                            paths[letter],
+                            f"{_key(previous[2])} ({previous[0]}{previous[1]}) and {key} "
+                            f"({prefix or code_prefix}{category}) stage the primary on "
+                            f"{when.isoformat()} differently; correct or remove one",
+                        )
+                    )
+                    conflicted.add(letter)
+                continue
             chosen[letter] = (prefix or code_prefix, category, obs)
-        paths = {"T": "primary.stage.t", "N": "primary.stage.n", "M": "primary.stage.m"}
+        for letter in conflicted:
+            del chosen[letter]
         prefixes: set[str] = set()
         editions: dict[str, str] = {}
         for letter, (prefix, category, obs) in chosen.items():
