@@ -99,3 +99,29 @@ def test_birth_date_must_match_the_age() -> None:
     case = load_case(example_document())
     with pytest.raises(ValueError, match="birth_date gives age 60"):
         case_to_bundle(case, birth_date=dt.date(1966, 1, 1))
+
+
+def test_exported_units_are_ucum_codes() -> None:
+    """docs/fhir.md "UCUM quantities": the case spellings lb, in, cells/mm3 are not UCUM codes."""
+    document = example_document()
+    document["patient"].update(
+        weight={"value": 150, "unit": "lb"},
+        height={"value": 65, "unit": "in"},
+        hiv={
+            "status": "positive",
+            "cd4_count": {"value": 350, "unit": "cells/mm3"},
+            "viral_load_undetectable": True,
+        },
+    )
+    case = load_case(document)
+    bundle = case_to_bundle(case)
+    quantities = {
+        entry["resource"]["id"]: entry["resource"]["valueQuantity"]
+        for entry in bundle["entry"]
+        if "valueQuantity" in entry["resource"]
+    }
+    assert (quantities["weight"]["code"], quantities["weight"]["unit"]) == ("[lb_av]", "lb")
+    assert (quantities["height"]["code"], quantities["height"]["unit"]) == ("[in_i]", "in")
+    assert quantities["cd4"]["code"] == "/mm3"
+    case, back, _ = _round_trip(document, base_for(document, "prior_systemic_therapy"))
+    assert normalised(back) == normalised(case)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from collections.abc import Mapping
 from decimal import Decimal
 from importlib import resources
 from typing import Any, Final
@@ -111,8 +112,22 @@ def _coding(system: str, code: str, display: str = "") -> dict[str, Any]:
     return {"coding": [coding]}
 
 
+#: UCUM codes of the case units that are not UCUM codes themselves (the case spelling stays
+#: the human-readable ``unit``): FHIR R4 vital signs use ``[lb_av]`` and ``[in_i]``.
+_UCUM_CODES: Final[Mapping[str, str]] = {
+    "lb": "[lb_av]",
+    "in": "[in_i]",
+    "cells/uL": "/uL",
+    "cells/µL": "/uL",
+    "cells/mm3": "/mm3",
+    "µmol/L": "umol/L",
+    "μmol/L": "umol/L",
+    "mL/min/1.73m2": "mL/min/{1.73_m2}",
+}
+
+
 def _ucum(value: float, unit: str) -> dict[str, Any]:
-    return {"value": value, "unit": unit, "system": UCUM, "code": unit}
+    return {"value": value, "unit": unit, "system": UCUM, "code": _UCUM_CODES.get(unit, unit)}
 
 
 def _cgy(dose: Dose) -> dict[str, Any]:
