@@ -55,34 +55,15 @@ def _criterion(
     return Criterion(name, CriterionResult.MET if value else CriterionResult.NOT_MET, explanation)
 
 
+@attrs.define
 class OptionDraft:
-    """Mutable evaluation of one option while rules run.
+    """Mutable evaluation of one option while rules run."""
 
-    A plain slotted class, not attrs: a case builds 23 of them (and 46 more per branch on an
-    unknown input), and attrs' ``Factory`` defaults cost a call each.
-    """
-
-    __slots__ = ("criteria", "flags", "reason", "rule", "tier")
-
-    def __init__(
-        self,
-        tier: Tier | None = None,
-        rule: str = "",
-        reason: str = "",
-        flags: set[Flag] | None = None,
-        criteria: dict[str, Criterion] | None = None,
-    ) -> None:
-        self.tier = tier
-        self.rule = rule
-        self.reason = reason
-        self.flags: set[Flag] = set() if flags is None else flags
-        self.criteria: dict[str, Criterion] = {} if criteria is None else criteria
-
-    def __repr__(self) -> str:
-        return (
-            f"OptionDraft(tier={self.tier!r}, rule={self.rule!r}, reason={self.reason!r}, "
-            f"flags={self.flags!r}, criteria={self.criteria!r})"
-        )
+    tier: Tier | None = None
+    rule: str = ""
+    reason: str = ""
+    flags: set[Flag] = attrs.Factory(set)
+    criteria: dict[str, Criterion] = attrs.Factory(dict)
 
     def copy(self) -> OptionDraft:
         """Return an independent copy."""
