@@ -490,3 +490,17 @@ def test_titles_and_headings_wrap_to_a_narrow_width() -> None:
     headings = [lines[i - 1] for i in rulers if not lines[i - 1].startswith(("drug", "id "))]
     assert "Alternatives" in headings
     assert all(len(line) <= 40 for line in headings)
+
+
+def test_markdown_escapes_html_and_links_in_free_text() -> None:
+    """A reason from a result document must not become raw HTML or a link in Markdown."""
+    case, result = case_and_result("persistent_resectable")
+    document = result_to_dict(result)
+    document["options"][0]["rationale"] = "<script>alert(1)</script> [x](javascript:alert(1))"
+    hostile = load_result(document)
+    markdown = render(hostile, case, format="markdown", width=200)
+    assert "<script>" not in markdown.replace("\\<script>", "")
+    assert "](javascript:" not in markdown.replace("\\](javascript:", "")
+    assert "\\<script>alert(1)\\</script> [x\\](javascript:alert(1))" in markdown
+    text = render(hostile, case, width=200)
+    assert "<script>alert(1)</script>" in text  # plain text shows it as it is

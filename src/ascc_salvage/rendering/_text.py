@@ -60,6 +60,16 @@ def quantity_text(value: Any, digits: int | None = None) -> str:
     return number_text(value, digits)
 
 
+def _markdown_safe(text: str) -> str:
+    """Free text for Markdown: no raw HTML (``<``) and no link syntax (``](``) comes through.
+
+    Reasons, labels and citations come from knowledge bases and result documents, which a
+    Markdown renderer would otherwise read as HTML tags or links; CommonMark's backslash
+    escapes show the characters as they are.
+    """
+    return text.replace("<", "\\<").replace("](", "\\](")
+
+
 def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
     lines = textwrap.wrap(
         text,
@@ -167,6 +177,8 @@ class Writer:
 
     def para(self, text: str) -> None:
         """A paragraph."""
+        if self.markdown:
+            text = _markdown_safe(text)
         self.lines += _wrap(text, self.width, "", "")
 
     def code(self, text: str) -> str:
@@ -181,6 +193,8 @@ class Writer:
             bullet = "      " + "  " * (level - 2) + "- "
         first = "  " * level + "- " if self.markdown else bullet
         rest = " " * len(first) + ("" if self.markdown or level != 1 else "  ")
+        if self.markdown:
+            text = _markdown_safe(text)
         self.lines += _wrap(text, self.width, first, rest)
 
     def fact(self, fact: Fact) -> None:
