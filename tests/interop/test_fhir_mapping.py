@@ -1287,3 +1287,29 @@ def test_a_unit_code_without_its_system_is_not_read() -> None:
     case_doc, report = run(b)
     assert case_doc["patient"]["weight"] is None  # unknown, never 150 kg
     assert "unit code '[lb_av]' without a system (FHIR qty-3)" in reasons(report)
+
+
+def test_every_problem_is_listed_at_once() -> None:
+    """A contradiction with base does not hide an invalid value the bundle gives."""
+    b = bundle()
+    resource(b, "Observation/ecog")["valueInteger"] = 7
+    base_doc = base()
+    base_doc["patient"]["weight"] = {"value": 90, "unit": "kg"}
+    error = fails(b, base_doc)
+    paths = [p.path for p in error.errors]
+    assert paths.count("patient.weight") == 1
+    assert "patient.ecog" in paths
+    # A field the mapping names is not named again by the case's validation ("required").
+    b2 = bundle()
+    t, *_ = _tnm(b2)
+    add(
+        b2,
+        {
+            **copy.deepcopy(t),
+            "id": "tnm-t-other",
+            "valueCodeableConcept": concept(SNOMED, "1228944003"),
+        },
+    )
+    error = fails(b2)
+    assert [p.path for p in error.errors].count("primary.stage.t") == 2  # conflict, not supplied
+    assert all(not p.path.startswith("primary.stage.t.") for p in error.errors)

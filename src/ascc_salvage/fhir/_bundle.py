@@ -2157,13 +2157,28 @@ def case_from_bundle(
         left_null=tuple(left_null),
         notes=tuple(notes),
     )
-    if problems:
-        raise FhirMappingError(problems, report)
     try:
         case = load_case(document)
     except CaseValidationError as exc:
-        raise FhirMappingError(exc.errors, report) from None
+        # Every problem at once: the case's own problems join the mapping's, except at a
+        # path the mapping already names (a field it could not supply is also missing).
+        named = [problem.path for problem in problems]
+        problems += [
+            problem
+            for problem in exc.errors
+            if not any(_related(problem.path, path) for path in named)
+        ]
+    if problems:
+        raise FhirMappingError(problems, report)
     return case, report
+
+
+def _related(path: str, other: str) -> bool:
+    """Whether one case path is, or lies inside, the other (``a.b`` and ``a.b.c``)."""
+    return any(
+        longer == shorter or longer.startswith((shorter + ".", shorter + "["))
+        for longer, shorter in ((path, other), (other, path))
+    )
 
 
 def _schema_2(
