@@ -1215,8 +1215,8 @@ def test_an_unfinished_prior_course_falls_back_to_base() -> None:
     assert "status 'in-progress': not finished" in reasons(error.report)
 
 
-@pytest.mark.parametrize("intent", ["proposal", "plan", "option"])
-def test_a_proposed_or_planned_request_is_not_a_therapy_given(intent: str) -> None:
+def _carboplatin_paclitaxel_requests(intent: str) -> dict[str, Any]:
+    """A bundle with carboplatin and paclitaxel requests of *intent* (no administrations)."""
     b = bundle()
     for ident, drug in (("req-carbo", "carboplatin"), ("req-pacli", "paclitaxel")):
         request = _med(
@@ -1230,24 +1230,16 @@ def test_a_proposed_or_planned_request_is_not_a_therapy_given(intent: str) -> No
         )
         del request["effectivePeriod"]
         add(b, {**request, "intent": intent, "authoredOn": "2026-11-01", "subject": PATIENT})
-    case_doc, report = run(b)
+    return b
+
+
+@pytest.mark.parametrize("intent", ["proposal", "plan", "option"])
+def test_a_proposed_or_planned_request_is_not_a_therapy_given(intent: str) -> None:
+    case_doc, report = run(_carboplatin_paclitaxel_requests(intent))
     assert case_doc["prior_systemic_therapy"] == []
     assert f"intent {intent!r}: a proposed or planned treatment, not one given" in reasons(report)
     # An order is a therapy given (the same requests, intent order).
-    b = bundle()
-    for ident, drug in (("req-carbo", "carboplatin"), ("req-pacli", "paclitaxel")):
-        request = _med(
-            ident,
-            drug,
-            "2026-11-01",
-            None,
-            kind="MedicationRequest",
-            status="active",
-            extension=PALLIATIVE,
-        )
-        del request["effectivePeriod"]
-        add(b, {**request, "intent": "order", "authoredOn": "2026-11-01", "subject": PATIENT})
-    case_doc, _ = run(b)
+    case_doc, _ = run(_carboplatin_paclitaxel_requests("order"))
     assert [item["regimen"] for item in case_doc["prior_systemic_therapy"]] == [
         "carboplatin_paclitaxel"
     ]
