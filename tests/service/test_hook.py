@@ -366,6 +366,11 @@ def test_a_prefetch_of_another_patient_is_never_read(client: httpx.Client) -> No
     assert card["summary"].startswith("The prefetched record is not the patient in context")
     assert card["indicator"] == "critical"
     assert "suggestions" not in card
+    assert "Patient/example-patient" in card["detail"]
+    request["prefetch"]["patient"]["id"] = "<img src=x onerror=alert(1)>"
+    (card,) = call(client, request).json()["cards"]
+    assert "<img" not in card["detail"]
+    assert "a Patient without a valid id" in card["detail"]
     # A resource about someone else inside the record is refused by the mapping.
     request = hook_request()
     observation = request["prefetch"]["observations"]["entry"][0]["resource"]

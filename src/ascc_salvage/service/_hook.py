@@ -416,11 +416,18 @@ def _missing_prefetch_card(missing: list[str]) -> dict[str, Any]:
 
 
 def _wrong_patient_card(patient: Mapping[str, Any], request: HookRequest) -> dict[str, Any]:
+    ident = patient.get("id")
+    # Only a well-formed FHIR id is echoed into the card's Markdown.
+    shown = (
+        f"Patient/{ident}"
+        if isinstance(ident, str) and _FHIR_ID.fullmatch(ident)
+        else "a Patient without a valid id"
+    )
     return {
         "summary": "The prefetched record is not the patient in context: no recommendation",
         "indicator": "critical",
         "detail": (
-            f"`prefetch.patient` is Patient/{patient.get('id')}, but `context.patientId` is "
+            f"`prefetch.patient` is {shown}, but `context.patientId` is "
             f"{request.patient_id}. The prefetch template is `{PREFETCH['patient']}`; the "
             "service reads one patient's record only."
         ),
