@@ -322,6 +322,11 @@ def result_to_cds_cards(result: Result) -> list[dict[str, Any]]:
     card. Every card carries the input digest and the library and knowledge-base versions in
     its ``extension``; card and suggestion uuids are fresh on every call, as feedback needs.
 
+    Without a patient context the draft resources carry no ``subject``, which FHIR requires
+    of a ``CarePlan`` and a ``ServiceRequest``: the calling system sets it to the patient
+    before it creates them (the CDS Hooks service of :mod:`ascc_salvage.service` sets it from
+    ``context.patientId``).
+
     Args:
         result: What :func:`ascc_salvage.recommend` returned.
 
