@@ -323,7 +323,7 @@ def _unresectable(**patient: object) -> tuple[ascc_salvage.Case, ascc_salvage.Re
         ),
         (
             {"dialysis": True},
-            "carboplatin dosed with GFR 0 on dialysis (AUC × 25 mg), not on this clearance",
+            "carboplatin dosed with GFR 0 on dialysis, not on this clearance",
             "125.0 mg",
         ),
     ],
@@ -370,7 +370,7 @@ def test_the_basis_names_dose_fractions_and_liver_tests() -> None:
     writer = Writer(200)
     dose_plan_lines(writer, "x", plan)
     text = writer.text()
-    assert "carboplatin dosed with GFR 0 on dialysis (AUC × 25 mg);" in text
+    assert "carboplatin dosed with GFR 0 on dialysis;" in text
     assert "fluorouracil at 0.50 of the full dose" in text
     assert "paclitaxel at" not in text
     assert "liver" not in text  # no taxane in the plan

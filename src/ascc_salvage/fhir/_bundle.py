@@ -65,7 +65,7 @@ from ascc_salvage.fhir._diagnosis import (
 )
 from ascc_salvage.fhir._limits import check_bundle, parse_json
 from ascc_salvage.fhir._medications import Course, Dose, group_courses, group_lines
-from ascc_salvage.fhir._references import Graph
+from ascc_salvage.fhir._references import RESTFUL, Graph
 from ascc_salvage.fhir._schema2 import (
     CONDITION_CODES,
     LIVER_TESTS,
@@ -129,10 +129,6 @@ SNOMED_PALLIATIVE: Final = "363676003"
 POSITIVE: Final = frozenset({(LOINC, "LA6576-8"), (SNOMED, "10828004")})
 NEGATIVE: Final = frozenset({(LOINC, "LA6577-6"), (SNOMED, "260385009")})
 NOT_DETECTED: Final = frozenset({(SNOMED, "260415000")})
-#: A RESTful reference ``[base/]Type/id`` (the part a subject check compares).
-_RESTFUL_REFERENCE: Final = re.compile(
-    r"(?:^|/)(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})$"
-)
 #: Interpretations that make a "<X" viral load undetectable: SNOMED CT not detected, HL7 v3
 #: ObservationInterpretation ND (not detected).
 _NOT_DETECTED_INTERPRETATIONS: Final = NOT_DETECTED | {
@@ -701,7 +697,7 @@ class _Mapper:
             target = self.resolve(reference, resource)
             if target is patient:
                 continue
-            named = _RESTFUL_REFERENCE.search(reference.reference)
+            named = RESTFUL.match(reference.reference)
             if target is None and (
                 named is None or (named["type"] == "Patient" and named["id"] == patient.id)
             ):

@@ -13,9 +13,10 @@ import re
 from collections.abc import Iterable
 from typing import Any, Final
 
-__all__ = ["Graph", "resource_key"]
+__all__ = ["RESTFUL", "Graph", "resource_key"]
 
-_RESTFUL: Final = re.compile(
+#: A RESTful reference ``[base/]Type/id[/_history/v]`` (groups ``base``, ``type``, ``id``).
+RESTFUL: Final = re.compile(
     r"^(?P<base>.*/)?(?P<type>[A-Z][A-Za-z]+)/(?P<id>[A-Za-z0-9\-.]{1,64})(/_history/[^/]+)?$"
 )
 
@@ -49,13 +50,13 @@ class Graph:
             return None
         if text in self.by_url:
             return self.by_url[text]
-        match = _RESTFUL.match(text)
+        match = RESTFUL.match(text)
         if match is None:
             return None
         key = f"{match['type']}/{match['id']}"
         if match["base"] is None:
             source_url = self.url_of.get(id(source), "")
-            source_match = _RESTFUL.match(source_url)
+            source_match = RESTFUL.match(source_url)
             if source_match is not None and source_match["base"]:
                 absolute = source_match["base"] + key
                 if absolute in self.by_url:

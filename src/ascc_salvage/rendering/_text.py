@@ -262,7 +262,7 @@ def _drug_rows(plan: Mapping[str, Any], label: str | None) -> list[tuple[str, ..
 _GFR_SOURCES: Final = {
     "measured": "carboplatin dosed on the measured GFR (patient.measured_gfr), not on this "
     "clearance",
-    "dialysis": "carboplatin dosed with GFR 0 on dialysis (AUC × 25 mg), not on this clearance",
+    "dialysis": "carboplatin dosed with GFR 0 on dialysis, not on this clearance",
     "cockcroft_gault": "carboplatin dosed on this clearance",
 }
 _TAXANES: Final = frozenset({"paclitaxel", "docetaxel"})

@@ -198,23 +198,23 @@ def _incomplete(search: Mapping[str, Any]) -> str:
         isinstance(link, dict) and link.get("relation") == "next" for link in links
     ):
         return "paged: only the first page was sent"
+    outcomes = [
+        e
+        for e in entries
+        if isinstance(e.get("resource"), dict)
+        and e["resource"].get("resourceType") == "OperationOutcome"
+    ]
+    # Entries without search.mode count as matches (an _include'd resource says "include").
     matches = [
         e
         for e in entries
-        if not (isinstance(e.get("search"), dict) and e["search"].get("mode") != "match")
-        and not (
-            isinstance(e.get("resource"), dict)
-            and e["resource"].get("resourceType") == "OperationOutcome"
-        )
+        if e not in outcomes
+        and not (isinstance(e.get("search"), dict) and e["search"].get("mode") != "match")
     ]
     total = search.get("total")
     if isinstance(total, int) and not isinstance(total, bool) and total > len(matches):
         return f"total {total}, but {len(matches)} sent"
-    if any(
-        isinstance(e.get("resource"), dict)
-        and e["resource"].get("resourceType") == "OperationOutcome"
-        for e in entries
-    ):
+    if outcomes:
         return "the client reported a problem with this search (OperationOutcome)"
     return ""
 
