@@ -3,9 +3,10 @@
 One :class:`cattrs.Converter` reads the three kinds of document the library accepts: case
 documents and result documents (their hooks are registered by :mod:`ascc_salvage.io`) and
 the knowledge-base TOML items (:mod:`ascc_salvage.knowledge._loader`). It is public as
-``ascc_salvage.io.converter``. This module imports no other module of the library, so the
-knowledge base (imported by the calculators and the engine) and :mod:`ascc_salvage.io` can
-both import it without a cycle.
+``ascc_salvage.io.converter``. This module imports no other module of the library but
+:mod:`ascc_salvage._modelcheck` (which imports only the errors), so the knowledge base
+(imported by the calculators and the engine) and :mod:`ascc_salvage.io` can both import it
+without a cycle.
 
 How the one converter serves all three:
 
@@ -35,6 +36,8 @@ import re
 from typing import Final, TypeGuard
 
 import cattrs
+
+from ascc_salvage._modelcheck import plain_number
 
 __all__ = [
     "converter",
@@ -88,7 +91,7 @@ def strict_number(value: object, _: object) -> float | int:
     """Structure hook of ``float | int``: an integer or a float, kept as it is."""
     if not is_number(value):
         raise TypeError(f"expected a number, got {type(value).__name__}")
-    return value
+    return plain_number(value)
 
 
 def strict_bool(value: object, _: object) -> bool:

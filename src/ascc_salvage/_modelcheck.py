@@ -46,6 +46,7 @@ __all__ = [
     "join",
     "key_path",
     "key_text",
+    "plain_number",
     "prefixed",
     "rule",
     "short",
@@ -348,7 +349,7 @@ def _bounded(spec: FieldSpec, raw: float, path: str, problems: list[Problem]) ->
         if message is not None:
             problems.append(Problem(path, message))
             return INVALID
-    return raw
+    return plain_number(raw)
 
 
 #: Valid date strings already read (documents repeat their dates); bounded.
@@ -451,7 +452,10 @@ def _list(spec: FieldSpec, raw: Any, path: str, problems: list[Problem]) -> Any:
                 problems.append(Problem(f"{path}[{i}]", f"duplicate value {str(value)!r}"))
                 return INVALID
             seen.add(value)
-    return raw if isinstance(raw, tuple) and items == list(raw) else tuple(items)
+    # Identity, not equality: an enum member equals its string value, which must still be
+    # replaced by the member.
+    unchanged = isinstance(raw, tuple) and all(a is b for a, b in zip(items, raw, strict=True))
+    return raw if unchanged else tuple(items)
 
 
 _CONVERTERS: Final[Mapping[str, Callable[[FieldSpec, Any, str, list[Problem]], Any]]] = {
@@ -480,6 +484,19 @@ def is_finite(number: float) -> bool:
 def describe_number(number: float) -> str:
     """Describe a non-finite or huge number for a message."""
     return "an integer too large for a float" if isinstance(number, int) else str(number)
+
+
+def plain_number(value: int | float) -> int | float:
+    """*value* as a built-in ``int`` or ``float``.
+
+    A subclass (``numpy.float64`` is a ``float``) is converted, so that what a case holds
+    compares, serialises and pickles as the same number read from JSON would (numpy's
+    comparisons return ``numpy.bool``, which no JSON encoder writes).
+    """
+    kind = type(value)
+    if kind is float or kind is int:
+        return value
+    return int(value) if isinstance(value, int) else float(value)
 
 
 def type_name(value: object) -> str:

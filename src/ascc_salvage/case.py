@@ -37,6 +37,7 @@ from ascc_salvage._modelcheck import (
     is_finite,
     join,
     key_path,
+    plain_number,
     short,
     type_name,
     validate_instance,
@@ -236,6 +237,7 @@ class Measurement:
         factor = self._check(self.value, self.unit, "$", problems)
         if factor is None:
             raise CaseValidationError(problems)
+        object.__setattr__(self, "value", plain_number(self.value))
         object.__setattr__(self, "canonical", self.value * factor)
 
     @classmethod
@@ -266,6 +268,7 @@ class Measurement:
     def _checked(cls, value: float, unit: str, factor: float) -> Measurement:
         """A measurement whose value and unit were just checked (no second check)."""
         measurement = object.__new__(cls)
+        value = plain_number(value)
         object.__setattr__(measurement, "value", value)
         object.__setattr__(measurement, "unit", unit)
         object.__setattr__(measurement, "canonical", value * factor)

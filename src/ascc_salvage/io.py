@@ -674,7 +674,7 @@ def _number(raw: Any) -> float:
         return float(raw)
     if not math.isfinite(raw):
         raise _fail(f"expected a finite number, got {raw}")
-    return raw
+    return float(raw)  # a float subclass (numpy.float64) as a plain float
 
 
 def _date(raw: Any) -> dt.date:
