@@ -391,3 +391,31 @@ def test_plan_matches_the_calculators(
         80 * bsa.value.m_as("m**2")
     )
     json.dumps(plan.to_dict(), allow_nan=False)
+
+
+@pytest.mark.parametrize("auc", [0.5, 0.99, 10.01, 50.0])
+def test_an_auc_outside_the_policy_range_is_refused_in_python_as_on_the_command_line(
+    auc: float,
+) -> None:
+    """``dose --auc 50`` was refused while ``dose_plan(auc=Q_(50, …))`` gave 4,727 mg."""
+    patient = make_patient()
+    with pytest.raises(ValueError, match=r"auc must be 1 to 10 mg\*min/mL"):
+        dose_plan("carboplatin_paclitaxel", patient=patient, auc=Q_(auc, "mg*min/mL"))
+    with pytest.raises(ValueError, match="auc must be 1 to 10"):
+        plan_from_floats(
+            "carboplatin_paclitaxel",
+            weight_kg=70.0,
+            height_cm=170.0,
+            creatinine_mg_dl=1.0,
+            age_years=60,
+            sex=Sex.MALE,
+            auc=auc,
+        )
+
+
+@pytest.mark.parametrize("auc", [1.0, 10.0])
+def test_the_ends_of_the_auc_range_are_accepted(auc: float) -> None:
+    plan = as_plan(
+        dose_plan("carboplatin_paclitaxel", patient=make_patient(), auc=Q_(auc, "mg*min/mL"))
+    )
+    assert plan.drug("carboplatin").rule_dose == auc

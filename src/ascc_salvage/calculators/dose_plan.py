@@ -64,6 +64,7 @@ from ascc_salvage.units import Kinds, Quantity
 from ascc_salvage.vocabulary import Condition, Sex
 
 __all__ = [
+    "AUC_RANGE",
     "RADIOTHERAPY_PLAN_OPTIONS",
     "AnyDosePlan",
     "DosePlan",
@@ -75,6 +76,12 @@ __all__ = [
     "dose_plan",
     "plan_from_floats",
 ]
+
+#: The carboplatin target AUC a plan accepts in place of the regimen's, in mg·min/mL (both
+#: ends included). Library policy, without a source: the knowledge base's regimens use AUC 5
+#: and hold no range; the Calvert formula is used with targets of about 4 to 7, and the range
+#: keeps a slip (50, 0.5) from becoming a dose. The same range bounds ``dose --auc``.
+AUC_RANGE: Final = (1.0, 10.0)
 
 #: Options whose plan is a radiotherapy schedule rather than a drug regimen.
 RADIOTHERAPY_PLAN_OPTIONS: Final = frozenset({"reirradiation", "groin_radiotherapy", "iort"})
@@ -611,13 +618,16 @@ def plan_from_floats(
         RegimenExcludedError: *adjustments* exclude the regimen (DPYD poor metabolizer or
             complete DPD deficiency for fluorouracil; the hepatic exclusions of a taxane).
         ValueError: Unknown regimen, variant or agent, or *auc* for a regimen without an
-            AUC-dosed drug.
+            AUC-dosed drug or outside :data:`AUC_RANGE`.
     """
     kb = bundled() if knowledge is None else knowledge
     approved = tuple(approved_agents)
     compiled = _compile(regimen_id, variant, agent, approved, kb)
     if auc is not None and not compiled.has_auc:
         raise ValueError(f"regimen {compiled.regimen_id!r} has no AUC-dosed drug")
+    if auc is not None and not AUC_RANGE[0] <= auc <= AUC_RANGE[1]:
+        low, high = AUC_RANGE
+        raise ValueError(f"auc must be {low:g} to {high:g} mg*min/mL (library policy), got {auc:g}")
     # A plan depends only on the inputs that the regimen's dose rules read (any variant's,
     # so the alternatives' too): the others are left out of the cache key, so a flat-dose
     # regimen is planned once, and a per-m² one once per height and weight.
@@ -925,7 +935,8 @@ def dose_plan(
         agent: Checkpoint-inhibitor agent to plan (``retifanlimab``, ``nivolumab``,
             ``pembrolizumab``).
         approved_agents: Agents approved for this indication and jurisdiction, in order.
-        auc: Target carboplatin AUC (a ``mg*min/mL`` quantity) replacing the regimen's.
+        auc: Target carboplatin AUC (a ``mg*min/mL`` quantity, 1 to 10) replacing the
+            regimen's.
         reirradiation: For ``reirradiation``: the screen from
             :func:`~ascc_salvage.calculators.reirradiation_feasibility`.
 
@@ -935,7 +946,8 @@ def dose_plan(
 
     Raises:
         TypeError: *patient* is not a Patient, or an argument has the wrong type.
-        ValueError: Unknown regimen, variant or agent; a wrong kind of AUC.
+        ValueError: Unknown regimen, variant or agent; a wrong kind of AUC, or one outside
+            :data:`AUC_RANGE` (1 to 10 mg·min/mL).
 
     >>> from ascc_salvage.model import Hiv, Patient
     >>> patient = Patient(age_years=60, sex="male", weight=(70, "kg"), height=(170, "cm"),

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeAlias
 import attrs
 import click
 
+from ascc_salvage.calculators.dose_plan import AUC_RANGE
 from ascc_salvage.case import Bounds, Creatinine, Length, Mass, Measurement, Patient
 from ascc_salvage.cli._common import OneLineBadParameter
 from ascc_salvage.units import CASE_UNITS, UnitKind, case_unit
@@ -29,10 +30,9 @@ if TYPE_CHECKING:  # click >= 8.2 makes ParamType generic; older versions are no
 else:
     _ParamType = _NumberType = click.ParamType
 
-#: ``dose --auc``: the carboplatin target AUC, 1 to 10 mg·min/mL. Library policy: the
-#: knowledge base's regimens use AUC 5 and hold no range; the Calvert formula is used with
-#: targets of about 4 to 7, and the range keeps a typing slip (50, 0.5) from becoming a dose.
-AUC_BOUNDS: Final = Bounds(1, 10)
+#: ``dose --auc``: the carboplatin target AUC, the range a dose plan accepts
+#: (:data:`ascc_salvage.calculators.dose_plan.AUC_RANGE`, library policy).
+AUC_BOUNDS: Final = Bounds(*AUC_RANGE)
 
 
 def patient_bounds(field: str) -> Bounds:
