@@ -618,7 +618,7 @@ def plan_from_floats(
         RegimenExcludedError: *adjustments* exclude the regimen (DPYD poor metabolizer or
             complete DPD deficiency for fluorouracil; the hepatic exclusions of a taxane).
         ValueError: Unknown regimen, variant or agent, or *auc* for a regimen without an
-            AUC-dosed drug or outside :data:`AUC_RANGE`.
+            AUC-dosed drug or outside ``dose_plan.AUC_RANGE``.
     """
     kb = bundled() if knowledge is None else knowledge
     approved = tuple(approved_agents)
@@ -947,7 +947,7 @@ def dose_plan(
     Raises:
         TypeError: *patient* is not a Patient, or an argument has the wrong type.
         ValueError: Unknown regimen, variant or agent; a wrong kind of AUC, or one outside
-            :data:`AUC_RANGE` (1 to 10 mg·min/mL).
+            ``dose_plan.AUC_RANGE`` (1 to 10 mg·min/mL).
 
     >>> from ascc_salvage.model import Hiv, Patient
     >>> patient = Patient(age_years=60, sex="male", weight=(70, "kg"), height=(170, "cm"),
