@@ -77,7 +77,8 @@ def test_every_preferred_option_cites_evidence(case: Case) -> None:
 
 
 def _unknown_criteria_without_field(result: Result) -> list[str]:
-    """Unknown criteria that name no field, or a field missing_information lacks."""
+    """Unknown criteria that name no field, a field missing_information lacks, or one it lists
+    for a not-recommended option."""
     needed = {item.field: set(item.needed_for) for item in result.missing_information}
     document = result_to_dict(result)
     json_needed = {i["field"]: set(i["needed_for"]) for i in document["missing_information"]}
@@ -88,11 +89,21 @@ def _unknown_criteria_without_field(result: Result) -> list[str]:
                 continue
             if not criterion.missing:
                 problems.append(f"{option.option}: {criterion.id} names no field")
+            if option.tier is Tier.NOT_RECOMMENDED:
+                # Decided by another criterion: it asks for nothing (pathway §0.1 rule 4).
+                continue
             for field in criterion.missing:
                 if option.option not in needed.get(field, set()):
                     problems.append(f"{option.option}: {field} not in missing_information")
                 if str(option.option) not in json_needed.get(field, set()):
                     problems.append(f"{option.option}: {field} not in the JSON document")
+    decided = {o.option for o in result.options if o.tier is Tier.NOT_RECOMMENDED}
+    for item in result.missing_information:
+        problems.extend(
+            f"{option}: not recommended, yet {item.field} is asked for it"
+            for option in item.needed_for
+            if option in decided
+        )
     return problems
 
 

@@ -413,13 +413,22 @@ def _new_option_result(
 ) -> tuple[OptionResult, tuple[tuple[str, str], ...]]:
     """The option's result and the fields it reports missing, with the criterion reading each.
 
-    The fields are those of its unknown criteria and of its plan (criterion id ``""``).
+    The fields are those of its unknown criteria and of its plan (criterion id ``""``). A
+    not-recommended option asks for none: another criterion decided it, whatever the unknown
+    ones turn out to be (clinical pathway §0.1 rule 4 lists the fields that leave an option
+    open).
     """
-    needs = [
-        (field, item.id) for item in criteria if item.result is _UNKNOWN for field in item.missing
-    ]
-    if plan is not None and tier is not _NOT_RECOMMENDED:
-        needs.extend((field, "") for field in getattr(plan, "missing", ()))
+    if tier is _NOT_RECOMMENDED:
+        needs: list[tuple[str, str]] = []
+    else:
+        needs = [
+            (field, item.id)
+            for item in criteria
+            if item.result is _UNKNOWN
+            for field in item.missing
+        ]
+        if plan is not None:
+            needs.extend((field, "") for field in getattr(plan, "missing", ()))
     made = _option_result(
         option,
         tier,
