@@ -139,6 +139,7 @@ def recommend_many(
         One result per case, in input order.
 
     Raises:
+        TypeError: *chunksize* or *max_in_flight* is not an ``int``.
         ValueError: *chunksize* or *max_in_flight* is below 1, or both *function* and
             *knowledge* are given.
 
@@ -148,6 +149,9 @@ def recommend_many(
     >>> list(recommend_many([], chunksize=8))
     []
     """
+    for name, number in (("chunksize", chunksize), ("max_in_flight", max_in_flight)):
+        if number is not None and (type(number) is not int):
+            raise TypeError(f"{name} must be an int, not {type(number).__name__}")
     if chunksize < 1:
         raise ValueError(f"chunksize must be at least 1, got {chunksize}")
     if max_in_flight is not None and max_in_flight < 1:
@@ -217,6 +221,8 @@ def recommend_many_json(
         CaseValidationError: When the result of an invalid case would be yielded (see
             :func:`recommend_many` for errors; the ``batch`` command reports invalid lines
             and goes on instead).
+        TypeError: *texts* is one ``str`` or ``bytes`` (give a list of documents), or
+            *chunksize* or *max_in_flight* is not an ``int``.
         ValueError: *chunksize* or *max_in_flight* is below 1.
 
     >>> from ascc_salvage.examples import example
@@ -224,6 +230,9 @@ def recommend_many_json(
     >>> [line[:40] for line in recommend_many_json(texts)]
     ['{"schema_version":2,"input_schema_versio']
     """
+    if isinstance(texts, str | bytes):
+        # One document would be read character by character (or byte by byte).
+        raise TypeError("texts must be an iterable of documents, not one str or bytes")
     return recommend_many(
         texts,
         executor=executor,

@@ -53,6 +53,11 @@ def non_negative(value: object, kind: Kind, argument: str) -> float:
     return result
 
 
+#: The largest integer a float holds exactly (2**53); beyond it, float arithmetic is inexact
+#: or overflows. Not a clinical bound: any real count is far below it.
+_EXACT_FLOAT_INT: Final = 2**53
+
+
 def integer(value: object, argument: str, *, minimum: int, maximum: int | None = None) -> int:
     """Check a plain integer argument (``bool`` is refused) and its range."""
     if isinstance(value, bool) or not isinstance(value, int):
@@ -60,6 +65,11 @@ def integer(value: object, argument: str, *, minimum: int, maximum: int | None =
     if value < minimum or (maximum is not None and value > maximum):
         upper = "" if maximum is None else f" and at most {maximum}"
         raise ValueError(f"{argument} must be at least {minimum}{upper}, got {value}")
+    if value > _EXACT_FLOAT_INT:  # the formulas compute in floats: 10**400 would overflow
+        # (No float or decimal text of the value: either may overflow or be refused.)
+        raise ValueError(
+            f"{argument} must be at most 2**53, got a {value.bit_length()}-bit integer"
+        )
     return int(value)
 
 

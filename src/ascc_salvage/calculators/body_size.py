@@ -178,6 +178,10 @@ def body_surface_area(
     weight_kg = positive(weight, Kinds.MASS, "weight")
     chosen = member(formula, BsaFormula, "formula")
     raw = bsa_m2(height_cm, weight_kg, chosen)
+    if not math.isfinite(raw):  # finite inputs whose product overflows (1e300 cm × 1e300 kg)
+        raise ValueError(
+            f"height {height_cm:g} cm and weight {weight_kg:g} kg give no finite body surface area"
+        )
     cap_quantity: Quantity | None = None
     value = raw
     if cap is not None:

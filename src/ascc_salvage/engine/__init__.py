@@ -116,6 +116,11 @@ def recommend(case: Case, *, knowledge: KnowledgeBase | None = None) -> Result:
         The result: disease status, every option with tier, criteria, flags, evidence,
         rationale and dose plan, missing information and warnings.
 
+    Raises:
+        TypeError: *case* is not a :class:`~ascc_salvage.Case` (a JSON document or a dict
+            must be read with :func:`ascc_salvage.load_case` first), or *knowledge* is not a
+            :class:`~ascc_salvage.knowledge.KnowledgeBase`.
+
     >>> import importlib.resources, ascc_salvage
     >>> text = importlib.resources.files("ascc_salvage.examples").joinpath(
     ...     "persistent_resectable.json").read_text()
@@ -123,6 +128,11 @@ def recommend(case: Case, *, knowledge: KnowledgeBase | None = None) -> Result:
     >>> [str(option) for option in result.preferred]
     ['salvage_apr', 'perineal_flap_reconstruction']
     """
+    if not isinstance(case, Case):
+        raise TypeError(
+            "case must be a Case from ascc_salvage.load_case (which reads a document), not "
+            f"{type(case).__name__}"
+        )
     if knowledge is None:
         kb = bundled()
     elif isinstance(knowledge, KnowledgeBase):

@@ -74,13 +74,26 @@ def render(
         The rendering, ending with a newline.
 
     Raises:
+        TypeError: *result* is not a :class:`~ascc_salvage.Result`, or *case* not a
+            :class:`~ascc_salvage.Case` (a JSON document must be loaded first).
         ValueError: *format* is not one of ``text``, ``markdown``, ``html``; or *case* is
             not the case of *result* (its input digest differs from the result's
             ``input_digest``: another patient's header above this result would mislead).
     """
+    from ascc_salvage.case import Case
     from ascc_salvage.io import case_digest
     from ascc_salvage.knowledge import bundled
+    from ascc_salvage.result import Result
 
+    if not isinstance(result, Result):
+        raise TypeError(
+            "result must be a Result from ascc_salvage.recommend or load_result, not "
+            f"{type(result).__name__}"
+        )
+    if case is not None and not isinstance(case, Case):
+        raise TypeError(
+            f"case must be a Case from ascc_salvage.load_case, not {type(case).__name__}"
+        )
     if format not in FORMATS:
         raise ValueError(f"unknown format {format!r}; use one of {', '.join(FORMATS)}")
     if case is not None and case_digest(case) != result.input_digest:
