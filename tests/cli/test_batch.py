@@ -20,7 +20,7 @@ import pytest
 from ascc_salvage import load_case, recommend, result_to_dict
 from ascc_salvage.case import Case
 from ascc_salvage.cli import _batch
-from ascc_salvage.cli._common import InputError
+from ascc_salvage.cli._common import InputError, Terminated, stop_signals_raise
 from ascc_salvage.examples import examples
 from ascc_salvage.result import Result
 from ascc_salvage.validation import MAX_DOCUMENT_BYTES
@@ -111,8 +111,39 @@ def test_overlong_lines_are_skipped_in_bounded_pieces(tmp_path: Path) -> None:
 
 
 def test_read_lines_numbers_and_sizes() -> None:
-    items = list(_batch.read_lines(io.BytesIO(b"a\n\n  \nb")))
-    assert items == [_batch.Item(1, b"a\n", 2), _batch.Item(4, b"b", 1)]
+    items = list(_batch.read_lines(io.BytesIO(b"a\n\n  \nb\r\nc")))
+    assert items == [_batch.Item(1, b"a", 2), _batch.Item(4, b"b", 3), _batch.Item(5, b"c", 1)]
+
+
+@pytest.mark.parametrize(
+    ("ending", "last"),
+    [(b"\n", b"\n"), (b"\r\n", b"\r\n"), (b"\n", b"")],
+    ids=["lf", "crlf", "eof"],
+)
+def test_the_size_limit_applies_to_the_document_not_its_line_ending(
+    tmp_path: Path, ending: bytes, last: bytes
+) -> None:
+    # A document of exactly the limit was refused as a batch line ending in LF (the newline
+    # counted), and one byte less with CRLF, while validate accepted it as a file.
+    valid = _valid_lines()[0].encode()
+    padded = valid + b" " * (MAX_DOCUMENT_BYTES - len(valid))
+    over = padded + b" "
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(over + ending + padded + last)
+    result = run("batch", str(path))
+    assert result.exit_code == 2
+    assert result.stdout.splitlines() == [_compact(valid.decode())]
+    assert result.stderr.startswith(
+        f"line 1: $: document is larger than {MAX_DOCUMENT_BYTES} bytes\n"
+    )
+
+
+def test_a_json_error_in_a_line_names_line_1(tmp_path: Path) -> None:
+    path = tmp_path / "cases.jsonl"
+    path.write_bytes(b'{"a":1\n')
+    result = run("batch", str(path))
+    assert result.exit_code == 2
+    assert "(line 1, column 7)" in result.stderr.splitlines()[0]
 
 
 def test_invalid_utf8_line(tmp_path: Path) -> None:
@@ -464,11 +495,75 @@ def test_pool_cancels_queued_chunks_on_an_exception() -> None:
         interrupted()
 
 
-def test_workers_ignore_sigint(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_workers_ignore_sigint_and_the_stop_signals(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[int, object]] = []
     monkeypatch.setattr(signal, "signal", lambda number, handler: calls.append((number, handler)))
     _batch._worker_setup()
-    assert calls == [(signal.SIGINT, signal.SIG_IGN)]
+    assert calls == [
+        (signal.SIGINT, signal.SIG_IGN),
+        (signal.SIGTERM, signal.SIG_IGN),
+        (signal.SIGHUP, signal.SIG_IGN),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("signum", "raised"),
+    [(signal.SIGINT, KeyboardInterrupt), (signal.SIGTERM, Terminated), (signal.SIGHUP, Terminated)],
+)
+def test_a_signal_while_the_temporary_file_is_created_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, signum: int, raised: type[BaseException]
+) -> None:
+    made = tempfile.mkstemp
+
+    def interrupted(*args: object, **kwargs: object) -> tuple[int, str]:
+        result = made(*args, **kwargs)  # type: ignore[call-overload]
+        os.kill(os.getpid(), signum)
+        return result  # type: ignore[no-any-return]
+
+    monkeypatch.setattr(tempfile, "mkstemp", interrupted)
+    sinks: list[_batch._Sink] = []
+    with stop_signals_raise(), pytest.raises(raised):
+        _batch._File(tmp_path / "out.jsonl", "--out", sinks)
+    (sink,) = sinks
+    assert sink.discard() is not None
+    assert _listing(tmp_path) == []
+
+
+def test_stop_signals_raise_only_inside_the_block() -> None:
+    before = signal.getsignal(signal.SIGTERM)
+    with stop_signals_raise(), pytest.raises(Terminated) as stopped:
+        os.kill(os.getpid(), signal.SIGTERM)
+    assert stopped.value.signum == signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) == before
+
+
+def test_stop_signals_are_left_alone_off_the_main_thread() -> None:
+    seen: list[object] = []
+
+    def elsewhere() -> None:
+        with stop_signals_raise():
+            seen.append(signal.getsignal(signal.SIGTERM))
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert seen == [signal.getsignal(signal.SIGTERM)]
+
+
+def test_a_full_disk_while_writing_errors_keeps_the_previous_out(tmp_path: Path) -> None:
+    # --out was renamed before --errors was written out: a full disk then left the new
+    # --out beside the previous --errors.
+    if not Path("/dev/full").exists():  # pragma: no cover - not Linux
+        pytest.skip("needs /dev/full")
+    path, _ = _mixed_file(tmp_path)
+    out = tmp_path / "results.jsonl"
+    out.write_text("previous\n", encoding="utf-8")
+    result = run("batch", str(path), "--out", str(out), "--errors", "/dev/full")
+    assert result.exit_code == 2
+    assert "cannot write --errors /dev/full" in result.stderr
+    assert f"--out {out} was not written (the previous file is unchanged)" in result.stderr
+    assert out.read_text(encoding="utf-8") == "previous\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([path.name, "results.jsonl"])
 
 
 @pytest.mark.parametrize("workers", ["65", "1000000"])

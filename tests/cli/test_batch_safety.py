@@ -137,6 +137,64 @@ def test_sigint_mid_run_keeps_the_previous_output(tmp_path: Path, workers: list[
     assert _listing(folder) == ["results.jsonl"]
 
 
+def _processes_reading(path: Path) -> list[int]:
+    """The processes whose command line names *path* (a batch run and its workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:  # ended meanwhile
+                continue
+            if str(path).encode() in command:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="lists processes through /proc")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("workers", [[], ["--workers", "2"]], ids=["serial", "workers"])
+def test_a_stop_signal_mid_run_cleans_up_as_sigint(
+    tmp_path: Path, workers: list[str], signum: int
+) -> None:
+    # SIGTERM (kill, timeout, systemd) left the temporary output files, the spill directory
+    # and, with workers, worker processes that never ended.
+    cases = _cases(tmp_path, 4000)
+    folder, spill = tmp_path / "out", tmp_path / "spill"
+    folder.mkdir()
+    spill.mkdir()
+    out, errors = folder / "results.jsonl", folder / "errors.jsonl"
+    out.write_text("previous results\n", encoding="utf-8")
+    command = ["batch", str(cases), "--out", str(out), "--errors", str(errors), *workers]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "ascc_salvage", *command],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "TMPDIR": str(spill)},  # the spill directory goes there
+    )
+    _wait_for_temporary(folder, process)
+    time.sleep(0.5)  # well into the run: 4000 lines take many seconds
+    process.send_signal(signum)
+    stdout, stderr = process.communicate(timeout=120)
+    assert process.returncode == 128 + signum, stderr
+    assert stdout == b""
+    assert b"Traceback" not in stderr
+    assert stderr.decode().splitlines()[-3:] == [
+        f"batch: stopped before the end; --out {out} was not written "
+        "(the previous file is unchanged)",
+        f"batch: stopped before the end; --errors {errors} was not written (no file was created)",
+        "Terminated.",
+    ]
+    assert out.read_text(encoding="utf-8") == "previous results\n"
+    assert _listing(folder) == ["results.jsonl"]
+    assert _listing(spill) == []
+    deadline = time.monotonic() + 30
+    while (left := _processes_reading(cases)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert left == []
+
+
 @pytest.mark.parametrize("workers", ["1", pytest.param("2", marks=pytest.mark.slow)])
 def test_an_exception_on_one_line_is_recorded(tmp_path: Path, workers: str) -> None:
     if "fork" not in multiprocessing.get_all_start_methods():  # pragma: no cover - Windows

@@ -32,12 +32,14 @@ from ascc_salvage.cli._common import (
     KNOWLEDGE_OPTION,
     InputError,
     InvalidCase,
+    Terminated,
     discard_stdout,
     display_path,
     is_terminal,
     load_knowledge,
     os_reason,
     read_case_document,
+    stop_signals_raise,
     terminal_width,
     write_json,
     write_text,
@@ -92,7 +94,8 @@ class _Group(click.Group):
 
     Unexpected exceptions become exit status 1 (unless ``--debug``); an error of the system
     (:class:`OSError`: a full disk, a file that cannot be read) exit status 2; SIGINT 130;
-    a broken pipe 141. None of them prints a traceback without ``--debug``.
+    SIGTERM 143 and SIGHUP 129 (after the same cleanup as SIGINT); a broken pipe 141. None
+    of them prints a traceback without ``--debug``.
     """
 
     def make_context(
@@ -113,12 +116,16 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command and map how it ended to an exit status."""
         try:
-            return super().invoke(ctx)
+            with stop_signals_raise():
+                return super().invoke(ctx)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except KeyboardInterrupt:
             click.echo("Interrupted.", err=True)
             ctx.exit(EXIT_INTERRUPTED)
+        except Terminated as stop:
+            click.echo("Terminated.", err=True)
+            ctx.exit(128 + stop.signum)
         except BrokenPipeError:
             _broken_pipe()
         except Exception as error:

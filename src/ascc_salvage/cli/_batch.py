@@ -43,8 +43,10 @@ from ascc_salvage.cli._common import (
     EXIT_INTERNAL,
     EXIT_INVALID,
     KNOWLEDGE_OPTION,
+    STOP_SIGNALS,
     InputError,
     OneLineBadParameter,
+    Terminated,
     display_path,
     is_terminal,
     load_knowledge,
@@ -99,9 +101,15 @@ class Outcome(NamedTuple):
 
 
 def read_lines(handle: IO[bytes]) -> Iterator[Item]:
-    """Yield the non-blank lines of a binary stream, numbered from 1, in bounded memory."""
+    """Yield the non-blank lines of a binary stream, numbered from 1, in bounded memory.
+
+    Each item holds the line without its terminator (``\n`` or ``\r\n``): the document
+    size limit applies to the document, as for a file, and a JSON error names line 1. Its
+    size counts the terminator (the bytes read).
+    """
     number = 0
-    limit = MAX_DOCUMENT_BYTES + 1
+    # The longest document the limit allows, its CRLF, and one byte to see that it is over.
+    limit = MAX_DOCUMENT_BYTES + 3
     while True:
         data = handle.readline(limit)
         if not data:
@@ -115,7 +123,7 @@ def read_lines(handle: IO[bytes]) -> Iterator[Item]:
                     break
             yield Item(number, None, size)
         elif data.strip():
-            yield Item(number, data, size)
+            yield Item(number, data.removesuffix(b"\n").removesuffix(b"\r"), size)
 
 
 @functools.lru_cache(maxsize=4)
@@ -164,8 +172,13 @@ def process_line(item: Item, knowledge_dir: str | None = None) -> Outcome:
 
 
 def _worker_setup() -> None:
-    """Workers ignore SIGINT: the parent stops the run and shuts the pool down."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Workers ignore SIGINT and the stop signals: the parent stops the run.
+
+    The parent shuts the pool down; a worker killed by a signal sent to the whole process
+    group would break the pool while the parent cleans up.
+    """
+    for signum in (signal.SIGINT, *STOP_SIGNALS):
+        signal.signal(signum, signal.SIG_IGN)
 
 
 class Spilled(NamedTuple):
@@ -341,6 +354,8 @@ class _Sink(Protocol):
 
     def copy_spilled(self, spilled: Spilled) -> None: ...
 
+    def prepare(self) -> None: ...
+
     def commit(self) -> None: ...
 
     def discard(self) -> str | None: ...
@@ -383,6 +398,9 @@ class _Stdout:
             if data is not None:
                 self.write_line(data.removesuffix(b"\n"))
 
+    def prepare(self) -> None:
+        self.commit()
+
     def commit(self) -> None:
         with writing_stdout():
             if self.binary is not None:
@@ -407,6 +425,7 @@ class _File:
         self.target = Path(os.path.realpath(path))
         self.temporary: Path | None = None
         self.existed = False
+        self.prepared = False
         if sinks is not None:  # registered first: an interrupt from here on discards it
             sinks.append(self)
         try:
@@ -460,12 +479,28 @@ class _File:
         except OSError as error:
             raise InputError(f"cannot write {self.name}: {os_reason(error)}") from None
 
-    def commit(self) -> None:
+    def prepare(self) -> None:
+        """Write everything to the disk, without replacing the target yet.
+
+        The step that can fail (a full disk, an I/O error): a run with two outputs prepares
+        both before it renames either, so that a failure leaves both previous files as they
+        were.
+        """
+        if self.prepared:
+            return
         try:
             self.handle.flush()
             if self.temporary is not None:
                 os.fsync(self.handle.fileno())
             self.handle.close()
+        except OSError as error:
+            raise InputError(f"cannot write {self.name}: {os_reason(error)}") from None
+        self.prepared = True
+
+    def commit(self) -> None:
+        """Prepare, then rename the temporary file over the target."""
+        self.prepare()
+        try:
             if self.temporary is not None:
                 os.replace(self.temporary, self.target)
                 self.temporary = None
@@ -524,18 +559,27 @@ def _copy_spilled(spilled: Spilled, descriptor: int | None) -> bytes | None:
 
 @contextmanager
 def _interrupt_deferred() -> Iterator[None]:
-    """Hold Ctrl-C (SIGINT) until the block ends, then raise it (main thread only)."""
+    """Hold SIGINT and the stop signals until the block ends, then raise the first one.
+
+    Main thread only (elsewhere the block runs as it is).
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     received: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(signum))
+    previous = {
+        signum: signal.signal(signum, lambda signum, frame: received.append(signum))
+        for signum in (signal.SIGINT, *STOP_SIGNALS)
+    }
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     if received:
-        raise KeyboardInterrupt
+        if received[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        raise Terminated(received[0])
 
 
 def _identity(path: Path) -> os.stat_result | None:
@@ -820,8 +864,13 @@ def batch(
             sinks.append(out)
         errors_out = None if errors_path is None else _File(errors_path, "--errors", sinks)
         reporter = _run(cases_file, out, errors_out, workers, directory)
+        # Every output written out before any is renamed: a full disk while writing
+        # --errors must not leave a new --out beside the previous --errors.
         for sink in sinks:
-            sink.commit()
+            sink.prepare()
+        with _interrupt_deferred():  # the renames, all or (failing) the first ones only
+            for sink in sinks:
+                sink.commit()
     except BaseException:
         notes = [note for sink in sinks if (note := sink.discard()) is not None]
         if notes:

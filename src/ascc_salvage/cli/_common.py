@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,15 +26,18 @@ __all__ = [
     "EXIT_INTERNAL",
     "EXIT_INTERRUPTED",
     "EXIT_INVALID",
+    "STOP_SIGNALS",
     "InputError",
     "InvalidCase",
     "OneLineBadParameter",
+    "Terminated",
     "discard_stdout",
     "display_path",
     "is_terminal",
     "os_reason",
     "read_case_document",
     "stdin_bytes",
+    "stop_signals_raise",
     "terminal_width",
     "write_json",
     "write_text",
@@ -47,6 +52,43 @@ EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
 #: Exit status after a broken pipe on stdout (128 + SIGPIPE).
 EXIT_BROKEN_PIPE = 141
+#: Signals that ask a command to stop (``kill``, ``timeout``, systemd, docker; a closed
+#: terminal): each ends the command as Ctrl-C does, its cleanup run, with status 128 + the
+#: signal number (143 for SIGTERM, 129 for SIGHUP).
+STOP_SIGNALS: Final = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+class Terminated(BaseException):
+    """A stop signal arrived (:data:`STOP_SIGNALS`).
+
+    A ``BaseException``, as ``KeyboardInterrupt``: no ``except Exception`` swallows it, and
+    every ``finally`` and ``except BaseException`` that cleans up after an interrupted
+    command runs (temporary output files, the batch's worker pool and spill directory).
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_terminated(signum: int, _frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextmanager
+def stop_signals_raise() -> Iterator[None]:
+    """Turn the stop signals into :class:`Terminated` while the block runs (main thread)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {signum: signal.signal(signum, _raise_terminated) for signum in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 class InputError(click.ClickException):
