@@ -55,10 +55,18 @@ def test_platinum_free_interval_of_an_ongoing_platinum_line_needs_its_end_date()
     """A platinum course still running has no last dose yet: the interval is unknown."""
     document = base_document()
     document["prior_systemic_therapy"] = [
-        therapy("carboplatin_paclitaxel", "advanced", "2026-09-01", None, "ongoing")
+        therapy(
+            "docetaxel_cisplatin_fluorouracil", "advanced", "2025-01-06", "2025-04-07", "completed"
+        ),
+        therapy("carboplatin_paclitaxel", "advanced", "2026-09-01", None, "ongoing"),
     ]
     facts = _facts(document)
-    assert facts.platinum_free_interval() == (None, False, ("prior_systemic_therapy.end_date",))
+    # The path names the course, by its index (it was "prior_systemic_therapy.end_date").
+    assert facts.platinum_free_interval() == (
+        None,
+        False,
+        ("prior_systemic_therapy[1].end_date",),
+    )
 
 
 def test_without_distant_disease_nothing_is_oligometastatic() -> None:

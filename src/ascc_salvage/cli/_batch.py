@@ -101,7 +101,7 @@ class Outcome(NamedTuple):
 
 
 def read_lines(handle: IO[bytes]) -> Iterator[Item]:
-    """Yield the non-blank lines of a binary stream, numbered from 1, in bounded memory.
+    r"""Yield the non-blank lines of a binary stream, numbered from 1, in bounded memory.
 
     Each item holds the line without its terminator (``\n`` or ``\r\n``): the document
     size limit applies to the document, as for a file, and a JSON error names line 1. Its

@@ -502,8 +502,9 @@ class Facts:
                 if only_platinum
                 else min(last.end_date, add_days(last.start_date, 7 * weeks))
             )
-        else:
-            return None, False, ("prior_systemic_therapy.end_date",)
+        else:  # an ongoing course: its end date, or the last platinum dose, decides
+            index = next(i for i, t in enumerate(self.case.prior_systemic_therapy) if t is last)
+            return None, False, (f"prior_systemic_therapy[{index}].end_date",)
         if last.outcome is TherapyOutcome.PROGRESSION and last.end_date is not None:
             if last.end_date <= last_dose:
                 return 0, True, ()
