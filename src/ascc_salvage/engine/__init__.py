@@ -42,7 +42,15 @@ from ascc_salvage.engine._assessment import (
     extent_cross_check,
     route_by_status,
 )
-from ascc_salvage.engine._draft import ALL_OPTIONS, CATALOGUE_INDEX, TIER_ORDER, Draft, merge
+from ascc_salvage.engine._draft import (
+    ALL_OPTIONS,
+    CATALOGUE_INDEX,
+    SUPPORTIVE_CARE_DEFAULT,
+    TIER_ORDER,
+    Draft,
+    merge,
+    supportive_care_by_default,
+)
 from ascc_salvage.engine._facts import Facts, derive_facts, ecog_from_karnofsky
 from ascc_salvage.engine._inputs import ROUTING_INPUTS, UnknownInput
 from ascc_salvage.engine._locoregional import route_distant, route_locoregional
@@ -56,6 +64,7 @@ from ascc_salvage.engine._preferences import (
     trial_availability_prompt,
 )
 from ascc_salvage.engine._primary import route_untreated
+from ascc_salvage.engine._rules import supportive_care_rule
 from ascc_salvage.engine._stoma import defunctioning_stoma
 from ascc_salvage.engine._systemic import (
     approved_agents,
@@ -89,10 +98,6 @@ from ascc_salvage.vocabulary import (
 
 __all__ = ["recommend"]
 
-_ACTIVE: Final = frozenset(
-    {DiseaseStatus.PERSISTENT, DiseaseStatus.PROGRESSIVE, DiseaseStatus.RECURRENT}
-)
-_CURATIVE: Final = frozenset({Intent.CURATIVE, Intent.CURATIVE_OR_PALLIATIVE})
 _FLAG_ORDER: Final = {flag: index for index, flag in enumerate(Flag)}
 #: The rule id of an option no rule names, and of the best-supportive-care floor (§0.2).
 _DEFAULT_RULE: Final = "0.default"
@@ -165,7 +170,13 @@ def _evaluate(f: Facts) -> Draft:
             (label, _evaluate(attrs.evolve(f, **{unknown.name: value})))
             for label, value in spec.values
         ]
-        return merge(variants, criterion_id=spec.criterion_id, missing=spec.fields, what=spec.label)
+        return merge(
+            variants,
+            criterion_id=spec.criterion_id,
+            missing=spec.fields,
+            what=spec.label,
+            supportive_care=supportive_care_rule(f),
+        )
     return draft
 
 
@@ -346,8 +357,8 @@ _SHARED_MAX: Final = 8192
 @functools.cache
 def _catalogue(
     kb: KnowledgeBase,
-) -> tuple[tuple[tuple[OptionId, Intent, tuple[str, ...], str], ...], frozenset[OptionId], _Shared]:
-    """The options of *kb* in catalogue order (intent, evidence, label), the curative ones, memo."""
+) -> tuple[tuple[tuple[OptionId, Intent, tuple[str, ...], str], ...], _Shared]:
+    """The options of *kb* in catalogue order (intent, evidence, label), and the memo."""
     rows = tuple(
         (
             option,
@@ -357,8 +368,7 @@ def _catalogue(
         )
         for option in ALL_OPTIONS
     )
-    curative = frozenset(option for option, intent, _, _ in rows if intent in _CURATIVE)
-    return rows, curative, {}
+    return rows, {}
 
 
 # The engine builds an OptionResult per option per case. attrs' __init__ of a frozen class
@@ -461,14 +471,12 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
     # that routed the case (clinical pathway §0, §0.2).
     fallback = f"not part of this pathway (rule {d.pathway})" if d.pathway else ""
     kb = f.kb
-    catalogue, curative_options, shared = _catalogue(kb)
+    catalogue, shared = _catalogue(kb)
     # An option without a tier ends not recommended under the pathway rule (below).
-    curative_preferred = any(entries[option].tier is _PREFERRED for option in curative_options)
-    active = status.status in _ACTIVE or status.status is DiseaseStatus.UNTREATED_PRIMARY
-    bsc = entries[OptionId.BEST_SUPPORTIVE_CARE]
-    if active and not curative_preferred and bsc.tier in (None, _NOT_RECOMMENDED):
-        bsc.tier, bsc.rule = _ALTERNATIVE, _DEFAULT_RULE
-        bsc.reason = "best supportive care is always an option without curative intent"
+    if supportive_care_by_default(d, status.status, kb):
+        bsc = entries[OptionId.BEST_SUPPORTIVE_CARE]
+        bsc.tier = _ALTERNATIVE
+        bsc.rule, bsc.reason = SUPPORTIVE_CARE_DEFAULT
     palliative = entries[OptionId.PALLIATIVE_RADIOTHERAPY]
     offered = palliative.tier not in (None, _NOT_RECOMMENDED)
     # §5.7 decides the dose check of the palliative radiotherapy it offers by the site.

@@ -8,14 +8,23 @@ the engine, so the public objects stay frozen.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Final
 
 import attrs
 
 from ascc_salvage.knowledge import KnowledgeBase, warning_text
 from ascc_salvage.result import Criterion
-from ascc_salvage.vocabulary import CriterionId, CriterionResult, Flag, OptionId, Tier, WarningCode
+from ascc_salvage.vocabulary import (
+    CriterionId,
+    CriterionResult,
+    DiseaseStatus,
+    Flag,
+    Intent,
+    OptionId,
+    Tier,
+    WarningCode,
+)
 
 TIER_ORDER: Final = {tier: index for index, tier in enumerate(Tier)}
 #: The catalogue in order (iterating an enum class is slow on the hot path).
@@ -163,6 +172,47 @@ class Draft:
         return self.options[option].tier or Tier.NOT_RECOMMENDED
 
 
+#: Statuses with active disease, where best supportive care is at least an alternative.
+ACTIVE_STATUSES: Final = frozenset(
+    {
+        DiseaseStatus.PERSISTENT,
+        DiseaseStatus.PROGRESSIVE,
+        DiseaseStatus.RECURRENT,
+        DiseaseStatus.UNTREATED_PRIMARY,
+    }
+)
+_CURATIVE_INTENTS: Final = frozenset({Intent.CURATIVE, Intent.CURATIVE_OR_PALLIATIVE})
+
+
+@functools.cache
+def curative_options(kb: KnowledgeBase) -> frozenset[OptionId]:
+    """The options of *kb*'s catalogue with curative intent (curative or either)."""
+    return frozenset(
+        option for option, entry in kb.catalogue.items() if entry.intent in _CURATIVE_INTENTS
+    )
+
+
+#: The rule id and reason of best supportive care made an alternative by default.
+SUPPORTIVE_CARE_DEFAULT: Final = (
+    "0.default",
+    "best supportive care is always an option without curative intent",
+)
+
+
+def supportive_care_by_default(d: Draft, status: DiseaseStatus, kb: KnowledgeBase) -> bool:
+    """Whether best supportive care becomes an alternative by default (rule ``0.default``).
+
+    With active disease and no curative option preferred, best supportive care is always an
+    option: an alternative unless a rule made it preferred or alternative already.
+    """
+    options = d.options
+    return (
+        status in ACTIVE_STATUSES
+        and options[OptionId.BEST_SUPPORTIVE_CARE].tier in (None, Tier.NOT_RECOMMENDED)
+        and not any(options[option].tier is Tier.PREFERRED for option in curative_options(kb))
+    )
+
+
 #: The rule id of an option made undetermined by branching (clinical pathway §0.1, §0.2).
 BRANCHED: Final = "0.1"
 #: Rows of the pathway written for an unknown value that the engine evaluates by branching:
@@ -180,6 +230,7 @@ def merge(
     criterion_id: CriterionId | str,
     missing: Sequence[str],
     what: str,
+    supportive_care: Callable[[Draft], bool] | None = None,
 ) -> Draft:
     """Merge the drafts computed for each value of an unknown routing input.
 
@@ -193,6 +244,9 @@ def merge(
     input never promotes an option that a known value would reject.
     ``best_supportive_care`` is never undetermined: when its tier differs it is an
     ``alternative`` (flag ``individualised``, rule ``0.1``; clinical pathway §0.1 rule 3).
+    With *supportive_care* (:func:`supportive_care_by_default` for the case), a branch where
+    best supportive care would become an alternative by default gets that default before the
+    comparison, so that the floor and the reasons compare the tiers the result would give.
     Where the branches together are a row the pathway writes for the unknown value (§4.4c),
     the options report that row's id.
     """
@@ -205,6 +259,12 @@ def merge(
     for _, draft in variants:
         for (code, fields), message in draft.warnings.items():
             merged.warn(code, message, fields)
+    if supportive_care is not None:
+        rule, reason = SUPPORTIVE_CARE_DEFAULT
+        for _, draft in variants:
+            if supportive_care(draft):
+                entry = draft.options[OptionId.BEST_SUPPORTIVE_CARE]
+                entry.tier, entry.rule, entry.reason = Tier.ALTERNATIVE, rule, reason
     for option in ALL_OPTIONS:
         tiers = [draft.effective_tier(option) for _, draft in variants]
         written = _WRITTEN_FOR_UNKNOWN.get(

@@ -37,13 +37,20 @@ from collections.abc import Callable, Mapping
 from typing import Final, Protocol
 
 from ascc_salvage._conditions import CONDITIONS, ROUTINES, ConditionValue
-from ascc_salvage.engine._draft import Draft, criterion, merge
+from ascc_salvage.engine._draft import Draft, criterion, merge, supportive_care_by_default
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.knowledge import KnowledgeBase, bundled, placeholder_text
 from ascc_salvage.knowledge._rules import RuleOutcome, RuleRow, RuleTable, fill_template
 from ascc_salvage.vocabulary import Flag, OptionId, RadiotherapyRegion, Tier
 
-__all__ = ["Offer", "reason_text", "routine", "run_table", "template_text"]
+__all__ = [
+    "Offer",
+    "reason_text",
+    "routine",
+    "run_table",
+    "supportive_care_rule",
+    "template_text",
+]
 
 Routine = Callable[[Draft, Facts], None]
 
@@ -88,6 +95,15 @@ def reason_text(outcome: RuleOutcome, knowledge: KnowledgeBase | None = None) ->
     """The reason an outcome gives: the filled template and its evidence ids in brackets."""
     text = template_text(outcome.reason, knowledge)
     return f"{text} [{', '.join(outcome.evidence)}]" if outcome.evidence else text
+
+
+def supportive_care_rule(f: Facts) -> Callable[[Draft], bool]:
+    """Whether a branch's draft ends with best supportive care an alternative by default.
+
+    For :func:`~ascc_salvage.engine._draft.merge` (the result's rule ``0.default``).
+    """
+    status, kb = f.status.status, f.kb
+    return lambda d: supportive_care_by_default(d, status, kb)
 
 
 def run_table(d: Draft, f: Facts, section: str, *, offer: Offer | None = None) -> bool:
@@ -196,6 +212,7 @@ def _run(
         criterion_id=f"{chosen}_known",
         missing=unknown.missing or CONDITIONS[chosen].fields,
         what=f"whether {chosen}",
+        supportive_care=supportive_care_rule(f),
     )
     d.pathway, d.options, d.warnings = merged.pathway, merged.options, merged.warnings
     d.reirradiation_screen = merged.reirradiation_screen

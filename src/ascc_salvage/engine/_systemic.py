@@ -41,7 +41,7 @@ from ascc_salvage.calculators.adjustments import HepaticOutcome
 from ascc_salvage.engine._draft import BRANCHED, Draft, criterion, merge
 from ascc_salvage.engine._facts import Facts
 from ascc_salvage.engine._prior_therapy import PLATINUM, TAXANE, classes_of, course_agents
-from ascc_salvage.engine._rules import routine, run_table, template_text
+from ascc_salvage.engine._rules import routine, run_table, supportive_care_rule, template_text
 from ascc_salvage.knowledge import (
     Approval,
     IndicationBiomarker,
@@ -582,7 +582,13 @@ class _Systemic:
             )
             _Systemic(variant, attrs.evolve(self.f, **changes), self.ctx).run()
             variants.append((label, variant))
-        merged = merge(variants, criterion_id=criterion_id, missing=missing, what=what)
+        merged = merge(
+            variants,
+            criterion_id=criterion_id,
+            missing=missing,
+            what=what,
+            supportive_care=supportive_care_rule(self.f),
+        )
         self.d.options, self.d.warnings = merged.options, merged.warnings
         self.common_flags()  # on the options the branches left undetermined
 
