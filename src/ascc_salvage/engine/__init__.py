@@ -60,6 +60,7 @@ from ascc_salvage.engine._preferences import (
     frailty_flags,
     palliative_radiotherapy_by_symptoms,
     route_declined_surgery,
+    site_irradiated,
     trial_availability,
     trial_availability_prompt,
 )
@@ -479,9 +480,17 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
         bsc.rule, bsc.reason = SUPPORTIVE_CARE_DEFAULT
     palliative = entries[OptionId.PALLIATIVE_RADIOTHERAPY]
     offered = palliative.tier not in (None, _NOT_RECOMMENDED)
-    # §5.7 decides the dose check of the palliative radiotherapy it offers by the site.
-    if offered and case.primary.chemoradiotherapy is not None and palliative.rule != "5.7":
-        palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
+    # §5.7 decides the dose check of the palliative radiotherapy it offers by the symptomatic
+    # site; another rule's offer is checked when a site of the disease lies in an irradiated
+    # region (without a site, after any CRT).
+    if offered and palliative.rule != "5.7":
+        sites = () if f.case.disease is None else f.case.disease.sites
+        if (
+            any(site_irradiated(f, item.site) for item in sites)
+            if sites
+            else case.primary.chemoradiotherapy is not None
+        ):
+            palliative.flags.add(Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK)
     extent_cross_check(d, f)
     crt_in_progress(d, f)
     _warnings(case, f, d)

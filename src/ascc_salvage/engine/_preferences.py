@@ -45,6 +45,7 @@ __all__ = [
     "frailty_flags",
     "palliative_radiotherapy_by_symptoms",
     "route_declined_surgery",
+    "site_irradiated",
     "trial_availability",
     "trial_availability_prompt",
 ]
@@ -202,7 +203,7 @@ def _systemic_route(f: Facts) -> bool:
     return f.distant
 
 
-def _irradiated(f: Facts, site: Site) -> bool:
+def site_irradiated(f: Facts, site: Site) -> bool:
     """Whether *site* lies in an irradiated region.
 
     The pelvis or perineum after CRT or a pelvic course; the groin when irradiated (unknown
@@ -252,7 +253,7 @@ def palliative_radiotherapy_by_symptoms(d: Draft, f: Facts) -> None:
     found = ", ".join(f"{item.symptom} ({item.site})" for item in palliable)
     flags = pregnant + (
         (Flag.PALLIATIVE_REIRRADIATION_DOSE_CHECK,)
-        if any(_irradiated(f, item.site) for item in palliable)
+        if any(site_irradiated(f, item.site) for item in palliable)
         else ()
     )
     d.set(
