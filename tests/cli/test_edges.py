@@ -242,6 +242,20 @@ def test_keyboard_interrupt_in_process(monkeypatch: pytest.MonkeyPatch) -> None:
     assert (result.exit_code, result.stderr) == (130, "Interrupted.\n")
 
 
+@pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
+def test_a_stop_signal_in_process(
+    monkeypatch: pytest.MonkeyPatch, signum: int, status: int
+) -> None:
+    def stopped(*args: object, **kwargs: object) -> None:
+        os.kill(os.getpid(), signum)  # the handler the command installs raises Terminated
+
+    monkeypatch.setattr(_app, "stage_group", stopped)
+    before = signal.getsignal(signum)
+    result = run("stage", "T1", "N0", "M0")
+    assert (result.exit_code, result.stderr) == (status, "Terminated.\n")
+    assert signal.getsignal(signum) == before  # restored when the command ends
+
+
 # ----------------------------------------------------------------------------- the system
 
 
