@@ -191,18 +191,67 @@ def test_missing_prefetch_is_named(client: httpx.Client) -> None:
 def test_duplicate_and_anonymous_resources_in_the_prefetch(client: httpx.Client) -> None:
     request = hook_request()
     prefetch = request["prefetch"]
-    prefetch["conditions"]["entry"] += [
-        *prefetch["conditions"]["entry"],
-        {"fullUrl": "urn:uuid:no-resource"},
-        "not an entry",
-        {"resource": "not a resource"},
-    ]
+    prefetch["conditions"]["entry"] += [*prefetch["conditions"]["entry"]]
     prefetch["observations"]["entry"].append(
         {"resource": {"resourceType": "Observation", "status": "final", "code": {"text": "x"}}}
     )
     response = call(client, request)
     assert response.status_code == 200
     assert response.json()["cards"][0]["summary"].startswith("Persistent: preferred")
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        (lambda search: search.update(total="99"), "malformed: total is not a count"),
+        (lambda search: search.update(total=99.0), "malformed: total is not a count"),
+        (lambda search: search.update(total=-1), "malformed: total is not a count"),
+        (
+            lambda search: search.update(link={"relation": "next", "url": "https://x.example"}),
+            "malformed: link is not a list of links",
+        ),
+        (lambda search: search.update(link=["next"]), "malformed: link is not a list of links"),
+        (
+            lambda search: search["entry"].append({"fullUrl": "urn:uuid:no-resource"}),
+            "malformed: an entry without a resource",
+        ),
+        (
+            lambda search: search["entry"].append("not an entry"),
+            "malformed: an entry without a resource",
+        ),
+        (
+            lambda search: search["entry"].append({"resource": "not a resource"}),
+            "malformed: an entry without a resource",
+        ),
+    ],
+)
+def test_a_malformed_search_result_is_never_read_as_complete(
+    client: httpx.Client, change: Any, why: str
+) -> None:
+    # Such entries were dropped and such paging markers ignored: the list was read as complete.
+    request = hook_request()
+    change(request["prefetch"]["conditions"])
+    (card,) = call(client, request).json()["cards"]
+    assert card["summary"] == "Record data missing from the request: conditions"
+    assert f"- `conditions ({why})`" in card["detail"]
+
+
+@pytest.mark.parametrize(
+    "patient",
+    [
+        {"resourceType": "Practitioner", "id": "example-patient"},
+        {"resourceType": "Bundle", "id": "example-patient", "type": "searchset", "entry": []},
+    ],
+    ids=["practitioner", "bundle"],
+)
+def test_a_prefetched_patient_that_is_not_a_patient_resource_gives_no_recommendation(
+    client: httpx.Client, patient: dict[str, Any]
+) -> None:
+    request = hook_request()
+    request["prefetch"]["patient"] = patient
+    (card,) = call(client, request).json()["cards"]
+    assert card["summary"] == "Record data missing from the request: patient"
+    assert "patient (not a Patient resource)" in card["detail"]
 
 
 def test_evaluation_date_defaults_to_today_and_jurisdiction_to_the_config(
@@ -238,11 +287,48 @@ def test_feedback_is_appended_to_the_audit_log(client: httpx.Client, audit_log: 
     response = client.post(f"{HOOK_PATH}/feedback", json=feedback)
     assert response.status_code == 200
     logged = [r for r in records(audit_log) if r["event"] == "feedback"][-2:]
-    assert [r["outcome"] for r in logged] == ["accepted", "overridden"]
-    assert logged[0]["acceptedSuggestions"] == feedback["feedback"][0]["acceptedSuggestions"]
-    assert logged[1]["overrideReason"]["reason"]["code"] == "tumour-board-decision"
-    assert all(r["card"] == plan["uuid"] and r["service"] == SERVICE_ID for r in logged)
+    assert [r["feedback"] for r in logged] == feedback["feedback"]  # as received
+    assert all(r["service"] == SERVICE_ID for r in logged)
     assert "example-patient" not in json.dumps(logged)
+
+
+def test_a_feedback_item_cannot_forge_the_audit_records_own_fields(
+    client: httpx.Client, audit_log: Path
+) -> None:
+    # The item's keys were spread into the record: "event", "client" and "logged" from the
+    # client replaced the ones the service writes.
+    forged = {
+        "card": "c",
+        "outcome": "accepted",
+        "outcomeTimestamp": "2026-11-26T10:00:00Z",
+        "event": "cards",
+        "service": "x",
+        "client": {"iss": "https://ehr.hospital.example", "sub": "someone-else"},
+        "logged": "2020-01-01T00:00:00.000+00:00",
+    }
+    assert client.post(f"{HOOK_PATH}/feedback", json={"feedback": [forged]}).status_code == 200
+    (record,) = [r for r in records(audit_log) if r.get("feedback") == forged]
+    assert record["event"] == "feedback"
+    assert record["service"] == SERVICE_ID
+    assert record["client"] is None  # no client authentication configured
+    assert record["logged"] > "2026"
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_a_body_with_a_non_finite_number_is_refused(
+    client: httpx.Client, audit_log: Path, constant: str
+) -> None:
+    # json.loads accepts these, and they reached the audit log: a line no JSON parser reads.
+    body = (
+        '{"feedback": [{"card": "c", "outcome": "accepted", '
+        f'"outcomeTimestamp": "t", "acceptedSuggestions": [{{"id": {constant}}}]}}]}}'
+    )
+    response = client.post(
+        f"{HOOK_PATH}/feedback", content=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert "not JSON" in response.json()["error"]["message"]
+    assert all(json.loads(line) for line in audit_log.read_text().splitlines())
 
 
 @pytest.mark.parametrize(
@@ -474,3 +560,27 @@ def test_medication_statements_are_prefetched_and_read() -> None:
     bundle, missing = bundle_from_prefetch(prefetch)
     assert missing == []
     assert statement in [entry["resource"] for entry in bundle["entry"]]
+
+
+_INJECTION = "x` [click me](https://evil.example/steal) <img src=x onerror=alert(1)> `"
+
+
+@pytest.mark.parametrize("place", ["base key", "base enum"], ids=["base_key", "base_enum"])
+def test_text_from_the_request_stays_code_in_the_card_markdown(
+    client: httpx.Client, place: str
+) -> None:
+    # A problem line was wrapped in single backticks: a backtick in it ended the code span,
+    # and what followed became a live link and raw HTML in the EHR's card.
+    markdown_it = pytest.importorskip("markdown_it")
+    request = hook_request()
+    base = request["extension"]["ascc_salvage.base"]
+    if place == "base key":
+        base["patient"][_INJECTION + "\n<script>alert(1)</script>"] = 1
+    else:
+        base["disease"]["expected_margin"] = _INJECTION
+    (card,) = call(client, request).json()["cards"]
+    assert "evil.example" in card["detail"]  # the problem is shown ...
+    html = markdown_it.MarkdownIt("commonmark").render(card["detail"])
+    assert "<a " not in html  # ... as code: no link,
+    assert "<img" not in html  # no image,
+    assert "<script" not in html  # no HTML block

@@ -6,7 +6,7 @@ import datetime as dt
 import ipaddress
 import json
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
-from typing import Any, Final
+from typing import Any, Final, NoReturn
 from urllib.parse import parse_qs
 
 from fastapi import FastAPI, Request
@@ -149,9 +149,14 @@ def _client(claims: dict[str, Any] | None) -> dict[str, Any] | None:
 async def _json_body(request: Request) -> Any:
     body = await request.body()
     try:
-        return json.loads(body)
+        # NaN and Infinity are not JSON (RFC 8259): refused, so that nothing logged is either.
+        return json.loads(body, parse_constant=_not_json)
     except (ValueError, RecursionError):
         raise HTTPException(400, "the request body is not JSON") from None
+
+
+def _not_json(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not a JSON value")
 
 
 def _known(service_id: str) -> None:
@@ -297,8 +302,15 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         claims = service.authenticate(request, service_id)
         items = _feedback_items(await _json_body(request))
         for item in items:
+            # The item is nested as received: its keys can never stand in for the fields the
+            # service vouches for (the event, the authenticated client, the time logged).
             service.audit.append(
-                {"event": "feedback", "service": service_id, "client": _client(claims), **item}
+                {
+                    "event": "feedback",
+                    "service": service_id,
+                    "client": _client(claims),
+                    "feedback": item,
+                }
             )
         return JSONResponse({})
 

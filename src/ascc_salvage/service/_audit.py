@@ -31,8 +31,11 @@ class AuditLog:
         """Append *record* (JSON-ready) as one line."""
         if self.path is None:
             return
-        line = {"logged": dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"), **record}
-        data = (json.dumps(line, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+        logged = dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds")
+        # The records are the service's own (what a client sends is nested in them).
+        line = {"logged": logged, **record}
+        text = json.dumps(line, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        data = (text + "\n").encode()
         with self._lock:
             descriptor = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
             try:

@@ -192,18 +192,20 @@ def _incomplete(search: Mapping[str, Any]) -> str:
     OperationOutcome; the service must not read a partial list as complete (the case
     format's lists are exhaustive).
     """
-    entries = [e for e in search.get("entry", []) if isinstance(e, dict)]
+    raw_entries = search.get("entry", [])
     links = search.get("link", [])
-    if isinstance(links, list) and any(
-        isinstance(link, dict) and link.get("relation") == "next" for link in links
-    ):
+    total = search.get("total")
+    # Malformed paging markers or entries cannot show the list is complete (never guess).
+    if not isinstance(links, list) or not all(isinstance(link, dict) for link in links):
+        return "malformed: link is not a list of links"
+    if total is not None and (type(total) is not int or total < 0):
+        return "malformed: total is not a count"
+    if not all(isinstance(e, dict) and isinstance(e.get("resource"), dict) for e in raw_entries):
+        return "malformed: an entry without a resource"
+    entries: list[dict[str, Any]] = raw_entries
+    if any(link.get("relation") == "next" for link in links):
         return "paged: only the first page was sent"
-    outcomes = [
-        e
-        for e in entries
-        if isinstance(e.get("resource"), dict)
-        and e["resource"].get("resourceType") == "OperationOutcome"
-    ]
+    outcomes = [e for e in entries if e["resource"].get("resourceType") == "OperationOutcome"]
     # Entries without search.mode count as matches (an _include'd resource says "include").
     matches = [
         e
@@ -211,8 +213,7 @@ def _incomplete(search: Mapping[str, Any]) -> str:
         if e not in outcomes
         and not (isinstance(e.get("search"), dict) and e["search"].get("mode") != "match")
     ]
-    total = search.get("total")
-    if isinstance(total, int) and not isinstance(total, bool) and total > len(matches):
+    if total is not None and total > len(matches):
         return f"total {total}, but {len(matches)} sent"
     if outcomes:
         return "the client reported a problem with this search (OperationOutcome)"
@@ -235,6 +236,12 @@ def bundle_from_prefetch(prefetch: Mapping[str, Any]) -> tuple[dict[str, Any], l
             isinstance(value, dict) and value.get("resourceType") == "OperationOutcome"
         ):
             missing.append(key)
+        elif key == "patient" and (
+            not isinstance(value, dict) or value.get("resourceType") != "Patient"
+        ):
+            # Patient/{{context.patientId}} gives a Patient: anything else (a Bundle, a
+            # Practitioner with the patient's id) is not the patient's record.
+            missing.append("patient (not a Patient resource)")
     resources: dict[tuple[str, str], tuple[Any, Any]] = {}
     patient = prefetch.get("patient")
     found: list[tuple[Any, Any]] = []
@@ -250,15 +257,11 @@ def bundle_from_prefetch(prefetch: Mapping[str, Any]) -> tuple[dict[str, Any], l
         if why:
             missing.append(f"{key} ({why})")
             continue
-        found += [
-            (e.get("fullUrl"), e.get("resource"))
-            for e in search.get("entry", [])
-            if isinstance(e, dict)
-        ]
+        found += [(e.get("fullUrl"), e["resource"]) for e in search.get("entry", [])]
     anonymous: list[tuple[Any, Any]] = []
+    # Every resource found is an object, and none an OperationOutcome (a search holding one
+    # is missing, see _incomplete).
     for url, resource in found:
-        if not isinstance(resource, dict) or resource.get("resourceType") == "OperationOutcome":
-            continue
         ident = (str(resource.get("resourceType")), str(resource.get("id")))
         if resource.get("id") is None:
             anonymous.append((url, resource))
@@ -375,11 +378,32 @@ def _problem_lines(problems: tuple[Problem, ...]) -> tuple[str, ...]:
     return tuple(f"{p.path}: {p.message}" for p in problems)
 
 
+_BACKTICKS: Final = re.compile(r"`+")
+
+
+def _code_span(text: str) -> str:
+    """*text* as one Markdown code span, whatever it holds (it may come from the request).
+
+    A problem line can quote a value of the record or of ``base``: inside a code span
+    nothing is a link or HTML, so the fence must be longer than any run of backticks in
+    the text (CommonMark), and a line break, which could end the list item and start a new
+    block, becomes a space.
+    """
+    flat = " ".join(text.splitlines())
+    fence = "`" * (max((len(run) for run in _BACKTICKS.findall(flat)), default=0) + 1)
+    padded = f" {flat} " if flat.startswith("`") or flat.endswith("`") else flat
+    return f"{fence}{padded}{fence}"
+
+
 def _needs_clinician_card(
     problems: tuple[str, ...], link: str, missing_judgements: list[str]
 ) -> dict[str, Any]:
-    judgements = [f"- `{field}` — {JUDGEMENT_FIELDS[field]}" for field in missing_judgements]
-    others = [f"- `{line}`" for line in problems if line.split(":")[0] not in missing_judgements]
+    judgements = [
+        f"- {_code_span(field)} — {JUDGEMENT_FIELDS[field]}" for field in missing_judgements
+    ]
+    others = [
+        f"- {_code_span(line)}" for line in problems if line.split(":")[0] not in missing_judgements
+    ]
     lines = []
     if judgements:
         lines += ["Clinical judgements the record does not carry:", "", *judgements, ""]
