@@ -50,6 +50,7 @@ from typing import Any, Final
 
 import attrs
 
+from ascc_salvage._modelcheck import type_name
 from ascc_salvage.case import Case
 from ascc_salvage.errors import CaseValidationError, Problem
 from ascc_salvage.fhir._data import MAPPING_DATA
@@ -237,6 +238,16 @@ RXNORM_INGREDIENTS: Final[Mapping[str, str]] = {
     "1547545": "pembrolizumab",
     **RXNORM_MORE,
 }
+#: Words that make a text naming paclitaxel mean nab-paclitaxel (albumin-bound; Abraxane), a
+#: different regimen: such a text is read only with nab-paclitaxel's verified code.
+_NAB_PACLITAXEL_WORDS: Final = (
+    "nab-",
+    "nab ",
+    "protein-bound",
+    "protein bound",
+    "albumin",
+    "abraxane",
+)
 _DRUG_NAMES: Final = (
     "carboplatin",
     "paclitaxel",
@@ -510,14 +521,16 @@ def _effective_instant(resource: Any) -> dt.datetime | None:
 def _later(first: Any, second: Any, first_date: dt.date, second_date: dt.date) -> bool | None:
     """Whether *first* is more recent than *second*; ``None`` when the bundle cannot tell.
 
-    Dates decide; on the same date, the times decide when both carry one with a time zone.
+    When both carry a time with a time zone, the instants decide (a local date can be the
+    day before the other's though it was drawn later: 23:30 at UTC−10 is 09:30 UTC the next
+    day). Otherwise the dates decide, and the same date cannot tell.
     """
+    first_time, second_time = _effective_instant(first), _effective_instant(second)
+    if first_time is not None and second_time is not None:
+        return None if first_time == second_time else first_time > second_time
     if first_date != second_date:
         return first_date > second_date
-    first_time, second_time = _effective_instant(first), _effective_instant(second)
-    if first_time is None or second_time is None or first_time == second_time:
-        return None
-    return first_time > second_time
+    return None
 
 
 #: The value elements of an observation (two observations with equal values agree).
@@ -546,6 +559,10 @@ def _quantity(quantity: Any, kind: UnitKind) -> tuple[dict[str, Any] | None, str
         # FHIR qty-3: a coded unit needs its system; the code and the display text may
         # disagree ("[lb_av]" shown as "kg"), and neither can be trusted alone.
         return None, f"unit code {quantity.code!r} without a system (FHIR qty-3)"
+    if quantity.system and quantity.system != UCUM:
+        # A unit coded in another system: its code cannot be read, and the display text
+        # may disagree with it (a local "[lb_av]" shown as "kg"), so neither is used.
+        return None, f"unit system {quantity.system!r} is not UCUM"
     text = quantity.code if quantity.system == UCUM and quantity.code else quantity.unit
     text = _UNIT_ALIASES.get(text or "", text or "")
     entry = CASE_UNITS.get(text)
@@ -664,6 +681,8 @@ class _Mapper:
             self.patient(patient)
         if len(patients) == 1:
             self.same_subject(patients[0], resources)
+        elif not patients:
+            self.one_subject(resources)
         self.conditions(by_type.pop("Condition", []))
         self.tie(resources)
         observations = by_type.pop("Observation", [])
@@ -686,20 +705,38 @@ class _Mapper:
         """Every resource's ``subject`` must be the bundle's Patient (one problem per other).
 
         A subject that resolves to another resource, or names ``Patient/<id>`` with another
-        id, is another patient's record. One that does not resolve inside the bundle (a
-        ``urn:uuid:`` of an entry without ``fullUrl``, as in a CDS Hooks prefetch) is taken
-        to be the bundle's only Patient, and the report notes it.
+        id, is another patient's record; so is a contained resource (``#id``), and a subject
+        given only by an identifier the Patient does not carry, or by a display text (it
+        cannot be checked). One that does not resolve inside the bundle (a ``urn:uuid:`` of an
+        entry without ``fullUrl``, as in a CDS Hooks prefetch) is taken to be the bundle's
+        only Patient, and the report notes it.
         """
+        identifiers = {(item.system, item.value) for item in patient.identifier or [] if item.value}
         for resource in resources:
             reference = getattr(resource, "subject", None)
-            if resource is patient or reference is None or reference.reference is None:
+            if resource is patient or reference is None:
+                continue
+            if reference.reference is None:
+                identifier = reference.identifier
+                if identifier is None or (identifier.system, identifier.value) not in identifiers:
+                    self.problems.append(
+                        Problem(
+                            "bundle",
+                            f"{_key(resource)}: subject without a reference, by "
+                            f"{'an identifier' if identifier else 'display text'} that "
+                            f"{_key(patient)} does not carry; a bundle must hold one "
+                            "patient's record",
+                        )
+                    )
                 continue
             target = self.resolve(reference, resource)
             if target is patient:
                 continue
             named = RESTFUL.match(reference.reference)
-            if target is None and (
-                named is None or (named["type"] == "Patient" and named["id"] == patient.id)
+            if (
+                target is None
+                and not reference.reference.startswith("#")
+                and (named is None or (named["type"] == "Patient" and named["id"] == patient.id))
             ):
                 if named is None:
                     self.notes.append(
@@ -712,6 +749,37 @@ class _Mapper:
                     "bundle",
                     f"{_key(resource)}: subject {reference.reference!r} is not the bundle's "
                     f"patient {_key(patient)}; a bundle must hold one patient's record",
+                )
+            )
+
+    def one_subject(self, resources: list[Any]) -> None:
+        """Without a Patient resource, every ``subject`` must name the same patient."""
+        subjects: dict[str, list[str]] = {}
+        for resource in resources:
+            reference = getattr(resource, "subject", None)
+            if reference is None:
+                continue
+            text = reference.reference
+            named = RESTFUL.match(text) if text is not None else None
+            if named is not None:
+                text = f"{named['type']}/{named['id']}"
+            elif text is None:
+                identifier = reference.identifier
+                text = (
+                    f"identifier {identifier.system}|{identifier.value}"
+                    if identifier is not None
+                    else f"display {reference.display!r}"
+                )
+            subjects.setdefault(text, []).append(_key(resource))
+        if len(subjects) > 1:
+            named_subjects = ", ".join(
+                f"{subject} ({', '.join(keys)})" for subject, keys in sorted(subjects.items())
+            )
+            self.problems.append(
+                Problem(
+                    "bundle",
+                    f"has no Patient and its resources name {len(subjects)} subjects: "
+                    f"{named_subjects}; a bundle must hold one patient's record",
                 )
             )
 
@@ -1613,6 +1681,8 @@ class _Mapper:
             if system == RXNORM and code in RXNORM_INGREDIENTS
         }
         text = _concept_text(concept)
+        if coded != {"nab_paclitaxel"} and any(word in text for word in _NAB_PACLITAXEL_WORDS):
+            return None, False  # nab-paclitaxel by name only, or a code that disagrees
         named = {name for name in _DRUG_NAMES if name in text}
         if coded == {"nab_paclitaxel"} and named <= {"paclitaxel"}:
             named = set()  # "paclitaxel protein-bound" names the same drug
@@ -1668,6 +1738,11 @@ class _Mapper:
         name, coded = self.drug_name(resource)
         if name is None:
             self.skip(key, "medication is not one recognised anticancer ingredient")
+            self.untrusted_lists["prior_systemic_therapy"] = key
+            return None
+        if resource.status == "unknown":
+            # It may have been given: the list cannot be complete (never guess either way).
+            self.skip(key, "status 'unknown': whether this therapy was given is not recorded")
             self.untrusted_lists["prior_systemic_therapy"] = key
             return None
         outcome = self.outcome(resource)
@@ -1858,22 +1933,25 @@ _REQUIRED_HINT: Final[Mapping[str, str]] = {
 }
 
 
-def _entry_problems(bundle: Mapping[str, Any]) -> list[Problem]:
-    """Problems with the ``resourceType`` of each entry, found before the model is built.
+def _entry_problems(bundle: Mapping[str, Any]) -> tuple[list[Problem], set[int]]:
+    """Problems with each entry's ``resourceType``, and the positions of those entries.
 
-    fhir.resources builds a bare ``Resource`` for an entry without ``resourceType`` and fails
-    with ``KeyError``/``TypeError`` on unknown or non-string ones.
+    Found before the model is built: fhir.resources builds a bare ``Resource`` for an entry
+    without ``resourceType`` and fails with ``KeyError``/``TypeError`` on unknown or
+    non-string ones.
     """
     from fhir.resources.R4B import get_fhir_model_class
     from fhir.resources.R4B.domainresource import DomainResource
     from fhir.resources.R4B.resource import Resource
 
     problems: list[Problem] = []
+    positions: set[int] = set()
     entries = bundle.get("entry")
     for position, entry in enumerate(entries if isinstance(entries, list) else []):
         if not isinstance(entry, Mapping) or "resource" not in entry:
             continue
         path = f"bundle.entry[{position}].resource"
+        count = len(problems)
         resource = entry["resource"]
         kind = resource.get("resourceType") if isinstance(resource, Mapping) else None
         if not isinstance(resource, Mapping):
@@ -1897,7 +1975,9 @@ def _entry_problems(bundle: Mapping[str, Any]) -> list[Problem]:
                 problems.append(
                     Problem(f"{path}.resourceType", f"{kind!r} is not a FHIR R4 resource type")
                 )
-    return problems
+        if len(problems) > count:
+            positions.add(position)
+    return problems, positions
 
 
 def _parse(bundle: Any) -> Any:
@@ -1909,27 +1989,49 @@ def _parse(bundle: Any) -> Any:
     if not all(isinstance(key, str) for key in bundle):
         raise CaseValidationError([Problem("bundle", "object keys must be strings")])
     model = _require_r4b()
-    problems = _entry_problems(bundle)
+    problems, bad = _entry_problems(bundle)
+    if problems:
+        # The other entries are still checked, so that every problem is listed at once (only
+        # a list of entries has problems here).
+        entries: list[Any] = bundle["entry"]
+        kept = [i for i in range(len(entries)) if i not in bad]
+        rest = {**bundle, "entry": [entries[i] for i in kept]}
+        problems += _model_problems(model, rest, kept)[1]
+        raise CaseValidationError(problems)
+    parsed, problems = _model_problems(model, dict(bundle), None)
     if problems:
         raise CaseValidationError(problems)
+    return parsed
+
+
+def _model_problems(
+    model: Any, document: dict[str, Any], positions: list[int] | None
+) -> tuple[Any, list[Problem]]:
+    """Build the bundle model: ``(model, [])``, or ``(None, problems)`` by path.
+
+    *positions* maps the entries of *document* back to those of the bundle as given (when
+    some were left out).
+    """
+
+    def path(loc: Any) -> str:
+        parts = list(loc)
+        if positions is not None and len(parts) > 1 and parts[0] == "entry":
+            parts[1] = positions[parts[1]]  # pydantic names a kept entry by its position
+        return "bundle" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in parts)
+
     try:
-        return model.model_validate(dict(bundle))
+        return model.model_validate(document), []
     except ValueError as exc:
         errors = getattr(exc, "errors", None)
-        problems = [
-            Problem(
-                "bundle" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in e["loc"]),
-                str(e["msg"]),
-            )
-            for e in (errors() if callable(errors) else [])
+        return None, [
+            Problem(path(e["loc"]), str(e["msg"])) for e in (errors() if callable(errors) else [])
         ] or [Problem("bundle", str(exc))]
-        raise CaseValidationError(problems) from None
     except (TypeError, KeyError, AttributeError, RecursionError) as exc:
         # fhir.resources raises these for shapes pydantic does not catch (a non-string key or
         # resourceType deep inside, an unknown type in ``contained``)
-        raise CaseValidationError(
-            [Problem("bundle", f"not a valid FHIR R4 bundle ({type(exc).__name__}: {exc})")]
-        ) from None
+        return None, [
+            Problem("bundle", f"not a valid FHIR R4 bundle ({type(exc).__name__}: {exc})")
+        ]
 
 
 def _resources(parsed: Any) -> tuple[list[Any], Graph]:
@@ -2073,7 +2175,7 @@ def case_from_bundle(
     from_base: list[str] = []
     left_null: list[str] = []
     notes = list(mapper.notes)
-    problems = list(mapper.problems)
+    problems = list(mapper.problems) + _base_shape_problems(base_doc)
     if jurisdiction is not None:
         document["jurisdiction"] = jurisdiction
     elif "jurisdiction" in base_doc:
@@ -2167,6 +2269,34 @@ def case_from_bundle(
     if problems:
         raise FhirMappingError(problems, report)
     return case, report
+
+
+def _base_shape_problems(base_doc: Mapping[str, Any]) -> list[Problem]:
+    """The objects of ``base`` the mapping writes into that are not objects.
+
+    The mapping writes a field it maps at its path in a copy of ``base``; a list or a
+    string where an object belongs (``base.patient.hiv: "positive"``) would be replaced
+    silently, and what it said lost, so it is refused instead.
+    """
+    containers = sorted(
+        {
+            ".".join(parts[:end])
+            for path in (
+                *(path for path, _ in _BUNDLE_FIELDS),
+                *(path for path, _ in _BASE_FIELDS),
+                *_SCHEMA_2_FIELDS,
+            )
+            for parts in [path.split(".")]
+            for end in range(1, len(parts))
+        }
+    )
+    problems = []
+    for path in containers:
+        value = _get(base_doc, path)
+        # (null is a valid value of some: no chemoradiotherapy, no liver tests recorded)
+        if value is not _MISSING and value is not None and not isinstance(value, Mapping):
+            problems.append(Problem(path, f"expected an object in base, got {type_name(value)}"))
+    return problems
 
 
 def _related(path: str, other: str) -> bool:
