@@ -174,3 +174,16 @@ def test_a_base_value_where_an_object_belongs_is_refused(path: str, value: Any, 
     node[last] = value
     error = fails(bundle(), base_doc)
     assert f"{path}: expected an object in base, got {shown}" in _messages(error)
+
+
+def test_without_a_patient_subjects_by_identifier_or_display_count_as_subjects() -> None:
+    b = bundle()
+    remove(b, "Patient/example-patient", "Observation/weight")
+    by_identifier = {"identifier": {"system": "urn:mrn", "value": "MRN-1"}}
+    add(b, obs("w-mrn", "29463-7", {"valueQuantity": _kg(70)}, subject=by_identifier))
+    add(b, obs("h-name", "8302-2", {"valueQuantity": _kg(1)}, subject={"display": "J. Doe"}))
+    add(b, obs("c-urn", "2160-0", {"valueQuantity": _kg(1)}, subject={"reference": "urn:uuid:x"}))
+    text = _messages(fails(b))
+    assert "urn:uuid:x (Observation/c-urn)" in text
+    assert "identifier urn:mrn|MRN-1 (Observation/w-mrn)" in text
+    assert "display 'J. Doe' (Observation/h-name)" in text
