@@ -55,7 +55,7 @@ def render(
 
     Args:
         result: A result of :func:`ascc_salvage.recommend` or
-            :func:`ascc_salvage.load_result` (a loaded result has no rule ids: the report's
+            :func:`ascc_salvage.load_result` (a loaded schema 1 result has no rule ids: the report's
             pathway diagram then highlights nothing and says why).
         case: The case of *result*; when given, the rendering starts with the patient
             header (and the report draws the 26-week clock).
@@ -72,6 +72,10 @@ def render(
 
     Returns:
         The rendering, ending with a newline.
+
+    Control characters and bidirectional controls in the rendering (from a result document
+    or a site's knowledge base) are shown as U+FFFD: they could drive a terminal or reorder
+    what a reader sees.
 
     Raises:
         TypeError: *result* is not a :class:`~ascc_salvage.Result`, or *case* not a
@@ -105,9 +109,31 @@ def render(
     kb = knowledge or bundled()
     view = build_view(result, case, kb)
     if format == "text":
-        return render_text(view, width=width, all_options=all_options)
+        return _visible(render_text(view, width=width, all_options=all_options))
     if format == "markdown":
-        return render_markdown(view, width=width, all_options=all_options)
+        return _visible(render_markdown(view, width=width, all_options=all_options))
     from ascc_salvage.rendering._html import render_html
 
-    return render_html(view, result, kb)
+    return _visible(render_html(view, result, kb))
+
+
+#: Control characters (C0 but the line break and tab, DEL, C1) and the bidirectional
+#: controls: a text from a result document or a site's knowledge base holding them could
+#: drive a terminal (colours, hyperlinks, a cleared screen) or reorder what a reader sees;
+#: HTML does not allow most of them either. Each is shown as U+FFFD.
+_INVISIBLE: Final = dict.fromkeys(
+    (
+        *range(0x09),
+        *range(0x0B, 0x20),
+        *range(0x7F, 0xA0),
+        *range(0x200E, 0x2010),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ),
+    "\ufffd",
+)
+
+
+def _visible(text: str) -> str:
+    """*text* with every character of :data:`_INVISIBLE` replaced (see there)."""
+    return text.translate(_INVISIBLE)

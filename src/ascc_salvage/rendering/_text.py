@@ -60,14 +60,17 @@ def quantity_text(value: Any, digits: int | None = None) -> str:
     return number_text(value, digits)
 
 
-def _markdown_safe(text: str) -> str:
-    """Free text for Markdown: no raw HTML (``<``) and no link syntax (``](``) comes through.
+def _markdown_safe(line: str) -> str:
+    r"""One line of free text for Markdown: no raw HTML (``<``) and no link syntax (``](``).
 
     Reasons, labels and citations come from knowledge bases and result documents, which a
     Markdown renderer would otherwise read as HTML tags or links; CommonMark's backslash
-    escapes show the characters as they are.
+    escapes show the characters as they are. A backslash of the text is escaped first (else
+    ``\<`` would cancel the escape), and lines are escaped after wrapping (else a break
+    after an added backslash would leave a hard line break and the ``<`` live on the next
+    line).
     """
-    return text.replace("<", "\\<").replace("](", "\\](")
+    return line.replace("\\", "\\\\").replace("<", "\\<").replace("](", "\\](")
 
 
 def _wrap(text: str, width: int, first: str, rest: str) -> list[str]:
@@ -161,7 +164,7 @@ class Writer:
     def title(self, text: str) -> None:
         """The document title."""
         if self.markdown:  # a Markdown heading is one line whatever its length
-            self.lines += [f"# {text}", ""]
+            self.lines += [f"# {_markdown_safe(text)}", ""]
         else:
             lines = textwrap.wrap(text, width=self.width)
             self.lines += [*lines, "=" * max(len(line) for line in lines)]
@@ -170,16 +173,15 @@ class Writer:
         """A section heading."""
         self._gap()
         if self.markdown:
-            self.lines += [f"## {text}", ""]
+            self.lines += [f"## {_markdown_safe(text)}", ""]
         else:
             lines = textwrap.wrap(text, width=self.width)
             self.lines += [*lines, "-" * max(len(line) for line in lines)]
 
     def para(self, text: str) -> None:
         """A paragraph."""
-        if self.markdown:
-            text = _markdown_safe(text)
-        self.lines += _wrap(text, self.width, "", "")
+        lines = _wrap(text, self.width, "", "")
+        self.lines += [_markdown_safe(line) for line in lines] if self.markdown else lines
 
     def code(self, text: str) -> str:
         """An id as code (a code span in Markdown)."""
@@ -193,9 +195,8 @@ class Writer:
             bullet = "      " + "  " * (level - 2) + "- "
         first = "  " * level + "- " if self.markdown else bullet
         rest = " " * len(first) + ("" if self.markdown or level != 1 else "  ")
-        if self.markdown:
-            text = _markdown_safe(text)
-        self.lines += _wrap(text, self.width, first, rest)
+        lines = _wrap(text, self.width, first, rest)
+        self.lines += [_markdown_safe(line) for line in lines] if self.markdown else lines
 
     def fact(self, fact: Fact) -> None:
         """A labelled value (``Label: value``), continuation lines indented."""

@@ -132,7 +132,8 @@ class OptionView:
         tier: Its tier.
         intent: Its intent in words.
         reason: The result's rationale.
-        rules: The rule ids that set the tier (empty for a result loaded from a document).
+        rules: The rule ids that set the tier (empty for a result loaded from a schema 1
+            document).
         criteria: Its criteria.
         flags: Its flags in words.
         evidence: Its evidence with grades.
