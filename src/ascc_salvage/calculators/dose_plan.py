@@ -53,6 +53,7 @@ from ascc_salvage.calculators.reirradiation import OrganDose, ReirradiationAsses
 from ascc_salvage.calculators.renal import WeightBasis, cockcroft_gault_ml_min
 from ascc_salvage.case import Patient
 from ascc_salvage.knowledge import (
+    AUC_RANGE,
     DoseRule,
     DrugDose,
     KnowledgeBase,
@@ -77,11 +78,6 @@ __all__ = [
     "plan_from_floats",
 ]
 
-#: The carboplatin target AUC a plan accepts in place of the regimen's, in mg·min/mL (both
-#: ends included). Library policy, without a source: the knowledge base's regimens use AUC 5
-#: and hold no range; the Calvert formula is used with targets of about 4 to 7, and the range
-#: keeps a slip (50, 0.5) from becoming a dose. The same range bounds ``dose --auc``.
-AUC_RANGE: Final = (1.0, 10.0)
 
 #: Options whose plan is a radiotherapy schedule rather than a drug regimen.
 RADIOTHERAPY_PLAN_OPTIONS: Final = frozenset({"reirradiation", "groin_radiotherapy", "iort"})

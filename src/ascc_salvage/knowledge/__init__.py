@@ -36,6 +36,7 @@ from ascc_salvage.knowledge._loader import (
     read_version,
 )
 from ascc_salvage.knowledge._model import (
+    AUC_RANGE,
     DOSE_RULE_UNITS,
     Approval,
     ApprovalAbsence,
@@ -87,6 +88,7 @@ from ascc_salvage.knowledge._rules import (
 from ascc_salvage.vocabulary import Jurisdiction, OptionId, WarningCode
 
 __all__ = [
+    "AUC_RANGE",
     "DOSE_RULE_UNITS",
     "VERSION",
     "Approval",

@@ -32,6 +32,7 @@ from cattrs.v import format_exception
 from ascc_salvage._convert import converter, partial_date
 from ascc_salvage._resources import read_package_file
 from ascc_salvage.knowledge._model import (
+    AUC_RANGE,
     DOSE_RULE_UNITS,
     SITE_SET_TYPES,
     Approval,
@@ -40,6 +41,7 @@ from ascc_salvage.knowledge._model import (
     ConditionPrompt,
     ConditionSets,
     DatePrecision,
+    DoseRule,
     DrugDose,
     EvidenceItem,
     GroinOrgan,
@@ -60,6 +62,7 @@ from ascc_salvage.knowledge._model import (
 )
 from ascc_salvage.knowledge._rules import (
     RuleTable,
+    check_finite,
     knowledge_value_text,
     load_rule_tables,
     placeholders,
@@ -117,6 +120,86 @@ _JURISDICTIONS: Final = ("US", "EU")
 #: Units a threshold may carry (UCUM; "" for scores and counts).
 THRESHOLD_UNITS: Final = frozenset(
     {"", "d", "wk", "mo", "a", "Gy", "cm", "mL/min", "mg/dL", "kg/m2", "cells/uL"}
+)
+
+
+#: The unit in which the engine and the calculators read each scalar threshold (its value is
+#: used as a number in that unit): a site's threshold must be given in the same unit.
+THRESHOLD_ENGINE_UNITS: Final[Mapping[str, str]] = {
+    "assessment_window_days": "d",
+    "regression_window_after_crt_end_days": "d",
+    "regression_reassessment_interval_days": "d",
+    "ecog_best_supportive_care_min": "",
+    "karnofsky_best_supportive_care_max": "",
+    "cfs_best_supportive_care_min": "",
+    "cfs_geriatric_assessment": "",
+    "ecog_max_major_surgery": "",
+    "ecog_max_trial_population": "",
+    "ecog_max_carboplatin_paclitaxel": "",
+    "ecog_max_clinical_trial": "",
+    "ecog_max_cisplatin": "",
+    "ecog_max_reirradiation": "",
+    "ecog_max_metastasis_directed": "",
+    "ecog_max_standard_dcf": "",
+    "age_max_standard_dcf": "a",
+    "cd4_min_checkpoint_inhibitor": "cells/uL",
+    "cisplatin_min_creatinine_clearance": "mL/min",
+    "bmi_adjusted_weight_min": "kg/m2",
+    "carboplatin_pharmacy_check_clearance_below": "mL/min",
+    "carboplatin_gfr_cap": "mL/min",
+    "creatinine_floor": "mg/dL",
+    "pd_l1_cps_positive": "",
+    "oligometastatic_max_lesions": "",
+    "prior_platinum_recent_months": "mo",
+    "platinum_free_interval_min_months": "mo",
+    "platinum_combination_assumed_weeks": "wk",
+    "reirradiation_min_interval_months": "mo",
+    "reirradiation_recovery_interval_months": "mo",
+    "reirradiation_min_total_dose": "Gy",
+    "reirradiation_dose_per_fraction": "Gy",
+    "groin_reirradiation_min_interval_months": "mo",
+    "local_excision_max_size": "cm",
+    "local_excision_alternative_max_size": "cm",
+    "perineal_excision_max_size": "cm",
+    "iort_nerve_tolerance_dose": "Gy",
+    "plausible_cd4_min_without_hiv": "cells/uL",
+    "plausible_crt_dose_min": "Gy",
+    "plausible_crt_dose_max": "Gy",
+    "plausible_crt_overall_time_max": "d",
+    "plausible_bmi_min": "kg/m2",
+    "plausible_bmi_max": "kg/m2",
+    "plausible_record_gap_max": "d",
+    "plausible_radiosensitising_lead_max": "d",
+    "plausible_creatinine_max_without_dialysis": "mg/dL",
+    "plausible_age_max": "a",
+    "plausible_ecog_max_when_dependent": "",
+    "plausible_gfr_max_on_dialysis": "mL/min",
+    "plausible_pregnancy_age_max": "a",
+    "plausible_pd_l1_test_age_max": "a",
+    "measured_gfr_calvert": "mL/min",
+    "carboplatin_dialysis_dose": "mL/min",
+    "dpyd_poor_metabolizer": "",
+    "dpyd_intermediate_dose": "",
+    "dpyd_partial_no_score": "",
+    "paclitaxel_hepatic_full_dose": "",
+    "paclitaxel_hepatic_reduced_1": "",
+    "paclitaxel_hepatic_reduced_2": "",
+    "paclitaxel_hepatic_exclusion": "",
+    "docetaxel_hepatic_exclusion": "",
+    "docetaxel_hepatic_alp_limit": "",
+    "docetaxel_alp_missing": "",
+    "hepatic_values_missing": "",
+    "cd4_opportunistic_infection_prophylaxis": "cells/uL",
+    "platinum_other_setting_window": "d",
+    "ici_other_cancer_window": "d",
+    "platinum_free_interval_rechallenge": "d",
+    "tmb_high_tumour_agnostic": "",
+}
+
+
+#: Thresholds that 0 would switch off (no cisplatin clearance limit; every GFR capped to 0).
+_POSITIVE_THRESHOLDS: Final = frozenset(
+    {"cisplatin_min_creatinine_clearance", "carboplatin_gfr_cap"}
 )
 
 
@@ -223,7 +306,9 @@ class _Problems:
 def _read(directory: Traversable, name: str, problems: _Problems) -> dict[str, Any]:
     resource = directory.joinpath(name)
     try:
-        return tomllib.loads(resource.read_bytes().decode("utf-8"))
+        raw = tomllib.loads(resource.read_bytes().decode("utf-8"))
+        check_finite(raw, name, "", problems)
+        return raw
     except FileNotFoundError:
         problems.add(name, "-", "file is missing")
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
@@ -302,12 +387,16 @@ def _check_evidence(item: EvidenceItem, problems: _Problems) -> None:
     if (
         item.verification is Verification.VERIFIED
         and item.verification_scope is None
+        and not item.verified_by
         and not any(item.identifier(kind) for kind in IdentifierKind)
     ):
+        # knowledge-base.md: an upgrade records where it was verified (verified_by or an
+        # identifier); a verification_scope ('content') says what was checked.
         problems.add(
             file,
             item.id,
-            "status 'verified' needs an identifier (or a verification_scope such as 'content')",
+            "status 'verified' needs an identifier or verified_by (or a verification_scope "
+            "such as 'content')",
         )
     seen: set[IdentifierKind] = set()
     for entry in item.identifier_status:
@@ -352,6 +441,11 @@ def _check_dose(
         )
     if dose.dose <= 0:
         problems.add(file, item, f"{where}: dose must be positive")
+    elif dose.rule is DoseRule.AUC and not AUC_RANGE[0] <= dose.dose <= AUC_RANGE[1]:
+        low, high = AUC_RANGE
+        problems.add(
+            file, item, f"{where}: target AUC {dose.dose:g} is outside {low:g}-{high:g} mg.min/mL"
+        )
     if not dose.days or list(dose.days) != sorted(set(dose.days)) or dose.days[0] < 1:
         problems.add(file, item, f"{where}: days must be increasing day numbers from 1")
     elif cycle_days is not None and dose.days[-1] > cycle_days:
@@ -479,6 +573,7 @@ def _structure_thresholds(
     raw: Mapping[str, Any], evidence: Mapping[str, object], problems: _Problems
 ) -> Thresholds | None:
     file = "thresholds.toml"
+    already = len(problems.lines)  # problems of other files must not hide these checks
     values: dict[str, Any] = {}
     scalar_names = [f.name for f in attrs.fields(Thresholds) if f.type in (Threshold, "Threshold")]
     table_names = {"reirradiation_limits", "karnofsky_to_ecog", "groin_organs"}
@@ -496,6 +591,20 @@ def _structure_thresholds(
         _check_refs(threshold.sources, evidence, file, name, problems)
         if threshold.unit not in THRESHOLD_UNITS:
             problems.add(file, name, f"unit {threshold.unit!r} is not an accepted unit")
+        elif threshold.unit != THRESHOLD_ENGINE_UNITS[name]:
+            problems.add(
+                file,
+                name,
+                f"unit {threshold.unit!r}: the engine reads this threshold in "
+                f"{THRESHOLD_ENGINE_UNITS[name]!r} (convert the value)",
+            )
+        if threshold.value < 0 or (name in _POSITIVE_THRESHOLDS and threshold.value == 0):
+            problems.add(
+                file,
+                name,
+                f"value {threshold.value:g} must be "
+                + ("positive" if name in _POSITIVE_THRESHOLDS else "zero or more"),
+            )
         if not threshold.policy and not (threshold.sources or threshold.source):
             problems.add(file, name, "a published threshold (policy = false) needs sources")
         if threshold.policy and threshold.status is not None:
@@ -536,7 +645,7 @@ def _structure_thresholds(
     rows, note = _karnofsky(raw.get("karnofsky_to_ecog"), problems)
     values["karnofsky_to_ecog"] = rows
     values["karnofsky_to_ecog_note"] = note
-    if problems.lines:
+    if len(problems.lines) > already:
         return None
     return Thresholds(**values)
 

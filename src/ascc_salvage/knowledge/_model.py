@@ -446,6 +446,13 @@ class DoseRule(enum.StrEnum):
     AUC = "auc"
 
 
+#: The carboplatin target AUC a regimen or a plan may use, in mg·min/mL (both ends
+#: included). Library policy, without a source: the bundled regimens use AUC 5; the Calvert
+#: formula is used with targets of about 4 to 7, and the range keeps a slip (50, 0.5) from
+#: becoming a dose. It bounds a knowledge base's regimens, ``dose_plan(auc=…)`` and
+#: ``dose --auc``.
+AUC_RANGE: Final = (1.0, 10.0)
+
 #: UCUM dose unit required for each dose rule.
 DOSE_RULE_UNITS: Final[Mapping[DoseRule, str]] = {
     DoseRule.PER_M2: "mg/m2",

@@ -19,6 +19,7 @@ covers.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import string
 from collections.abc import Callable, Iterable, Mapping
@@ -40,10 +41,21 @@ from ascc_salvage.vocabulary import CriterionId, Flag, OptionId, Tier, WarningCo
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-__all__ = ["RuleOutcome", "RuleRow", "RuleTable", "RuleWarning", "load_rule_tables"]
+__all__ = [
+    "ENGINE_TABLES",
+    "RuleOutcome",
+    "RuleRow",
+    "RuleTable",
+    "RuleWarning",
+    "check_finite",
+    "load_rule_tables",
+]
 
 #: The folder of the knowledge base holding the rule tables.
 RULES_DIR: Final = "rules"
+#: The sections the engine runs itself (the others are reached by a row's ``table``): a
+#: knowledge base without one of them could not evaluate the cases that reach it.
+ENGINE_TABLES: Final = frozenset({"2", "4", "4.7", "5.2", "5.3", "5.4", "5.5", "6", "7"})
 #: The value a row asks for when it is written for an unknown condition.
 UNKNOWN: Final = "unknown"
 _RULE_ID: Final = re.compile(r"\d+(\.[0-9a-z_]+|[a-z][0-9a-z_]*)*")
@@ -429,6 +441,22 @@ def _check_hand_overs(tables: Mapping[str, RuleTable], problems: _Problems) -> N
                     todo.append(target)
 
 
+def check_finite(node: object, file: str, where: str, problems: _Problems) -> None:
+    """Report every ``nan`` and ``inf`` of a TOML document (TOML has them; no value may be).
+
+    A NaN dose or threshold compares false with everything: it would pass every range check
+    and give "nan mg" or no decision at all.
+    """
+    if isinstance(node, float) and not math.isfinite(node):
+        problems.add(file, where or "-", f"{node} is not a finite number")
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            check_finite(value, file, f"{where}.{key}" if where else str(key), problems)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            check_finite(value, file, f"{where}[{index}]", problems)
+
+
 def load_rule_tables(
     root: Traversable,
     known: Mapping[str, object],
@@ -467,6 +495,7 @@ def load_rule_tables(
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             problems.add(file, "-", f"not valid TOML: {exc}")
             continue
+        check_finite(raw, file, "", problems)
         extra = sorted(set(raw) - _TABLE_KEYS)
         if extra:
             problems.add(file, "-", f"unknown keys {extra}")
@@ -517,5 +546,7 @@ def load_rule_tables(
         if section in tables:
             problems.add(file, "-", f"section {section} is also in {tables[section].file}")
         tables[section] = table
+    for section in sorted(ENGINE_TABLES - set(tables)):
+        problems.add(RULES_DIR, section, "rule table missing (the engine runs it)")
     _check_hand_overs(tables, problems)
     return tables
