@@ -508,7 +508,10 @@ def _finish(case: Case, f: Facts, d: Draft) -> Result:
             tier, rule, reason = _NOT_RECOMMENDED, _DEFAULT_RULE, fallback
         else:
             rule, reason = entry.rule, entry.reason
-        plan = plan_of(option)
+        # A regimen a §5.1 criterion rules out (dialysis for cisplatin, a hepatic or DPD
+        # exclusion, a hypersensitivity) has no plan: never a dose of a drug the patient
+        # must not receive.
+        plan = None if tier is _NOT_RECOMMENDED and rule.startswith("5.1.") else plan_of(option)
         # Option results are immutable and most recur from case to case, so results share
         # them: equal keys mean equal fields. Criteria and plans are shared objects already
         # (caches) and are keyed by identity; the memo holds them, so an id is never reused
