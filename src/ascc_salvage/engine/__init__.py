@@ -343,7 +343,6 @@ def _digest(case: Case) -> str:
 
 
 # Enum members bound once: attribute access on an enum class is slow in a hot loop.
-_PREFERRED: Final = Tier.PREFERRED
 _ALTERNATIVE: Final = Tier.ALTERNATIVE
 _NOT_RECOMMENDED: Final = Tier.NOT_RECOMMENDED
 _UNKNOWN: Final = CriterionResult.UNKNOWN
